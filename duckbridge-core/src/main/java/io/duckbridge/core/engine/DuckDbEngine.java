@@ -1,0 +1,678 @@
+package io.duckbridge.core.engine;
+
+import io.duckbridge.core.error.DuckDbErrors;
+import io.duckbridge.core.error.DuckbridgeException;
+import io.duckbridge.core.error.ErrorClass;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.duckdb.DuckDBConnection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One DuckDB database, opened once, and every connection to it.
+ *
+ * <p>Reads borrow one of a bounded pool of duplicated connections and run on a bounded executor of
+ * platform threads (DuckDB's JNI calls would pin a virtual thread's carrier). Every change to live
+ * tables goes through the <b>writer lane</b>: a single thread owning the write connection, running
+ * work strictly in submission order, so writers never meet DuckDB's write-write conflicts.
+ *
+ * <p>Timeouts interrupt the running DuckDB query; the connection is usable afterwards. {@link #close()}
+ * stops accepting work, lets running work finish within the grace period, cancels what is left,
+ * checkpoints and closes every connection; it is idempotent.
+ *
+ * <p>Thread-safe.
+ */
+public final class DuckDbEngine implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(DuckDbEngine.class);
+    private static final List<String> BUILT_IN_EXTENSIONS = List.of("parquet", "json", "icu");
+    private static final Pattern LOCK_HOLDER = Pattern.compile("held in (.+?) \\(PID (\\d+)\\)");
+
+    private final EngineSettings settings;
+    private final DuckDBConnection writeConnection;
+    private final List<DuckDBConnection> readerConnections;
+    private final BlockingQueue<DuckDBConnection> idleReaders;
+    private final ThreadPoolExecutor readerExecutor;
+    private final ThreadPoolExecutor writerExecutor;
+    private final ScheduledExecutorService timer;
+    private final Set<ReadSession> activeSessions = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger readersInUse = new AtomicInteger();
+    private final AtomicInteger peakReadersInUse = new AtomicInteger();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final long memoryLimitBytes;
+    private final int threads;
+    private final Map<String, Boolean> extensions;
+    private final String duckdbVersion;
+
+    private DuckDbEngine(EngineSettings settings, ResourcePlanner planner) {
+        this.settings = settings;
+        this.memoryLimitBytes = settings.resolveMemoryLimit(planner);
+        this.threads = settings.threads() != null ? settings.threads() : planner.plannedThreads();
+        int readers = settings.readers() > 0 ? settings.readers() : Math.max(2, threads);
+        this.writeConnection = openDatabase(settings, memoryLimitBytes, threads);
+        List<DuckDBConnection> opened = new ArrayList<>();
+        try {
+            this.extensions = loadExtensions(settings);
+            this.duckdbVersion = queryString("SELECT version()");
+            for (int i = 0; i < readers; i++) {
+                opened.add(writeConnection.duplicate());
+            }
+        } catch (SQLException | RuntimeException e) {
+            closeQuietly(opened);
+            closeQuietly(List.of(writeConnection));
+            throw e instanceof SQLException sql
+                    ? DuckDbErrors.wrap("opening " + settings.databasePath(), sql)
+                    : (RuntimeException) e;
+        }
+        this.readerConnections = List.copyOf(opened);
+        this.idleReaders = new ArrayBlockingQueue<>(readers, false, opened);
+        this.readerExecutor = new ThreadPoolExecutor(
+                readers,
+                readers,
+                0,
+                TimeUnit.MILLISECONDS,
+                settings.readerQueue() == 0
+                        ? new java.util.concurrent.SynchronousQueue<>()
+                        : new ArrayBlockingQueue<>(settings.readerQueue()),
+                named("duckbridge-reader-", false));
+        this.writerExecutor = new ThreadPoolExecutor(
+                1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), named("duckbridge-writer-", false));
+        ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, named("duckbridge-timer-", true));
+        scheduler.setRemoveOnCancelPolicy(true);
+        this.timer = scheduler;
+        log.info(
+                "DuckDB {} opened {} (memory_limit={}, threads={}, readers={})",
+                duckdbVersion,
+                settings.databasePath(),
+                DataSizes.format(memoryLimitBytes),
+                threads,
+                readers);
+    }
+
+    /** Opens the database described by {@code settings}, planning unset values from this process. */
+    public static DuckDbEngine open(EngineSettings settings) {
+        return open(settings, ResourcePlanner.forThisProcess());
+    }
+
+    /**
+     * Opens the database with an explicit planner.
+     *
+     * @throws DuckbridgeException CONFLICT when another process holds the file (the message names it),
+     *     INVALID_REQUEST for a setting DuckDB rejects, IO when the file cannot be opened
+     */
+    public static DuckDbEngine open(EngineSettings settings, ResourcePlanner planner) {
+        return new DuckDbEngine(settings, planner);
+    }
+
+    public EngineSettings settings() {
+        return settings;
+    }
+
+    // ---- reads ---------------------------------------------------------------------------------
+
+    /**
+     * Runs {@code work} on a reader connection and waits for it.
+     *
+     * @param timeout how long the work may run before its DuckDB query is interrupted; null for none
+     * @throws DuckbridgeException TIMEOUT after the timeout, CANCELLED when the caller's thread is
+     *     interrupted, SOURCE_UNAVAILABLE when the reader queue is full or the engine is closed, or the
+     *     class of the DuckDB error
+     */
+    public <T> T read(Duration timeout, ReadWork<T> work) {
+        return await(readAsync(timeout, work));
+    }
+
+    /** Runs {@code work} on a reader without a timeout; see {@link #read(Duration, ReadWork)}. */
+    public <T> T read(ReadWork<T> work) {
+        return read(null, work);
+    }
+
+    /**
+     * Submits {@code work} to the reader pool. Cancelling the returned future interrupts the DuckDB
+     * query. The future fails with a {@link DuckbridgeException}.
+     */
+    public <T> CompletableFuture<T> readAsync(Duration timeout, ReadWork<T> work) {
+        ensureOpen();
+        var future = new SessionFuture<T>();
+        try {
+            readerExecutor.execute(new Task(future, () -> runRead(timeout, work, future)));
+        } catch (RejectedExecutionException e) {
+            future.completeExceptionally(
+                    closed.get()
+                            ? closedError()
+                            : new DuckbridgeException(
+                                    ErrorClass.SOURCE_UNAVAILABLE,
+                                    "all " + readerConnections.size() + " readers are busy and "
+                                            + settings.readerQueue() + " reads are waiting; retry later"));
+        }
+        return future;
+    }
+
+    private <T> void runRead(Duration timeout, ReadWork<T> work, SessionFuture<T> future) {
+        if (future.isDone()) {
+            return;
+        }
+        DuckDBConnection connection = idleReaders.poll();
+        if (connection == null) {
+            future.completeExceptionally(new DuckbridgeException(ErrorClass.INTERNAL, "no idle reader connection"));
+            return;
+        }
+        int inUse = readersInUse.incrementAndGet();
+        peakReadersInUse.accumulateAndGet(inUse, Math::max);
+        try {
+            runSession(connection, timeout, work, future, false);
+        } finally {
+            readersInUse.decrementAndGet();
+            idleReaders.add(connection);
+        }
+    }
+
+    // ---- writes --------------------------------------------------------------------------------
+
+    /** Runs {@code work} in one transaction on the writer lane and waits for its commit. */
+    public <T> T write(WriteWork<T> work) {
+        return await(writeAsync(work));
+    }
+
+    /**
+     * Queues {@code work} on the writer lane. Work runs one at a time in submission order, inside one
+     * transaction: committed when it returns, rolled back when it throws.
+     */
+    public <T> CompletableFuture<T> writeAsync(WriteWork<T> work) {
+        return submitToLane(true, work);
+    }
+
+    /**
+     * Queues {@code work} on the writer lane without a surrounding transaction, for statements DuckDB
+     * refuses inside one ({@code CHECKPOINT}, {@code ATTACH}) or work that commits by itself.
+     */
+    public <T> CompletableFuture<T> laneAsync(WriteWork<T> work) {
+        return submitToLane(false, work);
+    }
+
+    /** Runs {@code sql} on the writer lane outside a transaction and waits. */
+    public void executeOnLane(String sql) {
+        await(laneAsync(session -> {
+            try (Statement st = session.statement()) {
+                st.execute(sql);
+            }
+            return null;
+        }));
+    }
+
+    /** Forces a checkpoint through the writer lane. */
+    public void checkpoint() {
+        executeOnLane("CHECKPOINT");
+    }
+
+    private <T> CompletableFuture<T> submitToLane(boolean transactional, WriteWork<T> work) {
+        ensureOpen();
+        var future = new SessionFuture<T>();
+        try {
+            ReadWork<T> body = transactional ? session -> inTransaction(session, work) : work::run;
+            writerExecutor.execute(new Task(future, () -> {
+                if (!future.isDone()) {
+                    runSession(writeConnection, null, body, future, true);
+                }
+            }));
+        } catch (RejectedExecutionException e) {
+            future.completeExceptionally(closedError());
+        }
+        return future;
+    }
+
+    private static <T> T inTransaction(ReadSession session, WriteWork<T> work) throws Exception {
+        DuckDBConnection c = session.connection();
+        c.setAutoCommit(false);
+        try {
+            T result = work.run(session);
+            c.commit();
+            return result;
+        } catch (Exception | Error e) {
+            try {
+                c.rollback();
+            } catch (SQLException rollback) {
+                e.addSuppressed(rollback);
+            }
+            throw e;
+        } finally {
+            c.setAutoCommit(true);
+        }
+    }
+
+    // ---- sessions ------------------------------------------------------------------------------
+
+    private <T> void runSession(
+            DuckDBConnection connection, Duration timeout, ReadWork<T> work, SessionFuture<T> future, boolean lane) {
+        var session = new ReadSession(connection);
+        future.session = session;
+        activeSessions.add(session);
+        ScheduledFuture<?> deadline = timeout == null
+                ? null
+                : timer.schedule(session::timeout, Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS);
+        try {
+            if (future.isCancelled()) {
+                return;
+            }
+            future.complete(work.run(session));
+        } catch (SQLException e) {
+            future.completeExceptionally(translate(session, timeout, e));
+        } catch (DuckbridgeException e) {
+            future.completeExceptionally(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            future.completeExceptionally(new DuckbridgeException(ErrorClass.CANCELLED, "interrupted", e));
+        } catch (java.io.IOException e) {
+            future.completeExceptionally(new DuckbridgeException(ErrorClass.IO, e.toString(), e));
+        } catch (Exception | Error e) {
+            future.completeExceptionally(new DuckbridgeException(ErrorClass.INTERNAL, "unexpected failure: " + e, e));
+        } finally {
+            if (deadline != null) {
+                deadline.cancel(false);
+            }
+            activeSessions.remove(session);
+            session.closeStatements();
+            if (lane) {
+                resetAfterLaneWork(connection);
+            }
+        }
+    }
+
+    private static void resetAfterLaneWork(DuckDBConnection connection) {
+        try {
+            if (!connection.getAutoCommit()) {
+                connection.rollback();
+                connection.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            log.warn("resetting the writer connection failed: {}", e.getMessage());
+        }
+    }
+
+    private DuckbridgeException translate(ReadSession session, Duration timeout, SQLException e) {
+        if (session.timedOut()) {
+            return new DuckbridgeException(
+                    ErrorClass.TIMEOUT,
+                    "the query ran longer than its timeout of " + timeout.toMillis() + " ms and was cancelled",
+                    e);
+        }
+        if (session.cancelled()) {
+            return new DuckbridgeException(
+                    ErrorClass.CANCELLED,
+                    closed.get() ? "cancelled: the engine is shutting down" : "the query was cancelled",
+                    e);
+        }
+        return DuckDbErrors.wrap(e);
+    }
+
+    private <T> T await(CompletableFuture<T> future) {
+        try {
+            return future.get();
+        } catch (InterruptedException e) {
+            future.cancel(true);
+            Thread.currentThread().interrupt();
+            throw new DuckbridgeException(ErrorClass.CANCELLED, "interrupted while waiting for DuckDB", e);
+        } catch (CancellationException e) {
+            throw new DuckbridgeException(ErrorClass.CANCELLED, "the query was cancelled", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof DuckbridgeException d) {
+                // rethrow with this thread's stack, keeping the class and position
+                throw new DuckbridgeException(d.errorClass(), d.getMessage(), d, d.position());
+            }
+            throw new DuckbridgeException(ErrorClass.INTERNAL, "unexpected failure: " + e.getCause(), e.getCause());
+        }
+    }
+
+    /** Queued work with its future, so work dropped by a forced shutdown still completes its future. */
+    private record Task(CompletableFuture<?> future, Runnable body) implements Runnable {
+        @Override
+        public void run() {
+            body.run();
+        }
+
+        void abort(DuckbridgeException reason) {
+            future.completeExceptionally(reason);
+        }
+    }
+
+    /** A future that interrupts its DuckDB query when cancelled. */
+    private static final class SessionFuture<T> extends CompletableFuture<T> {
+        volatile ReadSession session;
+
+        @Override
+        public boolean cancel(boolean mayInterruptIfRunning) {
+            boolean cancelled = super.cancel(mayInterruptIfRunning);
+            ReadSession s = session;
+            if (s != null) {
+                s.cancel();
+            }
+            return cancelled;
+        }
+    }
+
+    // ---- status --------------------------------------------------------------------------------
+
+    /** The effective settings and current resource use, read from DuckDB. */
+    public EngineStatus status() {
+        return read(Duration.ofSeconds(10), session -> {
+            String memoryLimit;
+            int effectiveThreads;
+            String tempDirectory;
+            long memoryUsage;
+            try (Statement st = session.statement();
+                    ResultSet rs = st.executeQuery("SELECT current_setting('memory_limit'),"
+                            + " current_setting('threads'), current_setting('temp_directory'),"
+                            + " (SELECT coalesce(sum(memory_usage_bytes), 0) FROM duckdb_memory())")) {
+                rs.next();
+                memoryLimit = rs.getString(1);
+                effectiveThreads = rs.getInt(2);
+                tempDirectory = rs.getString(3);
+                memoryUsage = rs.getLong(4);
+            }
+            return new EngineStatus(
+                    settings.databasePath(),
+                    databaseSizeBytes(),
+                    memoryLimit,
+                    memoryLimitBytes,
+                    memoryUsage,
+                    effectiveThreads,
+                    tempDirectory,
+                    directorySize(tempDirectory),
+                    duckdbVersion,
+                    extensions,
+                    readerConnections.size(),
+                    readersInUse.get(),
+                    readerExecutor.getQueue().size(),
+                    writerExecutor.getQueue().size());
+        });
+    }
+
+    /** The most readers ever in use at once since open; for tests and metrics. */
+    public int peakReadersInUse() {
+        return peakReadersInUse.get();
+    }
+
+    public int readerPoolSize() {
+        return readerConnections.size();
+    }
+
+    /** Bytes of the database file and its WAL; 0 for an in-memory database. */
+    public long databaseSizeBytes() {
+        if (settings.inMemory()) {
+            return 0;
+        }
+        return fileSize(Path.of(settings.databasePath())) + fileSize(Path.of(settings.databasePath() + ".wal"));
+    }
+
+    public String duckdbVersion() {
+        return duckdbVersion;
+    }
+
+    /** Whether each built-in, required and optional extension is loaded. */
+    public Map<String, Boolean> extensions() {
+        return extensions;
+    }
+
+    public boolean isClosed() {
+        return closed.get();
+    }
+
+    // ---- lifecycle -----------------------------------------------------------------------------
+
+    /**
+     * Stops accepting work, lets running and queued work finish within the grace period, cancels what is
+     * left, checkpoints a file database and closes every connection. Idempotent.
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        long graceNanos = settings.closeGracePeriod().toNanos();
+        long deadline = System.nanoTime() + graceNanos;
+        readerExecutor.shutdown();
+        writerExecutor.shutdown();
+        boolean drained = awaitTermination(readerExecutor, deadline) && awaitTermination(writerExecutor, deadline);
+        if (!drained) {
+            log.warn(
+                    "work still running after the close grace period of {}; cancelling it",
+                    settings.closeGracePeriod());
+            activeSessions.forEach(ReadSession::cancel);
+            Stream.concat(readerExecutor.shutdownNow().stream(), writerExecutor.shutdownNow().stream())
+                    .filter(Task.class::isInstance)
+                    .forEach(task -> ((Task) task)
+                            .abort(new DuckbridgeException(
+                                    ErrorClass.CANCELLED, "cancelled before it started: the engine is shutting down")));
+            long cancelDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            awaitTermination(readerExecutor, cancelDeadline);
+            awaitTermination(writerExecutor, cancelDeadline);
+        }
+        timer.shutdownNow();
+        if (!settings.inMemory()) {
+            try (Statement st = writeConnection.createStatement()) {
+                st.execute("CHECKPOINT");
+            } catch (SQLException e) {
+                log.warn("checkpoint on close failed (the WAL is replayed at the next open): {}", e.getMessage());
+            }
+        }
+        closeQuietly(readerConnections);
+        closeQuietly(List.of(writeConnection));
+        log.info("DuckDB {} closed", settings.databasePath());
+    }
+
+    private static boolean awaitTermination(ThreadPoolExecutor executor, long deadlineNanos) {
+        try {
+            return executor.awaitTermination(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed.get()) {
+            throw closedError();
+        }
+    }
+
+    private DuckbridgeException closedError() {
+        return new DuckbridgeException(
+                ErrorClass.SOURCE_UNAVAILABLE, "the DuckDB engine for " + settings.databasePath() + " is closed");
+    }
+
+    // ---- opening -------------------------------------------------------------------------------
+
+    private static DuckDBConnection openDatabase(EngineSettings settings, long memoryLimitBytes, int threads) {
+        Properties config = new Properties();
+        config.setProperty("memory_limit", DataSizes.format(memoryLimitBytes));
+        config.setProperty("threads", Integer.toString(threads));
+        config.setProperty("preserve_insertion_order", Boolean.toString(settings.preserveInsertionOrder()));
+        config.setProperty("autoinstall_known_extensions", "false");
+        if (settings.tempDirectory() != null) {
+            config.setProperty("temp_directory", settings.tempDirectory().toString());
+        }
+        if (settings.maxTempDirectorySize() != null) {
+            config.setProperty("max_temp_directory_size", settings.maxTempDirectorySize());
+        }
+        if (settings.extensionDirectory() != null) {
+            config.setProperty(
+                    "extension_directory", settings.extensionDirectory().toString());
+        }
+        String path = settings.databasePath();
+        if (!settings.inMemory()) {
+            Path parent = Path.of(path).toAbsolutePath().getParent();
+            try {
+                Files.createDirectories(parent);
+            } catch (IOException e) {
+                throw new DuckbridgeException(
+                        ErrorClass.IO, "cannot create the directory " + parent + " for the DuckDB file: " + e, e);
+            }
+        }
+        try {
+            return (DuckDBConnection)
+                    DriverManager.getConnection("jdbc:duckdb:" + (settings.inMemory() ? "" : path), config);
+        } catch (SQLException e) {
+            throw openError(path, e);
+        }
+    }
+
+    private static DuckbridgeException openError(String path, SQLException e) {
+        String message = String.valueOf(e.getMessage());
+        Matcher holder = LOCK_HOLDER.matcher(message);
+        if (holder.find()) {
+            return new DuckbridgeException(
+                    ErrorClass.CONFLICT,
+                    "DuckDB file " + path + " is locked by another process: PID " + holder.group(2) + " ("
+                            + holder.group(1) + "); stop it, or send the command through that server with"
+                            + " --url http://HOST:PORT",
+                    e);
+        }
+        DuckbridgeException wrapped = DuckDbErrors.wrap("cannot open DuckDB file " + path, e);
+        if (wrapped.errorClass() == ErrorClass.INVALID_REQUEST || wrapped.errorClass() == ErrorClass.INTERNAL) {
+            return new DuckbridgeException(
+                    ErrorClass.INVALID_REQUEST, wrapped.getMessage() + " (check the duckbridge.duckdb.* settings)", e);
+        }
+        return wrapped;
+    }
+
+    private Map<String, Boolean> loadExtensions(EngineSettings settings) throws SQLException {
+        Map<String, Boolean> loaded = new LinkedHashMap<>();
+        Map<String, Boolean> present = new LinkedHashMap<>();
+        try (Statement st = writeConnection.createStatement();
+                ResultSet rs = st.executeQuery("SELECT extension_name, loaded FROM duckdb_extensions()")) {
+            while (rs.next()) {
+                present.put(rs.getString(1), rs.getBoolean(2));
+            }
+        }
+        for (String name : BUILT_IN_EXTENSIONS) {
+            if (!Boolean.TRUE.equals(present.get(name)) && !tryLoad(name)) {
+                throw new DuckbridgeException(
+                        ErrorClass.INTERNAL,
+                        "the built-in DuckDB extension " + name + " is missing from this DuckDB build;"
+                                + " use the org.duckdb:duckdb_jdbc artifact Duckbridge was built with");
+            }
+            loaded.put(name, true);
+        }
+        for (String name : settings.extensions()) {
+            try (Statement st = writeConnection.createStatement()) {
+                st.execute("LOAD " + name);
+                loaded.put(name, true);
+            } catch (SQLException e) {
+                throw new DuckbridgeException(
+                        ErrorClass.INVALID_REQUEST,
+                        "the DuckDB extension " + name + " listed in duckbridge.duckdb.extensions could not be"
+                                + " loaded: " + e.getMessage() + ". Automatic download is off: put " + name
+                                + ".duckdb_extension for this DuckDB version and platform into the extension"
+                                + " directory (duckbridge.duckdb.extension-directory"
+                                + (settings.extensionDirectory() == null
+                                        ? ""
+                                        : ", now " + settings.extensionDirectory())
+                                + "), or remove it from the list",
+                        e);
+            }
+        }
+        for (String name : settings.optionalExtensions()) {
+            boolean ok = tryLoad(name);
+            loaded.put(name, ok);
+            if (!ok) {
+                log.info("optional DuckDB extension {} is not available; features needing it are off", name);
+            }
+        }
+        return Map.copyOf(loaded);
+    }
+
+    private boolean tryLoad(String name) {
+        try (Statement st = writeConnection.createStatement()) {
+            st.execute("LOAD " + name);
+            return true;
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
+    private String queryString(String sql) throws SQLException {
+        try (Statement st = writeConnection.createStatement();
+                ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    // ---- small helpers -------------------------------------------------------------------------
+
+    private static ThreadFactory named(String prefix, boolean daemon) {
+        AtomicInteger counter = new AtomicInteger();
+        return runnable -> {
+            Thread t = new Thread(runnable, prefix + counter.incrementAndGet());
+            t.setDaemon(daemon);
+            return t;
+        };
+    }
+
+    private static void closeQuietly(List<DuckDBConnection> connections) {
+        for (DuckDBConnection c : connections) {
+            try {
+                c.close();
+            } catch (SQLException e) {
+                log.debug("closing a DuckDB connection failed: {}", e.getMessage());
+            }
+        }
+    }
+
+    private static long fileSize(Path p) {
+        try {
+            return Files.isRegularFile(p) ? Files.size(p) : 0;
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    private static long directorySize(String dir) {
+        if (dir == null || dir.isBlank()) {
+            return 0;
+        }
+        Path p = Path.of(dir);
+        if (!Files.isDirectory(p)) {
+            return 0;
+        }
+        try (Stream<Path> files = Files.walk(p)) {
+            return files.filter(Files::isRegularFile)
+                    .mapToLong(DuckDbEngine::fileSize)
+                    .sum();
+        } catch (IOException | UncheckedIOException e) {
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,101 @@
+package io.duckbridge.core.engine;
+
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import org.duckdb.DuckDBConnection;
+
+/**
+ * One unit of work on a borrowed DuckDB connection. Statements made through the session are tracked so
+ * that a timeout, a caller's cancellation or the engine's shutdown can interrupt the running DuckDB query;
+ * the connection stays usable afterwards. The session, its statements and the connection are only valid
+ * inside the work it was handed to. Confined to the thread running that work, except {@link #cancel}.
+ */
+public final class ReadSession {
+    private final DuckDBConnection connection;
+    private final List<Statement> statements = new ArrayList<>();
+    private volatile boolean cancelled;
+    private volatile boolean timedOut;
+
+    ReadSession(DuckDBConnection connection) {
+        this.connection = connection;
+    }
+
+    /**
+     * The borrowed connection. Do not close it or keep it: statements on it should be made through
+     * {@link #prepare} or {@link #statement} so they can be cancelled.
+     */
+    public DuckDBConnection connection() {
+        return connection;
+    }
+
+    /** Prepares {@code sql} on the session's connection; the statement is closed when the work ends. */
+    public PreparedStatement prepare(String sql) throws SQLException {
+        PreparedStatement ps = connection.prepareStatement(sql);
+        track(ps);
+        return ps;
+    }
+
+    /** A plain statement on the session's connection; closed when the work ends. */
+    public Statement statement() throws SQLException {
+        Statement st = connection.createStatement();
+        track(st);
+        return st;
+    }
+
+    /** Whether the work was cancelled by a timeout (as opposed to a caller or shutdown). */
+    public boolean timedOut() {
+        return timedOut;
+    }
+
+    public boolean cancelled() {
+        return cancelled;
+    }
+
+    /** Interrupts the DuckDB query running in this session, if any. Thread-safe. */
+    public void cancel() {
+        cancelled = true;
+        List<Statement> snapshot;
+        synchronized (statements) {
+            snapshot = List.copyOf(statements);
+        }
+        for (Statement st : snapshot) {
+            try {
+                st.cancel();
+            } catch (SQLException | RuntimeException ignored) {
+                // the statement finished or closed meanwhile: nothing left to interrupt
+            }
+        }
+    }
+
+    void timeout() {
+        timedOut = true;
+        cancel();
+    }
+
+    void closeStatements() {
+        List<Statement> snapshot;
+        synchronized (statements) {
+            snapshot = List.copyOf(statements);
+            statements.clear();
+        }
+        for (Statement st : snapshot) {
+            try {
+                st.close();
+            } catch (SQLException ignored) {
+                // closing is best effort: the connection is reused and its statements go with the session
+            }
+        }
+    }
+
+    private void track(Statement st) throws SQLException {
+        synchronized (statements) {
+            statements.add(st);
+        }
+        if (cancelled) {
+            st.cancel();
+        }
+    }
+}

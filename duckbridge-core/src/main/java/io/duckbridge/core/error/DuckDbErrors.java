@@ -1,0 +1,76 @@
+package io.duckbridge.core.error;
+
+import java.sql.SQLException;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Classifies DuckDB failures by DuckDB's own error type: every DuckDB message starts with
+ * {@code "<Type> Error: "} where {@code <Type>} is one of DuckDB's {@code ExceptionType} names
+ * (Parser, Binder, Catalog, Conversion, Out of Memory, INTERRUPT, ...). Thread-safe (stateless).
+ */
+public final class DuckDbErrors {
+    private static final Pattern TYPE_PREFIX = Pattern.compile("^([A-Za-z ]+?) Error: ", Pattern.DOTALL);
+    private static final Pattern POSITION = Pattern.compile("\"position\"\\s*:\\s*\"?(\\d+)");
+
+    private static final Map<String, ErrorClass> BY_TYPE = Map.ofEntries(
+            Map.entry("parser", ErrorClass.SYNTAX),
+            Map.entry("syntax", ErrorClass.SYNTAX),
+            Map.entry("binder", ErrorClass.BINDER),
+            Map.entry("catalog", ErrorClass.BINDER),
+            Map.entry("conversion", ErrorClass.CONVERSION),
+            Map.entry("invalid type", ErrorClass.CONVERSION),
+            Map.entry("out of range", ErrorClass.CONVERSION),
+            Map.entry("mismatch type", ErrorClass.CONVERSION),
+            Map.entry("out of memory", ErrorClass.OUT_OF_MEMORY),
+            Map.entry("interrupt", ErrorClass.CANCELLED),
+            Map.entry("constraint", ErrorClass.CONSTRAINT),
+            Map.entry("permission", ErrorClass.PERMISSION),
+            Map.entry("io", ErrorClass.IO),
+            Map.entry("http", ErrorClass.IO),
+            Map.entry("transaction", ErrorClass.CONFLICT),
+            Map.entry("transactioncontext", ErrorClass.CONFLICT),
+            Map.entry("invalid input", ErrorClass.INVALID_REQUEST),
+            Map.entry("not implemented", ErrorClass.INVALID_REQUEST),
+            Map.entry("dependency", ErrorClass.CONFLICT),
+            Map.entry("sequence", ErrorClass.CONSTRAINT),
+            Map.entry("serialization", ErrorClass.INTERNAL),
+            Map.entry("fatal", ErrorClass.INTERNAL),
+            Map.entry("internal", ErrorClass.INTERNAL));
+
+    private DuckDbErrors() {}
+
+    /** The DuckDB error type named at the start of the message, lower case, or null when there is none. */
+    public static String errorType(String message) {
+        if (message == null) {
+            return null;
+        }
+        Matcher m = TYPE_PREFIX.matcher(message.strip());
+        return m.find() ? m.group(1).toLowerCase(Locale.ROOT) : null;
+    }
+
+    /** Classifies a DuckDB error message; {@link ErrorClass#INTERNAL} when DuckDB named no known type. */
+    public static ErrorClass classify(String message) {
+        String type = errorType(message);
+        return type == null ? ErrorClass.INTERNAL : BY_TYPE.getOrDefault(type, ErrorClass.INTERNAL);
+    }
+
+    /** Wraps a DuckDB {@link SQLException} with its class and, when DuckDB reported one, the position. */
+    public static DuckbridgeException wrap(SQLException e) {
+        return wrap(null, e);
+    }
+
+    /** As {@link #wrap(SQLException)}, with {@code context} in front of the message when it is not null. */
+    public static DuckbridgeException wrap(String context, SQLException e) {
+        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        Integer position = null;
+        Matcher p = POSITION.matcher(message);
+        if (p.find()) {
+            position = Integer.valueOf(p.group(1));
+        }
+        String text = context == null ? message : context + ": " + message;
+        return new DuckbridgeException(classify(message), text, e, position);
+    }
+}

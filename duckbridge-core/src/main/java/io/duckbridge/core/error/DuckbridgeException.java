@@ -1,0 +1,45 @@
+package io.duckbridge.core.error;
+
+import java.util.Objects;
+
+/**
+ * The one unchecked exception of Duckbridge. It carries an {@link ErrorClass} that callers (and the
+ * HTTP layer) use to decide what to do; the message names the input and, where there is one, the fix.
+ */
+public class DuckbridgeException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    private final ErrorClass errorClass;
+    private final Integer position;
+
+    public DuckbridgeException(ErrorClass errorClass, String message) {
+        this(errorClass, message, null, null);
+    }
+
+    public DuckbridgeException(ErrorClass errorClass, String message, Throwable cause) {
+        this(errorClass, message, cause, null);
+    }
+
+    /**
+     * @param position the zero-based character offset in the SQL text that the error refers to, or null
+     */
+    public DuckbridgeException(ErrorClass errorClass, String message, Throwable cause, Integer position) {
+        super(message, cause);
+        this.errorClass = Objects.requireNonNull(errorClass, "errorClass");
+        this.position = position;
+    }
+
+    public ErrorClass errorClass() {
+        return errorClass;
+    }
+
+    /** The character offset in the SQL text the error refers to, or null when DuckDB gave none. */
+    public Integer position() {
+        return position;
+    }
+
+    /** Returns a copy with {@code context} put in front of the message, keeping class and position. */
+    public DuckbridgeException withContext(String context) {
+        return new DuckbridgeException(errorClass, context + ": " + getMessage(), this, position);
+    }
+}

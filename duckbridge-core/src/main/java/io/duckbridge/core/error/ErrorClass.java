@@ -1,0 +1,24 @@
+package io.duckbridge.core.error;
+
+/**
+ * The class of a Duckbridge failure. Each class maps to exactly one HTTP status in the service
+ * (see the HTTP contract) and is derived from DuckDB's error type or PostgreSQL's SQLSTATE, never
+ * from English message text.
+ */
+public enum ErrorClass {
+    SYNTAX,
+    BINDER,
+    READ_ONLY_VIOLATION,
+    PERMISSION,
+    TIMEOUT,
+    CANCELLED,
+    OUT_OF_MEMORY,
+    CONVERSION,
+    CONSTRAINT,
+    IO,
+    SOURCE_UNAVAILABLE,
+    CONFLICT,
+    NOT_FOUND,
+    INVALID_REQUEST,
+    INTERNAL
+}

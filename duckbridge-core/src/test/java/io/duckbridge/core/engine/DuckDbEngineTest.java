@@ -1,0 +1,313 @@
+package io.duckbridge.core.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.duckbridge.core.error.DuckbridgeException;
+import io.duckbridge.core.error.ErrorClass;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+@Timeout(120)
+class DuckDbEngineTest {
+    @TempDir
+    Path dir;
+
+    private EngineSettings fileSettings() {
+        return EngineSettings.defaults(dir.resolve("test.duckdb").toString()).withThreads(2);
+    }
+
+    @Test
+    void parallelReadsNeverExceedThePoolBound() throws Exception {
+        try (var engine = DuckDbEngine.open(fileSettings().withReaders(3, 100))) {
+            AtomicInteger running = new AtomicInteger();
+            AtomicInteger peak = new AtomicInteger();
+            List<CompletableFuture<Long>> reads = new ArrayList<>();
+            for (int i = 0; i < 30; i++) {
+                reads.add(engine.readAsync(Duration.ofSeconds(30), session -> {
+                    peak.accumulateAndGet(running.incrementAndGet(), Math::max);
+                    try (Statement st = session.statement();
+                            ResultSet rs = st.executeQuery("SELECT sum(i) FROM range(3000000) t(i)")) {
+                        rs.next();
+                        return rs.getLong(1);
+                    } finally {
+                        running.decrementAndGet();
+                    }
+                }));
+            }
+            for (var read : reads) {
+                assertThat(read.get(60, TimeUnit.SECONDS)).isEqualTo(3000000L * 2999999L / 2);
+            }
+            assertThat(peak.get()).isEqualTo(3);
+            assertThat(engine.peakReadersInUse()).isLessThanOrEqualTo(3);
+        }
+    }
+
+    @Test
+    void fullReaderQueueIsRefusedWithSourceUnavailable() throws Exception {
+        try (var engine = DuckDbEngine.open(fileSettings().withReaders(1, 1))) {
+            CountDownLatch release = new CountDownLatch(1);
+            var blocker = engine.readAsync(null, session -> {
+                release.await();
+                return 1;
+            });
+            var queued = engine.readAsync(null, session -> 2);
+            var refused = engine.readAsync(null, session -> 3);
+            assertThatThrownBy(refused::join)
+                    .hasCauseInstanceOf(DuckbridgeException.class)
+                    .cause()
+                    .satisfies(e -> assertThat(((DuckbridgeException) e).errorClass())
+                            .isEqualTo(ErrorClass.SOURCE_UNAVAILABLE));
+            release.countDown();
+            assertThat(blocker.get(10, TimeUnit.SECONDS)).isEqualTo(1);
+            assertThat(queued.get(10, TimeUnit.SECONDS)).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void timeoutCancelsARunawayQueryAndTheEngineKeepsWorking() {
+        try (var engine = DuckDbEngine.open(fileSettings().withReaders(1, 10))) {
+            long start = System.nanoTime();
+            assertThatThrownBy(() -> engine.read(Duration.ofSeconds(1), session -> {
+                        try (Statement st = session.statement();
+                                ResultSet rs = st.executeQuery("SELECT count(*) FROM range(1000000000000)")) {
+                            rs.next();
+                            return rs.getLong(1);
+                        }
+                    }))
+                    .isInstanceOfSatisfying(
+                            DuckbridgeException.class,
+                            e -> assertThat(e.errorClass()).isEqualTo(ErrorClass.TIMEOUT));
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
+            // the single reader connection that ran the cancelled query answers the next one
+            long answer = engine.read(Duration.ofSeconds(5), session -> {
+                try (Statement st = session.statement();
+                        ResultSet rs = st.executeQuery("SELECT 42")) {
+                    rs.next();
+                    return rs.getLong(1);
+                }
+            });
+            assertThat(answer).isEqualTo(42);
+        }
+    }
+
+    @Test
+    void writesFromManyThreadsApplyInSubmissionOrderWithoutConflicts() throws Exception {
+        try (var engine = DuckDbEngine.open(fileSettings())) {
+            engine.write(session -> {
+                try (Statement st = session.statement()) {
+                    st.execute("CREATE TABLE ledger(seq BIGINT, thread INT)");
+                    st.execute("CREATE TABLE counter(n BIGINT)");
+                    st.execute("INSERT INTO counter VALUES (0)");
+                }
+                return null;
+            });
+            AtomicLong sequence = new AtomicLong();
+            Object submitLock = new Object();
+            ExecutorService pool = Executors.newFixedThreadPool(8);
+            List<CompletableFuture<Void>> writes = new ArrayList<>();
+            List<java.util.concurrent.Future<?>> submitters = new ArrayList<>();
+            for (int t = 0; t < 8; t++) {
+                int thread = t;
+                submitters.add(pool.submit(() -> {
+                    for (int i = 0; i < 50; i++) {
+                        synchronized (submitLock) {
+                            long seq = sequence.getAndIncrement();
+                            writes.add(engine.writeAsync(session -> {
+                                try (PreparedStatement ps = session.prepare("INSERT INTO ledger VALUES (?, ?)");
+                                        Statement st = session.statement()) {
+                                    ps.setLong(1, seq);
+                                    ps.setInt(2, thread);
+                                    ps.execute();
+                                    // every write also updates the same row: concurrent writers would conflict here
+                                    st.execute("UPDATE counter SET n = n + 1");
+                                }
+                                return null;
+                            }));
+                        }
+                    }
+                }));
+            }
+            for (var s : submitters) {
+                s.get(30, TimeUnit.SECONDS);
+            }
+            pool.shutdown();
+            CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+            List<Long> applied = engine.read(session -> {
+                List<Long> seqs = new ArrayList<>();
+                try (Statement st = session.statement();
+                        ResultSet rs = st.executeQuery("SELECT seq FROM ledger ORDER BY rowid")) {
+                    while (rs.next()) {
+                        seqs.add(rs.getLong(1));
+                    }
+                }
+                return seqs;
+            });
+            assertThat(applied).hasSize(400).isSorted();
+            long counter = engine.read(session -> {
+                try (Statement st = session.statement();
+                        ResultSet rs = st.executeQuery("SELECT n FROM counter")) {
+                    rs.next();
+                    return rs.getLong(1);
+                }
+            });
+            assertThat(counter).isEqualTo(400);
+        }
+    }
+
+    @Test
+    void failedWriteRollsBackAndTheLaneKeepsGoing() {
+        try (var engine = DuckDbEngine.open(fileSettings())) {
+            engine.write(session -> session.statement().execute("CREATE TABLE t(i INT PRIMARY KEY)"));
+            assertThatThrownBy(() -> engine.write(session -> {
+                        session.statement().execute("INSERT INTO t VALUES (1)");
+                        return session.statement().execute("INSERT INTO t VALUES (1)");
+                    }))
+                    .isInstanceOfSatisfying(
+                            DuckbridgeException.class,
+                            e -> assertThat(e.errorClass()).isEqualTo(ErrorClass.CONSTRAINT));
+            engine.write(session -> session.statement().execute("INSERT INTO t VALUES (2)"));
+            assertThat(count(engine, "SELECT count(*) FROM t")).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void closeDuringRunningQueriesReturnsWithinTheGracePeriodAndKeepsCommittedData() throws Exception {
+        Path file = dir.resolve("close.duckdb");
+        var settings =
+                EngineSettings.defaults(file.toString()).withThreads(2).withCloseGracePeriod(Duration.ofSeconds(1));
+        var engine = DuckDbEngine.open(settings);
+        engine.write(session -> {
+            try (Statement st = session.statement()) {
+                st.execute("CREATE TABLE kept AS SELECT i FROM range(100000) t(i)");
+            }
+            return null;
+        });
+        List<CompletableFuture<Long>> running = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            running.add(engine.readAsync(null, session -> {
+                try (Statement st = session.statement();
+                        ResultSet rs = st.executeQuery("SELECT count(*) FROM range(1000000000000)")) {
+                    rs.next();
+                    return rs.getLong(1);
+                }
+            }));
+        }
+        Thread.sleep(300); // let the queries get going inside DuckDB; not waiting for a condition
+        long start = System.nanoTime();
+        engine.close();
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(4));
+        for (var r : running) {
+            assertThatThrownBy(() -> r.get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(DuckbridgeException.class);
+        }
+        engine.close(); // idempotent
+        assertThatThrownBy(() -> engine.read(session -> 1))
+                .isInstanceOfSatisfying(
+                        DuckbridgeException.class,
+                        e -> assertThat(e.errorClass()).isEqualTo(ErrorClass.SOURCE_UNAVAILABLE));
+        try (var reopened = DuckDbEngine.open(settings)) {
+            assertThat(count(reopened, "SELECT count(*) FROM kept")).isEqualTo(100000);
+        }
+    }
+
+    @Test
+    void secondProcessGetsAnErrorNamingTheLockHolder() throws Exception {
+        Path file = dir.resolve("locked.duckdb");
+        try (var engine =
+                DuckDbEngine.open(EngineSettings.defaults(file.toString()).withThreads(1))) {
+            engine.write(session -> session.statement().execute("CREATE TABLE t(i INT)"));
+            String java =
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            Process p = new ProcessBuilder(
+                            java,
+                            "-cp",
+                            System.getProperty("java.class.path"),
+                            SecondOpener.class.getName(),
+                            file.toString())
+                    .redirectErrorStream(true)
+                    .start();
+            String output;
+            try (var reader = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                output = reader.lines().reduce("", (a, b) -> a + b + "\n");
+            }
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(output)
+                    .contains("CONFLICT")
+                    .contains("is locked by another process: PID "
+                            + ProcessHandle.current().pid())
+                    .contains("--url");
+        }
+    }
+
+    @Test
+    void memoryLimitThatIsNotASizeFailsWithTheSettingNamed() {
+        assertThatThrownBy(() -> EngineSettings.defaults(":memory:").withMemoryLimit("lots"))
+                .isInstanceOfSatisfying(DuckbridgeException.class, e -> {
+                    assertThat(e.errorClass()).isEqualTo(ErrorClass.INVALID_REQUEST);
+                    assertThat(e.getMessage())
+                            .contains("memory-limit")
+                            .contains("\"lots\"")
+                            .contains("4GB");
+                });
+    }
+
+    @Test
+    void explicitMemoryLimitAndThreadsAreWhatDuckDbUses() {
+        try (var engine = DuckDbEngine.open(
+                EngineSettings.defaults(":memory:").withMemoryLimit("1GB").withThreads(3))) {
+            EngineStatus status = engine.status();
+            assertThat(status.memoryLimitBytes()).isEqualTo(1_000_000_000L);
+            // DuckDB prints the limit in binary units: 1 GB = 953.6 MiB
+            assertThat(status.memoryLimit()).isEqualTo("953.6 MiB");
+            assertThat(status.threads()).isEqualTo(3);
+            assertThat(status.extensions()).containsEntry("parquet", true).containsEntry("json", true);
+        }
+    }
+
+    @Test
+    void missingRequiredExtensionFailsStartupNamingIt() {
+        var settings = EngineSettings.defaults(":memory:")
+                .withExtensions(List.of("spatial"), List.of(), dir.resolve("extensions"));
+        assertThatThrownBy(() -> DuckDbEngine.open(settings))
+                .isInstanceOfSatisfying(
+                        DuckbridgeException.class,
+                        e -> assertThat(e.getMessage()).contains("spatial").contains("extension directory"));
+    }
+
+    @Test
+    void missingOptionalExtensionIsReportedNotFatal() {
+        var settings = EngineSettings.defaults(":memory:")
+                .withExtensions(List.of(), List.of("httpfs"), dir.resolve("extensions"));
+        try (var engine = DuckDbEngine.open(settings)) {
+            assertThat(engine.extensions()).containsEntry("httpfs", false);
+        }
+    }
+
+    private static long count(DuckDbEngine engine, String sql) {
+        return engine.read(session -> {
+            try (Statement st = session.statement();
+                    ResultSet rs = st.executeQuery(sql)) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        });
+    }
+}
