@@ -1,0 +1,155 @@
+package io.duckbridge.core.jobs;
+
+import io.duckbridge.core.error.DuckbridgeException;
+import io.duckbridge.core.error.ErrorClass;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One long-running operation: id, kind, status, progress, result or error. Thread-safe: the body's
+ * threads update progress while HTTP threads read snapshots.
+ */
+public final class Job implements JobContext {
+    private final String id;
+    private final JobKind kind;
+    private final String description;
+    private final AtomicLong done = new AtomicLong();
+    private final CompletableFuture<JobSnapshot> completion = new CompletableFuture<>();
+    private volatile long total = -1;
+    private volatile String unit = "";
+    private volatile JobStatus status = JobStatus.QUEUED;
+    private volatile Instant startedAt;
+    private volatile Instant finishedAt;
+    private volatile Map<String, Object> result;
+    private volatile DuckbridgeException error;
+    private volatile boolean cancelRequested;
+    private volatile Future<?> execution;
+    private final Instant createdAt = Instant.now();
+
+    Job(String id, JobKind kind, String description) {
+        this.id = id;
+        this.kind = kind;
+        this.description = description;
+    }
+
+    @Override
+    public String jobId() {
+        return id;
+    }
+
+    public JobKind kind() {
+        return kind;
+    }
+
+    @Override
+    public void total(long total, String unit) {
+        this.total = total;
+        this.unit = unit;
+    }
+
+    @Override
+    public void advance(long delta) {
+        done.addAndGet(delta);
+    }
+
+    @Override
+    public boolean cancelRequested() {
+        return cancelRequested;
+    }
+
+    @Override
+    public void checkCancelled() {
+        if (cancelRequested) {
+            throw new DuckbridgeException(ErrorClass.CANCELLED, "job " + id + " was cancelled");
+        }
+    }
+
+    /** Asks the job to stop: a queued job ends at once, a running one at its next check or interrupt. */
+    public boolean cancel() {
+        if (status.terminal()) {
+            return false;
+        }
+        cancelRequested = true;
+        Future<?> f = execution;
+        if (f != null) {
+            f.cancel(true);
+        }
+        if (status == JobStatus.QUEUED) {
+            finish(
+                    JobStatus.CANCELLED,
+                    null,
+                    new DuckbridgeException(ErrorClass.CANCELLED, "job " + id + " was cancelled before it started"));
+        }
+        return true;
+    }
+
+    /** Completes when the job reaches a terminal state, with its final snapshot. */
+    public CompletableFuture<JobSnapshot> completion() {
+        return completion;
+    }
+
+    /** A consistent-enough copy for display. */
+    public JobSnapshot snapshot() {
+        return new JobSnapshot(
+                id,
+                kind,
+                description,
+                status,
+                done.get(),
+                total,
+                unit,
+                createdAt,
+                startedAt,
+                finishedAt,
+                result,
+                error);
+    }
+
+    void execution(Future<?> execution) {
+        this.execution = execution;
+    }
+
+    void run(JobBody body) {
+        synchronized (this) {
+            if (status.terminal()) {
+                return;
+            }
+            status = JobStatus.RUNNING;
+            startedAt = Instant.now();
+        }
+        try {
+            Map<String, Object> r = body.run(this);
+            finish(JobStatus.SUCCEEDED, r == null ? Map.of() : r, null);
+        } catch (DuckbridgeException e) {
+            finish(e.errorClass() == ErrorClass.CANCELLED ? JobStatus.CANCELLED : JobStatus.FAILED, null, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            finish(
+                    JobStatus.CANCELLED,
+                    null,
+                    new DuckbridgeException(ErrorClass.CANCELLED, "job " + id + " was cancelled", e));
+        } catch (Exception | Error e) {
+            finish(
+                    cancelRequested ? JobStatus.CANCELLED : JobStatus.FAILED,
+                    null,
+                    new DuckbridgeException(
+                            cancelRequested ? ErrorClass.CANCELLED : ErrorClass.INTERNAL,
+                            String.valueOf(e.getMessage()),
+                            e));
+        }
+    }
+
+    private synchronized void finish(JobStatus terminal, Map<String, Object> result, DuckbridgeException error) {
+        if (status.terminal()) {
+            return;
+        }
+        this.result = result;
+        this.error = error;
+        this.finishedAt = Instant.now();
+        this.status = terminal;
+        completion.complete(snapshot());
+    }
+}

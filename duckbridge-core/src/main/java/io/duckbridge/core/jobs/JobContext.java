@@ -1,0 +1,46 @@
+package io.duckbridge.core.jobs;
+
+/**
+ * What a running job's body sees: progress reporting and cancellation. Thread-safe: a job may report
+ * progress from several worker threads.
+ */
+public interface JobContext {
+    /** The job's id. */
+    String jobId();
+
+    /** Sets the expected total (e.g. estimated rows) and its unit ({@code rows}, {@code bytes}, {@code tables}). */
+    void total(long total, String unit);
+
+    /** Adds {@code delta} to the amount done. */
+    void advance(long delta);
+
+    /** Whether the job was asked to stop; long loops check it and end by throwing CANCELLED. */
+    boolean cancelRequested();
+
+    /** Throws a CANCELLED {@link io.duckbridge.core.error.DuckbridgeException} when a cancel was requested. */
+    void checkCancelled();
+
+    /** A context for work that is not run as a job (tests, the CLI): counts nothing, never cancelled. */
+    static JobContext none() {
+        return new JobContext() {
+            @Override
+            public String jobId() {
+                return "inline";
+            }
+
+            @Override
+            public void total(long total, String unit) {}
+
+            @Override
+            public void advance(long delta) {}
+
+            @Override
+            public boolean cancelRequested() {
+                return false;
+            }
+
+            @Override
+            public void checkCancelled() {}
+        };
+    }
+}

@@ -1,0 +1,88 @@
+package io.duckbridge.core.jobs;
+
+import io.duckbridge.core.error.DuckbridgeException;
+import io.duckbridge.core.error.ErrorClass;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Runs long operations as {@link Job}s on a small pool of named platform threads and remembers the most
+ * recent ones for status queries. Thread-safe; {@link #close()} cancels running jobs and is idempotent.
+ */
+public final class JobRunner implements AutoCloseable {
+    private final ExecutorService executor;
+    private final Map<String, Job> jobs = new ConcurrentHashMap<>();
+    private final int retained;
+
+    /**
+     * @param workers how many jobs run at once; more wait in the queue
+     * @param retained how many finished jobs are remembered
+     */
+    public JobRunner(int workers, int retained) {
+        AtomicInteger counter = new AtomicInteger();
+        this.executor = Executors.newFixedThreadPool(workers, r -> {
+            Thread t = new Thread(r, "duckbridge-job-" + counter.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        this.retained = retained;
+    }
+
+    /** Queues {@code body} as a new job and returns it at once. */
+    public Job submit(JobKind kind, String description, JobBody body) {
+        Job job = new Job(UUID.randomUUID().toString(), kind, description);
+        jobs.put(job.jobId(), job);
+        prune();
+        job.execution(executor.submit(() -> job.run(body)));
+        return job;
+    }
+
+    /** The job with this id, if it is still remembered. */
+    public Optional<Job> find(String id) {
+        return Optional.ofNullable(jobs.get(id));
+    }
+
+    /** @throws DuckbridgeException NOT_FOUND when no job has this id */
+    public Job get(String id) {
+        return find(id).orElseThrow(() -> new DuckbridgeException(ErrorClass.NOT_FOUND, "no job with id " + id));
+    }
+
+    /** Remembered jobs, newest first. */
+    public List<JobSnapshot> recent() {
+        List<JobSnapshot> list =
+                new ArrayList<>(jobs.values().stream().map(Job::snapshot).toList());
+        list.sort(Comparator.comparing(JobSnapshot::createdAt).reversed());
+        return list;
+    }
+
+    private void prune() {
+        List<JobSnapshot> finished =
+                recent().stream().filter(s -> s.status().terminal()).toList();
+        for (int i = retained; i < finished.size(); i++) {
+            jobs.remove(finished.get(i).id());
+        }
+    }
+
+    @Override
+    public void close() {
+        if (executor.isShutdown()) {
+            return;
+        }
+        jobs.values().forEach(Job::cancel);
+        executor.shutdownNow();
+        try {
+            executor.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
