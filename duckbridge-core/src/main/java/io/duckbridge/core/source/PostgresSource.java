@@ -1,0 +1,63 @@
+package io.duckbridge.core.source;
+
+import io.duckbridge.core.error.DuckbridgeException;
+import io.duckbridge.core.error.ErrorClass;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.Properties;
+
+/**
+ * Where the source PostgreSQL is and how to log in. The password is never part of {@link #toString()}.
+ * Thread-safe (immutable).
+ *
+ * @param url the JDBC URL, e.g. {@code jdbc:postgresql://db:5432/shop}
+ * @param username the user; may be null when the URL carries it
+ * @param password the password; may be null
+ */
+public record PostgresSource(String url, String username, String password) {
+    public PostgresSource {
+        if (url == null || !url.startsWith("jdbc:postgresql:")) {
+            throw new DuckbridgeException(
+                    ErrorClass.INVALID_REQUEST,
+                    "duckbridge.postgres.url \"" + url + "\" is not a PostgreSQL JDBC URL;"
+                            + " use e.g. jdbc:postgresql://localhost:5432/shop");
+        }
+    }
+
+    /** Opens a new connection (the caller closes it). */
+    public Connection connect() {
+        return connect(new Properties());
+    }
+
+    /**
+     * Opens a new connection with extra pgjdbc properties (e.g. {@code replication=database}).
+     *
+     * @throws DuckbridgeException SOURCE_UNAVAILABLE when the server cannot be reached or refuses the login
+     */
+    public Connection connect(Properties extra) {
+        Properties props = new Properties();
+        props.putAll(extra);
+        if (username != null) {
+            props.setProperty("user", username);
+        }
+        if (password != null) {
+            props.setProperty("password", password);
+        }
+        props.putIfAbsent("ApplicationName", "duckbridge");
+        props.putIfAbsent("connectTimeout", "10");
+        try {
+            return DriverManager.getConnection(url, props);
+        } catch (SQLException e) {
+            throw new DuckbridgeException(
+                    ErrorClass.SOURCE_UNAVAILABLE,
+                    "cannot connect to PostgreSQL at " + url + " (SQLSTATE " + e.getSQLState() + "): " + e.getMessage(),
+                    e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "PostgresSource[url=" + url + ", username=" + username + "]";
+    }
+}
