@@ -1,0 +1,63 @@
+package io.duckbridge.server;
+
+import io.duckbridge.server.cli.QueryCommand;
+import java.util.List;
+import org.springframework.boot.SpringApplication;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * Entry point of {@code duckbridge-server.jar}: {@code serve} (the default) starts the service; the other
+ * subcommands work on the database file directly, or through a running server with {@code --url}.
+ */
+@Command(
+        name = "duckbridge",
+        mixinStandardHelpOptions = true,
+        versionProvider = DuckbridgeServer.Version.class,
+        description = "PostgreSQL to DuckDB analytics companion.",
+        subcommands = {DuckbridgeServer.Serve.class, QueryCommand.class})
+public final class DuckbridgeServer implements Runnable {
+    private static final List<String> SUBCOMMANDS =
+            List.of("serve", "query", "help", "-h", "--help", "-V", "--version");
+
+    public static void main(String[] args) {
+        if (args.length == 0 || !SUBCOMMANDS.contains(args[0])) {
+            // no subcommand: serve, passing every argument (e.g. --server.port=9090) to Spring Boot
+            serve(args);
+            return;
+        }
+        int exit = new CommandLine(new DuckbridgeServer()).execute(args);
+        if (!"serve".equals(args[0])) {
+            System.exit(exit);
+        }
+    }
+
+    static void serve(String[] springArgs) {
+        SpringApplication.run(DuckbridgeApplication.class, springArgs);
+    }
+
+    @Override
+    public void run() {
+        serve(new String[0]);
+    }
+
+    /** {@code serve [--spring.property=value ...]}: starts the HTTP service. */
+    @Command(name = "serve", description = "Start the HTTP service (the default).")
+    static final class Serve implements Runnable {
+        @CommandLine.Unmatched
+        List<String> springArgs = List.of();
+
+        @Override
+        public void run() {
+            serve(springArgs.toArray(String[]::new));
+        }
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = DuckbridgeServer.class.getPackage().getImplementationVersion();
+            return new String[] {"duckbridge " + (v == null ? "development build" : v)};
+        }
+    }
+}

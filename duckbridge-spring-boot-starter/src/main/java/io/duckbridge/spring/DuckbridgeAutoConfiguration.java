@@ -1,0 +1,71 @@
+package io.duckbridge.spring;
+
+import io.duckbridge.core.engine.DuckDbEngine;
+import io.duckbridge.core.jobs.JobRunner;
+import io.duckbridge.core.source.PostgresSource;
+import io.duckbridge.spring.health.DuckDbHealthIndicator;
+import io.duckbridge.spring.health.PostgresHealthIndicator;
+import io.duckbridge.spring.jobs.JobController;
+import io.duckbridge.spring.web.ProblemResponses;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.core.env.Environment;
+
+/**
+ * Wires the DuckDB engine, the job runner, the source PostgreSQL, the error mapping, the jobs endpoints
+ * and the health indicators. Every bean can be replaced by declaring one of the same type.
+ */
+@AutoConfiguration
+@EnableConfigurationProperties(DuckbridgeProperties.class)
+public class DuckbridgeAutoConfiguration {
+
+    @Bean(destroyMethod = "close")
+    @ConditionalOnMissingBean
+    public DuckDbEngine duckDbEngine(DuckbridgeProperties properties, Environment environment) {
+        return DuckDbEngine.open(properties.engineSettings(
+                environment.getProperty("DUCKDB_MEMORY_LIMIT"), environment.getProperty("DUCKDB_THREADS")));
+    }
+
+    @Bean(destroyMethod = "close")
+    @ConditionalOnMissingBean
+    public JobRunner jobRunner(DuckbridgeProperties properties) {
+        return new JobRunner(properties.jobs().workers(), properties.jobs().retained());
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    @ConditionalOnProperty("duckbridge.postgres.url")
+    public PostgresSource postgresSource(DuckbridgeProperties properties) {
+        return properties.postgres().toSource();
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    public ProblemResponses duckbridgeProblemResponses() {
+        return new ProblemResponses();
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    public JobController duckbridgeJobController(JobRunner jobRunner) {
+        return new JobController(jobRunner);
+    }
+
+    @Bean
+    @ConditionalOnMissingBean(name = "duckdbHealthIndicator")
+    public DuckDbHealthIndicator duckdbHealthIndicator(DuckDbEngine engine) {
+        return new DuckDbHealthIndicator(engine);
+    }
+
+    @Bean
+    @ConditionalOnMissingBean(name = "postgresHealthIndicator")
+    @ConditionalOnBean(PostgresSource.class)
+    public PostgresHealthIndicator postgresHealthIndicator(ObjectProvider<PostgresSource> source) {
+        return new PostgresHealthIndicator(source.getObject());
+    }
+}

@@ -1,0 +1,124 @@
+package io.duckbridge.spring.web;
+
+import io.duckbridge.core.error.DuckbridgeException;
+import io.duckbridge.core.error.ErrorClass;
+import java.net.URI;
+import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.context.request.WebRequest;
+import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
+
+/**
+ * Turns every failure into an RFC 9457 {@code application/problem+json} body with an {@code errorClass}
+ * and the one HTTP status of that class. Stack traces never reach the client; unexpected failures are
+ * logged with an id the body repeats. Thread-safe (stateless).
+ */
+@RestControllerAdvice
+public class ProblemResponses extends ResponseEntityExceptionHandler {
+    private static final Logger log = LoggerFactory.getLogger(ProblemResponses.class);
+    /** Seconds a client should wait after OUT_OF_MEMORY or overload before retrying. */
+    public static final String RETRY_AFTER_SECONDS = "5";
+
+    /** The HTTP status of each error class, as in the HTTP contract. */
+    public static int status(ErrorClass errorClass) {
+        return switch (errorClass) {
+            case SYNTAX, BINDER, CONVERSION, INVALID_REQUEST, READ_ONLY_VIOLATION, CONSTRAINT -> 400;
+            case PERMISSION -> 403;
+            case NOT_FOUND -> 404;
+            case CONFLICT -> 409;
+            case TIMEOUT -> 408;
+            case CANCELLED -> 499;
+            case OUT_OF_MEMORY, SOURCE_UNAVAILABLE -> 503;
+            case IO, INTERNAL -> 500;
+        };
+    }
+
+    /** The problem body for {@code e}. */
+    public static ProblemDetail problem(DuckbridgeException e) {
+        ErrorClass errorClass = e.errorClass();
+        ProblemDetail problem = ProblemDetail.forStatus(status(errorClass));
+        problem.setType(URI.create("urn:duckbridge:problem:" + errorClass.name().toLowerCase(Locale.ROOT)));
+        problem.setTitle(title(errorClass));
+        problem.setDetail(e.getMessage());
+        problem.setProperty("errorClass", errorClass.name());
+        if (e.position() != null) {
+            problem.setProperty("position", e.position());
+        }
+        return problem;
+    }
+
+    /** A complete response for {@code e}, with {@code Retry-After} where the class calls for one. */
+    public static ResponseEntity<ProblemDetail> response(DuckbridgeException e) {
+        ProblemDetail problem = problem(e);
+        var builder = ResponseEntity.status(problem.getStatus()).contentType(MediaType.APPLICATION_PROBLEM_JSON);
+        if (e.errorClass() == ErrorClass.OUT_OF_MEMORY || e.errorClass() == ErrorClass.SOURCE_UNAVAILABLE) {
+            builder.header(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
+        }
+        return builder.body(problem);
+    }
+
+    @ExceptionHandler(DuckbridgeException.class)
+    public ResponseEntity<ProblemDetail> handleDuckbridge(DuckbridgeException e) {
+        if (e.errorClass() == ErrorClass.INTERNAL || e.errorClass() == ErrorClass.IO) {
+            log.error("request failed: {}", e.getMessage(), e);
+        } else {
+            log.debug("request failed with {}: {}", e.errorClass(), e.getMessage());
+        }
+        return response(e);
+    }
+
+    @ExceptionHandler(Exception.class)
+    public ResponseEntity<ProblemDetail> handleUnexpected(Exception e) {
+        String id = java.util.UUID.randomUUID().toString();
+        log.error("unexpected failure {}", id, e);
+        return response(new DuckbridgeException(
+                ErrorClass.INTERNAL, "internal error " + id + "; the server log has the details"));
+    }
+
+    /** Spring MVC's own failures (bad JSON, wrong method, unknown path) get an errorClass too. */
+    @Override
+    protected ResponseEntity<Object> handleExceptionInternal(
+            Exception ex, Object body, HttpHeaders headers, HttpStatusCode statusCode, WebRequest request) {
+        ResponseEntity<Object> response = super.handleExceptionInternal(ex, body, headers, statusCode, request);
+        if (response != null && response.getBody() instanceof ProblemDetail problem) {
+            ErrorClass errorClass = switch (statusCode.value()) {
+                case 404 -> ErrorClass.NOT_FOUND;
+                case 401, 403 -> ErrorClass.PERMISSION;
+                case 408 -> ErrorClass.TIMEOUT;
+                case 409 -> ErrorClass.CONFLICT;
+                case 503 -> ErrorClass.SOURCE_UNAVAILABLE;
+                default -> statusCode.is4xxClientError() ? ErrorClass.INVALID_REQUEST : ErrorClass.INTERNAL;
+            };
+            problem.setProperty("errorClass", errorClass.name());
+        }
+        return response;
+    }
+
+    private static String title(ErrorClass errorClass) {
+        return switch (errorClass) {
+            case SYNTAX -> "SQL syntax error";
+            case BINDER -> "Unknown table, column or function";
+            case READ_ONLY_VIOLATION -> "Only read-only queries are allowed";
+            case PERMISSION -> "Not allowed";
+            case TIMEOUT -> "Timed out";
+            case CANCELLED -> "Cancelled";
+            case OUT_OF_MEMORY -> "Out of memory";
+            case CONVERSION -> "Value conversion failed";
+            case CONSTRAINT -> "Constraint violated";
+            case IO -> "I/O failure";
+            case SOURCE_UNAVAILABLE -> "Source unavailable";
+            case CONFLICT -> "Conflict";
+            case NOT_FOUND -> "Not found";
+            case INVALID_REQUEST -> "Invalid request";
+            case INTERNAL -> "Internal error";
+        };
+    }
+}

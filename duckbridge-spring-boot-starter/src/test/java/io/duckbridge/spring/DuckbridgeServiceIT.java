@@ -1,0 +1,99 @@
+package io.duckbridge.spring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.duckbridge.core.engine.DuckDbEngine;
+import io.duckbridge.testing.TestingPostgres;
+import java.nio.file.Path;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+@Timeout(120)
+@SpringBootTest(
+        classes = TestApplication.class,
+        webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = {
+            "DUCKDB_MEMORY_LIMIT=1GB",
+            "DUCKDB_THREADS=2",
+            "management.endpoints.web.exposure.include=health",
+            "management.endpoint.health.show-details=always",
+            "management.endpoint.health.probes.enabled=true",
+            "management.endpoint.health.group.readiness.include=readinessState,duckdb"
+        })
+class DuckbridgeServiceIT {
+    static final TestingPostgres postgres = TestingPostgres.start();
+
+    @TempDir
+    static Path dataDir;
+
+    @LocalServerPort
+    int port;
+
+    @Autowired
+    DuckDbEngine engine;
+
+    @DynamicPropertySource
+    static void properties(DynamicPropertyRegistry registry) {
+        registry.add("duckbridge.data-dir", () -> dataDir.toString());
+        registry.add("duckbridge.postgres.url", postgres::jdbcUrl);
+        registry.add("duckbridge.postgres.username", postgres::username);
+    }
+
+    @AfterAll
+    static void stopPostgres() {
+        postgres.close();
+    }
+
+    @Test
+    void healthIsUpWithDuckDbAndPostgresComponents() {
+        var response = Http.localhost(port).get("/actuator/health");
+        assertThat(response.statusCode()).isEqualTo(200);
+        var health = Http.json(response);
+        assertThat(health.path("status").asString()).isEqualTo("UP");
+        assertThat(health.at("/components/duckdb/status").asString()).isEqualTo("UP");
+        assertThat(health.at("/components/postgres/status").asString()).isEqualTo("UP");
+        assertThat(health.at("/components/postgres/details/walLevel").asString())
+                .isEqualTo("logical");
+    }
+
+    @Test
+    void duckdbEnvironmentVariablesReachDuckDbAndTheHealthDetails() {
+        String effective = engine.read(session -> {
+            try (Statement st = session.statement();
+                    ResultSet rs = st.executeQuery("SELECT current_setting('memory_limit')")) {
+                rs.next();
+                return rs.getString(1);
+            }
+        });
+        assertThat(effective).isEqualTo("953.6 MiB");
+        var details = Http.json(Http.localhost(port).get("/actuator/health")).at("/components/duckdb/details");
+        assertThat(details.path("memory_limit").asString()).isEqualTo("953.6 MiB");
+        assertThat(details.path("memoryLimitBytes").asLong()).isEqualTo(1_000_000_000L);
+        assertThat(details.path("threads").asInt()).isEqualTo(2);
+        assertThat(details.path("temp_directory").asString()).startsWith(dataDir.toString());
+        assertThat(details.path("database").asString())
+                .isEqualTo(dataDir.resolve("analytics.duckdb").toString());
+        assertThat(details.has("memoryUsageBytes")).isTrue();
+    }
+
+    @Test
+    void unknownJobIsAProblemJson404() {
+        var response = Http.localhost(port).get("/api/v1/jobs/does-not-exist");
+        assertThat(response.statusCode()).isEqualTo(404);
+        assertThat(response.headers().firstValue("Content-Type"))
+                .hasValueSatisfying(v -> assertThat(v).startsWith("application/problem+json"));
+        var problem = Http.json(response);
+        assertThat(problem.path("errorClass").asString()).isEqualTo("NOT_FOUND");
+        assertThat(problem.path("detail").asString()).contains("does-not-exist");
+        assertThat(response.body()).doesNotContain("at io.duckbridge");
+    }
+}

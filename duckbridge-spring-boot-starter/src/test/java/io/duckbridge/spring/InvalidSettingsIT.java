@@ -1,0 +1,43 @@
+package io.duckbridge.spring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.duckbridge.core.error.DuckbridgeException;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.core.NestedExceptionUtils;
+
+@Timeout(60)
+class InvalidSettingsIT {
+    @TempDir
+    Path dataDir;
+
+    @Test
+    void memoryLimitThatIsNotASizeStopsStartupNamingTheSetting() {
+        var app = new SpringApplication(TestApplication.class);
+        app.setWebApplicationType(WebApplicationType.NONE);
+        assertThatThrownBy(() -> app.run("--duckbridge.data-dir=" + dataDir, "--duckbridge.duckdb.memory-limit=lots"))
+                .satisfies(e -> {
+                    Throwable root = NestedExceptionUtils.getMostSpecificCause(e);
+                    assertThat(root).isInstanceOf(DuckbridgeException.class);
+                    assertThat(root.getMessage())
+                            .isEqualTo("duckbridge.duckdb.memory-limit \"lots\" is not a size;"
+                                    + " use e.g. 4GB, 512MiB or 1073741824");
+                });
+    }
+
+    @Test
+    void duckdbMemoryLimitEnvironmentVariableIsValidatedToo() {
+        var app = new SpringApplication(TestApplication.class);
+        app.setWebApplicationType(WebApplicationType.NONE);
+        assertThatThrownBy(() -> app.run("--duckbridge.data-dir=" + dataDir, "--DUCKDB_MEMORY_LIMIT=plenty"))
+                .satisfies(e -> assertThat(
+                                NestedExceptionUtils.getMostSpecificCause(e).getMessage())
+                        .contains("\"plenty\" is not a size"));
+    }
+}
