@@ -61,6 +61,7 @@ public final class QueryCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        CliLogging.quiet();
         try {
             if (url != null) {
                 return viaServer(System.out);
