@@ -64,6 +64,8 @@ public final class DuckDbEngine implements AutoCloseable {
     private final DuckDBConnection writeConnection;
     private final List<DuckDBConnection> readerConnections;
     private final BlockingQueue<DuckDBConnection> idleReaders;
+    private final List<DuckDBConnection> streamingConnections;
+    private final BlockingQueue<DuckDBConnection> idleStreamingReaders;
     private final ThreadPoolExecutor readerExecutor;
     private final ThreadPoolExecutor writerExecutor;
     private final ScheduledExecutorService timer;
@@ -83,13 +85,21 @@ public final class DuckDbEngine implements AutoCloseable {
         int readers = settings.readers() > 0 ? settings.readers() : Math.max(2, threads);
         this.writeConnection = openDatabase(settings, memoryLimitBytes, threads);
         List<DuckDBConnection> opened = new ArrayList<>();
+        List<DuckDBConnection> streaming = new ArrayList<>();
         try {
             this.extensions = loadExtensions(settings);
             this.duckdbVersion = queryString("SELECT version()");
             for (int i = 0; i < readers; i++) {
                 opened.add(writeConnection.duplicate());
             }
+            for (int i = 0; i < readers; i++) {
+                streaming.add(openStreamingReader(writeConnection));
+            }
+            if (settings.sandbox() != null) {
+                applySandbox(writeConnection, settings);
+            }
         } catch (SQLException | RuntimeException e) {
+            closeQuietly(streaming);
             closeQuietly(opened);
             closeQuietly(List.of(writeConnection));
             throw e instanceof SQLException sql
@@ -98,6 +108,8 @@ public final class DuckDbEngine implements AutoCloseable {
         }
         this.readerConnections = List.copyOf(opened);
         this.idleReaders = new ArrayBlockingQueue<>(readers, false, opened);
+        this.streamingConnections = List.copyOf(streaming);
+        this.idleStreamingReaders = new ArrayBlockingQueue<>(readers, false, streaming);
         this.readerExecutor = new ThreadPoolExecutor(
                 readers,
                 readers,
@@ -180,11 +192,46 @@ public final class DuckDbEngine implements AutoCloseable {
         return future;
     }
 
+    /**
+     * Runs {@code work} on a <b>streaming</b> reader and waits for it. Streaming readers hand out result
+     * rows as DuckDB produces them ({@code jdbc_stream_results}), so memory does not grow with the result,
+     * and record DuckDB's profile of each query ({@code enable_profiling = 'no_output'}), readable with
+     * {@link DuckDBConnection#getProfilingInformation}. A streaming connection allows one open result at
+     * a time: consume or close a result before running the next statement in the same work. Streaming
+     * reads share the reader threads (and queue) with {@link #read}. Fails as {@link #read}.
+     */
+    public <T> T stream(Duration timeout, ReadWork<T> work) {
+        return await(streamAsync(timeout, work));
+    }
+
+    /** Submits {@code work} to a streaming reader; see {@link #stream} and {@link #readAsync}. */
+    public <T> CompletableFuture<T> streamAsync(Duration timeout, ReadWork<T> work) {
+        ensureOpen();
+        var future = new SessionFuture<T>();
+        try {
+            readerExecutor.execute(new Task(future, () -> runRead(idleStreamingReaders, timeout, work, future)));
+        } catch (RejectedExecutionException e) {
+            future.completeExceptionally(
+                    closed.get()
+                            ? closedError()
+                            : new DuckbridgeException(
+                                    ErrorClass.SOURCE_UNAVAILABLE,
+                                    "all " + readerConnections.size() + " readers are busy and "
+                                            + settings.readerQueue() + " reads are waiting; retry later"));
+        }
+        return future;
+    }
+
     private <T> void runRead(Duration timeout, ReadWork<T> work, SessionFuture<T> future) {
+        runRead(idleReaders, timeout, work, future);
+    }
+
+    private <T> void runRead(
+            BlockingQueue<DuckDBConnection> pool, Duration timeout, ReadWork<T> work, SessionFuture<T> future) {
         if (future.isDone()) {
             return;
         }
-        DuckDBConnection connection = idleReaders.poll();
+        DuckDBConnection connection = pool.poll();
         if (connection == null) {
             future.completeExceptionally(new DuckbridgeException(ErrorClass.INTERNAL, "no idle reader connection"));
             return;
@@ -195,7 +242,7 @@ public final class DuckDbEngine implements AutoCloseable {
             runSession(connection, timeout, work, future, false);
         } finally {
             readersInUse.decrementAndGet();
-            idleReaders.add(connection);
+            pool.add(connection);
         }
     }
 
@@ -487,6 +534,7 @@ public final class DuckDbEngine implements AutoCloseable {
                 log.warn("checkpoint on close failed (the WAL is replayed at the next open): {}", e.getMessage());
             }
         }
+        closeQuietly(streamingConnections);
         closeQuietly(readerConnections);
         closeQuietly(List.of(writeConnection));
         log.info("DuckDB {} closed", settings.databasePath());
@@ -565,6 +613,64 @@ public final class DuckDbEngine implements AutoCloseable {
                     ErrorClass.INVALID_REQUEST, wrapped.getMessage() + " (check the duckbridge.duckdb.* settings)", e);
         }
         return wrapped;
+    }
+
+    private static DuckDBConnection openStreamingReader(DuckDBConnection writeConnection) throws SQLException {
+        DuckDBConnection c = writeConnection.duplicate();
+        try (Statement st = c.createStatement()) {
+            // session settings: made before any lock_configuration, which would refuse them later
+            st.execute("SET SESSION jdbc_stream_results = true");
+            st.execute("SET enable_profiling = 'no_output'");
+        } catch (SQLException e) {
+            closeQuietly(List.of(c));
+            throw e;
+        }
+        return c;
+    }
+
+    /**
+     * Applies DuckDB's database-wide sandbox: allowed directories (plus the temp and extension
+     * directories the engine was given), allowed paths, external access off, and the configuration lock.
+     */
+    private static void applySandbox(DuckDBConnection connection, EngineSettings settings) throws SQLException {
+        EngineSandbox sandbox = settings.sandbox();
+        List<String> directories = new ArrayList<>();
+        sandbox.allowedDirectories().forEach(p -> directories.add(p.toString()));
+        if (settings.tempDirectory() != null) {
+            directories.add(
+                    settings.tempDirectory().toAbsolutePath().normalize().toString());
+        }
+        if (settings.extensionDirectory() != null) {
+            directories.add(
+                    settings.extensionDirectory().toAbsolutePath().normalize().toString());
+        }
+        try (Statement st = connection.createStatement()) {
+            st.execute("SET allowed_directories = " + listLiteral(directories));
+            if (!sandbox.allowedPaths().isEmpty()) {
+                st.execute("SET allowed_paths = " + listLiteral(sandbox.allowedPaths()));
+            }
+            st.execute("SET enable_external_access = false");
+            if (sandbox.lockConfiguration()) {
+                st.execute("SET lock_configuration = true");
+            }
+        }
+        log.info(
+                "DuckDB sandbox on: external access limited to {}{}{}",
+                directories,
+                sandbox.allowedPaths().isEmpty() ? "" : " and " + sandbox.allowedPaths(),
+                sandbox.lockConfiguration() ? ", configuration locked" : "");
+    }
+
+    /** A DuckDB list of string literals; quotes are doubled (SET takes no parameters). */
+    private static String listLiteral(List<String> values) {
+        StringBuilder b = new StringBuilder("[");
+        for (int i = 0; i < values.size(); i++) {
+            b.append(i == 0 ? "" : ", ")
+                    .append('\'')
+                    .append(values.get(i).replace("'", "''"))
+                    .append('\'');
+        }
+        return b.append(']').toString();
     }
 
     private Map<String, Boolean> loadExtensions(EngineSettings settings) throws SQLException {

@@ -26,6 +26,8 @@ import java.util.regex.Pattern;
  * @param optionalExtensions extensions loaded when present; their absence is reported in health
  * @param extensionDirectory DuckDB {@code extension_directory}; null for DuckDB's default
  * @param closeGracePeriod how long {@code close()} lets running work finish before cancelling it
+ * @param sandbox DuckDB's sandbox applied at open (external access limited, configuration locked); null
+ *     for none
  */
 public record EngineSettings(
         String databasePath,
@@ -39,7 +41,8 @@ public record EngineSettings(
         List<String> extensions,
         List<String> optionalExtensions,
         Path extensionDirectory,
-        Duration closeGracePeriod) {
+        Duration closeGracePeriod,
+        EngineSandbox sandbox) {
 
     public static final String IN_MEMORY = ":memory:";
     private static final Pattern PERCENT = Pattern.compile("^\\s*(\\d{1,3}(?:\\.\\d+)?)\\s*%\\s*$");
@@ -94,6 +97,36 @@ public record EngineSettings(
         }
     }
 
+    /** Settings without a sandbox; see the canonical constructor. */
+    public EngineSettings(
+            String databasePath,
+            String memoryLimit,
+            Integer threads,
+            Path tempDirectory,
+            String maxTempDirectorySize,
+            boolean preserveInsertionOrder,
+            int readers,
+            int readerQueue,
+            List<String> extensions,
+            List<String> optionalExtensions,
+            Path extensionDirectory,
+            Duration closeGracePeriod) {
+        this(
+                databasePath,
+                memoryLimit,
+                threads,
+                tempDirectory,
+                maxTempDirectorySize,
+                preserveInsertionOrder,
+                readers,
+                readerQueue,
+                extensions,
+                optionalExtensions,
+                extensionDirectory,
+                closeGracePeriod,
+                null);
+    }
+
     /** Settings for {@code databasePath} with everything else planned or at its default. */
     public static EngineSettings defaults(String databasePath) {
         return new EngineSettings(
@@ -113,7 +146,8 @@ public record EngineSettings(
                 extensions,
                 optionalExtensions,
                 extensionDirectory,
-                closeGracePeriod);
+                closeGracePeriod,
+                sandbox);
     }
 
     public EngineSettings withThreads(Integer value) {
@@ -129,7 +163,8 @@ public record EngineSettings(
                 extensions,
                 optionalExtensions,
                 extensionDirectory,
-                closeGracePeriod);
+                closeGracePeriod,
+                sandbox);
     }
 
     public EngineSettings withReaders(int value, int queue) {
@@ -145,7 +180,8 @@ public record EngineSettings(
                 extensions,
                 optionalExtensions,
                 extensionDirectory,
-                closeGracePeriod);
+                closeGracePeriod,
+                sandbox);
     }
 
     public EngineSettings withCloseGracePeriod(Duration value) {
@@ -161,7 +197,8 @@ public record EngineSettings(
                 extensions,
                 optionalExtensions,
                 extensionDirectory,
-                value);
+                value,
+                sandbox);
     }
 
     public EngineSettings withExtensions(List<String> required, List<String> optional, Path directory) {
@@ -177,7 +214,26 @@ public record EngineSettings(
                 required,
                 optional,
                 directory,
-                closeGracePeriod);
+                closeGracePeriod,
+                sandbox);
+    }
+
+    /** A copy with DuckDB's sandbox applied at open; null for none. */
+    public EngineSettings withSandbox(EngineSandbox value) {
+        return new EngineSettings(
+                databasePath,
+                memoryLimit,
+                threads,
+                tempDirectory,
+                maxTempDirectorySize,
+                preserveInsertionOrder,
+                readers,
+                readerQueue,
+                extensions,
+                optionalExtensions,
+                extensionDirectory,
+                closeGracePeriod,
+                value);
     }
 
     public boolean inMemory() {

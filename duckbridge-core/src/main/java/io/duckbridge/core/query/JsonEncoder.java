@@ -1,0 +1,96 @@
+package io.duckbridge.core.query;
+
+import java.io.OutputStream;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.List;
+import tools.jackson.core.JsonEncoding;
+import tools.jackson.core.JsonGenerator;
+import tools.jackson.core.ObjectWriteContext;
+import tools.jackson.core.json.JsonFactory;
+
+/**
+ * The JSON body of the HTTP contract, written while rows are read:
+ * {@code {"queryId","columns":[{"name","type"}],"rows":[[..]],"rowCount","truncated","elapsedMs"}}; or,
+ * for NDJSON, one object per row keyed by column name. Not thread-safe.
+ */
+final class JsonEncoder implements RowEncoder {
+    static final JsonFactory FACTORY = new JsonFactory();
+
+    private final boolean ndjson;
+    private final String queryId;
+    private final long startNanos;
+
+    JsonEncoder(boolean ndjson, String queryId, long startNanos) {
+        this.ndjson = ndjson;
+        this.queryId = queryId;
+        this.startNanos = startNanos;
+    }
+
+    @Override
+    public Written write(ResultSet rs, List<ResultColumn> columns, long maxRows, OutputStream out) throws SQLException {
+        try (JsonGenerator g = FACTORY.createGenerator(ObjectWriteContext.empty(), out, JsonEncoding.UTF8)) {
+            return ndjson ? writeLines(g, rs, columns, maxRows) : writeDocument(g, rs, columns, maxRows);
+        }
+    }
+
+    private Written writeDocument(JsonGenerator g, ResultSet rs, List<ResultColumn> columns, long maxRows)
+            throws SQLException {
+        g.writeStartObject();
+        g.writeStringProperty("queryId", queryId);
+        g.writeName("columns");
+        g.writeStartArray();
+        for (ResultColumn c : columns) {
+            g.writeStartObject();
+            g.writeStringProperty("name", c.name());
+            g.writeStringProperty("type", c.type());
+            g.writeEndObject();
+        }
+        g.writeEndArray();
+        g.writeName("rows");
+        g.writeStartArray();
+        int n = columns.size();
+        long rows = 0;
+        boolean truncated = false;
+        while (rs.next()) {
+            if (maxRows >= 0 && rows >= maxRows) {
+                truncated = true;
+                break;
+            }
+            g.writeStartArray();
+            for (int i = 1; i <= n; i++) {
+                JsonValues.write(g, rs.getObject(i));
+            }
+            g.writeEndArray();
+            rows++;
+        }
+        g.writeEndArray();
+        g.writeNumberProperty("rowCount", rows);
+        g.writeBooleanProperty("truncated", truncated);
+        g.writeNumberProperty("elapsedMs", (System.nanoTime() - startNanos) / 1_000_000);
+        g.writeEndObject();
+        return new Written(rows, truncated);
+    }
+
+    private static Written writeLines(JsonGenerator g, ResultSet rs, List<ResultColumn> columns, long maxRows)
+            throws SQLException {
+        int n = columns.size();
+        long rows = 0;
+        boolean truncated = false;
+        while (rs.next()) {
+            if (maxRows >= 0 && rows >= maxRows) {
+                truncated = true;
+                break;
+            }
+            g.writeStartObject();
+            for (int i = 1; i <= n; i++) {
+                g.writeName(columns.get(i - 1).name());
+                JsonValues.write(g, rs.getObject(i));
+            }
+            g.writeEndObject();
+            g.writeRaw('\n');
+            rows++;
+        }
+        return new Written(rows, truncated);
+    }
+}

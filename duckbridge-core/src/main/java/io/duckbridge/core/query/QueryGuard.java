@@ -1,0 +1,398 @@
+package io.duckbridge.core.query;
+
+import io.duckbridge.core.error.DuckbridgeException;
+import io.duckbridge.core.error.ErrorClass;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.duckdb.DuckDBConnection;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Decides whether a user's SQL text may run, using DuckDB's own parser and never preparing the text
+ * first (DuckDB executes every statement of a multi-statement text while preparing it).
+ *
+ * <p>The text is handed, as a bound parameter, to DuckDB's {@code json_serialize_sql}, which parses it
+ * without binding or running anything and serializes only {@code SELECT} statements. The guard then
+ * requires:
+ *
+ * <ul>
+ *   <li>exactly one statement, and that it is a query (anything else cannot be serialized);
+ *   <li>no query node in the whole tree other than {@code SELECT}, set operations and (recursive) CTEs —
+ *       this catches data-modifying CTEs such as {@code WITH d AS (DELETE ... RETURNING *) SELECT ...} and
+ *       {@code WITH c AS (COPY ...) SELECT 1}, which DuckDB 2.0 parses as a SELECT and which do write;
+ *   <li>no function that writes, runs SQL from a string, or reads configuration, secrets or the
+ *       environment ({@link #FORBIDDEN_FUNCTIONS});
+ *   <li>files read only through string literals inside the configured file roots, whether through a
+ *       reader function ({@code read_parquet}, {@code read_csv}, {@code glob}, ...) or a file name used as
+ *       a table ({@code FROM 'x.csv'}); the database file and its WAL are never readable.
+ * </ul>
+ *
+ * A top-level {@code PIVOT}/{@code UNPIVOT} statement is accepted by checking, and then running, the
+ * same text wrapped as {@code SELECT * FROM (...)}: the text that runs is always the text that passed.
+ * DuckDB's sandbox (see {@code EngineSandbox}) is the second line of defence behind this one.
+ *
+ * <p>Thread-safe (immutable); the connection passed to {@link #check} is used only during the call.
+ */
+public final class QueryGuard {
+    /** Functions a user query may never call, whatever their arguments. */
+    public static final Set<String> FORBIDDEN_FUNCTIONS = Set.of(
+            "query",
+            "query_table",
+            "json_execute_serialized_sql",
+            "json_deserialize_sql",
+            "getenv",
+            "duckdb_secrets",
+            "which_secret",
+            "current_setting",
+            "duckdb_settings",
+            "nextval",
+            "setval",
+            "checkpoint",
+            "force_checkpoint",
+            "enable_logging",
+            "disable_logging",
+            "truncate_duckdb_logs",
+            "duckdb_logs",
+            "duckdb_logs_parsed",
+            "pragma_database_list",
+            "install_extension",
+            "load_extension",
+            "set_config");
+
+    /** Functions whose first argument names files; allowed only with literal paths inside the roots. */
+    public static final Set<String> FILE_FUNCTIONS = Set.of(
+            "read_csv",
+            "read_csv_auto",
+            "sniff_csv",
+            "read_json",
+            "read_json_auto",
+            "read_json_objects",
+            "read_json_objects_auto",
+            "read_ndjson",
+            "read_ndjson_auto",
+            "read_ndjson_objects",
+            "read_parquet",
+            "parquet_scan",
+            "parquet_metadata",
+            "parquet_schema",
+            "parquet_file_metadata",
+            "parquet_kv_metadata",
+            "parquet_bloom_probe",
+            "read_blob",
+            "read_text",
+            "glob",
+            "read_xlsx",
+            "iceberg_scan",
+            "iceberg_metadata",
+            "iceberg_snapshots",
+            "delta_scan",
+            "read_avro",
+            "st_read");
+
+    private static final Set<String> ALLOWED_NODES =
+            Set.of("SELECT_NODE", "SET_OPERATION_NODE", "RECURSIVE_CTE_NODE", "CTE_NODE");
+    private static final Pattern FILE_LIKE_TABLE = Pattern.compile(
+            "(?i).*([/\\\\~]|://|\\.(csv|tsv|txt|parquet|json|jsonl|ndjson|gz|zst|xlsx|arrow|avro|db|duckdb|wal|sqlite)$).*");
+    private static final Pattern LEADING_PIVOT =
+            Pattern.compile("(?is)^(\\s|--[^\\n]*\\n|/\\*.*?\\*/)*(un)?pivot\\b.*");
+    private static final ObjectMapper JSON = JsonMapper.builder().build();
+
+    private final List<Path> fileRoots;
+    private final List<Path> protectedFiles;
+
+    /**
+     * @param fileRoots directories below which user queries may read files (made absolute); may be empty
+     * @param databaseFile the DuckDB file, which (with its WAL) stays unreadable even inside a root; null
+     *     for an in-memory database
+     * @throws DuckbridgeException INVALID_REQUEST when a root contains the database file
+     */
+    public QueryGuard(List<Path> fileRoots, Path databaseFile) {
+        this.fileRoots = fileRoots.stream()
+                .map(p -> p.toAbsolutePath().normalize())
+                .distinct()
+                .toList();
+        List<Path> protect = new ArrayList<>();
+        if (databaseFile != null) {
+            Path db = databaseFile.toAbsolutePath().normalize();
+            protect.add(db);
+            protect.add(Path.of(db + ".wal"));
+            for (Path root : this.fileRoots) {
+                if (db.startsWith(root)) {
+                    throw new DuckbridgeException(
+                            ErrorClass.INVALID_REQUEST,
+                            "duckbridge.query.file-roots entry " + root + " contains the database file " + db
+                                    + "; list a subdirectory such as " + root.resolve("exports"));
+                }
+            }
+        }
+        this.protectedFiles = List.copyOf(protect);
+    }
+
+    public List<Path> fileRoots() {
+        return fileRoots;
+    }
+
+    /**
+     * Checks {@code sql} with DuckDB's parser on {@code connection} (any connection of the database).
+     *
+     * @return the text to run (the original, or the wrapped form of a top-level PIVOT) and its named
+     *     parameters
+     * @throws DuckbridgeException SYNTAX (with the position) when DuckDB cannot parse the text,
+     *     READ_ONLY_VIOLATION with the reason when it is not one read-only query, INVALID_REQUEST when
+     *     the text is empty
+     */
+    public CheckedQuery check(DuckDBConnection connection, String sql) throws SQLException {
+        if (sql == null || sql.isBlank()) {
+            throw new DuckbridgeException(ErrorClass.INVALID_REQUEST, "the query text \"sql\" is empty");
+        }
+        JsonNode parsed = serialize(connection, sql);
+        String text = sql;
+        if (parsed.path("error").asBoolean(false)
+                && "not implemented".equals(parsed.path("error_type").asString(""))
+                && LEADING_PIVOT.matcher(sql).matches()) {
+            String wrapped = "SELECT * FROM (\n" + stripTrailingSemicolons(sql) + "\n)";
+            JsonNode retry = serialize(connection, wrapped);
+            if (!retry.path("error").asBoolean(false)) {
+                parsed = retry;
+                text = wrapped;
+            }
+        }
+        if (parsed.path("error").asBoolean(false)) {
+            String type = parsed.path("error_type").asString("");
+            String message = parsed.path("error_message").asString("");
+            if ("parser".equals(type)) {
+                Integer position = parsed.hasNonNull("position")
+                        ? Integer.valueOf(parsed.get("position").asString())
+                        : null;
+                throw new DuckbridgeException(ErrorClass.SYNTAX, "Parser Error: " + message, null, position);
+            }
+            if (LEADING_PIVOT.matcher(sql).matches()) {
+                throw violation("a PIVOT without an explicit IN list makes DuckDB create types first; list the"
+                        + " pivoted values, e.g. PIVOT t ON c IN ('a', 'b') USING sum(x)");
+            }
+            throw violation("only a single read-only query (SELECT, WITH, FROM, VALUES, DESCRIBE, SUMMARIZE,"
+                    + " SHOW, PIVOT) is accepted; the text holds a statement of another kind");
+        }
+        JsonNode statements = parsed.path("statements");
+        if (statements.size() != 1) {
+            throw violation("exactly one statement is accepted; the text holds " + statements.size());
+        }
+        JsonNode statement = statements.get(0);
+        inspect(statement.path("node"));
+        Map<String, Integer> named = new LinkedHashMap<>();
+        for (JsonNode entry : statement.path("named_param_map")) {
+            named.put(entry.path("key").asString(), entry.path("value").asInt());
+        }
+        List<int[]> spans = new ArrayList<>();
+        collectNamedParameters(statement.path("node"), named, spans);
+        if (spans.isEmpty()) {
+            return new CheckedQuery(text, named);
+        }
+        // DuckDB's JDBC driver binds by index only: $name becomes $index (its own numbering), and the
+        // rewritten text is checked again, so what runs is still exactly what passed
+        String rewritten = rewrite(text, spans);
+        CheckedQuery again = check(connection, rewritten);
+        if (again.namedParameters().size() != named.size()) {
+            throw violation("the named parameters could not be mapped to positions");
+        }
+        return new CheckedQuery(again.sql(), named);
+    }
+
+    private static void collectNamedParameters(JsonNode node, Map<String, Integer> named, List<int[]> spans) {
+        if (node.isArray()) {
+            for (JsonNode child : node) {
+                collectNamedParameters(child, named, spans);
+            }
+            return;
+        }
+        if (!node.isObject()) {
+            return;
+        }
+        if ("PARAMETER".equals(node.path("class").asString(""))) {
+            String identifier = node.path("identifier").asString("");
+            if (!identifier.chars().allMatch(Character::isDigit) && named.containsKey(identifier)) {
+                spans.add(new int[] {
+                    node.path("query_location").asInt(),
+                    node.path("query_location_length").asInt(),
+                    named.get(identifier)
+                });
+            }
+        }
+        for (var entry : node.properties()) {
+            collectNamedParameters(entry.getValue(), named, spans);
+        }
+    }
+
+    /** Replaces each span (byte offsets into the UTF-8 text, as DuckDB reports them) by {@code $index}. */
+    private static String rewrite(String sql, List<int[]> spans) {
+        byte[] bytes = sql.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        List<int[]> sorted = new ArrayList<>(spans);
+        sorted.sort(java.util.Comparator.comparingInt(a -> a[0]));
+        var out = new java.io.ByteArrayOutputStream(bytes.length + 16);
+        int at = 0;
+        for (int[] span : sorted) {
+            if (span[0] < at || span[0] + span[1] > bytes.length || bytes[span[0]] != '$') {
+                throw violation("the named parameters could not be mapped to positions");
+            }
+            out.write(bytes, at, span[0] - at);
+            byte[] replacement = ("$" + span[2]).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            out.write(replacement, 0, replacement.length);
+            at = span[0] + span[1];
+        }
+        out.write(bytes, at, bytes.length - at);
+        return out.toString(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    private static JsonNode serialize(DuckDBConnection connection, String sql) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement("SELECT json_serialize_sql(?::VARCHAR)")) {
+            ps.setString(1, sql);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return JSON.readTree(rs.getString(1));
+            }
+        }
+    }
+
+    private void inspect(JsonNode node) {
+        if (node == null) {
+            return;
+        }
+        if (node.isArray()) {
+            for (JsonNode child : node) {
+                inspect(child);
+            }
+            return;
+        }
+        if (!node.isObject()) {
+            return;
+        }
+        String type = node.path("type").asString("");
+        if (type.endsWith("_NODE") && !ALLOWED_NODES.contains(type)) {
+            throw violation("the query contains a " + describe(type) + "; only reading is allowed");
+        }
+        if (node.has("info_type")) {
+            throw violation("the query contains a " + node.get("info_type").asString() + " statement");
+        }
+        if ("FUNCTION".equals(node.path("class").asString("")) && node.has("function_name")) {
+            checkFunction(node);
+        }
+        if ("BASE_TABLE".equals(type)) {
+            String table = node.path("table_name").asString("");
+            if (node.path("schema_name").asString("").isEmpty()
+                    && node.path("catalog_name").asString("").isEmpty()
+                    && FILE_LIKE_TABLE.matcher(table).matches()) {
+                checkPath(table, "FROM '" + table + "'");
+            }
+        }
+        for (var entry : node.properties()) {
+            inspect(entry.getValue());
+        }
+    }
+
+    private void checkFunction(JsonNode function) {
+        String name = function.path("function_name").asString("").toLowerCase(Locale.ROOT);
+        if (FORBIDDEN_FUNCTIONS.contains(name) || name.startsWith("pragma_") && !isHarmlessPragma(name)) {
+            throw violation("the function " + name + "() is not allowed in queries");
+        }
+        if (FILE_FUNCTIONS.contains(name)) {
+            JsonNode args = function.path("arguments");
+            if (args.isEmpty()) {
+                throw violation(name + "() needs a literal file path");
+            }
+            JsonNode first = args.get(0).path("expression");
+            for (String path : literalPaths(name, first)) {
+                checkPath(path, name + "('" + path + "')");
+            }
+        }
+    }
+
+    private static boolean isHarmlessPragma(String name) {
+        return Set.of(
+                        "pragma_table_info",
+                        "pragma_show",
+                        "pragma_storage_info",
+                        "pragma_metadata_info",
+                        "pragma_version",
+                        "pragma_platform",
+                        "pragma_database_size",
+                        "pragma_user_agent",
+                        "pragma_collations",
+                        "pragma_functions")
+                .contains(name);
+    }
+
+    private static List<String> literalPaths(String function, JsonNode expression) {
+        String cls = expression.path("class").asString("");
+        if ("CONSTANT".equals(cls)
+                && "STRING".equals(expression.path("literal").path("kind").asString(""))) {
+            return List.of(expression.path("literal").path("text").asString());
+        }
+        if ("FUNCTION".equals(cls)
+                && "list_value".equals(expression.path("function_name").asString(""))) {
+            List<String> paths = new ArrayList<>();
+            for (JsonNode arg : expression.path("arguments")) {
+                paths.addAll(literalPaths(function, arg.path("expression")));
+            }
+            return paths;
+        }
+        throw violation(function + "() takes only string literals as file paths here, so that the paths can be checked"
+                + " against the allowed file roots");
+    }
+
+    private void checkPath(String raw, String where) {
+        String path = raw.startsWith("file://") ? raw.substring("file://".length()) : raw;
+        if (path.contains("://") || path.startsWith("~") || path.isBlank()) {
+            throw outside(where);
+        }
+        Path resolved;
+        try {
+            resolved = Path.of(path).toAbsolutePath().normalize();
+        } catch (InvalidPathException e) {
+            throw outside(where);
+        }
+        boolean inside = fileRoots.stream().anyMatch(resolved::startsWith);
+        if (!inside || protectedFiles.stream().anyMatch(p -> p.equals(resolved) || p.startsWith(resolved))) {
+            throw outside(where);
+        }
+    }
+
+    private DuckbridgeException outside(String where) {
+        return violation(where + " reads outside the allowed file roots "
+                + (fileRoots.isEmpty() ? "(none are configured: duckbridge.query.file-roots)" : fileRoots.toString()));
+    }
+
+    private static String describe(String nodeType) {
+        return switch (nodeType) {
+            case "DELETE_QUERY_NODE" -> "DELETE";
+            case "INSERT_QUERY_NODE" -> "INSERT";
+            case "UPDATE_QUERY_NODE" -> "UPDATE";
+            case "COPY_QUERY_NODE" -> "COPY";
+            case "MERGE_INTO_QUERY_NODE" -> "MERGE";
+            default -> nodeType.replace("_QUERY_NODE", "").replace("_NODE", "");
+        };
+    }
+
+    private static String stripTrailingSemicolons(String sql) {
+        String s = sql.stripTrailing();
+        while (s.endsWith(";")) {
+            s = s.substring(0, s.length() - 1).stripTrailing();
+        }
+        return s;
+    }
+
+    static DuckbridgeException violation(String reason) {
+        return new DuckbridgeException(ErrorClass.READ_ONLY_VIOLATION, "rejected: " + reason);
+    }
+}

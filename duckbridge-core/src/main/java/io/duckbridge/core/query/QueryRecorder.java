@@ -1,0 +1,133 @@
+package io.duckbridge.core.query;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+
+/**
+ * Keeps the metrics of every query: running totals since start, and the latest {@code window} records
+ * for percentiles and the recent list. Listeners (such as a Micrometer binder) see each record as it is
+ * added. Thread-safe.
+ */
+public final class QueryRecorder {
+    private static final Pattern STRING_LITERAL = Pattern.compile("'(?:[^']|'')*'");
+    private static final Pattern NUMBER_LITERAL = Pattern.compile("(?<![\\w$.])\\d+(?:\\.\\d+)?(?:[eE][-+]?\\d+)?\\b");
+    private static final Pattern WHITESPACE = Pattern.compile("\\s+");
+    private static final Pattern LINE_COMMENT = Pattern.compile("--[^\\n]*");
+    private static final Pattern BLOCK_COMMENT = Pattern.compile("(?s)/\\*.*?\\*/");
+
+    private final int window;
+    private final Deque<QueryRecord> recent = new ArrayDeque<>();
+    private final List<Consumer<QueryRecord>> listeners = new CopyOnWriteArrayList<>();
+    private long total;
+    private long successful;
+    private long totalRows;
+
+    /** @param window how many latest records to keep (at least 1) */
+    public QueryRecorder(int window) {
+        this.window = Math.max(1, window);
+    }
+
+    public QueryRecorder() {
+        this(10_000);
+    }
+
+    /** {@code sql} without literals and comments, whitespace collapsed, at most 2,000 characters. */
+    public static String normalize(String sql) {
+        if (sql == null) {
+            return "";
+        }
+        String s = BLOCK_COMMENT.matcher(sql).replaceAll(" ");
+        s = LINE_COMMENT.matcher(s).replaceAll(" ");
+        s = STRING_LITERAL.matcher(s).replaceAll("?");
+        s = NUMBER_LITERAL.matcher(s).replaceAll("?");
+        s = WHITESPACE.matcher(s).replaceAll(" ").strip();
+        return s.length() > 2000 ? s.substring(0, 2000) : s;
+    }
+
+    public void addListener(Consumer<QueryRecord> listener) {
+        listeners.add(listener);
+    }
+
+    public void record(QueryRecord record) {
+        synchronized (this) {
+            total++;
+            if (record.succeeded()) {
+                successful++;
+            }
+            totalRows += record.rows();
+            recent.addLast(record);
+            while (recent.size() > window) {
+                recent.removeFirst();
+            }
+        }
+        for (Consumer<QueryRecord> l : listeners) {
+            try {
+                l.accept(record);
+            } catch (RuntimeException ignored) {
+                // a broken listener must not fail the query that was recorded
+            }
+        }
+    }
+
+    public QueryStats stats() {
+        List<QueryRecord> snapshot;
+        long t;
+        long ok;
+        long rows;
+        synchronized (this) {
+            snapshot = new ArrayList<>(recent);
+            t = total;
+            ok = successful;
+            rows = totalRows;
+        }
+        double[] durations =
+                snapshot.stream().mapToDouble(QueryRecord::durationMs).sorted().toArray();
+        double avg = Arrays.stream(durations).average().orElse(0);
+        double avgPeak = snapshot.stream()
+                        .filter(r -> r.peakMemoryBytes() != null)
+                        .mapToLong(QueryRecord::peakMemoryBytes)
+                        .average()
+                        .orElse(0)
+                / (1024.0 * 1024.0);
+        return new QueryStats(
+                t,
+                ok,
+                t == 0 ? 0 : (double) (t - ok) / t,
+                avg,
+                percentile(durations, 0.50),
+                percentile(durations, 0.95),
+                percentile(durations, 0.99),
+                rows,
+                avgPeak);
+    }
+
+    /** The latest records, newest first, optionally only those slower than {@code slowerThan}. */
+    public List<QueryRecord> recent(Duration slowerThan, int limit) {
+        List<QueryRecord> out = new ArrayList<>();
+        synchronized (this) {
+            var it = recent.descendingIterator();
+            while (it.hasNext() && out.size() < limit) {
+                QueryRecord r = it.next();
+                if (slowerThan == null || r.durationMs() > slowerThan.toNanos() / 1e6) {
+                    out.add(r);
+                }
+            }
+        }
+        return out;
+    }
+
+    private static double percentile(double[] sorted, double p) {
+        if (sorted.length == 0) {
+            return 0;
+        }
+        int index = (int) Math.ceil(p * sorted.length) - 1;
+        return sorted[Math.max(0, Math.min(sorted.length - 1, index))];
+    }
+}

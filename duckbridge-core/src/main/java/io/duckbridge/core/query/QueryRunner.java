@@ -1,0 +1,393 @@
+package io.duckbridge.core.query;
+
+import io.duckbridge.core.engine.DuckDbEngine;
+import io.duckbridge.core.engine.ReadSession;
+import io.duckbridge.core.error.DuckbridgeException;
+import io.duckbridge.core.error.ErrorClass;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.duckdb.DuckDBConnection;
+import org.duckdb.ProfilerPrintFormat;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Runs user queries: checks them with the {@link QueryGuard}, binds their parameters, runs them on a
+ * streaming reader of the {@link DuckDbEngine} (inside DuckDB's sandbox when the engine has one) and
+ * encodes the rows into a {@link ResultTarget} as DuckDB produces them, so memory does not grow with
+ * the result. Each query is recorded in the {@link QueryRecorder}. Thread-safe; owns an Arrow allocator
+ * released by {@link #close()}.
+ */
+public final class QueryRunner implements AutoCloseable {
+    private static final ObjectMapper JSON = JsonMapper.builder().build();
+
+    private final DuckDbEngine engine;
+    private final QueryGuard guard;
+    private final QueryLimits limits;
+    private final QueryRecorder recorder;
+    private final Path tmpDirectory;
+    private final BufferAllocator allocator = new RootAllocator();
+
+    /**
+     * @param tmpDirectory where Parquet results are written before they are sent (inside the sandbox)
+     */
+    public QueryRunner(
+            DuckDbEngine engine, QueryGuard guard, QueryLimits limits, QueryRecorder recorder, Path tmpDirectory) {
+        this.engine = engine;
+        this.guard = guard;
+        this.limits = limits;
+        this.recorder = recorder;
+        this.tmpDirectory = tmpDirectory.toAbsolutePath().normalize();
+    }
+
+    public QueryGuard guard() {
+        return guard;
+    }
+
+    public QueryRecorder recorder() {
+        return recorder;
+    }
+
+    public QueryLimits limits() {
+        return limits;
+    }
+
+    /**
+     * Runs {@code request} and streams its result in {@code format} to {@code target}.
+     *
+     * @throws DuckbridgeException READ_ONLY_VIOLATION or SYNTAX from the guard, INVALID_REQUEST for bad
+     *     parameters, TIMEOUT, or the class of DuckDB's error; when it fails before {@code target} was
+     *     opened nothing was written
+     */
+    public QueryOutcome run(QueryRequest request, QueryFormat format, ResultTarget target) {
+        return run("query", request, format, target);
+    }
+
+    QueryOutcome run(String kind, QueryRequest request, QueryFormat format, ResultTarget target) {
+        String id = UUID.randomUUID().toString();
+        Instant startedAt = Instant.now();
+        long start = System.nanoTime();
+        Execution ex = new Execution();
+        try {
+            Duration timeout = limits.timeoutFor(request.timeout());
+            long maxRows = request.maxRows() != null
+                    ? request.maxRows()
+                    : format == QueryFormat.JSON ? limits.defaultJsonMaxRows() : -1;
+            engine.stream(timeout, session -> {
+                execute(session, id, start, request, format, maxRows, target, ex);
+                return null;
+            });
+            long elapsed = (System.nanoTime() - start) / 1_000_000;
+            recorder.record(new QueryRecord(
+                    id,
+                    QueryRecorder.normalize(request.sql()),
+                    kind,
+                    format,
+                    startedAt,
+                    (System.nanoTime() - start) / 1e6,
+                    ex.rows,
+                    ex.out == null ? 0 : ex.out.count,
+                    ex.peakMemory,
+                    null));
+            return new QueryOutcome(id, ex.columns, ex.rows, ex.out == null ? 0 : ex.out.count, ex.truncated, elapsed);
+        } catch (DuckbridgeException e) {
+            recorder.record(new QueryRecord(
+                    id,
+                    QueryRecorder.normalize(request.sql()),
+                    kind,
+                    format,
+                    startedAt,
+                    (System.nanoTime() - start) / 1e6,
+                    ex.rows,
+                    ex.out == null ? 0 : ex.out.count,
+                    ex.peakMemory,
+                    e.errorClass()));
+            throw e;
+        }
+    }
+
+    /**
+     * DuckDB's JSON plan of {@code request}'s query ({@code EXPLAIN (FORMAT JSON)}), or with {@code analyze}
+     * its profile after running it to the end (rows are read and dropped).
+     */
+    public JsonNode explain(QueryRequest request, boolean analyze) {
+        String id = UUID.randomUUID().toString();
+        Instant startedAt = Instant.now();
+        long start = System.nanoTime();
+        Execution ex = new Execution();
+        try {
+            Duration timeout = limits.timeoutFor(request.timeout());
+            JsonNode result = engine.stream(timeout, session -> {
+                CheckedQuery checked = guard.check(session.connection(), request.sql());
+                if (analyze) {
+                    PreparedStatement ps = session.prepare(checked.sql());
+                    bind(ps, checked, request);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            ex.rows++;
+                        }
+                    }
+                    String profile = session.connection().getProfilingInformation(ProfilerPrintFormat.JSON);
+                    JsonNode tree = JSON.readTree(profile);
+                    ex.peakMemory = peakMemory(tree);
+                    return tree;
+                }
+                PreparedStatement ps =
+                        session.prepare("EXPLAIN (FORMAT JSON)\n" + stripTrailingSemicolons(checked.sql()));
+                bind(ps, checked, request);
+                StringBuilder plan = new StringBuilder();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        plan.append(rs.getString(2));
+                    }
+                }
+                return JSON.readTree(plan.toString());
+            });
+            recorder.record(new QueryRecord(
+                    id,
+                    QueryRecorder.normalize(request.sql()),
+                    analyze ? "explain-analyze" : "explain",
+                    null,
+                    startedAt,
+                    (System.nanoTime() - start) / 1e6,
+                    ex.rows,
+                    0,
+                    ex.peakMemory,
+                    null));
+            return result;
+        } catch (DuckbridgeException e) {
+            recorder.record(new QueryRecord(
+                    id,
+                    QueryRecorder.normalize(request.sql()),
+                    analyze ? "explain-analyze" : "explain",
+                    null,
+                    startedAt,
+                    (System.nanoTime() - start) / 1e6,
+                    0,
+                    0,
+                    null,
+                    e.errorClass()));
+            throw e;
+        }
+    }
+
+    private void execute(
+            ReadSession session,
+            String id,
+            long start,
+            QueryRequest request,
+            QueryFormat format,
+            long maxRows,
+            ResultTarget target,
+            Execution ex)
+            throws SQLException, IOException {
+        DuckDBConnection connection = session.connection();
+        CheckedQuery checked = guard.check(connection, request.sql());
+        if (format == QueryFormat.PARQUET) {
+            writeParquet(session, id, checked, request, maxRows, target, ex);
+        } else {
+            PreparedStatement ps = session.prepare(checked.sql());
+            bind(ps, checked, request);
+            try (ResultSet rs = ps.executeQuery()) {
+                ex.columns = columns(rs.getMetaData());
+                ex.out = new CountingStream(target.open(format));
+                RowEncoder encoder = switch (format) {
+                    case JSON -> new JsonEncoder(false, id, start);
+                    case NDJSON -> new JsonEncoder(true, id, start);
+                    case CSV -> new CsvEncoder();
+                    case ARROW -> new ArrowEncoder(allocator, limits.arrowBatchSize());
+                    case PARQUET -> throw new IllegalStateException("handled above");
+                };
+                RowEncoder.Written written = encoder.write(rs, ex.columns, maxRows, ex.out);
+                ex.out.flush();
+                ex.rows = written.rows();
+                ex.truncated = written.truncated();
+            }
+        }
+        ex.peakMemory = peakMemory(connection);
+    }
+
+    private void writeParquet(
+            ReadSession session,
+            String id,
+            CheckedQuery checked,
+            QueryRequest request,
+            long maxRows,
+            ResultTarget target,
+            Execution ex)
+            throws SQLException, IOException {
+        Files.createDirectories(tmpDirectory);
+        Path file = tmpDirectory.resolve("query-" + id + ".parquet");
+        String inner = stripTrailingSemicolons(checked.sql());
+        // the checked text is exactly one SELECT, so its parentheses, quotes and comments are closed
+        String select = maxRows >= 0 ? "SELECT * FROM (\n" + inner + "\n) LIMIT " + (maxRows + 1) : inner;
+        try {
+            PreparedStatement describe = session.prepare("SELECT * FROM (\n" + select + "\n) LIMIT 0");
+            bind(describe, checked, request);
+            try (ResultSet rs = describe.executeQuery()) {
+                ex.columns = columns(rs.getMetaData());
+            }
+            if (maxRows >= 0) {
+                PreparedStatement count = session.prepare("SELECT count(*) FROM (\n" + select + "\n)");
+                bind(count, checked, request);
+                try (ResultSet rs = count.executeQuery()) {
+                    rs.next();
+                    ex.truncated = rs.getLong(1) > maxRows;
+                }
+                select = "SELECT * FROM (\n" + inner + "\n) LIMIT " + maxRows;
+            }
+            PreparedStatement copy = session.prepare("COPY (\n" + select + "\n) TO '"
+                    + file.toString().replace("'", "''") + "' (FORMAT parquet, COMPRESSION zstd)");
+            bind(copy, checked, request);
+            ex.rows = copy.executeLargeUpdate();
+            ex.out = new CountingStream(target.open(QueryFormat.PARQUET));
+            Files.copy(file, ex.out);
+            ex.out.flush();
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+
+    static void bind(PreparedStatement ps, CheckedQuery checked, QueryRequest request) throws SQLException {
+        if (!request.namedParameters().isEmpty()) {
+            for (var entry : request.namedParameters().entrySet()) {
+                if (!checked.namedParameters().containsKey(entry.getKey())) {
+                    throw new DuckbridgeException(
+                            ErrorClass.INVALID_REQUEST,
+                            "\"params\" names $" + entry.getKey() + ", which the query does not use; it uses "
+                                    + checked.namedParameters().keySet());
+                }
+            }
+            for (var entry : checked.namedParameters().entrySet()) {
+                if (!request.namedParameters().containsKey(entry.getKey())) {
+                    throw new DuckbridgeException(
+                            ErrorClass.INVALID_REQUEST,
+                            "the query uses $" + entry.getKey() + " but \"params\" has no value for it");
+                }
+                setValue(ps, entry.getValue(), request.namedParameters().get(entry.getKey()));
+            }
+            return;
+        }
+        List<Object> values = request.positionalParameters();
+        int expected = checked.namedParameters().size();
+        if (values.size() != expected) {
+            throw new DuckbridgeException(
+                    ErrorClass.INVALID_REQUEST,
+                    "the query has " + expected + " parameter(s) but \"params\" has " + values.size() + " value(s)");
+        }
+        for (int i = 0; i < values.size(); i++) {
+            setValue(ps, i + 1, values.get(i));
+        }
+    }
+
+    private static void setValue(PreparedStatement ps, int index, Object value) throws SQLException {
+        switch (value) {
+            case null -> ps.setNull(index, Types.NULL);
+            case String s -> ps.setString(index, s);
+            case Boolean b -> ps.setBoolean(index, b);
+            case Integer i -> ps.setInt(index, i);
+            case Long l -> ps.setLong(index, l);
+            case Double d -> ps.setDouble(index, d);
+            case Float f -> ps.setFloat(index, f);
+            case BigDecimal d -> ps.setBigDecimal(index, d);
+            case BigInteger b -> ps.setBigDecimal(index, new BigDecimal(b));
+            case Short s -> ps.setShort(index, s);
+            default ->
+                throw new DuckbridgeException(
+                        ErrorClass.INVALID_REQUEST,
+                        "parameter " + index + " is a " + value.getClass().getSimpleName()
+                                + "; use a string, number, boolean or null (cast in SQL, e.g. ?::DATE)");
+        }
+    }
+
+    static List<ResultColumn> columns(ResultSetMetaData md) throws SQLException {
+        List<ResultColumn> columns = new ArrayList<>(md.getColumnCount());
+        for (int i = 1; i <= md.getColumnCount(); i++) {
+            columns.add(new ResultColumn(md.getColumnName(i), md.getColumnTypeName(i)));
+        }
+        return columns;
+    }
+
+    private static Long peakMemory(DuckDBConnection connection) {
+        try {
+            return peakMemory(JSON.readTree(connection.getProfilingInformation(ProfilerPrintFormat.JSON)));
+        } catch (SQLException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static Long peakMemory(JsonNode profile) {
+        JsonNode system = profile.path("system");
+        if (system.has("peak_buffer_memory")) {
+            return system.get("peak_buffer_memory").asLong()
+                    + system.path("peak_streaming_buffer_size").asLong(0);
+        }
+        return null;
+    }
+
+    static String stripTrailingSemicolons(String sql) {
+        String s = sql.stripTrailing();
+        while (s.endsWith(";")) {
+            s = s.substring(0, s.length() - 1).stripTrailing();
+        }
+        return s;
+    }
+
+    @Override
+    public void close() {
+        allocator.close();
+    }
+
+    /** What one execution produced so far; written by the reader thread, read after it finished. */
+    private static final class Execution {
+        volatile List<ResultColumn> columns = List.of();
+        volatile CountingStream out;
+        volatile long rows;
+        volatile boolean truncated;
+        volatile Long peakMemory;
+    }
+
+    /** Counts bytes and never closes the caller's stream. */
+    private static final class CountingStream extends FilterOutputStream {
+        volatile long count;
+
+        CountingStream(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            out.write(b);
+            count++;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+            count += len;
+        }
+
+        @Override
+        public void close() throws IOException {
+            flush();
+        }
+    }
+}

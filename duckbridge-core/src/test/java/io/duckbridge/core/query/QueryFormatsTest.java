@@ -1,0 +1,187 @@
+package io.duckbridge.core.query;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.duckbridge.core.engine.DuckDbEngine;
+import io.duckbridge.core.engine.EngineSandbox;
+import io.duckbridge.core.engine.EngineSettings;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.ipc.ArrowStreamReader;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.json.JsonMapper;
+
+@Timeout(120)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class QueryFormatsTest {
+    static final String TYPES = "SELECT 9007199254740993::BIGINT AS big, 42 AS small, 12.345::DECIMAL(10,3) AS dec,"
+            + " 170141183460469231731687303715884105727::HUGEINT AS huge,"
+            + " '6f1c1a0e-0000-4000-8000-000000000001'::UUID AS id, DATE '2024-01-02' AS d,"
+            + " TIMESTAMP '2024-01-02 03:04:05.123456' AS ts, '\\xAA\\xBB'::BLOB AS bin, [1, 2, NULL] AS list,"
+            + " {'a': 1, 'b': 'x'} AS st, MAP {'k': 1} AS mp, 'NaN'::DOUBLE AS nan, 'Infinity'::DOUBLE AS inf,"
+            + " 'a,\"b\"\nc' AS tricky, NULL::VARCHAR AS nothing";
+
+    Path dataDir;
+    DuckDbEngine engine;
+    QueryRunner runner;
+    final ObjectMapper json = JsonMapper.builder().build();
+
+    @BeforeAll
+    void open(@TempDir Path dir) {
+        dataDir = dir;
+        Path db = dir.resolve("analytics.duckdb");
+        engine = DuckDbEngine.open(EngineSettings.defaults(db.toString())
+                .withThreads(2)
+                .withReaders(2, 16)
+                .withSandbox(EngineSandbox.of(dir)));
+        runner = new QueryRunner(
+                engine,
+                new QueryGuard(List.of(dir.resolve("exports")), db),
+                QueryLimits.defaults(),
+                new QueryRecorder(),
+                dir.resolve("tmp"));
+    }
+
+    @AfterAll
+    void close() {
+        runner.close();
+        engine.close();
+    }
+
+    private byte[] run(String sql, QueryFormat format, Integer maxRows) {
+        var out = new ByteArrayOutputStream();
+        runner.run(new QueryRequest(sql, List.of(), Map.of(), maxRows, Duration.ofSeconds(30)), format, f -> out);
+        return out.toByteArray();
+    }
+
+    @Test
+    void jsonRendersTypesAsTheContractSays() {
+        JsonNode body = json.readTree(run(TYPES, QueryFormat.JSON, null));
+        JsonNode row = body.path("rows").get(0);
+        assertThat(body.path("queryId").asString()).isNotBlank();
+        assertThat(body.path("columns").get(2).path("type").asString()).isEqualTo("DECIMAL(10,3)");
+        assertThat(row.get(0).isString()).isTrue();
+        assertThat(row.get(0).asString()).isEqualTo("9007199254740993");
+        assertThat(row.get(1).isNumber()).isTrue();
+        assertThat(row.get(2).asString()).isEqualTo("12.345");
+        assertThat(row.get(3).asString()).isEqualTo("170141183460469231731687303715884105727");
+        assertThat(row.get(4).asString()).isEqualTo("6f1c1a0e-0000-4000-8000-000000000001");
+        assertThat(row.get(5).asString()).isEqualTo("2024-01-02");
+        assertThat(row.get(6).asString()).isEqualTo("2024-01-02T03:04:05.123456");
+        assertThat(row.get(7).asString()).isEqualTo("qrs=");
+        assertThat(row.get(8).toString()).isEqualTo("[1,2,null]");
+        assertThat(row.get(9).toString()).isEqualTo("{\"a\":1,\"b\":\"x\"}");
+        assertThat(row.get(10).toString()).isEqualTo("{\"k\":1}");
+        assertThat(row.get(11).asString()).isEqualTo("NaN");
+        assertThat(row.get(12).asString()).isEqualTo("Infinity");
+        assertThat(row.get(14).isNull()).isTrue();
+        assertThat(body.path("rowCount").asLong()).isEqualTo(1);
+        assertThat(body.path("truncated").asBoolean()).isFalse();
+    }
+
+    @Test
+    void jsonTruncatesAtMaxRows() {
+        JsonNode body = json.readTree(run("SELECT range FROM range(20000)", QueryFormat.JSON, null));
+        assertThat(body.path("rowCount").asLong()).isEqualTo(10_000);
+        assertThat(body.path("truncated").asBoolean()).isTrue();
+        JsonNode small = json.readTree(run("SELECT range FROM range(20)", QueryFormat.JSON, 5));
+        assertThat(small.path("rows").size()).isEqualTo(5);
+    }
+
+    @Test
+    void ndjsonWritesOneObjectPerRow() {
+        String text = new String(
+                run("SELECT range AS n, 'x' || range AS s FROM range(3)", QueryFormat.NDJSON, null),
+                StandardCharsets.UTF_8);
+        List<String> lines = text.lines().toList();
+        assertThat(lines).hasSize(3);
+        assertThat(json.readTree(lines.get(2)).path("s").asString()).isEqualTo("x2");
+    }
+
+    @Test
+    void csvRoundTripsThroughDuckDb() throws Exception {
+        byte[] csv = run(TYPES, QueryFormat.CSV, null);
+        String text = new String(csv, StandardCharsets.UTF_8);
+        assertThat(text).startsWith("big,small,dec,huge,id,d,ts,bin,list,st,mp,nan,inf,tricky,nothing\r\n");
+        assertThat(text).contains("\"a,\"\"b\"\"\nc\"");
+        Files.createDirectories(dataDir.resolve("exports"));
+        Path file = dataDir.resolve("exports/types.csv");
+        Files.write(file, csv);
+        String back = engine.read(Duration.ofSeconds(10), session -> {
+            try (Statement st = session.statement();
+                    ResultSet rs =
+                            st.executeQuery("SELECT big::BIGINT, dec::DECIMAL(10,3), bin::BLOB = '\\xAA\\xBB'::BLOB,"
+                                    + " tricky, nothing IS NULL FROM read_csv('" + file + "', all_varchar = true)")) {
+                rs.next();
+                return rs.getLong(1) + "|" + rs.getBigDecimal(2) + "|" + rs.getBoolean(3) + "|" + rs.getString(4) + "|"
+                        + rs.getBoolean(5);
+            }
+        });
+        assertThat(back).isEqualTo("9007199254740993|12.345|true|a,\"b\"\nc|true");
+    }
+
+    @Test
+    void arrowComesFromDuckDbsExport() throws Exception {
+        byte[] arrow = run("SELECT range AS n, range::VARCHAR AS s FROM range(200000)", QueryFormat.ARROW, null);
+        long rows = 0;
+        long sum = 0;
+        try (var allocator = new RootAllocator();
+                var reader = new ArrowStreamReader(new ByteArrayInputStream(arrow), allocator)) {
+            while (reader.loadNextBatch()) {
+                var root = reader.getVectorSchemaRoot();
+                var n = (org.apache.arrow.vector.BigIntVector) root.getVector("n");
+                for (int i = 0; i < root.getRowCount(); i++) {
+                    sum += n.get(i);
+                }
+                rows += root.getRowCount();
+            }
+        }
+        assertThat(rows).isEqualTo(200_000);
+        assertThat(sum).isEqualTo(200_000L * 199_999L / 2);
+    }
+
+    @Test
+    void parquetIsOneFileReadableByDuckDbAndTheTempFileIsGone() throws Exception {
+        byte[] parquet = run("SELECT range AS n, 'v' || range AS s FROM range(1000)", QueryFormat.PARQUET, null);
+        assertThat(new String(parquet, 0, 4, StandardCharsets.US_ASCII)).isEqualTo("PAR1");
+        Files.createDirectories(dataDir.resolve("exports"));
+        Path file = dataDir.resolve("exports/back.parquet");
+        Files.write(file, parquet);
+        long sum = engine.read(Duration.ofSeconds(10), session -> {
+            try (Statement st = session.statement();
+                    ResultSet rs = st.executeQuery("SELECT sum(n) FROM read_parquet('" + file + "')")) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        });
+        assertThat(sum).isEqualTo(1000L * 999 / 2);
+        try (var left = Files.list(dataDir.resolve("tmp"))) {
+            assertThat(left.toList()).isEmpty();
+        }
+    }
+
+    @Test
+    void recordsMetricsWithPeakMemoryFromTheProfile() {
+        run("SELECT sum(range) FROM range(100000)", QueryFormat.JSON, null);
+        QueryRecord last = runner.recorder().recent(null, 1).getFirst();
+        assertThat(last.normalizedSql()).isEqualTo("SELECT sum(range) FROM range(?)");
+        assertThat(last.peakMemoryBytes()).isNotNull().isPositive();
+        assertThat(runner.recorder().stats().totalQueries()).isPositive();
+    }
+}
