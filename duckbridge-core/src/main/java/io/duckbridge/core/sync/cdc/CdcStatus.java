@@ -1,0 +1,42 @@
+package io.duckbridge.core.sync.cdc;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * A point-in-time view of change data capture, as served at {@code GET /api/v1/cdc}. Thread-safe (immutable).
+ *
+ * @param confirmedLsn the last position confirmed to PostgreSQL (everything before it is in DuckDB), or null
+ * @param lagBytes WAL written by the server after {@code confirmedLsn}; -1 when unknown
+ * @param lagSeconds how long the oldest received-but-unapplied change has waited, or how late the last
+ *     heartbeat arrived; 0 when caught up
+ * @param retainedWalBytes WAL the server keeps for the slot; -1 when unknown
+ * @param lastError the last failure, or null
+ */
+public record CdcStatus(
+        CdcState state,
+        String slot,
+        String publication,
+        String confirmedLsn,
+        long lagBytes,
+        double lagSeconds,
+        long retainedWalBytes,
+        long appliedChanges,
+        long appliedTransactions,
+        double changesPerSecond,
+        List<TableStatus> tables,
+        String lastError,
+        Instant lastAppliedAt) {
+    public CdcStatus {
+        tables = List.copyOf(tables);
+    }
+
+    /**
+     * One captured table.
+     *
+     * @param table the PostgreSQL {@code schema.table}
+     * @param target the DuckDB {@code schema.table}
+     * @param state {@code snapshotting}, {@code streaming} or {@code resyncing}
+     */
+    public record TableStatus(String table, String target, String state, long appliedChanges) {}
+}

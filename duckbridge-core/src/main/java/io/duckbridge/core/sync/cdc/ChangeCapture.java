@@ -1,0 +1,851 @@
+package io.duckbridge.core.sync.cdc;
+
+import io.duckbridge.core.engine.DuckDbEngine;
+import io.duckbridge.core.error.DuckbridgeException;
+import io.duckbridge.core.error.ErrorClass;
+import io.duckbridge.core.source.PostgresSource;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.postgresql.PGConnection;
+import org.postgresql.replication.LogSequenceNumber;
+import org.postgresql.replication.PGReplicationStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Change data capture from one PostgreSQL database into DuckDB over logical replication, exactly once.
+ *
+ * <p>On first start it creates the publication and a {@code pgoutput} slot whose exported snapshot feeds
+ * the initial copy of every table, so the copy and the stream meet at the slot's consistent point. It
+ * then streams changes with pgjdbc's replication API (automatic flush off), decodes them with {@link
+ * PgOutputDecoder}, and applies whole transactions in commit order through the writer lane; the applied
+ * commit LSN is stored in {@code duckbridge.cdc_state} in the same DuckDB transaction. Only after that
+ * commit is the LSN confirmed to PostgreSQL. After a crash anywhere, transactions whose commit LSN is not
+ * after the stored one are skipped, so every change is applied exactly once.
+ *
+ * <p>Relation messages that add, drop or rename columns or widen a type are applied as DDL in the same
+ * transaction; any other change marks the table for a new copy from a temporary slot's snapshot while the
+ * others keep streaming. Connection loss is retried with exponential backoff; a slot dropped or
+ * invalidated underneath is reported (state {@link CdcState#FAILED}) or, when configured, recreated with
+ * a new initial snapshot.
+ *
+ * <p>Thread-safe. {@link #start()} and {@link #stop()} may be called from any thread; the work runs on
+ * one named thread {@code duckbridge-cdc}. {@link #close()} stops and keeps the slot; only {@link
+ * #disable()} drops slot, publication and stored state.
+ */
+public final class ChangeCapture implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ChangeCapture.class);
+    static final String HEARTBEAT_PREFIX = "duckbridge-heartbeat";
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+
+    /** Where a test may stop the applier as if the process died. */
+    enum CrashPoint {
+        RECEIVED,
+        APPLIED,
+        CONFIRMED
+    }
+
+    /** Called at each {@link CrashPoint}; throwing simulates a crash there. */
+    @FunctionalInterface
+    interface CrashHook {
+        void reached(CrashPoint point);
+    }
+
+    private final DuckDbEngine engine;
+    private final PostgresSource source;
+    private final CdcSettings settings;
+    private final CrashHook crashHook;
+
+    private final Object lifecycle = new Object();
+    private Thread worker;
+    private volatile boolean running;
+    private volatile PGReplicationStream currentStream;
+    private volatile Connection currentReplicationConnection;
+
+    private volatile CdcState state = CdcState.STOPPED;
+    private volatile String lastError;
+    private volatile Lsn confirmedLsn;
+    private volatile Instant lastAppliedAt;
+    private volatile Instant oldestPendingCommit;
+    private volatile double heartbeatDelaySeconds;
+    private final AtomicLong appliedChanges = new AtomicLong();
+    private final AtomicLong appliedTransactions = new AtomicLong();
+    private final Deque<long[]> rateSamples = new ArrayDeque<>();
+    private final Map<String, TableEntry> tables = new LinkedHashMap<>();
+    private volatile ServerView serverView;
+
+    /** What the CDC thread knows about one captured table. */
+    private static final class TableEntry {
+        volatile SourceTable shape;
+        volatile String state;
+        volatile Lsn applyFrom;
+        final AtomicLong applied = new AtomicLong();
+
+        TableEntry(SourceTable shape, String state, Lsn applyFrom) {
+            this.shape = shape;
+            this.state = state;
+            this.applyFrom = applyFrom;
+        }
+    }
+
+    private record ServerView(long atNanos, long lagBytes, long retainedBytes) {}
+
+    public ChangeCapture(DuckDbEngine engine, PostgresSource source, CdcSettings settings) {
+        this(engine, source, settings, point -> {});
+    }
+
+    ChangeCapture(DuckDbEngine engine, PostgresSource source, CdcSettings settings, CrashHook crashHook) {
+        this.engine = engine;
+        this.source = source;
+        this.settings = settings;
+        this.crashHook = crashHook;
+    }
+
+    public CdcSettings settings() {
+        return settings;
+    }
+
+    /**
+     * Checks the tables and starts capturing in the background; returns at once. Does nothing when
+     * already running.
+     *
+     * @throws DuckbridgeException INVALID_REQUEST naming every table whose updates and deletes cannot be
+     *     captured, with the {@code ALTER TABLE} that fixes each; SOURCE_UNAVAILABLE when PostgreSQL
+     *     cannot be reached
+     */
+    public void start() {
+        synchronized (lifecycle) {
+            if (running) {
+                return;
+            }
+            try (Connection c = source.connect(ReplicationSetup.plainProperties())) {
+                List<String> problems = ReplicationSetup.identityProblems(c, capturedTables(c));
+                if (!problems.isEmpty()) {
+                    throw new DuckbridgeException(
+                            ErrorClass.INVALID_REQUEST,
+                            "CDC cannot capture updates and deletes of " + problems.size() + " table(s): "
+                                    + String.join(" ", problems));
+                }
+            } catch (SQLException e) {
+                throw PostgresErrors.wrap("checking the tables for CDC failed", e);
+            }
+            running = true;
+            lastError = null;
+            worker = new Thread(this::run, "duckbridge-cdc");
+            worker.setDaemon(true);
+            worker.start();
+        }
+    }
+
+    /** Stops streaming and waits for the CDC thread; keeps the slot, publication and state. Idempotent. */
+    public void stop() {
+        Thread t;
+        synchronized (lifecycle) {
+            running = false;
+            t = worker;
+            worker = null;
+        }
+        if (t != null) {
+            t.interrupt();
+            try {
+                t.join(TimeUnit.SECONDS.toMillis(30));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        closeStream();
+        if (state != CdcState.FAILED) {
+            state = CdcState.STOPPED;
+        }
+    }
+
+    /**
+     * Stops and drops what Duckbridge created in PostgreSQL (slot and publication) and forgets the stored
+     * position; the DuckDB tables stay. The next start copies every table again.
+     */
+    public void disable() {
+        stop();
+        try (Connection c = source.connect(ReplicationSetup.plainProperties())) {
+            ReplicationSetup.dropSlot(c, settings.slotName(), 100);
+            ReplicationSetup.dropPublication(c, settings.publicationName());
+        } catch (SQLException e) {
+            throw PostgresErrors.wrap("dropping slot " + settings.slotName() + " failed", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DuckbridgeException(ErrorClass.CANCELLED, "interrupted while dropping the slot", e);
+        }
+        engine.write(session -> {
+            CdcStateStore.createTables(session);
+            CdcStateStore.forget(session, settings.slotName());
+            return null;
+        });
+        synchronized (tables) {
+            tables.clear();
+        }
+        confirmedLsn = null;
+        state = CdcState.STOPPED;
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+    /** Whether the CDC thread is running (streaming, snapshotting or reconnecting). */
+    public boolean isRunning() {
+        return running;
+    }
+
+    /** The current status; queries PostgreSQL for lag at most once a second. */
+    public CdcStatus status() {
+        ServerView view = refreshServerView();
+        List<CdcStatus.TableStatus> tableStatus = new ArrayList<>();
+        synchronized (tables) {
+            for (TableEntry e : tables.values()) {
+                tableStatus.add(new CdcStatus.TableStatus(
+                        e.shape.qualifiedName(),
+                        e.shape.targetSchema() + "." + e.shape.name(),
+                        e.state,
+                        e.applied.get()));
+            }
+        }
+        Instant pending = oldestPendingCommit;
+        double pendingSeconds = pending == null
+                ? 0
+                : Math.max(0, Duration.between(pending, Instant.now()).toMillis() / 1000.0);
+        double lagSeconds = Math.max(pendingSeconds, view == null || view.lagBytes() == 0 ? 0 : heartbeatDelaySeconds);
+        Lsn confirmed = confirmedLsn;
+        return new CdcStatus(
+                state,
+                settings.slotName(),
+                settings.publicationName(),
+                confirmed == null ? null : confirmed.toString(),
+                view == null ? -1 : view.lagBytes(),
+                lagSeconds,
+                view == null ? -1 : view.retainedBytes(),
+                appliedChanges.get(),
+                appliedTransactions.get(),
+                changesPerSecond(),
+                tableStatus,
+                lastError,
+                lastAppliedAt);
+    }
+
+    // ---- the CDC thread ------------------------------------------------------------------------
+
+    private void run() {
+        Duration backoff = Duration.ofMillis(500);
+        while (running) {
+            try {
+                Lsn startAt = prepare();
+                state = CdcState.STREAMING;
+                backoff = Duration.ofMillis(500);
+                stream(startAt);
+            } catch (SlotLostException e) {
+                lastError = e.getMessage();
+                if (settings.recreateSlotOnLoss() && running) {
+                    log.warn("{}; recreating it with a new snapshot of every table", e.getMessage());
+                    engine.write(session -> {
+                        CdcStateStore.forget(session, settings.slotName());
+                        return null;
+                    });
+                    continue;
+                }
+                log.error("CDC stopped: {}", e.getMessage());
+                state = CdcState.FAILED;
+                running = false;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            } catch (Exception e) {
+                if (!running) {
+                    break;
+                }
+                if (retryable(e)) {
+                    lastError = describe(e);
+                    state = CdcState.RECONNECTING;
+                    log.warn("CDC lost PostgreSQL ({}); retrying in {} ms", lastError, backoff.toMillis());
+                    closeStream();
+                    if (!pause(backoff)) {
+                        break;
+                    }
+                    backoff =
+                            backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+                    continue;
+                }
+                lastError = describe(e);
+                log.error("CDC failed: {}", lastError, e);
+                state = CdcState.FAILED;
+                running = false;
+            } finally {
+                closeStream();
+                oldestPendingCommit = null;
+            }
+        }
+        if (state != CdcState.FAILED) {
+            state = CdcState.STOPPED;
+        }
+    }
+
+    /**
+     * Makes publication, slot and DuckDB agree: creates them and copies every table on the first start,
+     * copies tables added since, and re-copies tables marked for resync.
+     *
+     * @return the position to stream from
+     */
+    private Lsn prepare() throws SQLException, InterruptedException {
+        engine.write(session -> {
+            CdcStateStore.createTables(session);
+            return null;
+        });
+        CdcStateStore.Position position = engine.read(session -> CdcStateStore.position(session, settings.slotName()));
+        List<String> wanted;
+        try (Connection c = source.connect(ReplicationSetup.plainProperties())) {
+            wanted = capturedTables(c);
+            ReplicationSetup.ensurePublication(c, settings.publicationName(), wanted);
+            Optional<ReplicationSetup.SlotInfo> slot = ReplicationSetup.slot(c, settings.slotName());
+            if (position != null && slot.isEmpty()) {
+                throw new SlotLostException("replication slot " + settings.slotName()
+                        + " was dropped outside Duckbridge; changes since " + position.confirmLsn() + " are lost");
+            }
+            if (position != null && slot.get().lost()) {
+                throw new SlotLostException("replication slot " + settings.slotName() + " was invalidated ("
+                        + (slot.get().invalidation() != null
+                                ? slot.get().invalidation()
+                                : "wal_status " + slot.get().walStatus())
+                        + "); changes since " + position.confirmLsn() + " are lost");
+            }
+            if (position == null && slot.isPresent()) {
+                // left over from an initial snapshot that did not finish: start again
+                ReplicationSetup.dropSlot(c, settings.slotName(), 100);
+            }
+        }
+        if (position == null) {
+            state = CdcState.SNAPSHOTTING;
+            synchronized (tables) {
+                tables.clear();
+            }
+            try (ReplicationSetup.ExportedSlot slot =
+                    ReplicationSetup.createSlotExportingSnapshot(source, settings.slotName(), false)) {
+                log.info(
+                        "CDC created slot {} at {}; copying {} table(s) from snapshot {}",
+                        settings.slotName(),
+                        slot.consistentPoint(),
+                        wanted.size(),
+                        slot.snapshotName());
+                engine.write(session -> {
+                    CdcStateStore.forget(session, settings.slotName());
+                    return null;
+                });
+                SnapshotLoader.load(
+                        source,
+                        engine,
+                        settings.slotName(),
+                        slot.snapshotName(),
+                        wanted,
+                        settings.stagingDirectory(),
+                        null,
+                        () -> {});
+                Lsn before = new Lsn(slot.consistentPoint().value() - 1);
+                engine.write(session -> {
+                    CdcStateStore.savePosition(session, settings.slotName(), before, slot.consistentPoint(), null);
+                    return null;
+                });
+                position = new CdcStateStore.Position(before, slot.consistentPoint());
+            }
+        }
+        loadTables();
+        List<String> toCopy = new ArrayList<>();
+        synchronized (tables) {
+            for (String name : wanted) {
+                TableEntry e = tables.get(name);
+                if (e == null || !e.state.equals("streaming")) {
+                    toCopy.add(name);
+                }
+            }
+        }
+        if (!toCopy.isEmpty()) {
+            resync(toCopy);
+        }
+        confirmedLsn = position.confirmLsn();
+        return position.confirmLsn();
+    }
+
+    private void loadTables() {
+        Map<String, CdcStateStore.StoredTable> stored =
+                engine.read(session -> CdcStateStore.tables(session, settings.slotName()));
+        synchronized (tables) {
+            Map<String, Long> counts = new HashMap<>();
+            tables.forEach((k, v) -> counts.put(k, v.applied.get()));
+            tables.clear();
+            stored.forEach((name, t) -> {
+                TableEntry e = new TableEntry(t.table(), t.state(), t.applyFrom());
+                e.applied.set(counts.getOrDefault(name, 0L));
+                tables.put(name, e);
+            });
+        }
+    }
+
+    /**
+     * Copies {@code names} again from a temporary slot's snapshot; their changes apply from that slot's
+     * consistent point on. The main slot's stream is not consumed meanwhile, so nothing after that point
+     * has been applied yet.
+     */
+    private void resync(List<String> names) throws SQLException {
+        String temporarySlot = (settings.slotName() + "_resync")
+                .substring(0, Math.min(63, settings.slotName().length() + 7));
+        synchronized (tables) {
+            for (String name : names) {
+                TableEntry e = tables.get(name);
+                if (e != null) {
+                    e.state = "resyncing";
+                }
+            }
+        }
+        try (ReplicationSetup.ExportedSlot slot =
+                ReplicationSetup.createSlotExportingSnapshot(source, temporarySlot, true)) {
+            log.info("CDC copying {} again from snapshot at {}", names, slot.consistentPoint());
+            SnapshotLoader.load(
+                    source,
+                    engine,
+                    settings.slotName(),
+                    slot.snapshotName(),
+                    names,
+                    settings.stagingDirectory(),
+                    slot.consistentPoint(),
+                    () -> {});
+        }
+        loadTables();
+    }
+
+    private List<String> capturedTables(Connection c) throws SQLException {
+        List<String> wanted = new ArrayList<>();
+        for (String t : settings.tables().isEmpty() ? ReplicationSetup.allUserTables(c) : settings.tables()) {
+            String[] name = SourceTable.parseName(t);
+            wanted.add(name[0] + "." + name[1]);
+        }
+        if (wanted.isEmpty()) {
+            throw new DuckbridgeException(
+                    ErrorClass.INVALID_REQUEST,
+                    "no tables to capture: the database has no user tables and duckbridge.sync.include names none");
+        }
+        return wanted;
+    }
+
+    private void stream(Lsn startAt) throws SQLException, InterruptedException {
+        Connection replication = source.connect(ReplicationSetup.replicationProperties());
+        currentReplicationConnection = replication;
+        int version = ReplicationSetup.serverVersion(replication);
+        PGReplicationStream stream = replication
+                .unwrap(PGConnection.class)
+                .getReplicationAPI()
+                .replicationStream()
+                .logical()
+                .withSlotName(settings.slotName())
+                .withStartPosition(LogSequenceNumber.valueOf(startAt.value()))
+                .withSlotOption("proto_version", version >= 140000 ? "2" : "1")
+                .withSlotOption("publication_names", settings.publicationName())
+                .withSlotOption("messages", version >= 140000 ? "true" : "false")
+                .withStatusInterval(5, TimeUnit.SECONDS)
+                .withAutomaticFlush(false)
+                .start();
+        currentStream = stream;
+        log.info("CDC streaming slot {} from {}", settings.slotName(), startAt);
+        Lsn applied = engine.read(session -> CdcStateStore.position(session, settings.slotName()))
+                .appliedLsn();
+        Session session = new Session(stream, applied);
+        Connection admin = source.connect(ReplicationSetup.plainProperties());
+        try (admin) {
+            long nextHeartbeat = System.nanoTime();
+            while (running) {
+                ByteBuffer buffer = stream.readPending();
+                if (buffer == null) {
+                    if (!session.batch.isEmpty()) {
+                        session.flush();
+                        continue;
+                    }
+                    if (System.nanoTime() - nextHeartbeat >= 0) {
+                        heartbeat(admin);
+                        nextHeartbeat =
+                                System.nanoTime() + settings.heartbeatInterval().toNanos();
+                    }
+                    TimeUnit.MILLISECONDS.sleep(5);
+                    continue;
+                }
+                session.handle(session.decoder.decode(buffer));
+                if (session.resyncNeeded) {
+                    session.flush();
+                    List<String> names = new ArrayList<>();
+                    synchronized (tables) {
+                        tables.forEach((name, e) -> {
+                            if (e.state.equals("resync")) {
+                                names.add(name);
+                            }
+                        });
+                    }
+                    resync(names);
+                    session.resyncNeeded = false;
+                } else if (session.batchChanges >= settings.maxBatchChanges()) {
+                    session.flush();
+                }
+            }
+        }
+    }
+
+    private void heartbeat(Connection admin) throws SQLException {
+        try (PreparedStatement ps = admin.prepareStatement("SELECT pg_logical_emit_message(false, ?, ?)")) {
+            ps.setString(1, HEARTBEAT_PREFIX);
+            ps.setString(2, settings.slotName() + ":" + System.currentTimeMillis());
+            ps.execute();
+        }
+    }
+
+    /** One replication session: decoding state and the batch of received transactions. */
+    private final class Session {
+        final PGReplicationStream stream;
+        final PgOutputDecoder decoder = new PgOutputDecoder();
+        final Map<Integer, TableEntry> relations = new HashMap<>();
+        final List<PendingTransaction> batch = new ArrayList<>();
+        Lsn applied;
+        PendingTransaction current;
+        boolean skipping;
+        int batchChanges;
+        boolean resyncNeeded;
+
+        Session(PGReplicationStream stream, Lsn applied) {
+            this.stream = stream;
+            this.applied = applied;
+        }
+
+        void handle(PgOutputMessage message) throws SQLException {
+            switch (message) {
+                case PgOutputMessage.Begin b -> {
+                    current = new PendingTransaction(b.finalLsn(), b.commitTime());
+                    skipping = !b.finalLsn().isAfter(applied);
+                }
+                case PgOutputMessage.Commit c -> commit(c);
+                case PgOutputMessage.Relation r -> relation(r);
+                case PgOutputMessage.Insert i -> row(i.relationId(), 'I', (char) 0, null, i.newTuple());
+                case PgOutputMessage.Update u -> row(u.relationId(), 'U', u.oldTupleKind(), u.oldTuple(), u.newTuple());
+                case PgOutputMessage.Delete d -> row(d.relationId(), 'D', d.oldTupleKind(), d.oldTuple(), null);
+                case PgOutputMessage.Truncate t -> {
+                    for (int id : t.relationIds()) {
+                        TableEntry e = live(id);
+                        if (e != null) {
+                            current.changes.add(new Change.Truncate(e.shape));
+                        }
+                    }
+                }
+                case PgOutputMessage.LogicalMessage m -> logicalMessage(m);
+                case PgOutputMessage.Origin o -> {
+                    // changes replicated from another node are captured like local ones
+                }
+                case PgOutputMessage.Type t -> {
+                    // a non-built-in type: its columns are kept as PostgreSQL text
+                }
+                case PgOutputMessage.StreamStart s -> throw unexpected(s);
+                case PgOutputMessage.StreamStop s -> throw unexpected(s);
+                case PgOutputMessage.StreamCommit s -> throw unexpected(s);
+                case PgOutputMessage.StreamAbort s -> throw unexpected(s);
+            }
+        }
+
+        private DuckbridgeException unexpected(PgOutputMessage m) {
+            return new DuckbridgeException(
+                    ErrorClass.INTERNAL, "pgoutput sent " + m + " although streaming was not requested");
+        }
+
+        private void commit(PgOutputMessage.Commit c) {
+            PendingTransaction tx = current;
+            current = null;
+            if (tx == null || skipping) {
+                return;
+            }
+            tx.endLsn = c.endLsn();
+            if (tx.changes.isEmpty()) {
+                // nothing for us, but its end can still be confirmed so the slot advances
+                if (batch.isEmpty() || batch.getLast().changes.isEmpty()) {
+                    batch.clear();
+                }
+            }
+            batch.add(tx);
+            batchChanges += tx.changes.size();
+            if (oldestPendingCommit == null) {
+                oldestPendingCommit = tx.commitTime;
+            }
+            resyncNeeded |= tx.needsResync;
+        }
+
+        private void relation(PgOutputMessage.Relation r) throws SQLException {
+            TableEntry entry;
+            synchronized (tables) {
+                entry = tables.get(r.namespace() + "." + r.name());
+            }
+            if (entry == null) {
+                return;
+            }
+            relations.put(r.relationId(), entry);
+            List<SourceTable.Column> columns = new ArrayList<>();
+            List<Integer> flagged = new ArrayList<>();
+            for (PgOutputMessage.RelationColumn c : r.columns()) {
+                if (c.key()) {
+                    flagged.add(columns.size());
+                }
+                columns.add(new SourceTable.Column(c.name(), c.typeOid(), c.typeModifier()));
+            }
+            SourceTable before = entry.shape;
+            List<Integer> key = r.replicaIdentity() == 'f' ? keyByName(before, columns) : flagged;
+            if (key == null) {
+                try (Connection c = source.connect(ReplicationSetup.plainProperties())) {
+                    key = ReplicationSetup.describe(c, r.qualifiedName()).keyColumns();
+                }
+            }
+            SourceTable after = before.withColumns(columns, key);
+            if (after.equals(before) || !entry.state.equals("streaming")) {
+                entry.shape = after;
+                return;
+            }
+            List<String> ddl = SchemaDiff.statements(before, columns);
+            entry.shape = after;
+            if (skipping || current == null) {
+                return; // already applied before a restart: DuckDB has this shape
+            }
+            if (ddl == null) {
+                log.info("CDC: {} changed in a way DuckDB cannot follow; copying it again", r.qualifiedName());
+                entry.state = "resync";
+                current.changes.add(new Change.Resync(after));
+                current.needsResync = true;
+            } else {
+                if (!ddl.isEmpty()) {
+                    log.info("CDC: {} changed: {}", r.qualifiedName(), ddl);
+                }
+                current.changes.add(new Change.Schema(after, ddl));
+            }
+        }
+
+        private List<Integer> keyByName(SourceTable before, List<SourceTable.Column> columns) {
+            List<Integer> key = new ArrayList<>();
+            for (int index : before.keyColumns()) {
+                String name = before.columns().get(index).name();
+                int found = -1;
+                for (int i = 0; i < columns.size(); i++) {
+                    if (columns.get(i).name().equals(name)) {
+                        found = i;
+                    }
+                }
+                if (found < 0) {
+                    return null;
+                }
+                key.add(found);
+            }
+            return key;
+        }
+
+        private TableEntry live(int relationId) {
+            if (skipping || current == null) {
+                return null;
+            }
+            TableEntry e = relations.get(relationId);
+            if (e == null || !e.state.equals("streaming")) {
+                return null;
+            }
+            if (e.applyFrom != null && current.commitLsn.compareTo(e.applyFrom) < 0) {
+                return null; // committed before the snapshot this table was copied from
+            }
+            return e;
+        }
+
+        private void row(int relationId, char op, char oldKind, TupleData oldTuple, TupleData newTuple) {
+            TableEntry e = live(relationId);
+            if (e != null) {
+                current.changes.add(new Change.Row(e.shape, op, oldKind, oldTuple, newTuple));
+            }
+        }
+
+        private void logicalMessage(PgOutputMessage.LogicalMessage m) {
+            if (m.transactional() || !m.prefix().equals(HEARTBEAT_PREFIX)) {
+                return;
+            }
+            String content = new String(m.content(), StandardCharsets.UTF_8);
+            if (!content.startsWith(settings.slotName() + ":")) {
+                return;
+            }
+            long sentAt = Long.parseLong(content.substring(content.indexOf(':') + 1));
+            heartbeatDelaySeconds = Math.max(0, (System.currentTimeMillis() - sentAt) / 1000.0);
+            if (current == null && m.lsn().isAfter(applied)) {
+                batch.add(PendingTransaction.marker(m.lsn(), Instant.ofEpochMilli(sentAt)));
+            }
+        }
+
+        /** Applies the batch in one lane transaction, then confirms its end to PostgreSQL. */
+        void flush() throws SQLException {
+            if (batch.isEmpty()) {
+                return;
+            }
+            List<PendingTransaction> work = List.copyOf(batch);
+            crashHook.reached(CrashPoint.RECEIVED);
+            ChangeApplier.Outcome outcome =
+                    engine.write(session -> ChangeApplier.apply(session, settings.slotName(), work));
+            PendingTransaction last = work.getLast();
+            applied = last.commitLsn;
+            batch.clear();
+            batchChanges = 0;
+            oldestPendingCommit = null;
+            long changes = outcome.changes();
+            appliedChanges.addAndGet(changes);
+            for (PendingTransaction tx : work) {
+                if (!tx.changes.isEmpty()) {
+                    appliedTransactions.incrementAndGet();
+                }
+            }
+            synchronized (tables) {
+                outcome.changesPerTable().forEach((name, n) -> {
+                    TableEntry e = tables.get(name);
+                    if (e != null) {
+                        e.applied.addAndGet(n);
+                    }
+                });
+            }
+            lastAppliedAt = Instant.now();
+            sample();
+            crashHook.reached(CrashPoint.APPLIED);
+            LogSequenceNumber end = LogSequenceNumber.valueOf(last.endLsn.value());
+            stream.setFlushedLSN(end);
+            stream.setAppliedLSN(end);
+            stream.forceUpdateStatus();
+            confirmedLsn = last.endLsn;
+            crashHook.reached(CrashPoint.CONFIRMED);
+        }
+    }
+
+    // ---- helpers -------------------------------------------------------------------------------
+
+    private void sample() {
+        long now = System.nanoTime();
+        synchronized (rateSamples) {
+            rateSamples.addLast(new long[] {now, appliedChanges.get()});
+            while (rateSamples.size() > 2 && now - rateSamples.getFirst()[0] > TimeUnit.SECONDS.toNanos(10)) {
+                rateSamples.removeFirst();
+            }
+        }
+    }
+
+    private double changesPerSecond() {
+        synchronized (rateSamples) {
+            if (rateSamples.size() < 2) {
+                return 0;
+            }
+            long[] first = rateSamples.getFirst();
+            long[] last = rateSamples.getLast();
+            long now = System.nanoTime();
+            if (now - last[0] > TimeUnit.SECONDS.toNanos(10)) {
+                return 0;
+            }
+            double seconds = Math.max(1e-3, (now - first[0]) / 1e9);
+            return (last[1] - first[1]) / seconds;
+        }
+    }
+
+    private ServerView refreshServerView() {
+        ServerView view = serverView;
+        if (view != null && System.nanoTime() - view.atNanos() < TimeUnit.SECONDS.toNanos(1)) {
+            return view;
+        }
+        try (Connection c = source.connect(ReplicationSetup.plainProperties());
+                PreparedStatement ps = c.prepareStatement("SELECT pg_current_wal_lsn()::text, restart_lsn::text,"
+                        + " confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = ?")) {
+            ps.setString(1, settings.slotName());
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    serverView = null;
+                    return null;
+                }
+                Lsn current = Lsn.parse(rs.getString(1));
+                Lsn restart = rs.getString(2) == null ? current : Lsn.parse(rs.getString(2));
+                Lsn confirmed = confirmedLsn != null
+                        ? confirmedLsn
+                        : rs.getString(3) == null ? current : Lsn.parse(rs.getString(3));
+                view = new ServerView(System.nanoTime(), current.bytesAfter(confirmed), current.bytesAfter(restart));
+                serverView = view;
+                return view;
+            }
+        } catch (SQLException | DuckbridgeException e) {
+            return view;
+        }
+    }
+
+    private boolean pause(Duration d) {
+        try {
+            Thread.sleep(d.toMillis());
+            return running;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private void closeStream() {
+        PGReplicationStream s = currentStream;
+        currentStream = null;
+        Connection c = currentReplicationConnection;
+        currentReplicationConnection = null;
+        if (c != null) {
+            try {
+                c.close(); // closing the connection ends the stream without confirming anything more
+            } catch (SQLException ignored) {
+                // the server went away already
+            }
+        }
+        if (s != null && c == null) {
+            try {
+                s.close();
+            } catch (SQLException ignored) {
+                // as above
+            }
+        }
+    }
+
+    private static boolean retryable(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof DuckbridgeException d && d.errorClass() == ErrorClass.SOURCE_UNAVAILABLE) {
+                return true;
+            }
+            if (t instanceof SQLException sql && PostgresErrors.classify(sql) == ErrorClass.SOURCE_UNAVAILABLE) {
+                return true;
+            }
+            if (t instanceof java.io.IOException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String describe(Throwable e) {
+        return e.getMessage() == null ? e.toString() : e.getMessage();
+    }
+
+    /** The slot is gone or unusable; retrying the connection cannot help. */
+    static final class SlotLostException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        SlotLostException(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,183 @@
+package io.duckbridge.core.sync.cdc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.duckbridge.core.engine.DuckDbEngine;
+import io.duckbridge.core.engine.EngineSettings;
+import io.duckbridge.core.error.DuckbridgeException;
+import io.duckbridge.core.error.ErrorClass;
+import io.duckbridge.core.source.PostgresSource;
+import io.duckbridge.testing.TestingPostgres;
+import java.nio.file.Path;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Snapshot, streaming and apply of every kind of change, against a real PostgreSQL and DuckDB. */
+@Timeout(180)
+class ChangeCaptureIT {
+    private static TestingPostgres postgres;
+    private static PostgresSource source;
+
+    @TempDir
+    Path dir;
+
+    private DuckDbEngine engine;
+
+    @BeforeAll
+    static void startPostgres() {
+        postgres = TestingPostgres.start();
+        source = new PostgresSource(postgres.jdbcUrl(), postgres.username(), postgres.password());
+    }
+
+    @AfterAll
+    static void stopPostgres() {
+        postgres.close();
+    }
+
+    @BeforeEach
+    void openEngine() {
+        engine = DuckDbEngine.open(
+                EngineSettings.defaults(dir.resolve("analytics.duckdb").toString()));
+    }
+
+    @AfterEach
+    void closeEngine() {
+        engine.close();
+    }
+
+    private CdcSettings settings(String name, List<String> tables) {
+        return CdcSettings.defaults(dir.resolve("staging"))
+                .withSlotName(name)
+                .withPublicationName(name)
+                .withTables(tables)
+                .withHeartbeatInterval(Duration.ofMillis(500));
+    }
+
+    @Test
+    void copiesThenStreamsEveryKindOfChange() throws Exception {
+        postgres.execute("CREATE TABLE cc_items (id bigint PRIMARY KEY, name text, price numeric(10,2),"
+                + " active boolean, created timestamptz, day date, data bytea, doc jsonb, tags text[],"
+                + " ratio double precision, big text, uid uuid)");
+        postgres.execute("ALTER TABLE cc_items ALTER COLUMN big SET STORAGE EXTERNAL");
+        postgres.execute("CREATE TABLE cc_nokey (a int, b text)");
+        postgres.execute("ALTER TABLE cc_nokey REPLICA IDENTITY FULL");
+        postgres.execute("INSERT INTO cc_items SELECT g, 'item ' || g, g * 1.5, g % 2 = 0,"
+                + " '2024-01-01 10:00:00+02'::timestamptz + g * interval '1 hour', date '2024-01-01' + g,"
+                + " '\\x0102'::bytea, jsonb_build_object('g', g), ARRAY['a', 'b,c'], g / 3.0,"
+                + " CASE WHEN g = 1 THEN repeat('toast', 50000) END, gen_random_uuid() FROM generate_series(1, 500) g");
+        postgres.execute("INSERT INTO cc_nokey VALUES (1, 'x'), (1, 'x'), (2, NULL), (3, '')");
+        postgres.execute("INSERT INTO cc_items (id, name) VALUES (1000, E'line\\nbreak \"quoted\", comma')");
+
+        List<String> tables = List.of("public.cc_items", "public.cc_nokey");
+        try (ChangeCapture cdc = new ChangeCapture(engine, source, settings("cc_basic", tables))) {
+            cdc.start();
+            awaitEqual(tables);
+            assertThat(TableComparison.duckCount(engine, "main.cc_items")).isEqualTo(501);
+
+            postgres.execute("INSERT INTO cc_items (id, name, big) VALUES (2000, 'new', repeat('y', 30000))");
+            postgres.execute("UPDATE cc_items SET price = price + 1 WHERE id <= 100"); // big stays: unchanged TOAST
+            postgres.execute("UPDATE cc_items SET id = 5001 WHERE id = 1"); // key change with TOASTed value
+            postgres.execute("UPDATE cc_items SET name = 'renamed' WHERE id = 5001"); // TOAST still unchanged
+            postgres.execute("DELETE FROM cc_items WHERE id BETWEEN 200 AND 260");
+            postgres.execute("UPDATE cc_items SET name = NULL, doc = NULL WHERE id = 300");
+            postgres.execute("DELETE FROM cc_nokey WHERE a = 1 AND b = 'x' AND ctid = (SELECT min(ctid) FROM cc_nokey"
+                    + " WHERE a = 1)");
+            postgres.execute("UPDATE cc_nokey SET b = 'two' WHERE a = 2");
+            postgres.execute("BEGIN; INSERT INTO cc_items (id, name) VALUES (3000, 'tx'); UPDATE cc_items SET"
+                    + " name = 'tx2' WHERE id = 3000; DELETE FROM cc_items WHERE id = 2; COMMIT");
+            awaitEqual(tables);
+            assertThat(bigOf(5001)).hasSize(250_000);
+
+            postgres.execute("TRUNCATE cc_nokey");
+            postgres.execute("INSERT INTO cc_nokey VALUES (9, 'after truncate')");
+            awaitEqual(tables);
+
+            CdcStatus status = cdc.status();
+            assertThat(status.state()).isEqualTo(CdcState.STREAMING);
+            assertThat(status.slot()).isEqualTo("cc_basic");
+            assertThat(status.appliedChanges()).isGreaterThan(100);
+            assertThat(status.confirmedLsn()).isNotNull();
+            assertThat(status.tables()).extracting(CdcStatus.TableStatus::table).containsExactlyElementsOf(tables);
+            cdc.disable();
+        }
+        assertThat(postgres.query("SELECT count(*) FROM pg_replication_slots")
+                        .getFirst()
+                        .getFirst())
+                .isEqualTo(0L);
+        assertThat(postgres.query("SELECT count(*) FROM pg_publication")
+                        .getFirst()
+                        .getFirst())
+                .isEqualTo(0L);
+    }
+
+    @Test
+    void refusesTablesWithoutIdentityNamingTheFix() {
+        postgres.execute("CREATE TABLE cc_bare (a int, b text)");
+        try (ChangeCapture cdc = new ChangeCapture(engine, source, settings("cc_bare", List.of("cc_bare")))) {
+            assertThatThrownBy(cdc::start)
+                    .isInstanceOf(DuckbridgeException.class)
+                    .hasMessageContaining("public.cc_bare")
+                    .hasMessageContaining("ALTER TABLE \"public\".\"cc_bare\" REPLICA IDENTITY FULL;")
+                    .extracting(e -> ((DuckbridgeException) e).errorClass())
+                    .isEqualTo(ErrorClass.INVALID_REQUEST);
+            assertThat(cdc.status().state()).isEqualTo(CdcState.STOPPED);
+        }
+        assertThat(postgres.query("SELECT count(*) FROM pg_replication_slots")
+                        .getFirst()
+                        .getFirst())
+                .isEqualTo(0L);
+    }
+
+    private String bigOf(long id) {
+        return engine.read(session -> {
+            try (Statement st = session.statement();
+                    ResultSet rs = st.executeQuery("SELECT big FROM main.cc_items WHERE id = " + id)) {
+                rs.next();
+                return rs.getString(1);
+            }
+        });
+    }
+
+    private void awaitEqual(List<String> tables) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        List<String> diff = List.of("not compared");
+        while (System.nanoTime() < deadline) {
+            diff = new java.util.ArrayList<>();
+            for (String t : tables) {
+                try {
+                    diff.addAll(TableComparison.differences(source, engine, t, dir));
+                } catch (DuckbridgeException e) {
+                    diff.add(t + ": " + e.getMessage());
+                }
+            }
+            if (diff.isEmpty()) {
+                return;
+            }
+            TimeUnit.MILLISECONDS.sleep(200);
+        }
+        assertThat(diff).as("rows that differ between PostgreSQL and DuckDB").isEmpty();
+    }
+
+    static boolean poll(BooleanSupplier condition, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (condition.getAsBoolean()) {
+                return true;
+            }
+            TimeUnit.MILLISECONDS.sleep(100);
+        }
+        return condition.getAsBoolean();
+    }
+}
