@@ -1,6 +1,10 @@
 package io.duckbridge.server;
 
+import io.duckbridge.server.cli.BackupCommand;
+import io.duckbridge.server.cli.ExportCommand;
+import io.duckbridge.server.cli.ImportCommand;
 import io.duckbridge.server.cli.QueryCommand;
+import io.duckbridge.server.cli.SyncCommand;
 import java.util.List;
 import org.springframework.boot.SpringApplication;
 import picocli.CommandLine;
@@ -15,10 +19,17 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = DuckbridgeServer.Version.class,
         description = "PostgreSQL to DuckDB analytics companion.",
-        subcommands = {DuckbridgeServer.Serve.class, QueryCommand.class})
+        subcommands = {
+            DuckbridgeServer.Serve.class,
+            QueryCommand.class,
+            SyncCommand.class,
+            ExportCommand.class,
+            ImportCommand.class,
+            BackupCommand.class
+        })
 public final class DuckbridgeServer implements Runnable {
     private static final List<String> SUBCOMMANDS =
-            List.of("serve", "query", "help", "-h", "--help", "-V", "--version");
+            List.of("serve", "query", "sync", "export", "import", "backup", "help", "-h", "--help", "-V", "--version");
 
     public static void main(String[] args) {
         if (args.length == 0 || !SUBCOMMANDS.contains(args[0])) {

@@ -3,13 +3,7 @@ package io.duckbridge.server.cli;
 import io.duckbridge.core.engine.DuckDbEngine;
 import io.duckbridge.core.engine.EngineSettings;
 import io.duckbridge.core.error.DuckbridgeException;
-import io.duckbridge.core.error.ErrorClass;
 import java.io.PrintStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
@@ -44,17 +38,8 @@ public final class QueryCommand implements Callable<Integer> {
     @Option(names = "--format", defaultValue = "table", description = "table, csv or json (default: ${DEFAULT-VALUE})")
     Format format;
 
-    @Option(names = "--url", description = "a running Duckbridge server, e.g. http://localhost:8080")
-    URI url;
-
-    @Option(names = "--api-key", defaultValue = "${env:DUCKBRIDGE_API_KEY}", description = "API key for --url")
-    String apiKey;
-
-    @Option(names = "--data-dir", defaultValue = "./duckbridge-data", description = "data directory")
-    Path dataDir;
-
-    @Option(names = "--database", description = "DuckDB file (default: DATA-DIR/analytics.duckdb)")
-    Path database;
+    @picocli.CommandLine.Mixin
+    ServerOptions server = new ServerOptions();
 
     @Option(names = "--max-rows", defaultValue = "10000", description = "most rows to print")
     int maxRows;
@@ -63,7 +48,7 @@ public final class QueryCommand implements Callable<Integer> {
     public Integer call() {
         CliLogging.quiet();
         try {
-            if (url != null) {
+            if (server.remote()) {
                 return viaServer(System.out);
             }
             return direct(System.out);
@@ -74,11 +59,7 @@ public final class QueryCommand implements Callable<Integer> {
     }
 
     private int direct(PrintStream out) {
-        Path file = database != null ? database : dataDir.resolve("analytics.duckdb");
-        if (!file.toFile().exists()) {
-            throw new DuckbridgeException(
-                    ErrorClass.NOT_FOUND, "no database at " + file + "; pass --database or --data-dir, or --url");
-        }
+        Path file = server.existingDatabaseFile();
         try (var engine =
                 DuckDbEngine.open(EngineSettings.defaults(file.toString()).withReaders(1, 1))) {
             Table table = engine.read(Duration.ofMinutes(10), session -> {
@@ -108,35 +89,15 @@ public final class QueryCommand implements Callable<Integer> {
 
     private int viaServer(PrintStream out) {
         String accept = format == Format.csv ? "text/csv" : "application/json";
-        String body = JsonMapper.shared().writeValueAsString(Map.of("sql", sql, "maxRows", maxRows));
-        HttpRequest.Builder request = HttpRequest.newBuilder(url.resolve("/api/v1/query"))
-                .header("Content-Type", "application/json")
-                .header("Accept", accept)
-                .POST(HttpRequest.BodyPublishers.ofString(body));
-        if (apiKey != null && !apiKey.isBlank()) {
-            request.header("Authorization", "Bearer " + apiKey);
-        }
-        HttpResponse<String> response;
-        try (HttpClient client = HttpClient.newHttpClient()) {
-            response = client.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-        } catch (java.io.IOException e) {
-            throw new DuckbridgeException(
-                    ErrorClass.SOURCE_UNAVAILABLE, "cannot reach " + url + ": " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new DuckbridgeException(ErrorClass.CANCELLED, "interrupted", e);
-        }
-        if (response.statusCode() >= 400) {
-            JsonNode problem = JsonMapper.shared().readTree(response.body());
-            throw new DuckbridgeException(
-                    errorClass(problem.path("errorClass").asString("INTERNAL")),
-                    problem.path("detail").asString(response.body()));
+        String body;
+        try (ServerClient client = server.client()) {
+            body = client.postRaw("/api/v1/query", Map.of("sql", sql, "maxRows", maxRows), accept);
         }
         if (format != Format.table) {
-            out.print(response.body());
+            out.print(body);
             return 0;
         }
-        JsonNode json = JsonMapper.shared().readTree(response.body());
+        JsonNode json = JsonMapper.shared().readTree(body);
         List<String> header = new ArrayList<>();
         json.path("columns").forEach(c -> header.add(c.path("name").asString()));
         List<List<String>> rows = new ArrayList<>();
@@ -199,14 +160,6 @@ public final class QueryCommand implements Callable<Integer> {
             return '"' + v.replace("\"", "\"\"") + '"';
         }
         return v;
-    }
-
-    private static ErrorClass errorClass(String name) {
-        try {
-            return ErrorClass.valueOf(name);
-        } catch (IllegalArgumentException e) {
-            return ErrorClass.INTERNAL;
-        }
     }
 
     private record Table(List<String> header, List<List<String>> rows) {}

@@ -1,0 +1,65 @@
+package io.duckbridge.server.cli;
+
+import java.io.PrintStream;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code export (--table T | --sql SQL) --target T ...}: publishes Parquet to disk or S3. */
+@Command(name = "export", mixinStandardHelpOptions = true, description = "Export a table or query to Parquet.")
+public final class ExportCommand extends JobCommands {
+    static final class What {
+        @Option(names = "--table", description = "table to export")
+        String table;
+
+        @Option(names = "--sql", description = "read-only query to export")
+        String sql;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    What what;
+
+    @Option(names = "--target", required = true, description = "s3://bucket/prefix or file:relative/dir")
+    String target;
+
+    @Option(names = "--partition-by", split = ",", description = "Hive partition columns")
+    List<String> partitionBy = List.of();
+
+    @Option(names = "--order-by", split = ",", description = "sort columns")
+    List<String> orderBy = List.of();
+
+    @Option(
+            names = "--mode",
+            defaultValue = "error",
+            description = "overwrite, append or error (default: ${DEFAULT-VALUE})")
+    String mode;
+
+    @Option(names = "--compression-level", description = "zstd level")
+    Integer compressionLevel;
+
+    @Override
+    int run(PrintStream out) {
+        if (!server.remote()) {
+            throw offlineUnsupported("export");
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        if (what.table != null) {
+            body.put("table", what.table);
+        } else {
+            body.put("sql", what.sql);
+        }
+        body.put("target", target);
+        body.put("partitionBy", partitionBy);
+        body.put("orderBy", orderBy);
+        body.put("mode", mode);
+        if (compressionLevel != null) {
+            body.put("compressionLevel", compressionLevel);
+        }
+        try (ServerClient client = server.client()) {
+            return followAndPrint(client, client.post("/api/v1/exports", body), out);
+        }
+    }
+}

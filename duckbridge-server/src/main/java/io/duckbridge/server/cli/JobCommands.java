@@ -1,0 +1,46 @@
+package io.duckbridge.server.cli;
+
+import io.duckbridge.core.error.DuckbridgeException;
+import io.duckbridge.core.error.ErrorClass;
+import java.io.PrintStream;
+import java.util.concurrent.Callable;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/** What the job-starting CLI commands share: error reporting, following a job, printing its result. */
+abstract class JobCommands implements Callable<Integer> {
+    @picocli.CommandLine.Mixin
+    ServerOptions server = new ServerOptions();
+
+    @Override
+    public final Integer call() {
+        CliLogging.quiet();
+        try {
+            return run(System.out);
+        } catch (DuckbridgeException e) {
+            System.err.println("error: " + e.errorClass() + ": " + e.getMessage());
+            return 1;
+        }
+    }
+
+    abstract int run(PrintStream out);
+
+    /** Follows the job a server answered with ({@code {"jobId"}}) and prints its result as JSON. */
+    static int followAndPrint(ServerClient client, JsonNode started, PrintStream out) {
+        String jobId = started.path("jobId").asString(started.path("id").asString(null));
+        if (jobId == null) {
+            out.println(JsonMapper.shared().writeValueAsString(started));
+            return 0;
+        }
+        JsonNode job = new JobWatcher(client, System.err).follow(jobId);
+        out.println(JsonMapper.shared().writerWithDefaultPrettyPrinter().writeValueAsString(job.path("result")));
+        return 0;
+    }
+
+    /** The offline form of a command that has none yet on this build. */
+    DuckbridgeException offlineUnsupported(String command) {
+        return new DuckbridgeException(
+                ErrorClass.INVALID_REQUEST,
+                command + " needs a running server here: pass --url http://HOST:PORT (and --api-key)");
+    }
+}

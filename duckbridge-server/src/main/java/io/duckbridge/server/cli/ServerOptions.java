@@ -1,0 +1,50 @@
+package io.duckbridge.server.cli;
+
+import io.duckbridge.core.error.DuckbridgeException;
+import io.duckbridge.core.error.ErrorClass;
+import java.net.URI;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** Options every CLI command shares: where the database is, or which server to go through. */
+final class ServerOptions {
+    @Option(names = "--url", description = "a running Duckbridge server, e.g. http://localhost:8080")
+    URI url;
+
+    @Option(
+            names = "--api-key",
+            defaultValue = "${env:DUCKBRIDGE_API_KEY}",
+            description = "API key for --url (default: $DUCKBRIDGE_API_KEY)")
+    String apiKey;
+
+    @Option(
+            names = "--data-dir",
+            defaultValue = "./duckbridge-data",
+            description = "data directory (default: ${DEFAULT-VALUE})")
+    Path dataDir;
+
+    @Option(names = "--database", description = "DuckDB file (default: DATA-DIR/analytics.duckdb)")
+    Path database;
+
+    boolean remote() {
+        return url != null;
+    }
+
+    ServerClient client() {
+        return new ServerClient(url, apiKey);
+    }
+
+    Path databaseFile() {
+        return database != null ? database : dataDir.resolve("analytics.duckdb");
+    }
+
+    /** The database file, which must exist for offline commands. */
+    Path existingDatabaseFile() {
+        Path file = databaseFile();
+        if (!file.toFile().exists()) {
+            throw new DuckbridgeException(
+                    ErrorClass.NOT_FOUND, "no database at " + file + "; pass --database or --data-dir, or --url");
+        }
+        return file;
+    }
+}
