@@ -1,0 +1,117 @@
+package io.duckbridge.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/** Starts the packaged server jar as a user would, in its own process with its own environment. */
+@Timeout(180)
+class ServerJarIT {
+    private static final Path JAR = Path.of("target", "duckbridge-server.jar");
+
+    @TempDir
+    Path dataDir;
+
+    @Test
+    void environmentVariablesReachDuckDbAndASecondProcessIsToldToUseUrl() throws Exception {
+        assertThat(JAR).exists();
+        int port = freePort();
+        Path log = dataDir.resolve("server.log");
+        Process server = java(List.of(
+                        "-jar",
+                        JAR.toString(),
+                        "--server.port=" + port,
+                        "--server.address=127.0.0.1",
+                        "--duckbridge.demo.enabled=false",
+                        "--duckbridge.data-dir=" + dataDir.resolve("data")))
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
+        try {
+            JsonNode health = awaitHealth(port, server, log);
+            JsonNode duckdb = health.at("/components/duckdb/details");
+            assertThat(duckdb.path("memory_limit").asString()).isEqualTo("953.6 MiB");
+            assertThat(duckdb.path("threads").asInt()).isEqualTo(1);
+
+            Process cli = java(List.of(
+                            "-jar",
+                            JAR.toString(),
+                            "query",
+                            "SELECT 1",
+                            "--data-dir",
+                            dataDir.resolve("data").toString()))
+                    .redirectErrorStream(true)
+                    .start();
+            String output = new String(cli.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(cli.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(cli.exitValue()).isEqualTo(1);
+            assertThat(output.strip())
+                    .startsWith("error: CONFLICT: DuckDB file")
+                    .contains("is locked by another process: PID " + server.pid())
+                    .contains("--url")
+                    .doesNotContain("\tat ");
+        } finally {
+            server.destroy();
+            assertThat(server.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        }
+        assertThat(Files.readString(log))
+                .contains("DuckDB " + dataDir.resolve("data").toAbsolutePath() + "/analytics.duckdb closed");
+    }
+
+    private static ProcessBuilder java(List<String> args) {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(args);
+        ProcessBuilder pb = new ProcessBuilder(command);
+        pb.environment().put("DUCKDB_MEMORY_LIMIT", "1GB");
+        pb.environment().put("DUCKDB_THREADS", "1");
+        return pb;
+    }
+
+    private static JsonNode awaitHealth(int port, Process server, Path log) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        try (HttpClient client = HttpClient.newHttpClient()) {
+            while (System.nanoTime() < deadline) {
+                if (!server.isAlive()) {
+                    throw new AssertionError("server exited: " + Files.readString(log));
+                }
+                try {
+                    HttpResponse<String> r = client.send(
+                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/actuator/health"))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
+                    if (r.statusCode() == 200) {
+                        return JsonMapper.shared().readTree(r.body());
+                    }
+                } catch (IOException notYetListening) {
+                    // the server is still starting
+                }
+                TimeUnit.MILLISECONDS.sleep(250);
+            }
+        }
+        throw new AssertionError("server did not become healthy: " + Files.readString(log));
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}
