@@ -134,106 +134,151 @@ public record EngineSettings(
     }
 
     public EngineSettings withMemoryLimit(String value) {
-        return new EngineSettings(
-                databasePath,
-                value,
-                threads,
-                tempDirectory,
-                maxTempDirectorySize,
-                preserveInsertionOrder,
-                readers,
-                readerQueue,
-                extensions,
-                optionalExtensions,
-                extensionDirectory,
-                closeGracePeriod,
-                sandbox);
+        return toBuilder().memoryLimit(value).build();
     }
 
     public EngineSettings withThreads(Integer value) {
-        return new EngineSettings(
-                databasePath,
-                memoryLimit,
-                value,
-                tempDirectory,
-                maxTempDirectorySize,
-                preserveInsertionOrder,
-                readers,
-                readerQueue,
-                extensions,
-                optionalExtensions,
-                extensionDirectory,
-                closeGracePeriod,
-                sandbox);
+        return toBuilder().threads(value).build();
     }
 
     public EngineSettings withReaders(int value, int queue) {
-        return new EngineSettings(
-                databasePath,
-                memoryLimit,
-                threads,
-                tempDirectory,
-                maxTempDirectorySize,
-                preserveInsertionOrder,
-                value,
-                queue,
-                extensions,
-                optionalExtensions,
-                extensionDirectory,
-                closeGracePeriod,
-                sandbox);
+        return toBuilder().readers(value).readerQueue(queue).build();
     }
 
     public EngineSettings withCloseGracePeriod(Duration value) {
-        return new EngineSettings(
-                databasePath,
-                memoryLimit,
-                threads,
-                tempDirectory,
-                maxTempDirectorySize,
-                preserveInsertionOrder,
-                readers,
-                readerQueue,
-                extensions,
-                optionalExtensions,
-                extensionDirectory,
-                value,
-                sandbox);
+        return toBuilder().closeGracePeriod(value).build();
     }
 
     public EngineSettings withExtensions(List<String> required, List<String> optional, Path directory) {
-        return new EngineSettings(
-                databasePath,
-                memoryLimit,
-                threads,
-                tempDirectory,
-                maxTempDirectorySize,
-                preserveInsertionOrder,
-                readers,
-                readerQueue,
-                required,
-                optional,
-                directory,
-                closeGracePeriod,
-                sandbox);
+        return toBuilder()
+                .extensions(required)
+                .optionalExtensions(optional)
+                .extensionDirectory(directory)
+                .build();
     }
 
-    /** A copy with DuckDB's sandbox applied at open; null for none. */
     public EngineSettings withSandbox(EngineSandbox value) {
-        return new EngineSettings(
-                databasePath,
-                memoryLimit,
-                threads,
-                tempDirectory,
-                maxTempDirectorySize,
-                preserveInsertionOrder,
-                readers,
-                readerQueue,
-                extensions,
-                optionalExtensions,
-                extensionDirectory,
-                closeGracePeriod,
-                value);
+        return toBuilder().sandbox(value).build();
+    }
+
+    /** A builder starting from these settings; {@link Builder#build()} validates again. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.databasePath = databasePath;
+        b.memoryLimit = memoryLimit;
+        b.threads = threads;
+        b.tempDirectory = tempDirectory;
+        b.maxTempDirectorySize = maxTempDirectorySize;
+        b.preserveInsertionOrder = preserveInsertionOrder;
+        b.readers = readers;
+        b.readerQueue = readerQueue;
+        b.extensions = extensions;
+        b.optionalExtensions = optionalExtensions;
+        b.extensionDirectory = extensionDirectory;
+        b.closeGracePeriod = closeGracePeriod;
+        b.sandbox = sandbox;
+        return b;
+    }
+
+    /** Mutable settings for building a validated {@link EngineSettings}. Not thread-safe. */
+    public static final class Builder {
+        private String databasePath;
+        private String memoryLimit;
+        private Integer threads;
+        private Path tempDirectory;
+        private String maxTempDirectorySize;
+        private boolean preserveInsertionOrder;
+        private int readers;
+        private int readerQueue;
+        private List<String> extensions;
+        private List<String> optionalExtensions;
+        private Path extensionDirectory;
+        private Duration closeGracePeriod;
+        private EngineSandbox sandbox;
+
+        private Builder() {}
+
+        public Builder databasePath(String value) {
+            this.databasePath = value;
+            return this;
+        }
+
+        public Builder memoryLimit(String value) {
+            this.memoryLimit = value;
+            return this;
+        }
+
+        public Builder threads(Integer value) {
+            this.threads = value;
+            return this;
+        }
+
+        public Builder tempDirectory(Path value) {
+            this.tempDirectory = value;
+            return this;
+        }
+
+        public Builder maxTempDirectorySize(String value) {
+            this.maxTempDirectorySize = value;
+            return this;
+        }
+
+        public Builder preserveInsertionOrder(boolean value) {
+            this.preserveInsertionOrder = value;
+            return this;
+        }
+
+        public Builder readers(int value) {
+            this.readers = value;
+            return this;
+        }
+
+        public Builder readerQueue(int value) {
+            this.readerQueue = value;
+            return this;
+        }
+
+        public Builder extensions(List<String> value) {
+            this.extensions = value;
+            return this;
+        }
+
+        public Builder optionalExtensions(List<String> value) {
+            this.optionalExtensions = value;
+            return this;
+        }
+
+        public Builder extensionDirectory(Path value) {
+            this.extensionDirectory = value;
+            return this;
+        }
+
+        public Builder closeGracePeriod(Duration value) {
+            this.closeGracePeriod = value;
+            return this;
+        }
+
+        public Builder sandbox(EngineSandbox value) {
+            this.sandbox = value;
+            return this;
+        }
+
+        public EngineSettings build() {
+            return new EngineSettings(
+                    databasePath,
+                    memoryLimit,
+                    threads,
+                    tempDirectory,
+                    maxTempDirectorySize,
+                    preserveInsertionOrder,
+                    readers,
+                    readerQueue,
+                    extensions,
+                    optionalExtensions,
+                    extensionDirectory,
+                    closeGracePeriod,
+                    sandbox);
+        }
     }
 
     public boolean inMemory() {
