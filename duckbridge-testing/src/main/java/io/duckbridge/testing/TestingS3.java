@@ -263,7 +263,7 @@ public final class TestingS3 implements AutoCloseable {
             boolean write = name.equals("putBlob") || name.equals("uploadMultipartPart");
             if (write && writesLeftBeforeFailure.getAndDecrement() <= 0) {
                 writesLeftBeforeFailure.set(0);
-                throw new IllegalStateException("injected storage failure in " + name);
+                throw serverError("injected storage failure in " + name);
             }
             boolean part = name.equals("uploadMultipartPart");
             if (part) {
@@ -279,6 +279,20 @@ public final class TestingS3 implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /** A jclouds HttpResponseException with status 500, which S3Proxy passes on as a 500 answer. */
+    private Throwable serverError(String message) throws ReflectiveOperationException {
+        Class<?> responseType = loader.loadClass("org.jclouds.http.HttpResponse");
+        Object builder = responseType.getMethod("builder").invoke(null);
+        Class<?> builderType = builder.getClass();
+        builder = builderType.getMethod("statusCode", int.class).invoke(builder, 500);
+        builder = builderType.getMethod("message", String.class).invoke(builder, message);
+        Object response = builderType.getMethod("build").invoke(builder);
+        Class<?> exceptionType = loader.loadClass("org.jclouds.http.HttpResponseException");
+        return (Throwable) exceptionType
+                .getConstructor(String.class, loader.loadClass("org.jclouds.http.HttpCommand"), responseType)
+                .newInstance(message, null, response);
     }
 
     private static Path locateJar() throws IOException {

@@ -1,0 +1,265 @@
+package io.duckbridge.core.lake;
+
+import io.duckbridge.core.error.DuckbridgeException;
+import io.duckbridge.core.error.ErrorClass;
+import java.io.IOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+/**
+ * An {@link ObjectStore} in a local directory. Objects are written to a hidden temporary file beside their
+ * final name, verified, and renamed into place atomically. Thread-safe.
+ */
+public final class LocalObjectStore implements ObjectStore {
+    private final Path root;
+
+    /** @param root the directory holding the objects; created on first write */
+    public LocalObjectStore(Path root) {
+        this.root = root.toAbsolutePath().normalize();
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    @Override
+    public String uri(String key) {
+        return resolve(key).toUri().toString();
+    }
+
+    @Override
+    public StoredObject put(String key, Path file) {
+        Path target = resolve(key);
+        long size = size(file);
+        String sha256 = Digests.sha256(file);
+        Path temp = tempBeside(target);
+        try {
+            Files.createDirectories(target.getParent());
+            Files.copy(file, temp, StandardCopyOption.REPLACE_EXISTING);
+            verify(key, temp, size, sha256);
+            moveAtomically(temp, target);
+        } catch (IOException e) {
+            throw new DuckbridgeException(ErrorClass.IO, "cannot store " + file + " as " + target + ": " + e, e);
+        } finally {
+            deleteQuietly(temp);
+        }
+        return new StoredObject(key, size, sha256);
+    }
+
+    /**
+     * Moves {@code file} to {@code key} without copying when both are on one file system (copies otherwise),
+     * and verifies the result against the given size and SHA-256. The source is gone afterwards.
+     */
+    StoredObject move(String key, Path file, long size, String sha256) {
+        Path target = resolve(key);
+        try {
+            Files.createDirectories(target.getParent());
+            try {
+                moveAtomically(file, target);
+            } catch (IOException crossDevice) {
+                put(key, file);
+                Files.deleteIfExists(file);
+            }
+        } catch (IOException e) {
+            throw new DuckbridgeException(ErrorClass.IO, "cannot move " + file + " to " + target + ": " + e, e);
+        }
+        long stored = size(target);
+        if (stored != size) {
+            throw new DuckbridgeException(
+                    ErrorClass.IO, target + " has " + stored + " bytes after the move, expected " + size);
+        }
+        return new StoredObject(key, size, sha256);
+    }
+
+    @Override
+    public List<StoredObject> putAll(Map<String, Path> files) {
+        List<StoredObject> stored = new ArrayList<>();
+        files.forEach((key, file) -> stored.add(put(key, file)));
+        return stored;
+    }
+
+    @Override
+    public StoredObject get(String key, Path target) {
+        Path source = resolve(key);
+        if (!Files.isRegularFile(source)) {
+            throw new DuckbridgeException(ErrorClass.NOT_FOUND, "no object " + source);
+        }
+        long size = size(source);
+        String sha256 = Digests.sha256(source);
+        try {
+            Files.createDirectories(target.toAbsolutePath().getParent());
+            Files.copy(source, target, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new DuckbridgeException(ErrorClass.IO, "cannot copy " + source + " to " + target + ": " + e, e);
+        }
+        verify(key, target, size, sha256);
+        return new StoredObject(key, size, sha256);
+    }
+
+    @Override
+    public Optional<StoredObject> stat(String key) {
+        Path file = resolve(key);
+        return Files.isRegularFile(file) ? Optional.of(new StoredObject(key, size(file), null)) : Optional.empty();
+    }
+
+    @Override
+    public List<StoredObject> list(String prefix) {
+        if (!Files.isDirectory(root)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.walk(root)) {
+            return files.filter(Files::isRegularFile)
+                    .map(f -> root.relativize(f).toString().replace('\\', '/'))
+                    .filter(k -> k.startsWith(prefix) && !isTemp(k))
+                    .sorted()
+                    .map(k -> new StoredObject(k, size(resolve(k)), null))
+                    .toList();
+        } catch (IOException e) {
+            throw new DuckbridgeException(ErrorClass.IO, "cannot list " + root + ": " + e, e);
+        }
+    }
+
+    @Override
+    public void delete(Collection<String> keys) {
+        for (String key : keys) {
+            Path file = resolve(key);
+            try {
+                Files.deleteIfExists(file);
+                pruneEmptyParents(file.getParent());
+            } catch (IOException e) {
+                throw new DuckbridgeException(ErrorClass.IO, "cannot delete " + file + ": " + e, e);
+            }
+        }
+    }
+
+    @Override
+    public Optional<byte[]> read(String key) {
+        try {
+            return Optional.of(Files.readAllBytes(resolve(key)));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new DuckbridgeException(ErrorClass.IO, "cannot read " + resolve(key) + ": " + e, e);
+        }
+    }
+
+    @Override
+    public void write(String key, byte[] content) {
+        Path target = resolve(key);
+        Path temp = tempBeside(target);
+        try {
+            Files.createDirectories(target.getParent());
+            Files.write(temp, content);
+            verify(key, temp, content.length, Digests.sha256(content));
+            moveAtomically(temp, target);
+        } catch (IOException e) {
+            throw new DuckbridgeException(ErrorClass.IO, "cannot write " + target + ": " + e, e);
+        } finally {
+            deleteQuietly(temp);
+        }
+    }
+
+    @Override
+    public void checkAccess() {
+        try {
+            Files.createDirectories(root);
+        } catch (IOException e) {
+            throw new DuckbridgeException(ErrorClass.IO, "cannot create " + root + ": " + e, e);
+        }
+        if (!Files.isWritable(root)) {
+            throw new DuckbridgeException(ErrorClass.PERMISSION, root + " is not writable");
+        }
+    }
+
+    @Override
+    public String path() {
+        return "local";
+    }
+
+    private Path resolve(String key) {
+        Path p = root.resolve(ObjectStore.checkKey(key)).normalize();
+        if (!p.startsWith(root)) {
+            throw new IllegalArgumentException("object key " + key + " leaves the store's root");
+        }
+        return p;
+    }
+
+    private static void verify(String key, Path file, long size, String sha256) {
+        long actual = size(file);
+        String actualSha = Digests.sha256(file);
+        if (actual != size || !actualSha.equals(sha256)) {
+            throw new DuckbridgeException(
+                    ErrorClass.IO,
+                    "verification of " + key + " failed: stored " + actual + " bytes sha256 " + actualSha
+                            + ", expected " + size + " bytes sha256 " + sha256);
+        }
+    }
+
+    private static void moveAtomically(Path from, Path to) throws IOException {
+        try {
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException | FileAlreadyExistsException e) {
+            throw new IOException("cannot rename " + from + " to " + to + " atomically", e);
+        }
+    }
+
+    private void pruneEmptyParents(Path dir) throws IOException {
+        while (dir != null && dir.startsWith(root) && !dir.equals(root) && Files.isDirectory(dir)) {
+            try (Stream<Path> entries = Files.list(dir)) {
+                if (entries.findAny().isPresent()) {
+                    return;
+                }
+            }
+            Files.deleteIfExists(dir);
+            dir = dir.getParent();
+        }
+    }
+
+    private static Path tempBeside(Path target) {
+        return target.resolveSibling(".tmp-" + UUID.randomUUID() + "-" + target.getFileName());
+    }
+
+    private static boolean isTemp(String key) {
+        int slash = key.lastIndexOf('/');
+        return key.substring(slash + 1).startsWith(".tmp-");
+    }
+
+    static long size(Path file) {
+        try {
+            return Files.size(file);
+        } catch (IOException e) {
+            throw new DuckbridgeException(ErrorClass.IO, "cannot read the size of " + file + ": " + e, e);
+        }
+    }
+
+    static void deleteQuietly(Path path) {
+        if (path == null) {
+            return;
+        }
+        try {
+            if (Files.isDirectory(path)) {
+                try (Stream<Path> files = Files.walk(path)) {
+                    for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                        Files.deleteIfExists(p);
+                    }
+                }
+            } else {
+                Files.deleteIfExists(path);
+            }
+        } catch (IOException ignored) {
+            // leftovers of staging are removed by the next run's cleanup
+        }
+    }
+}

@@ -1,0 +1,379 @@
+package io.duckbridge.core.lake;
+
+import io.duckbridge.core.error.DuckbridgeException;
+import io.duckbridge.core.error.ErrorClass;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/**
+ * An {@link ObjectStore} for {@code s3://bucket/prefix}, made by {@link S3Storage#store}. Large files go up
+ * as multipart uploads whose parts are sent in parallel on the storage's part pool; a failed multipart
+ * upload is aborted so no parts linger. Thread-safe.
+ */
+final class S3BucketStore implements ObjectStore {
+    static final String SHA256_METADATA = "sha256";
+
+    private final S3Storage storage;
+    private final String bucket;
+    private final String prefix;
+
+    S3BucketStore(S3Storage storage, String bucket, String prefix) {
+        if (bucket == null || !bucket.matches("[a-z0-9][a-z0-9.\\-]{1,61}[a-z0-9]")) {
+            throw new DuckbridgeException(
+                    ErrorClass.INVALID_REQUEST,
+                    "\"" + bucket + "\" is not a valid bucket name; use 3-63 lower-case letters, digits, dots"
+                            + " and hyphens");
+        }
+        this.storage = storage;
+        this.bucket = bucket;
+        String p = prefix == null ? "" : prefix.replaceAll("^/+|/+$", "");
+        this.prefix = p.isEmpty() ? "" : p + "/";
+    }
+
+    @Override
+    public String uri(String key) {
+        return "s3://" + bucket + "/" + prefix + key;
+    }
+
+    private String fullKey(String key) {
+        return prefix + ObjectStore.checkKey(key);
+    }
+
+    @Override
+    public StoredObject put(String key, Path file) {
+        long size = LocalObjectStore.size(file);
+        String sha256 = Digests.sha256(file);
+        try {
+            if (size > storage.settings().multipartThresholdBytes()) {
+                putMultipart(key, file, size, sha256);
+            } else {
+                putSingle(key, RequestBody.fromFile(file), md5Base64(file, 0, size), sha256);
+            }
+        } catch (RuntimeException e) {
+            throw S3Errors.translate("uploading " + file.getFileName() + " to", uri(key), e);
+        }
+        return verify(key, size, sha256);
+    }
+
+    private void putSingle(String key, RequestBody body, String md5, String sha256) {
+        storage.client()
+                .putObject(
+                        b -> b.bucket(bucket)
+                                .key(fullKey(key))
+                                .contentMD5(md5)
+                                .metadata(Map.of(SHA256_METADATA, sha256)),
+                        body);
+    }
+
+    private void putMultipart(String key, Path file, long size, String sha256) {
+        var client = storage.client();
+        String uploadId = client.createMultipartUpload(
+                        b -> b.bucket(bucket).key(fullKey(key)).metadata(Map.of(SHA256_METADATA, sha256)))
+                .uploadId();
+        long partSize = Math.max(storage.settings().partSizeBytes(), (size + 9_999) / 10_000);
+        int count = (int) ((size + partSize - 1) / partSize);
+        List<Future<CompletedPart>> futures = new ArrayList<>(count);
+        try {
+            for (int i = 0; i < count; i++) {
+                int number = i + 1;
+                long offset = i * partSize;
+                long length = Math.min(partSize, size - offset);
+                futures.add(storage.partPool().submit(() -> uploadPart(key, uploadId, number, file, offset, length)));
+            }
+            List<CompletedPart> completed = new ArrayList<>(count);
+            for (Future<CompletedPart> f : futures) {
+                completed.add(f.get());
+            }
+            client.completeMultipartUpload(b ->
+                    b.bucket(bucket).key(fullKey(key)).uploadId(uploadId).multipartUpload(m -> m.parts(completed)));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            abort(futures, key, uploadId);
+            throw new DuckbridgeException(ErrorClass.CANCELLED, "upload of " + uri(key) + " was interrupted", e);
+        } catch (ExecutionException e) {
+            abort(futures, key, uploadId);
+            throw S3Errors.translate("uploading a part of " + file.getFileName() + " to", uri(key), e.getCause());
+        } catch (RuntimeException e) {
+            abort(futures, key, uploadId);
+            throw e;
+        }
+    }
+
+    private CompletedPart uploadPart(String key, String uploadId, int number, Path file, long offset, long length)
+            throws IOException {
+        byte[] bytes = new byte[Math.toIntExact(length)];
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            ByteBuffer buffer = ByteBuffer.wrap(bytes);
+            long position = offset;
+            while (buffer.hasRemaining()) {
+                int n = channel.read(buffer, position);
+                if (n < 0) {
+                    throw new IOException(file + " ended early at byte " + position);
+                }
+                position += n;
+            }
+        }
+        String md5 = Base64.getEncoder().encodeToString(Digests.md5().digest(bytes));
+        String etag = storage.client()
+                .uploadPart(
+                        b -> b.bucket(bucket)
+                                .key(fullKey(key))
+                                .uploadId(uploadId)
+                                .partNumber(number)
+                                .contentLength(length)
+                                .contentMD5(md5),
+                        RequestBody.fromBytes(bytes))
+                .eTag();
+        return CompletedPart.builder().partNumber(number).eTag(etag).build();
+    }
+
+    private void abort(List<Future<CompletedPart>> futures, String key, String uploadId) {
+        futures.forEach(f -> f.cancel(true));
+        try {
+            storage.client()
+                    .abortMultipartUpload(
+                            b -> b.bucket(bucket).key(fullKey(key)).uploadId(uploadId));
+        } catch (RuntimeException ignored) {
+            // the server may be gone; a bucket lifecycle rule removes incomplete uploads eventually
+        }
+    }
+
+    private StoredObject verify(String key, long size, String sha256) {
+        HeadObjectResponse head;
+        try {
+            head = storage.client().headObject(b -> b.bucket(bucket).key(fullKey(key)));
+        } catch (RuntimeException e) {
+            throw S3Errors.translate("verifying", uri(key), e);
+        }
+        String storedSha = head.metadata().get(SHA256_METADATA);
+        if (head.contentLength() != size || !sha256.equals(storedSha)) {
+            throw new DuckbridgeException(
+                    ErrorClass.IO,
+                    "verification of " + uri(key) + " failed: stored " + head.contentLength() + " bytes sha256 "
+                            + storedSha + ", expected " + size + " bytes sha256 " + sha256);
+        }
+        return new StoredObject(key, size, sha256);
+    }
+
+    @Override
+    public List<StoredObject> putAll(Map<String, Path> files) {
+        List<CompletableFuture<StoredObject>> futures = new ArrayList<>();
+        files.forEach(
+                (key, file) -> futures.add(CompletableFuture.supplyAsync(() -> put(key, file), storage.filePool())));
+        List<StoredObject> stored = new ArrayList<>();
+        DuckbridgeException first = null;
+        for (CompletableFuture<StoredObject> f : futures) {
+            try {
+                stored.add(f.get());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                futures.forEach(x -> x.cancel(true));
+                throw new DuckbridgeException(ErrorClass.CANCELLED, "upload to " + uri("") + " was interrupted", e);
+            } catch (ExecutionException e) {
+                if (first == null) {
+                    first = S3Errors.translate("uploading to", uri(""), e.getCause());
+                    futures.forEach(x -> x.cancel(true));
+                }
+            } catch (java.util.concurrent.CancellationException e) {
+                // cancelled after an earlier failure, which is reported
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+        return stored;
+    }
+
+    @Override
+    public StoredObject get(String key, Path target) {
+        Path temp = target.resolveSibling(".tmp-" + UUID.randomUUID() + "-" + target.getFileName());
+        MessageDigest digest = Digests.sha256();
+        long size = 0;
+        String expectedSha;
+        long expectedSize;
+        try {
+            Files.createDirectories(target.toAbsolutePath().getParent());
+            try (ResponseInputStream<GetObjectResponse> in =
+                            storage.client().getObject(b -> b.bucket(bucket).key(fullKey(key)));
+                    OutputStream out = Files.newOutputStream(temp)) {
+                expectedSha = in.response().metadata().get(SHA256_METADATA);
+                expectedSize = in.response().contentLength();
+                byte[] buffer = new byte[1 << 16];
+                int n;
+                while ((n = in.read(buffer)) > 0) {
+                    digest.update(buffer, 0, n);
+                    out.write(buffer, 0, n);
+                    size += n;
+                }
+            }
+            String sha = Digests.hex(digest.digest());
+            if (size != expectedSize || (expectedSha != null && !expectedSha.equals(sha))) {
+                throw new DuckbridgeException(
+                        ErrorClass.IO,
+                        "download of " + uri(key) + " is corrupt: got " + size + " bytes sha256 " + sha + ", expected "
+                                + expectedSize + " bytes sha256 " + expectedSha);
+            }
+            Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
+            return new StoredObject(key, size, sha);
+        } catch (IOException e) {
+            throw new DuckbridgeException(ErrorClass.IO, "downloading " + uri(key) + " to " + target + ": " + e, e);
+        } catch (RuntimeException e) {
+            throw S3Errors.translate("downloading", uri(key), e);
+        } finally {
+            LocalObjectStore.deleteQuietly(temp);
+        }
+    }
+
+    @Override
+    public Optional<StoredObject> stat(String key) {
+        try {
+            HeadObjectResponse head =
+                    storage.client().headObject(b -> b.bucket(bucket).key(fullKey(key)));
+            return Optional.of(
+                    new StoredObject(key, head.contentLength(), head.metadata().get(SHA256_METADATA)));
+        } catch (NoSuchKeyException e) {
+            return Optional.empty();
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404 && !bucketMissing()) {
+                return Optional.empty();
+            }
+            throw S3Errors.translate("reading", uri(key), e);
+        } catch (RuntimeException e) {
+            throw S3Errors.translate("reading", uri(key), e);
+        }
+    }
+
+    private boolean bucketMissing() {
+        try {
+            storage.client().headBucket(b -> b.bucket(bucket));
+            return false;
+        } catch (S3Exception e) {
+            return e.statusCode() == 404;
+        }
+    }
+
+    @Override
+    public List<StoredObject> list(String keyPrefix) {
+        try {
+            List<StoredObject> objects = new ArrayList<>();
+            for (S3Object o : storage.client()
+                    .listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix + keyPrefix))
+                    .contents()) {
+                if (!o.key().endsWith("/")) { // directory markers some servers list
+                    objects.add(new StoredObject(o.key().substring(prefix.length()), o.size(), null));
+                }
+            }
+            objects.sort(Comparator.comparing(StoredObject::key));
+            return objects;
+        } catch (RuntimeException e) {
+            throw S3Errors.translate("listing", uri(keyPrefix), e);
+        }
+    }
+
+    @Override
+    public void delete(Collection<String> keys) {
+        List<CompletableFuture<Void>> futures = new ArrayList<>();
+        for (String key : keys) {
+            futures.add(CompletableFuture.runAsync(
+                    () -> storage.client().deleteObject(b -> b.bucket(bucket).key(fullKey(key))), storage.filePool()));
+        }
+        try {
+            CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DuckbridgeException(ErrorClass.CANCELLED, "deleting under " + uri("") + " was interrupted", e);
+        } catch (ExecutionException e) {
+            throw S3Errors.translate("deleting under", uri(""), e.getCause());
+        }
+    }
+
+    @Override
+    public Optional<byte[]> read(String key) {
+        try (InputStream in = storage.client().getObject(b -> b.bucket(bucket).key(fullKey(key)))) {
+            return Optional.of(in.readAllBytes());
+        } catch (NoSuchKeyException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new DuckbridgeException(ErrorClass.IO, "reading " + uri(key) + ": " + e, e);
+        } catch (RuntimeException e) {
+            throw S3Errors.translate("reading", uri(key), e);
+        }
+    }
+
+    @Override
+    public void write(String key, byte[] content) {
+        String sha256 = Digests.sha256(content);
+        try {
+            putSingle(
+                    key,
+                    RequestBody.fromBytes(content),
+                    Base64.getEncoder().encodeToString(Digests.md5().digest(content)),
+                    sha256);
+        } catch (RuntimeException e) {
+            throw S3Errors.translate("writing", uri(key), e);
+        }
+        verify(key, content.length, sha256);
+    }
+
+    @Override
+    public void checkAccess() {
+        storage.checkCredentials();
+        try {
+            storage.client().listObjectsV2(b -> b.bucket(bucket).prefix(prefix).maxKeys(1));
+        } catch (RuntimeException e) {
+            throw S3Errors.translate("listing", uri(""), e);
+        }
+    }
+
+    @Override
+    public String path() {
+        return "sdk";
+    }
+
+    private static String md5Base64(Path file, long offset, long length) {
+        MessageDigest md5 = Digests.md5();
+        try (InputStream in = Files.newInputStream(file)) {
+            in.skipNBytes(offset);
+            byte[] buffer = new byte[1 << 16];
+            long left = length;
+            while (left > 0) {
+                int n = in.read(buffer, 0, (int) Math.min(buffer.length, left));
+                if (n < 0) {
+                    break;
+                }
+                md5.update(buffer, 0, n);
+                left -= n;
+            }
+        } catch (IOException e) {
+            throw new DuckbridgeException(ErrorClass.IO, "cannot read " + file + ": " + e, e);
+        }
+        return Base64.getEncoder().encodeToString(md5.digest());
+    }
+}

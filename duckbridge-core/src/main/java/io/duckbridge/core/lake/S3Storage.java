@@ -1,0 +1,140 @@
+package io.duckbridge.core.lake;
+
+import io.duckbridge.core.error.DuckbridgeException;
+import io.duckbridge.core.error.ErrorClass;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.ProfileCredentialsProvider;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * A connection to S3-compatible storage through the AWS SDK for Java v2: one S3 client and the thread pools
+ * that upload files and multipart parts in parallel. Hands out {@link ObjectStore}s for bucket/prefix pairs,
+ * which share the client.
+ *
+ * <p>Uploads send {@code Content-MD5} with every request (single PUT and each part), so the server rejects
+ * a corrupted body, and the object's SHA-256 as metadata ({@code x-amz-meta-sha256}); after the upload a
+ * HEAD checks size and SHA-256. The SDK's newer flexible checksums (CRC trailers) are only sent when an
+ * operation requires them, because many S3-compatible servers refuse them.
+ *
+ * <p>Thread-safe. {@link #close()} closes the client and the pools and is idempotent.
+ */
+public final class S3Storage implements AutoCloseable {
+    private final S3Settings settings;
+    private final AwsCredentialsProvider credentials;
+    private final S3Client client;
+    private final ExecutorService files;
+    private final ExecutorService parts;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private S3Storage(S3Settings settings, AwsCredentialsProvider credentials) {
+        this.settings = settings;
+        this.credentials = credentials;
+        var builder = S3Client.builder()
+                .region(Region.of(settings.region()))
+                .forcePathStyle(settings.pathStyleAccess())
+                .credentialsProvider(credentials)
+                .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+                .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
+                .overrideConfiguration(c -> c.apiCallAttemptTimeout(settings.timeout()));
+        if (settings.endpoint() != null) {
+            builder.endpointOverride(settings.endpoint());
+        }
+        this.client = builder.build();
+        this.files = pool("duckbridge-s3-file-", Math.max(1, settings.maxConcurrency() / 2));
+        this.parts = pool("duckbridge-s3-part-", settings.maxConcurrency());
+    }
+
+    /** Credentials from the default chain, or from {@code settings.profile()} when it is set. */
+    public static S3Storage open(S3Settings settings) {
+        AwsCredentialsProvider provider = settings.profile() == null
+                ? DefaultCredentialsProvider.builder().build()
+                : ProfileCredentialsProvider.create(settings.profile());
+        return new S3Storage(settings, provider);
+    }
+
+    /** Credentials from {@code credentials}, for embedding applications and tests that manage their own. */
+    public static S3Storage open(S3Settings settings, AwsCredentialsProvider credentials) {
+        return new S3Storage(settings, credentials);
+    }
+
+    /** The store for {@code s3://bucket/prefix}; {@code prefix} may be empty. */
+    public ObjectStore store(String bucket, String prefix) {
+        ensureOpen();
+        return new S3BucketStore(this, bucket, prefix);
+    }
+
+    public S3Settings settings() {
+        return settings;
+    }
+
+    /** Where the credentials come from, for health and messages (never the keys). */
+    public String credentialSource() {
+        return settings.profile() == null ? "default chain" : "profile " + settings.profile();
+    }
+
+    /** Resolves the credentials now; PERMISSION when none can be found. */
+    void checkCredentials() {
+        try {
+            credentials.resolveCredentials();
+        } catch (RuntimeException e) {
+            throw new DuckbridgeException(
+                    ErrorClass.PERMISSION,
+                    "no AWS credentials found (" + credentialSource() + "): set AWS_ACCESS_KEY_ID and"
+                            + " AWS_SECRET_ACCESS_KEY, a profile, or a role: " + e.getMessage(),
+                    e);
+        }
+    }
+
+    S3Client client() {
+        ensureOpen();
+        return client;
+    }
+
+    ExecutorService filePool() {
+        return files;
+    }
+
+    ExecutorService partPool() {
+        return parts;
+    }
+
+    private void ensureOpen() {
+        if (closed.get()) {
+            throw new DuckbridgeException(ErrorClass.SOURCE_UNAVAILABLE, "the S3 storage connection is closed");
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        files.shutdownNow();
+        parts.shutdownNow();
+        try {
+            files.awaitTermination(10, TimeUnit.SECONDS);
+            parts.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        client.close();
+    }
+
+    private static ExecutorService pool(String prefix, int threads) {
+        AtomicInteger counter = new AtomicInteger();
+        return Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, prefix + counter.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+}
