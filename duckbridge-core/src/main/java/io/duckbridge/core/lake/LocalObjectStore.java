@@ -36,7 +36,7 @@ public final class LocalObjectStore implements ObjectStore {
 
     @Override
     public String uri(String key) {
-        return resolve(key).toUri().toString();
+        return (key.isEmpty() ? root : resolve(key)).toUri().toString();
     }
 
     @Override

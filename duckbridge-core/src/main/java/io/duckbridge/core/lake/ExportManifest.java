@@ -1,0 +1,106 @@
+package io.duckbridge.core.lake;
+
+import io.duckbridge.core.error.DuckbridgeException;
+import io.duckbridge.core.error.ErrorClass;
+import java.util.List;
+import java.util.Map;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.SerializationFeature;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The {@code _manifest.json} of a published export version: every data file with its rows, bytes, SHA-256
+ * and partition values, the schema, the layout, the DuckDB version and, when the source table is synced
+ * from PostgreSQL, its sync state. Immutable.
+ *
+ * @param formatVersion 1
+ * @param exportId the export's id
+ * @param version the version directory, e.g. {@code v=20261126T140501123Z-1a2b3c4d}
+ * @param previousVersion the version this one replaced, or null
+ * @param createdAt ISO-8601 instant
+ * @param mode overwrite, append or error
+ * @param source {@code {"table": ...}} or {@code {"sql": ...}}
+ * @param files data files, paths relative to the export's root (append keeps earlier versions' files)
+ * @param rows total rows over all files
+ * @param bytes total bytes over all files
+ * @param schema column names and DuckDB types, in order
+ * @param sourceSyncState the source table's row in {@code duckbridge.sync_state}, or null
+ */
+public record ExportManifest(
+        int formatVersion,
+        String exportId,
+        String version,
+        String previousVersion,
+        String createdAt,
+        String mode,
+        Map<String, Object> source,
+        List<File> files,
+        long rows,
+        long bytes,
+        List<Column> schema,
+        List<String> partitionBy,
+        List<String> orderBy,
+        String compression,
+        int compressionLevel,
+        int rowGroupSize,
+        String duckdbVersion,
+        Map<String, Object> sourceSyncState) {
+
+    static final String MANIFEST = "_manifest.json";
+    static final String SUCCESS = "_SUCCESS";
+    static final String POINTER = "_latest.json";
+
+    private static final JsonMapper JSON = JsonMapper.builder()
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .build();
+
+    public ExportManifest {
+        files = List.copyOf(files);
+        schema = List.copyOf(schema);
+        partitionBy = List.copyOf(partitionBy == null ? List.of() : partitionBy);
+        orderBy = List.copyOf(orderBy == null ? List.of() : orderBy);
+    }
+
+    /**
+     * @param path relative to the export's root, e.g. {@code v=.../region=eu/data_0.parquet}
+     * @param partition Hive partition values from the path
+     */
+    public record File(String path, long rows, long bytes, String sha256, Map<String, String> partition) {}
+
+    public record Column(String name, String type) {}
+
+    /** The {@code _latest.json} pointer: which version readers should use. */
+    public record Pointer(String version, String manifest, String previousVersion, String publishedAt) {}
+
+    byte[] toJson() {
+        return JSON.writeValueAsBytes(this);
+    }
+
+    static ExportManifest parse(String where, byte[] json) {
+        try {
+            return JSON.readValue(json, ExportManifest.class);
+        } catch (JacksonException e) {
+            throw new DuckbridgeException(
+                    ErrorClass.IO, "the manifest " + where + " is not valid: " + e.getMessage(), e);
+        }
+    }
+
+    static byte[] toJson(Pointer pointer) {
+        return JSON.writeValueAsBytes(pointer);
+    }
+
+    static Pointer parsePointer(String where, byte[] json) {
+        try {
+            return JSON.readValue(json, Pointer.class);
+        } catch (JacksonException e) {
+            throw new DuckbridgeException(
+                    ErrorClass.IO, "the pointer " + where + " is not valid: " + e.getMessage(), e);
+        }
+    }
+
+    static String jsonOf(Object value) {
+        return JSON.writeValueAsString(value);
+    }
+}

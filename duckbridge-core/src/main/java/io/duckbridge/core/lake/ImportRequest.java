@@ -1,0 +1,40 @@
+package io.duckbridge.core.lake;
+
+import io.duckbridge.core.error.DuckbridgeException;
+import io.duckbridge.core.error.ErrorClass;
+
+/**
+ * One import of Parquet files into a table.
+ *
+ * @param source {@code s3://bucket/prefix/**}{@code /*.parquet}, {@code file:dir/*.parquet}, or an export's root or
+ *     version directory (then its manifest decides the files and is verified)
+ * @param table {@code schema.table} or {@code table}
+ * @param mode create (default), append or replace
+ * @param hivePartitioning whether {@code key=value} directories become columns (default true)
+ * @param unionByName whether files with different column orders/sets are combined by name (default true)
+ */
+public record ImportRequest(
+        String source, String table, ImportMode mode, Boolean hivePartitioning, Boolean unionByName) {
+    public ImportRequest {
+        LakeLocation.parse("source", source);
+        if (table == null || table.isBlank()) {
+            throw new DuckbridgeException(
+                    ErrorClass.INVALID_REQUEST, "table is missing; name the table to import into");
+        }
+        SqlNames.qualified("table", table.strip());
+        table = table.strip();
+        if (mode == null) {
+            mode = ImportMode.CREATE;
+        }
+        if (hivePartitioning == null) {
+            hivePartitioning = true;
+        }
+        if (unionByName == null) {
+            unionByName = true;
+        }
+    }
+
+    public static ImportRequest of(String source, String table, ImportMode mode) {
+        return new ImportRequest(source, table, mode, null, null);
+    }
+}

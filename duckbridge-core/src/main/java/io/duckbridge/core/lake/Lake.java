@@ -1,0 +1,93 @@
+package io.duckbridge.core.lake;
+
+import io.duckbridge.core.engine.DuckDbEngine;
+import io.duckbridge.core.jobs.Job;
+import io.duckbridge.core.jobs.JobContext;
+import io.duckbridge.core.jobs.JobKind;
+import io.duckbridge.core.jobs.JobRunner;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The lake feature's entry point: exports and imports as jobs, and a health summary. Wraps a
+ * {@link ParquetExporter}, a {@link ParquetImporter} and the {@link ObjectStores}; it does not own the
+ * engine, the job runner or the S3 storage (whoever made them closes them). Thread-safe.
+ */
+public final class Lake {
+    private final ParquetExporter exporter;
+    private final ParquetImporter importer;
+    private final ObjectStores stores;
+    private final JobRunner jobs;
+
+    /**
+     * @param s3 the S3 connection, or null when object storage is not configured
+     * @param queryCheck decides whether a query may be exported; null refuses query exports
+     */
+    public Lake(DuckDbEngine engine, JobRunner jobs, LakeSettings settings, S3Storage s3, ReadOnlyCheck queryCheck) {
+        this.stores = new ObjectStores(settings, s3);
+        this.exporter = new ParquetExporter(engine, settings, stores, queryCheck);
+        this.importer = new ParquetImporter(engine, settings, stores);
+        this.jobs = jobs;
+    }
+
+    /** Queues an export; the job's result is {@link ExportResult#toMap()}. */
+    public Job submitExport(ExportRequest request) {
+        return jobs.submit(
+                JobKind.EXPORT,
+                "export to " + request.target(),
+                context -> export(request, context).toMap());
+    }
+
+    /** Queues an import; the job's result is {@link ImportResult#toMap()}. */
+    public Job submitImport(ImportRequest request) {
+        return jobs.submit(
+                JobKind.IMPORT,
+                "import of " + request.source() + " into " + request.table(),
+                context -> importParquet(request, context).toMap());
+    }
+
+    public ExportResult export(ExportRequest request, JobContext context) {
+        return exporter.export(request, context);
+    }
+
+    public ImportResult importParquet(ImportRequest request, JobContext context) {
+        return importer.importParquet(request, context);
+    }
+
+    public ObjectStores stores() {
+        return stores;
+    }
+
+    /**
+     * Which path object storage uses and whether it answers: {@code path} is {@code sdk} (AWS SDK, files
+     * staged locally) when S3 is configured, {@code none} otherwise; {@code httpfs} is never used because
+     * DuckDB's httpfs extension cannot be installed everywhere.
+     *
+     * @param bucket a bucket to probe, or null to only report the configuration
+     */
+    public Map<String, Object> health(String bucket) {
+        Map<String, Object> details = new LinkedHashMap<>();
+        S3Storage s3 = stores.s3();
+        details.put("path", s3 == null ? "none" : "sdk");
+        details.put("localExports", stores.settings().exportsDir().toString());
+        if (s3 != null) {
+            details.put(
+                    "endpoint",
+                    s3.settings().endpoint() == null
+                            ? "aws"
+                            : s3.settings().endpoint().toString());
+            details.put("region", s3.settings().region());
+            details.put("credentials", s3.credentialSource());
+            if (bucket != null) {
+                try {
+                    s3.store(bucket, "").checkAccess();
+                    details.put("reachable", true);
+                } catch (RuntimeException e) {
+                    details.put("reachable", false);
+                    details.put("error", e.getMessage());
+                }
+            }
+        }
+        return details;
+    }
+}

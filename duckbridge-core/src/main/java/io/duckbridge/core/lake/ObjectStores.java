@@ -1,0 +1,41 @@
+package io.duckbridge.core.lake;
+
+import io.duckbridge.core.error.DuckbridgeException;
+import io.duckbridge.core.error.ErrorClass;
+
+/**
+ * Opens the {@link ObjectStore} for a {@link LakeLocation}: {@code file:} locations under
+ * {@code <data-dir>/exports}, {@code s3://} locations through the configured {@link S3Storage}. Thread-safe;
+ * does not own the S3 storage.
+ */
+public final class ObjectStores {
+    private final LakeSettings settings;
+    private final S3Storage s3;
+
+    /** @param s3 the S3 connection, or null when object storage is not configured */
+    public ObjectStores(LakeSettings settings, S3Storage s3) {
+        this.settings = settings;
+        this.s3 = s3;
+    }
+
+    public ObjectStore open(LakeLocation location) {
+        if (location.isS3()) {
+            if (s3 == null) {
+                throw new DuckbridgeException(
+                        ErrorClass.INVALID_REQUEST,
+                        location + " is in object storage, which is not configured; set duckbridge.lake.s3.*");
+            }
+            return s3.store(location.bucket(), location.path());
+        }
+        return new LocalObjectStore(settings.exportsDir().resolve(location.path()));
+    }
+
+    /** The S3 connection, or null. */
+    public S3Storage s3() {
+        return s3;
+    }
+
+    public LakeSettings settings() {
+        return settings;
+    }
+}

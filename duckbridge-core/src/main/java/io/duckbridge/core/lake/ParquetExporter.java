@@ -1,0 +1,441 @@
+package io.duckbridge.core.lake;
+
+import io.duckbridge.core.engine.DuckDbEngine;
+import io.duckbridge.core.error.DuckbridgeException;
+import io.duckbridge.core.error.ErrorClass;
+import io.duckbridge.core.jobs.JobContext;
+import java.io.IOException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.Statement;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes a table or query to Parquet with DuckDB's {@code COPY ... TO} into a local staging directory, then
+ * publishes it atomically to a local directory or S3-compatible storage.
+ *
+ * <p>Layout under the target: each export is a version directory {@code v=<UTC timestamp>-<id>/} holding the
+ * data files, then {@code _manifest.json} and {@code _SUCCESS}, written in that order after every file was
+ * uploaded and verified; finally the pointer {@code _latest.json} (one atomic object write) switches readers to
+ * the new version. A reader that follows the pointer never sees a half-written export. The replaced version
+ * stays until the next export, for readers still on it; anything older, and any version an interrupted export
+ * left without a pointer to it, is deleted at the start and end of the next export to that target.
+ *
+ * <p>The COPY runs on a reader connection (it only reads the database). Thread-safe; two exports to the same
+ * target in this process are refused with CONFLICT.
+ */
+public final class ParquetExporter {
+    private static final Logger log = LoggerFactory.getLogger(ParquetExporter.class);
+    private static final DateTimeFormatter VERSION_TIME =
+            DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmssSSS'Z'").withZone(ZoneOffset.UTC);
+
+    private final DuckDbEngine engine;
+    private final LakeSettings settings;
+    private final ObjectStores stores;
+    private final ReadOnlyCheck queryCheck;
+    private final Set<String> activeTargets = ConcurrentHashMap.newKeySet();
+    private final Set<String> activeStaging = ConcurrentHashMap.newKeySet();
+
+    public ParquetExporter(DuckDbEngine engine, LakeSettings settings, ObjectStores stores, ReadOnlyCheck queryCheck) {
+        this.engine = engine;
+        this.settings = settings;
+        this.stores = stores;
+        this.queryCheck = queryCheck == null ? ReadOnlyCheck.REFUSE_ALL : queryCheck;
+    }
+
+    /**
+     * Runs the export and returns its result once the new version is published.
+     *
+     * @throws DuckbridgeException INVALID_REQUEST/BINDER for a bad request, CONFLICT when mode is error and the
+     *     target holds data (or another export to it runs), PERMISSION/NOT_FOUND/SOURCE_UNAVAILABLE from the
+     *     storage, IO when staging space runs out or verification fails, CANCELLED when the job is cancelled.
+     *     On any failure nothing new is published and the previous version stays readable.
+     */
+    public ExportResult export(ExportRequest request, JobContext context) {
+        String exportId = UUID.randomUUID().toString();
+        LakeLocation location = request.location();
+        String targetKey = location.toString();
+        if (!activeTargets.add(targetKey)) {
+            throw new DuckbridgeException(ErrorClass.CONFLICT, "another export to " + targetKey + " is running");
+        }
+        Path staging = settings.stagingDir().resolve("export-" + exportId);
+        activeStaging.add(staging.getFileName().toString());
+        long started = System.nanoTime();
+        try {
+            ObjectStore store = stores.open(location);
+            String source = sourceQuery(request);
+            store.checkAccess();
+            Optional<ExportManifest.Pointer> pointer = Publications.pointer(store);
+            if (request.mode() == ExportMode.ERROR
+                    && (pointer.isPresent() || !store.list("").isEmpty())) {
+                throw new DuckbridgeException(
+                        ErrorClass.CONFLICT,
+                        targetKey + " already holds data and mode is error; use mode overwrite or append");
+            }
+            Publications.removeUnreferenced(store, pointer);
+            cleanStaleStaging();
+            checkFreeSpace();
+            context.checkCancelled();
+
+            List<ExportManifest.Column> schema = describe(source);
+            Path written = copy(request, source, staging);
+            context.checkCancelled();
+            List<StagedFile> files = inspect(written, staging);
+            long bytes = files.stream().mapToLong(StagedFile::bytes).sum();
+            long rows = files.stream().mapToLong(StagedFile::rows).sum();
+            if (settings.maxStagingBytes() != null && bytes > settings.maxStagingBytes()) {
+                throw new DuckbridgeException(
+                        ErrorClass.IO,
+                        "the export staged " + bytes + " bytes, more than the staging limit of "
+                                + settings.maxStagingBytes() + " bytes (duckbridge.lake.max-staging-size); nothing"
+                                + " was published");
+            }
+            context.total(bytes, "bytes");
+
+            String version = "v=" + VERSION_TIME.format(Instant.now()) + "-" + exportId.substring(0, 8);
+            List<ExportManifest.File> published = upload(store, version, files, context);
+            context.checkCancelled();
+
+            List<ExportManifest.File> all = new ArrayList<>();
+            long totalRows = rows;
+            long totalBytes = bytes;
+            if (request.mode() == ExportMode.APPEND && pointer.isPresent()) {
+                ExportManifest current = Publications.manifest(store, pointer.get());
+                all.addAll(current.files());
+                totalRows += current.rows();
+                totalBytes += current.bytes();
+                if (!sameSchema(current.schema(), schema)) {
+                    throw new DuckbridgeException(
+                            ErrorClass.CONFLICT,
+                            "cannot append to " + targetKey + ": its schema " + current.schema()
+                                    + " differs from the export's " + schema + "; use mode overwrite");
+                }
+            }
+            all.addAll(published);
+            Map<String, Object> sourceInfo =
+                    request.table() != null ? Map.of("table", request.table()) : Map.of("sql", request.sql());
+            ExportManifest manifest = new ExportManifest(
+                    1,
+                    exportId,
+                    version,
+                    pointer.map(ExportManifest.Pointer::version).orElse(null),
+                    Instant.now().toString(),
+                    request.mode().name().toLowerCase(java.util.Locale.ROOT),
+                    sourceInfo,
+                    all,
+                    totalRows,
+                    totalBytes,
+                    schema,
+                    request.partitionBy(),
+                    request.orderBy(),
+                    request.compression(),
+                    request.compressionLevel(),
+                    request.rowGroupSize(),
+                    engine.duckdbVersion(),
+                    request.table() == null ? null : syncState(request.table()));
+            String manifestKey = version + "/" + ExportManifest.MANIFEST;
+            store.write(manifestKey, manifest.toJson());
+            store.write(version + "/" + ExportManifest.SUCCESS, new byte[0]);
+            ExportManifest.Pointer next = new ExportManifest.Pointer(
+                    version,
+                    manifestKey,
+                    pointer.map(ExportManifest.Pointer::version).orElse(null),
+                    Instant.now().toString());
+            store.write(ExportManifest.POINTER, ExportManifest.toJson(next));
+            try {
+                Publications.removeUnreferenced(store, Optional.of(next));
+            } catch (DuckbridgeException e) {
+                log.warn(
+                        "export {} is published; removing old versions failed and is retried next time: {}",
+                        version,
+                        e.getMessage());
+            }
+            long elapsedMs = (System.nanoTime() - started) / 1_000_000;
+            log.info(
+                    "exported {} rows ({} bytes, {} files) to {} as {} in {} ms via {}",
+                    rows,
+                    bytes,
+                    files.size(),
+                    targetKey,
+                    version,
+                    elapsedMs,
+                    store.path());
+            return new ExportResult(
+                    exportId,
+                    version,
+                    store.uri(manifestKey),
+                    store.uri(ExportManifest.POINTER),
+                    published.stream().map(f -> store.uri(f.path())).toList(),
+                    rows,
+                    bytes,
+                    totalRows,
+                    store.path(),
+                    elapsedMs);
+        } finally {
+            LocalObjectStore.deleteQuietly(staging);
+            activeStaging.remove(staging.getFileName().toString());
+            activeTargets.remove(targetKey);
+        }
+    }
+
+    private String sourceQuery(ExportRequest request) {
+        StringBuilder sql = new StringBuilder();
+        if (request.table() != null) {
+            sql.append("SELECT * FROM ").append(SqlNames.qualified("table", request.table()));
+        } else {
+            String checked = queryCheck.check(request.sql());
+            sql.append("SELECT * FROM (").append(stripSemicolon(checked)).append(") AS export_source");
+        }
+        if (!request.orderBy().isEmpty()) {
+            sql.append(" ORDER BY ")
+                    .append(request.orderBy().stream().map(SqlNames::orderTerm).collect(Collectors.joining(", ")));
+        }
+        return sql.toString();
+    }
+
+    private static String stripSemicolon(String sql) {
+        String s = sql.strip();
+        while (s.endsWith(";")) {
+            s = s.substring(0, s.length() - 1).strip();
+        }
+        return s;
+    }
+
+    private List<ExportManifest.Column> describe(String source) {
+        return engine.read(session -> {
+            List<ExportManifest.Column> columns = new ArrayList<>();
+            try (Statement st = session.statement();
+                    ResultSet rs = st.executeQuery("DESCRIBE " + source)) {
+                while (rs.next()) {
+                    columns.add(new ExportManifest.Column(rs.getString("column_name"), rs.getString("column_type")));
+                }
+            }
+            return columns;
+        });
+    }
+
+    /** Runs the COPY; returns the file or directory DuckDB wrote. */
+    private Path copy(ExportRequest request, String source, Path staging) {
+        try {
+            Files.createDirectories(staging);
+        } catch (IOException e) {
+            throw new DuckbridgeException(
+                    ErrorClass.IO, "cannot create the staging directory " + staging + ": " + e, e);
+        }
+        boolean directory = !request.partitionBy().isEmpty() || request.fileSizeBytes() != null;
+        Path out = directory ? staging.resolve("data") : staging.resolve("data_0.parquet");
+        StringBuilder options = new StringBuilder("FORMAT parquet");
+        options.append(", COMPRESSION ").append(request.compression());
+        if (request.compression().equals("zstd")) {
+            options.append(", COMPRESSION_LEVEL ").append(request.compressionLevel());
+        }
+        options.append(", ROW_GROUP_SIZE ").append(request.rowGroupSize());
+        if (!request.partitionBy().isEmpty()) {
+            options.append(", PARTITION_BY (")
+                    .append(request.partitionBy().stream()
+                            .map(c -> SqlNames.quote("partitionBy", c))
+                            .collect(Collectors.joining(", ")))
+                    .append(")");
+        }
+        if (request.fileSizeBytes() != null) {
+            options.append(", FILE_SIZE_BYTES ").append(request.fileSizeBytes());
+        }
+        if (directory) {
+            options.append(", FILENAME_PATTERN 'data_{i}'");
+        }
+        String copy = "COPY (" + source + ") TO " + SqlNames.literal(out.toString()) + " (" + options + ")";
+        engine.read(session -> {
+            try (Statement st = session.statement()) {
+                st.execute(copy);
+            }
+            return null;
+        });
+        return out;
+    }
+
+    private record StagedFile(
+            Path file, String relative, long rows, long bytes, String sha256, Map<String, String> partition) {}
+
+    private List<StagedFile> inspect(Path written, Path staging) {
+        List<Path> files;
+        Path base = Files.isDirectory(written) ? written : staging;
+        try (Stream<Path> walk = Files.walk(base)) {
+            files = walk.filter(Files::isRegularFile)
+                    .filter(p -> p.getFileName().toString().endsWith(".parquet"))
+                    .sorted()
+                    .toList();
+        } catch (IOException e) {
+            throw new DuckbridgeException(ErrorClass.IO, "cannot list the staged export " + staging + ": " + e, e);
+        }
+        Map<String, Long> rowsByFile = files.isEmpty() ? Map.of() : rowCounts(files);
+        List<StagedFile> staged = new ArrayList<>();
+        for (Path file : files) {
+            String relative = base.relativize(file).toString().replace('\\', '/');
+            Map<String, String> partition = new LinkedHashMap<>();
+            for (String segment : relative.split("/")) {
+                int eq = segment.indexOf('=');
+                if (eq > 0 && !segment.endsWith(".parquet")) {
+                    partition.put(
+                            URLDecoder.decode(segment.substring(0, eq), StandardCharsets.UTF_8),
+                            URLDecoder.decode(segment.substring(eq + 1), StandardCharsets.UTF_8));
+                }
+            }
+            staged.add(new StagedFile(
+                    file,
+                    relative,
+                    rowsByFile.getOrDefault(file.toString(), 0L),
+                    LocalObjectStore.size(file),
+                    Digests.sha256(file),
+                    partition));
+        }
+        return staged;
+    }
+
+    private Map<String, Long> rowCounts(List<Path> files) {
+        String list = files.stream().map(p -> SqlNames.literal(p.toString())).collect(Collectors.joining(", "));
+        return engine.read(session -> {
+            Map<String, Long> rows = new HashMap<>();
+            try (Statement st = session.statement();
+                    ResultSet rs =
+                            st.executeQuery("SELECT file_name, num_rows FROM parquet_file_metadata([" + list + "])")) {
+                while (rs.next()) {
+                    rows.put(rs.getString(1), rs.getLong(2));
+                }
+            }
+            return rows;
+        });
+    }
+
+    private List<ExportManifest.File> upload(
+            ObjectStore store, String version, List<StagedFile> files, JobContext context) {
+        List<ExportManifest.File> published = new ArrayList<>();
+        if (store instanceof LocalObjectStore local) {
+            for (StagedFile f : files) {
+                context.checkCancelled();
+                String key = version + "/" + f.relative();
+                local.move(key, f.file(), f.bytes(), f.sha256());
+                context.advance(f.bytes());
+                published.add(new ExportManifest.File(key, f.rows(), f.bytes(), f.sha256(), f.partition()));
+            }
+            return published;
+        }
+        Map<String, Path> byKey = new LinkedHashMap<>();
+        Map<String, StagedFile> staged = new HashMap<>();
+        for (StagedFile f : files) {
+            String key = version + "/" + f.relative();
+            byKey.put(key, f.file());
+            staged.put(key, f);
+        }
+        for (StoredObject o : store.putAll(byKey)) {
+            StagedFile f = staged.get(o.key());
+            if (!f.sha256().equals(o.sha256()) || f.bytes() != o.sizeBytes()) {
+                throw new DuckbridgeException(ErrorClass.IO, "verification of " + store.uri(o.key()) + " failed");
+            }
+            context.advance(o.sizeBytes());
+        }
+        for (StagedFile f : files) {
+            String key = version + "/" + f.relative();
+            published.add(new ExportManifest.File(key, f.rows(), f.bytes(), f.sha256(), f.partition()));
+        }
+        return published;
+    }
+
+    private static boolean sameSchema(List<ExportManifest.Column> a, List<ExportManifest.Column> b) {
+        return a.equals(b);
+    }
+
+    /** The source table's row in duckbridge.sync_state, when the sync feature keeps one. */
+    private Map<String, Object> syncState(String table) {
+        try {
+            return engine.read(session -> {
+                try (Statement st = session.statement();
+                        ResultSet exists = st.executeQuery("SELECT count(*) FROM duckdb_tables()"
+                                + " WHERE schema_name = 'duckbridge' AND table_name = 'sync_state'")) {
+                    exists.next();
+                    if (exists.getLong(1) == 0) {
+                        return null;
+                    }
+                }
+                Set<String> names = new LinkedHashSet<>(List.of(table));
+                if (!table.contains(".")) {
+                    names.add("public." + table);
+                    names.add("main." + table);
+                }
+                try (Statement st = session.statement();
+                        ResultSet rs = st.executeQuery("SELECT * FROM duckbridge.sync_state")) {
+                    ResultSetMetaData meta = rs.getMetaData();
+                    while (rs.next()) {
+                        Map<String, Object> row = new LinkedHashMap<>();
+                        boolean matches = false;
+                        for (int i = 1; i <= meta.getColumnCount(); i++) {
+                            String value = rs.getString(i);
+                            row.put(meta.getColumnName(i), value);
+                            matches |= value != null && names.contains(value);
+                        }
+                        if (matches) {
+                            return row;
+                        }
+                    }
+                }
+                return null;
+            });
+        } catch (DuckbridgeException e) {
+            log.debug("no sync state for {}: {}", table, e.getMessage());
+            return null;
+        }
+    }
+
+    private void cleanStaleStaging() {
+        Path dir = settings.stagingDir();
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        try (Stream<Path> entries = Files.list(dir)) {
+            for (Path p : entries.toList()) {
+                String name = p.getFileName().toString();
+                if (name.startsWith("export-") && !activeStaging.contains(name)) {
+                    log.info("removing {} left by an interrupted export", p);
+                    LocalObjectStore.deleteQuietly(p);
+                }
+            }
+        } catch (IOException e) {
+            log.warn("cannot list {}: {}", dir, e.toString());
+        }
+    }
+
+    private void checkFreeSpace() {
+        try {
+            Files.createDirectories(settings.stagingDir());
+            long free = Files.getFileStore(settings.stagingDir()).getUsableSpace();
+            if (free < settings.minFreeStagingBytes()) {
+                throw new DuckbridgeException(
+                        ErrorClass.IO,
+                        "the staging disk " + settings.stagingDir() + " is full (" + free + " bytes free, at least "
+                                + settings.minFreeStagingBytes() + " needed); free space and retry");
+            }
+        } catch (IOException e) {
+            throw new DuckbridgeException(
+                    ErrorClass.IO, "cannot prepare the staging directory " + settings.stagingDir() + ": " + e, e);
+        }
+    }
+}

@@ -1,0 +1,347 @@
+package io.duckbridge.core.lake;
+
+import io.duckbridge.core.engine.DuckDbEngine;
+import io.duckbridge.core.error.DuckbridgeException;
+import io.duckbridge.core.error.ErrorClass;
+import io.duckbridge.core.jobs.JobContext;
+import java.nio.file.Path;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Loads Parquet files from a local directory or S3-compatible storage into a table.
+ *
+ * <p>Objects in S3 are downloaded (verified) to {@code <data-dir>/staging/import-<id>/} first, because
+ * DuckDB's httpfs extension is not available everywhere. When the source is an export published by
+ * Duckbridge (its root with {@code _latest.json}, or a version directory with {@code _manifest.json}), the
+ * manifest decides which files are read, every file must match its size and SHA-256 before anything is
+ * loaded, and each column is cast back to the type recorded in the manifest.
+ *
+ * <p>The rows go into a private staging table first (loaded on a reader connection); one writer-lane
+ * transaction then creates, appends to or replaces the target table. A failed import leaves the target
+ * untouched. Thread-safe.
+ */
+public final class ParquetImporter {
+    private static final Logger log = LoggerFactory.getLogger(ParquetImporter.class);
+    private static final Pattern GLOB = Pattern.compile("[*?\\[{]");
+
+    private final DuckDbEngine engine;
+    private final LakeSettings settings;
+    private final ObjectStores stores;
+
+    public ParquetImporter(DuckDbEngine engine, LakeSettings settings, ObjectStores stores) {
+        this.engine = engine;
+        this.settings = settings;
+        this.stores = stores;
+    }
+
+    /**
+     * Runs the import.
+     *
+     * @throws DuckbridgeException NOT_FOUND when nothing matches the source (or the table is missing for
+     *     append), CONFLICT when the table exists for create, IO when a file does not match the manifest or
+     *     staging space runs out, PERMISSION/SOURCE_UNAVAILABLE from the storage, CANCELLED on cancel
+     */
+    public ImportResult importParquet(ImportRequest request, JobContext context) {
+        long started = System.nanoTime();
+        String id = UUID.randomUUID().toString().substring(0, 8);
+        LakeLocation source = LakeLocation.parse("source", request.source());
+        String[] split = splitGlob(source.path());
+        LakeLocation base = new LakeLocation(source.bucket(), split[0]);
+        Pattern pattern = split[1] == null ? null : globToRegex(split[1]);
+        ObjectStore store = stores.open(base);
+        Path staging = settings.stagingDir().resolve("import-" + id);
+        String stagingTable = null;
+        try {
+            store.checkAccess();
+            Resolved resolved = resolve(store, base, pattern);
+            if (resolved.keys().isEmpty()) {
+                throw new DuckbridgeException(ErrorClass.NOT_FOUND, "no Parquet files match " + request.source());
+            }
+            long bytes = resolved.sizes().stream().mapToLong(Long::longValue).sum();
+            context.total(bytes, "bytes");
+            if (settings.maxStagingBytes() != null && source.isS3() && bytes > settings.maxStagingBytes()) {
+                throw new DuckbridgeException(
+                        ErrorClass.IO,
+                        "the import needs " + bytes + " bytes of staging space, more than the limit of "
+                                + settings.maxStagingBytes() + " bytes (duckbridge.lake.max-staging-size)");
+            }
+            List<Path> files = new ArrayList<>();
+            for (int i = 0; i < resolved.keys().size(); i++) {
+                context.checkCancelled();
+                String key = resolved.keys().get(i);
+                String expectedSha = resolved.manifest() == null
+                        ? null
+                        : resolved.manifest().files().get(i).sha256();
+                long expectedSize = resolved.sizes().get(i);
+                Path local;
+                String sha;
+                if (resolved.store() instanceof LocalObjectStore l) {
+                    local = l.root().resolve(key);
+                    sha = expectedSha == null ? null : Digests.sha256(local);
+                } else {
+                    local = staging.resolve(stripVersion(key));
+                    sha = resolved.store().get(key, local).sha256();
+                }
+                long size = LocalObjectStore.size(local);
+                if (expectedSha != null && (!expectedSha.equals(sha) || size != expectedSize)) {
+                    throw new DuckbridgeException(
+                            ErrorClass.IO,
+                            resolved.store().uri(key) + " does not match the manifest: " + size + " bytes sha256 "
+                                    + sha + ", manifest says " + expectedSize + " bytes sha256 " + expectedSha
+                                    + "; nothing was imported");
+                }
+                files.add(local);
+                context.advance(size);
+            }
+            context.checkCancelled();
+
+            String target = SqlNames.qualified("table", request.table());
+            int dot = request.table().indexOf('.');
+            String schema =
+                    dot < 0 ? null : SqlNames.quote("table", request.table().substring(0, dot));
+            String bare = dot < 0 ? request.table() : request.table().substring(dot + 1);
+            stagingTable = (schema == null ? "" : schema + ".") + SqlNames.quote("table", "__duckbridge_import_" + id);
+            String select = selectFrom(files, request, resolved.manifest());
+            String createStaging = "CREATE TABLE " + stagingTable + " AS " + select;
+            String stagingName = stagingTable;
+            long rows = engine.read(session -> {
+                try (Statement st = session.statement()) {
+                    if (schema != null) {
+                        st.execute("CREATE SCHEMA IF NOT EXISTS " + schema);
+                    }
+                    st.execute(createStaging);
+                    try (ResultSet rs = st.executeQuery("SELECT count(*) FROM " + stagingName)) {
+                        rs.next();
+                        return rs.getLong(1);
+                    }
+                }
+            });
+            context.checkCancelled();
+            String stagingBare = SqlNames.quote("table", bare);
+            engine.write(session -> {
+                boolean exists;
+                try (PreparedStatement ps = session.prepare("SELECT count(*) FROM duckdb_tables()"
+                        + " WHERE table_name = ? AND schema_name = coalesce(?, current_schema())")) {
+                    ps.setString(1, bare);
+                    ps.setString(2, dot < 0 ? null : request.table().substring(0, dot));
+                    try (ResultSet rs = ps.executeQuery()) {
+                        rs.next();
+                        exists = rs.getLong(1) > 0;
+                    }
+                }
+                try (Statement st = session.statement()) {
+                    switch (request.mode()) {
+                        case CREATE -> {
+                            if (exists) {
+                                throw new DuckbridgeException(
+                                        ErrorClass.CONFLICT,
+                                        "table " + request.table() + " already exists; use mode append or replace");
+                            }
+                            st.execute("ALTER TABLE " + stagingName + " RENAME TO " + stagingBare);
+                        }
+                        case REPLACE -> {
+                            if (exists) {
+                                st.execute("DROP TABLE " + target);
+                            }
+                            st.execute("ALTER TABLE " + stagingName + " RENAME TO " + stagingBare);
+                        }
+                        case APPEND -> {
+                            if (!exists) {
+                                throw new DuckbridgeException(
+                                        ErrorClass.NOT_FOUND,
+                                        "table " + request.table() + " does not exist; use mode create");
+                            }
+                            st.execute("INSERT INTO " + target + " BY NAME SELECT * FROM " + stagingName);
+                            st.execute("DROP TABLE " + stagingName);
+                        }
+                    }
+                }
+                return null;
+            });
+            stagingTable = null;
+            long elapsed = (System.nanoTime() - started) / 1_000_000;
+            log.info(
+                    "imported {} rows from {} files ({} bytes) of {} into {} ({}) in {} ms",
+                    rows,
+                    files.size(),
+                    bytes,
+                    request.source(),
+                    request.table(),
+                    request.mode(),
+                    elapsed);
+            return new ImportResult(
+                    request.table(),
+                    request.mode().name().toLowerCase(Locale.ROOT),
+                    rows,
+                    files.size(),
+                    bytes,
+                    resolved.manifest() != null,
+                    store.path(),
+                    elapsed);
+        } finally {
+            if (stagingTable != null) {
+                dropQuietly(stagingTable);
+            }
+            LocalObjectStore.deleteQuietly(staging);
+        }
+    }
+
+    /** The files to read, in the store that holds them, with the manifest that vouches for them, if any. */
+    private record Resolved(ObjectStore store, List<String> keys, List<Long> sizes, ExportManifest manifest) {}
+
+    private Resolved resolve(ObjectStore store, LakeLocation base, Pattern pattern) {
+        Optional<ExportManifest.Pointer> pointer = Publications.pointer(store);
+        ObjectStore root = store;
+        ExportManifest manifest = null;
+        String relativeToRoot = "";
+        if (pointer.isPresent()) {
+            manifest = Publications.manifest(store, pointer.get());
+        } else {
+            Optional<byte[]> direct = store.read(ExportManifest.MANIFEST);
+            if (direct.isPresent()) {
+                manifest = ExportManifest.parse(store.uri(ExportManifest.MANIFEST), direct.get());
+                int slash = base.path().lastIndexOf('/');
+                String parent = slash < 0 ? "" : base.path().substring(0, slash);
+                relativeToRoot = base.path().substring(slash + 1) + "/";
+                root = stores.open(new LakeLocation(base.bucket(), parent));
+            }
+        }
+        if (manifest != null) {
+            List<ExportManifest.File> chosen = new ArrayList<>();
+            for (ExportManifest.File f : manifest.files()) {
+                String relative =
+                        f.path().startsWith(relativeToRoot) ? f.path().substring(relativeToRoot.length()) : f.path();
+                if (pattern == null
+                        || pattern.matcher(relative).matches()
+                        || pattern.matcher(f.path()).matches()) {
+                    chosen.add(f);
+                }
+            }
+            ExportManifest narrowed = new ExportManifest(
+                    manifest.formatVersion(),
+                    manifest.exportId(),
+                    manifest.version(),
+                    manifest.previousVersion(),
+                    manifest.createdAt(),
+                    manifest.mode(),
+                    manifest.source(),
+                    chosen,
+                    manifest.rows(),
+                    manifest.bytes(),
+                    manifest.schema(),
+                    manifest.partitionBy(),
+                    manifest.orderBy(),
+                    manifest.compression(),
+                    manifest.compressionLevel(),
+                    manifest.rowGroupSize(),
+                    manifest.duckdbVersion(),
+                    manifest.sourceSyncState());
+            return new Resolved(
+                    root,
+                    chosen.stream().map(ExportManifest.File::path).toList(),
+                    chosen.stream().map(ExportManifest.File::bytes).toList(),
+                    narrowed);
+        }
+        List<StoredObject> objects = store.list("").stream()
+                .filter(o -> o.key().endsWith(".parquet"))
+                .filter(o -> pattern == null || pattern.matcher(o.key()).matches())
+                .filter(o -> !o.key().startsWith("_") && !o.key().contains("/_"))
+                .toList();
+        return new Resolved(
+                store,
+                objects.stream().map(StoredObject::key).toList(),
+                objects.stream().map(StoredObject::sizeBytes).toList(),
+                null);
+    }
+
+    private static String selectFrom(List<Path> files, ImportRequest request, ExportManifest manifest) {
+        String list = files.stream().map(p -> SqlNames.literal(p.toString())).collect(Collectors.joining(", "));
+        String reader = "read_parquet([" + list + "], hive_partitioning = " + request.hivePartitioning()
+                + ", union_by_name = " + request.unionByName() + ")";
+        if (manifest == null || manifest.schema().isEmpty()) {
+            return "SELECT * FROM " + reader;
+        }
+        String columns = manifest.schema().stream()
+                .map(c -> "CAST(" + SqlNames.quote("column", c.name()) + " AS " + c.type() + ") AS "
+                        + SqlNames.quote("column", c.name()))
+                .collect(Collectors.joining(", "));
+        return "SELECT " + columns + " FROM " + reader;
+    }
+
+    /** Drops the {@code v=...} version directory from a downloaded key so it does not become a column. */
+    private static String stripVersion(String key) {
+        return key.startsWith("v=") && key.indexOf('/') > 0 ? key.substring(key.indexOf('/') + 1) : key;
+    }
+
+    private void dropQuietly(String table) {
+        try {
+            engine.write(session -> {
+                try (Statement st = session.statement()) {
+                    st.execute("DROP TABLE IF EXISTS " + table);
+                }
+                return null;
+            });
+        } catch (DuckbridgeException e) {
+            log.warn("could not drop the import staging table {}: {}", table, e.getMessage());
+        }
+    }
+
+    /** {base without glob, glob pattern or null}. */
+    static String[] splitGlob(String path) {
+        String[] segments = path.isEmpty() ? new String[0] : path.split("/");
+        int first = -1;
+        for (int i = 0; i < segments.length; i++) {
+            if (GLOB.matcher(segments[i]).find()) {
+                first = i;
+                break;
+            }
+        }
+        if (first < 0) {
+            return new String[] {path, null};
+        }
+        String base = String.join("/", java.util.Arrays.copyOfRange(segments, 0, first));
+        String glob = String.join("/", java.util.Arrays.copyOfRange(segments, first, segments.length));
+        return new String[] {base, glob};
+    }
+
+    /** {@code **} any depth, {@code *} within a segment, {@code ?} one character, {@code {a,b}} alternatives. */
+    static Pattern globToRegex(String glob) {
+        StringBuilder re = new StringBuilder();
+        for (int i = 0; i < glob.length(); i++) {
+            char c = glob.charAt(i);
+            if (c == '*' && i + 1 < glob.length() && glob.charAt(i + 1) == '*') {
+                i++;
+                if (i + 1 < glob.length() && glob.charAt(i + 1) == '/') {
+                    i++;
+                    re.append("(?:.*/)?");
+                } else {
+                    re.append(".*");
+                }
+            } else if (c == '*') {
+                re.append("[^/]*");
+            } else if (c == '?') {
+                re.append("[^/]");
+            } else if (c == '{') {
+                re.append("(?:");
+            } else if (c == '}') {
+                re.append(")");
+            } else if (c == ',') {
+                re.append("|");
+            } else {
+                re.append(Pattern.quote(String.valueOf(c)));
+            }
+        }
+        return Pattern.compile(re.toString());
+    }
+}

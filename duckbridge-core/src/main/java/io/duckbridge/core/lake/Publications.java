@@ -1,0 +1,73 @@
+package io.duckbridge.core.lake;
+
+import io.duckbridge.core.error.DuckbridgeException;
+import io.duckbridge.core.error.ErrorClass;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Reads the pointer and manifests of an export target and removes versions nobody points at. Stateless. */
+final class Publications {
+    private static final Logger log = LoggerFactory.getLogger(Publications.class);
+
+    private Publications() {}
+
+    static Optional<ExportManifest.Pointer> pointer(ObjectStore store) {
+        return store.read(ExportManifest.POINTER)
+                .map(bytes -> ExportManifest.parsePointer(store.uri(ExportManifest.POINTER), bytes));
+    }
+
+    static ExportManifest manifest(ObjectStore store, ExportManifest.Pointer pointer) {
+        byte[] bytes = store.read(pointer.manifest())
+                .orElseThrow(() -> new DuckbridgeException(
+                        ErrorClass.IO,
+                        store.uri(ExportManifest.POINTER) + " points at " + pointer.manifest() + ", which is missing"));
+        return ExportManifest.parse(store.uri(pointer.manifest()), bytes);
+    }
+
+    /**
+     * Deletes every {@code v=...} version directory that neither the pointer's version, its manifest's files,
+     * nor the previous version (kept for readers still on it) needs: versions replaced long ago and versions
+     * interrupted exports left without a manifest or pointer.
+     */
+    static void removeUnreferenced(ObjectStore store, Optional<ExportManifest.Pointer> pointer) {
+        Set<String> keep = new HashSet<>();
+        if (pointer.isPresent()) {
+            ExportManifest.Pointer p = pointer.get();
+            keep.add(p.version());
+            manifestVersions(store, p.manifest(), keep);
+            if (p.previousVersion() != null) {
+                keep.add(p.previousVersion());
+                manifestVersions(store, p.previousVersion() + "/" + ExportManifest.MANIFEST, keep);
+            }
+        }
+        List<String> doomed = new ArrayList<>();
+        for (StoredObject o : store.list("v=")) {
+            int slash = o.key().indexOf('/');
+            String version = slash < 0 ? o.key() : o.key().substring(0, slash);
+            if (!keep.contains(version)) {
+                doomed.add(o.key());
+            }
+        }
+        if (!doomed.isEmpty()) {
+            log.info("removing {} objects of old or interrupted exports under {}", doomed.size(), store.uri(""));
+            store.delete(doomed);
+        }
+    }
+
+    private static void manifestVersions(ObjectStore store, String manifestKey, Set<String> keep) {
+        store.read(manifestKey).ifPresent(bytes -> {
+            for (ExportManifest.File f :
+                    ExportManifest.parse(store.uri(manifestKey), bytes).files()) {
+                int slash = f.path().indexOf('/');
+                if (slash > 0) {
+                    keep.add(f.path().substring(0, slash));
+                }
+            }
+        });
+    }
+}

@@ -1,0 +1,281 @@
+package io.duckbridge.core.lake;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.duckbridge.core.engine.DuckDbEngine;
+import io.duckbridge.core.engine.EngineSettings;
+import io.duckbridge.core.error.DuckbridgeException;
+import io.duckbridge.core.error.ErrorClass;
+import io.duckbridge.core.jobs.JobContext;
+import io.duckbridge.core.query.QueryGuard;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class LocalLakeTest {
+    /** One column per row of the sync type mapping, with edge values. */
+    static final String ALL_TYPES = """
+            CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');
+            CREATE TABLE main.all_types AS SELECT * FROM (VALUES
+              (1, 'eu', (-32768)::SMALLINT, 2147483647::INTEGER, (-9223372036854775808)::BIGINT, 1.5::FLOAT,
+               'NaN'::DOUBLE, 12345678.1234::DECIMAL(18,4), 12345678901234567890123456789.123456789::DECIMAL(38,9),
+               (-99.99)::DECIMAL(19,2), 'text with ''quotes'', \\ and
+            newline', '\\x00\\xFF'::BLOB, true, DATE '2024-02-29', TIMESTAMP '2024-01-01 12:34:56.123456',
+               TIMESTAMPTZ '2024-06-30 23:59:59.999999+02', TIME '23:59:59.999999', INTERVAL '1 year 2 months 3 days 04:05:06.789',
+               'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::UUID, '{"a": [1, {"b": null}]}'::JSON, [1, NULL, 3]::INTEGER[],
+               [['x'], [], NULL]::VARCHAR[][], {'street': 'Main', 'no': 1}, 'happy'::mood, '101'::BIT),
+              (2, 'us', NULL, NULL, NULL, 'Infinity'::FLOAT, '-Infinity'::DOUBLE, NULL, NULL, NULL, '', ''::BLOB,
+               NULL, DATE 'infinity', TIMESTAMP '-infinity', NULL, NULL, NULL, NULL, NULL, []::INTEGER[], NULL, NULL,
+               NULL, NULL),
+              (3, 'us', 0, 0, 0, 0, -0.0, 0, 0, 0, 'ünïcødé 🦆', NULL, false, DATE '1970-01-01',
+               TIMESTAMP '1900-01-01 00:00:00', TIMESTAMPTZ '1969-12-31 23:59:59.000001+00', TIME '00:00:00', INTERVAL '0 seconds',
+               '00000000-0000-0000-0000-000000000000'::UUID, '[]'::JSON, NULL, [[]]::VARCHAR[][], {'street': NULL, 'no': NULL},
+               'sad'::mood, '0'::BIT)
+            ) AS t(id, region, c_smallint, c_integer, c_bigint, c_float, c_double, c_dec18, c_dec38, c_money, c_text,
+                   c_blob, c_bool, c_date, c_ts, c_tstz, c_time, c_interval, c_uuid, c_json, c_int_list, c_2d, c_struct,
+                   c_enum, c_bit);
+            """;
+
+    @TempDir
+    Path dataDir;
+
+    DuckDbEngine engine;
+    Lake lake;
+
+    @BeforeEach
+    void open() {
+        engine = DuckDbEngine.open(
+                EngineSettings.defaults(dataDir.resolve("analytics.duckdb").toString()));
+        lake = new Lake(engine, null, LakeSettings.of(dataDir), null, null);
+        for (String sql : ALL_TYPES.split(";\n")) {
+            if (!sql.isBlank()) {
+                engine.executeOnLane(sql);
+            }
+        }
+    }
+
+    @AfterEach
+    void close() {
+        engine.close();
+    }
+
+    long count(String sql) {
+        return engine.read(session -> {
+            try (Statement st = session.statement();
+                    ResultSet rs = st.executeQuery(sql)) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        });
+    }
+
+    List<String> strings(String sql) {
+        return engine.read(session -> {
+            List<String> out = new ArrayList<>();
+            try (Statement st = session.statement();
+                    ResultSet rs = st.executeQuery(sql)) {
+                while (rs.next()) {
+                    out.add(rs.getString(1));
+                }
+            }
+            return out;
+        });
+    }
+
+    long differences(String a, String b) {
+        return count("SELECT count(*) FROM ((SELECT * FROM " + a + " EXCEPT ALL SELECT * FROM " + b
+                + ") UNION ALL (SELECT * FROM " + b + " EXCEPT ALL SELECT * FROM " + a + "))");
+    }
+
+    @Test
+    void roundTripsEveryMappedTypeWithEqualValues() {
+        ExportResult exported = lake.export(
+                ExportRequest.ofTable("all_types", "file:types")
+                        .withLayout(List.of("region"), List.of("id desc"), null),
+                JobContext.none());
+        assertThat(exported.rows()).isEqualTo(3);
+        assertThat(exported.path()).isEqualTo("local");
+        assertThat(exported.files()).hasSize(2).allSatisfy(f -> assertThat(f).contains("region="));
+
+        ImportResult imported =
+                lake.importParquet(ImportRequest.of("file:types", "copy_types", ImportMode.CREATE), JobContext.none());
+        assertThat(imported.rows()).isEqualTo(3);
+        assertThat(imported.manifestVerified()).isTrue();
+        assertThat(strings("SELECT column_type FROM (DESCRIBE copy_types)"))
+                .isEqualTo(strings("SELECT column_type FROM (DESCRIBE all_types)"));
+        assertThat(differences("all_types", "copy_types")).isZero();
+    }
+
+    @Test
+    void writesStandardParquetLogicalTypes() {
+        lake.export(ExportRequest.ofTable("all_types", "file:std"), JobContext.none());
+        String glob = dataDir.resolve("exports/std").toString() + "/v=*/*.parquet";
+        List<String> types = strings("SELECT name || ':' || coalesce(logical_type, converted_type, type)"
+                + " FROM parquet_schema('" + glob + "') WHERE name IN ('c_ts', 'c_tstz', 'c_dec18', 'c_uuid')"
+                + " ORDER BY name");
+        assertThat(types).hasSize(4);
+        assertThat(types.get(0)).startsWith("c_dec18:").contains("Decimal");
+        assertThat(types.get(1))
+                .startsWith("c_ts:")
+                .contains("isAdjustedToUTC=0")
+                .contains("MICROS");
+        assertThat(types.get(2))
+                .startsWith("c_tstz:")
+                .contains("isAdjustedToUTC=1")
+                .contains("MICROS");
+        assertThat(types.get(3)).startsWith("c_uuid:").contains("UUID");
+    }
+
+    @Test
+    void publishesAtomicallyWithManifestSuccessAndPointer() throws Exception {
+        ExportResult first = lake.export(ExportRequest.ofTable("all_types", "file:orders"), JobContext.none());
+        Path root = dataDir.resolve("exports/orders");
+        assertThat(root.resolve("_latest.json")).exists();
+        Path version = root.resolve(first.version());
+        assertThat(version.resolve("_manifest.json")).exists();
+        assertThat(version.resolve("_SUCCESS")).exists();
+        String manifest = Files.readString(version.resolve("_manifest.json"));
+        assertThat(manifest).contains("\"sha256\"", "\"rows\" : 3", "\"duckdbVersion\"", "\"c_tstz\"");
+
+        ExportResult second = lake.export(ExportRequest.ofTable("all_types", "file:orders"), JobContext.none());
+        ExportResult third = lake.export(ExportRequest.ofTable("all_types", "file:orders"), JobContext.none());
+        // the current and the one it replaced stay; older versions go
+        try (Stream<Path> dirs = Files.list(root)) {
+            assertThat(dirs.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("v=")))
+                    .containsExactlyInAnyOrder(second.version(), third.version());
+        }
+        assertThat(dataDir.resolve("staging")).isEmptyDirectory();
+
+        lake.export(ExportRequest.ofTable("all_types", "file:orders").withMode(ExportMode.APPEND), JobContext.none());
+        lake.importParquet(ImportRequest.of("file:orders", "appended", ImportMode.CREATE), JobContext.none());
+        assertThat(count("SELECT count(*) FROM appended")).isEqualTo(6);
+
+        assertThatThrownBy(() -> lake.export(
+                        ExportRequest.ofTable("all_types", "file:orders").withMode(ExportMode.ERROR),
+                        JobContext.none()))
+                .isInstanceOf(DuckbridgeException.class)
+                .extracting(e -> ((DuckbridgeException) e).errorClass())
+                .isEqualTo(ErrorClass.CONFLICT);
+    }
+
+    @Test
+    void removesWhatAnInterruptedExportLeftOnTheNextRun() throws Exception {
+        ExportResult first = lake.export(ExportRequest.ofTable("all_types", "file:crash"), JobContext.none());
+        Path root = dataDir.resolve("exports/crash");
+        Path orphan = Files.createDirectories(root.resolve("v=20000101T000000000Z-deadbeef"));
+        Files.writeString(orphan.resolve("data_0.parquet"), "half written");
+        Path staleStaging = Files.createDirectories(dataDir.resolve("staging/export-stale"));
+        Files.writeString(staleStaging.resolve("x.parquet"), "x");
+
+        lake.export(ExportRequest.ofTable("all_types", "file:crash"), JobContext.none());
+        assertThat(orphan).doesNotExist();
+        assertThat(staleStaging).doesNotExist();
+        assertThat(root.resolve(first.version()).resolve("_manifest.json")).exists();
+    }
+
+    @Test
+    void failsCleanlyWhenTheStagingLimitIsExceeded() throws Exception {
+        lake.export(ExportRequest.ofTable("all_types", "file:full"), JobContext.none());
+        byte[] pointer = Files.readAllBytes(dataDir.resolve("exports/full/_latest.json"));
+        Lake tiny = new Lake(engine, null, LakeSettings.of(dataDir).withMaxStagingBytes(100L), null, null);
+        assertThatThrownBy(() -> tiny.export(ExportRequest.ofTable("all_types", "file:full"), JobContext.none()))
+                .isInstanceOf(DuckbridgeException.class)
+                .hasMessageContaining("staging")
+                .extracting(e -> ((DuckbridgeException) e).errorClass())
+                .isEqualTo(ErrorClass.IO);
+        assertThat(Files.readAllBytes(dataDir.resolve("exports/full/_latest.json")))
+                .isEqualTo(pointer);
+        assertThat(dataDir.resolve("staging")).isEmptyDirectory();
+    }
+
+    @Test
+    void replacesAndAppendsThroughTheWriterLane() {
+        lake.export(ExportRequest.ofTable("all_types", "file:r"), JobContext.none());
+        lake.importParquet(ImportRequest.of("file:r/**/*.parquet", "target", ImportMode.CREATE), JobContext.none());
+        lake.importParquet(ImportRequest.of("file:r", "target", ImportMode.APPEND), JobContext.none());
+        assertThat(count("SELECT count(*) FROM target")).isEqualTo(6);
+        lake.importParquet(ImportRequest.of("file:r", "target", ImportMode.REPLACE), JobContext.none());
+        assertThat(count("SELECT count(*) FROM target")).isEqualTo(3);
+        assertThatThrownBy(() ->
+                        lake.importParquet(ImportRequest.of("file:r", "target", ImportMode.CREATE), JobContext.none()))
+                .extracting(e -> ((DuckbridgeException) e).errorClass())
+                .isEqualTo(ErrorClass.CONFLICT);
+        assertThat(count("SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE '__duckbridge_import_%'"))
+                .isZero();
+    }
+
+    @Test
+    void refusesToImportFilesThatDoNotMatchTheManifest() throws Exception {
+        ExportResult exported = lake.export(ExportRequest.ofTable("all_types", "file:bad"), JobContext.none());
+        Path file = Path.of(java.net.URI.create(exported.files().get(0)));
+        byte[] bytes = Files.readAllBytes(file);
+        bytes[bytes.length / 2] ^= 1;
+        Files.write(file, bytes);
+        assertThatThrownBy(() ->
+                        lake.importParquet(ImportRequest.of("file:bad", "bad", ImportMode.CREATE), JobContext.none()))
+                .isInstanceOf(DuckbridgeException.class)
+                .hasMessageContaining("does not match the manifest")
+                .extracting(e -> ((DuckbridgeException) e).errorClass())
+                .isEqualTo(ErrorClass.IO);
+        assertThat(count("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'bad'"))
+                .isZero();
+    }
+
+    @Test
+    void exportsAReadOnlyQueryCheckedByTheQueryGuard() {
+        Lake guarded = new Lake(
+                engine,
+                null,
+                LakeSettings.of(dataDir),
+                null,
+                ReadOnlyCheck.guardedBy(
+                        new QueryGuard(List.of(dataDir.resolve("exports")), dataDir.resolve("analytics.duckdb")),
+                        engine));
+        ExportRequest query = new ExportRequest(
+                null,
+                "SELECT id, c_text FROM all_types WHERE id > 1;",
+                "file:q",
+                null,
+                List.of("id"),
+                null,
+                null,
+                null,
+                null,
+                null);
+        assertThat(guarded.export(query, JobContext.none()).rows()).isEqualTo(2);
+        ExportRequest delete =
+                new ExportRequest(null, "DELETE FROM all_types", "file:q2", null, null, null, null, null, null, null);
+        assertThatThrownBy(() -> guarded.export(delete, JobContext.none()))
+                .extracting(e -> ((DuckbridgeException) e).errorClass())
+                .isEqualTo(ErrorClass.READ_ONLY_VIOLATION);
+        assertThatThrownBy(() -> lake.export(query, JobContext.none()))
+                .extracting(e -> ((DuckbridgeException) e).errorClass())
+                .isEqualTo(ErrorClass.INVALID_REQUEST);
+        assertThat(count("SELECT count(*) FROM all_types")).isEqualTo(3);
+    }
+
+    @Test
+    void rejectsTargetsOutsideTheDataDirectory() {
+        assertThatThrownBy(() -> ExportRequest.ofTable("all_types", "file:/etc"))
+                .extracting(e -> ((DuckbridgeException) e).errorClass())
+                .isEqualTo(ErrorClass.INVALID_REQUEST);
+        assertThatThrownBy(() -> ExportRequest.ofTable("all_types", "file:../../x"))
+                .extracting(e -> ((DuckbridgeException) e).errorClass())
+                .isEqualTo(ErrorClass.INVALID_REQUEST);
+        assertThatThrownBy(() -> lake.export(ExportRequest.ofTable("all_types", "s3://b/p"), JobContext.none()))
+                .extracting(e -> ((DuckbridgeException) e).errorClass())
+                .isEqualTo(ErrorClass.INVALID_REQUEST);
+    }
+}
