@@ -1,0 +1,135 @@
+package io.duckbridge.spring.security;
+
+import jakarta.servlet.DispatcherType;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.core.env.Environment;
+import org.springframework.http.HttpMethod;
+import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.config.annotation.web.configuration.EnableWebSecurity;
+import org.springframework.security.config.http.SessionCreationPolicy;
+import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.authentication.AnonymousAuthenticationFilter;
+import org.springframework.web.cors.CorsConfiguration;
+import org.springframework.web.cors.CorsConfigurationSource;
+import org.springframework.web.cors.UrlBasedCorsConfigurationSource;
+
+/**
+ * API keys, roles and CORS. Health probes and the API documentation are open; {@code reader} may run queries
+ * and read everything; {@code admin} may also sync, export, import, back up, restore, start and stop CDC and
+ * cancel jobs; any endpoint not listed as a reader's needs {@code admin}. Every bean can be replaced.
+ */
+@AutoConfiguration(
+        beforeName = {
+            "org.springframework.boot.security.autoconfigure.UserDetailsServiceAutoConfiguration",
+            "org.springframework.boot.security.autoconfigure.web.servlet.ServletWebSecurityAutoConfiguration",
+            "org.springframework.boot.security.autoconfigure.actuate.web.servlet.ManagementWebSecurityAutoConfiguration"
+        })
+@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+@EnableConfigurationProperties(DuckbridgeSecurityProperties.class)
+@EnableWebSecurity
+public class DuckbridgeSecurityAutoConfiguration {
+    private static final Logger log = LoggerFactory.getLogger(DuckbridgeSecurityAutoConfiguration.class);
+
+    /** Paths open to everyone: probes and API documentation. */
+    static final String[] OPEN = {
+        "/actuator/health",
+        "/actuator/health/**",
+        "/v3/api-docs",
+        "/v3/api-docs/**",
+        "/swagger-ui.html",
+        "/swagger-ui/**"
+    };
+    /** POST endpoints a reader may call: they read. */
+    static final String[] READER_POSTS = {"/api/v1/query", "/api/v1/query/explain", "/api/v1/tables/*/rows"};
+    /** GET paths a reader may call. */
+    static final String[] READER_GETS = {"/api/v1/**", "/analytics/**", "/actuator/**"};
+
+    @Bean
+    @ConditionalOnMissingBean
+    public ApiKeyAuthenticationProvider duckbridgeApiKeyAuthenticationProvider(
+            DuckbridgeSecurityProperties properties) {
+        return new ApiKeyAuthenticationProvider(ApiKeys.load(properties.apiKeys(), properties.apiKeysFile()));
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    public SecurityMode duckbridgeSecurityMode(
+            DuckbridgeSecurityProperties properties, ApiKeyAuthenticationProvider provider, Environment environment) {
+        SecurityMode mode = SecurityMode.decide(properties.enabled(), provider.keys(), environment);
+        switch (mode) {
+            case API_KEYS -> log.info("API keys required: {} configured", provider.keys());
+            case LOOPBACK_ONLY ->
+                log.warn(
+                        "no API keys configured: serving without authentication because server.address={} is"
+                                + " loopback only; configure duckbridge.security.api-keys before exposing the service",
+                        environment.getProperty("server.address"));
+            case DISABLED ->
+                log.warn("authentication is DISABLED (duckbridge.security.enabled=false): every endpoint,"
+                        + " including sync, restore and delete, is open to anyone who can connect");
+        }
+        return mode;
+    }
+
+    @Bean
+    @ConditionalOnMissingBean(name = "duckbridgeCorsConfigurationSource")
+    public CorsConfigurationSource duckbridgeCorsConfigurationSource(DuckbridgeSecurityProperties properties) {
+        var cors = properties.cors();
+        var source = new UrlBasedCorsConfigurationSource();
+        if (!cors.allowedOrigins().isEmpty()) {
+            var config = new CorsConfiguration();
+            config.setAllowedOrigins(cors.allowedOrigins());
+            config.setAllowedMethods(cors.allowedMethods());
+            config.setAllowedHeaders(List.of("Authorization", "X-API-Key", "Content-Type", "Accept", "X-Request-Id"));
+            config.setExposedHeaders(List.of("X-Request-Id", "Retry-After", "Location"));
+            config.setAllowCredentials(cors.allowCredentials());
+            config.setMaxAge(cors.maxAge());
+            source.registerCorsConfiguration("/**", config);
+        }
+        return source;
+    }
+
+    @Bean
+    @ConditionalOnMissingBean(SecurityFilterChain.class)
+    public SecurityFilterChain duckbridgeSecurityFilterChain(
+            HttpSecurity http,
+            SecurityMode mode,
+            ApiKeyAuthenticationProvider provider,
+            CorsConfigurationSource duckbridgeCorsConfigurationSource)
+            throws Exception {
+        var problems = new ProblemWriter();
+        http.csrf(c -> c.disable())
+                .httpBasic(b -> b.disable())
+                .formLogin(f -> f.disable())
+                .logout(l -> l.disable())
+                .requestCache(r -> r.disable())
+                .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+                .cors(c -> c.configurationSource(duckbridgeCorsConfigurationSource))
+                .authenticationProvider(provider)
+                .exceptionHandling(e -> e.authenticationEntryPoint(problems).accessDeniedHandler(problems));
+        if (mode != SecurityMode.API_KEYS) {
+            http.authorizeHttpRequests(a -> a.anyRequest().permitAll());
+            return http.build();
+        }
+        http.addFilterBefore(new ApiKeyAuthenticationFilter(provider, problems), AnonymousAuthenticationFilter.class)
+                .authorizeHttpRequests(a -> a.dispatcherTypeMatchers(DispatcherType.ERROR, DispatcherType.FORWARD)
+                        .permitAll()
+                        .requestMatchers(OPEN)
+                        .permitAll()
+                        .requestMatchers(HttpMethod.POST, READER_POSTS)
+                        .hasRole("READER")
+                        .requestMatchers(HttpMethod.GET, READER_GETS)
+                        .hasRole("READER")
+                        .requestMatchers(HttpMethod.HEAD, READER_GETS)
+                        .hasRole("READER")
+                        .anyRequest()
+                        .hasRole("ADMIN"));
+        return http.build();
+    }
+}
