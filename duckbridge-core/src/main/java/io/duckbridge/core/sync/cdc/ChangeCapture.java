@@ -56,6 +56,7 @@ public final class ChangeCapture implements AutoCloseable {
 
     /** Where a test may stop the applier as if the process died. */
     enum CrashPoint {
+        SNAPSHOT_TABLE_LOADED,
         RECEIVED,
         APPLIED,
         CONFIRMED
@@ -361,7 +362,7 @@ public final class ChangeCapture implements AutoCloseable {
                         wanted,
                         settings.stagingDirectory(),
                         null,
-                        () -> {});
+                        () -> crashHook.reached(CrashPoint.SNAPSHOT_TABLE_LOADED));
                 Lsn before = new Lsn(slot.consistentPoint().value() - 1);
                 engine.write(session -> {
                     CdcStateStore.savePosition(session, settings.slotName(), before, slot.consistentPoint(), null);
@@ -520,7 +521,9 @@ public final class ChangeCapture implements AutoCloseable {
     private final class Session {
         final PGReplicationStream stream;
         final PgOutputDecoder decoder = new PgOutputDecoder();
-        final Map<Integer, TableEntry> relations = new HashMap<>();
+        /** Relation OID to {@code schema.table}; entries are looked up by name as resyncs replace them. */
+        final Map<Integer, String> relations = new HashMap<>();
+
         final List<PendingTransaction> batch = new ArrayList<>();
         Lsn applied;
         PendingTransaction current;
@@ -600,16 +603,35 @@ public final class ChangeCapture implements AutoCloseable {
             if (entry == null) {
                 return;
             }
-            relations.put(r.relationId(), entry);
+            relations.put(r.relationId(), r.qualifiedName());
+            SourceTable before = entry.shape;
             List<SourceTable.Column> columns = new ArrayList<>();
             List<Integer> flagged = new ArrayList<>();
             for (PgOutputMessage.RelationColumn c : r.columns()) {
                 if (c.key()) {
                     flagged.add(columns.size());
                 }
-                columns.add(new SourceTable.Column(c.name(), c.typeOid(), c.typeModifier()));
+                columns.add(new SourceTable.Column(c.name(), c.typeOid(), c.typeModifier(), attnumOf(before, c)));
             }
-            SourceTable before = entry.shape;
+            java.util.Set<String> addedWithDefault = new java.util.HashSet<>();
+            if (!sameColumns(before.columns(), columns)) {
+                // the shape changed: number the columns from the catalog to tell renames from drop + add
+                try (Connection c = source.connect(ReplicationSetup.plainProperties())) {
+                    Map<String, ReplicationSetup.CatalogColumn> catalog =
+                            ReplicationSetup.catalogColumns(c, r.relationId());
+                    for (int i = 0; i < columns.size(); i++) {
+                        SourceTable.Column column = columns.get(i);
+                        ReplicationSetup.CatalogColumn known = catalog.get(column.name());
+                        int attnum = known == null ? 0 : known.attnum();
+                        columns.set(
+                                i,
+                                new SourceTable.Column(column.name(), column.typeOid(), column.typeModifier(), attnum));
+                        if (known != null && known.hasDefaultForOldRows()) {
+                            addedWithDefault.add(column.name());
+                        }
+                    }
+                }
+            }
             List<Integer> key = r.replicaIdentity() == 'f' ? keyByName(before, columns) : flagged;
             if (key == null) {
                 try (Connection c = source.connect(ReplicationSetup.plainProperties())) {
@@ -621,7 +643,7 @@ public final class ChangeCapture implements AutoCloseable {
                 entry.shape = after;
                 return;
             }
-            List<String> ddl = SchemaDiff.statements(before, columns);
+            List<String> ddl = SchemaDiff.statements(before, columns, addedWithDefault);
             entry.shape = after;
             if (skipping || current == null) {
                 return; // already applied before a restart: DuckDB has this shape
@@ -637,6 +659,31 @@ public final class ChangeCapture implements AutoCloseable {
                 }
                 current.changes.add(new Change.Schema(after, ddl));
             }
+        }
+
+        private static int attnumOf(SourceTable before, PgOutputMessage.RelationColumn c) {
+            for (SourceTable.Column known : before.columns()) {
+                if (known.name().equals(c.name())
+                        && known.typeOid() == c.typeOid()
+                        && known.typeModifier() == c.typeModifier()) {
+                    return known.attnum();
+                }
+            }
+            return 0;
+        }
+
+        private static boolean sameColumns(List<SourceTable.Column> a, List<SourceTable.Column> b) {
+            if (a.size() != b.size()) {
+                return false;
+            }
+            for (int i = 0; i < a.size(); i++) {
+                SourceTable.Column x = a.get(i);
+                SourceTable.Column y = b.get(i);
+                if (!x.name().equals(y.name()) || x.typeOid() != y.typeOid() || x.typeModifier() != y.typeModifier()) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         private List<Integer> keyByName(SourceTable before, List<SourceTable.Column> columns) {
@@ -661,7 +708,11 @@ public final class ChangeCapture implements AutoCloseable {
             if (skipping || current == null) {
                 return null;
             }
-            TableEntry e = relations.get(relationId);
+            String name = relations.get(relationId);
+            TableEntry e;
+            synchronized (tables) {
+                e = name == null ? null : tables.get(name);
+            }
             if (e == null || !e.state.equals("streaming")) {
                 return null;
             }
@@ -826,8 +877,10 @@ public final class ChangeCapture implements AutoCloseable {
             if (t instanceof DuckbridgeException d && d.errorClass() == ErrorClass.SOURCE_UNAVAILABLE) {
                 return true;
             }
-            if (t instanceof SQLException sql && PostgresErrors.classify(sql) == ErrorClass.SOURCE_UNAVAILABLE) {
-                return true;
+            if (t instanceof SQLException sql
+                    && (PostgresErrors.classify(sql) == ErrorClass.SOURCE_UNAVAILABLE
+                            || "55006".equals(sql.getSQLState()))) {
+                return true; // 55006: the slot is still held by the walsender of a connection just closed
             }
             if (t instanceof java.io.IOException) {
                 return true;

@@ -92,7 +92,7 @@ final class ReplicationSetup {
         List<Integer> primaryKey = new ArrayList<>();
         List<Integer> identityIndex = new ArrayList<>();
         char replicaIdentity = 'd';
-        try (PreparedStatement ps = c.prepareStatement("SELECT a.attname, a.atttypid, a.atttypmod,"
+        try (PreparedStatement ps = c.prepareStatement("SELECT a.attname, a.atttypid, a.atttypmod, a.attnum,"
                 + " EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = cl.oid AND i.indisprimary"
                 + "   AND a.attnum = ANY (i.indkey)),"
                 + " EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = cl.oid AND i.indisreplident"
@@ -106,14 +106,14 @@ final class ReplicationSetup {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     int index = columns.size();
-                    columns.add(new SourceTable.Column(rs.getString(1), rs.getInt(2), rs.getInt(3)));
-                    if (rs.getBoolean(4)) {
+                    columns.add(new SourceTable.Column(rs.getString(1), rs.getInt(2), rs.getInt(3), rs.getInt(4)));
+                    if (rs.getBoolean(5)) {
                         primaryKey.add(index);
                     }
-                    if (rs.getBoolean(5)) {
+                    if (rs.getBoolean(6)) {
                         identityIndex.add(index);
                     }
-                    replicaIdentity = rs.getString(6).charAt(0);
+                    replicaIdentity = rs.getString(7).charAt(0);
                 }
             }
         }
@@ -156,6 +156,24 @@ final class ReplicationSetup {
             }
         }
         return problems;
+    }
+
+    /** A column's number now and whether rows that existed before it was added have a value in it. */
+    record CatalogColumn(int attnum, boolean hasDefaultForOldRows) {}
+
+    /** The live columns of the table with this OID by name, as the catalog says now. */
+    static java.util.Map<String, CatalogColumn> catalogColumns(Connection c, int relationId) throws SQLException {
+        java.util.Map<String, CatalogColumn> columns = new java.util.HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT a.attname, a.attnum, a.atthasmissing OR a.atthasdef"
+                + " FROM pg_attribute a WHERE a.attrelid = ? AND a.attnum > 0 AND NOT a.attisdropped")) {
+            ps.setLong(1, Integer.toUnsignedLong(relationId));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    columns.put(rs.getString(1), new CatalogColumn(rs.getInt(2), rs.getBoolean(3)));
+                }
+            }
+        }
+        return columns;
     }
 
     /** Creates the publication for exactly {@code tables}, or changes an existing one to them. */

@@ -1,90 +1,82 @@
 package io.duckbridge.core.sync.cdc;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Compares a table's known shape with the one a Relation message announces and finds the DuckDB DDL
- * that follows it: added columns (PostgreSQL appends them), dropped columns, renamed columns (same
- * position and type, new name) and widened types. Anything else needs a new snapshot of the table.
- * Thread-safe (stateless).
+ * that follows it. Columns are matched by PostgreSQL's column number ({@code attnum}, looked up in the
+ * catalog when the Relation message arrives), so a rename is told apart from a drop plus an add: same
+ * number and new name is a rename, a number that disappeared a drop, a new number an added column, same
+ * number and a new type a type change — followed only when DuckDB's type widens. Anything else (or an
+ * added column with a default, whose value for old rows never appears in the WAL) needs a new copy of
+ * the table. Thread-safe (stateless).
  */
 final class SchemaDiff {
     private SchemaDiff() {}
 
     /**
-     * @return the DDL statements (empty when DuckDB needs no change), or null when the change cannot be
-     *     followed and the table must be copied again
+     * @param after the new columns with their {@code attnum}s
+     * @param addedWithDefault names of new columns whose old rows have a default value
+     * @return the DDL statements (empty when DuckDB needs no change), or null when the table must be copied again
      */
-    static List<String> statements(SourceTable before, List<SourceTable.Column> after) {
-        List<SourceTable.Column> old = before.columns();
+    static List<String> statements(
+            SourceTable before, List<SourceTable.Column> after, java.util.Set<String> addedWithDefault) {
         String target = before.quotedTarget();
-        List<String> ddl = new ArrayList<>();
-        if (after.size() > old.size()) {
-            if (!alterInPlace(target, old, after.subList(0, old.size()), ddl)) {
+        Map<Integer, SourceTable.Column> byNumber = new HashMap<>();
+        for (SourceTable.Column c : after) {
+            if (c.attnum() <= 0) {
                 return null;
             }
-            for (SourceTable.Column added : after.subList(old.size(), after.size())) {
-                ddl.add("ALTER TABLE " + target + " ADD COLUMN " + SqlNames.quote(added.name()) + " "
-                        + added.type().duckType());
-            }
-            return ddl;
+            byNumber.put(c.attnum(), c);
         }
-        if (after.size() < old.size()) {
-            // dropped columns: what is left must keep its order, names and types
-            int j = 0;
-            List<String> dropped = new ArrayList<>();
-            for (SourceTable.Column column : old) {
-                if (j < after.size() && sameColumn(column, after.get(j))) {
-                    j++;
-                } else {
-                    dropped.add(column.name());
-                }
-            }
-            if (j != after.size()) {
-                return null;
-            }
-            for (String name : dropped) {
-                ddl.add("ALTER TABLE " + target + " DROP COLUMN " + SqlNames.quote(name));
-            }
-            return ddl;
-        }
-        return alterInPlace(target, old, after, ddl) ? ddl : null;
-    }
-
-    /** Renames and widenings between columns at the same positions. */
-    private static boolean alterInPlace(
-            String target, List<SourceTable.Column> old, List<SourceTable.Column> now, List<String> ddl) {
+        List<String> drops = new ArrayList<>();
         List<String> renames = new ArrayList<>();
         List<String> retypes = new ArrayList<>();
-        for (int i = 0; i < old.size(); i++) {
-            SourceTable.Column a = old.get(i);
-            SourceTable.Column b = now.get(i);
-            boolean sameType = a.typeOid() == b.typeOid() && a.typeModifier() == b.typeModifier();
-            if (!a.name().equals(b.name())) {
-                if (!sameType) {
-                    return false; // a rename and a type change at once looks like drop + add: copy again
-                }
-                renames.add("ALTER TABLE " + target + " RENAME COLUMN " + SqlNames.quote(a.name()) + " TO "
-                        + SqlNames.quote(b.name()));
-            } else if (!sameType) {
-                ColumnType from = a.type();
-                ColumnType to = b.type();
+        int lastKept = 0;
+        for (SourceTable.Column old : before.columns()) {
+            if (old.attnum() <= 0) {
+                return null;
+            }
+            SourceTable.Column now = byNumber.remove(old.attnum());
+            if (now == null) {
+                drops.add("ALTER TABLE " + target + " DROP COLUMN " + SqlNames.quote(old.name()));
+                continue;
+            }
+            lastKept = Math.max(lastKept, old.attnum());
+            if (!old.name().equals(now.name())) {
+                renames.add("ALTER TABLE " + target + " RENAME COLUMN " + SqlNames.quote(old.name()) + " TO "
+                        + SqlNames.quote(now.name()));
+            }
+            if (old.typeOid() != now.typeOid() || old.typeModifier() != now.typeModifier()) {
+                ColumnType from = old.type();
+                ColumnType to = now.type();
                 if (!from.widensTo(to)) {
-                    return false;
+                    return null;
                 }
                 if (!from.duckType().equals(to.duckType())) {
-                    retypes.add("ALTER TABLE " + target + " ALTER COLUMN " + SqlNames.quote(b.name())
+                    retypes.add("ALTER TABLE " + target + " ALTER COLUMN " + SqlNames.quote(now.name())
                             + " SET DATA TYPE " + to.duckType());
                 }
             }
         }
+        List<String> adds = new ArrayList<>();
+        for (SourceTable.Column c : after) {
+            if (!byNumber.containsKey(c.attnum())) {
+                continue;
+            }
+            if (c.attnum() < lastKept || addedWithDefault.contains(c.name())) {
+                return null; // not appended at the end, or old rows got a value the WAL never showed
+            }
+            adds.add("ALTER TABLE " + target + " ADD COLUMN " + SqlNames.quote(c.name()) + " "
+                    + c.type().duckType());
+        }
+        List<String> ddl = new ArrayList<>(drops);
         ddl.addAll(renames);
         ddl.addAll(retypes);
-        return true;
-    }
-
-    private static boolean sameColumn(SourceTable.Column a, SourceTable.Column b) {
-        return a.name().equals(b.name()) && a.typeOid() == b.typeOid() && a.typeModifier() == b.typeModifier();
+        ddl.addAll(adds);
+        return ddl;
     }
 }

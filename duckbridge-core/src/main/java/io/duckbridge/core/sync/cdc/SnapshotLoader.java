@@ -114,7 +114,7 @@ final class SnapshotLoader {
             st.execute("CREATE OR REPLACE TABLE " + table.quotedTarget() + " (" + ddl + ")");
             st.execute("INSERT INTO " + table.quotedTarget() + " SELECT " + select + " FROM read_csv("
                     + SqlNames.literal(file.toAbsolutePath().toString())
-                    + ", header = false, delim = ',', quote = '\"', escape = '\"', nullstr = '',"
+                    + ", auto_detect = false, header = false, delim = ',', quote = '\"', escape = '\"', nullstr = '',"
                     + " allow_quoted_nulls = false, max_line_size = 1073741824, columns = {" + csvColumns + "})");
         }
     }

@@ -26,8 +26,13 @@ record SourceTable(String schema, String name, List<Column> columns, List<Intege
      * One column.
      *
      * @param typeModifier {@code atttypmod}, -1 when the type has none
+     * @param attnum PostgreSQL's column number, stable across renames; 0 when unknown
      */
-    record Column(String name, int typeOid, int typeModifier) {
+    record Column(String name, int typeOid, int typeModifier, int attnum) {
+        Column(String name, int typeOid, int typeModifier) {
+            this(name, typeOid, typeModifier, 0);
+        }
+
         ColumnType type() {
             return ColumnType.of(typeOid, typeModifier);
         }
@@ -76,7 +81,7 @@ record SourceTable(String schema, String name, List<Column> columns, List<Intege
     String encodeColumns() {
         List<String> parts = new ArrayList<>();
         for (Column c : columns) {
-            parts.add(c.name().replace("\t", " ") + ":" + c.typeOid() + ":" + c.typeModifier());
+            parts.add(c.name().replace("\t", " ") + ":" + c.typeOid() + ":" + c.typeModifier() + ":" + c.attnum());
         }
         return String.join("\t", parts);
     }
@@ -87,12 +92,14 @@ record SourceTable(String schema, String name, List<Column> columns, List<Intege
             return columns;
         }
         for (String part : encoded.split("\t")) {
-            int second = part.lastIndexOf(':');
+            int third = part.lastIndexOf(':');
+            int second = part.lastIndexOf(':', third - 1);
             int first = part.lastIndexOf(':', second - 1);
             columns.add(new Column(
                     part.substring(0, first),
                     Integer.parseInt(part.substring(first + 1, second)),
-                    Integer.parseInt(part.substring(second + 1))));
+                    Integer.parseInt(part.substring(second + 1, third)),
+                    Integer.parseInt(part.substring(third + 1))));
         }
         return columns;
     }

@@ -47,7 +47,7 @@ final class TableComparison {
                 names.append(i == 0 ? "" : ", ").append(SqlNames.quote(c.name()));
             }
             String pg = "SELECT " + select + " FROM read_csv(" + SqlNames.literal(file.toString())
-                    + ", header = false, delim = ',', quote = '\"', escape = '\"', nullstr = '',"
+                    + ", auto_detect = false, header = false, delim = ',', quote = '\"', escape = '\"', nullstr = '',"
                     + " allow_quoted_nulls = false, max_line_size = 1073741824, columns = {" + csvColumns + "})";
             String duck = "SELECT " + names + " FROM " + shape.quotedTarget();
             String sql = "(SELECT 'missing in DuckDB: ' || CAST(m AS VARCHAR) FROM (" + pg + " EXCEPT ALL " + duck
