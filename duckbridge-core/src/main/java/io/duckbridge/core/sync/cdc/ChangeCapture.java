@@ -144,7 +144,12 @@ public final class ChangeCapture implements AutoCloseable {
                                     + String.join(" ", problems));
                 }
             } catch (SQLException e) {
-                throw PostgresErrors.wrap("checking the tables for CDC failed", e);
+                DuckbridgeException wrapped = PostgresErrors.wrap("checking the tables for CDC failed", e);
+                lastError = wrapped.getMessage();
+                throw wrapped;
+            } catch (DuckbridgeException e) {
+                lastError = e.getMessage();
+                throw e;
             }
             running = true;
             lastError = null;
@@ -818,7 +823,10 @@ public final class ChangeCapture implements AutoCloseable {
         if (view != null && System.nanoTime() - view.atNanos() < TimeUnit.SECONDS.toNanos(1)) {
             return view;
         }
-        try (Connection c = source.connect(ReplicationSetup.plainProperties());
+        java.util.Properties quick = ReplicationSetup.plainProperties();
+        quick.setProperty("connectTimeout", "2");
+        quick.setProperty("socketTimeout", "5");
+        try (Connection c = source.connect(quick);
                 PreparedStatement ps = c.prepareStatement("SELECT pg_current_wal_lsn()::text, restart_lsn::text,"
                         + " confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = ?")) {
             ps.setString(1, settings.slotName());
@@ -837,7 +845,9 @@ public final class ChangeCapture implements AutoCloseable {
                 return view;
             }
         } catch (SQLException | DuckbridgeException e) {
-            return view;
+            // PostgreSQL is away: report unknown lag, and ask again in a few seconds rather than on every call
+            serverView = new ServerView(System.nanoTime() + TimeUnit.SECONDS.toNanos(4), -1, -1);
+            return serverView;
         }
     }
 

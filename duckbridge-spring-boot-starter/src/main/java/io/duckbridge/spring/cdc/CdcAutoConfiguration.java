@@ -1,0 +1,127 @@
+package io.duckbridge.spring.cdc;
+
+import io.duckbridge.core.engine.DuckDbEngine;
+import io.duckbridge.core.source.PostgresSource;
+import io.duckbridge.core.sync.cdc.ChangeCapture;
+import io.duckbridge.spring.DuckbridgeAutoConfiguration;
+import io.duckbridge.spring.DuckbridgeProperties;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.context.annotation.Bean;
+
+/**
+ * Wires change data capture: the {@link ChangeCapture} (when a source PostgreSQL is configured), the
+ * {@code /api/v1/cdc} endpoints, the {@code cdc} health component, Micrometer gauges for lag and retained
+ * WAL, and a lifecycle that starts CDC with the application when {@code duckbridge.cdc.enabled=true} and
+ * stops it (keeping the slot) on shutdown. Every bean can be replaced.
+ */
+@AutoConfiguration(after = DuckbridgeAutoConfiguration.class)
+@EnableConfigurationProperties(CdcProperties.class)
+public class CdcAutoConfiguration {
+    private static final Logger log = LoggerFactory.getLogger(CdcAutoConfiguration.class);
+
+    @Bean(destroyMethod = "close")
+    @ConditionalOnMissingBean
+    @ConditionalOnBean({DuckDbEngine.class, PostgresSource.class})
+    public ChangeCapture changeCapture(
+            DuckDbEngine engine, PostgresSource source, CdcProperties cdc, DuckbridgeProperties properties) {
+        return new ChangeCapture(engine, source, cdc.toSettings(properties.dataDir()));
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    public CdcController duckbridgeCdcController(ObjectProvider<ChangeCapture> capture) {
+        return new CdcController(capture);
+    }
+
+    @Bean
+    @ConditionalOnMissingBean(name = "cdcHealthIndicator")
+    @ConditionalOnBean(ChangeCapture.class)
+    public CdcHealthIndicator cdcHealthIndicator(ChangeCapture capture, CdcProperties cdc) {
+        return new CdcHealthIndicator(capture, cdc.lagThreshold());
+    }
+
+    @Bean
+    @ConditionalOnMissingBean(name = "cdcLifecycle")
+    @ConditionalOnBean(ChangeCapture.class)
+    public SmartLifecycle cdcLifecycle(ChangeCapture capture, CdcProperties cdc) {
+        return new SmartLifecycle() {
+            private volatile boolean started;
+
+            @Override
+            public void start() {
+                started = true;
+                if (cdc.enabled()) {
+                    try {
+                        capture.start();
+                    } catch (RuntimeException e) {
+                        // the service stays up to serve queries; GET /api/v1/cdc shows why CDC is not running
+                        log.error("change data capture did not start: {}", e.getMessage());
+                    }
+                }
+            }
+
+            @Override
+            public void stop() {
+                started = false;
+                capture.stop();
+            }
+
+            @Override
+            public boolean isRunning() {
+                return started;
+            }
+        };
+    }
+
+    /** Gauges and counters over {@link ChangeCapture#status()} (which caches PostgreSQL's view for a second). */
+    @Bean
+    @ConditionalOnMissingBean(name = "cdcMeterBinder")
+    @ConditionalOnBean(ChangeCapture.class)
+    @ConditionalOnClass(MeterBinder.class)
+    public MeterBinder cdcMeterBinder(ChangeCapture capture) {
+        return registry -> {
+            Gauge.builder("duckbridge.cdc.lag.bytes", capture, c -> c.status().lagBytes())
+                    .description("WAL bytes written after the last position confirmed by CDC")
+                    .baseUnit("bytes")
+                    .register(registry);
+            Gauge.builder("duckbridge.cdc.lag.seconds", capture, c -> c.status().lagSeconds())
+                    .description("How long the oldest received change has waited to be applied")
+                    .baseUnit("seconds")
+                    .register(registry);
+            Gauge.builder(
+                            "duckbridge.cdc.wal.retained.bytes",
+                            capture,
+                            c -> c.status().retainedWalBytes())
+                    .description("WAL the server keeps for the CDC slot")
+                    .baseUnit("bytes")
+                    .register(registry);
+            Gauge.builder(
+                            "duckbridge.cdc.changes.per.second",
+                            capture,
+                            c -> c.status().changesPerSecond())
+                    .description("Changes applied per second over the last ten seconds")
+                    .register(registry);
+            FunctionCounter.builder("duckbridge.cdc.applied.changes", capture, c ->
+                            (double) c.status().appliedChanges())
+                    .description("Row changes applied to DuckDB by CDC")
+                    .register(registry);
+            Gauge.builder(
+                            "duckbridge.cdc.streaming",
+                            capture,
+                            c -> c.status().state() == io.duckbridge.core.sync.cdc.CdcState.STREAMING ? 1 : 0)
+                    .description("1 while CDC streams, 0 otherwise")
+                    .register(registry);
+        };
+    }
+}
