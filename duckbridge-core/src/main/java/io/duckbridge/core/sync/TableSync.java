@@ -1,0 +1,509 @@
+package io.duckbridge.core.sync;
+
+import io.duckbridge.core.engine.DuckDbEngine;
+import io.duckbridge.core.error.DuckbridgeException;
+import io.duckbridge.core.error.ErrorClass;
+import io.duckbridge.core.jobs.Job;
+import io.duckbridge.core.jobs.JobContext;
+import io.duckbridge.core.jobs.JobKind;
+import io.duckbridge.core.jobs.JobRunner;
+import io.duckbridge.core.schema.CatalogReader;
+import io.duckbridge.core.schema.ColumnMapping;
+import io.duckbridge.core.schema.PgErrors;
+import io.duckbridge.core.schema.PgType;
+import io.duckbridge.core.schema.SourceColumn;
+import io.duckbridge.core.schema.SourceTable;
+import io.duckbridge.core.schema.TableName;
+import io.duckbridge.core.source.PostgresSource;
+import io.duckbridge.core.sync.incremental.IncrementalSync;
+import io.duckbridge.core.sync.snapshot.CopyIngester;
+import io.duckbridge.core.sync.snapshot.SnapshotCopier;
+import io.duckbridge.core.sync.snapshot.SourceSnapshot;
+import io.duckbridge.core.sync.snapshot.TableLoad;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Syncs PostgreSQL tables into DuckDB: full snapshots ({@link SnapshotCopier}), incremental runs
+ * ({@link IncrementalSync}, falling back to full with a logged reason), sync state in
+ * {@code duckbridge.sync_state}, and jobs with progress in rows (estimated from {@code pg_class.reltuples}).
+ * Also answers what is in DuckDB ({@link #listTables()}, {@link #describe}). Thread-safe; runs of the same
+ * table should not overlap (the job runner serialises them when it has one worker per kind, otherwise the
+ * later swap wins).
+ */
+public final class TableSync {
+    private static final Logger log = LoggerFactory.getLogger(TableSync.class);
+
+    private final DuckDbEngine engine;
+    private final Supplier<PostgresSource> source;
+    private final JobRunner jobs;
+    private final SyncSettings settings;
+    private final SyncStateStore states;
+    private final CatalogReader catalog = new CatalogReader();
+
+    /**
+     * @param source the PostgreSQL to read; a supplier so the service can start while no source is configured
+     *     (a sync then fails with SOURCE_UNAVAILABLE); it may return null
+     * @param jobs where {@link #submit} runs syncs; may be null when only {@link #run} is used
+     */
+    public TableSync(DuckDbEngine engine, Supplier<PostgresSource> source, JobRunner jobs, SyncSettings settings) {
+        this.engine = engine;
+        this.source = source;
+        this.jobs = jobs;
+        this.settings = settings;
+        this.states = new SyncStateStore(engine);
+    }
+
+    public TableSync(DuckDbEngine engine, PostgresSource source, JobRunner jobs, SyncSettings settings) {
+        this(engine, () -> source, jobs, settings);
+    }
+
+    public SyncSettings settings() {
+        return settings;
+    }
+
+    public SyncStateStore states() {
+        return states;
+    }
+
+    private PostgresSource source() {
+        PostgresSource s = source.get();
+        if (s == null) {
+            throw new DuckbridgeException(
+                    ErrorClass.SOURCE_UNAVAILABLE, "no source PostgreSQL is configured (duckbridge.postgres.url)");
+        }
+        return s;
+    }
+
+    /** The selected PostgreSQL tables. */
+    public List<SourceTable> sourceTables() {
+        try (Connection c = source().connect()) {
+            return catalog.read(c, settings.tables());
+        } catch (SQLException e) {
+            throw PgErrors.wrap("reading the PostgreSQL catalog", e);
+        }
+    }
+
+    /**
+     * Submits a sync job.
+     *
+     * @param table the table, or null for every selected table
+     */
+    public Job submit(TableName table, SyncMode mode) {
+        if (jobs == null) {
+            throw new DuckbridgeException(ErrorClass.INTERNAL, "this TableSync has no job runner");
+        }
+        List<TableName> list = table == null ? null : List.of(table);
+        String what = table == null ? "all tables" : table.toString();
+        return jobs.submit(JobKind.SYNC, "sync " + what + " (" + mode.wireName() + ")", ctx -> run(list, mode, ctx));
+    }
+
+    /**
+     * Runs a sync on the calling thread.
+     *
+     * @param tables the tables, or null for every selected table
+     * @return the job result: {@code mode}, {@code rows}, {@code bytes}, {@code tables} (one entry per table with
+     *     its rows, lossy columns and any fallback reason)
+     * @throws DuckbridgeException when any table failed (the others are replaced; failed ones keep their copy),
+     *     NOT_FOUND for an unknown or unselected table
+     */
+    public Map<String, Object> run(List<TableName> tables, SyncMode mode, JobContext context) {
+        PostgresSource pg = source();
+        List<SourceTable> selected = resolve(pg, tables);
+        context.total(selected.stream().mapToLong(SourceTable::estimatedRows).sum(), "rows");
+        List<Map<String, Object>> results = new ArrayList<>();
+        List<DuckbridgeException> failures = new ArrayList<>();
+        List<SourceTable> full = new ArrayList<>();
+        Map<TableName, String> fallbackReasons = new LinkedHashMap<>();
+        if (mode == SyncMode.INCREMENTAL) {
+            var incremental = new IncrementalSync(engine, settings.incremental());
+            for (SourceTable table : selected) {
+                context.checkCancelled();
+                Optional<SyncState> previous = states.find(table.name());
+                runIncremental(pg, incremental, table, previous, context, results, failures, full, fallbackReasons);
+            }
+        } else {
+            full.addAll(selected);
+        }
+        if (!full.isEmpty()) {
+            runFull(pg, full, context, results, failures, fallbackReasons);
+        }
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("mode", mode.wireName());
+        result.put("rows", results.stream().mapToLong(r -> (Long) r.get("rows")).sum());
+        result.put(
+                "bytes", results.stream().mapToLong(r -> (Long) r.get("bytes")).sum());
+        result.put("tables", results);
+        if (!failures.isEmpty()) {
+            DuckbridgeException first = failures.get(0);
+            String message = failures.size() == 1
+                    ? first.getMessage()
+                    : failures.size() + " tables failed; first: " + first.getMessage();
+            throw new DuckbridgeException(first.errorClass(), message, first);
+        }
+        return result;
+    }
+
+    private List<SourceTable> resolve(PostgresSource pg, List<TableName> tables) {
+        try (Connection c = pg.connect()) {
+            if (tables == null) {
+                return catalog.read(c, settings.tables());
+            }
+            List<SourceTable> out = new ArrayList<>();
+            for (TableName name : tables) {
+                if (!settings.tables().selects(name)) {
+                    throw new DuckbridgeException(
+                            ErrorClass.NOT_FOUND,
+                            name + " is not selected for sync by duckbridge.sync.include/exclude");
+                }
+                out.add(catalog.read(c, name)
+                        .orElseThrow(() ->
+                                new DuckbridgeException(ErrorClass.NOT_FOUND, "PostgreSQL has no table " + name)));
+            }
+            return out;
+        } catch (SQLException e) {
+            throw PgErrors.wrap("reading the PostgreSQL catalog", e);
+        }
+    }
+
+    private void runIncremental(
+            PostgresSource pg,
+            IncrementalSync incremental,
+            SourceTable table,
+            Optional<SyncState> previous,
+            JobContext context,
+            List<Map<String, Object>> results,
+            List<DuckbridgeException> failures,
+            List<SourceTable> full,
+            Map<TableName, String> fallbackReasons) {
+        Instant started = Instant.now();
+        List<ColumnMapping> mappings = settings.mapping().map(table);
+        SyncState before = previous.filter(s -> "succeeded".equals(s.status()) || s.columns() != null)
+                .orElse(null);
+        var prev = before == null
+                ? null
+                : new IncrementalSync.Previous(before.watermark(), before.columns(), liveExists(table.name()));
+        int runs = before == null ? 0 : before.incrementalRuns();
+        int every = settings.incremental().reconcileEvery();
+        boolean reconcile = every > 0 && runs + 1 >= every;
+        try {
+            var outcome = incremental.run(pg, table, mappings, prev, reconcile, context, (session, o) -> {
+                SyncStateStore.save(
+                        session,
+                        new SyncState(
+                                table.name(),
+                                SyncMode.INCREMENTAL.wireName(),
+                                started,
+                                Instant.now(),
+                                o.rows(),
+                                o.bytes(),
+                                o.watermark(),
+                                null,
+                                "succeeded",
+                                null,
+                                o.lossy(),
+                                IncrementalSync.signature(mappings),
+                                o.reconciled() ? 0 : runs + 1));
+            });
+            if (!outcome.appliedIncrementally()) {
+                log.info(
+                        "incremental sync of {} falls back to a full sync: {}", table.name(), outcome.fallbackReason());
+                fallbackReasons.put(table.name(), outcome.fallbackReason());
+                full.add(table);
+                return;
+            }
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("table", table.name().toString());
+            r.put("mode", SyncMode.INCREMENTAL.wireName());
+            r.put("status", "succeeded");
+            r.put("rows", outcome.rows());
+            r.put("bytes", outcome.bytes());
+            r.put("deleted", outcome.deleted());
+            r.put("watermark", outcome.watermark());
+            r.put("reconciled", outcome.reconciled());
+            r.put("addedColumns", outcome.addedColumns());
+            r.put("lossy", lossyView(mappings));
+            results.add(r);
+        } catch (DuckbridgeException e) {
+            DuckbridgeException wrapped = e.withContext("incremental sync of " + table.name() + " failed");
+            failures.add(wrapped);
+            recordFailure(table.name(), SyncMode.INCREMENTAL, started, before, wrapped);
+            results.add(failedResult(table.name(), SyncMode.INCREMENTAL, wrapped));
+        }
+    }
+
+    private void runFull(
+            PostgresSource pg,
+            List<SourceTable> tables,
+            JobContext context,
+            List<Map<String, Object>> results,
+            List<DuckbridgeException> failures,
+            Map<TableName, String> fallbackReasons) {
+        Instant started = Instant.now();
+        Map<TableName, SyncState> previous = states.all();
+        try (SourceSnapshot snapshot = SourceSnapshot.export(pg)) {
+            List<SnapshotCopier.TablePlan> plans = new ArrayList<>();
+            Map<TableName, String> watermarks = watermarks(snapshot, tables);
+            for (SourceTable t : tables) {
+                plans.add(new SnapshotCopier.TablePlan(t, settings.mapping().map(t), softDeleteFilter(t)));
+            }
+            var copier = new SnapshotCopier(engine, settings.snapshot());
+            Map<TableName, List<ColumnMapping>> mappingsByTable = new LinkedHashMap<>();
+            plans.forEach(p -> mappingsByTable.put(p.table().name(), p.mappings()));
+            List<TableLoad> loads = copier.copy(snapshot, plans, context, (session, load) -> {
+                Map<String, Long> lossy = new LinkedHashMap<>();
+                load.lossy().forEach((c, v) -> lossy.put(c, v.count()));
+                SyncStateStore.save(
+                        session,
+                        new SyncState(
+                                load.table(),
+                                SyncMode.FULL.wireName(),
+                                started,
+                                Instant.now(),
+                                load.rows(),
+                                load.bytes(),
+                                watermarks.get(load.table()),
+                                snapshot.name(),
+                                "succeeded",
+                                null,
+                                lossy,
+                                IncrementalSync.signature(mappingsByTable.get(load.table())),
+                                0));
+            });
+            for (TableLoad load : loads) {
+                if (load.succeeded()) {
+                    Map<String, Object> r = new LinkedHashMap<>();
+                    r.put("table", load.table().toString());
+                    r.put("mode", SyncMode.FULL.wireName());
+                    r.put("status", "succeeded");
+                    r.put("rows", load.rows());
+                    r.put("bytes", load.bytes());
+                    r.put("snapshot", snapshot.name());
+                    Map<String, Object> lossy = new LinkedHashMap<>();
+                    load.lossy().forEach((c, v) -> lossy.put(c, Map.of("count", v.count(), "override", v.override())));
+                    r.put("lossy", lossy);
+                    if (fallbackReasons.containsKey(load.table())) {
+                        r.put("fallbackReason", fallbackReasons.get(load.table()));
+                    }
+                    results.add(r);
+                } else {
+                    failures.add(load.error());
+                    recordFailure(load.table(), SyncMode.FULL, started, previous.get(load.table()), load.error());
+                    results.add(failedResult(load.table(), SyncMode.FULL, load.error()));
+                }
+            }
+        } catch (DuckbridgeException e) {
+            for (SourceTable t : tables) {
+                recordFailure(t.name(), SyncMode.FULL, started, previous.get(t.name()), e);
+                results.add(failedResult(t.name(), SyncMode.FULL, e));
+            }
+            failures.add(e);
+        }
+    }
+
+    private String softDeleteFilter(SourceTable table) {
+        String column = settings.incremental().softDeleteColumn();
+        if (column == null) {
+            return null;
+        }
+        return table.column(column)
+                .map(c -> c.type() instanceof PgType.Scalar s && s.name().equals("bool")
+                        ? "NOT coalesce(" + TableName.quote(c.name()) + ", false)"
+                        : TableName.quote(c.name()) + " IS NULL")
+                .orElse(null);
+    }
+
+    private Map<TableName, String> watermarks(SourceSnapshot snapshot, List<SourceTable> tables) {
+        Map<TableName, String> out = new LinkedHashMap<>();
+        List<SourceTable> withWatermark = tables.stream()
+                .filter(t -> t.column(settings.incremental().watermarkColumn()).isPresent())
+                .toList();
+        if (withWatermark.isEmpty()) {
+            return out;
+        }
+        try (Connection c = snapshot.openReader()) {
+            for (SourceTable t : withWatermark) {
+                SourceColumn wm =
+                        t.column(settings.incremental().watermarkColumn()).orElseThrow();
+                try (PreparedStatement ps = c.prepareStatement("SELECT max(" + TableName.quote(wm.name())
+                                + ")::text FROM " + t.name().quoted());
+                        ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    out.put(t.name(), rs.getString(1));
+                }
+            }
+            c.rollback();
+        } catch (SQLException e) {
+            throw PgErrors.wrap("reading watermarks", e);
+        }
+        return out;
+    }
+
+    private void recordFailure(
+            TableName table, SyncMode mode, Instant started, SyncState previous, DuckbridgeException e) {
+        try {
+            states.save(new SyncState(
+                    table,
+                    mode.wireName(),
+                    started,
+                    Instant.now(),
+                    0,
+                    0,
+                    previous == null ? null : previous.watermark(),
+                    previous == null ? null : previous.snapshot(),
+                    "failed",
+                    e.getMessage(),
+                    Map.of(),
+                    previous == null ? null : previous.columns(),
+                    previous == null ? 0 : previous.incrementalRuns()));
+        } catch (DuckbridgeException stateFailure) {
+            log.warn("recording the failed sync of {} failed: {}", table, stateFailure.getMessage());
+        }
+    }
+
+    private static Map<String, Object> failedResult(TableName table, SyncMode mode, DuckbridgeException e) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("table", table.toString());
+        r.put("mode", mode.wireName());
+        r.put("status", "failed");
+        r.put("rows", 0L);
+        r.put("bytes", 0L);
+        r.put("errorClass", e.errorClass().name());
+        r.put("error", e.getMessage());
+        return r;
+    }
+
+    private static Map<String, Object> lossyView(List<ColumnMapping> mappings) {
+        Map<String, Object> lossy = new LinkedHashMap<>();
+        for (ColumnMapping m : mappings) {
+            if (m.lossy().count() > 0) {
+                lossy.put(
+                        m.name(),
+                        Map.of("count", m.lossy().count(), "override", m.lossy().override()));
+            }
+        }
+        return lossy;
+    }
+
+    private boolean liveExists(TableName table) {
+        return engine.read(session -> {
+            PreparedStatement ps =
+                    session.prepare("SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?");
+            ps.setString(1, table.schema());
+            ps.setString(2, table.name());
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1) > 0;
+            }
+        });
+    }
+
+    // ---- what is in DuckDB ---------------------------------------------------------------------
+
+    /**
+     * The user tables in DuckDB: {@code schema}, {@code name}, {@code rowCount}, {@code source}
+     * ({@code pg schema.table} when synced) and {@code lastSync} (the sync state, or null).
+     */
+    public List<Map<String, Object>> listTables() {
+        Map<TableName, SyncState> all = states.all();
+        List<TableName> names = engine.read(session -> {
+            List<TableName> out = new ArrayList<>();
+            try (Statement st = session.statement();
+                    ResultSet rs = st.executeQuery("SELECT schema_name, table_name FROM duckdb_tables()"
+                            + " WHERE NOT internal AND database_name = current_database()"
+                            + " AND schema_name NOT IN ('duckbridge', '" + CopyIngester.STAGING_SCHEMA + "')"
+                            + " ORDER BY schema_name, table_name")) {
+                while (rs.next()) {
+                    out.add(new TableName(rs.getString(1), rs.getString(2)));
+                }
+            }
+            return out;
+        });
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (TableName name : names) {
+            SyncState state = all.get(name);
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("schema", name.schema());
+            m.put("name", name.name());
+            m.put("rowCount", rowCount(name));
+            m.put("source", state == null ? null : "pg " + name);
+            m.put("lastSync", state == null ? null : state.toMap());
+            out.add(m);
+        }
+        return out;
+    }
+
+    /**
+     * One table: {@code schema}, {@code name}, {@code rowCount}, {@code columns} (name, {@code duckdbType},
+     * {@code postgresType}, nullable), {@code source}, {@code syncState} and {@code lossy}.
+     *
+     * @throws DuckbridgeException NOT_FOUND when DuckDB has no such table
+     */
+    public Map<String, Object> describe(TableName table) {
+        List<Map<String, Object>> columns = engine.read(session -> {
+            PreparedStatement ps = session.prepare("SELECT column_name, data_type, is_nullable FROM duckdb_columns()"
+                    + " WHERE database_name = current_database() AND schema_name = ? AND table_name = ?"
+                    + " ORDER BY column_index");
+            ps.setString(1, table.schema());
+            ps.setString(2, table.name());
+            List<Map<String, Object>> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    Map<String, Object> c = new LinkedHashMap<>();
+                    c.put("name", rs.getString(1));
+                    c.put("duckdbType", rs.getString(2));
+                    c.put("nullable", rs.getBoolean(3));
+                    out.add(c);
+                }
+            }
+            return out;
+        });
+        if (columns.isEmpty()) {
+            throw new DuckbridgeException(
+                    ErrorClass.NOT_FOUND,
+                    "DuckDB has no table " + table + "; sync it first with POST /api/v1/sync/" + table);
+        }
+        Optional<SyncState> state = states.find(table);
+        Map<String, String> pgTypes = new LinkedHashMap<>();
+        state.map(SyncState::columns).ifPresent(sig -> {
+            for (String line : sig.split("\n")) {
+                int tab = line.indexOf('\t');
+                if (tab > 0) {
+                    pgTypes.put(line.substring(0, tab), line.substring(tab + 1));
+                }
+            }
+        });
+        columns.forEach(c -> c.put("postgresType", pgTypes.get((String) c.get("name"))));
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("schema", table.schema());
+        m.put("name", table.name());
+        m.put("rowCount", rowCount(table));
+        m.put("source", state.isPresent() ? "pg " + table : null);
+        m.put("columns", columns);
+        m.put("syncState", state.map(SyncState::toMap).orElse(null));
+        m.put("lossy", state.map(SyncState::lossy).orElse(Map.of()));
+        return m;
+    }
+
+    private long rowCount(TableName table) {
+        return engine.read(session -> {
+            try (Statement st = session.statement();
+                    ResultSet rs = st.executeQuery("SELECT count(*) FROM " + table.quoted())) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        });
+    }
+}

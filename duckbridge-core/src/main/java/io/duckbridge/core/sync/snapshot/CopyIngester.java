@@ -1,0 +1,150 @@
+package io.duckbridge.core.sync.snapshot;
+
+import io.duckbridge.core.error.DuckDbErrors;
+import io.duckbridge.core.error.DuckbridgeException;
+import io.duckbridge.core.jobs.JobContext;
+import io.duckbridge.core.schema.ColumnMapping;
+import io.duckbridge.core.schema.PgErrors;
+import io.duckbridge.core.schema.TableName;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import org.duckdb.DuckDBAppender;
+import org.duckdb.DuckDBConnection;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyOut;
+
+/**
+ * Streams the rows of one {@code COPY (SELECT ...) TO STDOUT} (text format) from PostgreSQL into a DuckDB
+ * staging table with the DuckDB appender: each CopyData message is one row, decoded by
+ * {@link CopyTextDecoder}, converted column by column by {@link ColumnMapping} and appended. Staging tables
+ * live in the DuckDB schema {@value #STAGING_SCHEMA} and are private to the load that made them.
+ *
+ * <p>Stateless; each call is confined to the calling thread and the two connections it is given (owned by
+ * the caller).
+ */
+public final class CopyIngester {
+    /** The DuckDB schema of staging tables. */
+    public static final String STAGING_SCHEMA = "duckbridge_staging";
+
+    private static final int PROGRESS_EVERY = 8192;
+
+    private CopyIngester() {}
+
+    /** Rows and bytes one COPY delivered. */
+    public record Ingested(long rows, long bytes) {}
+
+    /** The {@code SELECT} list reading {@code mappings} from PostgreSQL. */
+    public static String selectList(List<ColumnMapping> mappings) {
+        StringBuilder sb = new StringBuilder();
+        for (ColumnMapping m : mappings) {
+            if (!sb.isEmpty()) {
+                sb.append(", ");
+            }
+            sb.append(m.sourceExpression());
+        }
+        return sb.isEmpty() ? "NULL" : sb.toString();
+    }
+
+    /** {@code CREATE TABLE} for a staging table named {@code staging} (unquoted, in the staging schema). */
+    public static String createStaging(String staging, List<ColumnMapping> mappings) {
+        StringBuilder sb = new StringBuilder("CREATE TABLE " + STAGING_SCHEMA + "." + TableName.quote(staging) + " (");
+        for (int i = 0; i < mappings.size(); i++) {
+            if (i > 0) {
+                sb.append(", ");
+            }
+            sb.append(TableName.quote(mappings.get(i).name()))
+                    .append(' ')
+                    .append(mappings.get(i).loadType());
+        }
+        return sb.append(')').toString();
+    }
+
+    /**
+     * Creates the staging table {@code staging} on {@code duck} and fills it from {@code copySql}.
+     *
+     * @param pg a PostgreSQL connection, already in the transaction/snapshot the rows must come from
+     * @param copySql {@code COPY (SELECT <selectList> ...) TO STDOUT}
+     * @throws DuckbridgeException classified from PostgreSQL's SQLSTATE or DuckDB's error type; CONVERSION for
+     *     a value that overflows its column; CANCELLED when the job was cancelled
+     */
+    public static Ingested ingest(
+            Connection pg,
+            String copySql,
+            List<ColumnMapping> mappings,
+            DuckDBConnection duck,
+            String staging,
+            JobContext context) {
+        try (Statement st = duck.createStatement()) {
+            st.execute(createStaging(staging, mappings));
+        } catch (SQLException e) {
+            throw DuckDbErrors.wrap("creating staging table " + staging, e);
+        }
+        CopyOut copy;
+        try {
+            copy = pg.unwrap(PGConnection.class).getCopyAPI().copyOut(copySql);
+        } catch (SQLException e) {
+            throw PgErrors.wrap("starting " + copySql, e);
+        }
+        long rows = 0;
+        long bytes = 0;
+        int sinceProgress = 0;
+        int width = mappings.size();
+        ColumnMapping[] columns = mappings.toArray(ColumnMapping[]::new);
+        String[] fields = new String[width];
+        try (DuckDBAppender appender = duck.createAppender(STAGING_SCHEMA, staging)) {
+            byte[] row;
+            while ((row = readRow(copy)) != null) {
+                bytes += row.length;
+                CopyTextDecoder.decode(row, fields);
+                appender.beginRow();
+                for (int c = 0; c < width; c++) {
+                    String text = fields[c];
+                    if (text == null) {
+                        appender.appendNull();
+                    } else {
+                        columns[c].append(appender, columns[c].convert(text));
+                    }
+                }
+                appender.endRow();
+                rows++;
+                if (++sinceProgress == PROGRESS_EVERY) {
+                    context.advance(sinceProgress);
+                    sinceProgress = 0;
+                    context.checkCancelled();
+                    if (Thread.currentThread().isInterrupted()) {
+                        throw new DuckbridgeException(
+                                io.duckbridge.core.error.ErrorClass.CANCELLED, "interrupted while copying");
+                    }
+                }
+            }
+            context.advance(sinceProgress);
+        } catch (SQLException e) {
+            cancel(copy);
+            throw DuckDbErrors.wrap("appending to staging table " + staging + " after " + rows + " rows", e);
+        } catch (RuntimeException e) {
+            cancel(copy);
+            throw e;
+        }
+        return new Ingested(rows, bytes);
+    }
+
+    private static byte[] readRow(CopyOut copy) {
+        try {
+            return copy.readFromCopy();
+        } catch (SQLException e) {
+            throw PgErrors.wrap("reading COPY data", e);
+        }
+    }
+
+    private static void cancel(CopyOut copy) {
+        try {
+            if (copy.isActive()) {
+                copy.cancelCopy();
+            }
+        } catch (SQLException ignored) {
+            // the connection is broken or the copy ended; the caller discards the connection either way
+        }
+    }
+}

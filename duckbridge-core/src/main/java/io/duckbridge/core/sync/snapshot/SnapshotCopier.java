@@ -1,0 +1,395 @@
+package io.duckbridge.core.sync.snapshot;
+
+import io.duckbridge.core.engine.DuckDbEngine;
+import io.duckbridge.core.engine.ReadSession;
+import io.duckbridge.core.error.DuckbridgeException;
+import io.duckbridge.core.error.ErrorClass;
+import io.duckbridge.core.jobs.JobContext;
+import io.duckbridge.core.schema.ColumnMapping;
+import io.duckbridge.core.schema.SourceTable;
+import io.duckbridge.core.schema.TableName;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.duckdb.DuckDBConnection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Copies a set of PostgreSQL tables into DuckDB from one {@link SourceSnapshot}.
+ *
+ * <p>Each table is read with {@code COPY (SELECT ...) TO STDOUT}; a table with more estimated rows than
+ * {@link SnapshotSettings#rowsPerRange()} is split into ctid (page) ranges. Ranges are read in parallel by
+ * {@link SnapshotSettings#workers()} workers, each with its own PostgreSQL connection joined to the snapshot
+ * and its own DuckDB connection, appending into private staging tables. When every range of every table is
+ * staged, one writer-lane transaction replaces all live tables ({@code CREATE OR REPLACE TABLE ... AS SELECT}
+ * from the staging tables), so readers see the old tables or the new ones, never a partial one. If that
+ * transaction fails, each table is retried in its own transaction so one bad table does not hold back the
+ * others. A table that fails keeps its previous copy; its {@link TableLoad#error()} says why.
+ *
+ * <p>Thread-safe: each {@link #copy} call owns its workers and connections and closes them before returning.
+ */
+public final class SnapshotCopier {
+    private static final Logger log = LoggerFactory.getLogger(SnapshotCopier.class);
+
+    private final DuckDbEngine engine;
+    private final SnapshotSettings settings;
+
+    public SnapshotCopier(DuckDbEngine engine, SnapshotSettings settings) {
+        this.engine = engine;
+        this.settings = settings;
+    }
+
+    /** One table to copy, with the mappings of its columns (in table order). */
+    /**
+     * One table to copy.
+     *
+     * @param mappings the mappings of its columns, in table order
+     * @param filter a PostgreSQL predicate rows must satisfy (e.g. not soft-deleted), or null for all rows
+     */
+    public record TablePlan(SourceTable table, List<ColumnMapping> mappings, String filter) {
+        public TablePlan {
+            mappings = List.copyOf(mappings);
+        }
+    }
+
+    /** Work done inside the swap transaction for each replaced table, e.g. recording sync state. */
+    @FunctionalInterface
+    public interface SwapHook {
+        void onSwap(ReadSession session, TableLoad load) throws Exception;
+    }
+
+    private record Task(int table, String sql, String staging) {}
+
+    private static final class Progress {
+        final List<String> stagings = new ArrayList<>();
+        final AtomicLong rows = new AtomicLong();
+        final AtomicLong bytes = new AtomicLong();
+        final AtomicInteger remaining = new AtomicInteger();
+        final AtomicReference<DuckbridgeException> error = new AtomicReference<>();
+    }
+
+    /**
+     * Copies {@code plans} and replaces the live tables that copied completely.
+     *
+     * @param hook run in the swap transaction for each table (state rows commit with the data); may be null
+     * @return one result per plan, in order
+     */
+    public List<TableLoad> copy(SourceSnapshot snapshot, List<TablePlan> plans, JobContext context, SwapHook hook) {
+        engine.executeOnLane("CREATE SCHEMA IF NOT EXISTS " + CopyIngester.STAGING_SCHEMA);
+        String runId = UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        List<Progress> progress = new ArrayList<>();
+        var tasks = new ConcurrentLinkedQueue<Task>();
+        for (int t = 0; t < plans.size(); t++) {
+            Progress p = new Progress();
+            progress.add(p);
+            List<String> ranges = ranges(plans.get(t).table());
+            for (int r = 0; r < ranges.size(); r++) {
+                String staging = "s_" + runId + "_" + t + "_" + r;
+                p.stagings.add(staging);
+                tasks.add(new Task(t, copySql(plans.get(t), ranges.get(r)), staging));
+            }
+            p.remaining.set(ranges.size());
+        }
+        int workers = Math.min(settings.workers(), Math.max(1, tasks.size()));
+        AtomicInteger threadNumber = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(workers, r -> {
+            Thread th = new Thread(r, "duckbridge-snapshot-" + threadNumber.incrementAndGet());
+            th.setDaemon(true);
+            return th;
+        });
+        try {
+            List<Future<?>> futures = new ArrayList<>();
+            for (int w = 0; w < workers; w++) {
+                futures.add(pool.submit(() -> work(snapshot, plans, progress, tasks, context)));
+            }
+            for (Future<?> f : futures) {
+                try {
+                    f.get();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    pool.shutdownNow();
+                    throw new DuckbridgeException(ErrorClass.CANCELLED, "snapshot copy interrupted", e);
+                } catch (java.util.concurrent.ExecutionException e) {
+                    log.warn("a snapshot worker failed: {}", e.getCause().toString());
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        List<TableLoad> loads = new ArrayList<>();
+        for (int t = 0; t < plans.size(); t++) {
+            Progress p = progress.get(t);
+            DuckbridgeException error = p.error.get();
+            if (error == null && p.remaining.get() > 0) {
+                error = new DuckbridgeException(
+                        ErrorClass.SOURCE_UNAVAILABLE,
+                        p.remaining.get() + " range(s) were not copied because every worker lost PostgreSQL");
+            }
+            TableLoad load =
+                    new TableLoad(plans.get(t).table().name(), p.rows.get(), p.bytes.get(), lossy(plans.get(t)), null);
+            loads.add(error == null ? load : load.failed(describe(plans.get(t), p, error)));
+        }
+        try {
+            loads = swap(plans, progress, loads, hook);
+        } finally {
+            dropStaging(progress);
+        }
+        for (TableLoad load : loads) {
+            if (load.succeeded()) {
+                log.info("snapshot {}: {} rows, {} bytes", load.table(), load.rows(), load.bytes());
+                load.lossy().forEach((column, count) -> {
+                    if (count.count() > 0) {
+                        log.warn(
+                                "{}.{}: {} value(s) could not be kept exactly; {}",
+                                load.table(),
+                                column,
+                                count.count(),
+                                count.override());
+                    }
+                });
+            } else {
+                log.warn("snapshot {} failed: {}", load.table(), load.error().getMessage());
+            }
+        }
+        return loads;
+    }
+
+    private static DuckbridgeException describe(TablePlan plan, Progress p, DuckbridgeException e) {
+        if (e.getMessage() != null && e.getMessage().startsWith("snapshot of ")) {
+            return e;
+        }
+        return new DuckbridgeException(
+                e.errorClass(),
+                "snapshot of " + plan.table().name() + " failed after " + p.rows.get() + " rows: " + e.getMessage(),
+                e);
+    }
+
+    private void work(
+            SourceSnapshot snapshot,
+            List<TablePlan> plans,
+            List<Progress> progress,
+            ConcurrentLinkedQueue<Task> tasks,
+            JobContext context) {
+        DuckDBConnection duck = duplicate();
+        Connection pg = null;
+        try {
+            Task task;
+            while ((task = tasks.poll()) != null) {
+                Progress p = progress.get(task.table());
+                if (p.error.get() != null) {
+                    p.remaining.decrementAndGet();
+                    continue;
+                }
+                try {
+                    if (context.cancelRequested() || Thread.currentThread().isInterrupted()) {
+                        throw new DuckbridgeException(ErrorClass.CANCELLED, "the sync was cancelled");
+                    }
+                    if (pg == null) {
+                        pg = snapshot.openReader();
+                    }
+                    var done = CopyIngester.ingest(
+                            pg, task.sql(), plans.get(task.table()).mappings(), duck, task.staging(), context);
+                    p.rows.addAndGet(done.rows());
+                    p.bytes.addAndGet(done.bytes());
+                } catch (DuckbridgeException e) {
+                    p.error.compareAndSet(null, e);
+                    SourceSnapshot.closeQuietly(pg); // its transaction is aborted or its connection is gone
+                    pg = null;
+                } catch (RuntimeException e) {
+                    p.error.compareAndSet(null, new DuckbridgeException(ErrorClass.INTERNAL, e.toString(), e));
+                    SourceSnapshot.closeQuietly(pg);
+                    pg = null;
+                } finally {
+                    p.remaining.decrementAndGet();
+                }
+            }
+        } finally {
+            SourceSnapshot.closeQuietly(pg);
+            try {
+                duck.close();
+            } catch (SQLException ignored) {
+                // a duplicated connection holds nothing that outlives it
+            }
+        }
+    }
+
+    private DuckDBConnection duplicate() {
+        try {
+            return engine.<DuckDBConnection>laneAsync(
+                            session -> session.connection().duplicate())
+                    .join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof DuckbridgeException d
+                    ? d
+                    : new DuckbridgeException(ErrorClass.INTERNAL, String.valueOf(e.getCause()), e);
+        }
+    }
+
+    /** WHERE clauses of the ctid ranges of a table, or one empty clause for the whole table. */
+    List<String> ranges(SourceTable table) {
+        long pages = table.pages();
+        long rows = table.estimatedRows();
+        if (table.partitioned() || pages < 2 || rows <= settings.rowsPerRange()) {
+            return List.of("");
+        }
+        long count = Math.min(pages, (rows + settings.rowsPerRange() - 1) / settings.rowsPerRange());
+        long perRange = (pages + count - 1) / count;
+        List<String> out = new ArrayList<>();
+        for (long start = 0; start < pages; start += perRange) {
+            long end = start + perRange;
+            String lower = start == 0 ? null : "ctid >= '(" + start + ",0)'::tid";
+            String upper = end >= pages ? null : "ctid < '(" + end + ",0)'::tid";
+            if (lower == null && upper == null) {
+                out.add("");
+            } else if (lower == null) {
+                out.add(" WHERE " + upper);
+            } else if (upper == null) {
+                out.add(" WHERE " + lower);
+            } else {
+                out.add(" WHERE " + lower + " AND " + upper);
+            }
+        }
+        return out;
+    }
+
+    private static String copySql(TablePlan plan, String where) {
+        SourceTable t = plan.table();
+        return "COPY (SELECT " + CopyIngester.selectList(plan.mappings()) + " FROM " + (t.partitioned() ? "" : "ONLY ")
+                + t.name().quoted() + where + ") TO STDOUT";
+    }
+
+    private static Map<String, TableLoad.LossyCount> lossy(TablePlan plan) {
+        Map<String, TableLoad.LossyCount> out = new LinkedHashMap<>();
+        for (ColumnMapping m : plan.mappings()) {
+            if (m.lossy().count() > 0) {
+                out.put(
+                        m.name(),
+                        new TableLoad.LossyCount(m.lossy().count(), m.lossy().override()));
+            }
+        }
+        return out;
+    }
+
+    // ---- swap ------------------------------------------------------------------------------------
+
+    private List<TableLoad> swap(List<TablePlan> plans, List<Progress> progress, List<TableLoad> loads, SwapHook hook) {
+        List<Integer> ready = new ArrayList<>();
+        for (int t = 0; t < loads.size(); t++) {
+            if (loads.get(t).succeeded()) {
+                ready.add(t);
+            }
+        }
+        if (ready.isEmpty()) {
+            return loads;
+        }
+        try {
+            engine.write(session -> {
+                for (int t : ready) {
+                    replace(session, plans.get(t), progress.get(t).stagings, loads.get(t), hook);
+                }
+                return null;
+            });
+            return loads;
+        } catch (DuckbridgeException together) {
+            if (ready.size() == 1) {
+                return withError(loads, ready.get(0), together);
+            }
+            log.warn(
+                    "replacing {} tables together failed ({}); replacing them one by one",
+                    ready.size(),
+                    together.getMessage());
+        }
+        List<TableLoad> out = new ArrayList<>(loads);
+        for (int t : ready) {
+            int table = t;
+            try {
+                engine.write(session -> {
+                    replace(session, plans.get(table), progress.get(table).stagings, loads.get(table), hook);
+                    return null;
+                });
+            } catch (DuckbridgeException e) {
+                out = withError(out, table, e);
+            }
+        }
+        return out;
+    }
+
+    private static List<TableLoad> withError(List<TableLoad> loads, int index, DuckbridgeException e) {
+        List<TableLoad> out = new ArrayList<>(loads);
+        TableLoad load = loads.get(index);
+        out.set(
+                index,
+                load.failed(new DuckbridgeException(
+                        e.errorClass(), "replacing " + load.table() + " in DuckDB failed: " + e.getMessage(), e)));
+        return out;
+    }
+
+    private static void replace(
+            ReadSession session, TablePlan plan, List<String> stagings, TableLoad load, SwapHook hook)
+            throws Exception {
+        TableName name = plan.table().name();
+        try (Statement st = session.statement()) {
+            st.execute("CREATE SCHEMA IF NOT EXISTS " + TableName.quote(name.schema()));
+            st.execute(replaceSql(name, plan.mappings(), stagings));
+        }
+        if (hook != null) {
+            hook.onSwap(session, load);
+        }
+    }
+
+    /** {@code CREATE OR REPLACE TABLE live AS SELECT <casts> FROM (staging_1 UNION ALL ...)}. */
+    public static String replaceSql(TableName name, List<ColumnMapping> mappings, List<String> stagings) {
+        StringBuilder select = new StringBuilder();
+        for (ColumnMapping m : mappings) {
+            if (!select.isEmpty()) {
+                select.append(", ");
+            }
+            String q = TableName.quote(m.name());
+            select.append(m.castExpression(q)).append(" AS ").append(q);
+        }
+        StringBuilder from = new StringBuilder();
+        for (String s : stagings) {
+            if (!from.isEmpty()) {
+                from.append(" UNION ALL ");
+            }
+            from.append("SELECT * FROM ")
+                    .append(CopyIngester.STAGING_SCHEMA)
+                    .append('.')
+                    .append(TableName.quote(s));
+        }
+        return "CREATE OR REPLACE TABLE " + name.quoted() + " AS SELECT " + select + " FROM (" + from + ")";
+    }
+
+    private void dropStaging(List<Progress> progress) {
+        List<String> all = new ArrayList<>();
+        progress.forEach(p -> all.addAll(p.stagings));
+        try {
+            engine.laneAsync(session -> {
+                        try (Statement st = session.statement()) {
+                            for (String s : all) {
+                                st.execute("DROP TABLE IF EXISTS " + CopyIngester.STAGING_SCHEMA + "."
+                                        + TableName.quote(s));
+                            }
+                        }
+                        return null;
+                    })
+                    .join();
+        } catch (CompletionException e) {
+            log.warn("dropping staging tables failed: {}", String.valueOf(e.getCause()));
+        }
+    }
+}

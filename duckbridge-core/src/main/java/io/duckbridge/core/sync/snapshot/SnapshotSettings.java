@@ -1,0 +1,30 @@
+package io.duckbridge.core.sync.snapshot;
+
+import io.duckbridge.core.error.DuckbridgeException;
+import io.duckbridge.core.error.ErrorClass;
+
+/**
+ * How a snapshot copy runs. Immutable.
+ *
+ * @param workers parallel readers (each one PostgreSQL connection and one DuckDB appender), at least 1
+ * @param rowsPerRange a table with more estimated rows than this is split into ctid ranges of about this
+ *     many rows, read in parallel
+ */
+public record SnapshotSettings(int workers, long rowsPerRange) {
+    public SnapshotSettings {
+        if (workers < 1 || workers > 64) {
+            throw new DuckbridgeException(
+                    ErrorClass.INVALID_REQUEST, "duckbridge.sync.workers is " + workers + "; use 1 to 64");
+        }
+        if (rowsPerRange < 1000) {
+            throw new DuckbridgeException(
+                    ErrorClass.INVALID_REQUEST,
+                    "duckbridge.sync.rows-per-range is " + rowsPerRange + "; use at least 1000");
+        }
+    }
+
+    /** Workers from the number of cores (at least 2), ranges of 250,000 rows. */
+    public static SnapshotSettings defaults() {
+        return new SnapshotSettings(Math.max(2, Runtime.getRuntime().availableProcessors()), 250_000);
+    }
+}
