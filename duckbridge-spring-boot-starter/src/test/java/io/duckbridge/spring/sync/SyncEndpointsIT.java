@@ -1,0 +1,111 @@
+package io.duckbridge.spring.sync;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.duckbridge.spring.Http;
+import io.duckbridge.spring.TestApplication;
+import io.duckbridge.testing.TestingPostgres;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import tools.jackson.databind.JsonNode;
+
+@Timeout(120)
+@SpringBootTest(
+        classes = TestApplication.class,
+        webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = {"DUCKDB_MEMORY_LIMIT=1GB", "DUCKDB_THREADS=2", "duckbridge.sync.exclude=public.secret*"})
+class SyncEndpointsIT {
+    static final TestingPostgres postgres = TestingPostgres.start();
+
+    static {
+        postgres.execute("""
+                CREATE TABLE orders (id int PRIMARY KEY, amount numeric(10,2), updated_at timestamptz DEFAULT now());
+                INSERT INTO orders (id, amount) SELECT g, g * 1.5 FROM generate_series(1, 1000) g;
+                CREATE TABLE secrets (id int PRIMARY KEY);
+                ANALYZE;
+                """);
+    }
+
+    @TempDir
+    static Path dataDir;
+
+    @LocalServerPort
+    int port;
+
+    @DynamicPropertySource
+    static void properties(DynamicPropertyRegistry registry) {
+        registry.add("duckbridge.data-dir", () -> dataDir.toString());
+        registry.add("duckbridge.postgres.url", postgres::jdbcUrl);
+        registry.add("duckbridge.postgres.username", postgres::username);
+        registry.add("duckbridge.postgres.password", postgres::password);
+    }
+
+    @AfterAll
+    static void stopPostgres() {
+        postgres.close();
+    }
+
+    @Test
+    void syncsATableAndDescribesIt() throws Exception {
+        Http http = Http.localhost(port);
+        var accepted = http.post("/api/v1/sync/public.orders?mode=full", null);
+        assertThat(accepted.statusCode()).isEqualTo(202);
+        String jobId = Http.json(accepted).path("jobId").asString();
+        JsonNode job = awaitJob(http, jobId);
+        assertThat(job.path("status").asString()).isEqualTo("succeeded");
+        assertThat(job.path("kind").asString()).isEqualTo("sync");
+        assertThat(job.at("/progress/unit").asString()).isEqualTo("rows");
+        assertThat(job.at("/progress/done").asLong()).isEqualTo(1000);
+        assertThat(job.at("/result/rows").asLong()).isEqualTo(1000);
+
+        var table = Http.json(http.get("/api/v1/tables/public.orders"));
+        assertThat(table.path("rowCount").asLong()).isEqualTo(1000);
+        assertThat(table.at("/columns/1/duckdbType").asString()).isEqualTo("DECIMAL(10,2)");
+        assertThat(table.at("/columns/1/postgresType").asString()).isEqualTo("numeric(10,2)");
+        assertThat(table.at("/syncState/status").asString()).isEqualTo("succeeded");
+
+        var tables = Http.json(http.get("/api/v1/tables"));
+        assertThat(tables.toString()).contains("\"name\":\"orders\"").contains("\"source\":\"pg public.orders\"");
+
+        postgres.execute("INSERT INTO orders (id, amount) VALUES (1001, 1)");
+        var waited = http.post("/api/v1/sync?mode=incremental&wait=true", null);
+        assertThat(waited.statusCode()).isEqualTo(200);
+        assertThat(Http.json(waited).path("status").asString()).isEqualTo("succeeded");
+
+        var seed = http.post("/analytics/sync/orders?incremental=true", null);
+        assertThat(seed.statusCode()).isEqualTo(200);
+        assertThat(Http.json(seed).path("status").asString()).isEqualTo("sync_completed");
+        assertThat(Http.json(seed).path("model").asString()).isEqualTo("orders");
+        assertThat(Http.json(http.get("/api/v1/tables/orders")).path("rowCount").asLong())
+                .isEqualTo(1001);
+    }
+
+    @Test
+    void rejectsUnknownModesAndTables() {
+        Http http = Http.localhost(port);
+        var badMode = http.post("/api/v1/sync/orders?mode=sometimes", null);
+        assertThat(badMode.statusCode()).isEqualTo(400);
+        assertThat(Http.json(badMode).path("errorClass").asString()).isEqualTo("INVALID_REQUEST");
+        assertThat(http.get("/api/v1/tables/public.nothing").statusCode()).isEqualTo(404);
+        var excluded = http.post("/api/v1/sync/secrets?wait=true", null);
+        assertThat(excluded.statusCode()).isEqualTo(404);
+    }
+
+    static JsonNode awaitJob(Http http, String id) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        JsonNode job = Http.json(http.get("/api/v1/jobs/" + id));
+        while (!job.path("finishedAt").isString() && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+            job = Http.json(http.get("/api/v1/jobs/" + id));
+        }
+        return job;
+    }
+}

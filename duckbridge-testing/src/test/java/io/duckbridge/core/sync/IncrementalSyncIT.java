@@ -1,0 +1,186 @@
+package io.duckbridge.core.sync;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.duckbridge.core.engine.DuckDbEngine;
+import io.duckbridge.core.engine.EngineSettings;
+import io.duckbridge.core.jobs.JobContext;
+import io.duckbridge.core.schema.TableName;
+import io.duckbridge.core.schema.TableSelector;
+import io.duckbridge.core.source.PostgresSource;
+import io.duckbridge.core.sync.incremental.IncrementalSettings;
+import io.duckbridge.core.sync.snapshot.SnapshotSettings;
+import io.duckbridge.testing.TestingPostgres;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Randomized incremental sync: inserts, updates sharing one timestamp, a transaction that commits after a
+ * later one (within the overlap), soft deletes, hard deletes found by key reconciliation, an added column;
+ * DuckDB ends equal to PostgreSQL.
+ */
+@Timeout(180)
+class IncrementalSyncIT {
+    static TestingPostgres pg;
+    static DuckDbEngine engine;
+    static PostgresSource source;
+
+    @BeforeAll
+    static void setUp() {
+        pg = TestingPostgres.start();
+        source = new PostgresSource(pg.jdbcUrl(), pg.username(), pg.password());
+        engine = DuckDbEngine.open(EngineSettings.defaults(":memory:"));
+    }
+
+    @AfterAll
+    static void tearDown() {
+        if (engine != null) {
+            engine.close();
+        }
+        if (pg != null) {
+            pg.close();
+        }
+    }
+
+    static TableSync sync(String table, int reconcileEvery) {
+        return new TableSync(
+                engine,
+                source,
+                null,
+                new SyncSettings(
+                        new TableSelector(List.of(table), List.of()),
+                        null,
+                        new SnapshotSettings(2, 10_000),
+                        new IncrementalSettings("updated_at", Duration.ofMinutes(1), "deleted_at", reconcileEvery)));
+    }
+
+    @Test
+    void randomizedChangesEndEqual() throws Exception {
+        pg.execute("""
+                CREATE TABLE items (id int PRIMARY KEY, v int, note text, updated_at timestamptz NOT NULL,
+                    deleted_at timestamptz);
+                INSERT INTO items SELECT g, g, 'n' || g, clock_timestamp(), NULL FROM generate_series(1, 500) g;
+                """);
+        TableSync sync = sync("public.items", 3);
+        Map<String, Object> first = sync.run(null, SyncMode.INCREMENTAL, JobContext.none());
+        assertThat(first.toString()).contains("fallbackReason").contains("no previous successful sync");
+        assertEqual();
+
+        Random random = new Random(42);
+        int nextId = 501;
+        try (Connection c = pg.connect();
+                Statement st = c.createStatement()) {
+            for (int round = 0; round < 12; round++) {
+                // inserts
+                for (int i = 0; i < 20; i++) {
+                    st.executeUpdate("INSERT INTO items VALUES (" + nextId++ + ", " + random.nextInt(1000)
+                            + ", 'new', clock_timestamp(), NULL)");
+                }
+                // updates sharing one timestamp, several in one statement
+                int lo = 1 + random.nextInt(nextId - 50);
+                st.executeUpdate("UPDATE items SET v = v + 1, updated_at = date_trunc('second', clock_timestamp())"
+                        + " WHERE id BETWEEN " + lo + " AND " + (lo + 15));
+                // soft deletes
+                st.executeUpdate("UPDATE items SET deleted_at = clock_timestamp(), updated_at = clock_timestamp()"
+                        + " WHERE id = " + (1 + random.nextInt(nextId - 1)));
+                // hard deletes (only key reconciliation can see them)
+                st.executeUpdate("DELETE FROM items WHERE id = " + (1 + random.nextInt(nextId - 1)));
+                // a transaction that stamps its row first but commits after the sync has seen later rows
+                try (Connection late = pg.connect();
+                        Statement lst = late.createStatement()) {
+                    late.setAutoCommit(false);
+                    int id = 1 + random.nextInt(nextId - 1);
+                    lst.executeUpdate("UPDATE items SET note = 'late " + round + "', updated_at = clock_timestamp()"
+                            + " WHERE id = " + id);
+                    int other = id == 1 ? 2 : id - 1; // never the row the open transaction holds
+                    st.executeUpdate("UPDATE items SET v = -v, updated_at = clock_timestamp() + interval '1 ms'"
+                            + " WHERE id = " + other);
+                    sync.run(null, SyncMode.INCREMENTAL, JobContext.none());
+                    late.commit();
+                }
+                if (round == 6) {
+                    st.execute("ALTER TABLE items ADD COLUMN extra int DEFAULT 7");
+                    st.executeUpdate("UPDATE items SET extra = 1, updated_at = clock_timestamp() WHERE id < 20");
+                }
+                Map<String, Object> result = sync.run(null, SyncMode.INCREMENTAL, JobContext.none());
+                assertThat(result.toString()).doesNotContain("fallbackReason");
+                if (round == 6) {
+                    assertThat(result.toString()).contains("addedColumns=[extra]");
+                }
+            }
+        }
+        sync("public.items", 1).run(null, SyncMode.INCREMENTAL, JobContext.none());
+        assertEqual();
+        SyncState state = sync.states().find(TableName.parse("items")).orElseThrow();
+        assertThat(state.mode()).isEqualTo("incremental");
+        assertThat(state.status()).isEqualTo("succeeded");
+        assertThat(state.watermark()).isNotNull();
+    }
+
+    @Test
+    void tablesWithoutKeyOrWatermarkFallBackToFullAndTypeChangesTriggerFull() {
+        pg.execute("""
+                CREATE TABLE keyless (id int, updated_at timestamptz);
+                INSERT INTO keyless VALUES (1, now()), (1, now());
+                CREATE TABLE drifting (id int PRIMARY KEY, v int, updated_at timestamptz DEFAULT now());
+                INSERT INTO drifting (id, v) VALUES (1, 1), (2, 2);
+                """);
+        Map<String, Object> keyless = sync("public.keyless", 0).run(null, SyncMode.INCREMENTAL, JobContext.none());
+        assertThat(keyless.toString()).contains("has no primary key");
+        assertThat(duckStrings("SELECT count(*) FROM public.keyless")).containsExactly("2");
+
+        TableSync drifting = sync("public.drifting", 0);
+        drifting.run(null, SyncMode.FULL, JobContext.none());
+        pg.execute("ALTER TABLE drifting ALTER COLUMN v TYPE text; UPDATE drifting SET v = 'x' || v");
+        Map<String, Object> result = drifting.run(null, SyncMode.INCREMENTAL, JobContext.none());
+        assertThat(result.toString()).contains("changed in PostgreSQL");
+        assertThat(duckStrings("SELECT v FROM public.drifting ORDER BY id")).containsExactly("x1", "x2");
+    }
+
+    static void assertEqual() throws Exception {
+        List<String> expected = new ArrayList<>();
+        boolean extra;
+        try (Connection c = pg.connect();
+                Statement st = c.createStatement()) {
+            try (ResultSet rs = st.executeQuery(
+                    "SELECT count(*) FROM information_schema.columns WHERE table_name = 'items' AND column_name ="
+                            + " 'extra'")) {
+                rs.next();
+                extra = rs.getInt(1) > 0;
+            }
+            try (ResultSet rs = st.executeQuery("SELECT id || '|' || v || '|' || note || '|' ||"
+                    + " (extract(epoch from updated_at) * 1000000)::bigint" + (extra ? " || '|' || extra" : "")
+                    + " FROM items WHERE deleted_at IS NULL ORDER BY id")) {
+                while (rs.next()) {
+                    expected.add(rs.getString(1));
+                }
+            }
+        }
+        List<String> actual = duckStrings("SELECT id || '|' || v || '|' || note || '|' || epoch_us(updated_at)"
+                + (extra ? " || '|' || extra" : "") + " FROM public.items ORDER BY id");
+        assertThat(actual).containsExactlyElementsOf(expected);
+    }
+
+    static List<String> duckStrings(String sql) {
+        return engine.read(session -> {
+            List<String> out = new ArrayList<>();
+            try (Statement st = session.statement();
+                    ResultSet rs = st.executeQuery(sql)) {
+                while (rs.next()) {
+                    out.add(rs.getString(1));
+                }
+            }
+            return out;
+        });
+    }
+}
