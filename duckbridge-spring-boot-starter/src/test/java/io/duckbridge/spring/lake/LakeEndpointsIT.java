@@ -1,0 +1,121 @@
+package io.duckbridge.spring.lake;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.duckbridge.core.engine.DuckDbEngine;
+import io.duckbridge.spring.Http;
+import io.duckbridge.spring.TestApplication;
+import io.duckbridge.testing.TestingS3;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+@Timeout(120)
+@SpringBootTest(
+        classes = TestApplication.class,
+        webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = {
+            "DUCKDB_MEMORY_LIMIT=1GB",
+            "DUCKDB_THREADS=2",
+            "management.endpoints.web.exposure.include=health",
+            "management.endpoint.health.show-details=always",
+            "duckbridge.lake.s3.path-style-access=true",
+            "duckbridge.lake.s3.health-bucket=lake"
+        })
+class LakeEndpointsIT {
+    static final TestingS3 s3 = TestingS3.start();
+
+    static {
+        s3.createBucket("lake");
+        // the AWS default credential chain reads these system properties; nothing is in the configuration
+        System.setProperty("aws.accessKeyId", s3.accessKey());
+        System.setProperty("aws.secretAccessKey", s3.secretKey());
+    }
+
+    @TempDir
+    static Path dataDir;
+
+    @LocalServerPort
+    int port;
+
+    @Autowired
+    DuckDbEngine engine;
+
+    @DynamicPropertySource
+    static void properties(DynamicPropertyRegistry registry) {
+        registry.add("duckbridge.data-dir", () -> dataDir.toString());
+        registry.add("duckbridge.lake.s3.endpoint", () -> s3.endpoint().toString());
+    }
+
+    @AfterAll
+    static void stop() {
+        System.clearProperty("aws.accessKeyId");
+        System.clearProperty("aws.secretAccessKey");
+        s3.close();
+    }
+
+    @Test
+    void exportsToS3AndImportsBackOverHttp() {
+        engine.executeOnLane("CREATE TABLE IF NOT EXISTS orders AS SELECT i AS id, i % 3 AS shop,"
+                + " TIMESTAMPTZ '2024-01-01 00:00:00+00' + to_seconds(i) AS at FROM range(1000) t(i)");
+        var http = Http.localhost(port);
+        var exported = http.post("/api/v1/exports?wait=true", """
+                {"table": "orders", "target": "s3://lake/orders", "partitionBy": ["shop"], "orderBy": ["id"],
+                 "compression": "zstd", "compressionLevel": 5, "rowGroupSize": 10000, "mode": "overwrite"}
+                """);
+        assertThat(exported.statusCode()).as(exported.body()).isEqualTo(200);
+        var job = Http.json(exported);
+        assertThat(job.path("kind").asString()).isEqualTo("export");
+        assertThat(job.path("status").asString()).isEqualTo("succeeded");
+        assertThat(job.at("/result/rows").asLong()).isEqualTo(1000);
+        assertThat(job.at("/result/path").asString()).isEqualTo("sdk");
+        assertThat(job.at("/result/manifest").asString()).startsWith("s3://lake/orders/v=");
+        assertThat(job.at("/result/files").size()).isEqualTo(3);
+
+        var started = http.post("/api/v1/imports", """
+                {"source": "s3://lake/orders/**/*.parquet", "table": "orders_copy", "mode": "create"}
+                """);
+        assertThat(started.statusCode()).as(started.body()).isEqualTo(202);
+        String jobId = Http.json(started).path("jobId").asString();
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        String status;
+        do {
+            java.util.concurrent.locks.LockSupport.parkNanos(50_000_000L); // poll interval
+            status = Http.json(http.get("/api/v1/jobs/" + jobId)).path("status").asString();
+        } while ((status.equals("queued") || status.equals("running")) && System.nanoTime() < deadline);
+        assertThat(status).isEqualTo("succeeded");
+        long rows = engine.read(session -> {
+            try (var st = session.statement();
+                    var rs = st.executeQuery(
+                            "SELECT count(*) FROM (SELECT * FROM orders EXCEPT SELECT * FROM" + " orders_copy)")) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        });
+        assertThat(rows).isZero();
+    }
+
+    @Test
+    void refusesABadTargetWithAProblem() {
+        var response = Http.localhost(port).post("/api/v1/exports", """
+                {"table": "orders", "target": "file:/etc"}
+                """);
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(Http.json(response).path("errorClass").asString()).isEqualTo("INVALID_REQUEST");
+    }
+
+    @Test
+    void healthSaysWhichPathIsUsedAndThatStorageAnswers() {
+        var health = Http.json(Http.localhost(port).get("/actuator/health"));
+        assertThat(health.at("/components/lake/status").asString()).isEqualTo("UP");
+        assertThat(health.at("/components/lake/details/path").asString()).isEqualTo("sdk");
+        assertThat(health.at("/components/lake/details/reachable").asBoolean()).isTrue();
+    }
+}
