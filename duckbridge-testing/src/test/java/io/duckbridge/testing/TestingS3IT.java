@@ -17,6 +17,23 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class TestingS3IT {
+    static TestingS3 s3;
+
+    @org.junit.jupiter.api.BeforeAll
+    static void start() {
+        s3 = TestingS3.start();
+    }
+
+    @org.junit.jupiter.api.AfterAll
+    static void stop() {
+        s3.close();
+    }
+
+    @org.junit.jupiter.api.BeforeEach
+    void reset() {
+        s3.healWrites();
+        s3.resetCounts();
+    }
 
     private static S3Client client(TestingS3 s3, String secret) {
         return S3Client.builder()
@@ -33,8 +50,7 @@ class TestingS3IT {
 
     @Test
     void storesAndReturnsObjectsOverTheS3Protocol() {
-        try (TestingS3 s3 = TestingS3.start();
-                S3Client client = client(s3, s3.secretKey())) {
+        try (S3Client client = client(s3, s3.secretKey())) {
             assertThat(s3.endpoint().getHost()).isEqualTo("127.0.0.1");
             s3.createBucket("lake");
             client.putObject(b -> b.bucket("lake").key("a/b.txt"), RequestBody.fromString("hello"));
@@ -48,20 +64,18 @@ class TestingS3IT {
 
     @Test
     void refusesAWrongSecret() {
-        try (TestingS3 s3 = TestingS3.start();
-                S3Client client = client(s3, "not-the-secret")) {
+        try (S3Client client = client(s3, "not-the-secret")) {
             s3.createBucket("lake");
-            assertThatThrownBy(() -> client.putObject(b -> b.bucket("lake").key("x"), RequestBody.fromString("x")))
+            assertThatThrownBy(() -> client.putObject(b -> b.bucket("lake").key("denied"), RequestBody.fromString("x")))
                     .isInstanceOf(S3Exception.class)
                     .satisfies(e -> assertThat(((S3Exception) e).statusCode()).isEqualTo(403));
-            assertThat(s3.exists("lake", "x")).isFalse();
+            assertThat(s3.exists("lake", "denied")).isFalse();
         }
     }
 
     @Test
     void failsWritesWhenAsked() {
-        try (TestingS3 s3 = TestingS3.start();
-                S3Client client = client(s3, s3.secretKey())) {
+        try (S3Client client = client(s3, s3.secretKey())) {
             s3.createBucket("lake");
             s3.failWritesAfter(0);
             assertThatThrownBy(() -> client.putObject(b -> b.bucket("lake").key("x"), RequestBody.fromString("x")))

@@ -233,6 +233,58 @@ class S3LakeIT {
     }
 
     @Test
+    void killingTheProcessMidUploadLeavesThePreviousExportReadable() throws Exception {
+        ExportResult first = lake.export(ExportRequest.ofTable("all_types", "s3://lake/killed"), JobContext.none());
+        ObjectStore store = storage.store("lake", "killed");
+        byte[] pointer = store.read("_latest.json").orElseThrow();
+        byte[] manifest = store.read(first.version() + "/_manifest.json").orElseThrow();
+
+        Path childDir = dataDir.resolve("child");
+        java.nio.file.Files.createDirectories(childDir);
+        s3.resetCounts();
+        Process child = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "--enable-native-access=ALL-UNNAMED",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        ExportProcess.class.getName(),
+                        childDir.toString(),
+                        s3.endpoint().toString(),
+                        s3.accessKey(),
+                        s3.secretKey(),
+                        "s3://lake/killed",
+                        "1000000")
+                .redirectErrorStream(true)
+                .redirectOutput(dataDir.resolve("child.log").toFile())
+                .start();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (s3.count("uploadMultipartPart") < 3 && child.isAlive() && System.nanoTime() < deadline) {
+                java.util.concurrent.locks.LockSupport.parkNanos(10_000_000L); // poll interval
+            }
+            assertThat(child.isAlive())
+                    .as("the child should still be uploading: "
+                            + java.nio.file.Files.readString(dataDir.resolve("child.log")))
+                    .isTrue();
+        } finally {
+            child.destroyForcibly(); // SIGKILL: no cleanup runs in the child
+            child.waitFor(30, TimeUnit.SECONDS);
+        }
+        assertThat(s3.count("completeMultipartUpload")).isZero();
+        assertThat(store.read("_latest.json")).hasValue(pointer);
+        assertThat(store.read(first.version() + "/_manifest.json")).hasValue(manifest);
+        lake.importParquet(ImportRequest.of("s3://lake/killed", "survivor", ImportMode.CREATE), JobContext.none());
+        assertThat(differences("all_types", "survivor")).isZero();
+
+        // the next export removes whatever the killed one left
+        ExportResult next = lake.export(ExportRequest.ofTable("all_types", "s3://lake/killed"), JobContext.none());
+        assertThat(store.list("v=").stream()
+                        .map(o -> o.key().substring(0, o.key().indexOf('/')))
+                        .distinct())
+                .containsExactlyInAnyOrder(first.version(), next.version());
+    }
+
+    @Test
     void a200MegabyteExportUploadsInParallelParts() {
         engine.executeOnLane("CREATE TABLE big AS SELECT i, lpad(i::VARCHAR, 100, 'abcdefghij') AS payload"
                 + " FROM range(2100000) t(i)");
