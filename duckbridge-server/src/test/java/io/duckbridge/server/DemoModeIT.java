@@ -51,6 +51,15 @@ class DemoModeIT {
                             "SELECT count(*) FROM information_schema.columns"
                                     + " WHERE table_schema = 'shop' AND column_name = 'updated_at'"))
                     .isEqualTo(5);
+            // the first start copies the shop into DuckDB in the background
+            var engine = app.getBean(io.duckbridge.core.engine.DuckDbEngine.class);
+            long deadline =
+                    System.nanoTime() + java.time.Duration.ofSeconds(120).toNanos();
+            while (duckDbOrders(engine) != 3000 && System.nanoTime() < deadline) {
+                Thread.sleep(200); // polling a background job's outcome with a deadline
+            }
+            assertThat(duckDbOrders(engine)).isEqualTo(3000);
+            assertThat(output.getOut()).contains("demo: first start, syncing the shop into DuckDB as job");
             assertThat(output.getOut())
                     .containsPattern("Duckbridge demo ready: API http://localhost:" + port
                             + "/api/v1/tables +Swagger UI http://localhost:" + port
@@ -74,6 +83,24 @@ class DemoModeIT {
                 "--server.port=0",
                 "--duckbridge.data-dir=" + dataDir,
                 "--duckbridge.demo.orders=3000");
+    }
+
+    private static long duckDbOrders(io.duckbridge.core.engine.DuckDbEngine engine) {
+        return engine.read(session -> {
+            try (Statement st = session.statement();
+                    ResultSet rs = st.executeQuery("SELECT count(*) FROM information_schema.tables"
+                            + " WHERE table_schema = 'shop' AND table_name = 'orders'")) {
+                rs.next();
+                if (rs.getLong(1) == 0) {
+                    return -1L;
+                }
+            }
+            try (Statement st = session.statement();
+                    ResultSet rs = st.executeQuery("SELECT count(*) FROM shop.orders")) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        });
     }
 
     private static long count(PostgresSource source, String sql) throws Exception {

@@ -1,9 +1,16 @@
 package io.duckbridge.server.demo;
 
+import io.duckbridge.core.engine.DuckDbEngine;
+import io.duckbridge.core.jobs.Job;
 import io.duckbridge.core.source.PostgresSource;
+import io.duckbridge.core.sync.SyncMode;
+import io.duckbridge.core.sync.TableSync;
 import io.duckbridge.spring.DuckbridgeProperties;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.ApplicationListener;
@@ -31,6 +38,34 @@ public class DemoConfiguration {
         PostgresSource source = new PostgresSource(postgres.jdbcUrl(), postgres.username(), null);
         DemoShop.createIfAbsent(source, demo.orders());
         return source;
+    }
+
+    /**
+     * The first start of the demo copies the shop into DuckDB as a background job, so the service answers
+     * at once and the data arrives a little later ({@code GET /api/v1/jobs} shows the progress).
+     */
+    @Bean
+    public ApplicationListener<ApplicationReadyEvent> demoInitialSync(
+            DemoProperties demo, DuckDbEngine engine, ObjectProvider<TableSync> sync) {
+        return event -> {
+            TableSync tableSync = sync.getIfAvailable();
+            if (!demo.initialSync() || tableSync == null || shopInDuckDb(engine)) {
+                return;
+            }
+            Job job = tableSync.submit(null, SyncMode.FULL);
+            log.info("demo: first start, syncing the shop into DuckDB as job {}", job.jobId());
+        };
+    }
+
+    private static boolean shopInDuckDb(DuckDbEngine engine) {
+        return engine.read(session -> {
+            try (PreparedStatement ps = session.prepare(
+                            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'shop'");
+                    ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1) > 0;
+            }
+        });
     }
 
     @Bean
