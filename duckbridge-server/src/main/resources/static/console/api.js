@@ -1,0 +1,80 @@
+// HTTP access to the Duckbridge API: the API key from session storage as a Bearer token, and
+// RFC 9457 problem bodies turned into ApiError (errorClass, position, status).
+
+const KEY = 'duckbridge.apiKey';
+
+export class ApiError extends Error {
+  constructor(status, problem) {
+    super(problem.detail || problem.title || `HTTP ${status}`);
+    this.status = status;
+    this.problem = problem;
+    this.errorClass = problem.errorClass || (status === 401 ? 'PERMISSION' : 'INTERNAL');
+    this.position = problem.position;
+  }
+}
+
+let onUnauthorized = () => {};
+
+export const auth = {
+  key: () => sessionStorage.getItem(KEY),
+  set: (key) => sessionStorage.setItem(KEY, key),
+  clear: () => sessionStorage.removeItem(KEY),
+  onUnauthorized: (fn) => { onUnauthorized = fn; },
+};
+
+/** fetch() with the API key; throws ApiError for any non-2xx answer. */
+export async function request(path, { method = 'GET', body, accept = 'application/json', signal } = {}) {
+  const headers = { Accept: accept };
+  const key = auth.key();
+  if (key) headers.Authorization = `Bearer ${key}`;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const response = await fetch(path, {
+    method, headers, signal, body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!response.ok) {
+    let problem = {};
+    try { problem = await response.json(); } catch { problem = { detail: response.statusText }; }
+    const error = new ApiError(response.status, problem);
+    if (response.status === 401) onUnauthorized(error);
+    throw error;
+  }
+  return response;
+}
+
+export async function getJson(path, options) {
+  return (await request(path, options)).json();
+}
+
+export async function postJson(path, body, options = {}) {
+  return (await request(path, { ...options, method: 'POST', body })).json();
+}
+
+/** Whether the endpoint is absent on this server (a feature not installed). */
+export function missing(error) {
+  return error instanceof ApiError && error.status === 404 && error.errorClass === 'NOT_FOUND';
+}
+
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (name === 'class') node.className = value;
+    else if (name.startsWith('on')) node.addEventListener(name.slice(2), value);
+    else if (value !== undefined && value !== null && value !== false) node.setAttribute(name, value);
+  }
+  for (const child of children.flat()) {
+    if (child !== null && child !== undefined) node.append(child instanceof Node ? child : String(child));
+  }
+  return node;
+}
+
+export function isAdmin() {
+  return document.body.dataset.role === 'admin';
+}
+
+export function formatBytes(n) {
+  if (n === null || n === undefined) return '';
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) { n /= 1024; i++; }
+  return `${n.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
+}
