@@ -10,6 +10,7 @@ import java.util.Comparator;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
@@ -50,9 +51,15 @@ final class Browser implements AutoCloseable {
         driver.manage().timeouts().scriptTimeout(Duration.ofSeconds(20));
     }
 
-    /** Waits up to {@code seconds} for {@code condition} to give a non-null, non-false value. */
+    /**
+     * Waits up to {@code seconds} for {@code condition} to give a non-null, non-false value, trying again when
+     * an element went stale.
+     */
     <T> T await(int seconds, Function<WebDriver, T> condition) {
-        return new WebDriverWait(driver, Duration.ofSeconds(seconds), Duration.ofMillis(50)).until(condition);
+        // pages that refresh themselves replace elements between finding and reading them
+        return new WebDriverWait(driver, Duration.ofSeconds(seconds), Duration.ofMillis(50))
+                .ignoring(StaleElementReferenceException.class)
+                .until(condition);
     }
 
     Object script(String js, Object... args) {

@@ -6,7 +6,10 @@ import io.duckbridge.core.jobs.Job;
 import io.duckbridge.core.jobs.JobKind;
 import io.duckbridge.core.jobs.JobRunner;
 import io.duckbridge.server.DuckbridgeApplication;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -24,11 +27,15 @@ import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * The console in a real headless Chromium against one running server (demo mode, so a source PostgreSQL is
- * there). Each test leaves a screenshot of its screen under {@code target/screenshots/}.
+ * there) that requires API keys: an admin key and a reader key. Each test leaves a screenshot of its screen
+ * under {@code target/screenshots/}.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(120)
 class ConsoleIT {
+    static final String ADMIN_KEY = "console-admin-key";
+    static final String READER_KEY = "console-reader-key";
+
     ConfigurableApplicationContext app;
     Browser browser;
     String base;
@@ -40,7 +47,13 @@ class ConsoleIT {
                 "--server.port=0",
                 "--server.address=127.0.0.1",
                 "--duckbridge.data-dir=" + workDir.resolve("data"),
-                "--duckbridge.demo.orders=2000");
+                "--duckbridge.demo.orders=2000",
+                "--duckbridge.security.api-keys[0].name=ops",
+                "--duckbridge.security.api-keys[0].sha256=" + sha256(ADMIN_KEY),
+                "--duckbridge.security.api-keys[0].role=admin",
+                "--duckbridge.security.api-keys[1].name=analyst",
+                "--duckbridge.security.api-keys[1].sha256=" + sha256(READER_KEY),
+                "--duckbridge.security.api-keys[1].role=reader");
         base = "http://127.0.0.1:" + app.getEnvironment().getProperty("local.server.port");
         browser = new Browser();
     }
@@ -58,7 +71,15 @@ class ConsoleIT {
         }
     }
 
+    private static String sha256(String key) throws Exception {
+        return HexFormat.of()
+                .formatHex(MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** Opens a view signed in with the admin key, as if it had been typed into the prompt before. */
     private void open(String view) {
+        browser.driver.get(base + "/console/console.css");
+        browser.script("sessionStorage.setItem('duckbridge.apiKey', arguments[0])", ADMIN_KEY);
         browser.driver.get(base + "/#" + view);
         browser.await(
                 20,
@@ -96,18 +117,40 @@ class ConsoleIT {
         browser.await(10, d -> "50".equals(d.findElement(bar).getDomAttribute("aria-valuenow")));
         browser.screenshot("operations-running");
         rest.countDown();
+        By row = By.cssSelector("#jobs tr[data-job='" + job.jobId() + "']");
         browser.await(10, d -> "100".equals(d.findElement(bar).getDomAttribute("aria-valuenow")));
-        WebElement row = browser.driver.findElement(By.cssSelector("#jobs tr[data-job='" + job.jobId() + "']"));
-        assertThat(row.getDomAttribute("data-status")).isEqualTo("succeeded");
-        assertThat(row.getText()).contains("10 / 10 tables");
+        browser.await(
+                5,
+                d -> "succeeded".equals(d.findElement(row).getDomAttribute("data-status"))
+                        && d.findElement(row).getText().contains("10 / 10 tables"));
         assertThat(browser.driver.findElement(By.id("health-status")).getText()).isEqualTo("UP");
         browser.screenshot("operations");
     }
 
     @Test
-    void withoutAuthenticationTheCallerMayTakeAdminActions() {
-        open("operations");
-        assertThat(browser.driver.findElement(By.id("whoami")).getText()).isEqualTo("anonymous · admin");
+    void asksForAKeyAndShowsAReaderNoAdminActions() {
+        browser.driver.get(base + "/console/console.css");
+        browser.script("sessionStorage.clear()");
+        browser.driver.get(base + "/#operations");
+        WebElement key = browser.await(
+                20, d -> d.findElement(By.id("api-key")).isDisplayed() ? d.findElement(By.id("api-key")) : null);
+        browser.screenshot("sign-in");
+        key.sendKeys(READER_KEY);
+        browser.driver.findElement(By.id("login-submit")).click();
+        browser.await(20, d -> d.findElement(By.id("whoami")).getText().equals("analyst · reader"));
+        browser.await(10, d -> d.findElement(By.id("health-status")).isDisplayed());
+        assertThat(browser.driver.findElements(By.cssSelector(".admin-only")).stream()
+                        .filter(WebElement::isDisplayed)
+                        .toList())
+                .isEmpty();
+        assertThat(browser.driver.findElement(By.id("sync-start")).isDisplayed())
+                .isFalse();
+        browser.screenshot("operations-reader");
+
+        browser.driver.get(base + "/console/console.css");
+        browser.script("sessionStorage.setItem('duckbridge.apiKey', arguments[0])", ADMIN_KEY);
+        browser.driver.get(base + "/#operations");
+        browser.await(20, d -> d.findElement(By.id("whoami")).getText().equals("ops · admin"));
         assertThat(browser.driver.findElement(By.id("sync-start")).isDisplayed())
                 .isTrue();
     }

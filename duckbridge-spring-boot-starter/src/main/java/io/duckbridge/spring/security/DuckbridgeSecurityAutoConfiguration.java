@@ -37,8 +37,16 @@ import org.springframework.web.cors.UrlBasedCorsConfigurationSource;
 public class DuckbridgeSecurityAutoConfiguration {
     private static final Logger log = LoggerFactory.getLogger(DuckbridgeSecurityAutoConfiguration.class);
 
-    /** Paths open to everyone: probes and API documentation. */
+    /**
+     * Paths open to everyone: probes, API documentation and the web console's static files (they hold no
+     * data; the console asks for a key before it calls the API).
+     */
     static final String[] OPEN = {
+        "/",
+        "/index.html",
+        "/console/**",
+        "/webjars/**",
+        "/favicon.ico",
         "/actuator/health",
         "/actuator/health/**",
         "/v3/api-docs",
@@ -56,6 +64,12 @@ public class DuckbridgeSecurityAutoConfiguration {
     public ApiKeyAuthenticationProvider duckbridgeApiKeyAuthenticationProvider(
             DuckbridgeSecurityProperties properties) {
         return new ApiKeyAuthenticationProvider(ApiKeys.load(properties.apiKeys(), properties.apiKeysFile()));
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    public CallerController duckbridgeCallerController() {
+        return new CallerController();
     }
 
     @Bean
