@@ -87,6 +87,6 @@ async function showTable(table) {
 function describeSync(sync) {
   if (typeof sync !== 'object') return String(sync);
   const when = sync.finishedAt || sync.syncedAt || sync.at || sync.lastSyncAt || '';
-  const parts = [sync.mode, when, sync.rows !== undefined ? `${sync.rows} rows` : null].filter(Boolean);
+  const parts = [sync.status, sync.mode, when, sync.rows !== undefined ? `${sync.rows} rows` : null].filter(Boolean);
   return parts.length ? parts.join(' · ') : JSON.stringify(sync);
 }

@@ -16,7 +16,7 @@ export function initOperations() {
 
 export function startPolling(tables) {
   const datalist = document.getElementById('sync-tables');
-  datalist.replaceChildren(...(tables || []).map((t) => el('option', { value: t.source || `${t.schema}.${t.name}` })));
+  datalist.replaceChildren(...(tables || []).map((t) => el('option', { value: `${t.schema}.${t.name}` })));
   stopPolling();
   const tick = async () => {
     await Promise.all([health(), jobs(), cdc(), backups()]);

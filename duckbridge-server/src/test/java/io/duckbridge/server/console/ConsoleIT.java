@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
+import org.openqa.selenium.support.ui.Select;
 import org.springframework.boot.SpringApplication;
 import org.springframework.context.ConfigurableApplicationContext;
 
@@ -125,6 +126,44 @@ class ConsoleIT {
                         && d.findElement(row).getText().contains("10 / 10 tables"));
         assertThat(browser.driver.findElement(By.id("health-status")).getText()).isEqualTo("UP");
         browser.screenshot("operations");
+    }
+
+    @Test
+    void startsASyncWhoseProgressBarReachesOneHundredPercentAndTheCatalogShowsTheTable() {
+        open("operations");
+        browser.driver.findElement(By.id("sync-table")).sendKeys("shop.orders");
+        new Select(browser.driver.findElement(By.id("sync-mode"))).selectByVisibleText("full");
+        browser.driver.findElement(By.id("sync-start")).click();
+        By watched = By.cssSelector("#job-watch .watched");
+        browser.await(10, d -> d.findElement(watched).getDomAttribute("data-job") != null);
+        browser.await(60, d -> "succeeded".equals(d.findElement(watched).getDomAttribute("data-status")));
+        assertThat(browser.driver
+                        .findElement(By.cssSelector("#job-watch .watched .progress"))
+                        .getDomAttribute("aria-valuenow"))
+                .isEqualTo("100");
+        browser.screenshot("operations-sync");
+
+        open("catalog");
+        browser.await(10, d -> d.findElement(By.cssSelector("#catalog-tables a[data-table='shop.orders']")))
+                .click();
+        browser.await(
+                10,
+                d -> d.findElement(By.cssSelector("#catalog-detail h2"))
+                        .getText()
+                        .equals("shop.orders"));
+        assertThat(browser.driver
+                        .findElement(By.cssSelector("#catalog-detail dl"))
+                        .getText())
+                .contains("2,000");
+        List<List<String>> columns = browser.driver.findElements(By.cssSelector("#catalog-detail tbody tr")).stream()
+                .map(row -> texts(row.findElements(By.tagName("td"))))
+                .toList();
+        assertThat(columns).anySatisfy(c -> assertThat(c.subList(0, 2)).containsExactly("total", "DECIMAL(12,2)"));
+        assertThat(columns).anySatisfy(c -> {
+            assertThat(c.get(0)).isEqualTo("total");
+            assertThat(c.get(2)).containsIgnoringCase("numeric");
+        });
+        browser.screenshot("catalog");
     }
 
     @Test
