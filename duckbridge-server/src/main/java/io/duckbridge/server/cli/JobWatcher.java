@@ -70,6 +70,16 @@ final class JobWatcher {
         err.flush();
     }
 
+    /** {@code [#####     ] 50% 5/10 rows}, or {@code 5 rows} when the total is unknown. */
+    static String bar(long done, long total, String unit) {
+        if (total <= 0) {
+            return done + " " + unit;
+        }
+        int pct = (int) Math.min(100, done * 100 / total);
+        int filled = pct * 30 / 100;
+        return "[" + "#".repeat(filled) + " ".repeat(30 - filled) + "] " + pct + "% " + done + "/" + total + " " + unit;
+    }
+
     private static void pause() {
         try {
             Thread.sleep(250); // polling interval between status requests

@@ -1,12 +1,24 @@
 package io.duckbridge.server.cli;
 
+import io.duckbridge.core.engine.DuckDbEngine;
+import io.duckbridge.core.engine.EngineSettings;
+import io.duckbridge.core.error.DuckbridgeException;
+import io.duckbridge.core.error.ErrorClass;
+import io.duckbridge.core.schema.TableName;
+import io.duckbridge.core.source.PostgresSource;
+import io.duckbridge.core.sync.SyncMode;
+import io.duckbridge.core.sync.SyncSettings;
+import io.duckbridge.core.sync.TableSync;
 import java.io.PrintStream;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import tools.jackson.databind.json.JsonMapper;
 
 /** {@code sync [TABLE...] [--mode full|incremental]}: copies tables from PostgreSQL into DuckDB. */
 @Command(name = "sync", mixinStandardHelpOptions = true, description = "Sync tables from PostgreSQL into DuckDB.")
@@ -26,10 +38,23 @@ public final class SyncCommand extends JobCommands {
     @Option(names = "--mode", defaultValue = "full", description = "full or incremental (default: ${DEFAULT-VALUE})")
     Mode mode;
 
+    @Option(
+            names = "--postgres-url",
+            defaultValue = "${env:DUCKBRIDGE_POSTGRES_URL}",
+            description = "source JDBC URL for a direct sync (default: $DUCKBRIDGE_POSTGRES_URL)")
+    String postgresUrl;
+
+    @Option(
+            names = "--postgres-username",
+            defaultValue = "${env:DUCKBRIDGE_POSTGRES_USERNAME}",
+            description = "source user (default: $DUCKBRIDGE_POSTGRES_USERNAME); the password comes from"
+                    + " $DUCKBRIDGE_POSTGRES_PASSWORD")
+    String postgresUsername;
+
     @Override
     int run(PrintStream out) {
         if (!server.remote()) {
-            throw offlineUnsupported("sync");
+            return direct(out);
         }
         try (ServerClient client = server.client()) {
             if (tables.isEmpty()) {
@@ -39,6 +64,30 @@ public final class SyncCommand extends JobCommands {
                 String path = "/api/v1/sync/" + URLEncoder.encode(table, StandardCharsets.UTF_8) + "?mode=" + mode;
                 followAndPrint(client, client.post(path, null), out);
             }
+            return 0;
+        }
+    }
+
+    /** Syncs into the database file in this process (no server may hold the file). */
+    private int direct(PrintStream out) {
+        if (postgresUrl == null || postgresUrl.isBlank()) {
+            throw new DuckbridgeException(
+                    ErrorClass.INVALID_REQUEST,
+                    "a direct sync needs the source: pass --postgres-url (or set DUCKBRIDGE_POSTGRES_URL), or --url"
+                            + " to go through a running server");
+        }
+        var source = new PostgresSource(postgresUrl, postgresUsername, System.getenv("DUCKBRIDGE_POSTGRES_PASSWORD"));
+        Path file = server.databaseFile().toAbsolutePath();
+        try (var engine = DuckDbEngine.open(EngineSettings.defaults(file.toString()))) {
+            var sync = new TableSync(engine, source, null, SyncSettings.defaults());
+            List<TableName> names = tables.isEmpty()
+                    ? null
+                    : tables.stream().map(TableName::parse).toList();
+            var progress = new ConsoleProgress(System.err);
+            Map<String, Object> result =
+                    sync.run(names, mode == Mode.full ? SyncMode.FULL : SyncMode.INCREMENTAL, progress);
+            progress.finish();
+            out.println(JsonMapper.shared().writerWithDefaultPrettyPrinter().writeValueAsString(result));
             return 0;
         }
     }
