@@ -341,12 +341,15 @@ public final class ParquetExporter {
         }
         Map<String, Path> byKey = new LinkedHashMap<>();
         Map<String, StagedFile> staged = new HashMap<>();
+        Map<String, String> sha256 = new HashMap<>();
         for (StagedFile f : files) {
             String key = version + "/" + f.relative();
             byKey.put(key, f.file());
             staged.put(key, f);
+            sha256.put(key, f.sha256());
         }
-        for (StoredObject o : store.putAll(byKey)) {
+        List<StoredObject> stored = store instanceof S3BucketStore s3 ? s3.putAll(byKey, sha256) : store.putAll(byKey);
+        for (StoredObject o : stored) {
             StagedFile f = staged.get(o.key());
             if (!f.sha256().equals(o.sha256()) || f.bytes() != o.sizeBytes()) {
                 throw new DuckbridgeException(ErrorClass.IO, "verification of " + store.uri(o.key()) + " failed");

@@ -68,8 +68,12 @@ final class S3BucketStore implements ObjectStore {
 
     @Override
     public StoredObject put(String key, Path file) {
+        return put(key, file, Digests.sha256(file));
+    }
+
+    /** As {@link #put(String, Path)} with the file's SHA-256 already known (the exporter computed it). */
+    StoredObject put(String key, Path file, String sha256) {
         long size = LocalObjectStore.size(file);
-        String sha256 = Digests.sha256(file);
         try {
             if (size > storage.settings().multipartThresholdBytes()) {
                 putMultipart(key, file, size, sha256);
@@ -184,9 +188,15 @@ final class S3BucketStore implements ObjectStore {
 
     @Override
     public List<StoredObject> putAll(Map<String, Path> files) {
+        return putAll(files, Map.of());
+    }
+
+    /** As {@link #putAll(Map)}, reusing the SHA-256 of files whose key is in {@code knownSha256}. */
+    List<StoredObject> putAll(Map<String, Path> files, Map<String, String> knownSha256) {
         List<CompletableFuture<StoredObject>> futures = new ArrayList<>();
-        files.forEach(
-                (key, file) -> futures.add(CompletableFuture.supplyAsync(() -> put(key, file), storage.filePool())));
+        files.forEach((key, file) -> futures.add(CompletableFuture.supplyAsync(
+                () -> knownSha256.containsKey(key) ? put(key, file, knownSha256.get(key)) : put(key, file),
+                storage.filePool())));
         List<StoredObject> stored = new ArrayList<>();
         DuckbridgeException first = null;
         for (CompletableFuture<StoredObject> f : futures) {
