@@ -162,7 +162,8 @@ function clearError() {
 }
 
 async function download(accept, extension) {
-  const body = requestBody();
+  // a download is the whole result: without maxRows the server streams every row in these formats
+  const body = { sql: editor.getValue() };
   const status = document.getElementById('status');
   clearError();
   try {
