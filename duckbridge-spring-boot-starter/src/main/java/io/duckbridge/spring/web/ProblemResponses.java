@@ -13,6 +13,8 @@ import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.context.request.RequestAttributes;
+import org.springframework.web.context.request.RequestContextHolder;
 import org.springframework.web.context.request.WebRequest;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
 
@@ -26,6 +28,8 @@ public class ProblemResponses extends ResponseEntityExceptionHandler {
     private static final Logger log = LoggerFactory.getLogger(ProblemResponses.class);
     /** Seconds a client should wait after OUT_OF_MEMORY or overload before retrying. */
     public static final String RETRY_AFTER_SECONDS = "5";
+    /** Request attribute holding the {@link ErrorClass} of the problem answered, for metrics. */
+    public static final String ERROR_CLASS_ATTRIBUTE = ProblemResponses.class.getName() + ".errorClass";
 
     /** The HTTP status of each error class, as in the HTTP contract. */
     public static int status(ErrorClass errorClass) {
@@ -57,6 +61,10 @@ public class ProblemResponses extends ResponseEntityExceptionHandler {
 
     /** A complete response for {@code e}, with {@code Retry-After} where the class calls for one. */
     public static ResponseEntity<ProblemDetail> response(DuckbridgeException e) {
+        var request = RequestContextHolder.getRequestAttributes();
+        if (request != null) {
+            request.setAttribute(ERROR_CLASS_ATTRIBUTE, e.errorClass(), RequestAttributes.SCOPE_REQUEST);
+        }
         ProblemDetail problem = problem(e);
         var builder = ResponseEntity.status(problem.getStatus()).contentType(MediaType.APPLICATION_PROBLEM_JSON);
         if (e.errorClass() == ErrorClass.OUT_OF_MEMORY || e.errorClass() == ErrorClass.SOURCE_UNAVAILABLE) {

@@ -1,0 +1,102 @@
+package io.duckbridge.spring.metrics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.duckbridge.spring.Http;
+import io.duckbridge.spring.TestApplication;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import tools.jackson.databind.json.JsonMapper;
+
+@Timeout(120)
+@ExtendWith(OutputCaptureExtension.class)
+@SpringBootTest(
+        classes = TestApplication.class,
+        webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = {
+            "DUCKDB_MEMORY_LIMIT=512MB",
+            "DUCKDB_THREADS=1",
+            "management.endpoints.web.exposure.include=health,prometheus",
+            "logging.structured.format.console=ecs",
+            "logging.level.org.springframework.web.servlet.DispatcherServlet=DEBUG"
+        })
+class ObservabilityIT {
+    @TempDir
+    static Path dataDir;
+
+    @LocalServerPort
+    int port;
+
+    @DynamicPropertySource
+    static void properties(DynamicPropertyRegistry registry) {
+        registry.add("duckbridge.data-dir", () -> dataDir.toString());
+    }
+
+    @Test
+    void prometheusShowsTheEngineGauges() {
+        var response = Http.localhost(port).get("/actuator/prometheus");
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body())
+                .contains("duckbridge_engine_readers_active ")
+                .contains("duckbridge_engine_readers_waiting ")
+                .contains("duckbridge_engine_readers_max ")
+                .contains("duckbridge_engine_writer_queue ")
+                .contains("duckbridge_engine_memory_used_bytes ")
+                .contains("duckbridge_engine_memory_limit_bytes 5.12E8")
+                .contains("duckbridge_engine_database_size_bytes ")
+                .contains("duckbridge_engine_temp_size_bytes ")
+                .contains("duckbridge_engine_up 1.0")
+                .contains("duckbridge_engine_out_of_memory_total ");
+        String readersMax = Arrays.stream(response.body().split("\n"))
+                .filter(l -> l.startsWith("duckbridge_engine_readers_max "))
+                .findFirst()
+                .orElseThrow();
+        assertThat(Double.parseDouble(readersMax.split(" ")[1])).isGreaterThanOrEqualTo(1);
+    }
+
+    @Test
+    void problemResponsesAreCountedByErrorClass() {
+        double before = errors("NOT_FOUND");
+        assertThat(Http.localhost(port).get("/api/v1/jobs/nope").statusCode()).isEqualTo(404);
+        assertThat(errors("NOT_FOUND")).isEqualTo(before + 1);
+    }
+
+    @Test
+    void everyLogLineOfARequestIsJsonWithItsRequestId(CapturedOutput output) {
+        var response = Http.localhost(port).get("/api/v1/jobs", "X-Request-Id", "test-request-4711");
+        assertThat(response.headers().firstValue("X-Request-Id")).hasValue("test-request-4711");
+        var generated = Http.localhost(port).get("/api/v1/jobs", "X-Request-Id", "bad id with spaces");
+        assertThat(generated.headers().firstValue("X-Request-Id"))
+                .hasValueSatisfying(v -> assertThat(v).matches("[0-9a-f-]{36}"));
+
+        var lines = Arrays.stream(output.getOut().split("\n"))
+                .filter(l -> l.contains("test-request-4711"))
+                .toList();
+        assertThat(lines).isNotEmpty();
+        for (String line : lines) {
+            var json = JsonMapper.shared().readTree(line);
+            assertThat(json.path("requestId").asString()).isEqualTo("test-request-4711");
+            assertThat(json.path("message").asString()).isNotBlank();
+        }
+    }
+
+    private double errors(String errorClass) {
+        String body = Http.localhost(port).get("/actuator/prometheus").body();
+        return Arrays.stream(body.split("\n"))
+                .filter(l ->
+                        l.startsWith("duckbridge_errors_total{") && l.contains("errorClass=\"" + errorClass + "\""))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+                .findFirst()
+                .orElse(0);
+    }
+}
