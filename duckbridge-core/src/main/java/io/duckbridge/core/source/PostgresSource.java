@@ -14,15 +14,30 @@ import java.util.Properties;
  * @param url the JDBC URL, e.g. {@code jdbc:postgresql://db:5432/shop}
  * @param username the user; may be null when the URL carries it
  * @param password the password; may be null
+ * @param policy how connections are opened: retries with backoff and a circuit breaker for connection
+ *     failures, or {@link ConnectionPolicy#none()}
  */
-public record PostgresSource(String url, String username, String password) {
+public record PostgresSource(String url, String username, String password, ConnectionPolicy policy) {
+    /** A source that connects once per call, without retries or breaker. */
+    public PostgresSource(String url, String username, String password) {
+        this(url, username, password, ConnectionPolicy.none());
+    }
+
     public PostgresSource {
+        if (policy == null) {
+            policy = ConnectionPolicy.none();
+        }
         if (url == null || !url.startsWith("jdbc:postgresql:")) {
             throw new DuckbridgeException(
                     ErrorClass.INVALID_REQUEST,
                     "duckbridge.postgres.url \"" + url + "\" is not a PostgreSQL JDBC URL;"
                             + " use e.g. jdbc:postgresql://localhost:5432/shop");
         }
+    }
+
+    /** This source with connections opened under {@code policy}. */
+    public PostgresSource withPolicy(ConnectionPolicy policy) {
+        return new PostgresSource(url, username, password, policy);
     }
 
     /** Opens a new connection (the caller closes it). */
@@ -33,7 +48,10 @@ public record PostgresSource(String url, String username, String password) {
     /**
      * Opens a new connection with extra pgjdbc properties (e.g. {@code replication=database}).
      *
-     * @throws DuckbridgeException SOURCE_UNAVAILABLE when the server cannot be reached or refuses the login
+     * <p>Connection failures (SQLSTATE class 08) are retried and tracked by the {@link #policy()}'s breaker.
+     *
+     * @throws DuckbridgeException SOURCE_UNAVAILABLE when the server cannot be reached, refuses the login or the
+     *     breaker is open
      */
     public Connection connect(Properties extra) {
         Properties props = new Properties();
@@ -47,7 +65,7 @@ public record PostgresSource(String url, String username, String password) {
         props.putIfAbsent("ApplicationName", "duckbridge");
         props.putIfAbsent("connectTimeout", "10");
         try {
-            return DriverManager.getConnection(url, props);
+            return policy.connect(() -> DriverManager.getConnection(url, props), url);
         } catch (SQLException e) {
             throw new DuckbridgeException(
                     ErrorClass.SOURCE_UNAVAILABLE,
