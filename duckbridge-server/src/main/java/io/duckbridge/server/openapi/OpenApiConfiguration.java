@@ -64,7 +64,7 @@ public class OpenApiConfiguration {
 
     /** Adds the error responses to every operation that does not describe them itself. */
     @Bean
-    public OpenApiCustomizer duckbridgeProblemResponses() {
+    public OpenApiCustomizer duckbridgeOpenApiProblemResponses() {
         return openApi -> {
             if (openApi.getPaths() == null) {
                 return;
