@@ -53,6 +53,18 @@ final class Publications {
                 doomed.add(o.key());
             }
         }
+        if (store instanceof S3BucketStore s3) {
+            int aborted = s3.abortIncompleteUploads("v=", key -> {
+                int slash = key.indexOf('/');
+                return keep.contains(slash < 0 ? key : key.substring(0, slash));
+            });
+            if (aborted > 0) {
+                log.info(
+                        "aborted {} unfinished multipart uploads of interrupted exports under {}",
+                        aborted,
+                        store.uri(""));
+            }
+        }
         if (!doomed.isEmpty()) {
             log.info("removing {} objects of old or interrupted exports under {}", doomed.size(), store.uri(""));
             store.delete(doomed);

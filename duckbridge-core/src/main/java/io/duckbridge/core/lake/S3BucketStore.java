@@ -352,6 +352,32 @@ final class S3BucketStore implements ObjectStore {
         verify(key, content.length, sha256);
     }
 
+    /**
+     * Aborts multipart uploads under {@code keyPrefix} that a killed process left behind (their parts are
+     * invisible but stored and billed), except those {@code keep} accepts. Returns how many were aborted;
+     * servers that cannot list uploads are skipped (0).
+     */
+    int abortIncompleteUploads(String keyPrefix, java.util.function.Predicate<String> keep) {
+        int aborted = 0;
+        try {
+            var uploads = storage.client()
+                    .listMultipartUploads(b -> b.bucket(bucket).prefix(prefix + keyPrefix))
+                    .uploads();
+            for (var upload : uploads) {
+                String key = upload.key().substring(prefix.length());
+                if (!keep.test(key)) {
+                    storage.client()
+                            .abortMultipartUpload(
+                                    b -> b.bucket(bucket).key(upload.key()).uploadId(upload.uploadId()));
+                    aborted++;
+                }
+            }
+        } catch (S3Exception e) {
+            // e.g. 501 from servers without ListMultipartUploads: a lifecycle rule has to do it there
+        }
+        return aborted;
+    }
+
     @Override
     public void checkAccess() {
         storage.checkCredentials();

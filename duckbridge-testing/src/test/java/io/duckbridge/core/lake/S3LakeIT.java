@@ -276,8 +276,10 @@ class S3LakeIT {
         lake.importParquet(ImportRequest.of("s3://lake/killed", "survivor", ImportMode.CREATE), JobContext.none());
         assertThat(differences("all_types", "survivor")).isZero();
 
-        // the next export removes whatever the killed one left
+        // the next export removes whatever the killed one left, including its unfinished multipart upload
+        assertThat(s3.count("abortMultipartUpload")).isZero();
         ExportResult next = lake.export(ExportRequest.ofTable("all_types", "s3://lake/killed"), JobContext.none());
+        assertThat(s3.count("abortMultipartUpload")).isEqualTo(1);
         assertThat(store.list("v=").stream()
                         .map(o -> o.key().substring(0, o.key().indexOf('/')))
                         .distinct())
