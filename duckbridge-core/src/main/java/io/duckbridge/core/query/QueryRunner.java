@@ -125,6 +125,19 @@ public final class QueryRunner implements AutoCloseable {
     }
 
     /**
+     * Runs a {@link RowQuery} from the safe builder: names are checked against the catalog and quoted,
+     * values bound; then it runs like any other query (guard included).
+     *
+     * @throws DuckbridgeException BINDER naming an unknown table or column, INVALID_REQUEST for a bad
+     *     filter, or as {@link #run}
+     */
+    public QueryOutcome rows(RowQuery query, QueryFormat format, ResultTarget target) {
+        QueryRequest request = engine.read(
+                Duration.ofSeconds(10), session -> new RowQueryBuilder().build(session.connection(), query, null));
+        return run("rows", request, format, target);
+    }
+
+    /**
      * DuckDB's JSON plan of {@code request}'s query ({@code EXPLAIN (FORMAT JSON)}), or with {@code analyze}
      * its profile after running it to the end (rows are read and dropped).
      */

@@ -8,6 +8,7 @@ import io.duckbridge.core.query.QueryRecord;
 import io.duckbridge.core.query.QueryRequest;
 import io.duckbridge.core.query.QueryRunner;
 import io.duckbridge.core.query.QueryStats;
+import io.duckbridge.core.query.RowQuery;
 import io.duckbridge.spring.web.ProblemResponses;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.ByteArrayOutputStream;
@@ -22,6 +23,7 @@ import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestHeader;
@@ -33,7 +35,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The query API: {@code POST /api/v1/query} (format by {@code Accept}, streamed),
- * {@code POST /api/v1/query/explain}, {@code GET /api/v1/queries/stats}, {@code GET /api/v1/queries/recent}
+ * {@code POST /api/v1/query/explain}, {@code POST /api/v1/tables/{table}/rows}, {@code GET /api/v1/queries/stats}, {@code GET /api/v1/queries/recent}
  * and the seed-compatible {@code GET /analytics/query}. Failures before the first byte become problem+json
  * through the shared advice; the concurrency limit answers 429 with {@code Retry-After}. Thread-safe.
  */
@@ -78,6 +80,46 @@ public class QueryController {
         QueryRequest request = request(body);
         boolean analyze = Boolean.TRUE.equals(body.get("analyze"));
         return admission.admit(() -> runner.explain(request, analyze));
+    }
+
+    /**
+     * The safe query builder: {@code {"columns":[..],"filters":{..},"orderBy":["col desc"],"limit":100}}.
+     * Names are checked against the catalog (unknown ones are 400 BINDER), values are bound.
+     */
+    @PostMapping(path = "/api/v1/tables/{table}/rows", consumes = MediaType.APPLICATION_JSON_VALUE)
+    @SuppressWarnings("unchecked")
+    public void rows(
+            @PathVariable("table") String table,
+            @RequestBody(required = false) Map<String, Object> body,
+            @RequestHeader(name = HttpHeaders.ACCEPT, required = false) String accept,
+            HttpServletResponse response) {
+        QueryFormat format = QueryFormat.fromAccept(accept);
+        if (format == null) {
+            throw new DuckbridgeException(
+                    ErrorClass.INVALID_REQUEST, "Accept \"" + accept + "\" names no format Duckbridge produces");
+        }
+        Map<String, Object> b = body == null ? Map.of() : body;
+        RowQuery query;
+        try {
+            query = new RowQuery(
+                    table,
+                    (List<String>) b.get("columns"),
+                    (Map<String, Object>) b.get("filters"),
+                    (List<String>) b.get("orderBy"),
+                    b.get("limit") instanceof Number n ? n.intValue() : null);
+        } catch (ClassCastException e) {
+            throw new DuckbridgeException(
+                    ErrorClass.INVALID_REQUEST,
+                    "\"columns\" and \"orderBy\" are lists of strings, \"filters\" is an object");
+        }
+        admission.admit(() -> runner.rows(query, format, f -> {
+            response.setStatus(200);
+            response.setContentType(
+                    f == QueryFormat.JSON || f == QueryFormat.NDJSON || f == QueryFormat.CSV
+                            ? f.mediaType() + ";charset=UTF-8"
+                            : f.mediaType());
+            return response.getOutputStream();
+        }));
     }
 
     @GetMapping("/api/v1/queries/stats")

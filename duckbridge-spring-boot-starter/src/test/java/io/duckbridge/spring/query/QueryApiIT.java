@@ -287,6 +287,28 @@ class QueryApiIT {
     }
 
     @Test
+    void safeQueryBuilderChecksNamesAndBindsValues() {
+        var ok = Http.localhost(port)
+                .post(
+                        "/api/v1/tables/orders/rows",
+                        "{\"columns\":[\"id\",\"customer\"],\"filters\":{\"customer\":[1,2],"
+                                + "\"id\":{\"op\":\"<\",\"value\":10}},\"orderBy\":[\"id desc\"],\"limit\":2}");
+        assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
+        assertThat(Http.json(ok).path("rows").toString()).isEqualTo("[[9,2],[8,1]]");
+        var injected = Http.localhost(port)
+                .post("/api/v1/tables/customers/rows", "{\"filters\":{\"name\":\"c1' OR '1'='1\"}}");
+        assertThat(Http.json(injected).path("rowCount").asInt()).isZero();
+        var badColumn =
+                Http.localhost(port).post("/api/v1/tables/orders/rows", "{\"columns\":[\"id; DROP TABLE orders --\"]}");
+        assertThat(badColumn.statusCode()).isEqualTo(400);
+        assertThat(Http.json(badColumn).path("errorClass").asString()).isEqualTo("BINDER");
+        assertThat(Http.json(badColumn).path("detail").asString()).contains("id; DROP TABLE orders --");
+        var badTable = Http.localhost(port).post("/api/v1/tables/nope/rows", "{}");
+        assertThat(badTable.statusCode()).isEqualTo(400);
+        assertThat(Http.json(badTable).path("errorClass").asString()).isEqualTo("BINDER");
+    }
+
+    @Test
     void seedCompatibleQueryEndpoint() {
         var response = Http.localhost(port)
                 .get("/analytics/query?query=SELECT%20id,%20name%20FROM%20customers%20ORDER%20BY%20id%20LIMIT%202");
