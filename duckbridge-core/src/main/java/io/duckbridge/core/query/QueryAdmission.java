@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link Overloaded} exception (HTTP 429 with {@code Retry-After}). Thread-safe.
  */
 public final class QueryAdmission {
+    private final int maxConcurrent;
     private final Semaphore running;
     private final int maxQueued;
     private final Duration maxWait;
@@ -25,9 +26,20 @@ public final class QueryAdmission {
                     "duckbridge.query.max-concurrent must be at least 1 and max-queued not negative; use e.g. 8"
                             + " and 32");
         }
+        this.maxConcurrent = maxConcurrent;
         this.running = new Semaphore(maxConcurrent, true);
         this.maxQueued = maxQueued;
         this.maxWait = maxWait;
+    }
+
+    /** Queries running now. */
+    public int running() {
+        return maxConcurrent - running.availablePermits();
+    }
+
+    /** Queries waiting for a slot now. */
+    public int waiting() {
+        return waiting.get();
     }
 
     /** Runs {@code body} once admitted. */

@@ -3,6 +3,7 @@ package io.duckbridge.spring.query;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.duckbridge.core.engine.DuckDbEngine;
+import io.duckbridge.core.query.QueryAdmission;
 import io.duckbridge.spring.Http;
 import io.duckbridge.spring.TestApplication;
 import java.io.ByteArrayInputStream;
@@ -56,6 +57,9 @@ class QueryApiIT {
 
     @Autowired
     DuckDbEngine engine;
+
+    @Autowired
+    QueryAdmission admission;
 
     static final HttpClient CLIENT = HttpClient.newHttpClient();
 
@@ -277,7 +281,7 @@ class QueryApiIT {
         CompletableFuture<HttpResponse<String>> slow = CompletableFuture.supplyAsync(() -> Http.localhost(port)
                 .post("/api/v1/query", "{\"sql\":\"SELECT count(*) FROM range(1000000000000) a\",\"timeoutMs\":4000}"));
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (engine.status().readersInUse() == 0 && System.nanoTime() < deadline) {
+        while (admission.running() == 0 && System.nanoTime() < deadline) {
             Thread.onSpinWait();
         }
         var rejected = query("SELECT 1");
