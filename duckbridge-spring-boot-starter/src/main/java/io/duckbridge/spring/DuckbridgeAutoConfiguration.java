@@ -1,6 +1,7 @@
 package io.duckbridge.spring;
 
 import io.duckbridge.core.engine.DuckDbEngine;
+import io.duckbridge.core.engine.EngineSettings;
 import io.duckbridge.core.jobs.JobRunner;
 import io.duckbridge.core.source.PostgresSource;
 import io.duckbridge.spring.health.DuckDbHealthIndicator;
@@ -26,9 +27,16 @@ public class DuckbridgeAutoConfiguration {
 
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean
-    public DuckDbEngine duckDbEngine(DuckbridgeProperties properties, Environment environment) {
-        return DuckDbEngine.open(properties.engineSettings(
-                environment.getProperty("DUCKDB_MEMORY_LIMIT"), environment.getProperty("DUCKDB_THREADS")));
+    public DuckDbEngine duckDbEngine(
+            DuckbridgeProperties properties,
+            Environment environment,
+            ObjectProvider<EngineSettingsCustomizer> customizers) {
+        EngineSettings settings = properties.engineSettings(
+                environment.getProperty("DUCKDB_MEMORY_LIMIT"), environment.getProperty("DUCKDB_THREADS"));
+        for (EngineSettingsCustomizer customizer : customizers.orderedStream().toList()) {
+            settings = customizer.customize(settings);
+        }
+        return DuckDbEngine.open(settings);
     }
 
     @Bean(destroyMethod = "close")

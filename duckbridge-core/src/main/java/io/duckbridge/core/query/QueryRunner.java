@@ -44,7 +44,7 @@ public final class QueryRunner implements AutoCloseable {
     private final QueryLimits limits;
     private final QueryRecorder recorder;
     private final Path tmpDirectory;
-    private final BufferAllocator allocator = new RootAllocator();
+    private BufferAllocator allocator; // created on the first Arrow query: Arrow needs java.nio opened
 
     /**
      * @param tmpDirectory where Parquet results are written before they are sent (inside the sandbox)
@@ -122,6 +122,19 @@ public final class QueryRunner implements AutoCloseable {
                     e.errorClass()));
             throw e;
         }
+    }
+
+    /**
+     * Runs a {@link RowQuery} from the safe builder: names are checked against the catalog and quoted,
+     * values bound; then it runs like any other query (guard included).
+     *
+     * @throws DuckbridgeException BINDER naming an unknown table or column, INVALID_REQUEST for a bad
+     *     filter, or as {@link #run}
+     */
+    public QueryOutcome rows(RowQuery query, QueryFormat format, ResultTarget target) {
+        QueryRequest request = engine.read(
+                Duration.ofSeconds(10), session -> new RowQueryBuilder().build(session.connection(), query, null));
+        return run("rows", request, format, target);
     }
 
     /**
@@ -213,7 +226,7 @@ public final class QueryRunner implements AutoCloseable {
                     case JSON -> new JsonEncoder(false, id, start);
                     case NDJSON -> new JsonEncoder(true, id, start);
                     case CSV -> new CsvEncoder();
-                    case ARROW -> new ArrowEncoder(allocator, limits.arrowBatchSize());
+                    case ARROW -> new ArrowEncoder(allocator(), limits.arrowBatchSize());
                     case PARQUET -> throw new IllegalStateException("handled above");
                 };
                 RowEncoder.Written written = encoder.write(rs, ex.columns, maxRows, ex.out);
@@ -351,9 +364,26 @@ public final class QueryRunner implements AutoCloseable {
         return s;
     }
 
+    private synchronized BufferAllocator allocator() {
+        if (allocator == null) {
+            try {
+                allocator = new RootAllocator();
+            } catch (RuntimeException | LinkageError e) {
+                throw new DuckbridgeException(
+                        ErrorClass.INTERNAL,
+                        "the Arrow format needs the JVM option --add-opens=java.base/java.nio=ALL-UNNAMED"
+                                + " (the server jar sets it in its manifest): " + e.getMessage(),
+                        e);
+            }
+        }
+        return allocator;
+    }
+
     @Override
-    public void close() {
-        allocator.close();
+    public synchronized void close() {
+        if (allocator != null) {
+            allocator.close();
+        }
     }
 
     /** What one execution produced so far; written by the reader thread, read after it finished. */

@@ -1,0 +1,86 @@
+package io.duckbridge.spring.query;
+
+import io.duckbridge.core.engine.DuckDbEngine;
+import io.duckbridge.core.engine.EngineSandbox;
+import io.duckbridge.core.query.QueryAdmission;
+import io.duckbridge.core.query.QueryGuard;
+import io.duckbridge.core.query.QueryLimits;
+import io.duckbridge.core.query.QueryRecorder;
+import io.duckbridge.core.query.QueryRunner;
+import io.duckbridge.spring.DuckbridgeAutoConfiguration;
+import io.duckbridge.spring.DuckbridgeProperties;
+import io.duckbridge.spring.EngineSettingsCustomizer;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+
+/**
+ * Wires the query API: DuckDB's sandbox for the engine, the guard, the runner, the admission limit,
+ * metrics (with Micrometer when present) and the HTTP endpoints. Every bean can be replaced.
+ */
+@AutoConfiguration(after = DuckbridgeAutoConfiguration.class)
+@EnableConfigurationProperties(QueryProperties.class)
+public class QueryAutoConfiguration {
+
+    @Bean
+    @ConditionalOnMissingBean(name = "duckbridgeQuerySandbox")
+    public EngineSettingsCustomizer duckbridgeQuerySandbox(DuckbridgeProperties duckbridge, QueryProperties query) {
+        return settings -> {
+            if (!query.sandbox().enabled() || settings.inMemory() && duckbridge.dataDir() == null) {
+                return settings;
+            }
+            List<Path> directories = new ArrayList<>();
+            directories.add(duckbridge.dataDir());
+            if (!settings.inMemory()) {
+                directories.add(
+                        Path.of(settings.databasePath()).toAbsolutePath().getParent());
+            }
+            directories.addAll(query.sandbox().allowedDirectories());
+            return settings.withSandbox(new EngineSandbox(
+                    directories, query.sandbox().allowedPaths(), query.sandbox().lockConfiguration()));
+        };
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    public QueryRecorder queryRecorder(ObjectProvider<MeterRegistry> registry) {
+        QueryRecorder recorder = new QueryRecorder();
+        registry.ifAvailable(r -> recorder.addListener(new QueryMeters(r)));
+        return recorder;
+    }
+
+    @Bean(destroyMethod = "close")
+    @ConditionalOnMissingBean
+    public QueryRunner queryRunner(
+            DuckDbEngine engine, DuckbridgeProperties duckbridge, QueryProperties query, QueryRecorder recorder) {
+        List<Path> roots =
+                query.fileRoots().isEmpty() ? List.of(duckbridge.dataDir().resolve("exports")) : query.fileRoots();
+        Path database =
+                engine.settings().inMemory() ? null : Path.of(engine.settings().databasePath());
+        return new QueryRunner(
+                engine,
+                new QueryGuard(roots, database),
+                new QueryLimits(
+                        query.defaultTimeout(), query.maxTimeout(), query.defaultMaxRows(), query.arrowBatchSize()),
+                recorder,
+                duckbridge.dataDir().resolve("tmp"));
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    public QueryAdmission queryAdmission(QueryProperties query) {
+        return new QueryAdmission(query.maxConcurrent(), query.maxQueued(), query.maxQueueWait());
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    public QueryController duckbridgeQueryController(QueryRunner runner, QueryAdmission admission) {
+        return new QueryController(runner, admission);
+    }
+}

@@ -1,0 +1,198 @@
+package io.duckbridge.spring.query;
+
+import io.duckbridge.core.error.DuckbridgeException;
+import io.duckbridge.core.error.ErrorClass;
+import io.duckbridge.core.query.QueryAdmission;
+import io.duckbridge.core.query.QueryFormat;
+import io.duckbridge.core.query.QueryRecord;
+import io.duckbridge.core.query.QueryRequest;
+import io.duckbridge.core.query.QueryRunner;
+import io.duckbridge.core.query.QueryStats;
+import io.duckbridge.core.query.RowQuery;
+import io.duckbridge.spring.web.ProblemResponses;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.ByteArrayOutputStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The query API: {@code POST /api/v1/query} (format by {@code Accept}, streamed),
+ * {@code POST /api/v1/query/explain}, {@code POST /api/v1/tables/{table}/rows}, {@code GET /api/v1/queries/stats}, {@code GET /api/v1/queries/recent}
+ * and the seed-compatible {@code GET /analytics/query}. Failures before the first byte become problem+json
+ * through the shared advice; the concurrency limit answers 429 with {@code Retry-After}. Thread-safe.
+ */
+@RestController
+public class QueryController {
+    private static final ObjectMapper JSON = JsonMapper.builder().build();
+
+    private final QueryRunner runner;
+    private final QueryAdmission admission;
+
+    public QueryController(QueryRunner runner, QueryAdmission admission) {
+        this.runner = runner;
+        this.admission = admission;
+    }
+
+    @PostMapping(path = "/api/v1/query", consumes = MediaType.APPLICATION_JSON_VALUE)
+    public void query(
+            @RequestBody Map<String, Object> body,
+            @RequestHeader(name = HttpHeaders.ACCEPT, required = false) String accept,
+            HttpServletResponse response) {
+        QueryFormat format = QueryFormat.fromAccept(accept);
+        if (format == null) {
+            throw new DuckbridgeException(
+                    ErrorClass.INVALID_REQUEST,
+                    "Accept \"" + accept + "\" names no format Duckbridge produces; use application/json,"
+                            + " application/x-ndjson, text/csv, application/vnd.apache.arrow.stream or"
+                            + " application/vnd.apache.parquet");
+        }
+        QueryRequest request = request(body);
+        admission.admit(() -> runner.run(request, format, f -> {
+            response.setStatus(200);
+            response.setContentType(
+                    f == QueryFormat.JSON || f == QueryFormat.NDJSON || f == QueryFormat.CSV
+                            ? f.mediaType() + ";charset=UTF-8"
+                            : f.mediaType());
+            return response.getOutputStream();
+        }));
+    }
+
+    @PostMapping(path = "/api/v1/query/explain", consumes = MediaType.APPLICATION_JSON_VALUE)
+    public JsonNode explain(@RequestBody Map<String, Object> body) {
+        QueryRequest request = request(body);
+        boolean analyze = Boolean.TRUE.equals(body.get("analyze"));
+        return admission.admit(() -> runner.explain(request, analyze));
+    }
+
+    /**
+     * The safe query builder: {@code {"columns":[..],"filters":{..},"orderBy":["col desc"],"limit":100}}.
+     * Names are checked against the catalog (unknown ones are 400 BINDER), values are bound.
+     */
+    @PostMapping(path = "/api/v1/tables/{table}/rows", consumes = MediaType.APPLICATION_JSON_VALUE)
+    @SuppressWarnings("unchecked")
+    public void rows(
+            @PathVariable("table") String table,
+            @RequestBody(required = false) Map<String, Object> body,
+            @RequestHeader(name = HttpHeaders.ACCEPT, required = false) String accept,
+            HttpServletResponse response) {
+        QueryFormat format = QueryFormat.fromAccept(accept);
+        if (format == null) {
+            throw new DuckbridgeException(
+                    ErrorClass.INVALID_REQUEST, "Accept \"" + accept + "\" names no format Duckbridge produces");
+        }
+        Map<String, Object> b = body == null ? Map.of() : body;
+        RowQuery query;
+        try {
+            query = new RowQuery(
+                    table,
+                    (List<String>) b.get("columns"),
+                    (Map<String, Object>) b.get("filters"),
+                    (List<String>) b.get("orderBy"),
+                    b.get("limit") instanceof Number n ? n.intValue() : null);
+        } catch (ClassCastException e) {
+            throw new DuckbridgeException(
+                    ErrorClass.INVALID_REQUEST,
+                    "\"columns\" and \"orderBy\" are lists of strings, \"filters\" is an object");
+        }
+        admission.admit(() -> runner.rows(query, format, f -> {
+            response.setStatus(200);
+            response.setContentType(
+                    f == QueryFormat.JSON || f == QueryFormat.NDJSON || f == QueryFormat.CSV
+                            ? f.mediaType() + ";charset=UTF-8"
+                            : f.mediaType());
+            return response.getOutputStream();
+        }));
+    }
+
+    @GetMapping("/api/v1/queries/stats")
+    public QueryStats stats() {
+        return runner.recorder().stats();
+    }
+
+    @GetMapping("/api/v1/queries/recent")
+    public List<Map<String, Object>> recent(
+            @RequestParam(name = "slowerThanMs", required = false) Long slowerThanMs,
+            @RequestParam(name = "limit", defaultValue = "100") int limit) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (QueryRecord r : runner.recorder()
+                .recent(slowerThanMs == null ? null : Duration.ofMillis(slowerThanMs), Math.min(limit, 1000))) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("queryId", r.queryId());
+            m.put("sql", r.normalizedSql());
+            m.put("kind", r.kind());
+            m.put("format", r.format() == null ? null : r.format().mediaType());
+            m.put("startedAt", r.startedAt().toString());
+            m.put("durationMs", r.durationMs());
+            m.put("rows", r.rows());
+            m.put("bytes", r.bytes());
+            m.put("peakMemoryBytes", r.peakMemoryBytes());
+            m.put("errorClass", r.errorClass() == null ? null : r.errorClass().name());
+            out.add(m);
+        }
+        return out;
+    }
+
+    /** {@code {"data":[{col: value}], "row_count": N, "columns": [..]}}, same guard and limits. */
+    @GetMapping("/analytics/query")
+    public Map<String, Object> analyticsQuery(@RequestParam("query") String query) {
+        var buffer = new ByteArrayOutputStream();
+        admission.admit(() -> runner.run(QueryRequest.of(query), QueryFormat.JSON, f -> buffer));
+        JsonNode result = JSON.readTree(buffer.toByteArray());
+        List<String> columns = new ArrayList<>();
+        for (JsonNode c : result.path("columns")) {
+            columns.add(c.path("name").asString());
+        }
+        List<Map<String, Object>> data = new ArrayList<>();
+        for (JsonNode row : result.path("rows")) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            for (int i = 0; i < columns.size(); i++) {
+                m.put(columns.get(i), row.get(i));
+            }
+            data.add(m);
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("data", data);
+        body.put("row_count", data.size());
+        body.put("columns", columns);
+        return body;
+    }
+
+    @ExceptionHandler(QueryAdmission.Overloaded.class)
+    public ResponseEntity<ProblemDetail> overloaded(QueryAdmission.Overloaded e) {
+        ProblemDetail problem = ProblemResponses.problem(e);
+        problem.setStatus(429);
+        problem.setTitle("Too many queries");
+        return ResponseEntity.status(429)
+                .contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                .header(HttpHeaders.RETRY_AFTER, ProblemResponses.RETRY_AFTER_SECONDS)
+                .body(problem);
+    }
+
+    private static QueryRequest request(Map<String, Object> body) {
+        Object sql = body.get("sql");
+        if (!(sql instanceof String text)) {
+            throw new DuckbridgeException(ErrorClass.INVALID_REQUEST, "\"sql\" is missing or not a string");
+        }
+        Integer maxRows = body.get("maxRows") instanceof Number n ? n.intValue() : null;
+        Duration timeout = body.get("timeoutMs") instanceof Number n ? Duration.ofMillis(n.longValue()) : null;
+        return QueryRequest.of(text, body.get("params"), maxRows, timeout);
+    }
+}

@@ -1,0 +1,401 @@
+package io.duckbridge.spring.query;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.duckbridge.core.engine.DuckDbEngine;
+import io.duckbridge.core.query.QueryAdmission;
+import io.duckbridge.spring.Http;
+import io.duckbridge.spring.TestApplication;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Stream;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.ipc.ArrowStreamReader;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+@Timeout(180)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@SpringBootTest(
+        classes = TestApplication.class,
+        webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = {
+            "DUCKDB_MEMORY_LIMIT=1GB",
+            "DUCKDB_THREADS=2",
+            "duckbridge.query.max-concurrent=1",
+            "duckbridge.query.max-queued=0"
+        })
+class QueryApiIT {
+    // created here, not by @TempDir: with one test instance per class, Spring starts before JUnit injects
+    static final Path dataDir = newDataDir();
+
+    @LocalServerPort
+    int port;
+
+    @Autowired
+    DuckDbEngine engine;
+
+    @Autowired
+    QueryAdmission admission;
+
+    static final HttpClient CLIENT = HttpClient.newHttpClient();
+
+    @DynamicPropertySource
+    static void properties(DynamicPropertyRegistry registry) {
+        registry.add("duckbridge.data-dir", () -> dataDir.toString());
+    }
+
+    static Path newDataDir() {
+        try {
+            return Files.createTempDirectory("duckbridge-query-it");
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @BeforeAll
+    void tables() throws IOException {
+        Files.createDirectories(dataDir.resolve("exports"));
+        engine.write(session -> {
+            try (Statement st = session.statement()) {
+                st.execute("CREATE TABLE IF NOT EXISTS orders AS SELECT range AS id, range % 7 AS customer,"
+                        + " (range * 1.5)::DECIMAL(12,2) AS amount, DATE '2024-01-01' + (range % 30)::INT AS day"
+                        + " FROM range(1000)");
+                st.execute("CREATE TABLE IF NOT EXISTS customers AS SELECT range AS id, 'c' || range AS name"
+                        + " FROM range(7)");
+                st.execute("CREATE SEQUENCE IF NOT EXISTS seq");
+            }
+            return null;
+        });
+        engine.executeOnLane("COPY orders TO '" + dataDir.resolve("exports/orders.parquet") + "' (FORMAT parquet)");
+        engine.checkpoint();
+    }
+
+    private HttpResponse<String> query(String sql, String... headers) {
+        String body = JsonMapper.shared().writeValueAsString(Map.of("sql", sql));
+        return Http.localhost(port).post("/api/v1/query", body, headers);
+    }
+
+    private HttpResponse<byte[]> queryBytes(String json, String accept) throws Exception {
+        return CLIENT.send(
+                HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/api/v1/query"))
+                        .header("Content-Type", "application/json")
+                        .header("Accept", accept)
+                        .POST(HttpRequest.BodyPublishers.ofString(json))
+                        .build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    static Stream<String> attacks() {
+        return Stream.of(
+                "DROP TABLE orders",
+                "DELETE FROM orders",
+                "UPDATE orders SET amount = 0",
+                "INSERT INTO orders SELECT * FROM orders",
+                "TRUNCATE orders",
+                "CREATE TABLE x AS SELECT 1",
+                "CREATE TEMP VIEW orders AS SELECT 1 AS id",
+                "ALTER TABLE orders ADD COLUMN x INT",
+                "SELECT 1; DROP TABLE orders",
+                "SELECT 1; SELECT 2",
+                "/* c */ DELETE FROM orders",
+                "-- c\nDELETE FROM orders",
+                "  SeLeCt 1 ;\n dElEtE fRoM orders",
+                "WITH d AS (DELETE FROM orders RETURNING *) SELECT count(*) FROM d",
+                "WITH i AS (INSERT INTO customers VALUES (99, 'x') RETURNING *) SELECT * FROM i",
+                "WITH c AS (COPY orders TO '/tmp/duckbridge-http-leak.csv') SELECT 1",
+                "SELECT * FROM read_csv('/etc/passwd')",
+                "SELECT * FROM '/etc/passwd'",
+                "SELECT * FROM read_text('/etc/hostname')",
+                "SELECT * FROM read_blob('{data}/analytics.duckdb')",
+                "SELECT * FROM read_text('{data}/exports/../analytics.duckdb.wal')",
+                "SELECT * FROM glob('/etc/*')",
+                "SELECT getenv('HOME')",
+                "SELECT * FROM duckdb_secrets()",
+                "SELECT current_setting('memory_limit')",
+                "SELECT * FROM query('DROP TABLE orders')",
+                "SELECT nextval('seq')",
+                "ATTACH '/tmp/other.duckdb' AS other",
+                "DETACH analytics",
+                "USE memory",
+                "COPY orders TO '/tmp/orders.csv'",
+                "EXPORT DATABASE '/tmp/export'",
+                "INSTALL httpfs",
+                "LOAD httpfs",
+                "SET enable_external_access = true",
+                "RESET memory_limit",
+                "SET VARIABLE x = 1",
+                "PRAGMA enable_profiling",
+                "CALL checkpoint()",
+                "CREATE SECRET s (TYPE s3, KEY_ID 'a', SECRET 'b')",
+                "CHECKPOINT",
+                "VACUUM",
+                "BEGIN TRANSACTION",
+                "COMMIT",
+                "EXPLAIN ANALYZE DELETE FROM orders",
+                "PREPARE p AS DELETE FROM orders");
+    }
+
+    @Test
+    void attackCorpusIsRejectedOverHttpAndNothingChanges() throws Exception {
+        Map<String, String> before = checksums();
+        List<String> filesBefore = listing();
+        List<String> notRejected = new ArrayList<>();
+        for (String template : attacks().toList()) {
+            String sql = template.replace("{data}", dataDir.toString());
+            var response = query(sql);
+            JsonNode problem = Http.json(response);
+            if (response.statusCode() != 400
+                    || !"READ_ONLY_VIOLATION".equals(problem.path("errorClass").asString())
+                    || !response.headers()
+                            .firstValue("Content-Type")
+                            .orElse("")
+                            .startsWith("application/problem+json")) {
+                notRejected.add(sql + " -> " + response.statusCode() + " " + response.body());
+            }
+        }
+        assertThat(notRejected).isEmpty();
+        assertThat(attacks().count()).isGreaterThanOrEqualTo(40);
+        assertThat(checksums()).isEqualTo(before);
+        assertThat(listing()).isEqualTo(filesBefore);
+        assertThat(Path.of("/tmp/duckbridge-http-leak.csv")).doesNotExist();
+    }
+
+    @Test
+    void legitimateAnalyticalSqlRuns() {
+        for (String sql : List.of(
+                "SELECT customer, sum(amount) OVER (PARTITION BY customer ORDER BY id) FROM orders",
+                "WITH big AS (SELECT * FROM orders WHERE amount > 100) SELECT count(*) FROM big",
+                "SELECT unnest([1, 2, 3]) AS x",
+                "SELECT count(*) FROM read_parquet('" + dataDir.resolve("exports/orders.parquet") + "')",
+                "PIVOT orders ON customer IN (0, 1) USING count(*) GROUP BY day",
+                "SELECT id FROM orders QUALIFY row_number() OVER (PARTITION BY customer ORDER BY id) = 1")) {
+            var response = query(sql);
+            assertThat(response.statusCode()).as(sql + " -> " + response.body()).isEqualTo(200);
+            assertThat(Http.json(response).path("rowCount").asLong()).as(sql).isPositive();
+        }
+    }
+
+    @Test
+    void jsonBodyHasTheContractShape() {
+        var response =
+                query("SELECT 9007199254740993::BIGINT AS big, 1.5::DECIMAL(4,2) AS d, DATE '2024-01-02' AS day");
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("Content-Type").orElse("")).startsWith("application/json");
+        JsonNode body = Http.json(response);
+        assertThat(body.path("queryId").asString()).isNotBlank();
+        assertThat(body.path("columns").get(0).path("name").asString()).isEqualTo("big");
+        assertThat(body.path("columns").get(0).path("type").asString()).isEqualTo("BIGINT");
+        assertThat(body.path("rows").get(0).toString()).isEqualTo("[\"9007199254740993\",\"1.50\",\"2024-01-02\"]");
+        assertThat(body.path("rowCount").asLong()).isEqualTo(1);
+        assertThat(body.path("truncated").asBoolean()).isFalse();
+        assertThat(body.has("elapsedMs")).isTrue();
+    }
+
+    @Test
+    void acceptPicksTheFormat() throws Exception {
+        String json = "{\"sql\":\"SELECT range AS n FROM range(5000)\"}";
+        var csv = queryBytes(json, "text/csv");
+        assertThat(csv.statusCode()).isEqualTo(200);
+        assertThat(csv.headers().firstValue("Content-Type").orElse("")).startsWith("text/csv");
+        assertThat(new String(csv.body()).lines().count()).isEqualTo(5001);
+        var ndjson = queryBytes(json, "application/x-ndjson");
+        assertThat(new String(ndjson.body()).lines().count()).isEqualTo(5000);
+        var parquet = queryBytes(json, "application/vnd.apache.parquet");
+        assertThat(new String(parquet.body(), 0, 4)).isEqualTo("PAR1");
+        var arrow = queryBytes(json, "application/vnd.apache.arrow.stream");
+        assertThat(arrow.headers().firstValue("Content-Type").orElse(""))
+                .startsWith("application/vnd.apache.arrow.stream");
+        long rows = 0;
+        try (var allocator = new RootAllocator();
+                var reader = new ArrowStreamReader(new ByteArrayInputStream(arrow.body()), allocator)) {
+            while (reader.loadNextBatch()) {
+                rows += reader.getVectorSchemaRoot().getRowCount();
+            }
+        }
+        assertThat(rows).isEqualTo(5000);
+        assertThat(queryBytes(json, "image/png").statusCode()).isEqualTo(400);
+    }
+
+    @Test
+    void syntaxErrorsAreProblemsWithPosition() {
+        var response = query("SELECT * FROM orders WHER id = 1");
+        assertThat(response.statusCode()).isEqualTo(400);
+        JsonNode problem = Http.json(response);
+        assertThat(problem.path("errorClass").asString()).isEqualTo("SYNTAX");
+        assertThat(problem.path("position").isNumber()).isTrue();
+        var binder = query("SELECT nope FROM orders");
+        assertThat(binder.statusCode()).isEqualTo(400);
+        assertThat(Http.json(binder).path("errorClass").asString()).isEqualTo("BINDER");
+    }
+
+    @Test
+    void parametersAreBoundNotSpliced() {
+        var positional = Http.localhost(port)
+                .post(
+                        "/api/v1/query",
+                        "{\"sql\":\"SELECT count(*) AS n FROM customers WHERE name = ? OR name = ?\","
+                                + "\"params\":[\"c1\",\"x' OR '1'='1\"]}");
+        assertThat(Http.json(positional).path("rows").toString()).isEqualTo("[[1]]");
+        var named = Http.localhost(port)
+                .post(
+                        "/api/v1/query",
+                        "{\"sql\":\"SELECT count(*) FROM orders WHERE customer = $c AND id < $max\","
+                                + "\"params\":{\"c\":3,\"max\":100}}");
+        assertThat(Http.json(named).path("rows").toString()).isEqualTo("[[14]]");
+    }
+
+    @Test
+    void timeoutCancelsTheQueryWith408() {
+        var response = Http.localhost(port)
+                .post("/api/v1/query", "{\"sql\":\"SELECT count(*) FROM range(1000000000000) a\",\"timeoutMs\":500}");
+        assertThat(response.statusCode()).isEqualTo(408);
+        assertThat(Http.json(response).path("errorClass").asString()).isEqualTo("TIMEOUT");
+    }
+
+    @Test
+    void beyondTheConcurrencyLimitAnswers429WithRetryAfter() throws Exception {
+        CompletableFuture<HttpResponse<String>> slow = CompletableFuture.supplyAsync(() -> Http.localhost(port)
+                .post("/api/v1/query", "{\"sql\":\"SELECT count(*) FROM range(1000000000000) a\",\"timeoutMs\":4000}"));
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (admission.running() == 0 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        var rejected = query("SELECT 1");
+        assertThat(rejected.statusCode()).isEqualTo(429);
+        assertThat(rejected.headers().firstValue("Retry-After")).isPresent();
+        assertThat(slow.get().statusCode()).isEqualTo(408);
+    }
+
+    @Test
+    void safeQueryBuilderChecksNamesAndBindsValues() {
+        var ok = Http.localhost(port)
+                .post(
+                        "/api/v1/tables/orders/rows",
+                        "{\"columns\":[\"id\",\"customer\"],\"filters\":{\"customer\":[1,2],"
+                                + "\"id\":{\"op\":\"<\",\"value\":10}},\"orderBy\":[\"id desc\"],\"limit\":2}");
+        assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
+        assertThat(Http.json(ok).path("rows").toString()).isEqualTo("[[9,2],[8,1]]");
+        var injected = Http.localhost(port)
+                .post("/api/v1/tables/customers/rows", "{\"filters\":{\"name\":\"c1' OR '1'='1\"}}");
+        assertThat(Http.json(injected).path("rowCount").asInt()).isZero();
+        var badColumn =
+                Http.localhost(port).post("/api/v1/tables/orders/rows", "{\"columns\":[\"id; DROP TABLE orders --\"]}");
+        assertThat(badColumn.statusCode()).isEqualTo(400);
+        assertThat(Http.json(badColumn).path("errorClass").asString()).isEqualTo("BINDER");
+        assertThat(Http.json(badColumn).path("detail").asString()).contains("id; DROP TABLE orders --");
+        var badTable = Http.localhost(port).post("/api/v1/tables/nope/rows", "{}");
+        assertThat(badTable.statusCode()).isEqualTo(400);
+        assertThat(Http.json(badTable).path("errorClass").asString()).isEqualTo("BINDER");
+    }
+
+    @Test
+    void seedCompatibleQueryEndpoint() {
+        var response = Http.localhost(port)
+                .get("/analytics/query?query=SELECT%20id,%20name%20FROM%20customers%20ORDER%20BY%20id%20LIMIT%202");
+        assertThat(response.statusCode()).isEqualTo(200);
+        JsonNode body = Http.json(response);
+        assertThat(body.path("row_count").asInt()).isEqualTo(2);
+        assertThat(body.path("columns").toString()).isEqualTo("[\"id\",\"name\"]");
+        assertThat(body.path("data").get(1).path("name").asString()).isEqualTo("c1");
+        var rejected = Http.localhost(port).get("/analytics/query?query=DROP%20TABLE%20orders");
+        assertThat(rejected.statusCode()).isEqualTo(400);
+        assertThat(Http.json(rejected).path("errorClass").asString()).isEqualTo("READ_ONLY_VIOLATION");
+    }
+
+    @Test
+    void explainAndStatsAndRecent() {
+        var plan = Http.localhost(port).post("/api/v1/query/explain", "{\"sql\":\"SELECT sum(amount) FROM orders\"}");
+        assertThat(plan.statusCode()).as(plan.body()).isEqualTo(200);
+        assertThat(plan.body()).contains("SEQ_SCAN");
+        var profile = Http.localhost(port)
+                .post("/api/v1/query/explain", "{\"sql\":\"SELECT sum(amount) FROM orders\",\"analyze\":true}");
+        assertThat(profile.statusCode()).isEqualTo(200);
+        assertThat(Http.json(profile).at("/system/peak_buffer_memory").isNumber())
+                .isTrue();
+        var explainDelete =
+                Http.localhost(port).post("/api/v1/query/explain", "{\"sql\":\"DELETE FROM orders\",\"analyze\":true}");
+        assertThat(explainDelete.statusCode()).isEqualTo(400);
+
+        query("SELECT count(*) FROM orders WHERE id > 5");
+        JsonNode stats = Http.json(Http.localhost(port).get("/api/v1/queries/stats"));
+        for (String field : List.of(
+                "totalQueries",
+                "successfulQueries",
+                "errorRate",
+                "avgDurationMs",
+                "p50DurationMs",
+                "p95DurationMs",
+                "p99DurationMs",
+                "totalRowsProcessed",
+                "avgPeakMemoryMb")) {
+            assertThat(stats.has(field)).as(field).isTrue();
+        }
+        assertThat(stats.path("totalQueries").asLong()).isPositive();
+        JsonNode recent = Http.json(Http.localhost(port).get("/api/v1/queries/recent"));
+        assertThat(recent.get(0).path("sql").asString()).isEqualTo("SELECT count(*) FROM orders WHERE id > ?");
+        assertThat(recent.get(0).path("peakMemoryBytes").asLong()).isPositive();
+        JsonNode slow = Http.json(Http.localhost(port).get("/api/v1/queries/recent?slowerThanMs=3600000"));
+        assertThat(slow.size()).isZero();
+    }
+
+    private Map<String, String> checksums() {
+        return engine.read(Duration.ofSeconds(30), session -> {
+            Map<String, String> sums = new TreeMap<>();
+            List<String> tables = new ArrayList<>();
+            try (Statement st = session.statement();
+                    ResultSet rs = st.executeQuery("SELECT schema_name, table_name FROM duckdb_tables()")) {
+                while (rs.next()) {
+                    tables.add("\"" + rs.getString(1) + "\".\"" + rs.getString(2) + "\"");
+                }
+            }
+            for (String t : tables) {
+                try (Statement st = session.statement();
+                        ResultSet rs = st.executeQuery("SELECT count(*), sum(hash(x)) FROM " + t + " x")) {
+                    rs.next();
+                    sums.put(t, rs.getLong(1) + ":" + rs.getString(2));
+                }
+            }
+            return sums;
+        });
+    }
+
+    private List<String> listing() throws IOException {
+        try (Stream<Path> files = Files.walk(dataDir)) {
+            return files.map(p -> dataDir.relativize(p) + (Files.isRegularFile(p) ? ":" + size(p) : "/"))
+                    .sorted()
+                    .toList();
+        }
+    }
+
+    private static long size(Path p) {
+        try {
+            return Files.size(p);
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+}
