@@ -40,6 +40,7 @@ public final class BackupService {
     private final BackupSettings settings;
     private final BackupCatalog catalog;
     private final ReentrantLock exclusive = new ReentrantLock();
+    private final List<RestoreListener> restoreListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /** Removes leftovers of interrupted backups in the directory (none can be running yet). */
     public BackupService(DuckDbEngine engine, BackupSettings settings) {
@@ -55,6 +56,11 @@ public final class BackupService {
 
     public BackupCatalog catalog() {
         return catalog;
+    }
+
+    /** Adds a listener told before and after each online restore swaps the contents. */
+    public void addRestoreListener(RestoreListener listener) {
+        restoreListeners.add(Objects.requireNonNull(listener, "listener"));
     }
 
     // ---- create --------------------------------------------------------------------------------
@@ -174,7 +180,21 @@ public final class BackupService {
                                     + String.join("; ", validation.problems()));
                 }
                 progress.checkCancelled();
-                long pause = BackupRestorer.swapOnline(engine, scratch, id);
+                restoreListeners.forEach(l -> l.beforeSwap(manifest));
+                long pause;
+                boolean swapped = false;
+                try {
+                    pause = BackupRestorer.swapOnline(engine, scratch, id);
+                    swapped = true;
+                } finally {
+                    for (RestoreListener l : restoreListeners) {
+                        try {
+                            l.afterSwap(manifest, swapped);
+                        } catch (RuntimeException e) {
+                            log.error("a restore listener failed after restoring backup {}: {}", id, e.getMessage());
+                        }
+                    }
+                }
                 log.info("restored backup {}; writes paused {} ms", id, pause);
                 return new RestoreResult(
                         id,
