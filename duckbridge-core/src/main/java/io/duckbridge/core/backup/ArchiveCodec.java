@@ -1,0 +1,107 @@
+package io.duckbridge.core.backup;
+
+import com.github.luben.zstd.ZstdInputStream;
+import com.github.luben.zstd.ZstdOutputStream;
+import io.duckbridge.core.jobs.JobContext;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.DigestInputStream;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/** zstd compression of a DuckDB file into an archive and back, with SHA-256 and fsync. Stateless. */
+final class ArchiveCodec {
+    private static final int BUFFER = 1 << 20;
+
+    private ArchiveCodec() {}
+
+    /** Compresses {@code source} into {@code target} (created new), fsyncs it and returns its hex SHA-256. */
+    static String compress(Path source, Path target, int level, JobContext progress) throws IOException {
+        MessageDigest digest = sha256();
+        try (InputStream in = Files.newInputStream(source);
+                FileChannel channel =
+                        FileChannel.open(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+                OutputStream file = java.nio.channels.Channels.newOutputStream(channel);
+                DigestOutputStream digesting = new DigestOutputStream(file, digest);
+                ZstdOutputStream zstd = new ZstdOutputStream(digesting, level)) {
+            zstd.setChecksum(true);
+            zstd.setWorkers(Math.min(4, Runtime.getRuntime().availableProcessors()));
+            byte[] buffer = new byte[BUFFER];
+            int n;
+            while ((n = in.read(buffer)) > 0) {
+                progress.checkCancelled();
+                zstd.write(buffer, 0, n);
+                progress.advance(n);
+            }
+        }
+        force(target);
+        return HexFormat.of().formatHex(digest.digest());
+    }
+
+    /** Decompresses {@code archive} into {@code target} (created new) and fsyncs it; fails on a damaged archive. */
+    static long decompress(Path archive, Path target, JobContext progress) throws IOException {
+        long written = 0;
+        try (InputStream in = new ZstdInputStream(Files.newInputStream(archive));
+                FileChannel channel =
+                        FileChannel.open(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            byte[] buffer = new byte[BUFFER];
+            int n;
+            while ((n = in.read(buffer)) > 0) {
+                progress.checkCancelled();
+                var bb = java.nio.ByteBuffer.wrap(buffer, 0, n);
+                while (bb.hasRemaining()) {
+                    channel.write(bb);
+                }
+                written += n;
+            }
+            channel.force(true);
+        }
+        return written;
+    }
+
+    /** fsync of a file's contents (through a new descriptor: the streams above close theirs). */
+    static void force(Path file) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            channel.force(true);
+        }
+    }
+
+    /** Hex SHA-256 of a file. */
+    static String sha256(Path file) throws IOException {
+        MessageDigest digest = sha256();
+        try (InputStream in = new DigestInputStream(Files.newInputStream(file), digest)) {
+            byte[] buffer = new byte[BUFFER];
+            while (in.read(buffer) >= 0) {
+                // reading feeds the digest
+            }
+        }
+        return HexFormat.of().formatHex(digest.digest());
+    }
+
+    /** Flushes a directory's entries (a rename or a new file) to disk. */
+    static void fsyncDirectory(Path directory) throws IOException {
+        try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
+            channel.force(true);
+        } catch (IOException e) {
+            // some file systems refuse to open directories; the rename is still atomic there
+            if (!(e instanceof java.nio.file.AccessDeniedException)) {
+                throw e;
+            }
+        }
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime has SHA-256", e);
+        }
+    }
+}

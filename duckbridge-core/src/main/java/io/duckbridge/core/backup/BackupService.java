@@ -1,0 +1,376 @@
+package io.duckbridge.core.backup;
+
+import io.duckbridge.core.engine.DuckDbEngine;
+import io.duckbridge.core.error.DuckbridgeException;
+import io.duckbridge.core.error.ErrorClass;
+import io.duckbridge.core.jobs.Job;
+import io.duckbridge.core.jobs.JobContext;
+import io.duckbridge.core.jobs.JobKind;
+import io.duckbridge.core.jobs.JobRunner;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Backups of one {@link DuckDbEngine}'s database into one local directory: create (online and consistent),
+ * list, validate, restore (online, under a short write pause), delete and prune by a
+ * {@link RetentionPolicy}. The {@code submit*} methods run the long operations as {@link Job}s with
+ * progress. {@link #restoreOffline} restores into a database file that no process has open (the CLI on a
+ * stopped service).
+ *
+ * <p>Thread-safe: one backup or restore runs at a time (a second one fails with CONFLICT); listing and
+ * validation run alongside. Owns no resources beyond files; the engine is the caller's.
+ */
+public final class BackupService {
+    private static final Logger log = LoggerFactory.getLogger(BackupService.class);
+
+    private final DuckDbEngine engine;
+    private final BackupSettings settings;
+    private final BackupCatalog catalog;
+    private final ReentrantLock exclusive = new ReentrantLock();
+    private final List<RestoreListener> restoreListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** Removes leftovers of interrupted backups in the directory (none can be running yet). */
+    public BackupService(DuckDbEngine engine, BackupSettings settings) {
+        this.engine = Objects.requireNonNull(engine, "engine");
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.catalog = new BackupCatalog(settings);
+        catalog.removeLeftovers();
+    }
+
+    public BackupSettings settings() {
+        return settings;
+    }
+
+    public BackupCatalog catalog() {
+        return catalog;
+    }
+
+    /** Adds a listener told before and after each online restore swaps the contents. */
+    public void addRestoreListener(RestoreListener listener) {
+        restoreListeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    // ---- create --------------------------------------------------------------------------------
+
+    /**
+     * Takes a consistent backup now and, when configured, validates it and applies the retention policy.
+     *
+     * @throws DuckbridgeException CONFLICT when a backup or restore is already running, IO when the
+     *     directory cannot be written, INVALID_REQUEST/INTERNAL when the new backup fails validation
+     *     (it is deleted then)
+     */
+    public BackupManifest create(JobContext progress) {
+        return exclusively("a backup", () -> {
+            BackupManifest manifest = run("backup", () -> new BackupWriter(engine, catalog, settings).create(progress));
+            if (settings.validateAfterCreate()) {
+                BackupValidation validation = validate(manifest.id(), JobContext.none());
+                if (!validation.valid()) {
+                    catalog.delete(manifest.id());
+                    throw new DuckbridgeException(
+                            ErrorClass.INTERNAL,
+                            "backup " + manifest.id() + " failed its validation and was deleted: "
+                                    + String.join("; ", validation.problems()));
+                }
+            }
+            if (!settings.retention().keepsEverything()) {
+                prune();
+            }
+            return manifest;
+        });
+    }
+
+    // ---- read ----------------------------------------------------------------------------------
+
+    /** Complete backups, newest first. */
+    public List<BackupManifest> list() {
+        return catalog.list();
+    }
+
+    /** @throws DuckbridgeException NOT_FOUND for an unknown id */
+    public BackupManifest get(String id) {
+        return catalog.get(id);
+    }
+
+    /** The last recorded validation of a backup, if any. */
+    public Optional<BackupValidation> lastValidation(String id) {
+        return catalog.lastValidation(id);
+    }
+
+    /**
+     * The newest backup not known to be invalid: validated successfully, or never validated but with an
+     * archive matching its manifest's size. Used by health checks and retention.
+     */
+    public Optional<BackupManifest> newestValid() {
+        return list().stream().filter(this::presumedValid).findFirst();
+    }
+
+    private boolean presumedValid(BackupManifest m) {
+        Optional<BackupValidation> last = catalog.lastValidation(m.id());
+        if (last.isPresent()) {
+            return last.get().valid();
+        }
+        try {
+            return Files.size(catalog.archive(m)) == m.archiveBytes();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    // ---- validate ------------------------------------------------------------------------------
+
+    /**
+     * Validates a backup (checksums, then a read-only restore into a scratch file compared with the
+     * manifest) and records the outcome beside it.
+     *
+     * @throws DuckbridgeException NOT_FOUND for an unknown id
+     */
+    public BackupValidation validate(String id, JobContext progress) {
+        BackupManifest manifest = catalog.get(id);
+        Path scratch = scratchFile("validate-" + id);
+        try {
+            BackupValidation validation =
+                    BackupValidator.validate(catalog, manifest, scratch, engine.duckdbVersion(), progress);
+            catalog.recordValidation(validation);
+            if (!validation.valid()) {
+                log.warn("backup {} is invalid: {}", id, validation.problems());
+            }
+            return validation;
+        } finally {
+            BackupValidator.deleteScratch(scratch);
+        }
+    }
+
+    // ---- restore -------------------------------------------------------------------------------
+
+    /**
+     * Restores a backup into the running engine: decompress into a scratch file, validate it, then replace
+     * the live contents in one writer-lane transaction. Reads continue throughout; writes wait only for the
+     * lane step, whose length is reported. Sync and CDC state tables come back with the data, so CDC
+     * resumes from the backup's applied LSN once restarted.
+     *
+     * @throws DuckbridgeException NOT_FOUND for an unknown id, CONFLICT when the backup is invalid (the live
+     *     database is untouched) or another backup or restore is running
+     */
+    public RestoreResult restore(String id, JobContext progress) {
+        return exclusively("a restore", () -> {
+            long started = System.nanoTime();
+            BackupManifest manifest = catalog.get(id);
+            Path scratch = scratchFile("restore-" + id);
+            try {
+                BackupValidation validation =
+                        BackupValidator.validate(catalog, manifest, scratch, engine.duckdbVersion(), progress);
+                catalog.recordValidation(validation);
+                if (!validation.valid()) {
+                    throw new DuckbridgeException(
+                            ErrorClass.CONFLICT,
+                            "backup " + id + " is invalid and was not restored: "
+                                    + String.join("; ", validation.problems()));
+                }
+                progress.checkCancelled();
+                restoreListeners.forEach(l -> l.beforeSwap(manifest));
+                long pause;
+                boolean swapped = false;
+                try {
+                    pause = BackupRestorer.swapOnline(engine, scratch, id);
+                    swapped = true;
+                } finally {
+                    for (RestoreListener l : restoreListeners) {
+                        try {
+                            l.afterSwap(manifest, swapped);
+                        } catch (RuntimeException e) {
+                            log.error("a restore listener failed after restoring backup {}: {}", id, e.getMessage());
+                        }
+                    }
+                }
+                log.info("restored backup {}; writes paused {} ms", id, pause);
+                return new RestoreResult(
+                        id,
+                        manifest.rowCounts(),
+                        manifest.state(),
+                        pause,
+                        Duration.ofNanos(System.nanoTime() - started).toMillis());
+            } finally {
+                BackupValidator.deleteScratch(scratch);
+            }
+        });
+    }
+
+    /**
+     * Restores backup {@code id} from {@code backupDirectory} into {@code databaseFile}, which no process
+     * may have open: the archive is decompressed and validated in the directory's scratch area, then
+     * moved over the file with an atomic rename (the old file's WAL is removed).
+     *
+     * @throws DuckbridgeException NOT_FOUND for an unknown id, CONFLICT when the backup is invalid or the
+     *     file is in use, IO on a file system error
+     */
+    public static RestoreResult restoreOffline(
+            Path backupDirectory, String id, Path databaseFile, String duckdbVersion, JobContext progress) {
+        long started = System.nanoTime();
+        BackupCatalog catalog = new BackupCatalog(BackupSettings.defaults(backupDirectory));
+        BackupManifest manifest = catalog.get(id);
+        Path scratch;
+        try {
+            scratch = catalog.scratchFile("restore-" + id);
+        } catch (IOException e) {
+            throw new DuckbridgeException(ErrorClass.IO, "cannot create a scratch file in " + backupDirectory, e);
+        }
+        try {
+            BackupValidation validation = BackupValidator.validate(catalog, manifest, scratch, duckdbVersion, progress);
+            catalog.recordValidation(validation);
+            if (!validation.valid()) {
+                throw new DuckbridgeException(
+                        ErrorClass.CONFLICT,
+                        "backup " + id + " is invalid and was not restored: "
+                                + String.join("; ", validation.problems()));
+            }
+            BackupRestorer.replaceFile(scratch, databaseFile);
+            return new RestoreResult(
+                    id,
+                    manifest.rowCounts(),
+                    manifest.state(),
+                    0,
+                    Duration.ofNanos(System.nanoTime() - started).toMillis());
+        } catch (IOException e) {
+            throw new DuckbridgeException(
+                    ErrorClass.IO, "restoring backup " + id + " into " + databaseFile + ": " + e, e);
+        } finally {
+            BackupValidator.deleteScratch(scratch);
+        }
+    }
+
+    // ---- delete and prune ----------------------------------------------------------------------
+
+    /** @return whether the backup existed */
+    public boolean delete(String id) {
+        return catalog.delete(id);
+    }
+
+    /** Deletes the backups the retention policy expires; never the newest valid one. Returns their ids. */
+    public List<String> prune() {
+        return prune(settings.retention(), Instant.now());
+    }
+
+    /** {@link #prune()} with an explicit policy and clock, for the CLI and tests. */
+    public List<String> prune(RetentionPolicy policy, Instant now) {
+        List<String> deleted = new ArrayList<>();
+        for (BackupManifest m : policy.expired(catalog.list(), now, this::presumedValid)) {
+            if (catalog.delete(m.id())) {
+                deleted.add(m.id());
+            }
+        }
+        if (!deleted.isEmpty()) {
+            log.info("retention deleted backups {}", deleted);
+        }
+        return deleted;
+    }
+
+    // ---- jobs ----------------------------------------------------------------------------------
+
+    /** Runs {@link #create} as a BACKUP job; its result is {@link #describe} of the new backup. */
+    public Job submitCreate(JobRunner jobs) {
+        return jobs.submit(JobKind.BACKUP, "backup of " + engine.settings().databasePath(), ctx -> {
+            BackupManifest m = create(ctx);
+            Map<String, Object> result = describe(m);
+            result.put("validated", settings.validateAfterCreate());
+            return result;
+        });
+    }
+
+    /** Runs {@link #restore} as a RESTORE job. */
+    public Job submitRestore(JobRunner jobs, String id) {
+        catalog.get(id);
+        return jobs.submit(JobKind.RESTORE, "restore of backup " + id, ctx -> {
+            RestoreResult r = restore(id, ctx);
+            Map<String, Object> result = new LinkedHashMap<>();
+            result.put("id", r.id());
+            result.put("tables", r.tables());
+            result.put("state", r.state());
+            result.put("writePauseMillis", r.writePauseMillis());
+            result.put("durationMillis", r.durationMillis());
+            return result;
+        });
+    }
+
+    /**
+     * A backup as the HTTP API shows it: {@code id, createdAt, sizeBytes, locations, tables, sha256} and the
+     * rest of the manifest.
+     */
+    public Map<String, Object> describe(BackupManifest m) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("id", m.id());
+        view.put("createdAt", m.createdAt().toString());
+        view.put("sizeBytes", m.archiveBytes());
+        view.put("databaseBytes", m.databaseBytes());
+        view.put("locations", List.of(catalog.archive(m).toString()));
+        view.put("tables", m.rowCounts());
+        view.put("sha256", m.sha256());
+        view.put("duckbridgeVersion", m.duckbridgeVersion());
+        view.put("duckdbVersion", m.duckdbVersion());
+        view.put("writePauseMillis", m.writePauseMillis());
+        view.put("durationMillis", m.durationMillis());
+        view.put("state", m.state());
+        catalog.lastValidation(m.id()).ifPresent(v -> {
+            Map<String, Object> validation = new LinkedHashMap<>();
+            validation.put("valid", v.valid());
+            validation.put("problems", v.problems());
+            view.put("lastValidation", validation);
+        });
+        return view;
+    }
+
+    // ---- helpers -------------------------------------------------------------------------------
+
+    private interface Body<T> {
+        T run() throws Exception;
+    }
+
+    private <T> T exclusively(String what, Body<T> body) {
+        if (!exclusive.tryLock()) {
+            throw new DuckbridgeException(
+                    ErrorClass.CONFLICT, "cannot start " + what + ": another backup or restore is running");
+        }
+        try {
+            return run(what, body);
+        } finally {
+            exclusive.unlock();
+        }
+    }
+
+    private static <T> T run(String what, Body<T> body) {
+        try {
+            return body.run();
+        } catch (DuckbridgeException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new DuckbridgeException(ErrorClass.IO, what + " failed: " + e, e);
+        } catch (SQLException e) {
+            throw io.duckbridge.core.error.DuckDbErrors.wrap(what + " failed", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DuckbridgeException(ErrorClass.CANCELLED, what + " was interrupted", e);
+        } catch (Exception e) {
+            throw new DuckbridgeException(ErrorClass.INTERNAL, what + " failed: " + e, e);
+        }
+    }
+
+    private Path scratchFile(String prefix) {
+        try {
+            return catalog.scratchFile(prefix);
+        } catch (IOException e) {
+            throw new DuckbridgeException(ErrorClass.IO, "cannot create a scratch file in " + settings.directory(), e);
+        }
+    }
+}

@@ -1,0 +1,117 @@
+package io.duckbridge.core.backup;
+
+import java.math.BigDecimal;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads what a DuckDB database contains, through SQL on a connection the caller owns: its tables with
+ * row counts and content checksums, and the rows of Duckbridge's state tables. Run inside one transaction
+ * to get one snapshot. Stateless.
+ */
+final class ContentSummary {
+    static final String STATE_SCHEMA = "duckbridge";
+    private static final int MAX_STATE_ROWS = 10_000;
+
+    private ContentSummary() {}
+
+    static String currentDatabase(Connection c) throws SQLException {
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT current_database()")) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    /** Base tables of {@code database} as (schema, name), in schema and name order. */
+    static List<String[]> tables(Connection c, String database) throws SQLException {
+        List<String[]> tables = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT schema_name, table_name FROM duckdb_tables()"
+                + " WHERE database_name = ? AND NOT temporary ORDER BY schema_name, table_name")) {
+            ps.setString(1, database);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    tables.add(new String[] {rs.getString(1), rs.getString(2)});
+                }
+            }
+        }
+        return tables;
+    }
+
+    /** Row count and {@code sum(hash(row))} of one table. */
+    static TableChecksum checksum(Connection c, String database, String schema, String table) throws SQLException {
+        // the row alias is unusual so that it does not collide with a column name
+        String sql = "SELECT count(*), coalesce(sum(hash(duckbridge_row__)), 0)::VARCHAR FROM " + quote(database) + "."
+                + quote(schema) + "." + quote(table) + " AS duckbridge_row__";
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return new TableChecksum(schema, table, rs.getLong(1), rs.getString(2));
+        }
+    }
+
+    static List<TableChecksum> checksums(Connection c, String database) throws SQLException {
+        List<TableChecksum> sums = new ArrayList<>();
+        for (String[] t : tables(c, database)) {
+            sums.add(checksum(c, database, t[0], t[1]));
+        }
+        return sums;
+    }
+
+    /** Rows of every table in schema {@code duckbridge} (sync watermarks, CDC state), JSON-friendly. */
+    static Map<String, List<Map<String, Object>>> state(Connection c, String database) throws SQLException {
+        Map<String, List<Map<String, Object>>> state = new LinkedHashMap<>();
+        for (String[] t : tables(c, database)) {
+            if (!STATE_SCHEMA.equals(t[0])) {
+                continue;
+            }
+            List<Map<String, Object>> rows = new ArrayList<>();
+            try (Statement st = c.createStatement();
+                    ResultSet rs = st.executeQuery("SELECT * FROM " + quote(database) + "." + quote(t[0]) + "."
+                            + quote(t[1]) + " LIMIT " + MAX_STATE_ROWS)) {
+                ResultSetMetaData md = rs.getMetaData();
+                while (rs.next()) {
+                    Map<String, Object> row = new LinkedHashMap<>();
+                    for (int i = 1; i <= md.getColumnCount(); i++) {
+                        row.put(md.getColumnName(i), jsonValue(rs.getObject(i)));
+                    }
+                    rows.add(row);
+                }
+            }
+            state.put(t[1], rows);
+        }
+        return state;
+    }
+
+    private static Object jsonValue(Object v) {
+        if (v == null || v instanceof String || v instanceof Boolean) {
+            return v;
+        }
+        if (v instanceof Long || v instanceof Integer || v instanceof Short || v instanceof Byte) {
+            return ((Number) v).longValue();
+        }
+        if (v instanceof Double || v instanceof Float) {
+            return v;
+        }
+        if (v instanceof BigDecimal || v instanceof java.math.BigInteger) {
+            return v.toString();
+        }
+        return v.toString();
+    }
+
+    static String quote(String identifier) {
+        return "\"" + identifier.replace("\"", "\"\"") + "\"";
+    }
+
+    static String literal(String value) {
+        return "'" + value.replace("'", "''") + "'";
+    }
+}

@@ -1,0 +1,431 @@
+package io.duckbridge.core.backup;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.github.luben.zstd.ZstdInputStream;
+import com.github.luben.zstd.ZstdOutputStream;
+import io.duckbridge.core.engine.DuckDbEngine;
+import io.duckbridge.core.engine.EngineSandbox;
+import io.duckbridge.core.engine.EngineSettings;
+import io.duckbridge.core.error.DuckbridgeException;
+import io.duckbridge.core.error.ErrorClass;
+import io.duckbridge.core.jobs.JobContext;
+import io.duckbridge.core.jobs.JobRunner;
+import io.duckbridge.core.jobs.JobStatus;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.json.JsonMapper;
+
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class BackupServiceTest {
+    private static final int ACCOUNTS = 200;
+    private static final long OPENING_BALANCE = 1_000;
+
+    @TempDir
+    Path dataDir;
+
+    private DuckDbEngine engine;
+    private BackupService backups;
+
+    @BeforeEach
+    void open() {
+        engine = DuckDbEngine.open(
+                EngineSettings.defaults(dataDir.resolve("analytics.duckdb").toString())
+                        .withThreads(2)
+                        .withSandbox(EngineSandbox.of(dataDir)));
+        backups = new BackupService(engine, BackupSettings.defaults(dataDir.resolve("backups")));
+    }
+
+    @AfterEach
+    void close() {
+        engine.close();
+    }
+
+    @Test
+    void backupDuringConcurrentTransfersRestoresToOneInstant() throws Exception {
+        engine.write(session -> {
+            try (Statement st = session.statement()) {
+                st.execute("CREATE TABLE checking(id INTEGER PRIMARY KEY, balance BIGINT)");
+                st.execute("CREATE TABLE savings(id INTEGER PRIMARY KEY, balance BIGINT)");
+                st.execute("CREATE TABLE transfers(seq BIGINT, account INTEGER, amount BIGINT)");
+                st.execute("INSERT INTO checking SELECT i, " + OPENING_BALANCE + " FROM range(" + ACCOUNTS + ") t(i)");
+                st.execute("INSERT INTO savings SELECT i, " + OPENING_BALANCE + " FROM range(" + ACCOUNTS + ") t(i)");
+                st.execute("CREATE TABLE filler AS SELECT i, md5(i::VARCHAR) AS s FROM range(300000) t(i)");
+            }
+            return null;
+        });
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong committed = new AtomicLong();
+        CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+            Random random = new Random(7);
+            while (!stop.get()) {
+                long seq = committed.get() + 1;
+                int account = random.nextInt(ACCOUNTS);
+                long amount = random.nextInt(100) - 50;
+                engine.write(session -> {
+                    try (var debit = session.prepare("UPDATE checking SET balance = balance - ? WHERE id = ?");
+                            var credit = session.prepare("UPDATE savings SET balance = balance + ? WHERE id = ?");
+                            var log = session.prepare("INSERT INTO transfers VALUES (?, ?, ?)")) {
+                        debit.setLong(1, amount);
+                        debit.setInt(2, account);
+                        debit.executeUpdate();
+                        credit.setLong(1, amount);
+                        credit.setInt(2, account);
+                        credit.executeUpdate();
+                        log.setLong(1, seq);
+                        log.setInt(2, account);
+                        log.setLong(3, amount);
+                        log.executeUpdate();
+                    }
+                    return null;
+                });
+                committed.set(seq);
+            }
+        });
+        waitUntil(() -> committed.get() > 20);
+        long before = committed.get();
+        BackupManifest manifest = backups.create(JobContext.none());
+        long after = committed.get();
+        stop.set(true);
+        writer.get(30, TimeUnit.SECONDS);
+
+        assertThat(after).as("transfers committed while the backup ran").isGreaterThan(before);
+        assertThat(manifest.writePauseMillis()).isLessThan(manifest.durationMillis() + 1);
+        Path restored = dataDir.resolve("restored.duckdb");
+        BackupService.restoreOffline(
+                backups.settings().directory(), manifest.id(), restored, engine.duckdbVersion(), JobContext.none());
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + restored)) {
+            long transfers = queryLong(c, "SELECT count(*) FROM transfers");
+            assertThat(transfers)
+                    .as("the backup holds a prefix of the transfers: every one up to its instant, none after")
+                    .isEqualTo(queryLong(c, "SELECT coalesce(max(seq), 0) FROM transfers"))
+                    .isBetween(before, after);
+            assertThat(queryLong(c, "SELECT (SELECT sum(balance) FROM checking) + (SELECT sum(balance) FROM savings)"))
+                    .isEqualTo(2 * ACCOUNTS * OPENING_BALANCE);
+            assertThat(queryLong(
+                            c,
+                            "SELECT count(*) FROM checking c JOIN (SELECT account, sum(amount) s FROM"
+                                    + " transfers GROUP BY account) t ON c.id = t.account WHERE c.balance <> "
+                                    + OPENING_BALANCE + " - t.s"))
+                    .as("every balance equals the opening balance plus the transfers in the backup")
+                    .isZero();
+            assertThat(queryLong(c, "SELECT count(*) FROM transfers"))
+                    .isEqualTo(manifest.rowCounts().get("transfers"));
+        }
+    }
+
+    @Test
+    void restoreRoundTripsEveryTableWhileReadsContinue() throws Exception {
+        engine.write(session -> {
+            try (Statement st = session.statement()) {
+                st.execute("CREATE TABLE orders(id INTEGER PRIMARY KEY, amount DECIMAL(18,2), placed TIMESTAMP,"
+                        + " tags VARCHAR[], meta STRUCT(a INTEGER, b VARCHAR), payload BLOB)");
+                st.execute("INSERT INTO orders SELECT i, i * 1.25, TIMESTAMP '2024-01-01' + INTERVAL (i) MINUTE,"
+                        + " ['x', i::VARCHAR], {'a': i, 'b': 'b' || i}, '\\xAA'::BLOB FROM range(5000) t(i)");
+                st.execute("CREATE SCHEMA shop");
+                st.execute("CREATE TABLE shop.customers AS SELECT i AS id, 'c' || i AS name FROM range(300) t(i)");
+                st.execute("CREATE VIEW big_orders AS SELECT * FROM orders WHERE amount > 100");
+                st.execute("CREATE SEQUENCE ids START 42");
+                st.execute("CREATE SCHEMA IF NOT EXISTS duckbridge");
+                st.execute("CREATE TABLE duckbridge.cdc_state(slot VARCHAR, applied_lsn VARCHAR)");
+                st.execute("INSERT INTO duckbridge.cdc_state VALUES ('duckbridge', '0/16B3748')");
+            }
+            return null;
+        });
+        BackupManifest manifest = backups.create(JobContext.none());
+        assertThat(manifest.rowCounts())
+                .containsEntry("orders", 5000L)
+                .containsEntry("shop.customers", 300L)
+                .containsEntry("duckbridge.cdc_state", 1L);
+        assertThat(manifest.state().get("cdc_state"))
+                .containsExactly(Map.of("slot", "duckbridge", "applied_lsn", "0/16B3748"));
+        assertThat(manifest.duckdbVersion()).isEqualTo(engine.duckdbVersion());
+        List<TableChecksum> original = liveChecksums();
+
+        engine.write(session -> {
+            try (Statement st = session.statement()) {
+                st.execute("UPDATE orders SET amount = 0 WHERE id < 100");
+                st.execute("DROP TABLE shop.customers");
+                st.execute("CREATE TABLE stray(x INTEGER)");
+                st.execute("UPDATE duckbridge.cdc_state SET applied_lsn = '0/FFFFFFF'");
+            }
+            return null;
+        });
+        assertThat(liveChecksums()).isNotEqualTo(original);
+
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong reads = new AtomicLong();
+        List<Throwable> readErrors = new ArrayList<>();
+        Thread reader = new Thread(() -> {
+            while (!stop.get()) {
+                try {
+                    engine.read(Duration.ofSeconds(30), session -> {
+                        try (Statement st = session.statement();
+                                ResultSet rs = st.executeQuery("SELECT count(*) FROM orders")) {
+                            rs.next();
+                            assertThat(rs.getLong(1)).isEqualTo(5000);
+                        }
+                        return null;
+                    });
+                    reads.incrementAndGet();
+                } catch (Throwable t) {
+                    synchronized (readErrors) {
+                        readErrors.add(t);
+                    }
+                    return;
+                }
+            }
+        });
+        reader.start();
+        RestoreResult result = backups.restore(manifest.id(), JobContext.none());
+        stop.set(true);
+        reader.join();
+
+        assertThat(readErrors).isEmpty();
+        assertThat(reads.get()).isPositive();
+        assertThat(liveChecksums()).isEqualTo(original);
+        assertThat(result.tables()).isEqualTo(manifest.rowCounts());
+        assertThat(result.writePauseMillis()).isLessThanOrEqualTo(result.durationMillis());
+        engine.read(session -> {
+            try (Statement st = session.statement()) {
+                assertThat(queryLong(session.connection(), "SELECT count(*) FROM big_orders"))
+                        .isEqualTo(queryLong(session.connection(), "SELECT count(*) FROM orders WHERE amount > 100"));
+                assertThat(queryLong(session.connection(), "SELECT nextval('ids')"))
+                        .isEqualTo(42);
+                assertThat(queryLong(
+                                session.connection(),
+                                "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'stray'"))
+                        .isZero();
+                try (ResultSet rs = st.executeQuery("SELECT applied_lsn FROM duckbridge.cdc_state")) {
+                    rs.next();
+                    assertThat(rs.getString(1)).isEqualTo("0/16B3748");
+                }
+            }
+            return null;
+        });
+        // writes go on after the swap
+        engine.write(session -> {
+            try (Statement st = session.statement()) {
+                st.execute("INSERT INTO orders (id) VALUES (999999)");
+            }
+            return null;
+        });
+    }
+
+    @Test
+    void validationAcceptsAnIntactBackupAndRecordsIt() {
+        createSmallDatabase();
+        BackupManifest manifest = backups.create(JobContext.none());
+        BackupValidation validation = backups.validate(manifest.id(), JobContext.none());
+        assertThat(validation.valid()).isTrue();
+        assertThat(validation.problems()).isEmpty();
+        assertThat(backups.lastValidation(manifest.id())).contains(validation);
+        assertThat(backups.newestValid()).contains(manifest);
+    }
+
+    @Test
+    void flippedByteMakesValidationFailWithTheReason() throws Exception {
+        createSmallDatabase();
+        BackupManifest manifest = backups.create(JobContext.none());
+        Path archive = backups.catalog().archive(manifest);
+        try (RandomAccessFile f = new RandomAccessFile(archive.toFile(), "rw")) {
+            long at = f.length() / 2;
+            f.seek(at);
+            int b = f.read();
+            f.seek(at);
+            f.write(b ^ 0x01);
+        }
+        BackupValidation validation = backups.validate(manifest.id(), JobContext.none());
+        assertThat(validation.valid()).isFalse();
+        assertThat(validation.problems()).anySatisfy(p -> assertThat(p).contains("SHA-256"));
+        assertThat(backups.newestValid()).isEmpty();
+    }
+
+    @Test
+    void truncatedArchiveMakesValidationFailWithTheReason() throws Exception {
+        createSmallDatabase();
+        BackupManifest manifest = backups.create(JobContext.none());
+        Path archive = backups.catalog().archive(manifest);
+        try (RandomAccessFile f = new RandomAccessFile(archive.toFile(), "rw")) {
+            f.setLength(f.length() / 3);
+        }
+        BackupValidation validation = backups.validate(manifest.id(), JobContext.none());
+        assertThat(validation.valid()).isFalse();
+        assertThat(validation.problems())
+                .anySatisfy(p -> assertThat(p).contains("truncated"))
+                .anySatisfy(p -> assertThat(p).contains("does not decompress"));
+    }
+
+    @Test
+    void tableDeletedFromTheArchiveMakesValidationFailWithTheReason() throws Exception {
+        createSmallDatabase();
+        BackupManifest manifest = backups.create(JobContext.none());
+        Path archive = backups.catalog().archive(manifest);
+        // rebuild the archive without one table and make the manifest's archive checksums match it, so
+        // only the comparison of contents can notice
+        Path plain = dataDir.resolve("tampered.duckdb");
+        try (InputStream in = new ZstdInputStream(Files.newInputStream(archive))) {
+            Files.copy(in, plain);
+        }
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + plain);
+                Statement st = c.createStatement()) {
+            st.execute("DROP TABLE shop.customers");
+            st.execute("CHECKPOINT");
+        }
+        try (InputStream in = Files.newInputStream(plain);
+                OutputStream out = new ZstdOutputStream(Files.newOutputStream(archive), 3)) {
+            in.transferTo(out);
+        }
+        Path manifestFile = archive.resolveSibling("manifest.json");
+        var mapper = JsonMapper.builder().build();
+        var tree = (tools.jackson.databind.node.ObjectNode) mapper.readTree(manifestFile.toFile());
+        tree.put("sha256", ArchiveCodec.sha256(archive));
+        tree.put("archiveBytes", Files.size(archive));
+        mapper.writeValue(manifestFile.toFile(), tree);
+
+        BackupValidation validation = backups.validate(manifest.id(), JobContext.none());
+        assertThat(validation.valid()).isFalse();
+        assertThat(validation.problems())
+                .containsExactly("table shop.customers is in the manifest but missing from the archive");
+    }
+
+    @Test
+    void invalidBackupIsNotRestoredAndTheLiveDatabaseIsUntouched() throws Exception {
+        createSmallDatabase();
+        BackupManifest manifest = backups.create(JobContext.none());
+        try (RandomAccessFile f =
+                new RandomAccessFile(backups.catalog().archive(manifest).toFile(), "rw")) {
+            f.setLength(f.length() - 10);
+        }
+        engine.write(session -> {
+            try (Statement st = session.statement()) {
+                st.execute("INSERT INTO items VALUES (100000, 'after')");
+            }
+            return null;
+        });
+        assertThatThrownBy(() -> backups.restore(manifest.id(), JobContext.none()))
+                .isInstanceOf(DuckbridgeException.class)
+                .satisfies(
+                        e -> assertThat(((DuckbridgeException) e).errorClass()).isEqualTo(ErrorClass.CONFLICT))
+                .hasMessageContaining("invalid");
+        long items = engine.read(session -> queryLong(session.connection(), "SELECT count(*) FROM items"));
+        assertThat(items).isEqualTo(1001);
+    }
+
+    @Test
+    void failureMidBackupLeavesEarlierBackupsValidAndNoPartialListed() {
+        createSmallDatabase();
+        BackupManifest first = backups.create(JobContext.none());
+        JobContext failsHalfWay = new JobContext() {
+            long done;
+
+            @Override
+            public String jobId() {
+                return "failing";
+            }
+
+            @Override
+            public void total(long total, String unit) {}
+
+            @Override
+            public void advance(long delta) {
+                done += delta;
+            }
+
+            @Override
+            public boolean cancelRequested() {
+                return done > 0;
+            }
+
+            @Override
+            public void checkCancelled() {
+                if (cancelRequested()) {
+                    throw new DuckbridgeException(ErrorClass.CANCELLED, "cancelled half-way");
+                }
+            }
+        };
+        assertThatThrownBy(() -> backups.create(failsHalfWay)).isInstanceOf(DuckbridgeException.class);
+        assertThat(backups.list()).extracting(BackupManifest::id).containsExactly(first.id());
+        assertThat(dataDir.resolve("backups").toFile().list()).containsOnly(first.id(), ".scratch");
+        assertThat(backups.validate(first.id(), JobContext.none()).valid()).isTrue();
+    }
+
+    @Test
+    void backupAndRestoreRunAsJobsWithResults() throws Exception {
+        createSmallDatabase();
+        try (JobRunner jobs = new JobRunner(2, 10)) {
+            var created = backups.submitCreate(jobs).completion().get(60, TimeUnit.SECONDS);
+            assertThat(created.status()).isEqualTo(JobStatus.SUCCEEDED);
+            assertThat(created.result()).containsKeys("id", "createdAt", "sizeBytes", "locations", "tables", "sha256");
+            assertThat(created.done()).isEqualTo(created.total()).isPositive();
+            String id = (String) created.result().get("id");
+            var restored = backups.submitRestore(jobs, id).completion().get(60, TimeUnit.SECONDS);
+            assertThat(restored.status()).isEqualTo(JobStatus.SUCCEEDED);
+            assertThat(restored.result()).containsEntry("id", id).containsKey("writePauseMillis");
+        }
+        assertThatThrownBy(() -> backups.get("no-such-backup"))
+                .satisfies(
+                        e -> assertThat(((DuckbridgeException) e).errorClass()).isEqualTo(ErrorClass.NOT_FOUND));
+        assertThatThrownBy(() -> backups.get("../etc"))
+                .satisfies(
+                        e -> assertThat(((DuckbridgeException) e).errorClass()).isEqualTo(ErrorClass.NOT_FOUND));
+    }
+
+    private void createSmallDatabase() {
+        engine.write(session -> {
+            try (Statement st = session.statement()) {
+                st.execute("CREATE TABLE items AS SELECT i AS id, 'item ' || i AS name FROM range(1000) t(i)");
+                st.execute("CREATE SCHEMA shop");
+                st.execute("CREATE TABLE shop.customers AS SELECT i AS id FROM range(10) t(i)");
+            }
+            return null;
+        });
+    }
+
+    private List<TableChecksum> liveChecksums() {
+        return engine.read(session ->
+                ContentSummary.checksums(session.connection(), ContentSummary.currentDatabase(session.connection())));
+    }
+
+    static long queryLong(Connection c, String sql) throws SQLException {
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    static void waitUntil(java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("condition not met within 30 s");
+            }
+            Thread.onSpinWait();
+            Thread.sleep(5);
+        }
+    }
+}
