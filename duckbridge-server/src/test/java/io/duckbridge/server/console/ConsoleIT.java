@@ -2,6 +2,7 @@ package io.duckbridge.server.console;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.duckbridge.core.engine.DuckDbEngine;
 import io.duckbridge.core.jobs.Job;
 import io.duckbridge.core.jobs.JobKind;
 import io.duckbridge.core.jobs.JobRunner;
@@ -9,6 +10,7 @@ import io.duckbridge.server.DuckbridgeApplication;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.sql.Statement;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +23,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
+import org.openqa.selenium.Keys;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.support.ui.Select;
 import org.springframework.boot.SpringApplication;
@@ -49,12 +52,23 @@ class ConsoleIT {
                 "--server.address=127.0.0.1",
                 "--duckbridge.data-dir=" + workDir.resolve("data"),
                 "--duckbridge.demo.orders=2000",
+                "--duckbridge.demo.initial-sync=false",
                 "--duckbridge.security.api-keys[0].name=ops",
                 "--duckbridge.security.api-keys[0].sha256=" + sha256(ADMIN_KEY),
                 "--duckbridge.security.api-keys[0].role=admin",
                 "--duckbridge.security.api-keys[1].name=analyst",
                 "--duckbridge.security.api-keys[1].sha256=" + sha256(READER_KEY),
                 "--duckbridge.security.api-keys[1].role=reader");
+        app.getBean(DuckDbEngine.class).write(session -> {
+            try (Statement st = session.statement()) {
+                st.execute("CREATE TABLE console_cities (id INTEGER, name VARCHAR, country VARCHAR,"
+                        + " population BIGINT, note VARCHAR)");
+                st.execute("INSERT INTO console_cities VALUES (1, 'Tokyo', 'JP', 37400068, ''),"
+                        + " (2, 'Delhi', 'IN', 28514000, NULL), (3, 'Mumbai', 'IN', 19980000, 'coastal'),"
+                        + " (4, 'Osaka', 'JP', 19281000, NULL), (5, 'Lagos', 'NG', 14368000, '')");
+            }
+            return null;
+        });
         base = "http://127.0.0.1:" + app.getEnvironment().getProperty("local.server.port");
         browser = new Browser();
     }
@@ -88,6 +102,135 @@ class ConsoleIT {
                         && !d.findElement(By.tagName("body"))
                                 .getDomAttribute("data-role")
                                 .isEmpty());
+    }
+
+    private void typeQuery(String sql) {
+        browser.driver.findElement(By.cssSelector(".CodeMirror")).click();
+        WebElement input = browser.driver.findElement(By.cssSelector(".CodeMirror textarea"));
+        input.sendKeys(Keys.chord(Keys.CONTROL, "a"), Keys.DELETE);
+        input.sendKeys(sql);
+        input.sendKeys(Keys.ESCAPE, Keys.chord(Keys.CONTROL, Keys.ENTER));
+    }
+
+    private String awaitRows() {
+        return browser.await(20, d -> {
+            List<WebElement> rows = d.findElements(By.id("result-rows"));
+            return rows.isEmpty()
+                            || d.findElement(By.id("run"))
+                                    .getDomProperty("disabled")
+                                    .equals("true")
+                    ? null
+                    : rows.get(0).getText();
+        });
+    }
+
+    private List<List<String>> gridRows() {
+        return browser.driver.findElements(By.cssSelector("#grid .grid-row")).stream()
+                .map(row -> texts(row.findElements(By.cssSelector(".cell:not(.rownum)"))))
+                .toList();
+    }
+
+    @Test
+    void runsATypedQueryAndShowsItsRowsWithTypesAndNullApartFromEmpty() {
+        open("query");
+        typeQuery("SELECT name, population, note FROM console_cities ORDER BY population DESC");
+        assertThat(awaitRows()).isEqualTo("5 rows");
+        assertThat(texts(browser.driver.findElements(By.cssSelector("#grid .grid-header b"))))
+                .containsExactly("name", "population", "note");
+        assertThat(texts(browser.driver.findElements(By.cssSelector("#grid .grid-header small"))))
+                .containsExactly("VARCHAR", "BIGINT", "VARCHAR");
+        assertThat(gridRows())
+                .containsExactly(
+                        List.of("Tokyo", "37400068", ""),
+                        List.of("Delhi", "28514000", "NULL"),
+                        List.of("Mumbai", "19980000", "coastal"),
+                        List.of("Osaka", "19281000", "NULL"),
+                        List.of("Lagos", "14368000", ""));
+        assertThat(browser.driver.findElements(By.cssSelector("#grid .cell.null")))
+                .hasSize(2);
+        assertThat(browser.driver.findElements(By.id("result-truncated"))).isEmpty();
+        assertThat(browser.driver
+                        .findElement(By.cssSelector("#history li code"))
+                        .getText())
+                .startsWith("SELECT name, population, note");
+        browser.screenshot("query");
+
+        browser.driver.findElement(By.id("download-csv")).click();
+        browser.await(20, d -> d.findElement(By.id("status")).getText().startsWith("Downloaded CSV"));
+        browser.driver.findElement(By.id("download-parquet")).click();
+        browser.await(20, d -> d.findElement(By.id("status")).getText().startsWith("Downloaded PARQUET"));
+        assertThat(browser.driver.findElements(By.id("error")).get(0).isDisplayed())
+                .isFalse();
+    }
+
+    @Test
+    void completesTableNamesFromTheCatalog() {
+        open("query");
+        browser.driver.findElement(By.cssSelector(".CodeMirror")).click();
+        WebElement input = browser.driver.findElement(By.cssSelector(".CodeMirror textarea"));
+        input.sendKeys(Keys.chord(Keys.CONTROL, "a"), Keys.DELETE);
+        input.sendKeys("SELECT * FROM console_ci");
+        browser.await(10, d -> {
+            input.sendKeys(Keys.ESCAPE, Keys.chord(Keys.CONTROL, Keys.SPACE));
+            return texts(d.findElements(By.cssSelector(".CodeMirror-hints li"))).contains("console_cities");
+        });
+        browser.screenshot("query-completion");
+        input.sendKeys(Keys.ENTER);
+        assertThat(browser.script("return duckbridgeEditor.getValue()")).isEqualTo("SELECT * FROM console_cities");
+    }
+
+    @Test
+    void scrollsOneHundredThousandRowsKeepingOnlyTheVisibleOnesInThePage() {
+        open("query");
+        new Select(browser.driver.findElement(By.id("max-rows"))).selectByVisibleText("100000");
+        typeQuery("SELECT range AS n, 'row ' || range AS label FROM range(100000)");
+        assertThat(awaitRows()).isEqualTo("100,000 rows");
+        assertThat(browser.driver
+                        .findElements(By.cssSelector("#grid .grid-row"))
+                        .size())
+                .isLessThan(200);
+        browser.script("const v = document.querySelector('#grid .grid-viewport'); v.scrollTop = v.scrollHeight;");
+        browser.await(5, d -> gridRows().stream().anyMatch(r -> r.equals(List.of("99999", "row 99999"))));
+        assertThat(browser.driver
+                        .findElements(By.cssSelector("#grid .grid-row"))
+                        .size())
+                .isLessThan(200);
+        browser.screenshot("query-100k");
+    }
+
+    @Test
+    void showsTheErrorClassAndMarksThePositionInTheEditor() {
+        open("query");
+        typeQuery("SELECT * FORM console_cities");
+        browser.await(20, d -> d.findElement(By.id("error")).isDisplayed());
+        assertThat(browser.driver.findElement(By.id("error-class")).getText()).isEqualTo("SYNTAX");
+        WebElement mark = browser.await(5, d -> d.findElement(By.cssSelector(".CodeMirror .cm-error-mark")));
+        assertThat(mark.getText()).isEqualTo("console_cities");
+        browser.screenshot("query-error");
+    }
+
+    @Test
+    void drawsABarChartFromAResultInTwoClicks() {
+        open("query");
+        typeQuery(
+                "SELECT country, sum(population) AS population FROM console_cities GROUP BY country ORDER BY country");
+        assertThat(awaitRows()).isEqualTo("3 rows");
+        browser.driver
+                .findElement(By.cssSelector(".result-tabs [data-tab=chart]"))
+                .click();
+        browser.driver.findElement(By.cssSelector("[data-chart=bar]")).click();
+        @SuppressWarnings("unchecked")
+        Map<String, Object> chart =
+                (Map<String, Object>) browser.script("const c = Chart.getChart(document.getElementById('chart'));"
+                        + " return {type: c.config.type, labels: c.data.labels, data: c.data.datasets[0].data};");
+        assertThat(chart.get("type")).isEqualTo("bar");
+        assertThat(chart.get("labels")).isEqualTo(List.of("IN", "JP", "NG"));
+        assertThat(((List<?>) chart.get("data"))
+                        .stream().map(v -> ((Number) v).longValue()).toList())
+                .containsExactly(48494000L, 56681068L, 14368000L);
+        assertThat(browser.driver.findElement(By.id("chart")).isDisplayed()).isTrue();
+        assertThat(browser.driver.findElement(By.id("grid")).isDisplayed()).isFalse();
+        browser.screenshot("chart");
     }
 
     @Test
