@@ -111,6 +111,17 @@ public final class ColumnMapping {
         }
     }
 
+    /**
+     * Appends the value whose (already unescaped) UTF-8 text is {@code utf8[from, to)}: the fast path for
+     * bulk loads, which skips making a String for numbers, booleans, dates and timestamps in their common form.
+     * Same results and failures as {@code append(appender, convert(text))}.
+     */
+    public void appendUtf8(DuckDBAppender appender, byte[] utf8, int from, int to) throws SQLException {
+        if (!codec.appendRaw(appender, utf8, from, to)) {
+            append(appender, convert(new String(utf8, from, to - from, java.nio.charset.StandardCharsets.UTF_8)));
+        }
+    }
+
     /** Converts and appends in one step. */
     public void appendText(DuckDBAppender appender, String text) throws SQLException {
         append(appender, convert(text));

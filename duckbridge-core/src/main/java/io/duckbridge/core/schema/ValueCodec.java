@@ -53,6 +53,105 @@ abstract class ValueCodec {
     /** Appends a non-null value made by {@link #decode} to the appender's current column. */
     abstract void append(DuckDBAppender appender, Object value) throws SQLException;
 
+    /**
+     * Appends the value whose unescaped UTF-8 text is {@code bytes[from, to)} without making a String, when
+     * this codec has such a fast path and the text is in its common form.
+     *
+     * @return false when the caller must take the String path ({@link #decode} then {@link #append})
+     */
+    boolean appendRaw(DuckDBAppender appender, byte[] bytes, int from, int to) throws SQLException {
+        return false;
+    }
+
+    /** Parses an optionally signed decimal integer of at most 18 digits; Long.MIN_VALUE when it is not one. */
+    static long parseLong(byte[] b, int from, int to) {
+        if (from >= to) {
+            return Long.MIN_VALUE;
+        }
+        boolean negative = b[from] == '-';
+        int i = negative || b[from] == '+' ? from + 1 : from;
+        if (i >= to || to - i > 18) {
+            return Long.MIN_VALUE;
+        }
+        long v = 0;
+        for (; i < to; i++) {
+            int d = b[i] - '0';
+            if (d < 0 || d > 9) {
+                return Long.MIN_VALUE;
+            }
+            v = v * 10 + d;
+        }
+        return negative ? -v : v;
+    }
+
+    /** Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil). */
+    static long epochDay(long y, int m, int d) {
+        y -= m <= 2 ? 1 : 0;
+        long era = Math.floorDiv(y, 400);
+        long yoe = y - era * 400;
+        long doy = (153L * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+        long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        return era * 146097 + doe - 719468;
+    }
+
+    /** Two ASCII digits at {@code i}, or -1. */
+    static int twoDigits(byte[] b, int i) {
+        int a = b[i] - '0';
+        int c = b[i + 1] - '0';
+        return a < 0 || a > 9 || c < 0 || c > 9 ? -1 : a * 10 + c;
+    }
+
+    /**
+     * Parses {@code YYYY-MM-DD} (four-digit year, AD) at {@code from} into days since 1970, or Long.MIN_VALUE.
+     */
+    static long parseIsoDate(byte[] b, int from, int to) {
+        if (to - from < 10 || b[from + 4] != '-' || b[from + 7] != '-') {
+            return Long.MIN_VALUE;
+        }
+        int hi = twoDigits(b, from);
+        int lo = twoDigits(b, from + 2);
+        int m = twoDigits(b, from + 5);
+        int d = twoDigits(b, from + 8);
+        if (hi < 0 || lo < 0 || m < 1 || m > 12 || d < 1 || d > 31) {
+            return Long.MIN_VALUE;
+        }
+        return epochDay(hi * 100L + lo, m, d);
+    }
+
+    /**
+     * Parses {@code HH:MM:SS[.f{1,6}]} at {@code from} up to {@code to} into microseconds, or -1.
+     */
+    static long parseIsoTime(byte[] b, int from, int to) {
+        if (to - from < 8 || b[from + 2] != ':' || b[from + 5] != ':') {
+            return -1;
+        }
+        int h = twoDigits(b, from);
+        int mi = twoDigits(b, from + 3);
+        int se = twoDigits(b, from + 6);
+        if (h < 0 || mi < 0 || se < 0) {
+            return -1;
+        }
+        long micros = 0;
+        int i = from + 8;
+        if (i < to) {
+            if (b[i] != '.' || to - i - 1 > 6 || to - i - 1 < 1) {
+                return -1;
+            }
+            int digits = 0;
+            for (i++; i < to; i++, digits++) {
+                int dd = b[i] - '0';
+                if (dd < 0 || dd > 9) {
+                    return -1;
+                }
+                micros = micros * 10 + dd;
+            }
+            for (; digits < 6; digits++) {
+                micros *= 10;
+            }
+        }
+        return ((h * 60L + mi) * 60L + se) * 1_000_000L + micros;
+    }
+
     /** What the value context carries: the column being converted and where lossy values are counted. */
     record ValueContext(String column, LossyValues lossy) {}
 
@@ -67,6 +166,16 @@ abstract class ValueCodec {
     // ---- numbers -------------------------------------------------------------------------------
 
     static final class Int16 extends ValueCodec {
+        @Override
+        boolean appendRaw(DuckDBAppender appender, byte[] bytes, int from, int to) throws SQLException {
+            long v = parseLong(bytes, from, to);
+            if (v < Short.MIN_VALUE || v > Short.MAX_VALUE) {
+                return false;
+            }
+            appender.append((short) v);
+            return true;
+        }
+
         @Override
         String duckType() {
             return "SMALLINT";
@@ -85,6 +194,16 @@ abstract class ValueCodec {
 
     static final class Int32 extends ValueCodec {
         @Override
+        boolean appendRaw(DuckDBAppender appender, byte[] bytes, int from, int to) throws SQLException {
+            long v = parseLong(bytes, from, to);
+            if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
+                return false;
+            }
+            appender.append((int) v);
+            return true;
+        }
+
+        @Override
         String duckType() {
             return "INTEGER";
         }
@@ -101,6 +220,16 @@ abstract class ValueCodec {
     }
 
     static final class Int64 extends ValueCodec {
+        @Override
+        boolean appendRaw(DuckDBAppender appender, byte[] bytes, int from, int to) throws SQLException {
+            long v = parseLong(bytes, from, to);
+            if (v == Long.MIN_VALUE) {
+                return false;
+            }
+            appender.append(v);
+            return true;
+        }
+
         @Override
         String duckType() {
             return "BIGINT";
@@ -170,6 +299,56 @@ abstract class ValueCodec {
         @Override
         String duckType() {
             return "DECIMAL(" + precision + "," + scale + ")";
+        }
+
+        @Override
+        boolean appendRaw(DuckDBAppender appender, byte[] bytes, int from, int to) throws SQLException {
+            if (money || precision > 18 || from >= to) {
+                return false;
+            }
+            boolean negative = bytes[from] == '-';
+            int i = negative ? from + 1 : from;
+            long unscaled = 0;
+            int integerDigits = 0;
+            int fractionDigits = 0;
+            boolean point = false;
+            boolean leading = true;
+            for (; i < to; i++) {
+                byte c = bytes[i];
+                if (c == '.' && !point) {
+                    point = true;
+                    continue;
+                }
+                int d = c - '0';
+                if (d < 0 || d > 9) {
+                    return false; // NaN, Infinity, exponents: the String path handles them
+                }
+                if (point) {
+                    if (++fractionDigits > scale) {
+                        return false; // rounding is lossy: the String path counts it
+                    }
+                } else if (!(leading && d == 0)) {
+                    leading = false;
+                    if (++integerDigits > precision - scale) {
+                        return false; // overflow: the String path fails with the column and override
+                    }
+                }
+                unscaled = unscaled * 10 + d;
+            }
+            for (int k = fractionDigits; k < scale; k++) {
+                unscaled *= 10;
+            }
+            if (negative) {
+                unscaled = -unscaled;
+            }
+            if (precision <= 4) {
+                appender.appendDecimal((short) unscaled);
+            } else if (precision <= 9) {
+                appender.appendDecimal((int) unscaled);
+            } else {
+                appender.appendDecimal(unscaled);
+            }
+            return true;
         }
 
         @Override
@@ -340,6 +519,15 @@ abstract class ValueCodec {
 
     static final class Bool extends ValueCodec {
         @Override
+        boolean appendRaw(DuckDBAppender appender, byte[] bytes, int from, int to) throws SQLException {
+            if (to - from != 1) {
+                return false;
+            }
+            appender.append(bytes[from] == 't');
+            return true;
+        }
+
+        @Override
         String duckType() {
             return "BOOLEAN";
         }
@@ -415,6 +603,19 @@ abstract class ValueCodec {
 
     static final class Date extends ValueCodec {
         @Override
+        boolean appendRaw(DuckDBAppender appender, byte[] bytes, int from, int to) throws SQLException {
+            if (to - from != 10) {
+                return false;
+            }
+            long day = parseIsoDate(bytes, from, to);
+            if (day == Long.MIN_VALUE) {
+                return false;
+            }
+            appender.appendEpochDays((int) day);
+            return true;
+        }
+
+        @Override
         String duckType() {
             return "DATE";
         }
@@ -451,6 +652,46 @@ abstract class ValueCodec {
 
     static final class Timestamp extends ValueCodec {
         private final boolean withZone;
+
+        @Override
+        boolean appendRaw(DuckDBAppender appender, byte[] bytes, int from, int to) throws SQLException {
+            if (to - from < 19 || bytes[from + 10] != ' ') {
+                return false;
+            }
+            long day = parseIsoDate(bytes, from, from + 10);
+            if (day == Long.MIN_VALUE) {
+                return false;
+            }
+            int timeEnd = to;
+            long offsetSeconds = 0;
+            if (withZone) {
+                // PostgreSQL prints the offset as +HH, +HH:MM or +HH:MM:SS after the time
+                int sign = -1;
+                for (int i = to - 1; i > from + 18; i--) {
+                    if (bytes[i] == '+' || bytes[i] == '-') {
+                        sign = i;
+                        break;
+                    }
+                }
+                if (sign < 0 || to - sign < 3) {
+                    return false;
+                }
+                int h = twoDigits(bytes, sign + 1);
+                int m = to - sign >= 6 ? twoDigits(bytes, sign + 4) : 0;
+                int sec = to - sign >= 9 ? twoDigits(bytes, sign + 7) : 0;
+                if (h < 0 || m < 0 || sec < 0 || (to - sign != 3 && to - sign != 6 && to - sign != 9)) {
+                    return false;
+                }
+                offsetSeconds = (bytes[sign] == '-' ? -1 : 1) * (h * 3600L + m * 60L + sec);
+                timeEnd = sign;
+            }
+            long micros = parseIsoTime(bytes, from + 11, timeEnd);
+            if (micros < 0) {
+                return false;
+            }
+            appender.appendEpochMicros(day * 86_400_000_000L + micros - offsetSeconds * 1_000_000L);
+            return true;
+        }
 
         Timestamp(boolean withZone) {
             this.withZone = withZone;

@@ -424,6 +424,7 @@ public final class TableSync {
                     ResultSet rs = st.executeQuery("SELECT schema_name, table_name FROM duckdb_tables()"
                             + " WHERE NOT internal AND database_name = current_database()"
                             + " AND schema_name NOT IN ('duckbridge', '" + CopyIngester.STAGING_SCHEMA + "')"
+                            + " AND NOT starts_with(table_name, '" + SnapshotCopier.STAGING_PREFIX + "')"
                             + " ORDER BY schema_name, table_name")) {
                 while (rs.next()) {
                     out.add(new TableName(rs.getString(1), rs.getString(2)));

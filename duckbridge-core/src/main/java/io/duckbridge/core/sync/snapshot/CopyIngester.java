@@ -49,7 +49,12 @@ public final class CopyIngester {
 
     /** {@code CREATE TABLE} for a staging table named {@code staging} (unquoted, in the staging schema). */
     public static String createStaging(String staging, List<ColumnMapping> mappings) {
-        StringBuilder sb = new StringBuilder("CREATE TABLE " + STAGING_SCHEMA + "." + TableName.quote(staging) + " (");
+        return createTable(new TableName(STAGING_SCHEMA, staging), mappings);
+    }
+
+    /** {@code CREATE TABLE} of {@code table} with the load types of {@code mappings}. */
+    public static String createTable(TableName table, List<ColumnMapping> mappings) {
+        StringBuilder sb = new StringBuilder("CREATE TABLE " + table.quoted() + " (");
         for (int i = 0; i < mappings.size(); i++) {
             if (i > 0) {
                 sb.append(", ");
@@ -81,6 +86,24 @@ public final class CopyIngester {
         } catch (SQLException e) {
             throw DuckDbErrors.wrap("creating staging table " + staging, e);
         }
+        return append(pg, copySql, mappings, duck, new TableName(STAGING_SCHEMA, staging), context);
+    }
+
+    /**
+     * Appends the rows of {@code copySql} to the existing table {@code target} (whose columns have the load
+     * types of {@code mappings}). Several connections may append to the same table at once: DuckDB appends
+     * never conflict.
+     *
+     * @throws DuckbridgeException as {@link #ingest}
+     */
+    public static Ingested append(
+            Connection pg,
+            String copySql,
+            List<ColumnMapping> mappings,
+            DuckDBConnection duck,
+            TableName target,
+            JobContext context) {
+        String staging = target.toString();
         CopyOut copy;
         try {
             copy = pg.unwrap(PGConnection.class).getCopyAPI().copyOut(copySql);
@@ -92,19 +115,25 @@ public final class CopyIngester {
         int sinceProgress = 0;
         int width = mappings.size();
         ColumnMapping[] columns = mappings.toArray(ColumnMapping[]::new);
-        String[] fields = new String[width];
-        try (DuckDBAppender appender = duck.createAppender(STAGING_SCHEMA, staging)) {
+        int[] starts = new int[width];
+        int[] ends = new int[width];
+        boolean[] escaped = new boolean[width];
+        try (DuckDBAppender appender = duck.createAppender(target.schema(), target.name())) {
             byte[] row;
             while ((row = readRow(copy)) != null) {
                 bytes += row.length;
-                CopyTextDecoder.decode(row, fields);
+                CopyTextDecoder.split(row, starts, ends, escaped);
                 appender.beginRow();
                 for (int c = 0; c < width; c++) {
-                    String text = fields[c];
-                    if (text == null) {
-                        appender.appendNull();
+                    if (!escaped[c]) {
+                        columns[c].appendUtf8(appender, row, starts[c], ends[c]);
                     } else {
-                        columns[c].append(appender, columns[c].convert(text));
+                        String text = CopyTextDecoder.field(row, starts[c], ends[c]);
+                        if (text == null) {
+                            appender.appendNull();
+                        } else {
+                            columns[c].append(appender, columns[c].convert(text));
+                        }
                     }
                 }
                 appender.endRow();

@@ -46,6 +46,46 @@ public final class CopyTextDecoder {
         }
     }
 
+    /**
+     * Finds the fields of {@code row} without decoding them: field {@code i} is {@code row[starts[i], ends[i])};
+     * {@code escaped[i]} says whether it contains a backslash (then decode it with {@link #field}).
+     *
+     * @throws DuckbridgeException INTERNAL when the row has a different number of fields
+     */
+    public static void split(byte[] row, int[] starts, int[] ends, boolean[] escaped) {
+        int end = row.length;
+        if (end > 0 && row[end - 1] == '\n') {
+            end--;
+        }
+        int field = 0;
+        int start = 0;
+        boolean esc = false;
+        int width = starts.length;
+        for (int i = 0; i <= end; i++) {
+            if (i == end || row[i] == '\t') {
+                if (field >= width) {
+                    throw width(width);
+                }
+                starts[field] = start;
+                ends[field] = i;
+                escaped[field++] = esc;
+                start = i + 1;
+                esc = false;
+            } else if (row[i] == '\\') {
+                esc = true;
+                i++;
+            }
+        }
+        if (field != width) {
+            throw width(width);
+        }
+    }
+
+    /** Decodes one escaped field found by {@link #split}: null for {@code \N}, else the unescaped text. */
+    public static String field(byte[] row, int from, int to) {
+        return text(row, from, to, true);
+    }
+
     private static String text(byte[] row, int from, int to, boolean escaped) {
         if (!escaped) {
             return new String(row, from, to - from, StandardCharsets.UTF_8);

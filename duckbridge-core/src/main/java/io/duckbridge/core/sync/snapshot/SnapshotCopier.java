@@ -34,9 +34,11 @@ import org.slf4j.LoggerFactory;
  * <p>Each table is read with {@code COPY (SELECT ...) TO STDOUT}; a table with more estimated rows than
  * {@link SnapshotSettings#rowsPerRange()} is split into ctid (page) ranges. Ranges are read in parallel by
  * {@link SnapshotSettings#workers()} workers, each with its own PostgreSQL connection joined to the snapshot
- * and its own DuckDB connection, appending into private staging tables. When every range of every table is
- * staged, one writer-lane transaction replaces all live tables ({@code CREATE OR REPLACE TABLE ... AS SELECT}
- * from the staging tables), so readers see the old tables or the new ones, never a partial one. If that
+ * and its own DuckDB connection, appending (DuckDB appends never conflict) into one staging table per table,
+ * created next to the live table as {@value #STAGING_PREFIX}... with the load types. When every range of every
+ * table is staged, one writer-lane transaction replaces all live tables — by renaming the staging table, or
+ * with {@code CREATE OR REPLACE TABLE ... AS SELECT} casts where a type is staged as text — so readers see the
+ * old tables or the new ones, never a partial one. If that
  * transaction fails, each table is retried in its own transaction so one bad table does not hold back the
  * others. A table that fails keeps its previous copy; its {@link TableLoad#error()} says why.
  *
@@ -72,10 +74,14 @@ public final class SnapshotCopier {
         void onSwap(ReadSession session, TableLoad load) throws Exception;
     }
 
-    private record Task(int table, String sql, String staging) {}
+    /** Staging tables live next to their live table (so the swap can rename them) under this prefix. */
+    public static final String STAGING_PREFIX = "__duckbridge_staging_";
+
+    private record Task(int table, String sql) {}
 
     private static final class Progress {
-        final List<String> stagings = new ArrayList<>();
+        TableName staging;
+        int ranges;
         final AtomicLong rows = new AtomicLong();
         final AtomicLong bytes = new AtomicLong();
         final AtomicInteger remaining = new AtomicInteger();
@@ -89,21 +95,22 @@ public final class SnapshotCopier {
      * @return one result per plan, in order
      */
     public List<TableLoad> copy(SourceSnapshot snapshot, List<TablePlan> plans, JobContext context, SwapHook hook) {
-        engine.executeOnLane("CREATE SCHEMA IF NOT EXISTS " + CopyIngester.STAGING_SCHEMA);
         String runId = UUID.randomUUID().toString().replace("-", "").substring(0, 12);
         List<Progress> progress = new ArrayList<>();
         var tasks = new ConcurrentLinkedQueue<Task>();
         for (int t = 0; t < plans.size(); t++) {
             Progress p = new Progress();
             progress.add(p);
+            p.staging = new TableName(plans.get(t).table().name().schema(), STAGING_PREFIX + runId + "_" + t);
             List<String> ranges = ranges(plans.get(t).table());
-            for (int r = 0; r < ranges.size(); r++) {
-                String staging = "s_" + runId + "_" + t + "_" + r;
-                p.stagings.add(staging);
-                tasks.add(new Task(t, copySql(plans.get(t), ranges.get(r)), staging));
+            for (String range : ranges) {
+                tasks.add(new Task(t, copySql(plans.get(t), range)));
             }
+            p.ranges = ranges.size();
             p.remaining.set(ranges.size());
         }
+        createStaging(plans, progress);
+        long startNanos = System.nanoTime();
         int workers = Math.min(settings.workers(), Math.max(1, tasks.size()));
         AtomicInteger threadNumber = new AtomicInteger();
         ExecutorService pool = Executors.newFixedThreadPool(workers, r -> {
@@ -143,11 +150,20 @@ public final class SnapshotCopier {
                     new TableLoad(plans.get(t).table().name(), p.rows.get(), p.bytes.get(), lossy(plans.get(t)), null);
             loads.add(error == null ? load : load.failed(describe(plans.get(t), p, error)));
         }
+        long stagedNanos = System.nanoTime();
         try {
             loads = swap(plans, progress, loads, hook);
         } finally {
             dropStaging(progress);
         }
+        log.info(
+                "snapshot {}: {} table(s), {} range(s) staged by {} worker(s) in {} ms, replaced in {} ms",
+                snapshot.name(),
+                plans.size(),
+                progress.stream().mapToInt(p -> p.ranges).sum(),
+                workers,
+                (stagedNanos - startNanos) / 1_000_000,
+                (System.nanoTime() - stagedNanos) / 1_000_000);
         for (TableLoad load : loads) {
             if (load.succeeded()) {
                 log.info("snapshot {}: {} rows, {} bytes", load.table(), load.rows(), load.bytes());
@@ -201,8 +217,8 @@ public final class SnapshotCopier {
                     if (pg == null) {
                         pg = snapshot.openReader();
                     }
-                    var done = CopyIngester.ingest(
-                            pg, task.sql(), plans.get(task.table()).mappings(), duck, task.staging(), context);
+                    var done = CopyIngester.append(
+                            pg, task.sql(), plans.get(task.table()).mappings(), duck, p.staging, context);
                     p.rows.addAndGet(done.rows());
                     p.bytes.addAndGet(done.bytes());
                 } catch (DuckbridgeException e) {
@@ -299,7 +315,7 @@ public final class SnapshotCopier {
         try {
             engine.write(session -> {
                 for (int t : ready) {
-                    replace(session, plans.get(t), progress.get(t).stagings, loads.get(t), hook);
+                    replace(session, plans.get(t), progress.get(t).staging, loads.get(t), hook);
                 }
                 return null;
             });
@@ -318,7 +334,7 @@ public final class SnapshotCopier {
             int table = t;
             try {
                 engine.write(session -> {
-                    replace(session, plans.get(table), progress.get(table).stagings, loads.get(table), hook);
+                    replace(session, plans.get(table), progress.get(table).staging, loads.get(table), hook);
                     return null;
                 });
             } catch (DuckbridgeException e) {
@@ -338,21 +354,25 @@ public final class SnapshotCopier {
         return out;
     }
 
-    private static void replace(
-            ReadSession session, TablePlan plan, List<String> stagings, TableLoad load, SwapHook hook)
+    private static void replace(ReadSession session, TablePlan plan, TableName staging, TableLoad load, SwapHook hook)
             throws Exception {
         TableName name = plan.table().name();
         try (Statement st = session.statement()) {
-            st.execute("CREATE SCHEMA IF NOT EXISTS " + TableName.quote(name.schema()));
-            st.execute(replaceSql(name, plan.mappings(), stagings));
+            if (plan.mappings().stream().anyMatch(ColumnMapping::needsCast)) {
+                st.execute(replaceSql(name, plan.mappings(), staging));
+            } else {
+                // the staging table already has the live types: the swap is a rename, no copy
+                st.execute("DROP TABLE IF EXISTS " + name.quoted());
+                st.execute("ALTER TABLE " + staging.quoted() + " RENAME TO " + TableName.quote(name.name()));
+            }
         }
         if (hook != null) {
             hook.onSwap(session, load);
         }
     }
 
-    /** {@code CREATE OR REPLACE TABLE live AS SELECT <casts> FROM (staging_1 UNION ALL ...)}. */
-    public static String replaceSql(TableName name, List<ColumnMapping> mappings, List<String> stagings) {
+    /** {@code CREATE OR REPLACE TABLE live AS SELECT <casts> FROM staging}. */
+    public static String replaceSql(TableName name, List<ColumnMapping> mappings, TableName staging) {
         StringBuilder select = new StringBuilder();
         for (ColumnMapping m : mappings) {
             if (!select.isEmpty()) {
@@ -361,28 +381,39 @@ public final class SnapshotCopier {
             String q = TableName.quote(m.name());
             select.append(m.castExpression(q)).append(" AS ").append(q);
         }
-        StringBuilder from = new StringBuilder();
-        for (String s : stagings) {
-            if (!from.isEmpty()) {
-                from.append(" UNION ALL ");
-            }
-            from.append("SELECT * FROM ")
-                    .append(CopyIngester.STAGING_SCHEMA)
-                    .append('.')
-                    .append(TableName.quote(s));
-        }
-        return "CREATE OR REPLACE TABLE " + name.quoted() + " AS SELECT " + select + " FROM (" + from + ")";
+        return "CREATE OR REPLACE TABLE " + name.quoted() + " AS SELECT " + select + " FROM " + staging.quoted();
     }
 
-    private void dropStaging(List<Progress> progress) {
-        List<String> all = new ArrayList<>();
-        progress.forEach(p -> all.addAll(p.stagings));
+    private void createStaging(List<TablePlan> plans, List<Progress> progress) {
         try {
             engine.laneAsync(session -> {
                         try (Statement st = session.statement()) {
-                            for (String s : all) {
-                                st.execute("DROP TABLE IF EXISTS " + CopyIngester.STAGING_SCHEMA + "."
-                                        + TableName.quote(s));
+                            for (int t = 0; t < plans.size(); t++) {
+                                TableName staging = progress.get(t).staging;
+                                st.execute("CREATE SCHEMA IF NOT EXISTS " + TableName.quote(staging.schema()));
+                                st.execute(CopyIngester.createTable(
+                                        staging, plans.get(t).mappings()));
+                            }
+                        }
+                        return null;
+                    })
+                    .join();
+        } catch (CompletionException e) {
+            dropStaging(progress);
+            throw e.getCause() instanceof DuckbridgeException d
+                    ? d
+                    : new DuckbridgeException(ErrorClass.INTERNAL, String.valueOf(e.getCause()), e);
+        }
+    }
+
+    private void dropStaging(List<Progress> progress) {
+        try {
+            engine.laneAsync(session -> {
+                        try (Statement st = session.statement()) {
+                            for (Progress p : progress) {
+                                if (p.staging != null) {
+                                    st.execute("DROP TABLE IF EXISTS " + p.staging.quoted());
+                                }
                             }
                         }
                         return null;
