@@ -149,7 +149,7 @@ class SnapshotConsistencyIT {
                     .isEqualTo("failed");
         }
         assertThat(duckLong("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'duckbridge_staging'"
-                                + " OR starts_with(table_name, '__duckbridge_staging_')"))
+                        + " OR starts_with(table_name, '__duckbridge_staging_')"))
                 .as("no staging table is left behind")
                 .isZero();
         // and the next sync works
