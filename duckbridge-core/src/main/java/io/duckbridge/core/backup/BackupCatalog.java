@@ -40,6 +40,7 @@ public final class BackupCatalog {
     static final String ARCHIVE = "database.duckdb.zst";
     static final String MANIFEST = "manifest.json";
     static final String VALIDATION = "validation.json";
+    static final String REMOTE = "remote.txt";
     private static final String PARTIAL_PREFIX = ".partial-";
     private static final String DELETING_PREFIX = ".deleting-";
     private static final Pattern ID = Pattern.compile("^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$");
@@ -116,6 +117,27 @@ public final class BackupCatalog {
             log.warn("ignoring unreadable {}: {}", file, e.getMessage());
             return Optional.empty();
         }
+    }
+
+    /** Where a copy of the backup's archive was uploaded, if it was. */
+    public Optional<String> remoteLocation(String id) {
+        Path file = directory.resolve(id).resolve(REMOTE);
+        try {
+            return Files.isRegularFile(file)
+                    ? Optional.of(Files.readString(file).strip())
+                    : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Records where a copy of the backup's archive was uploaded. */
+    void recordRemote(String id, String uri) throws IOException {
+        writeAtomically(directory.resolve(id), REMOTE, uri.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    Path manifestFile(String id) {
+        return directory.resolve(id).resolve(MANIFEST);
     }
 
     /**

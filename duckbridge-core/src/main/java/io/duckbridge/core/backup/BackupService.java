@@ -7,6 +7,7 @@ import io.duckbridge.core.jobs.Job;
 import io.duckbridge.core.jobs.JobContext;
 import io.duckbridge.core.jobs.JobKind;
 import io.duckbridge.core.jobs.JobRunner;
+import io.duckbridge.core.lake.ObjectStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,6 +41,7 @@ public final class BackupService {
     private final BackupSettings settings;
     private final BackupCatalog catalog;
     private final ReentrantLock exclusive = new ReentrantLock();
+    private volatile ObjectStore remote;
     private final List<RestoreListener> restoreListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /** Removes leftovers of interrupted backups in the directory (none can be running yet). */
@@ -56,6 +58,14 @@ public final class BackupService {
 
     public BackupCatalog catalog() {
         return catalog;
+    }
+
+    /**
+     * Uploads every new backup (archive, then manifest) to {@code store} under {@code <id>/}, and deletes
+     * the remote copies of backups that retention deletes. Null turns uploads off.
+     */
+    public void uploadTo(ObjectStore store) {
+        this.remote = store;
     }
 
     /** Adds a listener told before and after each online restore swaps the contents. */
@@ -85,11 +95,31 @@ public final class BackupService {
                                     + String.join("; ", validation.problems()));
                 }
             }
+            ObjectStore store = remote;
+            if (store != null) {
+                upload(store, manifest);
+            }
             if (!settings.retention().keepsEverything()) {
                 prune();
             }
             return manifest;
         });
+    }
+
+    private void upload(ObjectStore store, BackupManifest manifest) {
+        String prefix = manifest.id() + "/";
+        try {
+            store.put(prefix + BackupCatalog.ARCHIVE, catalog.archive(manifest));
+            store.write(prefix + BackupCatalog.MANIFEST, Files.readAllBytes(catalog.manifestFile(manifest.id())));
+            catalog.recordRemote(manifest.id(), store.uri(prefix + BackupCatalog.ARCHIVE));
+        } catch (IOException | RuntimeException e) {
+            ErrorClass errorClass = e instanceof DuckbridgeException d ? d.errorClass() : ErrorClass.IO;
+            throw new DuckbridgeException(
+                    errorClass,
+                    "backup " + manifest.id() + " was written locally, but its upload to " + store.uri(prefix)
+                            + " failed: " + e.getMessage(),
+                    e);
+        }
     }
 
     // ---- read ----------------------------------------------------------------------------------
@@ -253,9 +283,25 @@ public final class BackupService {
 
     // ---- delete and prune ----------------------------------------------------------------------
 
-    /** @return whether the backup existed */
+    /** Deletes a backup and, when uploads are on, its remote copy. @return whether the backup existed */
     public boolean delete(String id) {
-        return catalog.delete(id);
+        boolean uploaded = catalog.remoteLocation(id).isPresent();
+        boolean existed = catalog.delete(id);
+        ObjectStore store = remote;
+        if (existed && uploaded && store != null) {
+            deleteRemote(store, id);
+        }
+        return existed;
+    }
+
+    private static void deleteRemote(ObjectStore store, String id) {
+        try {
+            // the manifest first, so a half-deleted remote backup has no manifest
+            store.delete(List.of(id + "/" + BackupCatalog.MANIFEST));
+            store.delete(List.of(id + "/" + BackupCatalog.ARCHIVE));
+        } catch (RuntimeException e) {
+            log.warn("could not delete the remote copy of backup {}: {}", id, e.getMessage());
+        }
     }
 
     /** Deletes the backups the retention policy expires; never the newest valid one. Returns their ids. */
@@ -266,9 +312,14 @@ public final class BackupService {
     /** {@link #prune()} with an explicit policy and clock, for the CLI and tests. */
     public List<String> prune(RetentionPolicy policy, Instant now) {
         List<String> deleted = new ArrayList<>();
+        ObjectStore store = remote;
         for (BackupManifest m : policy.expired(catalog.list(), now, this::presumedValid)) {
+            boolean uploaded = catalog.remoteLocation(m.id()).isPresent();
             if (catalog.delete(m.id())) {
                 deleted.add(m.id());
+                if (store != null && uploaded) {
+                    deleteRemote(store, m.id());
+                }
             }
         }
         if (!deleted.isEmpty()) {
@@ -314,7 +365,10 @@ public final class BackupService {
         view.put("createdAt", m.createdAt().toString());
         view.put("sizeBytes", m.archiveBytes());
         view.put("databaseBytes", m.databaseBytes());
-        view.put("locations", List.of(catalog.archive(m).toString()));
+        List<String> locations = new ArrayList<>();
+        locations.add(catalog.archive(m).toString());
+        catalog.remoteLocation(m.id()).ifPresent(locations::add);
+        view.put("locations", locations);
         view.put("tables", m.rowCounts());
         view.put("sha256", m.sha256());
         view.put("duckbridgeVersion", m.duckbridgeVersion());

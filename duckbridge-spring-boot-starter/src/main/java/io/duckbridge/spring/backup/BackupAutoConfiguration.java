@@ -3,11 +3,16 @@ package io.duckbridge.spring.backup;
 import io.duckbridge.core.backup.BackupManifest;
 import io.duckbridge.core.backup.BackupService;
 import io.duckbridge.core.engine.DuckDbEngine;
+import io.duckbridge.core.error.DuckbridgeException;
+import io.duckbridge.core.error.ErrorClass;
 import io.duckbridge.core.jobs.JobRunner;
+import io.duckbridge.core.lake.LakeLocation;
+import io.duckbridge.core.lake.S3Storage;
 import io.duckbridge.core.sync.cdc.ChangeCapture;
 import io.duckbridge.spring.DuckbridgeAutoConfiguration;
 import io.duckbridge.spring.DuckbridgeProperties;
 import io.duckbridge.spring.cdc.CdcAutoConfiguration;
+import io.duckbridge.spring.lake.LakeAutoConfiguration;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import java.time.Duration;
@@ -28,7 +33,7 @@ import org.springframework.context.annotation.Bean;
  * {@code backup} health component, gauges for the newest backup's age, size and duration, and the cron
  * schedule when {@code duckbridge.backup.schedule} is set. Every bean can be replaced.
  */
-@AutoConfiguration(after = {DuckbridgeAutoConfiguration.class, CdcAutoConfiguration.class})
+@AutoConfiguration(after = {DuckbridgeAutoConfiguration.class, CdcAutoConfiguration.class, LakeAutoConfiguration.class})
 @EnableConfigurationProperties(BackupProperties.class)
 public class BackupAutoConfiguration {
     private static final Logger log = LoggerFactory.getLogger(BackupAutoConfiguration.class);
@@ -40,14 +45,24 @@ public class BackupAutoConfiguration {
             DuckDbEngine engine,
             BackupProperties backup,
             DuckbridgeProperties properties,
-            ObjectProvider<ChangeCapture> capture) {
-        if (backup.s3Target() != null && !backup.s3Target().isBlank()) {
-            log.warn(
-                    "duckbridge.backup.s3-target is set to {} but remote backup copies are not supported yet;"
-                            + " backups stay in the local directory",
-                    backup.s3Target());
-        }
+            ObjectProvider<ChangeCapture> capture,
+            ObjectProvider<S3Storage> s3) {
         BackupService service = new BackupService(engine, backup.toSettings(properties.dataDir()));
+        if (backup.s3Target() != null && !backup.s3Target().isBlank()) {
+            LakeLocation target = LakeLocation.parse("duckbridge.backup.s3-target", backup.s3Target());
+            if (!target.isS3()) {
+                throw new DuckbridgeException(
+                        ErrorClass.INVALID_REQUEST,
+                        "duckbridge.backup.s3-target \"" + backup.s3Target() + "\" is not s3://bucket/prefix");
+            }
+            S3Storage storage = s3.getIfAvailable();
+            if (storage == null) {
+                log.warn("duckbridge.backup.s3-target is set but object storage is not; set duckbridge.lake.s3.*");
+            } else {
+                service.uploadTo(storage.store(target.bucket(), target.path()));
+                log.info("new backups are also uploaded to {}", target);
+            }
+        }
         capture.ifAvailable(c -> service.addRestoreListener(new CdcRestoreListener(c)));
         return service;
     }

@@ -20,7 +20,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param healthMaxAge the {@code backup} health component turns {@code DEGRADED} when the newest valid
  *     backup is older than this (only once a schedule is set or a backup exists)
  * @param restoreWait how long {@code ?wait=true} waits for a backup or restore job
- * @param s3Target remote copies to object storage; not supported yet: setting it logs a warning
+ * @param s3Target {@code s3://bucket/prefix}: every new backup is also uploaded there (through the
+ *     object storage configured by {@code duckbridge.lake.s3.*}); unset: local only
  */
 @ConfigurationProperties("duckbridge.backup")
 public record BackupProperties(
