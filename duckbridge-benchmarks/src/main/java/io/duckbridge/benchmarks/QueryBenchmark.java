@@ -1,0 +1,214 @@
+package io.duckbridge.benchmarks;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Query API benchmark, in one run against the packaged server started in its own JVM:
+ *
+ * <ol>
+ *   <li>p50/p99 latency of a small query over HTTP minus the same query over direct JDBC (in-process
+ *       DuckDB);
+ *   <li>requests/s of that query with 16 concurrent clients;
+ *   <li>rows/s of a 5,000,000-row result in JSON, CSV and Arrow (client reads every byte).
+ * </ol>
+ *
+ * Usage: {@code QueryBenchmark [server-jar] [rows]}; see docs/benchmarks.md for the command.
+ */
+public final class QueryBenchmark {
+    static final String SMALL = "SELECT id, 'name-' || id AS name FROM range(100) t(id) WHERE id < 10";
+    static final HttpClient CLIENT =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    public static void main(String[] args) throws Exception {
+        Path jar = Path.of(args.length > 0 ? args[0] : "duckbridge-server/target/duckbridge-server.jar");
+        long rows = args.length > 1 ? Long.parseLong(args[1]) : 5_000_000L;
+        Path dataDir = Files.createTempDirectory("duckbridge-bench");
+        int port;
+        try (var socket = new ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process server = new ProcessBuilder(
+                        java,
+                        "-Xmx512m",
+                        "--add-opens=java.base/java.nio=ALL-UNNAMED",
+                        "--enable-native-access=ALL-UNNAMED",
+                        "-jar",
+                        jar.toAbsolutePath().toString(),
+                        "--server.port=" + port,
+                        "--server.address=127.0.0.1",
+                        "--duckbridge.demo.enabled=false",
+                        "--duckbridge.data-dir=" + dataDir,
+                        "--duckbridge.query.max-concurrent=16",
+                        "--duckbridge.query.max-queued=64",
+                        "--logging.level.root=WARN")
+                .redirectErrorStream(true)
+                .redirectOutput(dataDir.resolve("server.log").toFile())
+                .start();
+        try {
+            String base = "http://127.0.0.1:" + port;
+            waitForHealth(base, server);
+            String body = "{\"sql\":\"" + SMALL + "\"}";
+
+            double[] jdbc = jdbcLatencies(2000);
+            for (int i = 0; i < 500; i++) {
+                post(base, body, "application/json");
+            }
+            double[] http = new double[2000];
+            for (int i = 0; i < http.length; i++) {
+                long t = System.nanoTime();
+                post(base, body, "application/json");
+                http[i] = (System.nanoTime() - t) / 1e6;
+            }
+            Arrays.sort(jdbc);
+            Arrays.sort(http);
+            System.out.printf(
+                    Locale.ROOT,
+                    "small query: JDBC p50 %.3f ms p99 %.3f ms | HTTP p50 %.3f ms p99 %.3f ms | overhead p50 %.3f ms"
+                            + " p99 %.3f ms%n",
+                    pct(jdbc, 0.5),
+                    pct(jdbc, 0.99),
+                    pct(http, 0.5),
+                    pct(http, 0.99),
+                    pct(http, 0.5) - pct(jdbc, 0.5),
+                    pct(http, 0.99) - pct(jdbc, 0.99));
+
+            AtomicLong done = new AtomicLong();
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            ExecutorService clients = Executors.newFixedThreadPool(16);
+            List<Future<?>> futures = new ArrayList<>();
+            long start = System.nanoTime();
+            for (int c = 0; c < 16; c++) {
+                futures.add(clients.submit(() -> {
+                    while (System.nanoTime() < end) {
+                        if (post(base, body, "application/json") == 200) {
+                            done.incrementAndGet();
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : futures) {
+                f.get();
+            }
+            clients.shutdown();
+            double seconds = (System.nanoTime() - start) / 1e9;
+            System.out.printf(Locale.ROOT, "16 concurrent clients: %.0f requests/s%n", done.get() / seconds);
+
+            String big = "{\"sql\":\"SELECT range AS id, range * 0.5 AS half, 'row-' || range AS label FROM range("
+                    + rows + ")\",\"maxRows\":" + rows + ",\"timeoutMs\":300000}";
+            double json = rowsPerSecond(base, big, "application/json", rows);
+            double csv = rowsPerSecond(base, big, "text/csv", rows);
+            double arrow = rowsPerSecond(base, big, "application/vnd.apache.arrow.stream", rows);
+            System.out.printf(
+                    Locale.ROOT,
+                    "%,d rows: JSON %,.0f rows/s | CSV %,.0f rows/s | Arrow %,.0f rows/s | JSON/Arrow %.2f%n",
+                    rows,
+                    json,
+                    csv,
+                    arrow,
+                    json / arrow);
+        } finally {
+            server.destroy();
+            server.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    private static double[] jdbcLatencies(int n) throws Exception {
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:")) {
+            double[] out = new double[n];
+            for (int i = -500; i < n; i++) {
+                long t = System.nanoTime();
+                try (PreparedStatement ps = c.prepareStatement(SMALL);
+                        ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        rs.getLong(1);
+                        rs.getString(2);
+                    }
+                }
+                if (i >= 0) {
+                    out[i] = (System.nanoTime() - t) / 1e6;
+                }
+            }
+            return out;
+        }
+    }
+
+    private static double rowsPerSecond(String base, String body, String accept, long rows) throws Exception {
+        long t = System.nanoTime();
+        HttpResponse<InputStream> response =
+                CLIENT.send(request(base, body, accept), HttpResponse.BodyHandlers.ofInputStream());
+        if (response.statusCode() != 200) {
+            throw new IllegalStateException(accept + " answered " + response.statusCode());
+        }
+        byte[] buffer = new byte[1 << 16];
+        try (InputStream in = response.body()) {
+            while (in.read(buffer) >= 0) {
+                // drain
+            }
+        }
+        return rows / ((System.nanoTime() - t) / 1e9);
+    }
+
+    private static int post(String base, String body, String accept) throws IOException, InterruptedException {
+        return CLIENT.send(request(base, body, accept), HttpResponse.BodyHandlers.discarding())
+                .statusCode();
+    }
+
+    private static HttpRequest request(String base, String body, String accept) {
+        return HttpRequest.newBuilder(URI.create(base + "/api/v1/query"))
+                .header("Content-Type", "application/json")
+                .header("Accept", accept)
+                .timeout(Duration.ofMinutes(5))
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .build();
+    }
+
+    private static void waitForHealth(String base, Process server) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (System.nanoTime() < deadline) {
+            if (!server.isAlive()) {
+                throw new IllegalStateException("the server exited; see its log");
+            }
+            try {
+                var r = CLIENT.send(
+                        HttpRequest.newBuilder(URI.create(base + "/actuator/health"))
+                                .build(),
+                        HttpResponse.BodyHandlers.discarding());
+                if (r.statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // not listening yet
+            }
+            Thread.sleep(200);
+        }
+        throw new IllegalStateException("the server did not become healthy in 120 s");
+    }
+
+    private static double pct(double[] sorted, double p) {
+        return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p * sorted.length) - 1)];
+    }
+}
