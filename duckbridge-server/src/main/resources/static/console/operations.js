@@ -207,7 +207,7 @@ function backups() {
 async function validate(id) {
   try {
     const r = await postJson(`/api/v1/backups/${encodeURIComponent(id)}/validate`);
-    message(r.valid ? `Backup ${id} is valid` : `Backup ${id} is NOT valid: ${(r.problems || []).join('; ')}`, !r.valid);
+    message(r.valid ? `Backup ${id} is valid` : `Backup ${id} is NOT valid: ${(r.problems || []).map((p) => (typeof p === 'string' ? p : JSON.stringify(p))).join('; ')}`, !r.valid);
   } catch (error) {
     message(`${error.errorClass}: ${error.message}`, true);
   }

@@ -310,6 +310,20 @@ class ConsoleIT {
     }
 
     @Test
+    void backsUpAndValidatesTheBackupFromTheOperationsPage() {
+        open("operations");
+        browser.await(10, d -> d.findElement(By.id("backup-create")).isDisplayed());
+        browser.driver.findElement(By.id("backup-create")).click();
+        By backup = By.cssSelector("#backups tr[data-backup]");
+        String id = browser.await(60, d -> d.findElement(backup).getDomAttribute("data-backup"));
+        browser.driver
+                .findElement(By.cssSelector("#backups tr[data-backup='" + id + "'] button:not(.danger)"))
+                .click();
+        browser.await(30, d -> d.findElement(By.id("sync-message")).getText().equals("Backup " + id + " is valid"));
+        browser.screenshot("operations-backup");
+    }
+
+    @Test
     void asksForAKeyAndShowsAReaderNoAdminActions() {
         browser.driver.get(base + "/console/console.css");
         browser.script("sessionStorage.clear()");
