@@ -1,9 +1,11 @@
 package io.duckbridge.spring;
 
+import io.duckbridge.core.backup.BackupService;
 import io.duckbridge.core.engine.DuckDbEngine;
 import io.duckbridge.core.engine.EngineSettings;
 import io.duckbridge.core.jobs.JobRunner;
 import io.duckbridge.core.source.PostgresSource;
+import io.duckbridge.spring.health.AnalyticsHealthController;
 import io.duckbridge.spring.health.DuckDbHealthIndicator;
 import io.duckbridge.spring.health.PostgresHealthIndicator;
 import io.duckbridge.spring.jobs.JobController;
@@ -62,6 +64,13 @@ public class DuckbridgeAutoConfiguration {
     @ConditionalOnMissingBean
     public JobController duckbridgeJobController(JobRunner jobRunner) {
         return new JobController(jobRunner);
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    public AnalyticsHealthController duckbridgeAnalyticsHealthController(
+            DuckDbEngine engine, ObjectProvider<BackupService> backups) {
+        return new AnalyticsHealthController(engine, backups);
     }
 
     @Bean

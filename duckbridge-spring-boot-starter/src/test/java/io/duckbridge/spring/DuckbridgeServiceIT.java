@@ -86,6 +86,21 @@ class DuckbridgeServiceIT {
     }
 
     @Test
+    void seedCompatibleAnalyticsHealthReportsRealValues() throws Exception {
+        engine.write(session -> session.statement().execute("CREATE TABLE IF NOT EXISTS seed_t AS SELECT 1 AS i"));
+        var response = Http.localhost(port).get("/analytics/health");
+        assertThat(response.statusCode()).isEqualTo(200);
+        var body = Http.json(response);
+        assertThat(body.path("database_accessible").asBoolean()).isTrue();
+        assertThat(body.path("table_count").asLong()).isGreaterThanOrEqualTo(1);
+        // bytes in use now, not the 1 GB limit
+        assertThat(body.path("memory_usage").asLong()).isBetween(0L, 999_999_999L);
+        assertThat(body.has("last_backup")).isTrue();
+        long freeMb = java.nio.file.Files.getFileStore(dataDir).getUsableSpace() / (1024 * 1024);
+        assertThat(body.path("disk_space_mb").asLong()).isBetween(freeMb - 1024, freeMb + 1024);
+    }
+
+    @Test
     void unknownJobIsAProblemJson404() {
         var response = Http.localhost(port).get("/api/v1/jobs/does-not-exist");
         assertThat(response.statusCode()).isEqualTo(404);
