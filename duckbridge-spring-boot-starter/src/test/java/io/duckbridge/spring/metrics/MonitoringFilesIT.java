@@ -50,8 +50,12 @@ class MonitoringFilesIT {
     static final Pattern METRIC =
             Pattern.compile("\\b((?:duckbridge|resilience4j|jvm|http_server|process)_[a-z0-9_]+)\\b");
     /** Metrics of features that ship separately, with the request that proves the feature is present. */
-    static final Map<String, String[]> OWNED_BY_FEATURE =
-            Map.of("duckbridge_backup_last_success_timestamp_seconds", new String[] {"GET", "/api/v1/backups"});
+    static final Map<String, String[]> OWNED_BY_FEATURE = Map.of(
+            "duckbridge_backup_last_success_timestamp_seconds", new String[] {"GET", "/api/v1/backups"},
+            "duckbridge_query_duration_seconds_bucket", new String[] {"POST", "/api/v1/query"},
+            "duckbridge_query_duration_seconds_count", new String[] {"POST", "/api/v1/query"},
+            "duckbridge_query_rows_total", new String[] {"POST", "/api/v1/query"},
+            "duckbridge_query_bytes_total", new String[] {"POST", "/api/v1/query"});
 
     static final TestingPostgres postgres = TestingPostgres.start();
 
@@ -96,7 +100,12 @@ class MonitoringFilesIT {
         List<String> missing = new ArrayList<>();
         for (String metric : used) {
             String[] feature = OWNED_BY_FEATURE.get(metric);
-            boolean required = feature == null || http.get(feature[1]).statusCode() != 404;
+            boolean required = feature == null
+                    || (feature[0].equals("GET")
+                                            ? http.get(feature[1])
+                                            : http.post(feature[1], "{\"sql\":\"SELECT 1\"}"))
+                                    .statusCode()
+                            != 404;
             if (required && !exported.contains(metric)) {
                 missing.add(metric);
             }
