@@ -51,7 +51,7 @@ class MonitoringFilesIT {
             Pattern.compile("\\b((?:duckbridge|resilience4j|jvm|http_server|process)_[a-z0-9_]+)\\b");
     /** Metrics of features that ship separately, with the request that proves the feature is present. */
     static final Map<String, String[]> OWNED_BY_FEATURE = Map.of(
-            "duckbridge_backup_last_success_timestamp_seconds", new String[] {"GET", "/api/v1/backups"},
+            "duckbridge_backup_age_seconds", new String[] {"GET", "/api/v1/backups"},
             "duckbridge_query_duration_seconds_bucket", new String[] {"POST", "/api/v1/query"},
             "duckbridge_query_duration_seconds_count", new String[] {"POST", "/api/v1/query"},
             "duckbridge_query_rows_total", new String[] {"POST", "/api/v1/query"},
