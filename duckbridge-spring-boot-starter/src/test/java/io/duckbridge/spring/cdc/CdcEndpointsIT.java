@@ -111,7 +111,7 @@ class CdcEndpointsIT {
         try {
             return engine.read(session -> {
                 try (Statement st = session.statement();
-                        ResultSet rs = st.executeQuery("SELECT count(*) FROM main.web_orders")) {
+                        ResultSet rs = st.executeQuery("SELECT count(*) FROM public.web_orders")) {
                     rs.next();
                     return rs.getLong(1);
                 }

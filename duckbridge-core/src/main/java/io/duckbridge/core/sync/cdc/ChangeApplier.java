@@ -103,14 +103,26 @@ final class ChangeApplier {
     private static void applyKeyed(ReadSession session, SourceTable table, List<Change.Row> rows) throws SQLException {
         int columns = table.columns().size();
         Map<List<String>, Version> versions = new LinkedHashMap<>();
+        // keys whose row may be in DuckDB already: the first change to them in this segment was not an
+        // insert (a key first inserted here cannot exist before, as DuckDB equals PostgreSQL at the start)
+        java.util.Set<List<String>> mustDelete = new java.util.HashSet<>();
         for (Change.Row row : rows) {
             switch (row.op()) {
                 case 'I' -> versions.put(key(table, row.newTuple()), version(row.newTuple(), null, null));
-                case 'D' -> versions.put(key(table, row.oldTuple()), Version.DELETED);
+                case 'D' -> {
+                    List<String> oldKey = key(table, row.oldTuple());
+                    if (!versions.containsKey(oldKey)) {
+                        mustDelete.add(oldKey);
+                    }
+                    versions.put(oldKey, Version.DELETED);
+                }
                 case 'U' -> {
                     List<String> newKey = key(table, row.newTuple());
                     List<String> oldKey = row.oldTuple() == null ? newKey : key(table, row.oldTuple());
                     Version previous = versions.get(oldKey);
+                    if (previous == null) {
+                        mustDelete.add(oldKey);
+                    }
                     TupleData fullOld = row.oldKind() == 'O' ? row.oldTuple() : null;
                     Version next = version(row.newTuple(), fullOld, oldKey);
                     if (next.unchanged() != null && previous != null && !previous.deleted()) {
@@ -138,6 +150,7 @@ final class ChangeApplier {
                 Version v = e.getValue();
                 appender.beginRow();
                 appender.append(v.deleted() ? "D" : "U");
+                appendText(appender, mustDelete.contains(e.getKey()) ? "1" : null);
                 appendText(appender, v.unchanged() == null ? null : flags(v.unchanged()));
                 for (String k : e.getKey()) {
                     appendText(appender, k);
@@ -175,7 +188,10 @@ final class ChangeApplier {
                         .append(" WHERE s.__op = 'U'");
                 st.execute(select.toString());
             }
-            st.execute("DELETE FROM " + target + " USING " + STAGE + " s WHERE " + keyMatch(table, target, "s.__k"));
+            if (!mustDelete.isEmpty()) {
+                st.execute("DELETE FROM " + target + " USING " + STAGE + " s WHERE s.__del = '1' AND "
+                        + keyMatch(table, target, "s.__k") + keyRange(table, target, mustDelete));
+            }
             if (anyUpsert) {
                 StringBuilder insert = new StringBuilder("INSERT INTO " + target + " (");
                 StringBuilder values = new StringBuilder();
@@ -249,7 +265,8 @@ final class ChangeApplier {
     }
 
     private static void createStage(ReadSession session, SourceTable table, int keys, int columns) throws SQLException {
-        StringBuilder ddl = new StringBuilder("CREATE OR REPLACE TEMP TABLE " + STAGE + " (__op VARCHAR, __u VARCHAR");
+        StringBuilder ddl = new StringBuilder(
+                "CREATE OR REPLACE TEMP TABLE " + STAGE + " (__op VARCHAR, __del VARCHAR, __u VARCHAR");
         for (int i = 0; i < keys; i++) {
             ddl.append(", __k").append(i).append(" VARCHAR");
         }
@@ -262,6 +279,34 @@ final class ChangeApplier {
         try (Statement st = session.statement()) {
             st.execute(ddl.append(")").toString());
         }
+    }
+
+    /**
+     * For a single integer key, a constant range around the keys to delete, so DuckDB's zone maps skip
+     * row groups that cannot hold them instead of scanning the whole table for the join.
+     */
+    private static String keyRange(SourceTable table, String alias, java.util.Set<List<String>> keys) {
+        if (table.keyColumns().size() != 1) {
+            return "";
+        }
+        SourceTable.Column c = table.columns().get(table.keyColumns().getFirst());
+        String type = c.type().duckType();
+        if (!type.equals("BIGINT") && !type.equals("INTEGER") && !type.equals("SMALLINT")) {
+            return "";
+        }
+        long min = Long.MAX_VALUE;
+        long max = Long.MIN_VALUE;
+        for (List<String> key : keys) {
+            try {
+                long v = Long.parseLong(key.getFirst());
+                min = Math.min(min, v);
+                max = Math.max(max, v);
+            } catch (NumberFormatException e) {
+                return "";
+            }
+        }
+        String column = alias + "." + SqlNames.quote(c.name());
+        return " AND " + column + " BETWEEN " + min + " AND " + max;
     }
 
     private static String keyMatch(SourceTable table, String alias, String stagePrefix) {

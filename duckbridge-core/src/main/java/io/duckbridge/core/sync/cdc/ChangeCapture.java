@@ -486,17 +486,21 @@ public final class ChangeCapture implements AutoCloseable {
                         session.flush();
                         continue;
                     }
+                    if (session.inFlightDone()) {
+                        session.awaitInFlight(); // confirm what the lane finished
+                    }
                     if (System.nanoTime() - nextHeartbeat >= 0) {
                         heartbeat(admin);
                         nextHeartbeat =
                                 System.nanoTime() + settings.heartbeatInterval().toNanos();
                     }
-                    TimeUnit.MILLISECONDS.sleep(5);
+                    TimeUnit.MILLISECONDS.sleep(session.inFlight == null ? 5 : 1);
                     continue;
                 }
                 session.handle(session.decoder.decode(buffer));
                 if (session.resyncNeeded) {
                     session.flush();
+                    session.awaitInFlight();
                     List<String> names = new ArrayList<>();
                     synchronized (tables) {
                         tables.forEach((name, e) -> {
@@ -507,10 +511,14 @@ public final class ChangeCapture implements AutoCloseable {
                     }
                     resync(names);
                     session.resyncNeeded = false;
-                } else if (session.batchChanges >= settings.maxBatchChanges()) {
+                } else if (session.batchChanges >= settings.maxBatchChanges()
+                        || (!session.batch.isEmpty() && session.inFlightDone())) {
+                    // adaptive batching: hand over as soon as the lane is free, else let the batch grow
                     session.flush();
                 }
             }
+        } finally {
+            session.abandonInFlight();
         }
     }
 
@@ -535,6 +543,8 @@ public final class ChangeCapture implements AutoCloseable {
         boolean skipping;
         int batchChanges;
         boolean resyncNeeded;
+        java.util.concurrent.CompletableFuture<ChangeApplier.Outcome> inFlight;
+        List<PendingTransaction> inFlightBatch;
 
         Session(PGReplicationStream stream, Lsn applied) {
             this.stream = stream;
@@ -749,22 +759,51 @@ public final class ChangeCapture implements AutoCloseable {
             }
         }
 
-        /** Applies the batch in one lane transaction, then confirms its end to PostgreSQL. */
+        /**
+         * Hands the batch to the writer lane (one DuckDB transaction) and returns while it is applied, after
+         * confirming the batch before it; its own end is confirmed by {@link #awaitInFlight()} once
+         * DuckDB committed it.
+         */
         void flush() throws SQLException {
             if (batch.isEmpty()) {
                 return;
             }
+            awaitInFlight();
             List<PendingTransaction> work = List.copyOf(batch);
             crashHook.reached(CrashPoint.RECEIVED);
-            ChangeApplier.Outcome outcome =
-                    engine.write(session -> ChangeApplier.apply(session, settings.slotName(), work));
-            PendingTransaction last = work.getLast();
-            applied = last.commitLsn;
+            inFlight = engine.writeAsync(session -> ChangeApplier.apply(session, settings.slotName(), work));
+            inFlightBatch = work;
+            applied = work.getLast().commitLsn;
             batch.clear();
             batchChanges = 0;
-            oldestPendingCommit = null;
-            long changes = outcome.changes();
-            appliedChanges.addAndGet(changes);
+        }
+
+        boolean inFlightDone() {
+            return inFlight != null && inFlight.isDone();
+        }
+
+        /** Waits for the batch on the lane, then confirms its end LSN to PostgreSQL. */
+        void awaitInFlight() throws SQLException {
+            if (inFlight == null) {
+                return;
+            }
+            ChangeApplier.Outcome outcome;
+            try {
+                outcome = inFlight.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new DuckbridgeException(ErrorClass.CANCELLED, "interrupted while applying changes", e);
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw e.getCause() instanceof DuckbridgeException d
+                        ? d.withContext("applying changes up to " + inFlightBatch.getLast().commitLsn + " failed")
+                        : new DuckbridgeException(ErrorClass.INTERNAL, "applying changes failed", e.getCause());
+            } finally {
+                inFlight = null;
+            }
+            List<PendingTransaction> work = inFlightBatch;
+            inFlightBatch = null;
+            PendingTransaction last = work.getLast();
+            appliedChanges.addAndGet(outcome.changes());
             for (PendingTransaction tx : work) {
                 if (!tx.changes.isEmpty()) {
                     appliedTransactions.incrementAndGet();
@@ -779,6 +818,7 @@ public final class ChangeCapture implements AutoCloseable {
                 });
             }
             lastAppliedAt = Instant.now();
+            oldestPendingCommit = batch.isEmpty() ? null : batch.getFirst().commitTime;
             sample();
             crashHook.reached(CrashPoint.APPLIED);
             LogSequenceNumber end = LogSequenceNumber.valueOf(last.endLsn.value());
@@ -787,6 +827,31 @@ public final class ChangeCapture implements AutoCloseable {
             stream.forceUpdateStatus();
             confirmedLsn = last.endLsn;
             crashHook.reached(CrashPoint.CONFIRMED);
+        }
+
+        /**
+         * On the way out (stop, crash, lost connection): lets a batch already on the lane finish without
+         * confirming it, so the next session reads a settled position from DuckDB.
+         */
+        void abandonInFlight() {
+            java.util.concurrent.CompletableFuture<ChangeApplier.Outcome> f = inFlight;
+            inFlight = null;
+            if (f != null) {
+                try {
+                    f.get();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    try {
+                        f.join(); // the lane transaction must settle before anyone reads the position again
+                    } catch (RuntimeException failed) {
+                        log.debug("the last batch failed while stopping: {}", failed.toString());
+                    }
+                } catch (java.util.concurrent.ExecutionException e) {
+                    log.debug(
+                            "the last batch failed while stopping: {}",
+                            e.getCause().toString());
+                }
+            }
         }
     }
 

@@ -59,9 +59,9 @@ record SourceTable(String schema, String name, List<Column> columns, List<Intege
         return SqlNames.quote(schema, name);
     }
 
-    /** The DuckDB schema: {@code public} becomes DuckDB's default schema {@code main}. */
+    /** The DuckDB schema: named like the PostgreSQL one, as the sync feature names it. */
     String targetSchema() {
-        return schema.equals("public") ? "main" : schema;
+        return schema;
     }
 
     /** The DuckDB table, quoted for SQL. */

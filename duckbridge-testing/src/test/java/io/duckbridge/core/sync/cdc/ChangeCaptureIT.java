@@ -84,7 +84,7 @@ class ChangeCaptureIT {
         try (ChangeCapture cdc = new ChangeCapture(engine, source, settings("cc_basic", tables))) {
             cdc.start();
             awaitEqual(tables);
-            assertThat(TableComparison.duckCount(engine, "main.cc_items")).isEqualTo(501);
+            assertThat(TableComparison.duckCount(engine, "public.cc_items")).isEqualTo(501);
 
             postgres.execute("INSERT INTO cc_items (id, name, big) VALUES (2000, 'new', repeat('y', 30000))");
             postgres.execute("UPDATE cc_items SET price = price + 1 WHERE id <= 100"); // big stays: unchanged TOAST
@@ -143,7 +143,7 @@ class ChangeCaptureIT {
     private String bigOf(long id) {
         return engine.read(session -> {
             try (Statement st = session.statement();
-                    ResultSet rs = st.executeQuery("SELECT big FROM main.cc_items WHERE id = " + id)) {
+                    ResultSet rs = st.executeQuery("SELECT big FROM public.cc_items WHERE id = " + id)) {
                 rs.next();
                 return rs.getString(1);
             }

@@ -180,7 +180,7 @@ class SchemaChangeIT {
         return engine.read(session -> {
             Map<String, String> types = new LinkedHashMap<>();
             try (PreparedStatement ps = session.prepare("SELECT column_name, data_type FROM information_schema.columns"
-                    + " WHERE table_schema = 'main' AND table_name = ? ORDER BY ordinal_position")) {
+                    + " WHERE table_schema = 'public' AND table_name = ? ORDER BY ordinal_position")) {
                 ps.setString(1, table);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
