@@ -512,7 +512,7 @@ public final class ChangeCapture implements AutoCloseable {
                     resync(names);
                     session.resyncNeeded = false;
                 } else if (session.batchChanges >= settings.maxBatchChanges()
-                        || (!session.batch.isEmpty() && session.inFlightDone())) {
+                        || (!session.batch.isEmpty() && session.laneFree())) {
                     // adaptive batching: hand over as soon as the lane is free, else let the batch grow
                     session.flush();
                 }
@@ -776,6 +776,11 @@ public final class ChangeCapture implements AutoCloseable {
             applied = work.getLast().commitLsn;
             batch.clear();
             batchChanges = 0;
+        }
+
+        /** Whether nothing is on the lane, or what is there has finished. */
+        boolean laneFree() {
+            return inFlight == null || inFlight.isDone();
         }
 
         boolean inFlightDone() {
