@@ -9,10 +9,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs long operations as {@link Job}s on a small pool of named platform threads and remembers the most
@@ -22,6 +25,7 @@ public final class JobRunner implements AutoCloseable {
     private final ExecutorService executor;
     private final Map<String, Job> jobs = new ConcurrentHashMap<>();
     private final int retained;
+    private final List<Consumer<JobSnapshot>> finishListeners = new CopyOnWriteArrayList<>();
 
     /**
      * @param workers how many jobs run at once; more wait in the queue
@@ -42,8 +46,27 @@ public final class JobRunner implements AutoCloseable {
         Job job = new Job(UUID.randomUUID().toString(), kind, description);
         jobs.put(job.jobId(), job);
         prune();
+        job.completion().thenAccept(this::notifyFinished);
         job.execution(executor.submit(() -> job.run(body)));
         return job;
+    }
+
+    /**
+     * Calls {@code listener} with the final snapshot of every job that ends from now on (on the thread that
+     * ended it). For metrics and audit; a listener that throws is logged and ignored.
+     */
+    public void onFinish(Consumer<JobSnapshot> listener) {
+        finishListeners.add(listener);
+    }
+
+    private void notifyFinished(JobSnapshot snapshot) {
+        for (Consumer<JobSnapshot> listener : finishListeners) {
+            try {
+                listener.accept(snapshot);
+            } catch (RuntimeException e) {
+                LoggerFactory.getLogger(JobRunner.class).warn("a job listener failed: {}", e.toString());
+            }
+        }
     }
 
     /** The job with this id, if it is still remembered. */

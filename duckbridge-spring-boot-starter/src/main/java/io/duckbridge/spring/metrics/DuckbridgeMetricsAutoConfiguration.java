@@ -1,6 +1,7 @@
 package io.duckbridge.spring.metrics;
 
 import io.duckbridge.core.engine.DuckDbEngine;
+import io.duckbridge.core.jobs.JobRunner;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -28,6 +29,13 @@ public class DuckbridgeMetricsAutoConfiguration {
     @ConditionalOnBean(DuckDbEngine.class)
     public EngineMetrics duckbridgeEngineMetrics(DuckDbEngine engine) {
         return new EngineMetrics(engine, Duration.ofSeconds(5));
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    @ConditionalOnBean(JobRunner.class)
+    public JobMetrics duckbridgeJobMetrics(JobRunner jobs) {
+        return new JobMetrics(jobs);
     }
 
     @Bean

@@ -21,7 +21,12 @@ import tools.jackson.databind.JsonNode;
 @SpringBootTest(
         classes = TestApplication.class,
         webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-        properties = {"DUCKDB_MEMORY_LIMIT=1GB", "DUCKDB_THREADS=2", "duckbridge.sync.exclude=public.secret*"})
+        properties = {
+            "DUCKDB_MEMORY_LIMIT=1GB",
+            "DUCKDB_THREADS=2",
+            "duckbridge.sync.exclude=public.secret*",
+            "management.endpoints.web.exposure.include=health,prometheus"
+        })
 class SyncEndpointsIT {
     static final TestingPostgres postgres = TestingPostgres.start();
 
@@ -86,6 +91,17 @@ class SyncEndpointsIT {
         assertThat(Http.json(seed).path("model").asString()).isEqualTo("orders");
         assertThat(Http.json(http.get("/api/v1/tables/orders")).path("rowCount").asLong())
                 .isEqualTo(1001);
+
+        String metrics = http.get("/actuator/prometheus").body();
+        double syncedRows = metrics.lines()
+                .filter(l -> l.startsWith("duckbridge_sync_rows_total{"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+                .sum();
+        // the full sync copied 1000 rows; the incremental ones add the changed row(s)
+        assertThat(syncedRows).isGreaterThanOrEqualTo(1000);
+        assertThat(metrics)
+                .contains("duckbridge_jobs_duration_seconds_count{kind=\"sync\",status=\"succeeded\"")
+                .contains("duckbridge_sync_last_rows_per_second");
     }
 
     @Test
