@@ -71,6 +71,10 @@ class CdcEndpointsIT {
     void streamsStopsAndStartsOverHttp() throws Exception {
         Http http = Http.localhost(port);
         assertThat(poll(() -> count() == 100)).isTrue();
+        // the copied rows are visible a moment before the state moves from SNAPSHOTTING to STREAMING
+        assertThat(poll(() -> "STREAMING"
+                        .equals(Http.json(http.get("/api/v1/cdc")).path("state").asString())))
+                .isTrue();
         var status = Http.json(http.get("/api/v1/cdc"));
         assertThat(status.path("state").asString()).isEqualTo("STREAMING");
         assertThat(status.path("slot").asString()).isEqualTo("spring_cdc");
@@ -100,6 +104,11 @@ class CdcEndpointsIT {
         assertThat(started.statusCode()).isEqualTo(200);
         assertThat(poll(() -> count() == 102)).isTrue();
 
+        assertThat(poll(() -> "STREAMING"
+                        .equals(Http.json(http.get("/actuator/health"))
+                                .at("/components/cdc/details/state")
+                                .asString())))
+                .isTrue();
         var health = Http.json(http.get("/actuator/health"));
         assertThat(health.at("/components/cdc/status").asString()).isEqualTo("UP");
         assertThat(health.at("/components/cdc/details/state").asString()).isEqualTo("STREAMING");
