@@ -4,14 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.duckbridge.core.engine.DuckDbEngine;
 import io.duckbridge.core.engine.EngineSettings;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -33,7 +29,7 @@ class BackupCommandTest {
         assertThat(id).isNotBlank();
         json(run("backup", "create", "--data-dir", dir));
 
-        Result validate = run("backup", "validate", id, "--data-dir", dir);
+        CliRun validate = run("backup", "validate", id, "--data-dir", dir);
         assertThat(validate.exit()).isZero();
         assertThat(json(validate).path("valid").asBoolean()).isTrue();
 
@@ -41,12 +37,12 @@ class BackupCommandTest {
         try (var engine = DuckDbEngine.open(EngineSettings.defaults(file.toString()))) {
             engine.write(session -> session.statement().execute("DELETE FROM t WHERE i >= 10"));
         }
-        Result restore = run("backup", "restore", id, "--data-dir", dir);
+        CliRun restore = run("backup", "restore", id, "--data-dir", dir);
         assertThat(restore.exit()).as(restore.err()).isZero();
-        Result count = run("query", "SELECT count(*) AS n FROM t", "--format", "csv", "--data-dir", dir);
+        CliRun count = run("query", "SELECT count(*) AS n FROM t", "--format", "csv", "--data-dir", dir);
         assertThat(count.out()).isEqualTo("n\n1000\n");
 
-        Result prune = run("backup", "prune", "--keep", "1", "--data-dir", dir);
+        CliRun prune = run("backup", "prune", "--keep", "1", "--data-dir", dir);
         assertThat(prune.exit()).isZero();
         assertThat(json(prune).path("deleted")).hasSize(1);
         assertThat(json(run("backup", "list", "--data-dir", dir))).hasSize(1);
@@ -54,31 +50,17 @@ class BackupCommandTest {
 
     @Test
     void pruneWithoutAPolicySaysWhatToPass() {
-        Result r = run("backup", "prune", "--data-dir", dataDir.toString());
+        CliRun r = run("backup", "prune", "--data-dir", dataDir.toString());
         assertThat(r.exit()).isEqualTo(1);
         assertThat(r.err()).startsWith("error: INVALID_REQUEST: say what to keep: --keep N and/or --max-age P14D");
     }
 
-    private record Result(int exit, String out, String err) {}
-
-    private static JsonNode json(Result r) {
+    private static JsonNode json(CliRun r) {
         assertThat(r.exit()).as(r.err()).isZero();
         return JsonMapper.shared().readTree(r.out());
     }
 
-    private static Result run(String... args) {
-        var out = new ByteArrayOutputStream();
-        var err = new ByteArrayOutputStream();
-        PrintStream originalOut = System.out;
-        PrintStream originalErr = System.err;
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int exit = new CommandLine(new DuckbridgeServer()).execute(args);
-            return new Result(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(originalOut);
-            System.setErr(originalErr);
-        }
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 }

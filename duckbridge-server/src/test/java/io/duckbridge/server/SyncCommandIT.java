@@ -3,14 +3,10 @@ package io.duckbridge.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.duckbridge.testing.TestingPostgres;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 @Timeout(120)
 class SyncCommandIT {
@@ -36,7 +32,7 @@ class SyncCommandIT {
             };
             assertThat(run(sync).exit()).isZero();
 
-            Result query = run(new String[] {
+            CliRun query = run(new String[] {
                 "query",
                 "SELECT count(*) AS n, sum(price) AS total FROM app.items",
                 "--format",
@@ -51,26 +47,12 @@ class SyncCommandIT {
 
     @Test
     void directSyncWithoutASourceSaysWhatToPass() {
-        Result r = run(new String[] {"sync", "--data-dir", dataDir.toString(), "--postgres-url", ""});
+        CliRun r = run(new String[] {"sync", "--data-dir", dataDir.toString(), "--postgres-url", ""});
         assertThat(r.exit()).isEqualTo(1);
         assertThat(r.err()).startsWith("error: INVALID_REQUEST: a direct sync needs the source: pass --postgres-url");
     }
 
-    private record Result(int exit, String out, String err) {}
-
-    private static Result run(String[] args) {
-        var out = new ByteArrayOutputStream();
-        var err = new ByteArrayOutputStream();
-        PrintStream originalOut = System.out;
-        PrintStream originalErr = System.err;
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int exit = new CommandLine(new DuckbridgeServer()).execute(args);
-            return new Result(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(originalOut);
-            System.setErr(originalErr);
-        }
+    private static CliRun run(String[] args) {
+        return CliRun.of(args);
     }
 }

@@ -176,20 +176,7 @@ public final class DuckDbEngine implements AutoCloseable {
      * query. The future fails with a {@link DuckbridgeException}.
      */
     public <T> CompletableFuture<T> readAsync(Duration timeout, ReadWork<T> work) {
-        ensureOpen();
-        var future = new SessionFuture<T>();
-        try {
-            readerExecutor.execute(new Task(future, () -> runRead(timeout, work, future)));
-        } catch (RejectedExecutionException e) {
-            future.completeExceptionally(
-                    closed.get()
-                            ? closedError()
-                            : new DuckbridgeException(
-                                    ErrorClass.SOURCE_UNAVAILABLE,
-                                    "all " + readerConnections.size() + " readers are busy and "
-                                            + settings.readerQueue() + " reads are waiting; retry later"));
-        }
-        return future;
+        return submitRead(idleReaders, timeout, work);
     }
 
     /**
@@ -206,10 +193,16 @@ public final class DuckDbEngine implements AutoCloseable {
 
     /** Submits {@code work} to a streaming reader; see {@link #stream} and {@link #readAsync}. */
     public <T> CompletableFuture<T> streamAsync(Duration timeout, ReadWork<T> work) {
+        return submitRead(idleStreamingReaders, timeout, work);
+    }
+
+    /** Queues {@code work} for a reader thread that will run it on a connection from {@code pool}. */
+    private <T> CompletableFuture<T> submitRead(
+            BlockingQueue<DuckDBConnection> pool, Duration timeout, ReadWork<T> work) {
         ensureOpen();
         var future = new SessionFuture<T>();
         try {
-            readerExecutor.execute(new Task(future, () -> runRead(idleStreamingReaders, timeout, work, future)));
+            readerExecutor.execute(new Task(future, () -> runRead(pool, timeout, work, future)));
         } catch (RejectedExecutionException e) {
             future.completeExceptionally(
                     closed.get()
@@ -220,10 +213,6 @@ public final class DuckDbEngine implements AutoCloseable {
                                             + settings.readerQueue() + " reads are waiting; retry later"));
         }
         return future;
-    }
-
-    private <T> void runRead(Duration timeout, ReadWork<T> work, SessionFuture<T> future) {
-        runRead(idleReaders, timeout, work, future);
     }
 
     private <T> void runRead(
