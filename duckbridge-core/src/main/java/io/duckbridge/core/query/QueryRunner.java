@@ -96,32 +96,35 @@ public final class QueryRunner implements AutoCloseable {
                 return null;
             });
             long elapsed = (System.nanoTime() - start) / 1_000_000;
-            recorder.record(new QueryRecord(
-                    id,
-                    QueryRecorder.normalize(request.sql()),
-                    kind,
-                    format,
-                    startedAt,
-                    (System.nanoTime() - start) / 1e6,
-                    ex.rows,
-                    ex.out == null ? 0 : ex.out.count,
-                    ex.peakMemory,
-                    null));
+            record(id, request, kind, format, startedAt, start, ex, null);
             return new QueryOutcome(id, ex.columns, ex.rows, ex.out == null ? 0 : ex.out.count, ex.truncated, elapsed);
         } catch (DuckbridgeException e) {
-            recorder.record(new QueryRecord(
-                    id,
-                    QueryRecorder.normalize(request.sql()),
-                    kind,
-                    format,
-                    startedAt,
-                    (System.nanoTime() - start) / 1e6,
-                    ex.rows,
-                    ex.out == null ? 0 : ex.out.count,
-                    ex.peakMemory,
-                    e.errorClass()));
+            record(id, request, kind, format, startedAt, start, ex, e.errorClass());
             throw e;
         }
+    }
+
+    /** Records one run of {@code run}, succeeded ({@code error} null) or failed, with what it got through. */
+    private void record(
+            String id,
+            QueryRequest request,
+            String kind,
+            QueryFormat format,
+            Instant startedAt,
+            long start,
+            Execution ex,
+            ErrorClass error) {
+        recorder.record(new QueryRecord(
+                id,
+                QueryRecorder.normalize(request.sql()),
+                kind,
+                format,
+                startedAt,
+                (System.nanoTime() - start) / 1e6,
+                ex.rows,
+                ex.out == null ? 0 : ex.out.count,
+                ex.peakMemory,
+                error));
     }
 
     /**
