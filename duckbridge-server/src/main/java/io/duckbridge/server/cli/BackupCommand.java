@@ -45,7 +45,7 @@ public final class BackupCommand implements Runnable {
     }
 
     /** Options of the offline forms: where the backups are. */
-    abstract static class Offline extends JobCommands {
+    abstract static class Offline extends CliCommand {
         @Option(names = "--backup-dir", description = "backup directory (default: DATA-DIR/backups)")
         Path backupDir;
 

@@ -7,8 +7,11 @@ import java.util.concurrent.Callable;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
-/** What the job-starting CLI commands share: error reporting, following a job, printing its result. */
-abstract class JobCommands implements Callable<Integer> {
+/**
+ * What the CLI commands share: the database/server options, quiet logging, one error line and exit status 1
+ * on failure, and following a server-side job to its result.
+ */
+abstract class CliCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     ServerOptions server = new ServerOptions();
 

@@ -10,7 +10,7 @@ import picocli.CommandLine.Option;
 
 /** {@code export (--table T | --sql SQL) --target T ...}: publishes Parquet to disk or S3. */
 @Command(name = "export", mixinStandardHelpOptions = true, description = "Export a table or query to Parquet.")
-public final class ExportCommand extends JobCommands {
+public final class ExportCommand extends CliCommand {
     static final class What {
         @Option(names = "--table", description = "table to export")
         String table;

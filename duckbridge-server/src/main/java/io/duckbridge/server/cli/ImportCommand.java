@@ -8,7 +8,7 @@ import picocli.CommandLine.Option;
 
 /** {@code import --source S --table T [--mode create|append|replace]}: loads Parquet into a table. */
 @Command(name = "import", mixinStandardHelpOptions = true, description = "Import Parquet files into a table.")
-public final class ImportCommand extends JobCommands {
+public final class ImportCommand extends CliCommand {
     @Option(names = "--source", required = true, description = "s3://bucket/prefix/**/*.parquet or file:...")
     String source;
 

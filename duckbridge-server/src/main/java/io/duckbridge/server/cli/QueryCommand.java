@@ -2,7 +2,6 @@ package io.duckbridge.server.cli;
 
 import io.duckbridge.core.engine.DuckDbEngine;
 import io.duckbridge.core.engine.EngineSettings;
-import io.duckbridge.core.error.DuckbridgeException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.sql.ResultSet;
@@ -12,7 +11,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -24,7 +22,7 @@ import tools.jackson.databind.json.JsonMapper;
  * server with {@code --url}. Prints one error line (class and message) and exits 1 on failure.
  */
 @Command(name = "query", mixinStandardHelpOptions = true, description = "Run a read-only SQL query.")
-public final class QueryCommand implements Callable<Integer> {
+public final class QueryCommand extends CliCommand {
     /** Output formats. */
     public enum Format {
         table,
@@ -38,24 +36,12 @@ public final class QueryCommand implements Callable<Integer> {
     @Option(names = "--format", defaultValue = "table", description = "table, csv or json (default: ${DEFAULT-VALUE})")
     Format format;
 
-    @picocli.CommandLine.Mixin
-    ServerOptions server = new ServerOptions();
-
     @Option(names = "--max-rows", defaultValue = "10000", description = "most rows to print")
     int maxRows;
 
     @Override
-    public Integer call() {
-        CliLogging.quiet();
-        try {
-            if (server.remote()) {
-                return viaServer(System.out);
-            }
-            return direct(System.out);
-        } catch (DuckbridgeException e) {
-            System.err.println("error: " + e.errorClass() + ": " + e.getMessage());
-            return 1;
-        }
+    int run(PrintStream out) {
+        return server.remote() ? viaServer(out) : direct(out);
     }
 
     private int direct(PrintStream out) {

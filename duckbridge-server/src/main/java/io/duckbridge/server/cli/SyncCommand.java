@@ -22,7 +22,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 /** {@code sync [TABLE...] [--mode full|incremental]}: copies tables from PostgreSQL into DuckDB. */
 @Command(name = "sync", mixinStandardHelpOptions = true, description = "Sync tables from PostgreSQL into DuckDB.")
-public final class SyncCommand extends JobCommands {
+public final class SyncCommand extends CliCommand {
     /** Sync modes. */
     public enum Mode {
         full,
