@@ -57,6 +57,23 @@ public final class DuckDbErrors {
         return type == null ? ErrorClass.INTERNAL : BY_TYPE.getOrDefault(type, ErrorClass.INTERNAL);
     }
 
+    /**
+     * Whether {@code e} is the DuckDB JDBC driver's stand-in for an error it lost: on a
+     * {@code jdbc_stream_results} connection, a query that fails before its first chunk (out of memory, a
+     * conversion error, ...) is reported only as "Invalid Input Error: Invalid result set" (seen with
+     * duckdb_jdbc 2.0.0.1). Errors after the first chunk keep their real message.
+     */
+    public static boolean isLostStreamingError(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException
+                    && t.getMessage() != null
+                    && t.getMessage().strip().equals("Invalid Input Error: Invalid result set")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Wraps a DuckDB {@link SQLException} with its class and, when DuckDB reported one, the position. */
     public static DuckbridgeException wrap(SQLException e) {
         return wrap(null, e);

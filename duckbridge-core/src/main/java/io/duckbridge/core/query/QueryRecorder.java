@@ -9,13 +9,20 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Keeps the metrics of every query: running totals since start, and the latest {@code window} records
  * for percentiles and the recent list. Listeners (such as a Micrometer binder) see each record as it is
- * added. Thread-safe.
+ * added. Each record is also logged, with its query id and the text without literals: failures and queries
+ * slower than {@link #SLOW_QUERY} at INFO, the rest at DEBUG. Thread-safe.
  */
 public final class QueryRecorder {
+    /** Queries at least this slow are logged at INFO. */
+    public static final Duration SLOW_QUERY = Duration.ofSeconds(1);
+
+    private static final Logger LOG = LoggerFactory.getLogger(QueryRecorder.class);
     private static final Pattern STRING_LITERAL = Pattern.compile("'(?:[^']|'')*'");
     private static final Pattern NUMBER_LITERAL = Pattern.compile("(?<![\\w$.])\\d+(?:\\.\\d+)?(?:[eE][-+]?\\d+)?\\b");
     private static final Pattern WHITESPACE = Pattern.compile("\\s+");
@@ -67,12 +74,42 @@ public final class QueryRecorder {
                 recent.removeFirst();
             }
         }
+        log(record);
         for (Consumer<QueryRecord> l : listeners) {
             try {
                 l.accept(record);
             } catch (RuntimeException ignored) {
                 // a broken listener must not fail the query that was recorded
             }
+        }
+    }
+
+    private static void log(QueryRecord r) {
+        if (!r.succeeded()) {
+            LOG.info(
+                    "{} {} failed with {} after {} ms: {}",
+                    r.kind(),
+                    r.queryId(),
+                    r.errorClass(),
+                    Math.round(r.durationMs()),
+                    r.normalizedSql());
+        } else if (r.durationMs() >= SLOW_QUERY.toMillis()) {
+            LOG.info(
+                    "slow {} {}: {} ms, {} rows, {} bytes: {}",
+                    r.kind(),
+                    r.queryId(),
+                    Math.round(r.durationMs()),
+                    r.rows(),
+                    r.bytes(),
+                    r.normalizedSql());
+        } else if (LOG.isDebugEnabled()) {
+            LOG.debug(
+                    "{} {}: {} ms, {} rows: {}",
+                    r.kind(),
+                    r.queryId(),
+                    Math.round(r.durationMs()),
+                    r.rows(),
+                    r.normalizedSql());
         }
     }
 

@@ -2,6 +2,7 @@ package io.duckbridge.core.query;
 
 import io.duckbridge.core.engine.DuckDbEngine;
 import io.duckbridge.core.engine.ReadSession;
+import io.duckbridge.core.error.DuckDbErrors;
 import io.duckbridge.core.error.DuckbridgeException;
 import io.duckbridge.core.error.ErrorClass;
 import java.io.FilterOutputStream;
@@ -25,6 +26,7 @@ import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.duckdb.DuckDBConnection;
 import org.duckdb.ProfilerPrintFormat;
+import org.slf4j.MDC;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.json.JsonMapper;
@@ -38,6 +40,8 @@ import tools.jackson.databind.json.JsonMapper;
  */
 public final class QueryRunner implements AutoCloseable {
     private static final ObjectMapper JSON = JsonMapper.builder().build();
+    /** The logging MDC key holding the running query's id, on the calling thread and the reader thread. */
+    public static final String MDC_KEY = "queryId";
 
     private final DuckDbEngine engine;
     private final QueryGuard guard;
@@ -83,6 +87,15 @@ public final class QueryRunner implements AutoCloseable {
 
     QueryOutcome run(String kind, QueryRequest request, QueryFormat format, ResultTarget target) {
         String id = UUID.randomUUID().toString();
+        MDC.put(MDC_KEY, id);
+        try {
+            return run(id, kind, request, format, target);
+        } finally {
+            MDC.remove(MDC_KEY);
+        }
+    }
+
+    private QueryOutcome run(String id, String kind, QueryRequest request, QueryFormat format, ResultTarget target) {
         Instant startedAt = Instant.now();
         long start = System.nanoTime();
         Execution ex = new Execution();
@@ -92,16 +105,57 @@ public final class QueryRunner implements AutoCloseable {
                     ? request.maxRows()
                     : format == QueryFormat.JSON ? limits.defaultJsonMaxRows() : -1;
             engine.stream(timeout, session -> {
-                execute(session, id, start, request, format, maxRows, target, ex);
+                MDC.put(MDC_KEY, id);
+                try {
+                    execute(session, id, start, request, format, maxRows, target, ex);
+                } finally {
+                    MDC.remove(MDC_KEY);
+                }
                 return null;
             });
             long elapsed = (System.nanoTime() - start) / 1_000_000;
             record(id, request, kind, format, startedAt, start, ex, null);
             return new QueryOutcome(id, ex.columns, ex.rows, ex.out == null ? 0 : ex.out.count, ex.truncated, elapsed);
         } catch (DuckbridgeException e) {
-            record(id, request, kind, format, startedAt, start, ex, e.errorClass());
-            throw e;
+            DuckbridgeException reported = ex.out == null ? recoverLostError(request, start, e) : e;
+            record(id, request, kind, format, startedAt, start, ex, reported.errorClass());
+            throw reported;
         }
+    }
+
+    /**
+     * The error to report for {@code failure}. When the streaming driver lost DuckDB's error (see {@link
+     * DuckDbErrors#isLostStreamingError}) and nothing was sent yet, the query runs once more on a
+     * materializing reader, within what is left of its timeout, so the client gets DuckDB's real error
+     * class: out of memory is a 503 to retry, a conversion error a 400 to fix. When that second run
+     * succeeds (the pressure was transient), the failure is reported as SOURCE_UNAVAILABLE to retry.
+     */
+    private DuckbridgeException recoverLostError(QueryRequest request, long start, DuckbridgeException failure) {
+        if (!DuckDbErrors.isLostStreamingError(failure)) {
+            return failure;
+        }
+        Duration left = limits.timeoutFor(request.timeout()).minusNanos(System.nanoTime() - start);
+        if (left.toMillis() < 1) {
+            return new DuckbridgeException(
+                    ErrorClass.TIMEOUT, "the query failed and its timeout ran out before DuckDB's reason was known");
+        }
+        try {
+            engine.read(left, session -> {
+                CheckedQuery checked = guard.check(session.connection(), request.sql());
+                PreparedStatement ps = session.prepare(checked.sql());
+                bind(ps, checked, request);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return null; // materialized: DuckDB's error, if any, is thrown by executeQuery
+                }
+            });
+        } catch (DuckbridgeException real) {
+            return DuckDbErrors.isLostStreamingError(real) ? failure : real;
+        }
+        return new DuckbridgeException(
+                ErrorClass.SOURCE_UNAVAILABLE,
+                "DuckDB stopped the query before its first row without saying why, and it ran when repeated"
+                        + " (likely transient memory pressure); retry",
+                failure);
     }
 
     /** Records one run of {@code run}, succeeded ({@code error} null) or failed, with what it got through. */
@@ -146,6 +200,15 @@ public final class QueryRunner implements AutoCloseable {
      */
     public JsonNode explain(QueryRequest request, boolean analyze) {
         String id = UUID.randomUUID().toString();
+        MDC.put(MDC_KEY, id);
+        try {
+            return explain(id, request, analyze);
+        } finally {
+            MDC.remove(MDC_KEY);
+        }
+    }
+
+    private JsonNode explain(String id, QueryRequest request, boolean analyze) {
         Instant startedAt = Instant.now();
         long start = System.nanoTime();
         Execution ex = new Execution();
@@ -189,7 +252,8 @@ public final class QueryRunner implements AutoCloseable {
                     ex.peakMemory,
                     null));
             return result;
-        } catch (DuckbridgeException e) {
+        } catch (DuckbridgeException failure) {
+            DuckbridgeException e = analyze ? recoverLostError(request, start, failure) : failure;
             recorder.record(new QueryRecord(
                     id,
                     QueryRecorder.normalize(request.sql()),

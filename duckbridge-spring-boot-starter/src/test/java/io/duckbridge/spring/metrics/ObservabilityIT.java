@@ -90,6 +90,29 @@ class ObservabilityIT {
         }
     }
 
+    @Test
+    void aFailedQueryIsLoggedWithItsRequestAndQueryIds(CapturedOutput output) {
+        var response = Http.localhost(port)
+                .post(
+                        "/api/v1/query",
+                        "{\"sql\":\"SELECT no_such_column FROM range(3) WHERE 'secret-literal' = ''\"}",
+                        "X-Request-Id",
+                        "test-request-4712");
+        assertThat(response.statusCode()).isEqualTo(400);
+
+        var lines = Arrays.stream(output.getOut().split("\n"))
+                .filter(l -> l.contains("test-request-4712"))
+                .map(l -> JsonMapper.shared().readTree(l))
+                .filter(j -> j.path("message").asString().contains("failed with BINDER"))
+                .toList();
+        assertThat(lines).hasSize(1);
+        assertThat(lines.getFirst().path("queryId").asString()).matches("[0-9a-f-]{36}");
+        assertThat(lines.getFirst().path("message").asString())
+                .contains(lines.getFirst().path("queryId").asString())
+                .contains("no_such_column")
+                .doesNotContain("secret-literal");
+    }
+
     private double errors(String errorClass) {
         String body = Http.localhost(port).get("/actuator/prometheus").body();
         return Arrays.stream(body.split("\n"))
