@@ -10,6 +10,8 @@ import io.duckbridge.core.query.QueryRunner;
 import io.duckbridge.spring.DuckbridgeAutoConfiguration;
 import io.duckbridge.spring.DuckbridgeProperties;
 import io.duckbridge.spring.EngineSettingsCustomizer;
+import io.github.resilience4j.bulkhead.BulkheadRegistry;
+import io.github.resilience4j.micrometer.tagged.TaggedBulkheadMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,8 +23,8 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.context.annotation.Bean;
 
 /**
- * Wires the query API: DuckDB's sandbox for the engine, the guard, the runner, the admission limit,
- * metrics (with Micrometer when present) and the HTTP endpoints. Every bean can be replaced.
+ * Wires the query API: DuckDB's sandbox for the engine, the guard, the runner, the admission limit (a
+ * Resilience4j bulkhead named {@code query}, with its {@code resilience4j_bulkhead_*} meters), metrics (with Micrometer when present) and the HTTP endpoints. Every bean can be replaced.
  */
 @AutoConfiguration(after = DuckbridgeAutoConfiguration.class)
 @EnableConfigurationProperties(QueryProperties.class)
@@ -74,8 +76,14 @@ public class QueryAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    public QueryAdmission queryAdmission(QueryProperties query) {
-        return new QueryAdmission(query.maxConcurrent(), query.maxQueued(), query.maxQueueWait());
+    public QueryAdmission queryAdmission(QueryProperties query, ObjectProvider<MeterRegistry> meters) {
+        BulkheadRegistry bulkheads = BulkheadRegistry.ofDefaults();
+        meters.ifAvailable(TaggedBulkheadMetrics.ofBulkheadRegistry(bulkheads)::bindTo);
+        return new QueryAdmission(
+                bulkheads.bulkhead(
+                        QueryAdmission.BULKHEAD,
+                        QueryAdmission.config(query.maxConcurrent(), query.maxQueued(), query.maxQueueWait())),
+                query.maxQueued());
     }
 
     @Bean

@@ -56,7 +56,9 @@ class ObservabilityIT {
                 .contains("duckbridge_engine_database_size_bytes ")
                 .contains("duckbridge_engine_temp_size_bytes ")
                 .contains("duckbridge_engine_up 1.0")
-                .contains("duckbridge_engine_out_of_memory_total ");
+                .contains("duckbridge_engine_out_of_memory_total ")
+                .contains("resilience4j_bulkhead_available_concurrent_calls{name=\"query\"}")
+                .contains("resilience4j_bulkhead_max_allowed_concurrent_calls{name=\"query\"}");
         String readersMax = Arrays.stream(response.body().split("\n"))
                 .filter(l -> l.startsWith("duckbridge_engine_readers_max "))
                 .findFirst()
