@@ -96,6 +96,7 @@ class ApiKeyAuthorizationIT {
         all.add(new Endpoint("GET", "/actuator/prometheus", null, Needs.READER));
         all.add(new Endpoint("GET", "/actuator/metrics", null, Needs.READER));
         all.add(new Endpoint("GET", "/api/v1/auth/me", null, Needs.READER));
+        all.add(new Endpoint("GET", "/api/v1/models", null, Needs.READER));
         // admin: change data or state
         all.add(new Endpoint("POST", "/api/v1/sync/public.no_such_table?mode=full", null, Needs.ADMIN));
         all.add(new Endpoint("POST", "/api/v1/sync?mode=full", null, Needs.ADMIN));
