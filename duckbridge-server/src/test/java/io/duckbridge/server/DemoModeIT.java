@@ -42,14 +42,14 @@ class DemoModeIT {
             assertThat(health.at("/components/postgres/details/walLevel").asString())
                     .isEqualTo("logical");
 
-            orders = count(app.getBean(PostgresSource.class), "SELECT count(*) FROM shop.orders");
+            orders = count(app.getBean(PostgresSource.class), "SELECT count(*) FROM public.orders");
             assertThat(orders).isEqualTo(3000);
-            assertThat(count(app.getBean(PostgresSource.class), "SELECT count(*) FROM shop.order_items"))
+            assertThat(count(app.getBean(PostgresSource.class), "SELECT count(*) FROM public.order_items"))
                     .isGreaterThanOrEqualTo(3000);
             assertThat(count(
                             app.getBean(PostgresSource.class),
                             "SELECT count(*) FROM information_schema.columns"
-                                    + " WHERE table_schema = 'shop' AND column_name = 'updated_at'"))
+                                    + " WHERE table_schema = 'public' AND column_name = 'updated_at'"))
                     .isEqualTo(5);
             // the first start copies the shop into DuckDB in the background
             var engine = app.getBean(io.duckbridge.core.engine.DuckDbEngine.class);
@@ -72,7 +72,7 @@ class DemoModeIT {
         try (ConfigurableApplicationContext again = start(dataDir)) {
             // an edit made before the restart would be lost if the demo regenerated its data
             var source = again.getBean(PostgresSource.class);
-            assertThat(count(source, "SELECT count(*) FROM shop.orders")).isEqualTo(orders);
+            assertThat(count(source, "SELECT count(*) FROM public.orders")).isEqualTo(orders);
             assertThat(output.getOut()).contains("demo shop already present; keeping its data");
         }
     }
@@ -89,14 +89,15 @@ class DemoModeIT {
         return engine.read(session -> {
             try (Statement st = session.statement();
                     ResultSet rs = st.executeQuery("SELECT count(*) FROM information_schema.tables"
-                            + " WHERE table_schema = 'shop' AND table_name = 'orders'")) {
+                            + " WHERE table_schema = 'public' AND table_name = 'orders'")) {
                 rs.next();
                 if (rs.getLong(1) == 0) {
                     return -1L;
                 }
             }
             try (Statement st = session.statement();
-                    ResultSet rs = st.executeQuery("SELECT count(*) FROM shop.orders")) {
+                    // unqualified, as a user would write it: the search path finds public.orders
+                    ResultSet rs = st.executeQuery("SELECT count(*) FROM orders")) {
                 rs.next();
                 return rs.getLong(1);
             }

@@ -89,11 +89,16 @@ public final class DuckDbEngine implements AutoCloseable {
         try {
             this.extensions = loadExtensions(settings);
             this.duckdbVersion = queryString("SELECT version()");
+            useSearchPath(writeConnection, true);
             for (int i = 0; i < readers; i++) {
-                opened.add(writeConnection.duplicate());
+                DuckDBConnection reader = writeConnection.duplicate();
+                opened.add(reader);
+                useSearchPath(reader, false);
             }
             for (int i = 0; i < readers; i++) {
-                streaming.add(openStreamingReader(writeConnection));
+                DuckDBConnection reader = openStreamingReader(writeConnection);
+                streaming.add(reader);
+                useSearchPath(reader, false);
             }
             if (settings.sandbox() != null) {
                 applySandbox(writeConnection, settings);
@@ -602,6 +607,24 @@ public final class DuckDbEngine implements AutoCloseable {
                     ErrorClass.INVALID_REQUEST, wrapped.getMessage() + " (check the duckbridge.duckdb.* settings)", e);
         }
         return wrapped;
+    }
+
+    /** Where unqualified table names are looked up: DuckDB's own schema, then PostgreSQL's default one. */
+    public static final String SEARCH_PATH = "main,public";
+
+    /**
+     * Resolves unqualified names as PostgreSQL does for synced tables: after {@code main}, in {@code public}
+     * (created empty when missing), so {@code SELECT * FROM orders} finds the copy of {@code public.orders}.
+     * New tables without a schema still go to {@code main}. A session setting: made on every connection before
+     * the sandbox locks the configuration.
+     */
+    private static void useSearchPath(DuckDBConnection connection, boolean createPublic) throws SQLException {
+        try (Statement st = connection.createStatement()) {
+            if (createPublic) {
+                st.execute("CREATE SCHEMA IF NOT EXISTS public");
+            }
+            st.execute("SET search_path = '" + SEARCH_PATH + "'");
+        }
     }
 
     private static DuckDBConnection openStreamingReader(DuckDBConnection writeConnection) throws SQLException {

@@ -36,6 +36,30 @@ class DuckDbEngineTest {
     }
 
     @Test
+    void unqualifiedNamesFindSyncedPublicTablesAsInPostgres() {
+        try (var engine = DuckDbEngine.open(fileSettings().withSandbox(EngineSandbox.of(dir)))) {
+            engine.write(session -> {
+                try (Statement st = session.statement()) {
+                    st.execute("CREATE TABLE public.events AS SELECT 42 AS x");
+                    st.execute("CREATE TABLE scratch AS SELECT 1 AS y");
+                }
+                return null;
+            });
+            String sql = "SELECT (SELECT x FROM events), (SELECT schema_name FROM duckdb_tables()"
+                    + " WHERE table_name = 'scratch')";
+            ReadWork<String> read = session -> {
+                try (Statement st = session.statement();
+                        ResultSet rs = st.executeQuery(sql)) {
+                    rs.next();
+                    return rs.getInt(1) + " " + rs.getString(2);
+                }
+            };
+            assertThat(engine.read(read)).isEqualTo("42 main");
+            assertThat(engine.stream(Duration.ofSeconds(10), read)).isEqualTo("42 main");
+        }
+    }
+
+    @Test
     void parallelReadsNeverExceedThePoolBound() throws Exception {
         try (var engine = DuckDbEngine.open(fileSettings().withReaders(3, 100))) {
             AtomicInteger running = new AtomicInteger();

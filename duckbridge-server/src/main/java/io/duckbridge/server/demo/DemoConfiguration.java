@@ -60,7 +60,8 @@ public class DemoConfiguration {
     private static boolean shopInDuckDb(DuckDbEngine engine) {
         return engine.read(session -> {
             try (PreparedStatement ps = session.prepare(
-                            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'shop'");
+                            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"
+                                    + " AND table_name = 'orders'");
                     ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return rs.getLong(1) > 0;

@@ -274,7 +274,7 @@ class ConsoleIT {
     @Test
     void startsASyncWhoseProgressBarReachesOneHundredPercentAndTheCatalogShowsTheTable() {
         open("operations");
-        browser.driver.findElement(By.id("sync-table")).sendKeys("shop.orders");
+        browser.driver.findElement(By.id("sync-table")).sendKeys("public.orders");
         new Select(browser.driver.findElement(By.id("sync-mode"))).selectByVisibleText("full");
         browser.driver.findElement(By.id("sync-start")).click();
         By watched = By.cssSelector("#job-watch .watched");
@@ -287,13 +287,13 @@ class ConsoleIT {
         browser.screenshot("operations-sync");
 
         open("catalog");
-        browser.await(10, d -> d.findElement(By.cssSelector("#catalog-tables a[data-table='shop.orders']")))
+        browser.await(10, d -> d.findElement(By.cssSelector("#catalog-tables a[data-table='public.orders']")))
                 .click();
         browser.await(
                 10,
                 d -> d.findElement(By.cssSelector("#catalog-detail h2"))
                         .getText()
-                        .equals("shop.orders"));
+                        .equals("public.orders"));
         assertThat(browser.driver
                         .findElement(By.cssSelector("#catalog-detail dl"))
                         .getText())
