@@ -50,9 +50,17 @@ final class CdcStateStore {
 
     static void savePosition(ReadSession session, String slot, Lsn applied, Lsn confirm, Instant commitTime)
             throws SQLException {
-        try (PreparedStatement ps = session.prepare("DELETE FROM duckbridge.cdc_state WHERE slot_name = ?")) {
-            ps.setString(1, slot);
-            ps.execute();
+        // one statement per batch in the common case: the slot's row exists after the first batch
+        try (PreparedStatement ps = session.prepare("UPDATE duckbridge.cdc_state SET applied_lsn = ?,"
+                + " applied_lsn_text = ?, confirm_lsn = ?, commit_time = ?, updated_at = now() WHERE slot_name = ?")) {
+            ps.setLong(1, applied.value());
+            ps.setString(2, applied.toString());
+            ps.setLong(3, confirm.value());
+            ps.setTimestamp(4, commitTime == null ? null : Timestamp.from(commitTime));
+            ps.setString(5, slot);
+            if (ps.executeUpdate() > 0) {
+                return;
+            }
         }
         try (PreparedStatement ps = session.prepare("INSERT INTO duckbridge.cdc_state VALUES (?, ?, ?, ?, ?, now())")) {
             ps.setString(1, slot);

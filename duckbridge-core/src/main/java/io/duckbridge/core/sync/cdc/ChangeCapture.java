@@ -482,19 +482,21 @@ public final class ChangeCapture implements AutoCloseable {
             while (running) {
                 ByteBuffer buffer = stream.readPending();
                 if (buffer == null) {
-                    if (!session.batch.isEmpty()) {
-                        session.flush();
-                        continue;
-                    }
                     if (session.inFlightDone()) {
                         session.awaitInFlight(); // confirm what the lane finished
                     }
+                    if (!session.batch.isEmpty() && session.laneFree()) {
+                        session.flush();
+                        continue;
+                    }
+                    // never wait for the lane here: the stream keeps being read (and batched) while a
+                    // batch is applied, so a slow apply does not delay receiving the next transactions
                     if (System.nanoTime() - nextHeartbeat >= 0) {
                         heartbeat(admin);
                         nextHeartbeat =
                                 System.nanoTime() + settings.heartbeatInterval().toNanos();
                     }
-                    TimeUnit.MILLISECONDS.sleep(session.inFlight == null ? 5 : 1);
+                    TimeUnit.MILLISECONDS.sleep(session.inFlight == null && session.batch.isEmpty() ? 2 : 1);
                     continue;
                 }
                 session.handle(session.decoder.decode(buffer));
@@ -771,7 +773,20 @@ public final class ChangeCapture implements AutoCloseable {
             awaitInFlight();
             List<PendingTransaction> work = List.copyOf(batch);
             crashHook.reached(CrashPoint.RECEIVED);
-            inFlight = engine.writeAsync(session -> ChangeApplier.apply(session, settings.slotName(), work));
+            long queued = System.nanoTime();
+            inFlight = engine.writeAsync(session -> {
+                long begin = System.nanoTime();
+                ChangeApplier.Outcome outcome = ChangeApplier.apply(session, settings.slotName(), work);
+                if (log.isDebugEnabled()) {
+                    log.debug(
+                            "CDC batch of {} transaction(s), {} change(s): waited {} ms for the lane, applied in {} ms",
+                            work.size(),
+                            outcome.changes(),
+                            (begin - queued) / 1_000_000,
+                            (System.nanoTime() - begin) / 1_000_000);
+                }
+                return outcome;
+            });
             inFlightBatch = work;
             applied = work.getLast().commitLsn;
             batch.clear();
