@@ -93,6 +93,22 @@ public final class CatalogReader {
                 .findFirst();
     }
 
+    /**
+     * Resolves one type as {@link #read} does for a column (domains to their base type, arrays, enums with
+     * their labels, composites with their fields), e.g. for a column announced by a logical replication
+     * Relation message.
+     *
+     * @param typmod the column's type modifier, -1 for none
+     * @param dimensions the column's declared array dimensions ({@code attndims}), 0 when not declared
+     */
+    public PgType type(Connection connection, long oid, int typmod, int dimensions) {
+        try {
+            return new TypeResolver(connection).resolve(oid, typmod, dimensions);
+        } catch (SQLException e) {
+            throw PgErrors.wrap("reading PostgreSQL type " + oid + " from the catalog", e);
+        }
+    }
+
     private static String globQuote(TableName table) {
         // '*' and '?' are glob characters: match them with '?' and filter exactly afterwards
         return (table.schema() + "." + table.name()).replace('*', '?');

@@ -1,6 +1,8 @@
 package io.duckbridge.core.sync.cdc;
 
 import io.duckbridge.core.engine.ReadSession;
+import io.duckbridge.core.schema.ColumnMapping;
+import java.nio.charset.StandardCharsets;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -95,30 +97,54 @@ final class ChangeApplier {
 
     // ---- tables with a key: net effect per key, set-based ----------------------------------------
 
-    /** The last version of a key in the batch: deleted, or a row whose 'u' columns come from {@code origin}. */
-    private record Version(boolean deleted, String[] values, boolean[] unchanged, List<String> origin) {
+    /**
+     * The last version of a key in the batch: deleted, or a row whose unchanged-TOAST columns ({@code
+     * unchanged}) come from the row with key {@code origin} in DuckDB.
+     */
+    private record Version(boolean deleted, TupleData.Value[] values, boolean[] unchanged, Key origin) {
         static final Version DELETED = new Version(true, null, null, null);
+    }
+
+    /** A row key: the text of its key columns, compared byte by byte. */
+    private static final class Key {
+        final byte[][] parts;
+        final int hash;
+
+        Key(byte[][] parts) {
+            this.parts = parts;
+            this.hash = Arrays.deepHashCode(parts);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Key k && k.hash == hash && Arrays.deepEquals(k.parts, parts);
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
     }
 
     private static void applyKeyed(ReadSession session, SourceTable table, List<Change.Row> rows) throws SQLException {
         int columns = table.columns().size();
-        Map<List<String>, Version> versions = new LinkedHashMap<>();
+        Map<Key, Version> versions = new LinkedHashMap<>();
         // keys whose row may be in DuckDB already: the first change to them in this segment was not an
         // insert (a key first inserted here cannot exist before, as DuckDB equals PostgreSQL at the start)
-        java.util.Set<List<String>> mustDelete = new java.util.HashSet<>();
+        java.util.Set<Key> mustDelete = new java.util.HashSet<>();
         for (Change.Row row : rows) {
             switch (row.op()) {
                 case 'I' -> versions.put(key(table, row.newTuple()), version(row.newTuple(), null, null));
                 case 'D' -> {
-                    List<String> oldKey = key(table, row.oldTuple());
+                    Key oldKey = key(table, row.oldTuple());
                     if (!versions.containsKey(oldKey)) {
                         mustDelete.add(oldKey);
                     }
                     versions.put(oldKey, Version.DELETED);
                 }
                 case 'U' -> {
-                    List<String> newKey = key(table, row.newTuple());
-                    List<String> oldKey = row.oldTuple() == null ? newKey : key(table, row.oldTuple());
+                    Key newKey = key(table, row.newTuple());
+                    Key oldKey = row.oldTuple() == null ? newKey : key(table, row.oldTuple());
                     Version previous = versions.get(oldKey);
                     if (previous == null) {
                         mustDelete.add(oldKey);
@@ -144,23 +170,28 @@ final class ChangeApplier {
             anyUpsert |= !v.deleted();
         }
         List<Integer> key = table.keyColumns();
-        createStage(session, table, key.size(), columns);
+        List<ColumnMapping> mappings = table.mappings(SourceTable.TYPES);
+        createStage(session, mappings, key);
+        // values go to typed staging columns through the sync feature's codecs, straight from the bytes
         try (DuckDBAppender appender = session.connection().createAppender("temp", "main", STAGE)) {
-            for (Map.Entry<List<String>, Version> e : versions.entrySet()) {
+            for (Map.Entry<Key, Version> e : versions.entrySet()) {
                 Version v = e.getValue();
                 appender.beginRow();
                 appender.append(v.deleted() ? "D" : "U");
-                appendText(appender, mustDelete.contains(e.getKey()) ? "1" : null);
-                appendText(appender, v.unchanged() == null ? null : flags(v.unchanged()));
-                for (String k : e.getKey()) {
-                    appendText(appender, k);
+                appender.append(mustDelete.contains(e.getKey()));
+                if (v.unchanged() == null) {
+                    appender.appendNull();
+                } else {
+                    appender.append(flags(v.unchanged()));
                 }
                 for (int i = 0; i < key.size(); i++) {
-                    appendText(
-                            appender, v.unchanged() == null ? null : v.origin().get(i));
+                    appendBytes(appender, mappings.get(key.get(i)), e.getKey().parts[i]);
+                }
+                for (int i = 0; i < key.size(); i++) {
+                    appendBytes(appender, mappings.get(key.get(i)), v.unchanged() == null ? null : v.origin().parts[i]);
                 }
                 for (int i = 0; i < columns; i++) {
-                    appendText(appender, v.deleted() ? null : v.values()[i]);
+                    appendValue(appender, mappings.get(i), v.deleted() ? null : v.values()[i]);
                 }
                 appender.endRow();
             }
@@ -177,20 +208,20 @@ final class ChangeApplier {
                             .append(", 1) = '1' THEN t.")
                             .append(SqlNames.quote(c.name()))
                             .append(" ELSE ")
-                            .append(c.type().fromText("s.c" + i))
+                            .append(mappings.get(i).castExpression("s.c" + i))
                             .append(" END AS ")
                             .append(SqlNames.quote(c.name()));
                 }
                 select.append(" FROM " + STAGE + " s LEFT JOIN ")
                         .append(target)
                         .append(" t ON ")
-                        .append(keyMatch(table, "t", "s.__o"))
+                        .append(keyMatch(table, mappings, "t", "s.__o"))
                         .append(" WHERE s.__op = 'U'");
                 st.execute(select.toString());
             }
             if (!mustDelete.isEmpty()) {
-                st.execute("DELETE FROM " + target + " USING " + STAGE + " s WHERE s.__del = '1' AND "
-                        + keyMatch(table, target, "s.__k") + keyRange(table, target, mustDelete));
+                st.execute("DELETE FROM " + target + " USING " + STAGE + " s WHERE s.__del AND "
+                        + keyMatch(table, mappings, target, "s.__k") + keyRange(table, mappings, target, mustDelete));
             }
             if (anyUpsert) {
                 StringBuilder insert = new StringBuilder("INSERT INTO " + target + " (");
@@ -202,7 +233,7 @@ final class ChangeApplier {
                             .append(
                                     anyUnchanged
                                             ? SqlNames.quote(c.name())
-                                            : c.type().fromText("c" + i));
+                                            : mappings.get(i).castExpression("c" + i));
                 }
                 insert.append(") SELECT ").append(values);
                 insert.append(anyUnchanged ? " FROM " + RESOLVED : " FROM " + STAGE + " WHERE __op = 'U'");
@@ -211,15 +242,15 @@ final class ChangeApplier {
         }
     }
 
-    private static Version version(TupleData tuple, TupleData fullOld, List<String> origin) {
+    private static Version version(TupleData tuple, TupleData fullOld, Key origin) {
         int n = tuple.size();
-        String[] values = new String[n];
+        TupleData.Value[] values = new TupleData.Value[n];
         boolean[] unchanged = null;
         for (int i = 0; i < n; i++) {
             TupleData.Value v = tuple.get(i);
             if (v.isUnchangedToast()) {
                 if (fullOld != null && !fullOld.get(i).isUnchangedToast()) {
-                    values[i] = fullOld.get(i).text();
+                    values[i] = fullOld.get(i);
                     continue;
                 }
                 if (unchanged == null) {
@@ -227,15 +258,15 @@ final class ChangeApplier {
                 }
                 unchanged[i] = true;
             } else {
-                values[i] = v.text();
+                values[i] = v;
             }
         }
         return new Version(false, values, unchanged, unchanged == null ? null : origin);
     }
 
-    /** Fills 'u' columns of {@code next} from the version before it in this batch. */
+    /** Fills unchanged-TOAST columns of {@code next} from the version before it in this batch. */
     private static Version inherit(Version next, Version previous, int columns) {
-        String[] values = next.values().clone();
+        TupleData.Value[] values = next.values().clone();
         boolean[] unchanged = new boolean[columns];
         boolean any = false;
         for (int i = 0; i < columns; i++) {
@@ -248,12 +279,13 @@ final class ChangeApplier {
         return new Version(false, values, any ? unchanged : null, any ? previous.origin() : null);
     }
 
-    private static List<String> key(SourceTable table, TupleData tuple) {
-        String[] key = new String[table.keyColumns().size()];
+    private static Key key(SourceTable table, TupleData tuple) {
+        byte[][] key = new byte[table.keyColumns().size()][];
         for (int i = 0; i < key.length; i++) {
-            key[i] = tuple.get(table.keyColumns().get(i)).text();
+            TupleData.Value v = tuple.get(table.keyColumns().get(i));
+            key[i] = v.kind() == TupleData.Kind.BINARY ? v.text().getBytes(StandardCharsets.UTF_8) : v.bytes();
         }
-        return Arrays.asList(key);
+        return new Key(key);
     }
 
     private static String flags(boolean[] unchanged) {
@@ -264,17 +296,25 @@ final class ChangeApplier {
         return s.toString();
     }
 
-    private static void createStage(ReadSession session, SourceTable table, int keys, int columns) throws SQLException {
+    /** The staging table: operation, flags, key and origin key, then every column, in their load types. */
+    private static void createStage(ReadSession session, List<ColumnMapping> mappings, List<Integer> key)
+            throws SQLException {
         StringBuilder ddl = new StringBuilder(
-                "CREATE OR REPLACE TEMP TABLE " + STAGE + " (__op VARCHAR, __del VARCHAR, __u VARCHAR");
-        for (int i = 0; i < keys; i++) {
-            ddl.append(", __k").append(i).append(" VARCHAR");
+                "CREATE OR REPLACE TEMP TABLE " + STAGE + " (__op VARCHAR, __del BOOLEAN, __u VARCHAR");
+        for (int i = 0; i < key.size(); i++) {
+            ddl.append(", __k")
+                    .append(i)
+                    .append(' ')
+                    .append(mappings.get(key.get(i)).loadType());
         }
-        for (int i = 0; i < keys; i++) {
-            ddl.append(", __o").append(i).append(" VARCHAR");
+        for (int i = 0; i < key.size(); i++) {
+            ddl.append(", __o")
+                    .append(i)
+                    .append(' ')
+                    .append(mappings.get(key.get(i)).loadType());
         }
-        for (int i = 0; i < columns; i++) {
-            ddl.append(", c").append(i).append(" VARCHAR");
+        for (int i = 0; i < mappings.size(); i++) {
+            ddl.append(", c").append(i).append(' ').append(mappings.get(i).loadType());
         }
         try (Statement st = session.statement()) {
             st.execute(ddl.append(")").toString());
@@ -285,31 +325,32 @@ final class ChangeApplier {
      * For a single integer key, a constant range around the keys to delete, so DuckDB's zone maps skip
      * row groups that cannot hold them instead of scanning the whole table for the join.
      */
-    private static String keyRange(SourceTable table, String alias, java.util.Set<List<String>> keys) {
+    private static String keyRange(
+            SourceTable table, List<ColumnMapping> mappings, String alias, java.util.Set<Key> keys) {
         if (table.keyColumns().size() != 1) {
             return "";
         }
-        SourceTable.Column c = table.columns().get(table.keyColumns().getFirst());
-        String type = c.type().duckType();
+        int index = table.keyColumns().getFirst();
+        String type = mappings.get(index).duckDbType();
         if (!type.equals("BIGINT") && !type.equals("INTEGER") && !type.equals("SMALLINT")) {
             return "";
         }
         long min = Long.MAX_VALUE;
         long max = Long.MIN_VALUE;
-        for (List<String> key : keys) {
+        for (Key key : keys) {
             try {
-                long v = Long.parseLong(key.getFirst());
+                long v = Long.parseLong(new String(key.parts[0], StandardCharsets.US_ASCII));
                 min = Math.min(min, v);
                 max = Math.max(max, v);
-            } catch (NumberFormatException e) {
+            } catch (NumberFormatException | NullPointerException e) {
                 return "";
             }
         }
-        String column = alias + "." + SqlNames.quote(c.name());
+        String column = alias + "." + SqlNames.quote(table.columns().get(index).name());
         return " AND " + column + " BETWEEN " + min + " AND " + max;
     }
 
-    private static String keyMatch(SourceTable table, String alias, String stagePrefix) {
+    private static String keyMatch(SourceTable table, List<ColumnMapping> mappings, String alias, String stagePrefix) {
         StringBuilder match = new StringBuilder();
         List<Integer> key = table.keyColumns();
         for (int i = 0; i < key.size(); i++) {
@@ -319,56 +360,94 @@ final class ChangeApplier {
                     .append('.')
                     .append(SqlNames.quote(c.name()))
                     .append(" = ")
-                    .append(c.type().fromText(stagePrefix + i));
+                    .append(mappings.get(key.get(i)).castExpression(stagePrefix + i));
         }
         return match.toString();
     }
 
-    private static void appendText(DuckDBAppender appender, String value) throws SQLException {
-        if (value == null) {
+    /** Appends a column value from pgoutput: text through the column's codec, NULL for null and 'u'. */
+    private static void appendValue(DuckDBAppender appender, ColumnMapping mapping, TupleData.Value value)
+            throws SQLException {
+        if (value == null || value.kind() == TupleData.Kind.NULL || value.isUnchangedToast()) {
+            appender.appendNull();
+        } else if (value.kind() == TupleData.Kind.TEXT) {
+            mapping.appendUtf8(appender, value.bytes(), 0, value.bytes().length);
+        } else {
+            mapping.appendText(appender, value.text()); // binary values are not requested
+        }
+    }
+
+    private static void appendBytes(DuckDBAppender appender, ColumnMapping mapping, byte[] text) throws SQLException {
+        if (text == null) {
             appender.appendNull();
         } else {
-            appender.append(value);
+            mapping.appendUtf8(appender, text, 0, text.length);
         }
     }
 
     // ---- tables identified by all their values: row by row ----------------------------------------
 
+    /**
+     * Every change is staged once (old and new row, typed), then applied in order: a delete removes one
+     * row equal to the old row, an insert adds the new one.
+     */
     private static void applyRowByRow(ReadSession session, SourceTable table, List<Change.Row> rows)
             throws SQLException {
         int columns = table.columns().size();
+        List<ColumnMapping> mappings = table.mappings(SourceTable.TYPES);
         String target = table.quotedTarget();
+        StringBuilder ddl = new StringBuilder("CREATE OR REPLACE TEMP TABLE " + STAGE + " (__seq INTEGER");
         StringBuilder names = new StringBuilder();
-        StringBuilder params = new StringBuilder();
+        StringBuilder values = new StringBuilder();
         StringBuilder match = new StringBuilder();
         for (int i = 0; i < columns; i++) {
-            SourceTable.Column c = table.columns().get(i);
-            names.append(i == 0 ? "" : ", ").append(SqlNames.quote(c.name()));
-            params.append(i == 0 ? "" : ", ").append(c.type().fromText("CAST(? AS VARCHAR)"));
-            match.append(i == 0 ? "" : " AND ")
-                    .append(SqlNames.quote(c.name()))
+            ColumnMapping m = mappings.get(i);
+            ddl.append(", o").append(i).append(' ').append(m.loadType());
+            ddl.append(", c").append(i).append(' ').append(m.loadType());
+            String name = SqlNames.quote(table.columns().get(i).name());
+            names.append(i == 0 ? "" : ", ").append(name);
+            values.append(i == 0 ? "" : ", ").append(m.castExpression("s.c" + i));
+            match.append(" AND t.")
+                    .append(name)
                     .append(" IS NOT DISTINCT FROM ")
-                    .append(c.type().fromText("CAST(? AS VARCHAR)"));
+                    .append(m.castExpression("s.o" + i));
         }
-        try (PreparedStatement insert =
-                        session.prepare("INSERT INTO " + target + " (" + names + ") VALUES (" + params + ")");
-                PreparedStatement delete = session.prepare("DELETE FROM " + target
-                        + " WHERE rowid = (SELECT rowid FROM " + target + " WHERE " + match + " LIMIT 1)")) {
-            for (Change.Row row : rows) {
-                if (row.op() == 'D' || row.op() == 'U') {
-                    for (int i = 0; i < columns; i++) {
-                        delete.setString(i + 1, row.oldTuple().get(i).text());
+        try (Statement st = session.statement()) {
+            st.execute(ddl.append(")").toString());
+        }
+        try (DuckDBAppender appender = session.connection().createAppender("temp", "main", STAGE)) {
+            for (int r = 0; r < rows.size(); r++) {
+                Change.Row row = rows.get(r);
+                appender.beginRow();
+                appender.append(r);
+                for (int i = 0; i < columns; i++) {
+                    appendValue(
+                            appender,
+                            mappings.get(i),
+                            row.oldTuple() == null ? null : row.oldTuple().get(i));
+                    TupleData.Value v =
+                            row.newTuple() == null ? null : row.newTuple().get(i);
+                    if (v != null && v.isUnchangedToast() && row.oldTuple() != null) {
+                        v = row.oldTuple().get(i);
                     }
+                    appendValue(appender, mappings.get(i), v);
+                }
+                appender.endRow();
+            }
+        }
+        try (PreparedStatement insert = session.prepare("INSERT INTO " + target + " (" + names + ") SELECT " + values
+                        + " FROM " + STAGE + " s WHERE s.__seq = ?");
+                PreparedStatement delete =
+                        session.prepare("DELETE FROM " + target + " WHERE rowid = (SELECT t.rowid FROM " + target
+                                + " t, " + STAGE + " s WHERE s.__seq = ?" + match + " LIMIT 1)")) {
+            for (int r = 0; r < rows.size(); r++) {
+                Change.Row row = rows.get(r);
+                if (row.op() == 'D' || row.op() == 'U') {
+                    delete.setInt(1, r);
                     delete.execute();
                 }
                 if (row.op() == 'I' || row.op() == 'U') {
-                    for (int i = 0; i < columns; i++) {
-                        TupleData.Value v = row.newTuple().get(i);
-                        if (v.isUnchangedToast() && row.oldTuple() != null) {
-                            v = row.oldTuple().get(i);
-                        }
-                        insert.setString(i + 1, v.text());
-                    }
+                    insert.setInt(1, r);
                     insert.execute();
                 }
             }

@@ -4,6 +4,7 @@ import io.duckbridge.core.engine.DuckDbEngine;
 import io.duckbridge.core.error.DuckbridgeException;
 import io.duckbridge.core.error.ErrorClass;
 import io.duckbridge.core.source.PostgresSource;
+import io.duckbridge.core.sync.snapshot.SnapshotSettings;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -365,9 +366,9 @@ public final class ChangeCapture implements AutoCloseable {
                         settings.slotName(),
                         slot.snapshotName(),
                         wanted,
-                        settings.stagingDirectory(),
-                        null,
-                        () -> crashHook.reached(CrashPoint.SNAPSHOT_TABLE_LOADED));
+                        SnapshotSettings.defaults(),
+                        null);
+                crashHook.reached(CrashPoint.SNAPSHOT_TABLE_LOADED);
                 Lsn before = new Lsn(slot.consistentPoint().value() - 1);
                 engine.write(session -> {
                     CdcStateStore.savePosition(session, settings.slotName(), before, slot.consistentPoint(), null);
@@ -393,9 +394,23 @@ public final class ChangeCapture implements AutoCloseable {
         return position.confirmLsn();
     }
 
-    private void loadTables() {
-        Map<String, CdcStateStore.StoredTable> stored =
+    private void loadTables() throws SQLException {
+        Map<String, CdcStateStore.StoredTable> stored = new LinkedHashMap<>();
+        Map<String, CdcStateStore.StoredTable> raw =
                 engine.read(session -> CdcStateStore.tables(session, settings.slotName()));
+        // type the stored columns from the catalog by OID (an OID names the same type for its lifetime)
+        try (Connection c = source.connect(ReplicationSetup.plainProperties())) {
+            raw.forEach((name, t) -> stored.put(
+                    name,
+                    new CdcStateStore.StoredTable(
+                            t.table()
+                                    .withColumns(
+                                            ReplicationSetup.resolveTypes(
+                                                    c, t.table().columns()),
+                                            t.table().keyColumns()),
+                            t.state(),
+                            t.applyFrom())));
+        }
         synchronized (tables) {
             Map<String, Long> counts = new HashMap<>();
             tables.forEach((k, v) -> counts.put(k, v.applied.get()));
@@ -433,9 +448,8 @@ public final class ChangeCapture implements AutoCloseable {
                     settings.slotName(),
                     slot.snapshotName(),
                     names,
-                    settings.stagingDirectory(),
-                    slot.consistentPoint(),
-                    () -> {});
+                    SnapshotSettings.defaults(),
+                    slot.consistentPoint());
         }
         loadTables();
     }
@@ -628,22 +642,28 @@ public final class ChangeCapture implements AutoCloseable {
                 if (c.key()) {
                     flagged.add(columns.size());
                 }
-                columns.add(new SourceTable.Column(c.name(), c.typeOid(), c.typeModifier(), attnumOf(before, c)));
+                SourceTable.Column column = new SourceTable.Column(c.name(), c.typeOid(), c.typeModifier());
+                SourceTable.Column known = knownColumn(before, column);
+                columns.add(known != null ? known : column);
             }
             java.util.Set<String> addedWithDefault = new java.util.HashSet<>();
             if (!sameColumns(before.columns(), columns)) {
-                // the shape changed: number the columns from the catalog to tell renames from drop + add
+                // the shape changed: number the columns from the catalog to tell renames from drop + add,
+                // and type the new ones as the catalog says
                 try (Connection c = source.connect(ReplicationSetup.plainProperties())) {
                     Map<String, ReplicationSetup.CatalogColumn> catalog =
                             ReplicationSetup.catalogColumns(c, r.relationId());
                     for (int i = 0; i < columns.size(); i++) {
                         SourceTable.Column column = columns.get(i);
-                        ReplicationSetup.CatalogColumn known = catalog.get(column.name());
-                        int attnum = known == null ? 0 : known.attnum();
-                        columns.set(
-                                i,
-                                new SourceTable.Column(column.name(), column.typeOid(), column.typeModifier(), attnum));
-                        if (known != null && known.hasDefaultForOldRows()) {
+                        ReplicationSetup.CatalogColumn found = catalog.get(column.name());
+                        SourceTable.Column numbered = column.withAttnum(
+                                found == null ? 0 : found.attnum(), found == null ? 0 : found.dimensions());
+                        if (knownColumn(before, column) == null) {
+                            numbered = ReplicationSetup.resolveTypes(c, List.of(numbered))
+                                    .getFirst();
+                        }
+                        columns.set(i, numbered);
+                        if (found != null && found.hasDefaultForOldRows()) {
                             addedWithDefault.add(column.name());
                         }
                     }
@@ -678,15 +698,14 @@ public final class ChangeCapture implements AutoCloseable {
             }
         }
 
-        private static int attnumOf(SourceTable before, PgOutputMessage.RelationColumn c) {
+        /** The column of the known shape with this name and type (its number and resolved type), or null. */
+        private static SourceTable.Column knownColumn(SourceTable before, SourceTable.Column c) {
             for (SourceTable.Column known : before.columns()) {
-                if (known.name().equals(c.name())
-                        && known.typeOid() == c.typeOid()
-                        && known.typeModifier() == c.typeModifier()) {
-                    return known.attnum();
+                if (known.sameNameAndType(c)) {
+                    return known;
                 }
             }
-            return 0;
+            return null;
         }
 
         private static boolean sameColumns(List<SourceTable.Column> a, List<SourceTable.Column> b) {

@@ -47,7 +47,12 @@ final class ReplicationSetup {
         props.setProperty("replication", "database");
         props.setProperty("assumeMinServerVersion", "10");
         props.setProperty("preferQueryMode", "simple");
-        props.setProperty("options", "-c TimeZone=UTC -c DateStyle=ISO");
+        // pgoutput's text values come from the walsender's output functions: the same settings as the
+        // snapshot readers, so the sync feature's value codecs read both the same way
+        props.setProperty(
+                "options",
+                "-c TimeZone=UTC -c DateStyle=ISO,YMD -c IntervalStyle=postgres -c bytea_output=hex"
+                        + " -c extra_float_digits=3");
         return props;
     }
 
@@ -93,6 +98,7 @@ final class ReplicationSetup {
         List<Integer> identityIndex = new ArrayList<>();
         char replicaIdentity = 'd';
         try (PreparedStatement ps = c.prepareStatement("SELECT a.attname, a.atttypid, a.atttypmod, a.attnum,"
+                + " a.attndims,"
                 + " EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = cl.oid AND i.indisprimary"
                 + "   AND a.attnum = ANY (i.indkey)),"
                 + " EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = cl.oid AND i.indisreplident"
@@ -106,14 +112,21 @@ final class ReplicationSetup {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     int index = columns.size();
-                    columns.add(new SourceTable.Column(rs.getString(1), rs.getInt(2), rs.getInt(3), rs.getInt(4)));
-                    if (rs.getBoolean(5)) {
+                    int dims = rs.getInt(5);
+                    columns.add(new SourceTable.Column(
+                            rs.getString(1),
+                            rs.getInt(2),
+                            rs.getInt(3),
+                            rs.getInt(4),
+                            dims,
+                            BuiltinTypes.of(rs.getInt(2), rs.getInt(3))));
+                    if (rs.getBoolean(6)) {
                         primaryKey.add(index);
                     }
-                    if (rs.getBoolean(6)) {
+                    if (rs.getBoolean(7)) {
                         identityIndex.add(index);
                     }
-                    replicaIdentity = rs.getString(7).charAt(0);
+                    replicaIdentity = rs.getString(8).charAt(0);
                 }
             }
         }
@@ -122,7 +135,7 @@ final class ReplicationSetup {
                     ErrorClass.NOT_FOUND, "PostgreSQL table " + name[0] + "." + name[1] + " does not exist");
         }
         List<Integer> key = replicaIdentity == 'i' ? identityIndex : primaryKey;
-        return new SourceTable(name[0], name[1], columns, key);
+        return new SourceTable(name[0], name[1], resolveTypes(c, columns), key);
     }
 
     /**
@@ -159,17 +172,29 @@ final class ReplicationSetup {
     }
 
     /** A column's number now and whether rows that existed before it was added have a value in it. */
-    record CatalogColumn(int attnum, boolean hasDefaultForOldRows) {}
+    record CatalogColumn(int attnum, int dimensions, boolean hasDefaultForOldRows) {}
+
+    /** The columns typed as the catalog says (enum labels, domains, composites, array dimensions). */
+    static List<SourceTable.Column> resolveTypes(Connection c, List<SourceTable.Column> columns) {
+        io.duckbridge.core.schema.CatalogReader catalog = new io.duckbridge.core.schema.CatalogReader();
+        List<SourceTable.Column> out = new ArrayList<>(columns.size());
+        for (SourceTable.Column column : columns) {
+            out.add(column.withType(catalog.type(
+                    c, Integer.toUnsignedLong(column.typeOid()), column.typeModifier(), column.dimensions())));
+        }
+        return out;
+    }
 
     /** The live columns of the table with this OID by name, as the catalog says now. */
     static java.util.Map<String, CatalogColumn> catalogColumns(Connection c, int relationId) throws SQLException {
         java.util.Map<String, CatalogColumn> columns = new java.util.HashMap<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT a.attname, a.attnum, a.atthasmissing OR a.atthasdef"
-                + " FROM pg_attribute a WHERE a.attrelid = ? AND a.attnum > 0 AND NOT a.attisdropped")) {
+        try (PreparedStatement ps =
+                c.prepareStatement("SELECT a.attname, a.attnum, a.attndims, a.atthasmissing OR a.atthasdef"
+                        + " FROM pg_attribute a WHERE a.attrelid = ? AND a.attnum > 0 AND NOT a.attisdropped")) {
             ps.setLong(1, Integer.toUnsignedLong(relationId));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    columns.put(rs.getString(1), new CatalogColumn(rs.getInt(2), rs.getBoolean(3)));
+                    columns.put(rs.getString(1), new CatalogColumn(rs.getInt(2), rs.getInt(3), rs.getBoolean(4)));
                 }
             }
         }

@@ -51,14 +51,14 @@ final class SchemaDiff {
                         + SqlNames.quote(now.name()));
             }
             if (old.typeOid() != now.typeOid() || old.typeModifier() != now.typeModifier()) {
-                ColumnType from = old.type();
-                ColumnType to = now.type();
-                if (!from.widensTo(to)) {
+                String from = old.mapping(before.tableName(), SourceTable.TYPES).duckDbType();
+                String to = now.mapping(before.tableName(), SourceTable.TYPES).duckDbType();
+                if (!widens(from, to)) {
                     return null;
                 }
-                if (!from.duckType().equals(to.duckType())) {
+                if (!from.equals(to)) {
                     retypes.add("ALTER TABLE " + target + " ALTER COLUMN " + SqlNames.quote(now.name())
-                            + " SET DATA TYPE " + to.duckType());
+                            + " SET DATA TYPE " + to);
                 }
             }
         }
@@ -71,12 +71,44 @@ final class SchemaDiff {
                 return null; // not appended at the end, or old rows got a value the WAL never showed
             }
             adds.add("ALTER TABLE " + target + " ADD COLUMN " + SqlNames.quote(c.name()) + " "
-                    + c.type().duckType());
+                    + c.mapping(before.tableName(), SourceTable.TYPES).duckDbType());
         }
         List<String> ddl = new ArrayList<>(drops);
         ddl.addAll(renames);
         ddl.addAll(retypes);
         ddl.addAll(adds);
         return ddl;
+    }
+
+    /** DuckDB type changes that keep every value: what PostgreSQL's type widening becomes here. */
+    private static final java.util.Set<String> WIDENINGS = java.util.Set.of(
+            "SMALLINT>INTEGER",
+            "SMALLINT>BIGINT",
+            "INTEGER>BIGINT",
+            "FLOAT>DOUBLE",
+            "SMALLINT>DOUBLE",
+            "INTEGER>DOUBLE",
+            "DATE>TIMESTAMP",
+            "TIMESTAMP>TIMESTAMPTZ");
+
+    /** Whether changing a DuckDB column from type {@code from} to {@code to} keeps every value. */
+    static boolean widens(String from, String to) {
+        if (from.equals(to)) {
+            return true;
+        }
+        if (from.startsWith("DECIMAL(") && to.startsWith("DECIMAL(")) {
+            int[] a = decimal(from);
+            int[] b = decimal(to);
+            return b[1] >= a[1] && b[0] - b[1] >= a[0] - a[1];
+        }
+        if (from.startsWith("DECIMAL(") && to.equals("DOUBLE")) {
+            return true;
+        }
+        return WIDENINGS.contains(from + ">" + to);
+    }
+
+    private static int[] decimal(String type) {
+        String[] parts = type.substring(8, type.length() - 1).split(",");
+        return new int[] {Integer.parseInt(parts[0].trim()), Integer.parseInt(parts[1].trim())};
     }
 }

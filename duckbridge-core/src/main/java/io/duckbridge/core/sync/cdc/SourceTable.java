@@ -2,6 +2,10 @@ package io.duckbridge.core.sync.cdc;
 
 import io.duckbridge.core.error.DuckbridgeException;
 import io.duckbridge.core.error.ErrorClass;
+import io.duckbridge.core.schema.ColumnMapping;
+import io.duckbridge.core.schema.PgType;
+import io.duckbridge.core.schema.TableName;
+import io.duckbridge.core.schema.TypeMapping;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -15,6 +19,9 @@ import java.util.Objects;
  *     index); empty when rows are identified by all their values (REPLICA IDENTITY FULL without a key)
  */
 record SourceTable(String schema, String name, List<Column> columns, List<Integer> keyColumns) {
+    /** CDC stores values as the sync feature does by default (numeric without precision as DECIMAL(38,9)). */
+    static final TypeMapping TYPES = TypeMapping.defaults();
+
     SourceTable {
         Objects.requireNonNull(schema, "schema");
         Objects.requireNonNull(name, "name");
@@ -27,15 +34,56 @@ record SourceTable(String schema, String name, List<Column> columns, List<Intege
      *
      * @param typeModifier {@code atttypmod}, -1 when the type has none
      * @param attnum PostgreSQL's column number, stable across renames; 0 when unknown
+     * @param dimensions the declared array dimensions ({@code attndims}), 0 when not declared
+     * @param pgType the type resolved from the catalog (domains to their base type, enum labels, composite
+     *     fields); for built-in types it can also be derived from the OID alone
      */
-    record Column(String name, int typeOid, int typeModifier, int attnum) {
+    record Column(String name, int typeOid, int typeModifier, int attnum, int dimensions, PgType pgType) {
+        Column {
+            Objects.requireNonNull(pgType, "pgType");
+        }
+
+        /** A column of a built-in type, typed from its OID without the catalog. */
+        Column(String name, int typeOid, int typeModifier, int attnum) {
+            this(name, typeOid, typeModifier, attnum, 0, BuiltinTypes.of(typeOid, typeModifier));
+        }
+
         Column(String name, int typeOid, int typeModifier) {
             this(name, typeOid, typeModifier, 0);
         }
 
-        ColumnType type() {
-            return ColumnType.of(typeOid, typeModifier);
+        Column withAttnum(int number, int declaredDimensions) {
+            return new Column(name, typeOid, typeModifier, number, declaredDimensions, pgType);
         }
+
+        /** The same column typed as the catalog says. */
+        Column withType(PgType type) {
+            return new Column(name, typeOid, typeModifier, attnum, dimensions, type);
+        }
+
+        /** Whether {@code other} has the same name and PostgreSQL type. */
+        boolean sameNameAndType(Column other) {
+            return name.equals(other.name) && typeOid == other.typeOid && typeModifier == other.typeModifier;
+        }
+
+        /** How the sync feature's type mapping stores this column in DuckDB. */
+        ColumnMapping mapping(TableName table, TypeMapping types) {
+            return types.map(table, new io.duckbridge.core.schema.SourceColumn(name, pgType.formatted(), pgType, true));
+        }
+    }
+
+    /** The sync feature's name of the table. */
+    TableName tableName() {
+        return new TableName(schema, name);
+    }
+
+    /** The mappings of every column, in order. */
+    List<ColumnMapping> mappings(TypeMapping types) {
+        List<ColumnMapping> out = new ArrayList<>(columns.size());
+        for (Column c : columns) {
+            out.add(c.mapping(tableName(), types));
+        }
+        return out;
     }
 
     /** Parses {@code schema.table} (or {@code table}, meaning {@code public}); quotes are not needed. */
@@ -77,29 +125,39 @@ record SourceTable(String schema, String name, List<Column> columns, List<Intege
         return new SourceTable(schema, name, newColumns, newKey);
     }
 
-    /** Columns as stored in {@code duckbridge.cdc_tables}: {@code name:oid:typmod} joined by a tab. */
+    /**
+     * Columns as stored in {@code duckbridge.cdc_tables}: {@code name:oid:typmod:attnum:dims} joined by a
+     * tab. Types are resolved again from the catalog by OID when read back.
+     */
     String encodeColumns() {
         List<String> parts = new ArrayList<>();
         for (Column c : columns) {
-            parts.add(c.name().replace("\t", " ") + ":" + c.typeOid() + ":" + c.typeModifier() + ":" + c.attnum());
+            parts.add(c.name().replace("\t", " ") + ":" + c.typeOid() + ":" + c.typeModifier() + ":" + c.attnum() + ":"
+                    + c.dimensions());
         }
         return String.join("\t", parts);
     }
 
+    /** Reads {@link #encodeColumns()} back; types are derived from the OIDs of built-in types only. */
     static List<Column> decodeColumns(String encoded) {
         List<Column> columns = new ArrayList<>();
         if (encoded == null || encoded.isEmpty()) {
             return columns;
         }
         for (String part : encoded.split("\t")) {
-            int third = part.lastIndexOf(':');
+            int fourth = part.lastIndexOf(':');
+            int third = part.lastIndexOf(':', fourth - 1);
             int second = part.lastIndexOf(':', third - 1);
             int first = part.lastIndexOf(':', second - 1);
+            int oid = Integer.parseInt(part.substring(first + 1, second));
+            int typmod = Integer.parseInt(part.substring(second + 1, third));
             columns.add(new Column(
                     part.substring(0, first),
-                    Integer.parseInt(part.substring(first + 1, second)),
-                    Integer.parseInt(part.substring(second + 1, third)),
-                    Integer.parseInt(part.substring(third + 1))));
+                    oid,
+                    typmod,
+                    Integer.parseInt(part.substring(third + 1, fourth)),
+                    Integer.parseInt(part.substring(fourth + 1)),
+                    BuiltinTypes.of(oid, typmod)));
         }
         return columns;
     }

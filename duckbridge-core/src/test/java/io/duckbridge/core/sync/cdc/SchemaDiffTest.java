@@ -53,16 +53,37 @@ class SchemaDiffTest {
     }
 
     @Test
-    void mapsNumericPrecisionAndWidensDecimals() {
+    void mapsTypesAsTheSyncFeatureDoesAndWidensDecimals() {
         int numeric10x2 = ((10 << 16) | 2) + 4;
         int numeric12x3 = ((12 << 16) | 3) + 4;
-        assertThat(ColumnType.of(1700, numeric10x2).duckType()).isEqualTo("DECIMAL(10,2)");
-        assertThat(ColumnType.of(1700, -1).duckType()).isEqualTo("DOUBLE");
-        assertThat(ColumnType.of(1700, numeric10x2).widensTo(ColumnType.of(1700, numeric12x3)))
-                .isTrue();
-        assertThat(ColumnType.of(1700, numeric12x3).widensTo(ColumnType.of(1700, numeric10x2)))
-                .isFalse();
-        assertThat(ColumnType.of(17, -1).fromText("x")).isEqualTo("from_hex(substr(x, 3))");
+        var table = new io.duckbridge.core.schema.TableName("public", "orders");
+        assertThat(new SourceTable.Column("n", 1700, numeric10x2)
+                        .mapping(table, SourceTable.TYPES)
+                        .duckDbType())
+                .isEqualTo("DECIMAL(10,2)");
+        // unconstrained numeric stays exact, as in a sync, instead of becoming DOUBLE
+        assertThat(new SourceTable.Column("n", 1700, -1)
+                        .mapping(table, SourceTable.TYPES)
+                        .duckDbType())
+                .isEqualTo("DECIMAL(38,9)");
+        assertThat(new SourceTable.Column("a", 1007, -1)
+                        .mapping(table, SourceTable.TYPES)
+                        .duckDbType())
+                .isEqualTo("INTEGER[]");
+        assertThat(SchemaDiff.widens("DECIMAL(10,2)", "DECIMAL(12,3)")).isTrue();
+        assertThat(SchemaDiff.widens("DECIMAL(10,2)", "DECIMAL(38,9)")).isTrue();
+        assertThat(SchemaDiff.widens("DECIMAL(12,3)", "DECIMAL(10,2)")).isFalse();
+        assertThat(SchemaDiff.widens("FLOAT", "DOUBLE")).isTrue();
+        assertThat(SchemaDiff.widens("BIGINT", "INTEGER")).isFalse();
+    }
+
+    @Test
+    void storesColumnsWithNumbersAndDimensions() {
+        var columns = List.of(
+                new SourceTable.Column("a:b", 1007, -1, 3, 2, BuiltinTypes.of(1007, -1)),
+                new SourceTable.Column("n", 1700, 655366, 4));
+        var table = new SourceTable("public", "t", columns, List.of(1));
+        assertThat(SourceTable.decodeColumns(table.encodeColumns())).isEqualTo(columns);
     }
 
     private static SourceTable.Column col(String name, int oid, int attnum) {

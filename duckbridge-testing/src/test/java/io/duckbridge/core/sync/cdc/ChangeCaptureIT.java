@@ -123,6 +123,64 @@ class ChangeCaptureIT {
     }
 
     @Test
+    void storesTypesAsTheSyncFeatureDoesInSnapshotAndStream() throws Exception {
+        postgres.execute("CREATE TYPE cc_mood AS ENUM ('sad', 'ok', 'happy')");
+        postgres.execute("CREATE DOMAIN cc_positive AS integer CHECK (VALUE > 0)");
+        postgres.execute("CREATE TABLE cc_types (id int PRIMARY KEY, amount numeric, price numeric(12,4),"
+                + " ints int[], words text[], mood cc_mood, pos cc_positive, span interval, doc jsonb,"
+                + " at timestamptz, ratio real)");
+        postgres.execute("INSERT INTO cc_types VALUES (1, 12345678901234567890.123456789, 1.5, '{1,2,3}',"
+                + " '{a,\"b,c\",NULL}', 'ok', 7, '1 day 02:03:04', '{\"k\": [1, 2]}', '2024-02-29 23:59:59.5+05',"
+                + " 0.1)");
+        List<String> tables = List.of("public.cc_types");
+        try (ChangeCapture cdc = new ChangeCapture(engine, source, settings("cc_types", tables))) {
+            cdc.start();
+            awaitEqual(tables);
+            postgres.execute("INSERT INTO cc_types VALUES (2, -0.000000001, 99999999.9999, '{}', '{x}', 'happy', 1,"
+                    + " '-3 mons 4 days', '[]', 'infinity', 'NaN')");
+            postgres.execute("UPDATE cc_types SET amount = amount * 2, ints = ints || 4, mood = 'sad' WHERE id = 1");
+            postgres.execute("INSERT INTO cc_types (id) VALUES (3)");
+            awaitEqual(tables);
+
+            assertThat(columnTypes("cc_types"))
+                    .containsEntry("amount", "DECIMAL(38,9)")
+                    .containsEntry("price", "DECIMAL(12,4)")
+                    .containsEntry("ints", "INTEGER[]")
+                    .containsEntry("words", "VARCHAR[]")
+                    .containsEntry("mood", "ENUM('sad', 'ok', 'happy')")
+                    .containsEntry("pos", "INTEGER")
+                    .containsEntry("span", "INTERVAL")
+                    .containsEntry("doc", "JSON")
+                    .containsEntry("at", "TIMESTAMP WITH TIME ZONE")
+                    .containsEntry("ratio", "FLOAT");
+            List<String> values = engine.read(session -> {
+                try (Statement st = session.statement();
+                        ResultSet rs = st.executeQuery("SELECT CAST(amount AS VARCHAR), ints[4], words[2],"
+                                + " CAST(mood AS VARCHAR) FROM public.cc_types WHERE id = 1")) {
+                    rs.next();
+                    return List.of(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4));
+                }
+            });
+            assertThat(values).containsExactly("24691357802469135780.246913578", "4", "b,c", "sad");
+            cdc.disable();
+        }
+    }
+
+    private java.util.Map<String, String> columnTypes(String table) {
+        return engine.read(session -> {
+            java.util.Map<String, String> types = new java.util.HashMap<>();
+            try (Statement st = session.statement();
+                    ResultSet rs = st.executeQuery("SELECT column_name, data_type FROM information_schema.columns"
+                            + " WHERE table_schema = 'public' AND table_name = '" + table + "'")) {
+                while (rs.next()) {
+                    types.put(rs.getString(1), rs.getString(2));
+                }
+            }
+            return types;
+        });
+    }
+
+    @Test
     void refusesTablesWithoutIdentityNamingTheFix() {
         postgres.execute("CREATE TABLE cc_bare (a int, b text)");
         try (ChangeCapture cdc = new ChangeCapture(engine, source, settings("cc_bare", List.of("cc_bare")))) {
