@@ -181,6 +181,47 @@ class ChangeCaptureIT {
     }
 
     @Test
+    void reportsASlotDroppedWhileStoppedAndCopiesAgainWhenConfiguredToRecreateIt() throws Exception {
+        postgres.execute("CREATE TABLE cc_lost (id int PRIMARY KEY, v text)");
+        postgres.execute("INSERT INTO cc_lost SELECT g, 'row ' || g FROM generate_series(1, 100) g");
+        List<String> tables = List.of("public.cc_lost");
+        try (ChangeCapture cdc = new ChangeCapture(engine, source, settings("cc_lost", tables))) {
+            cdc.start();
+            awaitEqual(tables);
+            cdc.stop();
+            postgres.execute("SELECT pg_drop_replication_slot('cc_lost')");
+            postgres.execute("UPDATE cc_lost SET v = 'changed while the slot was gone' WHERE id <= 10");
+            postgres.execute("DELETE FROM cc_lost WHERE id > 90");
+
+            cdc.start();
+            assertThat(poll(() -> cdc.status().state() == CdcState.FAILED, Duration.ofSeconds(60)))
+                    .as("state after the slot was dropped underneath")
+                    .isTrue();
+            assertThat(cdc.status().lastError())
+                    .contains("replication slot cc_lost was dropped outside Duckbridge")
+                    .contains("are lost");
+            assertThat(cdc.isRunning()).isFalse();
+            assertThat(TableComparison.differences(source, engine, "public.cc_lost", dir))
+                    .as("DuckDB keeps what it had; nothing is applied from a guessed position")
+                    .isNotEmpty();
+        }
+        try (ChangeCapture cdc =
+                new ChangeCapture(engine, source, settings("cc_lost", tables).withRecreateSlotOnLoss(true))) {
+            cdc.start();
+            awaitEqual(tables); // copied again from the new slot's snapshot
+            assertThat(poll(() -> cdc.status().state() == CdcState.STREAMING, Duration.ofSeconds(60)))
+                    .isTrue();
+            postgres.execute("INSERT INTO cc_lost VALUES (500, 'after the new slot')");
+            awaitEqual(tables);
+            assertThat(postgres.query("SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'cc_lost'")
+                            .getFirst()
+                            .getFirst())
+                    .isEqualTo(1L);
+            cdc.disable();
+        }
+    }
+
+    @Test
     void refusesTablesWithoutIdentityNamingTheFix() {
         postgres.execute("CREATE TABLE cc_bare (a int, b text)");
         try (ChangeCapture cdc = new ChangeCapture(engine, source, settings("cc_bare", List.of("cc_bare")))) {

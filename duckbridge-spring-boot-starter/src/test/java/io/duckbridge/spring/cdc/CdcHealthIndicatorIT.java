@@ -1,0 +1,107 @@
+package io.duckbridge.spring.cdc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.duckbridge.core.engine.DuckDbEngine;
+import io.duckbridge.core.engine.EngineSettings;
+import io.duckbridge.core.source.PostgresSource;
+import io.duckbridge.core.sync.cdc.CdcSettings;
+import io.duckbridge.core.sync.cdc.CdcState;
+import io.duckbridge.core.sync.cdc.ChangeCapture;
+import io.duckbridge.testing.TestingPostgres;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.health.contributor.Status;
+
+/** The {@code cdc} health component against a real stream: DEGRADED while changes wait, DOWN when the slot is lost. */
+@Timeout(180)
+class CdcHealthIndicatorIT {
+    private static TestingPostgres postgres;
+    private static PostgresSource source;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void startPostgres() {
+        postgres = TestingPostgres.start();
+        source = new PostgresSource(postgres.jdbcUrl(), postgres.username(), postgres.password());
+    }
+
+    @AfterAll
+    static void stopPostgres() {
+        postgres.close();
+    }
+
+    @Test
+    void degradesWhileChangesWaitLongerThanTheThresholdAndIsDownWhenTheSlotIsLost() throws Exception {
+        postgres.execute("CREATE TABLE health_orders (id bigint PRIMARY KEY, item text)");
+        CdcSettings settings = CdcSettings.defaults(dir.resolve("staging"))
+                .withSlotName("health")
+                .withPublicationName("health")
+                .withTables(List.of("public.health_orders"))
+                .withHeartbeatInterval(Duration.ofMillis(500))
+                .withLagThreshold(Duration.ofSeconds(1));
+        try (DuckDbEngine engine = DuckDbEngine.open(
+                        EngineSettings.defaults(dir.resolve("analytics.duckdb").toString()));
+                ChangeCapture cdc = new ChangeCapture(engine, source, settings)) {
+            CdcHealthIndicator health = new CdcHealthIndicator(cdc, settings.lagThreshold());
+            cdc.start();
+            assertThat(poll(() -> cdc.status().state() == CdcState.STREAMING, Duration.ofSeconds(60)))
+                    .isTrue();
+            assertThat(status(health)).isEqualTo(Status.UP);
+
+            // DuckDB busy with other work: committed changes wait for the writer lane
+            CountDownLatch release = new CountDownLatch(1);
+            CompletableFuture<Object> busy = engine.laneAsync(session -> {
+                release.await(60, TimeUnit.SECONDS);
+                return null;
+            });
+            try {
+                postgres.execute("INSERT INTO health_orders VALUES (1, 'waits')");
+                assertThat(poll(() -> status(health).equals(CdcHealthIndicator.DEGRADED), Duration.ofSeconds(30)))
+                        .as("health while a committed change waited more than 1 s")
+                        .isTrue();
+            } finally {
+                release.countDown();
+            }
+            busy.get(30, TimeUnit.SECONDS);
+            assertThat(poll(() -> status(health).equals(Status.UP), Duration.ofSeconds(30)))
+                    .as("health once the change was applied")
+                    .isTrue();
+
+            cdc.stop();
+            postgres.execute("SELECT pg_drop_replication_slot('health')");
+            cdc.start();
+            assertThat(poll(() -> status(health).equals(Status.DOWN), Duration.ofSeconds(60)))
+                    .as("health after the slot was dropped underneath")
+                    .isTrue();
+            cdc.disable();
+        }
+    }
+
+    private static Status status(CdcHealthIndicator health) {
+        return health.health(true).getStatus();
+    }
+
+    private static boolean poll(BooleanSupplier condition, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (condition.getAsBoolean()) {
+                return true;
+            }
+            TimeUnit.MILLISECONDS.sleep(100);
+        }
+        return condition.getAsBoolean();
+    }
+}
