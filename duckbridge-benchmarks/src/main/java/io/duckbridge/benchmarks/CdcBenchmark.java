@@ -25,7 +25,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * CDC benchmark: sustained changes/s with commit-to-visible latency under a steady load, then the
  * catch-up rate for a backlog of changes written while CDC was stopped. Run with
- * {@code java -cp ... io.duckbridge.benchmarks.CdcBenchmark [seconds] [backlogChanges]}.
+ * {@code java -cp ... io.duckbridge.benchmarks.CdcBenchmark [seconds] [backlogChanges] [maxBatchChanges]}.
  *
  * <p>Latency is measured per transaction from the moment PostgreSQL acknowledged its commit to the
  * moment a DuckDB reader polling every millisecond sees its last row.
@@ -36,6 +36,7 @@ public final class CdcBenchmark {
     public static void main(String[] args) throws Exception {
         int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 20;
         int backlog = args.length > 1 ? Integer.parseInt(args[1]) : 1_000_000;
+        int maxBatchChanges = args.length > 2 ? Integer.parseInt(args[2]) : 0;
         int rowsPerTransaction = 200;
         Path dir = Files.createTempDirectory("duckbridge-cdc-bench");
         try (TestingPostgres postgres = TestingPostgres.start();
@@ -49,6 +50,9 @@ public final class CdcBenchmark {
                     .withPublicationName("bench")
                     .withTables(List.of("public.bench"))
                     .withHeartbeatInterval(Duration.ofSeconds(1));
+            if (maxBatchChanges > 0) {
+                settings = settings.withMaxBatchChanges(maxBatchChanges);
+            }
 
             // ---- steady load --------------------------------------------------------------------
             ChangeCapture cdc = new ChangeCapture(engine, source, settings);

@@ -37,14 +37,20 @@ final class ChangeApplier {
     record Outcome(Map<String, Long> changesPerTable, long changes) {}
 
     static Outcome apply(ReadSession session, String slot, List<PendingTransaction> batch) throws SQLException {
-        Map<String, Long> perTable = new HashMap<>();
+        Map<String, long[]> perTableCounts = new HashMap<>();
         List<Change.Row> segment = new ArrayList<>();
         long total = 0;
+        SourceTable counted = null;
+        long[] count = null;
         for (PendingTransaction tx : batch) {
             for (Change change : tx.changes) {
                 if (change instanceof Change.Row row) {
                     segment.add(row);
-                    perTable.merge(row.table().qualifiedName(), 1L, Long::sum);
+                    if (row.table() != counted) { // rows of one table come in runs: name it once per run
+                        counted = row.table();
+                        count = counts(perTableCounts, counted.qualifiedName());
+                    }
+                    count[0]++;
                     total++;
                     continue;
                 }
@@ -55,7 +61,7 @@ final class ChangeApplier {
                         try (Statement st = session.statement()) {
                             st.execute("DELETE FROM " + t.table().quotedTarget());
                         }
-                        perTable.merge(t.table().qualifiedName(), 1L, Long::sum);
+                        counts(perTableCounts, t.table().qualifiedName())[0]++;
                     }
                     case Change.Schema s -> {
                         try (Statement st = session.statement()) {
@@ -73,7 +79,13 @@ final class ChangeApplier {
         applySegment(session, segment);
         PendingTransaction last = batch.getLast();
         CdcStateStore.savePosition(session, slot, last.commitLsn, last.endLsn, last.commitTime);
+        Map<String, Long> perTable = new HashMap<>();
+        perTableCounts.forEach((name, n) -> perTable.put(name, n[0]));
         return new Outcome(perTable, total);
+    }
+
+    private static long[] counts(Map<String, long[]> counts, String table) {
+        return counts.computeIfAbsent(table, k -> new long[1]);
     }
 
     private static void applySegment(ReadSession session, List<Change.Row> segment) throws SQLException {
@@ -81,16 +93,21 @@ final class ChangeApplier {
             return;
         }
         Map<String, List<Change.Row>> byTable = new LinkedHashMap<>();
+        SourceTable last = null;
+        List<Change.Row> rows = null;
         for (Change.Row row : segment) {
-            byTable.computeIfAbsent(row.table().qualifiedName(), k -> new ArrayList<>())
-                    .add(row);
+            if (row.table() != last) {
+                last = row.table();
+                rows = byTable.computeIfAbsent(last.qualifiedName(), k -> new ArrayList<>());
+            }
+            rows.add(row);
         }
-        for (List<Change.Row> rows : byTable.values()) {
-            SourceTable table = rows.getLast().table();
+        for (List<Change.Row> tableRows : byTable.values()) {
+            SourceTable table = tableRows.getLast().table();
             if (table.hasKey()) {
-                applyKeyed(session, table, rows);
+                applyKeyed(session, table, tableRows);
             } else {
-                applyRowByRow(session, table, rows);
+                applyRowByRow(session, table, tableRows);
             }
         }
     }
@@ -128,11 +145,22 @@ final class ChangeApplier {
 
     private static void applyKeyed(ReadSession session, SourceTable table, List<Change.Row> rows) throws SQLException {
         int columns = table.columns().size();
+        // only inserts (the common bulk case): their keys are all different (a key inserted twice needs a
+        // delete in between) and none is in DuckDB yet, so every row is staged as it is, without keys
+        boolean insertsOnly = true;
+        for (Change.Row row : rows) {
+            insertsOnly &= row.op() == 'I';
+        }
         Map<Key, Version> versions = new LinkedHashMap<>();
+        List<Version> inserts = new ArrayList<>(insertsOnly ? rows.size() : 0);
         // keys whose row may be in DuckDB already: the first change to them in this segment was not an
         // insert (a key first inserted here cannot exist before, as DuckDB equals PostgreSQL at the start)
         java.util.Set<Key> mustDelete = new java.util.HashSet<>();
         for (Change.Row row : rows) {
+            if (insertsOnly) {
+                inserts.add(version(row.newTuple(), null, null));
+                continue;
+            }
             switch (row.op()) {
                 case 'I' -> versions.put(key(table, row.newTuple()), version(row.newTuple(), null, null));
                 case 'D' -> {
@@ -164,7 +192,7 @@ final class ChangeApplier {
             }
         }
         boolean anyUnchanged = false;
-        boolean anyUpsert = false;
+        boolean anyUpsert = insertsOnly;
         for (Version v : versions.values()) {
             anyUnchanged |= v.unchanged() != null;
             anyUpsert |= !v.deleted();
@@ -174,6 +202,18 @@ final class ChangeApplier {
         createStage(session, mappings, key);
         // values go to typed staging columns through the sync feature's codecs, straight from the bytes
         try (DuckDBAppender appender = session.connection().createAppender("temp", "main", STAGE)) {
+            for (Version v : inserts) {
+                appender.beginRow();
+                appender.append("U");
+                appender.append(false);
+                for (int i = 0; i < 1 + 2 * key.size(); i++) {
+                    appender.appendNull(); // no unchanged columns, no key to delete or take values from
+                }
+                for (int i = 0; i < columns; i++) {
+                    appendValue(appender, mappings.get(i), v.values()[i]);
+                }
+                appender.endRow();
+            }
             for (Map.Entry<Key, Version> e : versions.entrySet()) {
                 Version v = e.getValue();
                 appender.beginRow();
