@@ -30,7 +30,7 @@ public record CdcProperties(
         @DefaultValue("60s") Duration lagThreshold,
         @DefaultValue("false") boolean recreateSlotOnLoss) {
 
-    /** Core settings; snapshot files go to {@code staging/cdc} under the data directory. */
+    /** Core settings (the staging directory is kept for compatibility; snapshots are staged in DuckDB). */
     public CdcSettings toSettings(Path dataDir) {
         return new CdcSettings(
                 slotName,

@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
  * @param lagThreshold lag above which the health of CDC is reported as degraded
  * @param recreateSlotOnLoss whether a slot that was dropped or invalidated underneath is created again,
  *     with a new initial snapshot of every table; otherwise CDC stops in state {@code FAILED}
- * @param stagingDirectory where snapshot files are written before they are loaded
+ * @param stagingDirectory no longer used (the initial copy is staged inside DuckDB); kept so callers compile
  */
 public record CdcSettings(
         String slotName,
