@@ -125,7 +125,9 @@ public final class ChangeCapture implements AutoCloseable {
 
     /**
      * Checks the tables and starts capturing in the background; returns at once. Does nothing when
-     * already running.
+     * already running. When DuckDB's stored position is behind the slot's confirmed one (the database was
+     * restored from an older backup), the captured tables are first copied again from a fresh snapshot,
+     * because the slot no longer holds the changes in between.
      *
      * @throws DuckbridgeException INVALID_REQUEST naming every table whose updates and deletes cannot be
      *     captured, with the {@code ALTER TABLE} that fixes each; SOURCE_UNAVAILABLE when PostgreSQL
@@ -144,6 +146,7 @@ public final class ChangeCapture implements AutoCloseable {
                             "CDC cannot capture updates and deletes of " + problems.size() + " table(s): "
                                     + String.join(" ", problems));
                 }
+                resyncTablesBehindSlot(c);
             } catch (SQLException e) {
                 DuckbridgeException wrapped = PostgresErrors.wrap("checking the tables for CDC failed", e);
                 lastError = wrapped.getMessage();
@@ -157,6 +160,44 @@ public final class ChangeCapture implements AutoCloseable {
             worker = new Thread(this::run, "duckbridge-cdc");
             worker.setDaemon(true);
             worker.start();
+        }
+    }
+
+    /**
+     * When DuckDB's stored position is behind the slot's confirmed position — the database was restored
+     * from a backup (online or offline) after CDC had confirmed later changes — PostgreSQL no longer holds
+     * the changes in between, so every captured table is marked to be copied again; the next {@link
+     * #prepare()} copies them from a fresh snapshot and streaming continues after it. In normal operation
+     * DuckDB is never behind: an LSN is confirmed only after the DuckDB commit that stored it.
+     */
+    private void resyncTablesBehindSlot(Connection c) throws SQLException {
+        Optional<ReplicationSetup.SlotInfo> slot = ReplicationSetup.slot(c, settings.slotName());
+        if (slot.isEmpty() || slot.get().confirmedFlush() == null) {
+            return;
+        }
+        Lsn slotConfirmed = slot.get().confirmedFlush();
+        List<String> marked = engine.write(session -> {
+            CdcStateStore.createTables(session);
+            CdcStateStore.Position position = CdcStateStore.position(session, settings.slotName());
+            if (position == null || !slotConfirmed.isAfter(position.confirmLsn())) {
+                return List.of();
+            }
+            List<String> names = new ArrayList<>();
+            for (CdcStateStore.StoredTable t :
+                    CdcStateStore.tables(session, settings.slotName()).values()) {
+                CdcStateStore.saveTable(session, settings.slotName(), t.table(), "resync", t.applyFrom());
+                names.add(t.table().qualifiedName());
+            }
+            return names;
+        });
+        if (!marked.isEmpty()) {
+            log.warn(
+                    "DuckDB is behind replication slot {} (it confirmed {}, DuckDB holds changes up to an earlier"
+                            + " position, e.g. after a restore); the changes in between are gone from the slot, so"
+                            + " {} will be copied again",
+                    settings.slotName(),
+                    slotConfirmed,
+                    marked);
         }
     }
 
