@@ -29,11 +29,21 @@ import org.duckdb.DuckDBConnection;
 /**
  * Puts a validated, decompressed backup in place of the live contents.
  *
- * <p>Online: the restored file is attached read-only on the writer lane and, inside one lane transaction,
- * every schema, table, view, sequence, macro and type of the live database is dropped and
- * {@code COPY FROM DATABASE} recreates them from the backup. Readers keep running and see the old
- * contents until the commit, the new ones after; writes wait for the lane step. The engine keeps its file
- * and connections, so nothing else has to reopen.
+ * <p>Online, staged (the usual case): outside the writer lane, on a reader connection, every table of the
+ * restored file is renamed there to a private staging name, created under that name in the live database
+ * from DuckDB's own {@code CREATE TABLE} text for it (columns, defaults, NOT NULL, CHECK and key
+ * constraints) and filled with {@code INSERT ... SELECT}. Then one short lane transaction drops every
+ * other user object of the live database, renames the staging tables to their real names and recreates
+ * the backup's views. Writes wait only for that step, not for the copy.
+ *
+ * <p>Online, in one step (the fallback, when the backup has user types, sequences, indexes, macros or
+ * foreign keys, whose names or dependencies a staging copy cannot carry): the restored file is attached
+ * read-only on the writer lane and, inside one lane transaction, every schema, table, view, sequence,
+ * macro and type of the live database is dropped and {@code COPY FROM DATABASE} recreates them; writes
+ * wait for the whole copy.
+ *
+ * <p>Either way readers keep running and see the old contents until the commit, the new ones after. The
+ * engine keeps its file and connections, so nothing else has to reopen.
  *
  * <p>Offline: the restored file replaces the database file (its stale WAL removed) with an atomic rename.
  * Stateless.
@@ -41,19 +51,48 @@ import org.duckdb.DuckDBConnection;
 final class BackupRestorer {
     private BackupRestorer() {}
 
-    /** Replaces the live contents with the DuckDB file {@code restored}; returns the lane step's duration. */
-    static long swapOnline(DuckDbEngine engine, Path restored, String id) {
-        String alias = "duckbridge_restore_"
-                + id.toLowerCase(Locale.ROOT).replace('-', '_') + "_"
-                + Integer.toHexString(ThreadLocalRandom.current().nextInt(1 << 16));
+    /** Prefix of the tables a staged restore copies into the live database before its swap. */
+    static final String STAGING_PREFIX = "__duckbridge_restore_";
+
+    /** What an online restore did: how long writes waited, and whether the copy was staged outside the lane. */
+    record Swap(long writePauseMillis, boolean staged) {}
+
+    /** One table copied into the live database under a staging name. */
+    private record StagedTable(String schema, String staging, String name) {}
+
+    /** The tables staged in the live database, the backup's schemas and its views (creation order). */
+    private record Staged(
+            String database, String run, List<StagedTable> tables, List<String> schemas, List<String> views) {}
+
+    /**
+     * Replaces the live contents with the DuckDB file {@code restored} (a validated scratch copy, which this
+     * may change). Returns how long writes waited.
+     */
+    static Swap swapOnline(DuckDbEngine engine, Path restored, String id) {
+        String run = Integer.toHexString(ThreadLocalRandom.current().nextInt(1 << 24));
+        String alias = "duckbridge_restore_" + id.toLowerCase(Locale.ROOT).replace('-', '_') + "_" + run;
+        Staged staged;
+        try {
+            staged = engine.read(null, session -> stage(session, restored, alias, run));
+        } catch (DuckbridgeException e) {
+            throw new DuckbridgeException(
+                    e.errorClass(), "restoring backup " + id + " failed while copying it: " + e.getMessage(), e);
+        }
         long started = System.nanoTime();
         try {
             engine.laneAsync(session -> {
-                        swap(session, restored, alias);
+                        if (staged == null) {
+                            swap(session, restored, alias);
+                        } else {
+                            swapStaged(session, staged);
+                        }
                         return null;
                     })
                     .join();
         } catch (java.util.concurrent.CompletionException e) {
+            if (staged != null) {
+                dropStaging(engine, staged);
+            }
             if (e.getCause() instanceof DuckbridgeException d) {
                 throw new DuckbridgeException(
                         d.errorClass(), "restoring backup " + id + " failed: " + d.getMessage(), d);
@@ -63,7 +102,276 @@ final class BackupRestorer {
         }
         long pause = Duration.ofNanos(System.nanoTime() - started).toMillis();
         engine.checkpoint();
-        return pause;
+        return new Swap(pause, staged != null);
+    }
+
+    /**
+     * Outside the lane: copies every table of {@code restored} into the live database under a staging name.
+     * Returns null, having changed nothing in the live database, when the backup holds objects a staged
+     * copy cannot carry.
+     */
+    private static Staged stage(ReadSession session, Path restored, String alias, String run) throws SQLException {
+        DuckDBConnection c = session.connection();
+        String database = ContentSummary.currentDatabase(c);
+        execute(session, "ATTACH " + literal(restored.toString()) + " AS " + quote(alias));
+        try {
+            if (!stageable(c, alias)) {
+                return null;
+            }
+            List<String> schemas = new ArrayList<>();
+            for (String[] r : rows(
+                    c,
+                    "SELECT schema_name, schema_name FROM duckdb_schemas() WHERE database_name = ? AND NOT internal"
+                            + " AND schema_name NOT IN ('main', 'information_schema', 'pg_catalog')",
+                    alias)) {
+                schemas.add(r[0]);
+            }
+            List<String> views = orderViews(session, database, alias);
+            if (views == null) {
+                return null;
+            }
+            List<String[]> tables = rows(
+                    c,
+                    "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = ? AND NOT temporary"
+                            + " ORDER BY schema_name, table_name",
+                    alias);
+            for (String schema : schemas) {
+                execute(session, "CREATE SCHEMA IF NOT EXISTS " + quote(database) + "." + quote(schema));
+            }
+            List<StagedTable> staged = new ArrayList<>();
+            try {
+                for (int i = 0; i < tables.size(); i++) {
+                    String schema = tables.get(i)[0];
+                    String name = tables.get(i)[1];
+                    String staging = STAGING_PREFIX + run + "_" + i;
+                    // renamed in the scratch copy, so DuckDB's CREATE TABLE text for it names the staging table
+                    execute(
+                            session,
+                            "ALTER TABLE " + quote(alias) + "." + quote(schema) + "." + quote(name) + " RENAME TO "
+                                    + quote(staging));
+                    String create = single(
+                            c,
+                            "SELECT sql FROM duckdb_tables() WHERE database_name = ? AND schema_name = ?"
+                                    + " AND table_name = ?",
+                            alias,
+                            schema,
+                            staging);
+                    execute(session, create);
+                    staged.add(new StagedTable(schema, staging, name));
+                    if (single(
+                                    c,
+                                    "SELECT count(*)::VARCHAR FROM duckdb_tables() WHERE database_name = ?"
+                                            + " AND schema_name = ? AND table_name = ?",
+                                    database,
+                                    schema,
+                                    staging)
+                            .equals("0")) {
+                        throw new DuckbridgeException(
+                                ErrorClass.INTERNAL,
+                                "the staging copy of " + schema + "." + name + " was not created where expected: "
+                                        + create);
+                    }
+                    execute(
+                            session,
+                            "INSERT INTO " + quote(database) + "." + quote(schema) + "." + quote(staging)
+                                    + " SELECT * FROM " + quote(alias) + "." + quote(schema) + "." + quote(staging));
+                }
+            } catch (SQLException | RuntimeException e) {
+                for (StagedTable t : staged) {
+                    try {
+                        execute(session, dropStagingSql(database, t));
+                    } catch (SQLException drop) {
+                        e.addSuppressed(drop);
+                    }
+                }
+                throw e;
+            }
+            return new Staged(database, run, staged, schemas, views);
+        } finally {
+            execute(session, "DETACH " + quote(alias));
+        }
+    }
+
+    /**
+     * The backup's {@code CREATE VIEW} statements in an order in which each binds (a view may select from
+     * another; the file's own order does not tell). Found by recreating them in the scratch copy until none
+     * is left; null when some never bind.
+     */
+    private static List<String> orderViews(ReadSession session, String database, String alias) throws SQLException {
+        List<String[]> found = rows(
+                session.connection(),
+                "SELECT schema_name, view_name, sql FROM duckdb_views() WHERE database_name = ? AND NOT internal"
+                        + " AND NOT temporary",
+                alias);
+        if (found.isEmpty()) {
+            return List.of();
+        }
+        execute(session, "USE " + quote(alias));
+        try {
+            List<String> pending = new ArrayList<>();
+            for (String[] v : found) {
+                execute(session, "DROP VIEW " + quote(alias) + "." + quote(v[0]) + "." + quote(v[1]));
+                pending.add(v[2]);
+            }
+            List<String> ordered = new ArrayList<>();
+            boolean progress = true;
+            while (!pending.isEmpty() && progress) {
+                progress = false;
+                for (var it = pending.iterator(); it.hasNext(); ) {
+                    String view = it.next();
+                    try {
+                        execute(session, view);
+                    } catch (SQLException e) {
+                        continue; // it selects from a view not created yet
+                    }
+                    ordered.add(view);
+                    it.remove();
+                    progress = true;
+                }
+            }
+            return pending.isEmpty() ? ordered : null;
+        } finally {
+            execute(session, "USE " + quote(database));
+        }
+    }
+
+    /** Whether every object of the backup can be staged: only schemas, tables and views. */
+    private static boolean stageable(Connection c, String alias) throws SQLException {
+        String count = single(
+                c,
+                "SELECT ((SELECT count(*) FROM duckdb_types() WHERE database_name = ? AND NOT internal)"
+                        + " + (SELECT count(*) FROM duckdb_sequences() WHERE database_name = ?)"
+                        + " + (SELECT count(*) FROM duckdb_indexes() WHERE database_name = ?)"
+                        + " + (SELECT count(*) FROM duckdb_functions() WHERE database_name = ? AND NOT internal"
+                        + "    AND function_type IN ('macro', 'table_macro'))"
+                        + " + (SELECT count(*) FROM duckdb_constraints() WHERE database_name = ?"
+                        + "    AND constraint_type = 'FOREIGN KEY'))::VARCHAR",
+                alias,
+                alias,
+                alias,
+                alias,
+                alias);
+        return count.equals("0");
+    }
+
+    /** On the lane: drops everything but the staged tables, renames them into place, recreates the views. */
+    private static void swapStaged(ReadSession session, Staged staged) throws SQLException {
+        DuckDBConnection c = session.connection();
+        c.setAutoCommit(false);
+        try {
+            for (String statement : dropAllBut(c, staged)) {
+                execute(session, statement);
+            }
+            for (StagedTable t : staged.tables()) {
+                execute(
+                        session,
+                        "ALTER TABLE " + quote(staged.database()) + "." + quote(t.schema()) + "." + quote(t.staging())
+                                + " RENAME TO " + quote(t.name()));
+            }
+            for (String view : staged.views()) {
+                execute(session, view);
+            }
+            c.commit();
+        } catch (SQLException | RuntimeException e) {
+            try {
+                c.rollback();
+            } catch (SQLException rollback) {
+                e.addSuppressed(rollback);
+            }
+            throw e;
+        } finally {
+            c.setAutoCommit(true);
+        }
+    }
+
+    /** DROP statements for every user object of the live database except this run's staged tables. */
+    private static List<String> dropAllBut(Connection c, Staged staged) throws SQLException {
+        String database = staged.database();
+        String db = quote(database) + ".";
+        String notSystem = " AND schema_name NOT IN ('information_schema', 'pg_catalog')";
+        List<String> drops = new ArrayList<>();
+        for (String[] r : rows(
+                c,
+                "SELECT schema_name, view_name FROM duckdb_views() WHERE database_name = ? AND NOT internal"
+                        + " AND NOT temporary" + notSystem,
+                database)) {
+            drops.add("DROP VIEW IF EXISTS " + db + quote(r[0]) + "." + quote(r[1]) + " CASCADE");
+        }
+        for (String[] r : rows(
+                c,
+                "SELECT DISTINCT schema_name, function_name, function_type FROM duckdb_functions()"
+                        + " WHERE database_name = ? AND NOT internal AND function_type IN ('macro', 'table_macro')"
+                        + notSystem,
+                database)) {
+            drops.add("DROP MACRO " + ("table_macro".equals(r[2]) ? "TABLE " : "") + "IF EXISTS " + db + quote(r[0])
+                    + "." + quote(r[1]));
+        }
+        String ours = STAGING_PREFIX + staged.run() + "_";
+        for (String[] r : rows(
+                c,
+                "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = ? AND NOT temporary"
+                        + notSystem,
+                database)) {
+            if (!r[1].startsWith(ours)) {
+                drops.add("DROP TABLE IF EXISTS " + db + quote(r[0]) + "." + quote(r[1]) + " CASCADE");
+            }
+        }
+        for (String[] r : rows(
+                c,
+                "SELECT schema_name, sequence_name FROM duckdb_sequences() WHERE database_name = ?"
+                        + " AND NOT temporary" + notSystem,
+                database)) {
+            drops.add("DROP SEQUENCE IF EXISTS " + db + quote(r[0]) + "." + quote(r[1]) + " CASCADE");
+        }
+        for (String[] r : rows(
+                c,
+                "SELECT schema_name, type_name FROM duckdb_types() WHERE database_name = ? AND NOT internal"
+                        + notSystem,
+                database)) {
+            drops.add("DROP TYPE IF EXISTS " + db + quote(r[0]) + "." + quote(r[1]) + " CASCADE");
+        }
+        for (String[] r : rows(
+                c,
+                "SELECT schema_name, schema_name FROM duckdb_schemas() WHERE database_name = ? AND NOT internal"
+                        + " AND schema_name <> 'main'" + notSystem,
+                database)) {
+            if (!staged.schemas().contains(r[0])) {
+                drops.add("DROP SCHEMA IF EXISTS " + db + quote(r[0]) + " CASCADE");
+            }
+        }
+        return drops;
+    }
+
+    private static void dropStaging(DuckDbEngine engine, Staged staged) {
+        try {
+            engine.write(session -> {
+                for (StagedTable t : staged.tables()) {
+                    execute(session, dropStagingSql(staged.database(), t));
+                }
+                return null;
+            });
+        } catch (RuntimeException e) {
+            org.slf4j.LoggerFactory.getLogger(BackupRestorer.class)
+                    .warn("could not drop the staging tables of a failed restore: {}", e.getMessage());
+        }
+    }
+
+    private static String dropStagingSql(String database, StagedTable t) {
+        return "DROP TABLE IF EXISTS " + quote(database) + "." + quote(t.schema()) + "." + quote(t.staging());
+    }
+
+    private static String single(Connection c, String sql, String... parameters) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < parameters.length; i++) {
+                ps.setString(i + 1, parameters[i]);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    throw new SQLException("no row from " + sql);
+                }
+                return rs.getString(1);
+            }
+        }
     }
 
     private static void swap(ReadSession session, Path restored, String alias) throws SQLException {

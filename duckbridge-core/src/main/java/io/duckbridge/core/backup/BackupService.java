@@ -186,9 +186,11 @@ public final class BackupService {
     // ---- restore -------------------------------------------------------------------------------
 
     /**
-     * Restores a backup into the running engine: decompress into a scratch file, validate it, then replace
-     * the live contents in one writer-lane transaction. Reads continue throughout; writes wait only for the
-     * lane step, whose length is reported. Sync and CDC state tables come back with the data, so CDC
+     * Restores a backup into the running engine: decompress into a scratch file, validate it, copy its
+     * tables into the live database under staging names (outside the writer lane), then replace the live
+     * contents in one short writer-lane transaction (see {@link BackupRestorer} for the backups that are
+     * copied on the lane instead). Reads continue throughout; writes wait only for the lane step, whose
+     * length is reported. Sync and CDC state tables come back with the data, so CDC
      * resumes from the backup's applied LSN once restarted.
      *
      * @throws DuckbridgeException NOT_FOUND for an unknown id, CONFLICT when the backup is invalid (the live
@@ -211,10 +213,10 @@ public final class BackupService {
                 }
                 progress.checkCancelled();
                 restoreListeners.forEach(l -> l.beforeSwap(manifest));
-                long pause;
+                BackupRestorer.Swap swap;
                 boolean swapped = false;
                 try {
-                    pause = BackupRestorer.swapOnline(engine, scratch, id);
+                    swap = BackupRestorer.swapOnline(engine, scratch, id);
                     swapped = true;
                 } finally {
                     for (RestoreListener l : restoreListeners) {
@@ -225,13 +227,18 @@ public final class BackupService {
                         }
                     }
                 }
-                log.info("restored backup {}; writes paused {} ms", id, pause);
+                log.info(
+                        "restored backup {}; writes paused {} ms ({})",
+                        id,
+                        swap.writePauseMillis(),
+                        swap.staged() ? "copied outside the writer lane, then swapped" : "copied on the writer lane");
                 return new RestoreResult(
                         id,
                         manifest.rowCounts(),
                         manifest.state(),
-                        pause,
-                        Duration.ofNanos(System.nanoTime() - started).toMillis());
+                        swap.writePauseMillis(),
+                        Duration.ofNanos(System.nanoTime() - started).toMillis(),
+                        swap.staged());
             } finally {
                 BackupValidator.deleteScratch(scratch);
             }
@@ -272,7 +279,8 @@ public final class BackupService {
                     manifest.rowCounts(),
                     manifest.state(),
                     0,
-                    Duration.ofNanos(System.nanoTime() - started).toMillis());
+                    Duration.ofNanos(System.nanoTime() - started).toMillis(),
+                    false);
         } catch (IOException e) {
             throw new DuckbridgeException(
                     ErrorClass.IO, "restoring backup " + id + " into " + databaseFile + ": " + e, e);
@@ -351,6 +359,7 @@ public final class BackupService {
             result.put("state", r.state());
             result.put("writePauseMillis", r.writePauseMillis());
             result.put("durationMillis", r.durationMillis());
+            result.put("staged", r.staged());
             return result;
         });
     }

@@ -209,6 +209,7 @@ class BackupServiceTest {
         assertThat(liveChecksums()).isEqualTo(original);
         assertThat(result.tables()).isEqualTo(manifest.rowCounts());
         assertThat(result.writePauseMillis()).isLessThanOrEqualTo(result.durationMillis());
+        assertThat(result.staged()).as("a sequence is copied on the lane").isFalse();
         engine.read(session -> {
             try (Statement st = session.statement()) {
                 assertThat(queryLong(session.connection(), "SELECT count(*) FROM big_orders"))
@@ -392,6 +393,88 @@ class BackupServiceTest {
         assertThatThrownBy(() -> backups.get("../etc"))
                 .satisfies(
                         e -> assertThat(((DuckbridgeException) e).errorClass()).isEqualTo(ErrorClass.NOT_FOUND));
+    }
+
+    @Test
+    void stagedRestoreKeepsConstraintsViewsAndSchemasAndLeavesNoStagingTables() throws Exception {
+        engine.write(session -> {
+            try (Statement st = session.statement()) {
+                st.execute("CREATE SCHEMA shop");
+                st.execute("CREATE TABLE shop.\"Order Lines\"(id BIGINT PRIMARY KEY, sku VARCHAR NOT NULL,"
+                        + " qty INTEGER DEFAULT 1 CHECK (qty > 0), note VARCHAR UNIQUE)");
+                st.execute(
+                        "INSERT INTO shop.\"Order Lines\" SELECT i, 'sku' || i, i % 9 + 1, NULL FROM range(20000) t(i)");
+                st.execute("CREATE TABLE totals AS SELECT i AS id, i * 2 AS total FROM range(1000) t(i)");
+                st.execute("CREATE VIEW shop.big AS SELECT * FROM shop.\"Order Lines\" WHERE qty > 5");
+                st.execute("CREATE VIEW both_views AS SELECT count(*) AS n FROM shop.big");
+                st.execute("CREATE SCHEMA duckbridge");
+                st.execute("CREATE TABLE duckbridge.sync_state(t VARCHAR, watermark BIGINT)");
+                st.execute("INSERT INTO duckbridge.sync_state VALUES ('totals', 7)");
+            }
+            return null;
+        });
+        BackupManifest manifest = backups.create(JobContext.none());
+        List<TableChecksum> original = liveChecksums();
+        engine.write(session -> {
+            try (Statement st = session.statement()) {
+                st.execute("DELETE FROM shop.\"Order Lines\" WHERE id < 500");
+                st.execute("DROP VIEW both_views");
+                st.execute("CREATE SCHEMA extra");
+                st.execute("CREATE TABLE extra.stray AS SELECT 1 AS x");
+                st.execute("CREATE VIEW stray_view AS SELECT 1 AS y");
+                st.execute("UPDATE duckbridge.sync_state SET watermark = 99");
+            }
+            return null;
+        });
+
+        RestoreResult result = backups.restore(manifest.id(), JobContext.none());
+
+        assertThat(result.staged()).isTrue();
+        assertThat(result.writePauseMillis()).isLessThanOrEqualTo(result.durationMillis());
+        assertThat(liveChecksums()).isEqualTo(original);
+        engine.read(session -> {
+            Connection c = session.connection();
+            assertThat(queryLong(c, "SELECT n FROM both_views"))
+                    .isEqualTo(queryLong(c, "SELECT count(*) FROM shop.\"Order Lines\" WHERE qty > 5"));
+            assertThat(queryLong(c, "SELECT watermark FROM duckbridge.sync_state"))
+                    .isEqualTo(7);
+            assertThat(queryLong(
+                            c,
+                            "SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE '"
+                                    + BackupRestorer.STAGING_PREFIX + "%' OR schema_name = 'extra'"))
+                    .isZero();
+            assertThat(queryLong(c, "SELECT count(*) FROM duckdb_views() WHERE view_name = 'stray_view'"))
+                    .isZero();
+            return null;
+        });
+        // the constraints came back with the table: key, NOT NULL, CHECK, UNIQUE and the default
+        engine.write(session -> {
+            try (Statement st = session.statement()) {
+                st.execute("INSERT INTO shop.\"Order Lines\" (id, sku) VALUES (900000, 'x')");
+            }
+            return null;
+        });
+        engine.read(session -> {
+            assertThat(queryLong(session.connection(), "SELECT qty FROM shop.\"Order Lines\" WHERE id = 900000"))
+                    .isEqualTo(1);
+            return null;
+        });
+        for (String bad : List.of(
+                "INSERT INTO shop.\"Order Lines\" (id, sku) VALUES (1, 'duplicate key')",
+                "INSERT INTO shop.\"Order Lines\" (id, sku) VALUES (900001, NULL)",
+                "INSERT INTO shop.\"Order Lines\" (id, sku, qty) VALUES (900002, 'x', 0)",
+                "INSERT INTO shop.\"Order Lines\" (id, sku, note) VALUES (900003, 'x', 'n'), (900004, 'y', 'n')")) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> engine.write(session -> {
+                        try (Statement st = session.statement()) {
+                            st.execute(bad);
+                        }
+                        return null;
+                    }))
+                    .as(bad)
+                    .isInstanceOfSatisfying(
+                            io.duckbridge.core.error.DuckbridgeException.class,
+                            e -> assertThat(e.errorClass()).isEqualTo(io.duckbridge.core.error.ErrorClass.CONSTRAINT));
+        }
     }
 
     private void createSmallDatabase() {
