@@ -236,6 +236,20 @@ public final class BackupCatalog {
         return json.writeValueAsString(value);
     }
 
+    /**
+     * Parses a manifest read from elsewhere (a remote copy).
+     *
+     * @throws DuckbridgeException INVALID_REQUEST when it is not a manifest
+     */
+    BackupManifest parseManifest(byte[] content, String source) {
+        try {
+            return json.readValue(content, BackupManifest.class);
+        } catch (RuntimeException e) {
+            throw new DuckbridgeException(
+                    ErrorClass.INVALID_REQUEST, "the manifest at " + source + " is unreadable: " + e.getMessage(), e);
+        }
+    }
+
     private Optional<BackupManifest> readManifest(Path backupDir) {
         Path file = backupDir.resolve(MANIFEST);
         if (!Files.isRegularFile(file)) {

@@ -122,6 +122,117 @@ public final class BackupService {
         }
     }
 
+    // ---- remote copies -------------------------------------------------------------------------
+
+    /**
+     * The backups in the upload target, newest first: every {@code <id>/manifest.json} there (a remote copy
+     * whose manifest is missing is incomplete and not listed; an unreadable manifest is skipped with a
+     * warning).
+     *
+     * @throws DuckbridgeException INVALID_REQUEST when no upload target is configured; the store's failure
+     *     classes when it cannot be listed
+     */
+    public List<BackupManifest> listRemote() {
+        ObjectStore store = requireRemote();
+        List<BackupManifest> found = new ArrayList<>();
+        for (var object : store.list("")) {
+            String key = object.key();
+            int slash = key.indexOf('/');
+            if (slash <= 0 || !key.substring(slash + 1).equals(BackupCatalog.MANIFEST)) {
+                continue;
+            }
+            String id = key.substring(0, slash);
+            try {
+                byte[] content = store.read(key).orElse(null);
+                if (content == null) {
+                    continue; // deleted meanwhile
+                }
+                BackupManifest m = catalog.parseManifest(content, store.uri(key));
+                if (m.id().equals(id)) {
+                    found.add(m);
+                } else {
+                    log.warn("ignoring {}: its manifest names backup {}", store.uri(key), m.id());
+                }
+            } catch (DuckbridgeException e) {
+                if (e.errorClass() != ErrorClass.INVALID_REQUEST) {
+                    throw e;
+                }
+                log.warn("ignoring remote backup {}: {}", id, e.getMessage());
+            }
+        }
+        found.sort(java.util.Comparator.comparing(BackupManifest::createdAt)
+                .thenComparing(BackupManifest::id)
+                .reversed());
+        return found;
+    }
+
+    /**
+     * Copies backup {@code id} from the upload target into the local directory (archive verified by the
+     * store, then against the manifest's size and SHA-256; published like a new backup, so a failed
+     * download leaves nothing listed). Afterwards it can be validated and restored like any local backup.
+     * Returns the local manifest; a backup already present locally is returned as it is.
+     *
+     * @throws DuckbridgeException INVALID_REQUEST when no upload target is configured, NOT_FOUND when the
+     *     target has no complete backup {@code id}, IO when the downloaded archive does not match its manifest
+     */
+    public BackupManifest download(String id, JobContext progress) {
+        Optional<BackupManifest> local = catalog.find(id);
+        if (local.isPresent()) {
+            return local.get();
+        }
+        ObjectStore store = requireRemote();
+        String prefix = id + "/";
+        return run("the download of backup " + id, () -> {
+            byte[] content = store.read(prefix + BackupCatalog.MANIFEST)
+                    .orElseThrow(() -> new DuckbridgeException(
+                            ErrorClass.NOT_FOUND,
+                            "no complete backup " + id + " at " + store.uri(prefix) + " (no manifest)"));
+            BackupManifest manifest = catalog.parseManifest(content, store.uri(prefix + BackupCatalog.MANIFEST));
+            if (!manifest.id().equals(id)) {
+                throw new DuckbridgeException(
+                        ErrorClass.INVALID_REQUEST,
+                        "the manifest at " + store.uri(prefix) + " names backup " + manifest.id() + ", not " + id);
+            }
+            Path partial = catalog.startPartial(id);
+            boolean published = false;
+            try {
+                progress.total(manifest.archiveBytes(), "bytes");
+                Path archive = partial.resolve(BackupCatalog.ARCHIVE);
+                store.get(prefix + manifest.archive(), archive);
+                progress.advance(manifest.archiveBytes());
+                long size = Files.size(archive);
+                String sha256 = ArchiveCodec.sha256(archive);
+                if (size != manifest.archiveBytes() || !sha256.equals(manifest.sha256())) {
+                    throw new DuckbridgeException(
+                            ErrorClass.IO,
+                            "the archive downloaded from " + store.uri(prefix) + " is " + size + " bytes with SHA-256 "
+                                    + sha256 + ", but its manifest says " + manifest.archiveBytes() + " bytes and "
+                                    + manifest.sha256());
+                }
+                ArchiveCodec.force(archive);
+                catalog.publish(partial, manifest);
+                published = true;
+                catalog.recordRemote(id, store.uri(prefix + manifest.archive()));
+                log.info("downloaded backup {} from {}", id, store.uri(prefix));
+                return manifest;
+            } finally {
+                if (!published) {
+                    BackupCatalog.deleteTree(partial);
+                }
+            }
+        });
+    }
+
+    private ObjectStore requireRemote() {
+        ObjectStore store = remote;
+        if (store == null) {
+            throw new DuckbridgeException(
+                    ErrorClass.INVALID_REQUEST,
+                    "no remote backup location: set duckbridge.backup.s3-target (and duckbridge.lake.s3.*)");
+        }
+        return store;
+    }
+
     // ---- read ----------------------------------------------------------------------------------
 
     /** Complete backups, newest first. */

@@ -20,7 +20,8 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * {@code /api/v1/backups}: create (a job), list, show, validate, restore (a job) and delete backups.
+ * {@code /api/v1/backups}: create (a job), list, show, validate, restore (a job) and delete backups; list
+ * and download the remote copies.
  * Thread-safe.
  */
 @RestController
@@ -46,6 +47,37 @@ public class BackupController {
     @GetMapping
     public List<Map<String, Object>> list() {
         return backups.list().stream().map(backups::describe).toList();
+    }
+
+    /**
+     * The backups in the upload target ({@code duckbridge.backup.s3-target}), newest first; 400 when none
+     * is configured.
+     */
+    @GetMapping("/remote")
+    public List<Map<String, Object>> listRemote() {
+        return backups.listRemote().stream()
+                .map(m -> {
+                    Map<String, Object> view = new LinkedHashMap<>();
+                    view.put("id", m.id());
+                    view.put("createdAt", m.createdAt().toString());
+                    view.put("sizeBytes", m.archiveBytes());
+                    view.put("databaseBytes", m.databaseBytes());
+                    view.put("tables", m.rowCounts());
+                    view.put("sha256", m.sha256());
+                    view.put("duckdbVersion", m.duckdbVersion());
+                    view.put("local", backups.catalog().find(m.id()).isPresent());
+                    return view;
+                })
+                .toList();
+    }
+
+    /**
+     * Copies a backup from the upload target into the local backup directory (verified against its
+     * manifest), after which it can be validated and restored; answers the local backup.
+     */
+    @PostMapping("/{id}/download")
+    public Map<String, Object> download(@PathVariable String id) {
+        return backups.describe(backups.download(id, JobContext.none()));
     }
 
     @GetMapping("/{id}")
