@@ -23,14 +23,19 @@ import java.util.stream.Stream;
  * run. The database is shaped like the demo shop (customers, products, orders, order items) and generated
  * in DuckDB at the given scale (orders in thousands).
  *
- * <p>Run: {@code java -cp ... io.duckbridge.benchmarks.backup.BackupBenchmark [scale] [workDir]}.
+ * <p>Run: {@code java -cp ... io.duckbridge.benchmarks.backup.BackupBenchmark [scale] [workDir] [zstdLevel]}.
+ * A work directory of {@code -} means a temporary one, deleted afterwards.
  */
 public final class BackupBenchmark {
     private BackupBenchmark() {}
 
     public static void main(String[] args) throws Exception {
         int scale = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
-        Path work = args.length > 1 ? Path.of(args[1]) : Files.createTempDirectory("duckbridge-backup-bench");
+        boolean temporary = args.length <= 1 || args[1].equals("-");
+        Path work = temporary ? Files.createTempDirectory("duckbridge-backup-bench") : Path.of(args[1]);
+        int level = args.length > 2
+                ? Integer.parseInt(args[2])
+                : BackupSettings.defaults(work).compressionLevel();
         Files.createDirectories(work);
         Path db = work.resolve("analytics.duckdb");
         try (var engine =
@@ -49,7 +54,8 @@ public final class BackupBenchmark {
             double copySeconds = seconds(t0);
             Files.delete(copy);
 
-            var backups = new BackupService(engine, BackupSettings.defaults(work.resolve("backups")));
+            var backups =
+                    new BackupService(engine, new BackupSettings(work.resolve("backups"), level, false, null, null));
             t0 = System.nanoTime();
             BackupManifest manifest = backups.create(JobContext.none());
             double backupSeconds = seconds(t0);
@@ -70,11 +76,12 @@ public final class BackupBenchmark {
 
             System.out.printf(
                     Locale.ROOT,
-                    "database %.1f MB (scale %d, %d tables), archive %.1f MB (ratio %.2f), valid=%s%n",
+                    "database %.1f MB (scale %d, %d tables), archive %.1f MB (zstd level %d, ratio %.2f), valid=%s%n",
                     mb,
                     scale,
                     manifest.tables().size(),
                     manifest.archiveBytes() / 1e6,
+                    level,
                     (double) bytes / manifest.archiveBytes(),
                     validation.valid());
             System.out.printf(Locale.ROOT, "%-36s %10s %10s %10s%n", "operation", "seconds", "MB/s", "vs copy");
@@ -85,11 +92,12 @@ public final class BackupBenchmark {
             row("restore offline (validate + rename)", offlineSeconds, mb, copySeconds);
             System.out.printf(
                     Locale.ROOT,
-                    "write pause: backup %d ms, online restore %d ms%n",
+                    "write pause: backup %d ms, online restore %d ms (%s)%n",
                     manifest.writePauseMillis(),
-                    restored.writePauseMillis());
+                    restored.writePauseMillis(),
+                    restored.staged() ? "staged copy, lane swap only" : "copy on the lane");
         } finally {
-            if (args.length <= 1) {
+            if (temporary) {
                 deleteTree(work);
             }
         }

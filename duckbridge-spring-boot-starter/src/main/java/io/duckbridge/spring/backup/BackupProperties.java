@@ -29,7 +29,7 @@ public record BackupProperties(
         String schedule,
         @DefaultValue Retention retention,
         @DefaultValue("false") boolean validateAfterCreate,
-        @DefaultValue("3") int compressionLevel,
+        @DefaultValue("1") int compressionLevel,
         @DefaultValue("26h") Duration healthMaxAge,
         @DefaultValue("10m") Duration restoreWait,
         String s3Target) {
