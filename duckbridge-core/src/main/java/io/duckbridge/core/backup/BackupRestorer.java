@@ -342,6 +342,28 @@ final class BackupRestorer {
         return drops;
     }
 
+    /**
+     * Drops staging tables a restore left behind when its process died between copying and swapping.
+     * Returns how many there were. Call only while no restore runs.
+     */
+    static int dropLeftoverStaging(DuckDbEngine engine) {
+        List<String[]> leftovers = engine.read(session -> rows(
+                session.connection(),
+                "SELECT database_name, schema_name, table_name FROM duckdb_tables() WHERE NOT temporary"
+                        + " AND database_name = current_database() AND starts_with(table_name, ?)",
+                STAGING_PREFIX));
+        if (leftovers.isEmpty()) {
+            return 0;
+        }
+        engine.write(session -> {
+            for (String[] t : leftovers) {
+                execute(session, dropStagingSql(t[0], new StagedTable(t[1], t[2], t[2])));
+            }
+            return null;
+        });
+        return leftovers.size();
+    }
+
     private static void dropStaging(DuckDbEngine engine, Staged staged) {
         try {
             engine.write(session -> {

@@ -44,12 +44,23 @@ public final class BackupService {
     private volatile ObjectStore remote;
     private final List<RestoreListener> restoreListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-    /** Removes leftovers of interrupted backups in the directory (none can be running yet). */
+    /**
+     * Removes leftovers of interrupted backups in the directory and staging tables of an interrupted
+     * restore in the database (none can be running yet).
+     */
     public BackupService(DuckDbEngine engine, BackupSettings settings) {
         this.engine = Objects.requireNonNull(engine, "engine");
         this.settings = Objects.requireNonNull(settings, "settings");
         this.catalog = new BackupCatalog(settings);
         catalog.removeLeftovers();
+        try {
+            int dropped = BackupRestorer.dropLeftoverStaging(engine);
+            if (dropped > 0) {
+                log.info("dropped {} staging table(s) left by an interrupted restore", dropped);
+            }
+        } catch (DuckbridgeException e) {
+            log.warn("could not drop the staging tables of an interrupted restore: {}", e.getMessage());
+        }
     }
 
     public BackupSettings settings() {

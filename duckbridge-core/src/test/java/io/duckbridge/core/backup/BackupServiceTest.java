@@ -477,6 +477,28 @@ class BackupServiceTest {
         }
     }
 
+    @Test
+    void stagingTablesOfAnInterruptedRestoreAreDroppedAtStart() {
+        createSmallDatabase();
+        engine.write(session -> {
+            try (Statement st = session.statement()) {
+                st.execute("CREATE TABLE shop.\"" + BackupRestorer.STAGING_PREFIX + "1a2b_0\" AS SELECT 1 AS x");
+            }
+            return null;
+        });
+        new BackupService(engine, BackupSettings.defaults(dataDir.resolve("backups")));
+        engine.read(session -> {
+            assertThat(
+                            queryLong(
+                                    session.connection(),
+                                    "SELECT count(*) FROM duckdb_tables() WHERE starts_with(table_name, '__duckbridge_restore_')"))
+                    .isZero();
+            assertThat(queryLong(session.connection(), "SELECT count(*) FROM shop.customers"))
+                    .isEqualTo(10);
+            return null;
+        });
+    }
+
     private void createSmallDatabase() {
         engine.write(session -> {
             try (Statement st = session.statement()) {
