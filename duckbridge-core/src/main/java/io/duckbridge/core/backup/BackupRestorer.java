@@ -37,7 +37,8 @@ import org.duckdb.DuckDBConnection;
  * the backup's views. Writes wait only for that step, not for the copy.
  *
  * <p>Online, in one step (the fallback, when the backup has user types, sequences, indexes, macros or
- * foreign keys, whose names or dependencies a staging copy cannot carry): the restored file is attached
+ * foreign keys, whose names or dependencies a staging copy cannot carry, and when staging or the staged
+ * swap fails; the scratch copy is left whole for it): the restored file is attached
  * read-only on the writer lane and, inside one lane transaction, every schema, table, view, sequence,
  * macro and type of the live database is dropped and {@code COPY FROM DATABASE} recreates them; writes
  * wait for the whole copy.
@@ -49,6 +50,8 @@ import org.duckdb.DuckDBConnection;
  * Stateless.
  */
 final class BackupRestorer {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(BackupRestorer.class);
+
     private BackupRestorer() {}
 
     /** Prefix of the tables a staged restore copies into the live database before its swap. */
@@ -60,7 +63,7 @@ final class BackupRestorer {
     /** One table copied into the live database under a staging name. */
     private record StagedTable(String schema, String staging, String name) {}
 
-    /** The tables staged in the live database, the backup's schemas and its views (creation order). */
+    /** The tables staged in the live database, the backup's schemas and its views (dependencies first). */
     private record Staged(
             String database, String run, List<StagedTable> tables, List<String> schemas, List<String> views) {}
 
@@ -71,28 +74,47 @@ final class BackupRestorer {
     static Swap swapOnline(DuckDbEngine engine, Path restored, String id) {
         String run = Integer.toHexString(ThreadLocalRandom.current().nextInt(1 << 24));
         String alias = "duckbridge_restore_" + id.toLowerCase(Locale.ROOT).replace('-', '_') + "_" + run;
-        Staged staged;
+        Staged attempt;
         try {
-            staged = engine.read(null, session -> stage(session, restored, alias, run));
+            attempt = engine.read(null, session -> stage(session, restored, alias, run));
         } catch (DuckbridgeException e) {
-            throw new DuckbridgeException(
-                    e.errorClass(), "restoring backup " + id + " failed while copying it: " + e.getMessage(), e);
-        }
-        long started = System.nanoTime();
-        try {
-            engine.laneAsync(session -> {
-                        if (staged == null) {
-                            swap(session, restored, alias);
-                        } else {
-                            swapStaged(session, staged);
-                        }
-                        return null;
-                    })
-                    .join();
-        } catch (java.util.concurrent.CompletionException e) {
-            if (staged != null) {
-                dropStaging(engine, staged);
+            if (e.errorClass() == ErrorClass.CANCELLED) {
+                throw e;
             }
+            // the staging copy cleaned up after itself and left the scratch copy whole
+            log.warn("staging backup {} failed ({}); copying it on the writer lane", id, e.getMessage());
+            attempt = null;
+        }
+        Staged staged = attempt;
+        long started = System.nanoTime();
+        boolean stagedSwap = staged != null;
+        try {
+            if (staged != null) {
+                try {
+                    engine.laneAsync(session -> {
+                                swapStaged(session, staged);
+                                return null;
+                            })
+                            .join();
+                } catch (java.util.concurrent.CompletionException e) {
+                    // nothing changed (the lane transaction rolled back): take the proven way instead
+                    log.warn(
+                            "restoring backup {} by swapping staged tables failed ({}); copying it on the writer lane",
+                            id,
+                            e.getCause() == null ? e.toString() : e.getCause().getMessage());
+                    dropStaging(engine, staged);
+                    stagedSwap = false;
+                    started = System.nanoTime();
+                }
+            }
+            if (!stagedSwap) {
+                engine.laneAsync(session -> {
+                            swap(session, restored, alias);
+                            return null;
+                        })
+                        .join();
+            }
+        } catch (java.util.concurrent.CompletionException e) {
             if (e.getCause() instanceof DuckbridgeException d) {
                 throw new DuckbridgeException(
                         d.errorClass(), "restoring backup " + id + " failed: " + d.getMessage(), d);
@@ -102,7 +124,7 @@ final class BackupRestorer {
         }
         long pause = Duration.ofNanos(System.nanoTime() - started).toMillis();
         engine.checkpoint();
-        return new Swap(pause, staged != null);
+        return new Swap(pause, stagedSwap);
     }
 
     /**
@@ -126,7 +148,7 @@ final class BackupRestorer {
                     alias)) {
                 schemas.add(r[0]);
             }
-            List<String> views = orderViews(session, database, alias);
+            List<String> views = orderViews(c, alias);
             if (views == null) {
                 return null;
             }
@@ -144,18 +166,22 @@ final class BackupRestorer {
                     String schema = tables.get(i)[0];
                     String name = tables.get(i)[1];
                     String staging = STAGING_PREFIX + run + "_" + i;
-                    // renamed in the scratch copy, so DuckDB's CREATE TABLE text for it names the staging table
-                    execute(
-                            session,
-                            "ALTER TABLE " + quote(alias) + "." + quote(schema) + "." + quote(name) + " RENAME TO "
-                                    + quote(staging));
-                    String create = single(
-                            c,
-                            "SELECT sql FROM duckdb_tables() WHERE database_name = ? AND schema_name = ?"
-                                    + " AND table_name = ?",
-                            alias,
-                            schema,
-                            staging);
+                    // renamed in the scratch copy for a moment, so DuckDB's CREATE TABLE text names the staging
+                    // table; renamed back so the copy stays whole for the lane copy should the swap fail
+                    String inScratch = quote(alias) + "." + quote(schema) + ".";
+                    execute(session, "ALTER TABLE " + inScratch + quote(name) + " RENAME TO " + quote(staging));
+                    String create;
+                    try {
+                        create = single(
+                                c,
+                                "SELECT sql FROM duckdb_tables() WHERE database_name = ? AND schema_name = ?"
+                                        + " AND table_name = ?",
+                                alias,
+                                schema,
+                                staging);
+                    } finally {
+                        execute(session, "ALTER TABLE " + inScratch + quote(staging) + " RENAME TO " + quote(name));
+                    }
                     execute(session, create);
                     staged.add(new StagedTable(schema, staging, name));
                     if (single(
@@ -174,7 +200,7 @@ final class BackupRestorer {
                     execute(
                             session,
                             "INSERT INTO " + quote(database) + "." + quote(schema) + "." + quote(staging)
-                                    + " SELECT * FROM " + quote(alias) + "." + quote(schema) + "." + quote(staging));
+                                    + " SELECT * FROM " + quote(alias) + "." + quote(schema) + "." + quote(name));
                 }
             } catch (SQLException | RuntimeException e) {
                 for (StagedTable t : staged) {
@@ -193,46 +219,57 @@ final class BackupRestorer {
     }
 
     /**
-     * The backup's {@code CREATE VIEW} statements in an order in which each binds (a view may select from
-     * another; the file's own order does not tell). Found by recreating them in the scratch copy until none
-     * is left; null when some never bind.
+     * The backup's {@code CREATE VIEW} statements, each after the views it may select from (the file's own
+     * order does not tell). A view is taken to depend on every other view whose name occurs in its text as
+     * a word — an over-estimate that only adds ordering. Null when that leaves a cycle. Leaves the scratch
+     * copy as it is.
      */
-    private static List<String> orderViews(ReadSession session, String database, String alias) throws SQLException {
-        List<String[]> found = rows(
-                session.connection(),
+    private static List<String> orderViews(Connection c, String alias) throws SQLException {
+        List<String[]> views = rows(
+                c,
                 "SELECT schema_name, view_name, sql FROM duckdb_views() WHERE database_name = ? AND NOT internal"
-                        + " AND NOT temporary",
+                        + " AND NOT temporary ORDER BY schema_name, view_name",
                 alias);
-        if (found.isEmpty()) {
-            return List.of();
-        }
-        execute(session, "USE " + quote(alias));
-        try {
-            List<String> pending = new ArrayList<>();
-            for (String[] v : found) {
-                execute(session, "DROP VIEW " + quote(alias) + "." + quote(v[0]) + "." + quote(v[1]));
-                pending.add(v[2]);
-            }
-            List<String> ordered = new ArrayList<>();
-            boolean progress = true;
-            while (!pending.isEmpty() && progress) {
-                progress = false;
-                for (var it = pending.iterator(); it.hasNext(); ) {
-                    String view = it.next();
-                    try {
-                        execute(session, view);
-                    } catch (SQLException e) {
-                        continue; // it selects from a view not created yet
-                    }
-                    ordered.add(view);
-                    it.remove();
+        List<String> ordered = new ArrayList<>();
+        boolean[] placed = new boolean[views.size()];
+        boolean progress = true;
+        while (ordered.size() < views.size() && progress) {
+            progress = false;
+            for (int i = 0; i < views.size(); i++) {
+                if (placed[i]) {
+                    continue;
+                }
+                boolean ready = true;
+                for (int j = 0; j < views.size() && ready; j++) {
+                    ready = placed[j] || j == i || !mentions(views.get(i)[2], views.get(j)[1]);
+                }
+                if (ready) {
+                    placed[i] = true;
+                    ordered.add(views.get(i)[2]);
                     progress = true;
                 }
             }
-            return pending.isEmpty() ? ordered : null;
-        } finally {
-            execute(session, "USE " + quote(database));
         }
+        return ordered.size() == views.size() ? ordered : null;
+    }
+
+    /** Whether {@code name} occurs in {@code sql} as a word (case-insensitive). */
+    static boolean mentions(String sql, String name) {
+        String text = sql.toLowerCase(Locale.ROOT);
+        String word = name.toLowerCase(Locale.ROOT);
+        for (int at = text.indexOf(word); at >= 0; at = text.indexOf(word, at + 1)) {
+            int end = at + word.length();
+            boolean startsWord = at == 0 || !isIdentifierPart(text.charAt(at - 1));
+            boolean endsWord = end == text.length() || !isIdentifierPart(text.charAt(end));
+            if (startsWord && endsWord) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean isIdentifierPart(char ch) {
+        return Character.isLetterOrDigit(ch) || ch == '_' || ch == '$';
     }
 
     /** Whether every object of the backup can be staged: only schemas, tables and views. */
@@ -373,8 +410,7 @@ final class BackupRestorer {
                 return null;
             });
         } catch (RuntimeException e) {
-            org.slf4j.LoggerFactory.getLogger(BackupRestorer.class)
-                    .warn("could not drop the staging tables of a failed restore: {}", e.getMessage());
+            log.warn("could not drop the staging tables of a failed restore: {}", e.getMessage());
         }
     }
 
