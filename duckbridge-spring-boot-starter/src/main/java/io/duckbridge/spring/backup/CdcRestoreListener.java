@@ -8,8 +8,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Stops change data capture while a restore swaps the database contents and starts it again afterwards,
- * so that CDC resumes from the applied LSN stored in the restored {@code duckbridge.cdc_state}. Only
- * restarts CDC if it was running. Confined to the restoring thread.
+ * so that CDC resumes from the applied LSN stored in the restored {@code duckbridge.cdc_state}; when that
+ * position is behind what the slot has already confirmed, {@link ChangeCapture#start()} copies the captured
+ * tables again before streaming on. Only restarts CDC if it was running. Confined to the restoring thread.
  */
 public class CdcRestoreListener implements RestoreListener {
     private static final Logger log = LoggerFactory.getLogger(CdcRestoreListener.class);
