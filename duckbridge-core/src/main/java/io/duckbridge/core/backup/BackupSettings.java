@@ -47,8 +47,8 @@ public record BackupSettings(
 
     /**
      * Backups in {@code directory}, zstd level 1, no automatic validation, kept forever. Level 1 because a
-     * DuckDB file is mostly compressed already: on the benchmark database it was about 4x faster than level
-     * 3 with two workers for a 1.5% larger archive.
+     * DuckDB file is mostly compressed already: level 3 saved 1.5% and was up to 4x slower with two workers
+     * on a loaded machine (equally fast on a quieter one).
      */
     public static BackupSettings defaults(Path directory) {
         return new BackupSettings(directory, 1, false, RetentionPolicy.keepAll(), null);
