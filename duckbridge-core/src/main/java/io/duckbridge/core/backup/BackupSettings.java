@@ -48,7 +48,7 @@ public record BackupSettings(
     /**
      * Backups in {@code directory}, zstd level 1, no automatic validation, kept forever. Level 1 because a
      * DuckDB file is mostly compressed already: level 3 saved 1.5% and was up to 4x slower with two workers
-     * on a loaded machine (equally fast on a quieter one).
+     * on a loaded machine (about as fast on a quieter one).
      */
     public static BackupSettings defaults(Path directory) {
         return new BackupSettings(directory, 1, false, RetentionPolicy.keepAll(), null);
