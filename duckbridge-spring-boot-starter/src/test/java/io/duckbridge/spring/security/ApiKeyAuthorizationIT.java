@@ -91,6 +91,7 @@ class ApiKeyAuthorizationIT {
         all.add(new Endpoint("GET", "/api/v1/jobs/no-such-job", null, Needs.READER));
         all.add(new Endpoint("GET", "/api/v1/backups", null, Needs.READER));
         all.add(new Endpoint("GET", "/api/v1/backups/no-such-backup", null, Needs.READER));
+        all.add(new Endpoint("GET", "/api/v1/backups/remote", null, Needs.READER));
         all.add(new Endpoint("GET", "/analytics/query?query=SELECT%201", null, Needs.READER));
         all.add(new Endpoint("GET", "/analytics/health", null, Needs.READER));
         all.add(new Endpoint("GET", "/actuator/prometheus", null, Needs.READER));
@@ -109,6 +110,7 @@ class ApiKeyAuthorizationIT {
         all.add(new Endpoint("POST", "/api/v1/backups/no-such-backup/validate", null, Needs.ADMIN));
         all.add(new Endpoint("POST", "/api/v1/backups/no-such-backup/restore", null, Needs.ADMIN));
         all.add(new Endpoint("DELETE", "/api/v1/backups/no-such-backup", null, Needs.ADMIN));
+        all.add(new Endpoint("POST", "/api/v1/backups/no-such-backup/download", null, Needs.ADMIN));
         all.add(new Endpoint("POST", "/analytics/sync/no_such_model?incremental=true", null, Needs.ADMIN));
         // open: probes
         all.add(new Endpoint("GET", "/actuator/health", null, Needs.NOBODY_IN_PARTICULAR));
