@@ -45,7 +45,7 @@ public final class CdcBenchmark {
             PostgresSource source = new PostgresSource(postgres.jdbcUrl(), postgres.username(), postgres.password());
             postgres.execute("CREATE TABLE bench (id bigint PRIMARY KEY, account int, amount numeric(12,2),"
                     + " note text, created timestamptz DEFAULT now())");
-            CdcSettings settings = CdcSettings.defaults(dir.resolve("staging"))
+            CdcSettings settings = CdcSettings.defaults()
                     .withSlotName("bench")
                     .withPublicationName("bench")
                     .withTables(List.of("public.bench"))

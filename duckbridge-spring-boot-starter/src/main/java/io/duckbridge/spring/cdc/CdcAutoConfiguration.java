@@ -4,7 +4,8 @@ import io.duckbridge.core.engine.DuckDbEngine;
 import io.duckbridge.core.source.PostgresSource;
 import io.duckbridge.core.sync.cdc.ChangeCapture;
 import io.duckbridge.spring.DuckbridgeAutoConfiguration;
-import io.duckbridge.spring.DuckbridgeProperties;
+import io.duckbridge.spring.sync.SyncAutoConfiguration;
+import io.duckbridge.spring.sync.SyncProperties;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.MeterBinder;
@@ -25,7 +26,7 @@ import org.springframework.context.annotation.Bean;
  * WAL, and a lifecycle that starts CDC with the application when {@code duckbridge.cdc.enabled=true} and
  * stops it (keeping the slot) on shutdown. Every bean can be replaced.
  */
-@AutoConfiguration(after = DuckbridgeAutoConfiguration.class)
+@AutoConfiguration(after = {DuckbridgeAutoConfiguration.class, SyncAutoConfiguration.class})
 @EnableConfigurationProperties(CdcProperties.class)
 public class CdcAutoConfiguration {
     private static final Logger log = LoggerFactory.getLogger(CdcAutoConfiguration.class);
@@ -34,8 +35,15 @@ public class CdcAutoConfiguration {
     @ConditionalOnMissingBean
     @ConditionalOnBean({DuckDbEngine.class, PostgresSource.class})
     public ChangeCapture changeCapture(
-            DuckDbEngine engine, PostgresSource source, CdcProperties cdc, DuckbridgeProperties properties) {
-        return new ChangeCapture(engine, source, cdc.toSettings(properties.dataDir()));
+            DuckDbEngine engine, PostgresSource source, CdcProperties cdc, ObjectProvider<SyncProperties> sync) {
+        SyncProperties syncProperties = sync.getIfAvailable();
+        return new ChangeCapture(
+                engine,
+                source,
+                cdc.toSettings(
+                        syncProperties == null
+                                ? null
+                                : syncProperties.toSettings().mapping()));
     }
 
     @Bean

@@ -1,7 +1,7 @@
 package io.duckbridge.spring.cdc;
 
+import io.duckbridge.core.schema.TypeMapping;
 import io.duckbridge.core.sync.cdc.CdcSettings;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -30,8 +30,8 @@ public record CdcProperties(
         @DefaultValue("60s") Duration lagThreshold,
         @DefaultValue("false") boolean recreateSlotOnLoss) {
 
-    /** Core settings (the staging directory is kept for compatibility; snapshots are staged in DuckDB). */
-    public CdcSettings toSettings(Path dataDir) {
+    /** Core settings, storing types with {@code mapping} (the sync feature's, with its numeric overrides). */
+    public CdcSettings toSettings(TypeMapping mapping) {
         return new CdcSettings(
                 slotName,
                 publicationName,
@@ -40,6 +40,6 @@ public record CdcProperties(
                 maxBatchChanges,
                 lagThreshold,
                 recreateSlotOnLoss,
-                dataDir.resolve("staging").resolve("cdc"));
+                mapping);
     }
 }

@@ -46,7 +46,7 @@ class CdcHealthIndicatorIT {
     @Test
     void degradesWhileChangesWaitLongerThanTheThresholdAndIsDownWhenTheSlotIsLost() throws Exception {
         postgres.execute("CREATE TABLE health_orders (id bigint PRIMARY KEY, item text)");
-        CdcSettings settings = CdcSettings.defaults(dir.resolve("staging"))
+        CdcSettings settings = CdcSettings.defaults()
                 .withSlotName("health")
                 .withPublicationName("health")
                 .withTables(List.of("public.health_orders"))

@@ -2,7 +2,7 @@ package io.duckbridge.core.sync.cdc;
 
 import io.duckbridge.core.error.DuckbridgeException;
 import io.duckbridge.core.error.ErrorClass;
-import java.nio.file.Path;
+import io.duckbridge.core.schema.TypeMapping;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -20,7 +20,9 @@ import java.util.regex.Pattern;
  * @param lagThreshold lag above which the health of CDC is reported as degraded
  * @param recreateSlotOnLoss whether a slot that was dropped or invalidated underneath is created again,
  *     with a new initial snapshot of every table; otherwise CDC stops in state {@code FAILED}
- * @param stagingDirectory no longer used (the initial copy is staged inside DuckDB); kept so callers compile
+ * @param mapping how PostgreSQL types are stored in DuckDB: the sync feature's mapping, with its numeric
+ *     overrides, so a table captured by CDC has the same DuckDB types as one synced by snapshot; null for the
+ *     default mapping
  */
 public record CdcSettings(
         String slotName,
@@ -30,7 +32,7 @@ public record CdcSettings(
         int maxBatchChanges,
         Duration lagThreshold,
         boolean recreateSlotOnLoss,
-        Path stagingDirectory) {
+        TypeMapping mapping) {
     private static final Pattern SLOT_NAME = Pattern.compile("[a-z0-9_]{1,63}");
     private static final Pattern PUBLICATION_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,62}");
 
@@ -64,11 +66,11 @@ public record CdcSettings(
                     "duckbridge.cdc.max-batch-changes " + maxBatchChanges + " must be at least 1, e.g. 50000");
         }
         Objects.requireNonNull(lagThreshold, "lagThreshold");
-        Objects.requireNonNull(stagingDirectory, "stagingDirectory");
+        mapping = mapping == null ? TypeMapping.defaults() : mapping;
     }
 
     /** Slot {@code duckbridge}, publication {@code duckbridge}, all tables, 10 s heartbeat, 50,000-change batches. */
-    public static CdcSettings defaults(Path stagingDirectory) {
+    public static CdcSettings defaults() {
         return new CdcSettings(
                 "duckbridge",
                 "duckbridge",
@@ -77,7 +79,7 @@ public record CdcSettings(
                 50_000,
                 Duration.ofSeconds(60),
                 false,
-                stagingDirectory);
+                null);
     }
 
     public CdcSettings withSlotName(String value) {
@@ -89,19 +91,12 @@ public record CdcSettings(
                 maxBatchChanges,
                 lagThreshold,
                 recreateSlotOnLoss,
-                stagingDirectory);
+                mapping);
     }
 
     public CdcSettings withPublicationName(String value) {
         return new CdcSettings(
-                slotName,
-                value,
-                tables,
-                heartbeatInterval,
-                maxBatchChanges,
-                lagThreshold,
-                recreateSlotOnLoss,
-                stagingDirectory);
+                slotName, value, tables, heartbeatInterval, maxBatchChanges, lagThreshold, recreateSlotOnLoss, mapping);
     }
 
     public CdcSettings withTables(List<String> value) {
@@ -113,31 +108,17 @@ public record CdcSettings(
                 maxBatchChanges,
                 lagThreshold,
                 recreateSlotOnLoss,
-                stagingDirectory);
+                mapping);
     }
 
     public CdcSettings withHeartbeatInterval(Duration value) {
         return new CdcSettings(
-                slotName,
-                publicationName,
-                tables,
-                value,
-                maxBatchChanges,
-                lagThreshold,
-                recreateSlotOnLoss,
-                stagingDirectory);
+                slotName, publicationName, tables, value, maxBatchChanges, lagThreshold, recreateSlotOnLoss, mapping);
     }
 
     public CdcSettings withMaxBatchChanges(int value) {
         return new CdcSettings(
-                slotName,
-                publicationName,
-                tables,
-                heartbeatInterval,
-                value,
-                lagThreshold,
-                recreateSlotOnLoss,
-                stagingDirectory);
+                slotName, publicationName, tables, heartbeatInterval, value, lagThreshold, recreateSlotOnLoss, mapping);
     }
 
     public CdcSettings withLagThreshold(Duration value) {
@@ -149,10 +130,10 @@ public record CdcSettings(
                 maxBatchChanges,
                 value,
                 recreateSlotOnLoss,
-                stagingDirectory);
+                mapping);
     }
 
-    public CdcSettings withRecreateSlotOnLoss(boolean value) {
+    public CdcSettings withMapping(TypeMapping value) {
         return new CdcSettings(
                 slotName,
                 publicationName,
@@ -160,7 +141,12 @@ public record CdcSettings(
                 heartbeatInterval,
                 maxBatchChanges,
                 lagThreshold,
-                value,
-                stagingDirectory);
+                recreateSlotOnLoss,
+                value);
+    }
+
+    public CdcSettings withRecreateSlotOnLoss(boolean value) {
+        return new CdcSettings(
+                slotName, publicationName, tables, heartbeatInterval, maxBatchChanges, lagThreshold, value, mapping);
     }
 }

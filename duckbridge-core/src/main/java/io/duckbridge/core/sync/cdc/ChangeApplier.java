@@ -2,6 +2,7 @@ package io.duckbridge.core.sync.cdc;
 
 import io.duckbridge.core.engine.ReadSession;
 import io.duckbridge.core.schema.ColumnMapping;
+import io.duckbridge.core.schema.TypeMapping;
 import java.nio.charset.StandardCharsets;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -36,7 +37,8 @@ final class ChangeApplier {
     /** What one apply did, per table. */
     record Outcome(Map<String, Long> changesPerTable, long changes) {}
 
-    static Outcome apply(ReadSession session, String slot, List<PendingTransaction> batch) throws SQLException {
+    static Outcome apply(ReadSession session, String slot, List<PendingTransaction> batch, TypeMapping types)
+            throws SQLException {
         Map<String, long[]> perTableCounts = new HashMap<>();
         List<Change.Row> segment = new ArrayList<>();
         long total = 0;
@@ -54,7 +56,7 @@ final class ChangeApplier {
                     total++;
                     continue;
                 }
-                applySegment(session, segment);
+                applySegment(session, segment, types);
                 segment.clear();
                 switch (change) {
                     case Change.Truncate t -> {
@@ -76,7 +78,7 @@ final class ChangeApplier {
                 }
             }
         }
-        applySegment(session, segment);
+        applySegment(session, segment, types);
         PendingTransaction last = batch.getLast();
         CdcStateStore.savePosition(session, slot, last.commitLsn, last.endLsn, last.commitTime);
         Map<String, Long> perTable = new HashMap<>();
@@ -88,7 +90,8 @@ final class ChangeApplier {
         return counts.computeIfAbsent(table, k -> new long[1]);
     }
 
-    private static void applySegment(ReadSession session, List<Change.Row> segment) throws SQLException {
+    private static void applySegment(ReadSession session, List<Change.Row> segment, TypeMapping types)
+            throws SQLException {
         if (segment.isEmpty()) {
             return;
         }
@@ -105,9 +108,9 @@ final class ChangeApplier {
         for (List<Change.Row> tableRows : byTable.values()) {
             SourceTable table = tableRows.getLast().table();
             if (table.hasKey()) {
-                applyKeyed(session, table, tableRows);
+                applyKeyed(session, table, tableRows, types);
             } else {
-                applyRowByRow(session, table, tableRows);
+                applyRowByRow(session, table, tableRows, types);
             }
         }
     }
@@ -143,7 +146,8 @@ final class ChangeApplier {
         }
     }
 
-    private static void applyKeyed(ReadSession session, SourceTable table, List<Change.Row> rows) throws SQLException {
+    private static void applyKeyed(ReadSession session, SourceTable table, List<Change.Row> rows, TypeMapping types)
+            throws SQLException {
         int columns = table.columns().size();
         // only inserts (the common bulk case): their keys are all different (a key inserted twice needs a
         // delete in between) and none is in DuckDB yet, so every row is staged as it is, without keys
@@ -198,7 +202,7 @@ final class ChangeApplier {
             anyUpsert |= !v.deleted();
         }
         List<Integer> key = table.keyColumns();
-        List<ColumnMapping> mappings = table.mappings(SourceTable.TYPES);
+        List<ColumnMapping> mappings = table.mappings(types);
         createStage(session, mappings, key);
         // values go to typed staging columns through the sync feature's codecs, straight from the bytes
         try (DuckDBAppender appender = session.connection().createAppender("temp", "main", STAGE)) {
@@ -431,10 +435,10 @@ final class ChangeApplier {
      * Every change is staged once (old and new row, typed), then applied in order: a delete removes one
      * row equal to the old row, an insert adds the new one.
      */
-    private static void applyRowByRow(ReadSession session, SourceTable table, List<Change.Row> rows)
+    private static void applyRowByRow(ReadSession session, SourceTable table, List<Change.Row> rows, TypeMapping types)
             throws SQLException {
         int columns = table.columns().size();
-        List<ColumnMapping> mappings = table.mappings(SourceTable.TYPES);
+        List<ColumnMapping> mappings = table.mappings(types);
         String target = table.quotedTarget();
         StringBuilder ddl = new StringBuilder("CREATE OR REPLACE TEMP TABLE " + STAGE + " (__seq INTEGER");
         StringBuilder names = new StringBuilder();

@@ -408,6 +408,7 @@ public final class ChangeCapture implements AutoCloseable {
                         slot.snapshotName(),
                         wanted,
                         SnapshotSettings.defaults(),
+                        settings.mapping(),
                         null);
                 crashHook.reached(CrashPoint.SNAPSHOT_TABLE_LOADED);
                 Lsn before = new Lsn(slot.consistentPoint().value() - 1);
@@ -490,6 +491,7 @@ public final class ChangeCapture implements AutoCloseable {
                     slot.snapshotName(),
                     names,
                     SnapshotSettings.defaults(),
+                    settings.mapping(),
                     slot.consistentPoint());
         }
         loadTables();
@@ -721,7 +723,7 @@ public final class ChangeCapture implements AutoCloseable {
                 entry.shape = after;
                 return;
             }
-            List<String> ddl = SchemaDiff.statements(before, columns, addedWithDefault);
+            List<String> ddl = SchemaDiff.statements(before, columns, addedWithDefault, settings.mapping());
             entry.shape = after;
             if (skipping || current == null) {
                 return; // already applied before a restart: DuckDB has this shape
@@ -836,7 +838,8 @@ public final class ChangeCapture implements AutoCloseable {
             long queued = System.nanoTime();
             inFlight = engine.writeAsync(session -> {
                 long begin = System.nanoTime();
-                ChangeApplier.Outcome outcome = ChangeApplier.apply(session, settings.slotName(), work);
+                ChangeApplier.Outcome outcome =
+                        ChangeApplier.apply(session, settings.slotName(), work, settings.mapping());
                 if (log.isDebugEnabled()) {
                     log.debug(
                             "CDC batch of {} transaction(s), {} change(s): waited {} ms for the lane, applied in {} ms",

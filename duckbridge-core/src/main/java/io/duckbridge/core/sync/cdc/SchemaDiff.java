@@ -23,7 +23,10 @@ final class SchemaDiff {
      * @return the DDL statements (empty when DuckDB needs no change), or null when the table must be copied again
      */
     static List<String> statements(
-            SourceTable before, List<SourceTable.Column> after, java.util.Set<String> addedWithDefault) {
+            SourceTable before,
+            List<SourceTable.Column> after,
+            java.util.Set<String> addedWithDefault,
+            io.duckbridge.core.schema.TypeMapping types) {
         String target = before.quotedTarget();
         Map<Integer, SourceTable.Column> byNumber = new HashMap<>();
         for (SourceTable.Column c : after) {
@@ -51,8 +54,8 @@ final class SchemaDiff {
                         + SqlNames.quote(now.name()));
             }
             if (old.typeOid() != now.typeOid() || old.typeModifier() != now.typeModifier()) {
-                String from = old.mapping(before.tableName(), SourceTable.TYPES).duckDbType();
-                String to = now.mapping(before.tableName(), SourceTable.TYPES).duckDbType();
+                String from = old.mapping(before.tableName(), types).duckDbType();
+                String to = now.mapping(before.tableName(), types).duckDbType();
                 if (!widens(from, to)) {
                     return null;
                 }
@@ -71,7 +74,7 @@ final class SchemaDiff {
                 return null; // not appended at the end, or old rows got a value the WAL never showed
             }
             adds.add("ALTER TABLE " + target + " ADD COLUMN " + SqlNames.quote(c.name()) + " "
-                    + c.mapping(before.tableName(), SourceTable.TYPES).duckDbType());
+                    + c.mapping(before.tableName(), types).duckDbType());
         }
         List<String> ddl = new ArrayList<>(drops);
         ddl.addAll(renames);

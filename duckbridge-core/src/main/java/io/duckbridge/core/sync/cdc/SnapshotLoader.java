@@ -6,6 +6,7 @@ import io.duckbridge.core.error.ErrorClass;
 import io.duckbridge.core.jobs.JobContext;
 import io.duckbridge.core.schema.CatalogReader;
 import io.duckbridge.core.schema.TableName;
+import io.duckbridge.core.schema.TypeMapping;
 import io.duckbridge.core.source.PostgresSource;
 import io.duckbridge.core.sync.snapshot.SnapshotCopier;
 import io.duckbridge.core.sync.snapshot.SnapshotSettings;
@@ -46,6 +47,7 @@ final class SnapshotLoader {
             String snapshotName,
             List<String> tables,
             SnapshotSettings snapshotSettings,
+            TypeMapping types,
             Lsn applyFrom) {
         try (SourceSnapshot snapshot = SourceSnapshot.imported(source, snapshotName)) {
             List<SourceTable> shapes = new ArrayList<>();
@@ -61,7 +63,7 @@ final class SnapshotLoader {
                                     ErrorClass.NOT_FOUND, "PostgreSQL table " + name + " does not exist"));
                     shapes.add(table);
                     byName.put(table.tableName(), table);
-                    plans.add(new SnapshotCopier.TablePlan(described, table.mappings(SourceTable.TYPES), null));
+                    plans.add(new SnapshotCopier.TablePlan(described, table.mappings(types), null));
                 }
             } catch (SQLException e) {
                 throw PostgresErrors.wrap("reading the catalog for the snapshot of " + tables + " failed", e);

@@ -19,9 +19,6 @@ import java.util.Objects;
  *     index); empty when rows are identified by all their values (REPLICA IDENTITY FULL without a key)
  */
 record SourceTable(String schema, String name, List<Column> columns, List<Integer> keyColumns) {
-    /** CDC stores values as the sync feature does by default (numeric without precision as DECIMAL(38,9)). */
-    static final TypeMapping TYPES = TypeMapping.defaults();
-
     SourceTable {
         Objects.requireNonNull(schema, "schema");
         Objects.requireNonNull(name, "name");

@@ -2,6 +2,7 @@ package io.duckbridge.core.sync.cdc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.duckbridge.core.schema.TypeMapping;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -19,23 +20,24 @@ class SchemaDiffTest {
     @Test
     void addsColumnsAppendedAtTheEnd() {
         var after = List.of(col("id", 20, 1), col("qty", 23, 2), col("note", 25, 3), col("extra", 1043, 4));
-        assertThat(SchemaDiff.statements(BEFORE, after, Set.of()))
+        assertThat(SchemaDiff.statements(BEFORE, after, Set.of(), TypeMapping.defaults()))
                 .containsExactly("ALTER TABLE \"public\".\"orders\" ADD COLUMN \"extra\" VARCHAR");
     }
 
     @Test
     void copiesAgainWhenAnAddedColumnHasADefault() {
         var after = List.of(col("id", 20, 1), col("qty", 23, 2), col("note", 25, 3), col("flag", 16, 4));
-        assertThat(SchemaDiff.statements(BEFORE, after, Set.of("flag"))).isNull();
+        assertThat(SchemaDiff.statements(BEFORE, after, Set.of("flag"), TypeMapping.defaults()))
+                .isNull();
     }
 
     @Test
     void tellsRenameFromDropPlusAddByColumnNumber() {
         var renamed = List.of(col("id", 20, 1), col("qty", 23, 2), col("remark", 25, 3));
-        assertThat(SchemaDiff.statements(BEFORE, renamed, Set.of()))
+        assertThat(SchemaDiff.statements(BEFORE, renamed, Set.of(), TypeMapping.defaults()))
                 .containsExactly("ALTER TABLE \"public\".\"orders\" RENAME COLUMN \"note\" TO \"remark\"");
         var droppedAndAdded = List.of(col("id", 20, 1), col("qty", 23, 2), col("remark", 25, 4));
-        assertThat(SchemaDiff.statements(BEFORE, droppedAndAdded, Set.of()))
+        assertThat(SchemaDiff.statements(BEFORE, droppedAndAdded, Set.of(), TypeMapping.defaults()))
                 .containsExactly(
                         "ALTER TABLE \"public\".\"orders\" DROP COLUMN \"note\"",
                         "ALTER TABLE \"public\".\"orders\" ADD COLUMN \"remark\" VARCHAR");
@@ -44,12 +46,14 @@ class SchemaDiffTest {
     @Test
     void widensButDoesNotNarrow() {
         var widened = List.of(col("id", 20, 1), col("qty", 20, 2), col("note", 25, 3));
-        assertThat(SchemaDiff.statements(BEFORE, widened, Set.of()))
+        assertThat(SchemaDiff.statements(BEFORE, widened, Set.of(), TypeMapping.defaults()))
                 .containsExactly("ALTER TABLE \"public\".\"orders\" ALTER COLUMN \"qty\" SET DATA TYPE BIGINT");
         var narrowed = List.of(col("id", 20, 1), col("qty", 21, 2), col("note", 25, 3));
-        assertThat(SchemaDiff.statements(BEFORE, narrowed, Set.of())).isNull();
+        assertThat(SchemaDiff.statements(BEFORE, narrowed, Set.of(), TypeMapping.defaults()))
+                .isNull();
         var retyped = List.of(col("id", 20, 1), col("qty", 23, 2), col("note", 23, 3));
-        assertThat(SchemaDiff.statements(BEFORE, retyped, Set.of())).isNull();
+        assertThat(SchemaDiff.statements(BEFORE, retyped, Set.of(), TypeMapping.defaults()))
+                .isNull();
     }
 
     @Test
@@ -58,16 +62,16 @@ class SchemaDiffTest {
         int numeric12x3 = ((12 << 16) | 3) + 4;
         var table = new io.duckbridge.core.schema.TableName("public", "orders");
         assertThat(new SourceTable.Column("n", 1700, numeric10x2)
-                        .mapping(table, SourceTable.TYPES)
+                        .mapping(table, TypeMapping.defaults())
                         .duckDbType())
                 .isEqualTo("DECIMAL(10,2)");
         // unconstrained numeric stays exact, as in a sync, instead of becoming DOUBLE
         assertThat(new SourceTable.Column("n", 1700, -1)
-                        .mapping(table, SourceTable.TYPES)
+                        .mapping(table, TypeMapping.defaults())
                         .duckDbType())
                 .isEqualTo("DECIMAL(38,9)");
         assertThat(new SourceTable.Column("a", 1007, -1)
-                        .mapping(table, SourceTable.TYPES)
+                        .mapping(table, TypeMapping.defaults())
                         .duckDbType())
                 .isEqualTo("INTEGER[]");
         assertThat(SchemaDiff.widens("DECIMAL(10,2)", "DECIMAL(12,3)")).isTrue();

@@ -41,7 +41,7 @@ class ChangeCaptureAfterRestoreIT {
             postgres.execute("INSERT INTO rs_items SELECT g, 'v' || g, g % 10 FROM generate_series(1, 2000) g");
             postgres.execute("INSERT INTO rs_notes SELECT g, 'n' || g FROM generate_series(1, 300) g");
             List<String> tables = List.of("public.rs_items", "public.rs_notes");
-            CdcSettings settings = CdcSettings.defaults(dir.resolve("staging"))
+            CdcSettings settings = CdcSettings.defaults()
                     .withSlotName("after_restore")
                     .withPublicationName("after_restore")
                     .withTables(tables)

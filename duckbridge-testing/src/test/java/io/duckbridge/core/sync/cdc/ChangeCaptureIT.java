@@ -58,7 +58,7 @@ class ChangeCaptureIT {
     }
 
     private CdcSettings settings(String name, List<String> tables) {
-        return CdcSettings.defaults(dir.resolve("staging"))
+        return CdcSettings.defaults()
                 .withSlotName(name)
                 .withPublicationName(name)
                 .withTables(tables)
@@ -166,6 +166,40 @@ class ChangeCaptureIT {
         }
     }
 
+    @Test
+    void appliesTheSyncFeaturesNumericOverridesInSnapshotAndStream() throws Exception {
+        postgres.execute("CREATE TABLE cc_override (id int PRIMARY KEY, amount numeric, code numeric)");
+        postgres.execute("INSERT INTO cc_override VALUES (1, 1.25, 100), (2, 123456789012345678901234567890.5, 7)");
+        var types = new io.duckbridge.core.schema.TypeMapping(
+                java.util.Map.of("public.cc_override.amount", "VARCHAR", "public.cc_override.code", "DECIMAL(10,0)"));
+        List<String> tables = List.of("public.cc_override");
+        try (ChangeCapture cdc = new ChangeCapture(
+                engine, source, settings("cc_override", tables).withMapping(types))) {
+            cdc.start();
+            awaitEqual(tables, types);
+            postgres.execute("INSERT INTO cc_override VALUES (3, 0.000000000001, 42)");
+            postgres.execute("UPDATE cc_override SET amount = amount * 3 WHERE id = 2");
+            awaitEqual(tables, types);
+
+            assertThat(columnTypes("cc_override"))
+                    .containsEntry("amount", "VARCHAR")
+                    .containsEntry("code", "DECIMAL(10,0)");
+            List<String> amounts = engine.read(session -> {
+                List<String> out = new java.util.ArrayList<>();
+                try (Statement st = session.statement();
+                        ResultSet rs = st.executeQuery("SELECT amount FROM public.cc_override ORDER BY id")) {
+                    while (rs.next()) {
+                        out.add(rs.getString(1));
+                    }
+                }
+                return out;
+            });
+            // kept exactly as PostgreSQL prints it, which DECIMAL(38,9) could not hold
+            assertThat(amounts).containsExactly("1.25", "370370367037037036703703703671.5", "0.000000000001");
+            cdc.disable();
+        }
+    }
+
     private java.util.Map<String, String> columnTypes(String table) {
         return engine.read(session -> {
             java.util.Map<String, String> types = new java.util.HashMap<>();
@@ -250,13 +284,17 @@ class ChangeCaptureIT {
     }
 
     private void awaitEqual(List<String> tables) throws Exception {
+        awaitEqual(tables, io.duckbridge.core.schema.TypeMapping.defaults());
+    }
+
+    private void awaitEqual(List<String> tables, io.duckbridge.core.schema.TypeMapping types) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         List<String> diff = List.of("not compared");
         while (System.nanoTime() < deadline) {
             diff = new java.util.ArrayList<>();
             for (String t : tables) {
                 try {
-                    diff.addAll(TableComparison.differences(source, engine, t, dir));
+                    diff.addAll(TableComparison.differences(source, engine, t, dir, types));
                 } catch (DuckbridgeException e) {
                     diff.add(t + ": " + e.getMessage());
                 }

@@ -34,7 +34,7 @@ class ChangeCaptureRestartIT {
         postgres.execute("CREATE TABLE r_items (id bigint PRIMARY KEY, val text)");
         postgres.execute("INSERT INTO r_items SELECT g, 'v' || g FROM generate_series(1, 1000) g");
         List<String> tables = List.of("public.r_items");
-        CdcSettings settings = CdcSettings.defaults(dir.resolve("staging"))
+        CdcSettings settings = CdcSettings.defaults()
                 .withSlotName("restart")
                 .withPublicationName("restart")
                 .withTables(tables)

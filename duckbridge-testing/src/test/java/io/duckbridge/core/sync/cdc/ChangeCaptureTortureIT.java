@@ -63,7 +63,7 @@ class ChangeCaptureTortureIT {
                     + ") g");
             postgres.execute("INSERT INTO t_events SELECT g % 20, 'e' || (g % 7) FROM generate_series(1, 300) g");
             List<String> tables = List.of("public.t_orders", "public.t_events");
-            CdcSettings settings = CdcSettings.defaults(dir.resolve("staging"))
+            CdcSettings settings = CdcSettings.defaults()
                     .withSlotName("torture")
                     .withPublicationName("torture")
                     .withTables(tables)

@@ -60,7 +60,7 @@ class SchemaChangeIT {
         cdc = new ChangeCapture(
                 engine,
                 source,
-                CdcSettings.defaults(dir.resolve("staging"))
+                CdcSettings.defaults()
                         .withSlotName("schema")
                         .withPublicationName("schema")
                         .withTables(TABLES)
@@ -153,7 +153,7 @@ class SchemaChangeIT {
         postgres.execute("CREATE TABLE sc_late (id int PRIMARY KEY, v text)");
         postgres.execute("INSERT INTO sc_late SELECT g, 'v' || g FROM generate_series(1, 100) g");
         List<String> more = new ArrayList<>(List.of("public.sc_late", "public.sc_other"));
-        CdcSettings settings = CdcSettings.defaults(dir.resolve("staging2"))
+        CdcSettings settings = CdcSettings.defaults()
                 .withSlotName("schema_late")
                 .withPublicationName("schema_late")
                 .withTables(List.of("public.sc_other"))

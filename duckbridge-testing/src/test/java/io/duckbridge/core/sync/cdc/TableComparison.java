@@ -26,6 +26,17 @@ final class TableComparison {
     /** The rows that differ (prefixed "missing in DuckDB: " or "extra in DuckDB: "), at most 10; empty when equal. */
     static List<String> differences(PostgresSource source, DuckDbEngine engine, String table, Path dir)
             throws Exception {
+        return differences(source, engine, table, dir, io.duckbridge.core.schema.TypeMapping.defaults());
+    }
+
+    /** As {@link #differences(PostgresSource, DuckDbEngine, String, Path)}, PostgreSQL's rows mapped by {@code types}. */
+    static List<String> differences(
+            PostgresSource source,
+            DuckDbEngine engine,
+            String table,
+            Path dir,
+            io.duckbridge.core.schema.TypeMapping types)
+            throws Exception {
         TableName scratch =
                 new TableName("main", "cmp_" + UUID.randomUUID().toString().replace("-", ""));
         SourceTable shape;
@@ -35,7 +46,7 @@ final class TableComparison {
                         + " SET bytea_output = 'hex'; SET extra_float_digits = 3");
             }
             shape = ReplicationSetup.describe(c, table);
-            List<ColumnMapping> mappings = shape.mappings(SourceTable.TYPES);
+            List<ColumnMapping> mappings = shape.mappings(types);
             String copy = "COPY (SELECT " + CopyIngester.selectList(mappings) + " FROM ONLY " + shape.quotedSource()
                     + ") TO STDOUT";
             engine.write(session -> {
