@@ -43,7 +43,13 @@ import tools.jackson.databind.json.JsonMapper;
  * same text wrapped as {@code SELECT * FROM (...)}: the text that runs is always the text that passed.
  * DuckDB's sandbox (see {@code EngineSandbox}) is the second line of defence behind this one.
  *
- * <p>Thread-safe (immutable); the connection passed to {@link #check} is used only during the call.
+ * <p>Accepted texts are remembered in a bounded least-recently-used cache keyed by the exact text, so a
+ * repeated query skips the parser round trip. The verdict is a function of the text and of this guard's
+ * file roots alone (DuckDB's parser binds nothing, and paths are compared without touching the file
+ * system), and each guard has its own cache, so a cached verdict is the one a fresh check would give.
+ * Rejections are not cached.
+ *
+ * <p>Thread-safe; the connection passed to {@link #check} is used only during the call.
  */
 public final class QueryGuard {
     /** Functions a user query may never call, whatever their arguments. */
@@ -109,8 +115,17 @@ public final class QueryGuard {
             Pattern.compile("(?is)^(\\s|--[^\\n]*\\n|/\\*.*?\\*/)*(un)?pivot\\b.*");
     private static final ObjectMapper JSON = JsonMapper.builder().build();
 
+    /** Accepted texts remembered by default. */
+    public static final int DEFAULT_CACHE_ENTRIES = 1024;
+    /**
+     * Texts longer than this (in chars) are checked every time, so the cache stays small: with the default
+     * entries at most 4 MB of Latin-1 text (16 MB if every text were UTF-16 and rewritten).
+     */
+    static final int MAX_CACHED_TEXT = 4 * 1024;
+
     private final List<Path> fileRoots;
     private final List<Path> protectedFiles;
+    private final VerdictCache cache;
 
     /**
      * @param fileRoots directories below which user queries may read files (made absolute); may be empty
@@ -119,6 +134,25 @@ public final class QueryGuard {
      * @throws DuckbridgeException INVALID_REQUEST when a root contains the database file
      */
     public QueryGuard(List<Path> fileRoots, Path databaseFile) {
+        this(fileRoots, databaseFile, DEFAULT_CACHE_ENTRIES);
+    }
+
+    /**
+     * @param fileRoots directories below which user queries may read files (made absolute); may be empty
+     * @param databaseFile the DuckDB file, which (with its WAL) stays unreadable even inside a root; null
+     *     for an in-memory database
+     * @param cacheEntries how many accepted texts to remember; 0 checks every text with DuckDB's parser
+     * @throws DuckbridgeException INVALID_REQUEST when a root contains the database file or
+     *     {@code cacheEntries} is negative
+     */
+    public QueryGuard(List<Path> fileRoots, Path databaseFile, int cacheEntries) {
+        if (cacheEntries < 0) {
+            throw new DuckbridgeException(
+                    ErrorClass.INVALID_REQUEST,
+                    "duckbridge.query.guard-cache-entries " + cacheEntries + " is negative; use e.g. 1024, or 0"
+                            + " for none");
+        }
+        this.cache = new VerdictCache(cacheEntries);
         this.fileRoots = fileRoots.stream()
                 .map(p -> p.toAbsolutePath().normalize())
                 .distinct()
@@ -157,6 +191,23 @@ public final class QueryGuard {
         if (sql == null || sql.isBlank()) {
             throw new DuckbridgeException(ErrorClass.INVALID_REQUEST, "the query text \"sql\" is empty");
         }
+        CheckedQuery known = cache.get(sql);
+        if (known != null) {
+            return known;
+        }
+        CheckedQuery checked = parseAndInspect(connection, sql);
+        if (sql.length() <= MAX_CACHED_TEXT) {
+            cache.put(sql, checked);
+        }
+        return checked;
+    }
+
+    /** How many accepted texts are remembered now. */
+    int cachedVerdicts() {
+        return cache.size();
+    }
+
+    private CheckedQuery parseAndInspect(DuckDBConnection connection, String sql) throws SQLException {
         JsonNode parsed = serialize(connection, sql);
         String text = sql;
         if (parsed.path("error").asBoolean(false)
@@ -203,7 +254,7 @@ public final class QueryGuard {
         // DuckDB's JDBC driver binds by index only: $name becomes $index (its own numbering), and the
         // rewritten text is checked again, so what runs is still exactly what passed
         String rewritten = rewrite(text, spans);
-        CheckedQuery again = check(connection, rewritten);
+        CheckedQuery again = parseAndInspect(connection, rewritten);
         if (again.namedParameters().size() != named.size()) {
             throw violation("the named parameters could not be mapped to positions");
         }
@@ -394,5 +445,37 @@ public final class QueryGuard {
 
     static DuckbridgeException violation(String reason) {
         return new DuckbridgeException(ErrorClass.READ_ONLY_VIOLATION, "rejected: " + reason);
+    }
+
+    /** A least-recently-used map from text to verdict, bounded by entries. Thread-safe. */
+    private static final class VerdictCache {
+        private final int capacity;
+        private final LinkedHashMap<String, CheckedQuery> entries;
+
+        VerdictCache(int capacity) {
+            this.capacity = capacity;
+            this.entries = new LinkedHashMap<>(16, 0.75f, true) {
+                private static final long serialVersionUID = 1L;
+
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, CheckedQuery> eldest) {
+                    return size() > VerdictCache.this.capacity;
+                }
+            };
+        }
+
+        synchronized CheckedQuery get(String sql) {
+            return capacity == 0 ? null : entries.get(sql);
+        }
+
+        synchronized void put(String sql, CheckedQuery checked) {
+            if (capacity > 0) {
+                entries.put(sql, checked);
+            }
+        }
+
+        synchronized int size() {
+            return entries.size();
+        }
     }
 }

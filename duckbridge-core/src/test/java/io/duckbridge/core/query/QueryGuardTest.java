@@ -267,6 +267,83 @@ class QueryGuardTest {
         assertThat(named.toString(StandardCharsets.UTF_8)).contains("\"rows\":[[14]]");
     }
 
+    private String resolve(String template) {
+        return template.replace(
+                        "ANALYTICS_DB", dataDir.resolve("analytics.duckdb").toString())
+                .replace("EXPORTS", dataDir.resolve("exports").toString());
+    }
+
+    @Test
+    void remembersOnlyAcceptedTextsAndOnlyForTheExactText() {
+        QueryGuard guard = new QueryGuard(List.of(dataDir.resolve("exports")), dataDir.resolve("analytics.duckdb"));
+        engine.read(Duration.ofSeconds(30), session -> {
+            var connection = session.connection();
+            CheckedQuery first = guard.check(connection, "SELECT count(*) FROM orders");
+            assertThat(guard.check(connection, "SELECT count(*) FROM orders")).isSameAs(first);
+            assertThat(guard.cachedVerdicts()).isEqualTo(1);
+            for (String attack : attacks().map(this::resolve).toList()) {
+                for (int i = 0; i < 2; i++) {
+                    assertThatThrownBy(() -> guard.check(connection, attack))
+                            .as(attack)
+                            .isInstanceOf(DuckbridgeException.class);
+                }
+            }
+            for (String suffix :
+                    List.of("; DROP TABLE orders", ";\nDELETE FROM orders", " UNION ALL SELECT getenv('HOME')")) {
+                assertThatThrownBy(() -> guard.check(connection, "SELECT count(*) FROM orders" + suffix))
+                        .isInstanceOf(DuckbridgeException.class);
+            }
+            assertThat(guard.cachedVerdicts())
+                    .as("rejections are not remembered")
+                    .isEqualTo(1);
+            return null;
+        });
+    }
+
+    @Test
+    void eachGuardJudgesFilesByItsOwnRoots() {
+        String sql = resolve("SELECT count(*) FROM read_parquet('EXPORTS/orders.parquet')");
+        Path db = dataDir.resolve("analytics.duckdb");
+        QueryGuard withRoot = new QueryGuard(List.of(dataDir.resolve("exports")), db);
+        QueryGuard withoutRoot = new QueryGuard(List.of(), db);
+        QueryGuard otherRoot = new QueryGuard(List.of(dataDir.resolve("backups")), db);
+        engine.read(Duration.ofSeconds(30), session -> {
+            assertThat(withRoot.check(session.connection(), sql).sql()).isEqualTo(sql);
+            assertThat(withRoot.check(session.connection(), sql).sql()).isEqualTo(sql);
+            for (QueryGuard other : List.of(withoutRoot, otherRoot)) {
+                assertThatThrownBy(() -> other.check(session.connection(), sql))
+                        .isInstanceOfSatisfying(
+                                DuckbridgeException.class,
+                                e -> assertThat(e.errorClass()).isEqualTo(ErrorClass.READ_ONLY_VIOLATION));
+            }
+            return null;
+        });
+    }
+
+    @Test
+    void theVerdictCacheIsBoundedAndSkipsLongTexts() {
+        Path db = dataDir.resolve("analytics.duckdb");
+        QueryGuard two = new QueryGuard(List.of(), db, 2);
+        QueryGuard none = new QueryGuard(List.of(), db, 0);
+        engine.read(Duration.ofSeconds(30), session -> {
+            for (String sql : List.of("SELECT 1", "SELECT 2", "SELECT 3")) {
+                two.check(session.connection(), sql);
+                none.check(session.connection(), sql);
+            }
+            assertThat(two.cachedVerdicts()).isEqualTo(2);
+            assertThat(none.cachedVerdicts()).isZero();
+            QueryGuard big = new QueryGuard(List.of(), db);
+            String longText = "SELECT 1" + " ".repeat(QueryGuard.MAX_CACHED_TEXT);
+            assertThat(big.check(session.connection(), longText).sql()).isEqualTo(longText);
+            assertThat(big.cachedVerdicts()).isZero();
+            return null;
+        });
+        assertThatThrownBy(() -> new QueryGuard(List.of(), db, -1))
+                .isInstanceOfSatisfying(
+                        DuckbridgeException.class,
+                        e -> assertThat(e.errorClass()).isEqualTo(ErrorClass.INVALID_REQUEST));
+    }
+
     private Map<String, String> checksums() {
         return engine.read(Duration.ofSeconds(30), session -> {
             Map<String, String> sums = new TreeMap<>();
