@@ -13,6 +13,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -58,6 +59,9 @@ import org.slf4j.LoggerFactory;
 public final class DuckDbEngine implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(DuckDbEngine.class);
     private static final List<String> BUILT_IN_EXTENSIONS = List.of("parquet", "json", "icu");
+    /** Prepared statements each reader connection keeps for {@link ReadSession#prepareCached}. */
+    static final int STATEMENTS_PER_READER = 32;
+
     private static final Pattern LOCK_HOLDER = Pattern.compile("held in (.+?) \\(PID (\\d+)\\)");
 
     private final EngineSettings settings;
@@ -69,6 +73,7 @@ public final class DuckDbEngine implements AutoCloseable {
     private final ThreadPoolExecutor readerExecutor;
     private final ThreadPoolExecutor writerExecutor;
     private final ScheduledExecutorService timer;
+    private final Map<DuckDBConnection, StatementCache> statementCaches = new IdentityHashMap<>();
     private final Set<ReadSession> activeSessions = ConcurrentHashMap.newKeySet();
     private final AtomicInteger readersInUse = new AtomicInteger();
     private final AtomicInteger peakReadersInUse = new AtomicInteger();
@@ -110,6 +115,12 @@ public final class DuckDbEngine implements AutoCloseable {
             throw e instanceof SQLException sql
                     ? DuckDbErrors.wrap("opening " + settings.databasePath(), sql)
                     : (RuntimeException) e;
+        }
+        for (DuckDBConnection reader : opened) {
+            statementCaches.put(reader, new StatementCache(STATEMENTS_PER_READER));
+        }
+        for (DuckDBConnection reader : streaming) {
+            statementCaches.put(reader, new StatementCache(STATEMENTS_PER_READER));
         }
         this.readerConnections = List.copyOf(opened);
         this.idleReaders = new ArrayBlockingQueue<>(readers, false, opened);
@@ -187,8 +198,10 @@ public final class DuckDbEngine implements AutoCloseable {
     /**
      * Runs {@code work} on a <b>streaming</b> reader and waits for it. Streaming readers hand out result
      * rows as DuckDB produces them ({@code jdbc_stream_results}), so memory does not grow with the result,
-     * and record DuckDB's profile of each query ({@code enable_profiling = 'no_output'}), readable with
-     * {@link DuckDBConnection#getProfilingInformation}. A streaming connection allows one open result at
+     * and record DuckDB's peak memory of each query ({@code enable_profiling = 'no_output'} tracking only
+     * {@code system.peak_buffer_memory} and {@code system.peak_streaming_buffer_size}), readable with
+     * {@link DuckDBConnection#getProfilingInformation}; for a full profile run {@code EXPLAIN (ANALYZE,
+     * FORMAT JSON)} on a {@link #read} connection. A streaming connection allows one open result at
      * a time: consume or close a result before running the next statement in the same work. Streaming
      * reads share the reader threads (and queue) with {@link #read}. Fails as {@link #read}.
      */
@@ -317,7 +330,7 @@ public final class DuckDbEngine implements AutoCloseable {
 
     private <T> void runSession(
             DuckDBConnection connection, Duration timeout, ReadWork<T> work, SessionFuture<T> future, boolean lane) {
-        var session = new ReadSession(connection);
+        var session = new ReadSession(connection, lane ? null : statementCaches.get(connection));
         future.session = session;
         activeSessions.add(session);
         ScheduledFuture<?> deadline = timeout == null
@@ -344,7 +357,7 @@ public final class DuckDbEngine implements AutoCloseable {
                 deadline.cancel(false);
             }
             activeSessions.remove(session);
-            session.closeStatements();
+            session.closeStatements(!future.isDone() || future.isCompletedExceptionally());
             if (lane) {
                 resetAfterLaneWork(connection);
             }
@@ -528,6 +541,7 @@ public final class DuckDbEngine implements AutoCloseable {
                 log.warn("checkpoint on close failed (the WAL is replayed at the next open): {}", e.getMessage());
             }
         }
+        statementCaches.values().forEach(StatementCache::closeAll);
         closeQuietly(streamingConnections);
         closeQuietly(readerConnections);
         closeQuietly(List.of(writeConnection));
@@ -633,6 +647,9 @@ public final class DuckDbEngine implements AutoCloseable {
             // session settings: made before any lock_configuration, which would refuse them later
             st.execute("SET SESSION jdbc_stream_results = true");
             st.execute("SET enable_profiling = 'no_output'");
+            // only what the query metrics read: rendering the full profile after every query cost more
+            // than the small query itself
+            st.execute("SET tracked_metrics = ['system.peak_buffer_memory', 'system.peak_streaming_buffer_size']");
         } catch (SQLException e) {
             closeQuietly(List.of(c));
             throw e;

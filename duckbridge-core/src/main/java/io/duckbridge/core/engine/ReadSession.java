@@ -1,6 +1,7 @@
 package io.duckbridge.core.engine;
 
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
@@ -15,12 +16,19 @@ import org.duckdb.DuckDBConnection;
  */
 public final class ReadSession {
     private final DuckDBConnection connection;
+    private final StatementCache cache; // null on the writer lane
     private final List<Statement> statements = new ArrayList<>();
+    private final List<PreparedStatement> borrowed = new ArrayList<>();
     private volatile boolean cancelled;
     private volatile boolean timedOut;
 
     ReadSession(DuckDBConnection connection) {
+        this(connection, null);
+    }
+
+    ReadSession(DuckDBConnection connection, StatementCache cache) {
         this.connection = connection;
+        this.cache = cache;
     }
 
     /**
@@ -35,6 +43,32 @@ public final class ReadSession {
     public PreparedStatement prepare(String sql) throws SQLException {
         PreparedStatement ps = connection.prepareStatement(sql);
         track(ps);
+        return ps;
+    }
+
+    /**
+     * Like {@link #prepare}, but reuses the statement prepared from the same text by earlier work on this
+     * reader connection, and keeps it for later work: DuckDB's prepare costs more than running a small
+     * query. DuckDB rebinds a reused statement when the catalog changed since it was prepared, so it runs
+     * as a fresh one would. Set every parameter before running it, close its result within the work, and
+     * do not close the statement. When the work fails or is cancelled the statement is closed and
+     * forgotten. On the writer lane this is {@link #prepare}.
+     */
+    public PreparedStatement prepareCached(String sql) throws SQLException {
+        if (cache == null) {
+            return prepare(sql);
+        }
+        PreparedStatement ps = cache.get(sql);
+        if (ps == null) {
+            ps = connection.prepareStatement(sql);
+            cache.put(sql, ps);
+        }
+        synchronized (statements) {
+            borrowed.add(ps);
+        }
+        if (cancelled) {
+            ps.cancel();
+        }
         return ps;
     }
 
@@ -59,7 +93,8 @@ public final class ReadSession {
         cancelled = true;
         List<Statement> snapshot;
         synchronized (statements) {
-            snapshot = List.copyOf(statements);
+            snapshot = new ArrayList<>(statements);
+            snapshot.addAll(borrowed);
         }
         for (Statement st : snapshot) {
             try {
@@ -75,11 +110,32 @@ public final class ReadSession {
         cancel();
     }
 
-    void closeStatements() {
+    /**
+     * Closes the statements the work made, and returns the reused ones to the connection's cache, or
+     * drops them when the work {@code failed} or was cancelled.
+     */
+    void closeStatements(boolean failed) {
         List<Statement> snapshot;
+        List<PreparedStatement> reused;
         synchronized (statements) {
             snapshot = List.copyOf(statements);
             statements.clear();
+            reused = List.copyOf(borrowed);
+            borrowed.clear();
+        }
+        for (PreparedStatement ps : reused) {
+            if (failed || cancelled) {
+                cache.evict(ps);
+                continue;
+            }
+            try {
+                ResultSet open = ps.getResultSet(); // a result the work left open would block the connection
+                if (open != null) {
+                    open.close();
+                }
+            } catch (SQLException e) {
+                cache.evict(ps);
+            }
         }
         for (Statement st : snapshot) {
             try {

@@ -196,7 +196,8 @@ public final class QueryRunner implements AutoCloseable {
 
     /**
      * DuckDB's JSON plan of {@code request}'s query ({@code EXPLAIN (FORMAT JSON)}), or with {@code analyze}
-     * its profile after running it to the end (rows are read and dropped).
+     * its profile after running it to the end ({@code EXPLAIN (ANALYZE, FORMAT JSON)}: DuckDB drops the
+     * rows itself).
      */
     public JsonNode explain(QueryRequest request, boolean analyze) {
         String id = UUID.randomUUID().toString();
@@ -214,23 +215,14 @@ public final class QueryRunner implements AutoCloseable {
         Execution ex = new Execution();
         try {
             Duration timeout = limits.timeoutFor(request.timeout());
-            JsonNode result = engine.stream(timeout, session -> {
+            // a materializing reader: its result is only the plan or profile, and its profiler tracks
+            // every metric (streaming readers track only peak memory, see DuckDbEngine)
+            JsonNode result = engine.read(timeout, session -> {
                 CheckedQuery checked = guard.check(session.connection(), request.sql());
-                if (analyze) {
-                    PreparedStatement ps = session.prepare(checked.sql());
-                    bind(ps, checked, request);
-                    try (ResultSet rs = ps.executeQuery()) {
-                        while (rs.next()) {
-                            ex.rows++;
-                        }
-                    }
-                    String profile = session.connection().getProfilingInformation(ProfilerPrintFormat.JSON);
-                    JsonNode tree = JSON.readTree(profile);
-                    ex.peakMemory = peakMemory(tree);
-                    return tree;
-                }
+                // the checked text is exactly one SELECT, so nothing but it follows EXPLAIN
                 PreparedStatement ps =
-                        session.prepare("EXPLAIN (FORMAT JSON)\n" + stripTrailingSemicolons(checked.sql()));
+                        session.prepare((analyze ? "EXPLAIN (ANALYZE, FORMAT JSON)\n" : "EXPLAIN (FORMAT JSON)\n")
+                                + stripTrailingSemicolons(checked.sql()));
                 bind(ps, checked, request);
                 StringBuilder plan = new StringBuilder();
                 try (ResultSet rs = ps.executeQuery()) {
@@ -238,7 +230,12 @@ public final class QueryRunner implements AutoCloseable {
                         plan.append(rs.getString(2));
                     }
                 }
-                return JSON.readTree(plan.toString());
+                JsonNode tree = JSON.readTree(plan.toString());
+                if (analyze) {
+                    ex.peakMemory = peakMemory(tree);
+                    ex.rows = Math.max(0, analyzedRows(tree));
+                }
+                return tree;
             });
             recorder.record(new QueryRecord(
                     id,
@@ -284,7 +281,8 @@ public final class QueryRunner implements AutoCloseable {
         if (format == QueryFormat.PARQUET) {
             writeParquet(session, id, checked, request, maxRows, target, ex);
         } else {
-            PreparedStatement ps = session.prepare(checked.sql());
+            // only text the guard accepted is prepared, and a repeated text reuses its statement
+            PreparedStatement ps = session.prepareCached(checked.sql());
             bind(ps, checked, request);
             try (ResultSet rs = ps.executeQuery()) {
                 ex.columns = columns(rs.getMetaData());
@@ -297,7 +295,6 @@ public final class QueryRunner implements AutoCloseable {
                     case PARQUET -> throw new IllegalStateException("handled above");
                 };
                 RowEncoder.Written written = encoder.write(rs, ex.columns, maxRows, ex.out);
-                ex.out.flush();
                 ex.rows = written.rows();
                 ex.truncated = written.truncated();
             }
@@ -340,7 +337,6 @@ public final class QueryRunner implements AutoCloseable {
             ex.rows = copy.executeLargeUpdate();
             ex.out = new CountingStream(target.open(QueryFormat.PARQUET));
             Files.copy(file, ex.out);
-            ex.out.flush();
         } finally {
             Files.deleteIfExists(file);
         }
@@ -423,6 +419,32 @@ public final class QueryRunner implements AutoCloseable {
         return null;
     }
 
+    /** The rows the analyzed query produced: those entering DuckDB's EXPLAIN_ANALYZE operator. */
+    private static long analyzedRows(JsonNode node) {
+        if (node.isArray()) {
+            for (JsonNode child : node) {
+                long rows = analyzedRows(child);
+                if (rows >= 0) {
+                    return rows;
+                }
+            }
+            return -1;
+        }
+        if (!node.isObject()) {
+            return -1;
+        }
+        if ("EXPLAIN_ANALYZE".equals(node.path("type").asString(""))) {
+            return node.path("children").path(0).path("intermediate_rows").asLong(0);
+        }
+        for (String field : List.of("operator", "children")) {
+            long rows = analyzedRows(node.path(field));
+            if (rows >= 0) {
+                return rows;
+            }
+        }
+        return -1;
+    }
+
     static String stripTrailingSemicolons(String sql) {
         String s = sql.stripTrailing();
         while (s.endsWith(";")) {
@@ -462,7 +484,12 @@ public final class QueryRunner implements AutoCloseable {
         volatile Long peakMemory;
     }
 
-    /** Counts bytes and never closes the caller's stream. */
+    /**
+     * Counts bytes, and never flushes or closes the caller's stream: the encoders flush their own buffers
+     * into it when they finish, and the caller sends what is left. A small result then stays in the
+     * servlet's buffer until the response completes, and goes out in one write with a Content-Length
+     * instead of a flushed chunk followed by the last-chunk marker.
+     */
     private static final class CountingStream extends FilterOutputStream {
         volatile long count;
 
@@ -483,8 +510,13 @@ public final class QueryRunner implements AutoCloseable {
         }
 
         @Override
-        public void close() throws IOException {
-            flush();
+        public void flush() {
+            // the caller's stream is flushed by the caller
+        }
+
+        @Override
+        public void close() {
+            // the caller's stream is closed by the caller
         }
     }
 }

@@ -9,6 +9,9 @@ import java.io.OutputStream;
  */
 @FunctionalInterface
 public interface ResultTarget {
-    /** Returns the stream to write the result to, in {@code format}; the runner does not close it. */
+    /**
+     * Returns the stream to write the result to, in {@code format}. The runner neither flushes nor closes
+     * it; the caller does (a servlet container does so when the response completes).
+     */
     OutputStream open(QueryFormat format) throws IOException;
 }
