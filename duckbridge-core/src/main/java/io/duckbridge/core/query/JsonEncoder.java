@@ -15,7 +15,9 @@ import tools.jackson.core.json.JsonFactory;
  * for NDJSON, one object per row keyed by column name. Not thread-safe.
  */
 final class JsonEncoder implements RowEncoder {
-    static final JsonFactory FACTORY = new JsonFactory();
+    // no separator between root values: NDJSON lines must not start with Jackson's default space
+    static final JsonFactory FACTORY =
+            JsonFactory.builder().rootValueSeparator((String) null).build();
 
     private final boolean ndjson;
     private final String queryId;

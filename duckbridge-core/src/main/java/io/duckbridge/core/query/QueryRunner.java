@@ -288,8 +288,7 @@ public final class QueryRunner implements AutoCloseable {
                 ex.columns = columns(rs.getMetaData());
                 ex.out = new CountingStream(target.open(format));
                 RowEncoder encoder = switch (format) {
-                    case JSON -> new JsonEncoder(false, id, start);
-                    case NDJSON -> new JsonEncoder(true, id, start);
+                    case JSON, NDJSON -> jsonEncoder(format == QueryFormat.NDJSON, id, start, ex.columns);
                     case CSV -> new CsvEncoder();
                     case ARROW -> new ArrowEncoder(allocator(), limits.arrowBatchSize());
                     case PARQUET -> throw new IllegalStateException("handled above");
@@ -451,6 +450,21 @@ public final class QueryRunner implements AutoCloseable {
             s = s.substring(0, s.length() - 1).stripTrailing();
         }
         return s;
+    }
+
+    /**
+     * The column-wise writer over DuckDB's Arrow export when every column has a simple type and Arrow is
+     * usable in this JVM; otherwise the value-by-value writer. Both write the same bytes.
+     */
+    private RowEncoder jsonEncoder(boolean ndjson, String id, long start, List<ResultColumn> columns) {
+        if (VectorJsonEncoder.supports(columns)) {
+            try {
+                return new VectorJsonEncoder(ndjson, id, start, allocator(), limits.arrowBatchSize());
+            } catch (DuckbridgeException arrowUnavailable) {
+                // java.nio not opened to Arrow: the JDBC path needs nothing extra
+            }
+        }
+        return new JsonEncoder(ndjson, id, start);
     }
 
     private synchronized BufferAllocator allocator() {

@@ -95,6 +95,75 @@ class QueryFormatsTest {
         assertThat(body.path("truncated").asBoolean()).isFalse();
     }
 
+    static java.util.stream.Stream<String> simpleTypeQueries() {
+        return java.util.stream.Stream.of(
+                "SELECT unnest([true, false, NULL]) AS v",
+                "SELECT unnest([-128, 0, 127, NULL])::TINYINT AS v",
+                "SELECT unnest([-32768, 32767])::SMALLINT AS v",
+                "SELECT unnest([-2147483648, 2147483647])::INTEGER AS v",
+                "SELECT unnest([-9223372036854775808, -9007199254740993, -9007199254740992, 0, 9007199254740992,"
+                        + " 9007199254740993, 9223372036854775807, NULL])::BIGINT AS v",
+                "SELECT 0::UTINYINT AS a, 255::UTINYINT AS b, 65535::USMALLINT AS c, 4294967295::UINTEGER AS d",
+                "SELECT unnest(['1.5', '-0.0', '3.4028235e38', '1e-7', 'NaN', 'Infinity', '-Infinity'])::FLOAT AS v",
+                "SELECT unnest(['0.1', '-0.0', '1e21', '1e-7', '100', 'NaN', 'Infinity', '-Infinity',"
+                        + " '4.9e-324'])::DOUBLE AS v",
+                "SELECT unnest(['', 'a/b', 'é😀', chr(9) || chr(10) || chr(13) || chr(8) || chr(12) || '\"\\',"
+                        + " chr(1), chr(31), chr(127), chr(8232), NULL]) AS v",
+                "SELECT unnest([0.00, -0.05, 0.05, 99.99, -99.99, 1, NULL])::DECIMAL(4,2) AS v",
+                "SELECT unnest([-123456789012.345678, 0.000001, -999999999999.999999])::DECIMAL(18,6) AS v",
+                "SELECT unnest([-12345, 0, 9999999999])::DECIMAL(10,0) AS v",
+                "SELECT unnest(['1234567890123456789012345678.0123456789', '-0.0000000001',"
+                        + " '-9999999999999999999999999999.9999999999'])::DECIMAL(38,10) AS v",
+                "SELECT range AS \"a \"\"quoted\"\"\nname\", range * 0.5 AS half, 'row-' || range AS label,"
+                        + " range % 3 = 0 AS flag, range / 7 AS ratio FROM range(20)");
+    }
+
+    /** Both JSON writers over the same query; elapsedMs (a clock reading) set to 0. */
+    private String[] bothJson(String sql, boolean ndjson, long maxRows, int batchSize) {
+        return engine.stream(Duration.ofSeconds(30), session -> {
+            String[] out = new String[2];
+            try (var allocator = new RootAllocator()) {
+                for (int k = 0; k < 2; k++) {
+                    var bytes = new ByteArrayOutputStream();
+                    try (var ps = session.prepare(sql);
+                            ResultSet rs = ps.executeQuery()) {
+                        List<ResultColumn> columns = QueryRunner.columns(rs.getMetaData());
+                        assertThat(VectorJsonEncoder.supports(columns)).as(sql).isTrue();
+                        RowEncoder encoder = k == 0
+                                ? new JsonEncoder(ndjson, "q-1", 0)
+                                : new VectorJsonEncoder(ndjson, "q-1", 0, allocator, batchSize);
+                        encoder.write(rs, columns, maxRows, bytes);
+                    }
+                    out[k] = bytes.toString(StandardCharsets.UTF_8).replaceAll("\"elapsedMs\":\\d+", "\"elapsedMs\":0");
+                }
+            }
+            return out;
+        });
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.MethodSource("simpleTypeQueries")
+    void columnWiseJsonWritesTheSameBytesAsValueByValueJson(String sql) {
+        for (boolean ndjson : List.of(false, true)) {
+            String[] both = bothJson(sql, ndjson, -1, 65536);
+            assertThat(both[1]).as(sql).isEqualTo(both[0]);
+            json.readTree(ndjson ? both[1].lines().findFirst().orElseThrow() : both[1]);
+        }
+    }
+
+    @Test
+    void columnWiseJsonTruncatesAcrossBatchesLikeValueByValueJson() {
+        String sql = "SELECT range AS id, 'x' || range AS s FROM range(10)";
+        for (long maxRows : List.of(0L, 3L, 5L, 9L, 10L, 11L)) {
+            String[] both = bothJson(sql, false, maxRows, 3);
+            assertThat(both[1]).as("maxRows %d", maxRows).isEqualTo(both[0]);
+        }
+        assertThat(VectorJsonEncoder.supports(List.of(new ResultColumn("t", "TIMESTAMP"))))
+                .isFalse();
+        assertThat(VectorJsonEncoder.supports(List.of(new ResultColumn("u", "UBIGINT"))))
+                .isFalse();
+    }
+
     @Test
     void jsonTruncatesAtMaxRows() {
         JsonNode body = json.readTree(run("SELECT range FROM range(20000)", QueryFormat.JSON, null));
