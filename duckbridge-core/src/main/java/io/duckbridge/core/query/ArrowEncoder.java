@@ -35,7 +35,7 @@ final class ArrowEncoder implements RowEncoder {
             VectorSchemaRoot root = reader.getVectorSchemaRoot();
             long rows = 0;
             boolean truncated = false;
-            try (ArrowStreamWriter writer = new ArrowStreamWriter(root, null, Channels.newChannel(out))) {
+            try (ArrowStreamWriter writer = new ArrowStreamWriter(root, reader, Channels.newChannel(out))) {
                 writer.start();
                 while (reader.loadNextBatch()) {
                     int count = root.getRowCount();

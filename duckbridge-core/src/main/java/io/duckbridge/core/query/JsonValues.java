@@ -12,6 +12,7 @@ import java.time.LocalDateTime;
 import java.time.LocalTime;
 import java.time.OffsetDateTime;
 import java.time.OffsetTime;
+import java.time.format.DateTimeFormatter;
 import java.util.Base64;
 import java.util.Map;
 import java.util.UUID;
@@ -67,11 +68,12 @@ final class JsonValues {
             case String s -> g.writeString(s);
             case UUID u -> g.writeString(u.toString());
             case LocalDate d -> g.writeString(d.toString());
-            case LocalTime t -> g.writeString(t.toString());
-            case OffsetTime t -> g.writeString(t.toString());
-            case Timestamp t -> g.writeString(t.toLocalDateTime().toString());
-            case LocalDateTime t -> g.writeString(t.toString());
-            case OffsetDateTime t -> g.writeString(t.toString());
+            // ISO formatters always print the seconds (toString() drops ":00"), as DuckDB's casts need them
+            case LocalTime t -> g.writeString(DateTimeFormatter.ISO_LOCAL_TIME.format(t));
+            case OffsetTime t -> g.writeString(DateTimeFormatter.ISO_OFFSET_TIME.format(t));
+            case Timestamp t -> g.writeString(DateTimeFormatter.ISO_LOCAL_DATE_TIME.format(t.toLocalDateTime()));
+            case LocalDateTime t -> g.writeString(DateTimeFormatter.ISO_LOCAL_DATE_TIME.format(t));
+            case OffsetDateTime t -> g.writeString(DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(t));
             case java.util.Date d -> g.writeString(d.toInstant().toString());
             case byte[] bytes -> g.writeString(Base64.getEncoder().encodeToString(bytes));
             case Blob blob -> g.writeString(Base64.getEncoder().encodeToString(blobBytes(blob)));

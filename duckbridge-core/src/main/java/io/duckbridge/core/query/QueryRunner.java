@@ -282,7 +282,12 @@ public final class QueryRunner implements AutoCloseable {
             writeParquet(session, id, checked, request, maxRows, target, ex);
         } else {
             // only text the guard accepted is prepared, and a repeated text reuses its statement
-            PreparedStatement ps = session.prepareCached(checked.sql());
+            // CSV holds DuckDB's own text of every value (what read_csv casts back), so DuckDB casts them:
+            // the JDBC objects cannot show infinite or BC dates and timestamps, 24:00 or every offset
+            String text = format == QueryFormat.CSV
+                    ? "SELECT COLUMNS(*)::VARCHAR FROM (\n" + stripTrailingSemicolons(checked.sql()) + "\n)"
+                    : checked.sql();
+            PreparedStatement ps = session.prepareCached(text);
             bind(ps, checked, request);
             try (ResultSet rs = ps.executeQuery()) {
                 ex.columns = columns(rs.getMetaData());
