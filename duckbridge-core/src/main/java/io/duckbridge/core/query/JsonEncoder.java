@@ -52,6 +52,7 @@ final class JsonEncoder implements RowEncoder {
         g.writeName("rows");
         g.writeStartArray();
         int n = columns.size();
+        boolean[] time = timeColumns(columns);
         long rows = 0;
         boolean truncated = false;
         while (rs.next()) {
@@ -61,7 +62,7 @@ final class JsonEncoder implements RowEncoder {
             }
             g.writeStartArray();
             for (int i = 1; i <= n; i++) {
-                JsonValues.write(g, rs.getObject(i));
+                JsonValues.write(g, value(rs, i, time[i - 1]));
             }
             g.writeEndArray();
             rows++;
@@ -77,6 +78,7 @@ final class JsonEncoder implements RowEncoder {
     private static Written writeLines(JsonGenerator g, ResultSet rs, List<ResultColumn> columns, long maxRows)
             throws SQLException {
         int n = columns.size();
+        boolean[] time = timeColumns(columns);
         long rows = 0;
         boolean truncated = false;
         while (rs.next()) {
@@ -87,12 +89,37 @@ final class JsonEncoder implements RowEncoder {
             g.writeStartObject();
             for (int i = 1; i <= n; i++) {
                 g.writeName(columns.get(i - 1).name());
-                JsonValues.write(g, rs.getObject(i));
+                JsonValues.write(g, value(rs, i, time[i - 1]));
             }
             g.writeEndObject();
             g.writeRaw('\n');
             rows++;
         }
         return new Written(rows, truncated);
+    }
+
+    /** Which columns are DuckDB {@code TIME}: the one type with a value Java's {@code LocalTime} cannot hold. */
+    private static boolean[] timeColumns(List<ResultColumn> columns) {
+        boolean[] time = new boolean[columns.size()];
+        for (int i = 0; i < time.length; i++) {
+            time[i] = columns.get(i).type().equals("TIME");
+        }
+        return time;
+    }
+
+    /**
+     * Column {@code i}'s value. DuckDB's {@code TIME} runs to {@code 24:00:00} inclusive; the driver reads a
+     * TIME as {@code LocalTime}, which ends at 23:59:59.999999999 and throws for exactly that value, so it is
+     * written as DuckDB prints it.
+     */
+    private static Object value(ResultSet rs, int i, boolean time) throws SQLException {
+        if (!time) {
+            return rs.getObject(i);
+        }
+        try {
+            return rs.getObject(i);
+        } catch (java.time.DateTimeException e) {
+            return "24:00:00";
+        }
     }
 }

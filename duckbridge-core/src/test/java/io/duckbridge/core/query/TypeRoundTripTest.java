@@ -102,8 +102,6 @@ class TypeRoundTripTest {
             Map.entry("TIMESTAMP/NDJSON", "as JSON"),
             Map.entry("TIMESTAMPTZ/JSON", "JDBC turns infinity into year 294247"),
             Map.entry("TIMESTAMPTZ/NDJSON", "as JSON"),
-            Map.entry("TIME/JSON", "JDBC cannot read 24:00:00 (LocalTime); the query fails"),
-            Map.entry("TIME/NDJSON", "as JSON"),
             Map.entry("TIMETZ/ARROW", "DuckDB's Arrow export drops the offset"),
             Map.entry("TIMETZ/PARQUET", "DuckDB's Parquet writer normalizes to UTC"),
             Map.entry("INTERVAL/PARQUET", "DuckDB's Parquet writer refuses negative intervals"),
