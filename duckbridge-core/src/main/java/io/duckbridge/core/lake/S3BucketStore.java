@@ -87,20 +87,17 @@ final class S3BucketStore implements ObjectStore {
     }
 
     private void putSingle(String key, RequestBody body, String md5, String sha256) {
-        storage.client()
+        storage.run(() -> storage.client()
                 .putObject(
                         b -> b.bucket(bucket)
                                 .key(fullKey(key))
                                 .contentMD5(md5)
                                 .metadata(Map.of(SHA256_METADATA, sha256)),
-                        body);
+                        body));
     }
 
     private void putMultipart(String key, Path file, long size, String sha256) {
-        var client = storage.client();
-        String uploadId = client.createMultipartUpload(
-                        b -> b.bucket(bucket).key(fullKey(key)).metadata(Map.of(SHA256_METADATA, sha256)))
-                .uploadId();
+        String uploadId = createMultipart(key, Map.of(SHA256_METADATA, sha256));
         long partSize = Math.max(storage.settings().partSizeBytes(), (size + 9_999) / 10_000);
         int count = (int) ((size + partSize - 1) / partSize);
         List<Future<CompletedPart>> futures = new ArrayList<>(count);
@@ -115,8 +112,7 @@ final class S3BucketStore implements ObjectStore {
             for (Future<CompletedPart> f : futures) {
                 completed.add(f.get());
             }
-            client.completeMultipartUpload(b ->
-                    b.bucket(bucket).key(fullKey(key)).uploadId(uploadId).multipartUpload(m -> m.parts(completed)));
+            completeMultipart(key, uploadId, completed);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             abort(futures, key, uploadId);
@@ -132,6 +128,12 @@ final class S3BucketStore implements ObjectStore {
 
     private CompletedPart uploadPart(String key, String uploadId, int number, Path file, long offset, long length)
             throws IOException {
+        byte[] bytes = readRange(file, offset, length);
+        return uploadPart(key, uploadId, number, bytes, Digests.md5().digest(bytes));
+    }
+
+    /** Reads {@code length} bytes of {@code file} from {@code offset}; fails when the file is shorter. */
+    static byte[] readRange(Path file, long offset, long length) throws IOException {
         byte[] bytes = new byte[Math.toIntExact(length)];
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
             ByteBuffer buffer = ByteBuffer.wrap(bytes);
@@ -144,22 +146,45 @@ final class S3BucketStore implements ObjectStore {
                 position += n;
             }
         }
-        String md5 = Base64.getEncoder().encodeToString(Digests.md5().digest(bytes));
-        String etag = storage.client()
+        return bytes;
+    }
+
+    /** Starts a multipart upload of {@code key} carrying {@code metadata}; returns its upload id. */
+    String createMultipart(String key, Map<String, String> metadata) {
+        return storage.call(() -> storage.client()
+                .createMultipartUpload(b -> b.bucket(bucket).key(fullKey(key)).metadata(metadata))
+                .uploadId());
+    }
+
+    /** Sends one part whose MD5 is {@code md5} (the server rejects a body that does not match it). */
+    CompletedPart uploadPart(String key, String uploadId, int number, byte[] bytes, byte[] md5) {
+        String md5Base64 = Base64.getEncoder().encodeToString(md5);
+        String etag = storage.call(() -> storage.client()
                 .uploadPart(
                         b -> b.bucket(bucket)
                                 .key(fullKey(key))
                                 .uploadId(uploadId)
                                 .partNumber(number)
-                                .contentLength(length)
-                                .contentMD5(md5),
+                                .contentLength((long) bytes.length)
+                                .contentMD5(md5Base64),
                         RequestBody.fromBytes(bytes))
-                .eTag();
+                .eTag());
         return CompletedPart.builder().partNumber(number).eTag(etag).build();
+    }
+
+    void completeMultipart(String key, String uploadId, List<CompletedPart> parts) {
+        storage.run(() -> storage.client()
+                .completeMultipartUpload(b ->
+                        b.bucket(bucket).key(fullKey(key)).uploadId(uploadId).multipartUpload(m -> m.parts(parts))));
     }
 
     private void abort(List<Future<CompletedPart>> futures, String key, String uploadId) {
         futures.forEach(f -> f.cancel(true));
+        abortMultipart(key, uploadId);
+    }
+
+    /** Aborts an upload, best effort: the server may be gone (the next export or a lifecycle rule cleans up). */
+    void abortMultipart(String key, String uploadId) {
         try {
             storage.client()
                     .abortMultipartUpload(
@@ -170,12 +195,7 @@ final class S3BucketStore implements ObjectStore {
     }
 
     private StoredObject verify(String key, long size, String sha256) {
-        HeadObjectResponse head;
-        try {
-            head = storage.client().headObject(b -> b.bucket(bucket).key(fullKey(key)));
-        } catch (RuntimeException e) {
-            throw S3Errors.translate("verifying", uri(key), e);
-        }
+        HeadObjectResponse head = head(key);
         String storedSha = head.metadata().get(SHA256_METADATA);
         if (head.contentLength() != size || !sha256.equals(storedSha)) {
             throw new DuckbridgeException(
@@ -184,6 +204,20 @@ final class S3BucketStore implements ObjectStore {
                             + storedSha + ", expected " + size + " bytes sha256 " + sha256);
         }
         return new StoredObject(key, size, sha256);
+    }
+
+    /** The object's HEAD answer; failures classified. */
+    HeadObjectResponse head(String key) {
+        try {
+            return storage.call(
+                    () -> storage.client().headObject(b -> b.bucket(bucket).key(fullKey(key))));
+        } catch (RuntimeException e) {
+            throw S3Errors.translate("verifying", uri(key), e);
+        }
+    }
+
+    S3Storage storage() {
+        return storage;
     }
 
     @Override
@@ -230,8 +264,8 @@ final class S3BucketStore implements ObjectStore {
         long expectedSize;
         try {
             Files.createDirectories(target.toAbsolutePath().getParent());
-            try (ResponseInputStream<GetObjectResponse> in =
-                            storage.client().getObject(b -> b.bucket(bucket).key(fullKey(key)));
+            try (ResponseInputStream<GetObjectResponse> in = storage.call(() ->
+                            storage.client().getObject(b -> b.bucket(bucket).key(fullKey(key))));
                     OutputStream out = Files.newOutputStream(temp)) {
                 expectedSha = in.response().metadata().get(SHA256_METADATA);
                 expectedSize = in.response().contentLength();
@@ -264,8 +298,8 @@ final class S3BucketStore implements ObjectStore {
     @Override
     public Optional<StoredObject> stat(String key) {
         try {
-            HeadObjectResponse head =
-                    storage.client().headObject(b -> b.bucket(bucket).key(fullKey(key)));
+            HeadObjectResponse head = storage.call(
+                    () -> storage.client().headObject(b -> b.bucket(bucket).key(fullKey(key))));
             return Optional.of(
                     new StoredObject(key, head.contentLength(), head.metadata().get(SHA256_METADATA)));
         } catch (NoSuchKeyException e) {
@@ -282,7 +316,7 @@ final class S3BucketStore implements ObjectStore {
 
     private boolean bucketMissing() {
         try {
-            storage.client().headBucket(b -> b.bucket(bucket));
+            storage.run(() -> storage.client().headBucket(b -> b.bucket(bucket)));
             return false;
         } catch (S3Exception e) {
             return e.statusCode() == 404;
@@ -292,14 +326,17 @@ final class S3BucketStore implements ObjectStore {
     @Override
     public List<StoredObject> list(String keyPrefix) {
         try {
-            List<StoredObject> objects = new ArrayList<>();
-            for (S3Object o : storage.client()
-                    .listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix + keyPrefix))
-                    .contents()) {
-                if (!o.key().endsWith("/")) { // directory markers some servers list
-                    objects.add(new StoredObject(o.key().substring(prefix.length()), o.size(), null));
+            List<StoredObject> objects = storage.call(() -> {
+                List<StoredObject> found = new ArrayList<>();
+                for (S3Object o : storage.client()
+                        .listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix + keyPrefix))
+                        .contents()) {
+                    if (!o.key().endsWith("/")) { // directory markers some servers list
+                        found.add(new StoredObject(o.key().substring(prefix.length()), o.size(), null));
+                    }
                 }
-            }
+                return found;
+            });
             objects.sort(Comparator.comparing(StoredObject::key));
             return objects;
         } catch (RuntimeException e) {
@@ -312,7 +349,9 @@ final class S3BucketStore implements ObjectStore {
         List<CompletableFuture<Void>> futures = new ArrayList<>();
         for (String key : keys) {
             futures.add(CompletableFuture.runAsync(
-                    () -> storage.client().deleteObject(b -> b.bucket(bucket).key(fullKey(key))), storage.filePool()));
+                    () -> storage.run(() ->
+                            storage.client().deleteObject(b -> b.bucket(bucket).key(fullKey(key)))),
+                    storage.filePool()));
         }
         try {
             CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).get();
@@ -326,7 +365,8 @@ final class S3BucketStore implements ObjectStore {
 
     @Override
     public Optional<byte[]> read(String key) {
-        try (InputStream in = storage.client().getObject(b -> b.bucket(bucket).key(fullKey(key)))) {
+        try (InputStream in = storage.call(
+                () -> storage.client().getObject(b -> b.bucket(bucket).key(fullKey(key))))) {
             return Optional.of(in.readAllBytes());
         } catch (NoSuchKeyException e) {
             return Optional.empty();
@@ -360,15 +400,15 @@ final class S3BucketStore implements ObjectStore {
     int abortIncompleteUploads(String keyPrefix, java.util.function.Predicate<String> keep) {
         int aborted = 0;
         try {
-            var uploads = storage.client()
+            var uploads = storage.call(() -> storage.client()
                     .listMultipartUploads(b -> b.bucket(bucket).prefix(prefix + keyPrefix))
-                    .uploads();
+                    .uploads());
             for (var upload : uploads) {
                 String key = upload.key().substring(prefix.length());
                 if (!keep.test(key)) {
-                    storage.client()
+                    storage.run(() -> storage.client()
                             .abortMultipartUpload(
-                                    b -> b.bucket(bucket).key(upload.key()).uploadId(upload.uploadId()));
+                                    b -> b.bucket(bucket).key(upload.key()).uploadId(upload.uploadId())));
                     aborted++;
                 }
             }
@@ -382,7 +422,8 @@ final class S3BucketStore implements ObjectStore {
     public void checkAccess() {
         storage.checkCredentials();
         try {
-            storage.client().listObjectsV2(b -> b.bucket(bucket).prefix(prefix).maxKeys(1));
+            storage.run(() -> storage.client()
+                    .listObjectsV2(b -> b.bucket(bucket).prefix(prefix).maxKeys(1)));
         } catch (RuntimeException e) {
             throw S3Errors.translate("listing", uri(""), e);
         }

@@ -4,12 +4,15 @@ import io.duckbridge.core.error.DuckbridgeException;
 import io.duckbridge.core.error.ErrorClass;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.ProfileCredentialsProvider;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.regions.Region;
@@ -25,6 +28,9 @@ import software.amazon.awssdk.services.s3.S3Client;
  * HEAD checks size and SHA-256. The SDK's newer flexible checksums (CRC trailers) are only sent when an
  * operation requires them, because many S3-compatible servers refuse them.
  *
+ * <p>Every request goes through the {@link StoragePolicy} (retry with backoff inside a circuit breaker) when one
+ * is given; the SDK's own retries are then off, so each attempt is counted once.
+ *
  * <p>Thread-safe. {@link #close()} closes the client and the pools and is idempotent.
  */
 public final class S3Storage implements AutoCloseable {
@@ -33,24 +39,37 @@ public final class S3Storage implements AutoCloseable {
     private final S3Client client;
     private final ExecutorService files;
     private final ExecutorService parts;
+    private final Semaphore partBuffers;
+    private final StoragePolicy policy;
+    private final String endpointName;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private S3Storage(S3Settings settings, AwsCredentialsProvider credentials) {
+    private S3Storage(S3Settings settings, AwsCredentialsProvider credentials, StoragePolicy policy) {
         this.settings = settings;
         this.credentials = credentials;
+        this.policy = policy == null ? StoragePolicy.none() : policy;
+        this.endpointName = settings.endpoint() == null
+                ? "AWS S3 (" + settings.region() + ")"
+                : settings.endpoint().toString();
         var builder = S3Client.builder()
                 .region(Region.of(settings.region()))
                 .forcePathStyle(settings.pathStyleAccess())
                 .credentialsProvider(credentials)
                 .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
                 .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
-                .overrideConfiguration(c -> c.apiCallAttemptTimeout(settings.timeout()));
+                .overrideConfiguration(c -> {
+                    c.apiCallAttemptTimeout(settings.timeout());
+                    if (!this.policy.sdkRetries()) {
+                        c.retryStrategy(AwsRetryStrategy.doNotRetry());
+                    }
+                });
         if (settings.endpoint() != null) {
             builder.endpointOverride(settings.endpoint());
         }
         this.client = builder.build();
         this.files = pool("duckbridge-s3-file-", Math.max(1, settings.maxConcurrency() / 2));
         this.parts = pool("duckbridge-s3-part-", settings.maxConcurrency());
+        this.partBuffers = new Semaphore(settings.maxConcurrency());
     }
 
     /** Credentials from the default chain, or from {@code settings.profile()} when it is set. */
@@ -58,12 +77,30 @@ public final class S3Storage implements AutoCloseable {
         AwsCredentialsProvider provider = settings.profile() == null
                 ? DefaultCredentialsProvider.builder().build()
                 : ProfileCredentialsProvider.create(settings.profile());
-        return new S3Storage(settings, provider);
+        return new S3Storage(settings, provider, null);
+    }
+
+    /** As {@link #open(S3Settings)}, with every request sent under {@code policy}. */
+    public static S3Storage open(S3Settings settings, StoragePolicy policy) {
+        AwsCredentialsProvider provider = settings.profile() == null
+                ? DefaultCredentialsProvider.builder().build()
+                : ProfileCredentialsProvider.create(settings.profile());
+        return new S3Storage(settings, provider, policy);
     }
 
     /** Credentials from {@code credentials}, for embedding applications and tests that manage their own. */
     public static S3Storage open(S3Settings settings, AwsCredentialsProvider credentials) {
-        return new S3Storage(settings, credentials);
+        return new S3Storage(settings, credentials, null);
+    }
+
+    /** As {@link #open(S3Settings, AwsCredentialsProvider)}, with every request sent under {@code policy}. */
+    public static S3Storage open(S3Settings settings, AwsCredentialsProvider credentials, StoragePolicy policy) {
+        return new S3Storage(settings, credentials, policy);
+    }
+
+    /** The policy requests are sent under ({@link StoragePolicy#none()} when none was given). */
+    public StoragePolicy policy() {
+        return policy;
     }
 
     /** The store for {@code s3://bucket/prefix}; {@code prefix} may be empty. */
@@ -97,6 +134,31 @@ public final class S3Storage implements AutoCloseable {
     S3Client client() {
         ensureOpen();
         return client;
+    }
+
+    /**
+     * Sends one request ({@code request} uses {@link #client()} once) under the policy. SDK failures come back
+     * unchanged after the last attempt; an open breaker is SOURCE_UNAVAILABLE.
+     */
+    <T> T call(Supplier<T> request) {
+        ensureOpen();
+        return policy.call(request, endpointName);
+    }
+
+    /** As {@link #call(Supplier)} for a request without a useful answer. */
+    void run(Runnable request) {
+        call(() -> {
+            request.run();
+            return null;
+        });
+    }
+
+    /**
+     * Permits for part buffers held in memory by uploads of growing files ({@code max-concurrency} of them), so
+     * parts read ahead of the upload pool cannot pile up.
+     */
+    Semaphore partBuffers() {
+        return partBuffers;
     }
 
     ExecutorService filePool() {
