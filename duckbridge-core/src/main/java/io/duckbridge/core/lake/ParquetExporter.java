@@ -5,8 +5,10 @@ import io.duckbridge.core.error.DuckbridgeException;
 import io.duckbridge.core.error.ErrorClass;
 import io.duckbridge.core.jobs.JobContext;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.ResultSet;
@@ -24,7 +26,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -48,6 +56,9 @@ public final class ParquetExporter {
     private static final Logger log = LoggerFactory.getLogger(ParquetExporter.class);
     private static final DateTimeFormatter VERSION_TIME =
             DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmssSSS'Z'").withZone(ZoneOffset.UTC);
+
+    /** How often the staging directory is looked at while DuckDB writes. */
+    private static final long WATCH_INTERVAL_MS = 100;
 
     private final DuckDbEngine engine;
     private final LakeSettings settings;
@@ -98,22 +109,30 @@ public final class ParquetExporter {
             context.checkCancelled();
 
             List<ExportManifest.Column> schema = describe(source);
-            Path written = copy(request, source, staging);
-            context.checkCancelled();
-            List<StagedFile> files = inspect(written, staging);
+            String version = "v=" + VERSION_TIME.format(Instant.now()) + "-" + exportId.substring(0, 8);
+            // files DuckDB is still writing, already being uploaded part by part (S3 only), by relative path
+            Map<String, GrowingFileUpload> growing = new LinkedHashMap<>();
+            long copyStarted = System.nanoTime();
+            long copyMs;
+            List<StagedFile> files;
+            List<ExportManifest.File> published;
+            try {
+                Path written = copy(request, source, staging, new Uploads(store, version, growing, context), context);
+                copyMs = (System.nanoTime() - copyStarted) / 1_000_000;
+                context.checkCancelled();
+                files = inspect(written, staging);
+                long staged = files.stream().mapToLong(StagedFile::bytes).sum();
+                if (settings.maxStagingBytes() != null && staged > settings.maxStagingBytes()) {
+                    throw stagingLimit(staged);
+                }
+                context.total(staged, "bytes");
+                published = upload(store, version, files, growing, context);
+            } catch (RuntimeException | Error e) {
+                growing.values().forEach(GrowingFileUpload::abort);
+                throw e;
+            }
             long bytes = files.stream().mapToLong(StagedFile::bytes).sum();
             long rows = files.stream().mapToLong(StagedFile::rows).sum();
-            if (settings.maxStagingBytes() != null && bytes > settings.maxStagingBytes()) {
-                throw new DuckbridgeException(
-                        ErrorClass.IO,
-                        "the export staged " + bytes + " bytes, more than the staging limit of "
-                                + settings.maxStagingBytes() + " bytes (duckbridge.lake.max-staging-size); nothing"
-                                + " was published");
-            }
-            context.total(bytes, "bytes");
-
-            String version = "v=" + VERSION_TIME.format(Instant.now()) + "-" + exportId.substring(0, 8);
-            List<ExportManifest.File> published = upload(store, version, files, context);
             context.checkCancelled();
 
             List<ExportManifest.File> all = new ArrayList<>();
@@ -172,14 +191,15 @@ public final class ParquetExporter {
             }
             long elapsedMs = (System.nanoTime() - started) / 1_000_000;
             log.info(
-                    "exported {} rows ({} bytes, {} files) to {} as {} in {} ms via {}",
+                    "exported {} rows ({} bytes, {} files) to {} as {} in {} ms via {} (COPY {} ms)",
                     rows,
                     bytes,
                     files.size(),
                     targetKey,
                     version,
                     elapsedMs,
-                    store.path());
+                    store.path(),
+                    copyMs);
             return new ExportResult(
                     exportId,
                     version,
@@ -234,8 +254,13 @@ public final class ParquetExporter {
         });
     }
 
-    /** Runs the COPY; returns the file or directory DuckDB wrote. */
-    private Path copy(ExportRequest request, String source, Path staging) {
+    /**
+     * Runs the COPY; returns the file or directory DuckDB wrote. While DuckDB writes, this thread watches the
+     * staging directory every {@link #WATCH_INTERVAL_MS} ms: it stops the COPY with IO when the export outgrows
+     * {@code max-staging-size} or the staging disk's free space falls below {@code min-free-staging-size}, and
+     * lets {@code uploads} send the parts DuckDB has finished.
+     */
+    private Path copy(ExportRequest request, String source, Path staging, Uploads uploads, JobContext context) {
         try {
             Files.createDirectories(staging);
         } catch (IOException e) {
@@ -264,13 +289,155 @@ public final class ParquetExporter {
             options.append(", FILENAME_PATTERN 'data_{i}'");
         }
         String copy = "COPY (" + source + ") TO " + SqlNames.literal(out.toString()) + " (" + options + ")";
-        engine.read(session -> {
+        // claimed by the COPY when it starts, or by stopCopy to keep it from starting
+        AtomicBoolean claimed = new AtomicBoolean();
+        CountDownLatch finished = new CountDownLatch(1);
+        CompletableFuture<Void> copying = engine.readAsync(null, session -> {
+            if (!claimed.compareAndSet(false, true)) {
+                return null;
+            }
             try (Statement st = session.statement()) {
                 st.execute(copy);
+            } finally {
+                finished.countDown();
             }
             return null;
         });
-        return out;
+        Path base = directory ? out : staging;
+        StagingWatch watch = new StagingWatch(staging, base);
+        while (true) {
+            try {
+                copying.get(WATCH_INTERVAL_MS, TimeUnit.MILLISECONDS);
+                return out;
+            } catch (TimeoutException e) {
+                try {
+                    context.checkCancelled();
+                    watch.check(uploads);
+                } catch (RuntimeException | Error failure) {
+                    stopCopy(copying, claimed, finished);
+                    throw failure;
+                }
+            } catch (InterruptedException e) {
+                stopCopy(copying, claimed, finished);
+                Thread.currentThread().interrupt();
+                throw new DuckbridgeException(ErrorClass.CANCELLED, "the export was interrupted", e);
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof DuckbridgeException d) {
+                    throw new DuckbridgeException(d.errorClass(), d.getMessage(), d, d.position());
+                }
+                throw new DuckbridgeException(ErrorClass.INTERNAL, "the COPY failed: " + e.getCause(), e.getCause());
+            }
+        }
+    }
+
+    /** Interrupts the COPY and waits (bounded) until DuckDB has let go of the staged files. */
+    private static void stopCopy(CompletableFuture<Void> copying, AtomicBoolean claimed, CountDownLatch finished) {
+        copying.cancel(true);
+        if (claimed.compareAndSet(false, true)) {
+            return; // it never started and now never will
+        }
+        try {
+            if (!finished.await(30, TimeUnit.SECONDS)) {
+                log.warn("the interrupted COPY is still running; its staging files are removed by the next export");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private DuckbridgeException stagingLimit(long staged) {
+        return new DuckbridgeException(
+                ErrorClass.IO,
+                "the export staged " + staged + " bytes, more than the staging limit of " + settings.maxStagingBytes()
+                        + " bytes (duckbridge.lake.max-staging-size); it was stopped and nothing was published");
+    }
+
+    /** Where finished parts of growing files go: the S3 store and the new version, or nowhere for local targets. */
+    private record Uploads(
+            ObjectStore store, String version, Map<String, GrowingFileUpload> growing, JobContext context) {}
+
+    /** Looks at the staging directory while DuckDB writes into it. Confined to the exporting thread. */
+    private final class StagingWatch {
+        private final Path staging;
+        private final Path base;
+        private FileStore disk;
+
+        StagingWatch(Path staging, Path base) {
+            this.staging = staging;
+            this.base = base;
+        }
+
+        void check(Uploads uploads) {
+            List<Path> files;
+            try (Stream<Path> walk = Files.walk(staging)) {
+                files = walk.filter(Files::isRegularFile).toList();
+            } catch (IOException | UncheckedIOException e) {
+                return; // DuckDB renames and creates files as we look; the next round sees a settled directory
+            }
+            long staged = 0;
+            Map<Path, Long> sizes = new LinkedHashMap<>();
+            for (Path file : files) {
+                try {
+                    long size = Files.size(file);
+                    staged += size;
+                    sizes.put(file, size);
+                } catch (IOException e) {
+                    // renamed or removed since the walk
+                }
+            }
+            if (settings.maxStagingBytes() != null && staged > settings.maxStagingBytes()) {
+                throw stagingLimit(staged);
+            }
+            long free = usableSpace();
+            if (free >= 0 && free < settings.minFreeStagingBytes()) {
+                throw new DuckbridgeException(
+                        ErrorClass.IO,
+                        "the staging disk " + settings.stagingDir() + " is full: " + free + " bytes free after"
+                                + " staging " + staged + " bytes, below the " + settings.minFreeStagingBytes()
+                                + " bytes kept free (duckbridge.lake.min-free-staging-size); the export was stopped"
+                                + " and nothing was published");
+            }
+            if (uploads.store() instanceof S3BucketStore s3) {
+                long threshold = s3.storage().settings().multipartThresholdBytes();
+                for (Map.Entry<Path, Long> e : sizes.entrySet()) {
+                    Path file = e.getKey();
+                    String name = file.getFileName().toString();
+                    if (!file.startsWith(base)
+                            || !name.endsWith(".parquet")
+                            || name.startsWith(".")
+                            || name.startsWith("tmp_")) {
+                        continue;
+                    }
+                    String relative = base.equals(staging)
+                            ? name
+                            : base.relativize(file).toString().replace('\\', '/');
+                    if (e.getValue() > threshold && !uploads.growing().containsKey(relative)) {
+                        uploads.growing()
+                                .put(
+                                        relative,
+                                        new GrowingFileUpload(
+                                                s3,
+                                                uploads.version() + "/" + relative,
+                                                file,
+                                                uploads.context()::advance));
+                    }
+                }
+                for (GrowingFileUpload upload : uploads.growing().values()) {
+                    upload.advance();
+                }
+            }
+        }
+
+        private long usableSpace() {
+            try {
+                if (disk == null) {
+                    disk = Files.getFileStore(staging);
+                }
+                return disk.getUsableSpace();
+            } catch (IOException e) {
+                return -1;
+            }
+        }
     }
 
     private record StagedFile(
@@ -327,7 +494,11 @@ public final class ParquetExporter {
     }
 
     private List<ExportManifest.File> upload(
-            ObjectStore store, String version, List<StagedFile> files, JobContext context) {
+            ObjectStore store,
+            String version,
+            List<StagedFile> files,
+            Map<String, GrowingFileUpload> growing,
+            JobContext context) {
         List<ExportManifest.File> published = new ArrayList<>();
         if (store instanceof LocalObjectStore local) {
             for (StagedFile f : files) {
@@ -342,19 +513,35 @@ public final class ParquetExporter {
         Map<String, Path> byKey = new LinkedHashMap<>();
         Map<String, StagedFile> staged = new HashMap<>();
         Map<String, String> sha256 = new HashMap<>();
+        List<StoredObject> stored = new ArrayList<>();
         for (StagedFile f : files) {
             String key = version + "/" + f.relative();
-            byKey.put(key, f.file());
             staged.put(key, f);
+            GrowingFileUpload started = growing.remove(f.relative());
+            Optional<StoredObject> done = started == null ? Optional.empty() : started.finish(f.sha256());
+            if (done.isPresent()) {
+                stored.add(done.get());
+                continue;
+            }
+            if (started != null) {
+                log.warn("{} changed after parts of it were uploaded; uploading it again whole", f.file());
+            }
+            byKey.put(key, f.file());
             sha256.put(key, f.sha256());
         }
-        List<StoredObject> stored = store instanceof S3BucketStore s3 ? s3.putAll(byKey, sha256) : store.putAll(byKey);
+        growing.values().forEach(GrowingFileUpload::abort); // files DuckDB removed or renamed
+        growing.clear();
+        if (!byKey.isEmpty()) {
+            List<StoredObject> whole =
+                    store instanceof S3BucketStore s3 ? s3.putAll(byKey, sha256) : store.putAll(byKey);
+            whole.forEach(o -> context.advance(o.sizeBytes()));
+            stored.addAll(whole);
+        }
         for (StoredObject o : stored) {
             StagedFile f = staged.get(o.key());
             if (!f.sha256().equals(o.sha256()) || f.bytes() != o.sizeBytes()) {
                 throw new DuckbridgeException(ErrorClass.IO, "verification of " + store.uri(o.key()) + " failed");
             }
-            context.advance(o.sizeBytes());
         }
         for (StagedFile f : files) {
             String key = version + "/" + f.relative();

@@ -201,6 +201,34 @@ class LocalLakeTest {
     }
 
     @Test
+    void stopsTheCopyOnceItOutgrowsTheStagingLimitWhileDuckDbIsStillWriting() throws Exception {
+        engine.executeOnLane("CREATE TABLE wide AS SELECT i, md5(i::VARCHAR) || md5((i + 1)::VARCHAR) AS payload"
+                + " FROM range(1500000) t(i)");
+        ExportRequest wide =
+                new ExportRequest("wide", null, "file:wide", null, null, "uncompressed", null, null, null, null);
+        ExportResult whole = lake.export(wide, JobContext.none());
+        byte[] pointer = Files.readAllBytes(dataDir.resolve("exports/wide/_latest.json"));
+        long limit = whole.bytes() / 4;
+
+        Lake limited = new Lake(engine, null, LakeSettings.of(dataDir).withMaxStagingBytes(limit), null, null);
+        assertThatThrownBy(() -> limited.export(wide, JobContext.none()))
+                .isInstanceOfSatisfying(DuckbridgeException.class, e -> {
+                    assertThat(e.errorClass()).isEqualTo(ErrorClass.IO);
+                    assertThat(e.getMessage()).contains("duckbridge.lake.max-staging-size", "it was stopped");
+                    // stopped by the watch during the COPY: far less than the whole file was staged
+                    java.util.regex.Matcher staged = java.util.regex.Pattern.compile("staged (\\d+) bytes")
+                            .matcher(e.getMessage());
+                    assertThat(staged.find()).isTrue();
+                    assertThat(Long.parseLong(staged.group(1)))
+                            .isGreaterThan(limit)
+                            .isLessThan(whole.bytes());
+                });
+        assertThat(Files.readAllBytes(dataDir.resolve("exports/wide/_latest.json")))
+                .isEqualTo(pointer);
+        assertThat(dataDir.resolve("staging")).isEmptyDirectory();
+    }
+
+    @Test
     void replacesAndAppendsThroughTheWriterLane() {
         lake.export(ExportRequest.ofTable("all_types", "file:r"), JobContext.none());
         lake.importParquet(ImportRequest.of("file:r/**/*.parquet", "target", ImportMode.CREATE), JobContext.none());

@@ -1,0 +1,215 @@
+package io.duckbridge.core.lake;
+
+import io.duckbridge.core.error.DuckbridgeException;
+import io.duckbridge.core.error.ErrorClass;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.function.LongConsumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+
+/**
+ * A multipart upload of a file that another writer is still appending to: DuckDB's {@code COPY} writing Parquet
+ * into staging. Each time the file has grown by a whole part, {@link #advance()} reads that part, adds it to a
+ * running SHA-256 and hands it to the storage's part pool, so the upload proceeds while the writer writes the
+ * rest. Once the writer is done, {@link #finish(String)} sends the remainder, waits for every part, completes the
+ * upload and verifies it.
+ *
+ * <p>Appending is checked, not assumed: the SHA-256 of the bytes sent must equal the finished file's. When the
+ * writer changed bytes it had already written, {@code finish} aborts the upload and answers empty, and the caller
+ * uploads the file whole. Parts read ahead of the pool are bounded by the storage's part-buffer permits; when none
+ * is free, {@code advance} leaves the part for a later call.
+ *
+ * <p>The object carries no SHA-256 metadata (the hash is unknown when the upload starts); it is verified by its
+ * size, by {@code Content-MD5} on every part and, where the server answers with the usual multipart ETag (the MD5
+ * of the parts' MD5s, a dash and the part count), by that ETag. The export's manifest records the SHA-256.
+ *
+ * <p>Confined to one thread (the exporter's); only the part requests run on the part pool. Until {@code finish}
+ * succeeds, {@link #abort()} must be called on every path that gives up.
+ */
+final class GrowingFileUpload {
+    private static final int MAX_PARTS = 10_000;
+    private static final long MAX_PART_BYTES = Integer.MAX_VALUE - 64;
+    private static final Pattern MULTIPART_ETAG = Pattern.compile("\"?([0-9a-fA-F]{32})-(\\d+)\"?");
+
+    private final S3BucketStore store;
+    private final String key;
+    private final Path file;
+    private final long partSize;
+    private final Semaphore buffers;
+    private final LongConsumer sent;
+    private final MessageDigest sha256 = Digests.sha256();
+    private final MessageDigest partDigests = Digests.md5();
+    private final List<Future<CompletedPart>> parts = new ArrayList<>();
+    private final String uploadId;
+    private long offset;
+    private boolean closed;
+
+    /**
+     * Starts the multipart upload of {@code key}.
+     *
+     * @param sent told the byte count of every part the server accepted (from part-pool threads)
+     * @throws DuckbridgeException classified like every store failure
+     */
+    GrowingFileUpload(S3BucketStore store, String key, Path file, LongConsumer sent) {
+        this.store = store;
+        this.key = key;
+        this.file = file;
+        this.partSize = store.storage().settings().partSizeBytes();
+        this.buffers = store.storage().partBuffers();
+        this.sent = sent;
+        try {
+            this.uploadId = store.createMultipart(key, Map.of());
+        } catch (RuntimeException e) {
+            throw S3Errors.translate("starting the upload of " + file.getFileName() + " to", store.uri(key), e);
+        }
+    }
+
+    String key() {
+        return key;
+    }
+
+    /** Bytes handed to the part pool so far. */
+    long offset() {
+        return offset;
+    }
+
+    /**
+     * Sends every whole part the file has grown by since the last call, as far as part buffers are free; does not
+     * wait for the parts. Throws the failure of a part that already failed, so the caller can stop the writer.
+     */
+    void advance() {
+        throwFirstFailure();
+        long size = LocalObjectStore.size(file);
+        while (size - offset >= partSize && parts.size() < MAX_PARTS - 1 && buffers.tryAcquire()) {
+            send(partSize);
+        }
+    }
+
+    /**
+     * Sends the rest of the finished file, completes the upload and verifies it.
+     *
+     * @param expectedSha256 the SHA-256 of the finished file
+     * @return the stored object, or empty when the file's bytes differ from those sent (the writer did not only
+     *     append); the upload is then aborted
+     * @throws DuckbridgeException classified store failures; CANCELLED when interrupted. The upload is aborted.
+     */
+    Optional<StoredObject> finish(String expectedSha256) {
+        try {
+            long size = LocalObjectStore.size(file);
+            if (size < offset) {
+                abort();
+                return Optional.empty();
+            }
+            while (offset < size) {
+                long left = size - offset;
+                int slots = MAX_PARTS - parts.size();
+                long length = slots <= 1 ? left : Math.min(left, Math.max(partSize, (left + slots - 1) / slots));
+                if (length > MAX_PART_BYTES) {
+                    throw new DuckbridgeException(
+                            ErrorClass.IO,
+                            file.getFileName() + " is too large to finish in parts of " + partSize
+                                    + " bytes; raise duckbridge.lake.s3.part-size");
+                }
+                buffers.acquire();
+                send(length);
+            }
+            List<CompletedPart> completed = new ArrayList<>(parts.size());
+            for (Future<CompletedPart> part : parts) {
+                completed.add(part.get());
+            }
+            if (!Digests.hex(sha256.digest()).equals(expectedSha256)) {
+                abort();
+                return Optional.empty();
+            }
+            store.completeMultipart(key, uploadId, completed);
+            closed = true;
+            verify(size, completed.size());
+            return Optional.of(new StoredObject(key, size, expectedSha256));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            abort();
+            throw new DuckbridgeException(ErrorClass.CANCELLED, "upload of " + store.uri(key) + " was interrupted", e);
+        } catch (ExecutionException e) {
+            abort();
+            throw S3Errors.translate("uploading a part of " + file.getFileName() + " to", store.uri(key), e.getCause());
+        } catch (RuntimeException e) {
+            abort();
+            throw S3Errors.translate("uploading " + file.getFileName() + " to", store.uri(key), e);
+        }
+    }
+
+    /** Stops sending parts and aborts the upload (best effort); idempotent, and a no-op after a completion. */
+    void abort() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        parts.forEach(f -> f.cancel(true));
+        store.abortMultipart(key, uploadId);
+    }
+
+    private void send(long length) {
+        byte[] bytes;
+        try {
+            bytes = S3BucketStore.readRange(file, offset, length);
+        } catch (IOException e) {
+            buffers.release();
+            throw new DuckbridgeException(ErrorClass.IO, "cannot read the staged file " + file + ": " + e, e);
+        }
+        sha256.update(bytes);
+        byte[] md5 = Digests.md5().digest(bytes);
+        partDigests.update(md5);
+        int number = parts.size() + 1;
+        try {
+            parts.add(store.storage().partPool().submit(() -> {
+                try {
+                    CompletedPart part = store.uploadPart(key, uploadId, number, bytes, md5);
+                    sent.accept(bytes.length);
+                    return part;
+                } finally {
+                    buffers.release();
+                }
+            }));
+        } catch (RejectedExecutionException e) {
+            buffers.release();
+            throw new DuckbridgeException(ErrorClass.SOURCE_UNAVAILABLE, "the S3 storage connection is closed", e);
+        }
+        offset += length;
+    }
+
+    private void throwFirstFailure() {
+        for (Future<CompletedPart> part : parts) {
+            if (part.state() == Future.State.FAILED) {
+                throw S3Errors.translate(
+                        "uploading a part of " + file.getFileName() + " to", store.uri(key), part.exceptionNow());
+            }
+        }
+    }
+
+    private void verify(long size, int partCount) {
+        HeadObjectResponse head = store.head(key);
+        String expectedEtag = Digests.hex(partDigests.digest()) + "-" + partCount;
+        Matcher etag = head.eTag() == null ? null : MULTIPART_ETAG.matcher(head.eTag());
+        boolean etagMismatch = etag != null
+                && etag.matches()
+                && !(etag.group(1).toLowerCase(java.util.Locale.ROOT) + "-" + etag.group(2)).equals(expectedEtag);
+        if (head.contentLength() != size || etagMismatch) {
+            throw new DuckbridgeException(
+                    ErrorClass.IO,
+                    "verification of " + store.uri(key) + " failed: stored " + head.contentLength() + " bytes, ETag "
+                            + head.eTag() + "; expected " + size + " bytes, ETag " + expectedEtag);
+        }
+    }
+}
