@@ -49,6 +49,9 @@ import org.slf4j.LoggerFactory;
  * stays until the next export, for readers still on it; anything older, and any version an interrupted export
  * left without a pointer to it, is deleted at the start and end of the next export to that target.
  *
+ * <p>For S3 targets the upload overlaps the COPY: while DuckDB writes, this thread sends every finished part of a
+ * large file ({@link GrowingFileUpload}); the same watch stops the COPY when staging outgrows its limits.
+ *
  * <p>The COPY runs on a reader connection (it only reads the database). Thread-safe; two exports to the same
  * target in this process are refused with CONFLICT.
  */

@@ -25,7 +25,8 @@ import software.amazon.awssdk.services.s3.S3Client;
  *
  * <p>Uploads send {@code Content-MD5} with every request (single PUT and each part), so the server rejects
  * a corrupted body, and the object's SHA-256 as metadata ({@code x-amz-meta-sha256}); after the upload a
- * HEAD checks size and SHA-256. The SDK's newer flexible checksums (CRC trailers) are only sent when an
+ * HEAD checks size and SHA-256 (uploads of files still being written, {@link GrowingFileUpload}, are checked by
+ * size and multipart ETag instead). The SDK's newer flexible checksums (CRC trailers) are only sent when an
  * operation requires them, because many S3-compatible servers refuse them.
  *
  * <p>Every request goes through the {@link StoragePolicy} (retry with backoff inside a circuit breaker) when one

@@ -6,6 +6,7 @@ import io.duckbridge.core.lake.Lake;
 import io.duckbridge.core.lake.LakeSettings;
 import io.duckbridge.core.lake.ReadOnlyCheck;
 import io.duckbridge.core.lake.S3Storage;
+import io.duckbridge.core.lake.StoragePolicy;
 import io.duckbridge.core.query.QueryGuard;
 import io.duckbridge.spring.DuckbridgeAutoConfiguration;
 import io.duckbridge.spring.DuckbridgeProperties;
@@ -20,7 +21,8 @@ import org.springframework.context.annotation.Bean;
 
 /**
  * Wires the Parquet lake: the S3 connection (credentials from the AWS default chain or the configured
- * profile), the {@link Lake} with export and import jobs, {@code /api/v1/exports} and {@code /api/v1/imports},
+ * profile; every request under the application's {@link StoragePolicy} bean, see
+ * {@code DuckbridgeResilienceAutoConfiguration}), the {@link Lake} with export and import jobs, {@code /api/v1/exports} and {@code /api/v1/imports},
  * the {@code lake} health component and cron-scheduled exports. Query exports use the application's
  * {@link QueryGuard} bean, or one that allows no file reads. Every bean can be replaced.
  */
@@ -30,8 +32,8 @@ public class LakeAutoConfiguration {
 
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean
-    public S3Storage duckbridgeS3Storage(LakeProperties properties) {
-        return S3Storage.open(properties.s3().toSettings());
+    public S3Storage duckbridgeS3Storage(LakeProperties properties, ObjectProvider<StoragePolicy> policy) {
+        return S3Storage.open(properties.s3().toSettings(), policy.getIfAvailable(StoragePolicy::none));
     }
 
     @Bean

@@ -5,20 +5,22 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
- * {@code duckbridge.resilience.*}: retries and circuit breakers around the source PostgreSQL.
+ * {@code duckbridge.resilience.*}: retries and circuit breakers around the source PostgreSQL and object storage.
  *
  * @param postgres the policy for connecting to PostgreSQL
+ * @param objectStorage the policy for each request to S3-compatible object storage (lake and backups)
  */
 @ConfigurationProperties("duckbridge.resilience")
-public record ResilienceProperties(@DefaultValue Policy postgres) {
+public record ResilienceProperties(
+        @DefaultValue Policy postgres, @DefaultValue Policy objectStorage) {
 
     /**
-     * @param enabled whether connections are retried and guarded by a breaker
-     * @param attempts connection attempts per call (1 = no retry)
+     * @param enabled whether calls are retried and guarded by a breaker
+     * @param attempts attempts per call (1 = no retry)
      * @param firstBackoff wait before the second attempt; doubled for each further one
-     * @param failureRateThreshold percent of failed connection attempts in the window that opens the breaker
-     * @param window connection attempts the breaker looks at
-     * @param openFor how long the breaker stays open before one trial connection is let through
+     * @param failureRateThreshold percent of failed attempts in the window that opens the breaker
+     * @param window attempts the breaker looks at
+     * @param openFor how long the breaker stays open before one trial call is let through
      */
     public record Policy(
             @DefaultValue("true") boolean enabled,
@@ -30,15 +32,14 @@ public record ResilienceProperties(@DefaultValue Policy postgres) {
         public Policy {
             if (attempts < 1 || attempts > 20) {
                 throw new IllegalArgumentException(
-                        "duckbridge.resilience.postgres.attempts " + attempts + " is out of range; use 1 to 20");
+                        "duckbridge.resilience.*.attempts " + attempts + " is out of range; use 1 to 20");
             }
             if (failureRateThreshold <= 0 || failureRateThreshold > 100) {
-                throw new IllegalArgumentException("duckbridge.resilience.postgres.failure-rate-threshold "
+                throw new IllegalArgumentException("duckbridge.resilience.*.failure-rate-threshold "
                         + failureRateThreshold + " is not a percentage; use e.g. 50");
             }
             if (window < 1) {
-                throw new IllegalArgumentException(
-                        "duckbridge.resilience.postgres.window " + window + " must be at least 1");
+                throw new IllegalArgumentException("duckbridge.resilience.*.window " + window + " must be at least 1");
             }
         }
     }
