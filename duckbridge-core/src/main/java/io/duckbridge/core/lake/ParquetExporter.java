@@ -49,8 +49,9 @@ import org.slf4j.LoggerFactory;
  * stays until the next export, for readers still on it; anything older, and any version an interrupted export
  * left without a pointer to it, is deleted at the start and end of the next export to that target.
  *
- * <p>For S3 targets the upload overlaps the COPY: while DuckDB writes, this thread sends every finished part of a
- * large file ({@link GrowingFileUpload}); the same watch stops the COPY when staging outgrows its limits.
+ * <p>For S3 targets with {@link S3Settings#uploadDuringCopy()} the upload overlaps the COPY: while DuckDB writes,
+ * this thread sends every finished part of a large file ({@link GrowingFileUpload}). The same watch stops the
+ * COPY when staging outgrows its limits.
  *
  * <p>The COPY runs on a reader connection (it only reads the database). Thread-safe; two exports to the same
  * target in this process are refused with CONFLICT.
@@ -400,7 +401,8 @@ public final class ParquetExporter {
                                 + " bytes kept free (duckbridge.lake.min-free-staging-size); the export was stopped"
                                 + " and nothing was published");
             }
-            if (uploads.store() instanceof S3BucketStore s3) {
+            if (uploads.store() instanceof S3BucketStore s3
+                    && s3.storage().settings().uploadDuringCopy()) {
                 long threshold = s3.storage().settings().multipartThresholdBytes();
                 for (Map.Entry<Path, Long> e : sizes.entrySet()) {
                     Path file = e.getKey();

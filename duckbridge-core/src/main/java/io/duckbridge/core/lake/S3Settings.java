@@ -18,6 +18,10 @@ import java.time.Duration;
  * @param multipartThresholdBytes files larger than this are uploaded in parts (default 16 MiB)
  * @param maxConcurrency parts (and small files) uploaded at once (default 8); also bounds part buffers in memory
  * @param timeout how long one request attempt may take before it is retried (default 5 minutes)
+ * @param uploadDuringCopy whether an export sends the parts of a large file while DuckDB is still writing it
+ *     ({@link GrowingFileUpload}) instead of after the COPY. Worth it when the storage is remote and the network
+ *     is the bottleneck; when the storage server shares the CPU cores DuckDB uses (a loopback test server, a
+ *     store on the same small host), the upload's CPU slows DuckDB's COPY by more than it saves. Default false.
  */
 public record S3Settings(
         URI endpoint,
@@ -27,7 +31,8 @@ public record S3Settings(
         long partSizeBytes,
         long multipartThresholdBytes,
         int maxConcurrency,
-        Duration timeout) {
+        Duration timeout,
+        boolean uploadDuringCopy) {
 
     public static final long MIN_PART_SIZE = 5L * 1024 * 1024;
 
@@ -66,21 +71,38 @@ public record S3Settings(
 
     /** AWS S3 in {@code us-east-1} with the default credential chain. */
     public static S3Settings defaults() {
-        return new S3Settings(null, null, false, null, 0, 0, 0, null);
+        return new S3Settings(null, null, false, null, 0, 0, 0, null, false);
     }
 
     /** A custom endpoint with path-style access, as S3-compatible servers usually want. */
     public static S3Settings compatible(URI endpoint, String region) {
-        return new S3Settings(endpoint, region, true, null, 0, 0, 0, null);
+        return new S3Settings(endpoint, region, true, null, 0, 0, 0, null, false);
     }
 
     public S3Settings withPartSize(long partSize, long threshold) {
-        return new S3Settings(endpoint, region, pathStyleAccess, profile, partSize, threshold, maxConcurrency, timeout);
+        return new S3Settings(
+                endpoint,
+                region,
+                pathStyleAccess,
+                profile,
+                partSize,
+                threshold,
+                maxConcurrency,
+                timeout,
+                uploadDuringCopy);
     }
 
     public S3Settings withMaxConcurrency(int value) {
         return new S3Settings(
-                endpoint, region, pathStyleAccess, profile, partSizeBytes, multipartThresholdBytes, value, timeout);
+                endpoint,
+                region,
+                pathStyleAccess,
+                profile,
+                partSizeBytes,
+                multipartThresholdBytes,
+                value,
+                timeout,
+                uploadDuringCopy);
     }
 
     public S3Settings withTimeout(Duration value) {
@@ -92,6 +114,20 @@ public record S3Settings(
                 partSizeBytes,
                 multipartThresholdBytes,
                 maxConcurrency,
+                value,
+                uploadDuringCopy);
+    }
+
+    public S3Settings withUploadDuringCopy(boolean value) {
+        return new S3Settings(
+                endpoint,
+                region,
+                pathStyleAccess,
+                profile,
+                partSizeBytes,
+                multipartThresholdBytes,
+                maxConcurrency,
+                timeout,
                 value);
     }
 

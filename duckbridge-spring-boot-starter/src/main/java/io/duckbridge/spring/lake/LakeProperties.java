@@ -34,6 +34,7 @@ public record LakeProperties(
      * @param maxConcurrency parts uploaded at once
      * @param timeout how long one request attempt may take
      * @param healthBucket a bucket the health check lists to tell whether storage is reachable; unset: not probed
+     * @param uploadDuringCopy whether exports upload parts of large files while DuckDB still writes them
      */
     public record S3(
             URI endpoint,
@@ -44,7 +45,8 @@ public record LakeProperties(
             @DefaultValue("16MB") DataSize multipartThreshold,
             @DefaultValue("8") int maxConcurrency,
             @DefaultValue("5m") Duration timeout,
-            String healthBucket) {
+            String healthBucket,
+            @DefaultValue("false") boolean uploadDuringCopy) {
 
         public S3Settings toSettings() {
             return new S3Settings(
@@ -55,7 +57,8 @@ public record LakeProperties(
                     partSize.toBytes(),
                     multipartThreshold.toBytes(),
                     maxConcurrency,
-                    timeout);
+                    timeout,
+                    uploadDuringCopy);
         }
     }
 

@@ -302,4 +302,39 @@ class S3LakeIT {
         assertThat(storage.store("lake", "big").stat(r.version() + "/data_0.parquet"))
                 .hasValueSatisfying(o -> assertThat(o.sizeBytes()).isEqualTo(r.bytes()));
     }
+
+    @Test
+    void anExportUploadingWhileDuckDbWritesPublishesTheSameVerifiedData() {
+        engine.executeOnLane("CREATE TABLE hashes AS SELECT i, md5(i::VARCHAR) || md5((i + 1)::VARCHAR) AS payload"
+                + " FROM range(1000000) t(i)");
+        try (S3Storage overlapping = S3Storage.open(
+                S3Settings.compatible(s3.endpoint(), "us-east-1")
+                        .withTimeout(Duration.ofSeconds(30))
+                        .withUploadDuringCopy(true),
+                StaticCredentialsProvider.create(AwsBasicCredentials.create(TestingS3.ACCESS_KEY, s3.secretKey())))) {
+            Lake during = new Lake(engine, jobs, LakeSettings.of(dataDir), overlapping, null);
+            s3.resetCounts();
+            ExportResult r = during.export(
+                    new ExportRequest("hashes", null, "s3://lake/during", null, null, "zstd", 9, null, null, null),
+                    JobContext.none());
+
+            assertThat(r.bytes()).isGreaterThan(overlapping.settings().multipartThresholdBytes());
+            assertThat(s3.count("uploadMultipartPart")).isGreaterThanOrEqualTo(2);
+            assertThat(s3.count("completeMultipartUpload")).isEqualTo(1);
+            // uploaded while DuckDB wrote it: the object could not carry its SHA-256, the manifest does
+            ObjectStore store = overlapping.store("lake", "during");
+            assertThat(store.stat(r.version() + "/data_0.parquet"))
+                    .hasValueSatisfying(o -> assertThat(o.sha256()).isNull());
+            ExportManifest manifest = ExportManifest.parse(
+                    "manifest", store.read(r.version() + "/_manifest.json").orElseThrow());
+            assertThat(manifest.files())
+                    .singleElement()
+                    .satisfies(f -> assertThat(f.sha256()).hasSize(64));
+
+            during.importParquet(
+                    ImportRequest.of("s3://lake/during", "hashes_back", ImportMode.CREATE), JobContext.none());
+        }
+        assertThat(differences("hashes", "hashes_back")).isZero();
+        assertThat(count("SELECT count(*) FROM hashes_back")).isEqualTo(1_000_000);
+    }
 }
