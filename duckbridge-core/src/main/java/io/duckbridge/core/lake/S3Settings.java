@@ -19,9 +19,8 @@ import java.time.Duration;
  * @param maxConcurrency parts (and small files) uploaded at once (default 8); also bounds part buffers in memory
  * @param timeout how long one request attempt may take before it is retried (default 5 minutes)
  * @param uploadDuringCopy whether an export sends the parts of a large file while DuckDB is still writing it
- *     ({@link GrowingFileUpload}) instead of after the COPY. Worth it when the storage is remote and the network
- *     is the bottleneck; when the storage server shares the CPU cores DuckDB uses (a loopback test server, a
- *     store on the same small host), the upload's CPU slows DuckDB's COPY by more than it saves. Default false.
+ *     ({@link GrowingFileUpload}) instead of after the COPY (default true). The upload then mostly hides behind
+ *     the COPY; it competes with DuckDB for CPU, which matters when the storage server shares saturated cores.
  */
 public record S3Settings(
         URI endpoint,
@@ -71,12 +70,12 @@ public record S3Settings(
 
     /** AWS S3 in {@code us-east-1} with the default credential chain. */
     public static S3Settings defaults() {
-        return new S3Settings(null, null, false, null, 0, 0, 0, null, false);
+        return new S3Settings(null, null, false, null, 0, 0, 0, null, true);
     }
 
     /** A custom endpoint with path-style access, as S3-compatible servers usually want. */
     public static S3Settings compatible(URI endpoint, String region) {
-        return new S3Settings(endpoint, region, true, null, 0, 0, 0, null, false);
+        return new S3Settings(endpoint, region, true, null, 0, 0, 0, null, true);
     }
 
     public S3Settings withPartSize(long partSize, long threshold) {

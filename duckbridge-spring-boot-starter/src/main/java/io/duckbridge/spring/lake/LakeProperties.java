@@ -46,7 +46,7 @@ public record LakeProperties(
             @DefaultValue("8") int maxConcurrency,
             @DefaultValue("5m") Duration timeout,
             String healthBucket,
-            @DefaultValue("false") boolean uploadDuringCopy) {
+            @DefaultValue("true") boolean uploadDuringCopy) {
 
         public S3Settings toSettings() {
             return new S3Settings(
