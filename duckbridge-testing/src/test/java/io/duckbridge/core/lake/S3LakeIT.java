@@ -306,16 +306,20 @@ class S3LakeIT {
     @Test
     void anExportUploadingWhileDuckDbWritesPublishesTheSameVerifiedData() {
         engine.executeOnLane("CREATE TABLE hashes AS SELECT i, md5(i::VARCHAR) || md5((i + 1)::VARCHAR) AS payload"
-                + " FROM range(1000000) t(i)");
+                + " FROM range(2000000) t(i)");
         try (S3Storage overlapping = S3Storage.open(
                 S3Settings.compatible(s3.endpoint(), "us-east-1")
+                        // the smallest parts and threshold, so the watch meets the file mid-COPY even on an idle
+                        // machine where DuckDB writes it within a second
+                        .withPartSize(S3Settings.MIN_PART_SIZE, S3Settings.MIN_PART_SIZE)
                         .withTimeout(Duration.ofSeconds(30))
                         .withUploadDuringCopy(true),
                 StaticCredentialsProvider.create(AwsBasicCredentials.create(TestingS3.ACCESS_KEY, s3.secretKey())))) {
             Lake during = new Lake(engine, jobs, LakeSettings.of(dataDir), overlapping, null);
             s3.resetCounts();
             ExportResult r = during.export(
-                    new ExportRequest("hashes", null, "s3://lake/during", null, null, "zstd", 9, null, null, null),
+                    new ExportRequest(
+                            "hashes", null, "s3://lake/during", null, List.of("i"), "zstd", 9, null, null, null),
                     JobContext.none());
 
             assertThat(r.bytes()).isGreaterThan(overlapping.settings().multipartThresholdBytes());
@@ -335,6 +339,6 @@ class S3LakeIT {
                     ImportRequest.of("s3://lake/during", "hashes_back", ImportMode.CREATE), JobContext.none());
         }
         assertThat(differences("hashes", "hashes_back")).isZero();
-        assertThat(count("SELECT count(*) FROM hashes_back")).isEqualTo(1_000_000);
+        assertThat(count("SELECT count(*) FROM hashes_back")).isEqualTo(2_000_000);
     }
 }
