@@ -267,7 +267,8 @@ class ConsoleIT {
                 5,
                 d -> "succeeded".equals(d.findElement(row).getDomAttribute("data-status"))
                         && d.findElement(row).getText().contains("10 / 10 tables"));
-        assertThat(browser.driver.findElement(By.id("health-status")).getText()).isEqualTo("UP");
+        // the page re-renders these elements on each refresh: read them inside await, which retries stale ones
+        browser.await(10, d -> "UP".equals(d.findElement(By.id("health-status")).getText()));
         browser.screenshot("operations");
     }
 
@@ -280,24 +281,29 @@ class ConsoleIT {
         By watched = By.cssSelector("#job-watch .watched");
         browser.await(10, d -> d.findElement(watched).getDomAttribute("data-job") != null);
         browser.await(60, d -> "succeeded".equals(d.findElement(watched).getDomAttribute("data-status")));
-        assertThat(browser.driver
-                        .findElement(By.cssSelector("#job-watch .watched .progress"))
-                        .getDomAttribute("aria-valuenow"))
-                .isEqualTo("100");
+        browser.await(
+                10,
+                d -> "100"
+                        .equals(d.findElement(By.cssSelector("#job-watch .watched .progress"))
+                                .getDomAttribute("aria-valuenow")));
         browser.screenshot("operations-sync");
 
         open("catalog");
-        browser.await(10, d -> d.findElement(By.cssSelector("#catalog-tables a[data-table='public.orders']")))
-                .click();
+        browser.await(10, d -> {
+            d.findElement(By.cssSelector("#catalog-tables a[data-table='public.orders']"))
+                    .click();
+            return true;
+        });
         browser.await(
                 10,
                 d -> d.findElement(By.cssSelector("#catalog-detail h2"))
                         .getText()
                         .equals("public.orders"));
-        assertThat(browser.driver
-                        .findElement(By.cssSelector("#catalog-detail dl"))
-                        .getText())
-                .contains("2,000");
+        browser.await(
+                10,
+                d -> d.findElement(By.cssSelector("#catalog-detail dl"))
+                        .getText()
+                        .contains("2,000"));
         List<List<String>> columns = browser.driver.findElements(By.cssSelector("#catalog-detail tbody tr")).stream()
                 .map(row -> texts(row.findElements(By.tagName("td"))))
                 .toList();
