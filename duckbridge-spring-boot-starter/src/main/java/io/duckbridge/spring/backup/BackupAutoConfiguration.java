@@ -83,11 +83,53 @@ public class BackupAutoConfiguration {
     }
 
     @Bean
-    @ConditionalOnMissingBean
+    @ConditionalOnMissingBean(name = "backupScheduler")
     @ConditionalOnBean({BackupService.class, JobRunner.class})
     @ConditionalOnProperty(prefix = "duckbridge.backup", name = "schedule")
     public BackupScheduler backupScheduler(BackupService backups, JobRunner jobs, BackupProperties properties) {
         return new BackupScheduler(backups, jobs, properties.schedule());
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    @ConditionalOnBean(BackupService.class)
+    public BackupDrill backupDrill(BackupService backups) {
+        return new BackupDrill(backups);
+    }
+
+    /** Runs the restore drill by {@code duckbridge.backup.drill-schedule}. */
+    @Bean
+    @ConditionalOnMissingBean(name = "backupDrillScheduler")
+    @ConditionalOnBean(BackupDrill.class)
+    @ConditionalOnProperty(prefix = "duckbridge.backup", name = "drill-schedule")
+    public BackupScheduler backupDrillScheduler(BackupDrill drill, BackupProperties properties) {
+        return new BackupScheduler("restore drills", properties.drillSchedule(), drill::run);
+    }
+
+    /** Gauges of the restore drill: whether the latest one restored its backup, and how long ago one did. */
+    @Bean
+    @ConditionalOnMissingBean(name = "backupDrillMeterBinder")
+    @ConditionalOnBean(BackupDrill.class)
+    @ConditionalOnClass(MeterBinder.class)
+    public MeterBinder backupDrillMeterBinder(BackupDrill drill) {
+        return registry -> {
+            Gauge.builder(
+                            "duckbridge.backup.drill.success",
+                            drill,
+                            d -> d.last().map(o -> o.restored() ? 1.0 : 0.0).orElse(Double.NaN))
+                    .description("1 when the latest restore drill restored the newest backup, 0 when it failed")
+                    .register(registry);
+            Gauge.builder(
+                            "duckbridge.backup.drill.age",
+                            drill,
+                            d -> d.lastSuccess()
+                                    .map(t -> (double) java.time.Duration.between(t, java.time.Instant.now())
+                                            .toSeconds())
+                                    .orElse(Double.NaN))
+                    .description("Seconds since a restore drill last succeeded")
+                    .baseUnit("seconds")
+                    .register(registry);
+        };
     }
 
     /** Gauges over the newest valid backup (read from the backup directory at each scrape). */

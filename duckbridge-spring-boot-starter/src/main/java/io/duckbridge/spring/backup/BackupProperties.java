@@ -22,6 +22,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param restoreWait how long {@code ?wait=true} waits for a backup or restore job
  * @param s3Target {@code s3://bucket/prefix}: every new backup is also uploaded there (through the
  *     object storage configured by {@code duckbridge.lake.s3.*}); unset: local only
+ * @param drillSchedule a Spring cron expression for the restore drill: the newest backup is restored into a
+ *     scratch file and compared with its manifest; unset: no drill
  */
 @ConfigurationProperties("duckbridge.backup")
 public record BackupProperties(
@@ -32,7 +34,8 @@ public record BackupProperties(
         @DefaultValue("1") int compressionLevel,
         @DefaultValue("26h") Duration healthMaxAge,
         @DefaultValue("10m") Duration restoreWait,
-        String s3Target) {
+        String s3Target,
+        String drillSchedule) {
 
     /**
      * @param count how many of the newest backups to keep; 0 keeps any number

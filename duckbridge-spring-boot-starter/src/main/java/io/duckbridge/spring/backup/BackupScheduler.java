@@ -14,23 +14,36 @@ import org.springframework.context.SmartLifecycle;
 import org.springframework.scheduling.support.CronExpression;
 
 /**
- * Starts a backup job at every time of a cron expression (Spring's six-field syntax, server time zone).
- * A run that finds another backup or restore still going is skipped (its job fails with CONFLICT).
- * Retention is applied by each backup. Thread-safe; its timer thread is stopped with the application.
+ * Runs an action at every time of a cron expression (Spring's six-field syntax, server time zone): by default
+ * it starts a backup job — a run that finds another backup or restore still going is skipped (its job fails
+ * with CONFLICT); retention is applied by each backup — and {@link BackupDrill} uses it for restore drills.
+ * Thread-safe; its timer thread is stopped with the application.
  */
 public class BackupScheduler implements SmartLifecycle {
     private static final Logger log = LoggerFactory.getLogger(BackupScheduler.class);
 
-    private final BackupService backups;
-    private final JobRunner jobs;
+    private final String what;
+    private final Runnable action;
     private final CronExpression cron;
     private final String expression;
     private ScheduledExecutorService timer;
 
-    /** @throws IllegalArgumentException when {@code expression} is not a cron expression */
+    /** Starts a backup job at each time. @throws IllegalArgumentException when {@code expression} is not cron */
     public BackupScheduler(BackupService backups, JobRunner jobs, String expression) {
-        this.backups = backups;
-        this.jobs = jobs;
+        this("backups", expression, () -> {
+            Job job = backups.submitCreate(jobs);
+            log.info("scheduled backup started as job {}", job.jobId());
+        });
+    }
+
+    /**
+     * Runs {@code action} at each time; {@code what} names it in the log.
+     *
+     * @throws IllegalArgumentException when {@code expression} is not a cron expression
+     */
+    public BackupScheduler(String what, String expression, Runnable action) {
+        this.what = what;
+        this.action = action;
         this.expression = expression;
         this.cron = CronExpression.parse(expression);
     }
@@ -46,12 +59,12 @@ public class BackupScheduler implements SmartLifecycle {
             return;
         }
         timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "duckbridge-backup-scheduler");
+            Thread t = new Thread(r, "duckbridge-" + what.replace(' ', '-') + "-scheduler");
             t.setDaemon(true);
             return t;
         });
         scheduleNext();
-        log.info("backups scheduled by cron \"{}\"", expression);
+        log.info("{} scheduled by cron \"{}\"", what, expression);
     }
 
     private synchronized void scheduleNext() {
@@ -69,10 +82,9 @@ public class BackupScheduler implements SmartLifecycle {
 
     private void fire() {
         try {
-            Job job = backups.submitCreate(jobs);
-            log.info("scheduled backup started as job {}", job.jobId());
+            action.run();
         } catch (RuntimeException e) {
-            log.error("scheduled backup could not start: {}", e.getMessage());
+            log.error("scheduled {} could not run: {}", what, e.getMessage());
         } finally {
             scheduleNext();
         }
