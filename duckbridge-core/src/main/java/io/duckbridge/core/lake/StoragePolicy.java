@@ -2,13 +2,11 @@ package io.duckbridge.core.lake;
 
 import io.duckbridge.core.error.DuckbridgeException;
 import io.duckbridge.core.error.ErrorClass;
+import io.duckbridge.core.resilience.BreakerAndRetry;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
-import io.github.resilience4j.core.IntervalFunction;
 import io.github.resilience4j.retry.Retry;
-import io.github.resilience4j.retry.RetryConfig;
 import io.github.resilience4j.retry.RetryRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -71,34 +69,18 @@ public record StoragePolicy(CircuitBreaker circuitBreaker, Retry retry) {
             Duration openFor,
             CircuitBreakerRegistry breakers,
             RetryRegistry retries) {
-        if (attempts < 1) {
-            throw new IllegalArgumentException("object storage attempts " + attempts + " must be at least 1");
-        }
-        if (window < 1) {
-            throw new IllegalArgumentException("circuit breaker window " + window + " must be at least 1");
-        }
-        CircuitBreaker breaker = breakers.circuitBreaker(
+        BreakerAndRetry both = BreakerAndRetry.of(
                 name,
-                CircuitBreakerConfig.custom()
-                        .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
-                        .slidingWindowSize(window)
-                        .minimumNumberOfCalls(window)
-                        .failureRateThreshold(failureRateThreshold)
-                        .waitDurationInOpenState(openFor)
-                        .permittedNumberOfCallsInHalfOpenState(1)
-                        .automaticTransitionFromOpenToHalfOpenEnabled(false)
-                        .recordException(RETRYABLE)
-                        .ignoreException(RETRYABLE.negate())
-                        .build());
-        Retry retry = retries.retry(
-                name,
-                RetryConfig.custom()
-                        .maxAttempts(attempts)
-                        .intervalFunction(IntervalFunction.ofExponentialBackoff(firstBackoff, 2.0))
-                        .retryOnException(RETRYABLE)
-                        .failAfterMaxAttempts(false)
-                        .build());
-        return new StoragePolicy(breaker, retry);
+                "object storage",
+                attempts,
+                firstBackoff,
+                failureRateThreshold,
+                window,
+                openFor,
+                RETRYABLE,
+                breakers,
+                retries);
+        return new StoragePolicy(both.breaker(), both.retry());
     }
 
     /** Whether the SDK should keep its own retries: only when this policy retries nothing itself. */

@@ -2,14 +2,12 @@ package io.duckbridge.core.source;
 
 import io.duckbridge.core.error.DuckbridgeException;
 import io.duckbridge.core.error.ErrorClass;
+import io.duckbridge.core.resilience.BreakerAndRetry;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
-import io.github.resilience4j.core.IntervalFunction;
 import io.github.resilience4j.core.functions.CheckedSupplier;
 import io.github.resilience4j.retry.Retry;
-import io.github.resilience4j.retry.RetryConfig;
 import io.github.resilience4j.retry.RetryRegistry;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -79,34 +77,18 @@ public record ConnectionPolicy(CircuitBreaker circuitBreaker, Retry retry) {
             Duration openFor,
             CircuitBreakerRegistry breakers,
             RetryRegistry retries) {
-        if (attempts < 1) {
-            throw new IllegalArgumentException("connection attempts " + attempts + " must be at least 1");
-        }
-        if (window < 1) {
-            throw new IllegalArgumentException("circuit breaker window " + window + " must be at least 1");
-        }
-        CircuitBreaker breaker = breakers.circuitBreaker(
+        BreakerAndRetry both = BreakerAndRetry.of(
                 name,
-                CircuitBreakerConfig.custom()
-                        .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
-                        .slidingWindowSize(window)
-                        .minimumNumberOfCalls(window)
-                        .failureRateThreshold(failureRateThreshold)
-                        .waitDurationInOpenState(openFor)
-                        .permittedNumberOfCallsInHalfOpenState(1)
-                        .automaticTransitionFromOpenToHalfOpenEnabled(false)
-                        .recordException(CONNECTION_FAILURE)
-                        .ignoreException(CONNECTION_FAILURE.negate())
-                        .build());
-        Retry retry = retries.retry(
-                name,
-                RetryConfig.custom()
-                        .maxAttempts(attempts)
-                        .intervalFunction(IntervalFunction.ofExponentialBackoff(firstBackoff, 2.0))
-                        .retryOnException(CONNECTION_FAILURE)
-                        .failAfterMaxAttempts(false)
-                        .build());
-        return new ConnectionPolicy(breaker, retry);
+                "connection",
+                attempts,
+                firstBackoff,
+                failureRateThreshold,
+                window,
+                openFor,
+                CONNECTION_FAILURE,
+                breakers,
+                retries);
+        return new ConnectionPolicy(both.breaker(), both.retry());
     }
 
     /** Opens a connection with {@code open} under this policy; SQL failures come back unchanged. */

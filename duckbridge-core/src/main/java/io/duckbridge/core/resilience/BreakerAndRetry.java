@@ -1,0 +1,68 @@
+package io.duckbridge.core.resilience;
+
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.github.resilience4j.core.IntervalFunction;
+import io.github.resilience4j.retry.Retry;
+import io.github.resilience4j.retry.RetryConfig;
+import io.github.resilience4j.retry.RetryRegistry;
+import java.time.Duration;
+import java.util.function.Predicate;
+
+/**
+ * The circuit breaker and retry Duckbridge puts around a remote dependency (PostgreSQL connections, object
+ * storage requests): a count-based breaker that records only {@code failure}s (others pass through it
+ * unrecorded) and opens at {@code failureRateThreshold} percent of {@code window} attempts, then lets one
+ * trial through after {@code openFor}; inside it, a retry of {@code failure}s with exponential backoff that
+ * rethrows the last failure. Immutable.
+ */
+public record BreakerAndRetry(CircuitBreaker breaker, Retry retry) {
+
+    /**
+     * Creates (or finds) the breaker and retry named {@code name} in the registries.
+     *
+     * @param what what an attempt is, for the error message (e.g. {@code connection})
+     * @throws IllegalArgumentException for fewer than one attempt or a window below 1
+     */
+    public static BreakerAndRetry of(
+            String name,
+            String what,
+            int attempts,
+            Duration firstBackoff,
+            float failureRateThreshold,
+            int window,
+            Duration openFor,
+            Predicate<Throwable> failure,
+            CircuitBreakerRegistry breakers,
+            RetryRegistry retries) {
+        if (attempts < 1) {
+            throw new IllegalArgumentException(what + " attempts " + attempts + " must be at least 1");
+        }
+        if (window < 1) {
+            throw new IllegalArgumentException("circuit breaker window " + window + " must be at least 1");
+        }
+        CircuitBreaker breaker = breakers.circuitBreaker(
+                name,
+                CircuitBreakerConfig.custom()
+                        .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+                        .slidingWindowSize(window)
+                        .minimumNumberOfCalls(window)
+                        .failureRateThreshold(failureRateThreshold)
+                        .waitDurationInOpenState(openFor)
+                        .permittedNumberOfCallsInHalfOpenState(1)
+                        .automaticTransitionFromOpenToHalfOpenEnabled(false)
+                        .recordException(failure)
+                        .ignoreException(failure.negate())
+                        .build());
+        Retry retry = retries.retry(
+                name,
+                RetryConfig.custom()
+                        .maxAttempts(attempts)
+                        .intervalFunction(IntervalFunction.ofExponentialBackoff(firstBackoff, 2.0))
+                        .retryOnException(failure)
+                        .failAfterMaxAttempts(false)
+                        .build());
+        return new BreakerAndRetry(breaker, retry);
+    }
+}
