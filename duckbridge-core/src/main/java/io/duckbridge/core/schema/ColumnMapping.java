@@ -31,6 +31,7 @@ public final class ColumnMapping {
     private final String sourceExpression;
     private final LossyValues lossy;
     private final ValueCodec.ValueContext context;
+    private final BinaryWire wire;
 
     ColumnMapping(
             String name,
@@ -38,7 +39,9 @@ public final class ColumnMapping {
             boolean nullable,
             ValueCodec codec,
             String sourceExpression,
-            LossyValues lossy) {
+            LossyValues lossy,
+            BinaryWire wire) {
+        this.wire = wire;
         this.name = name;
         this.pgType = pgType;
         this.nullable = nullable;
@@ -88,6 +91,23 @@ public final class ColumnMapping {
      */
     public String sourceExpression() {
         return sourceExpression;
+    }
+
+    /**
+     * The expression to select in PostgreSQL for {@code COPY ... (FORMAT binary)}, whose field
+     * {@link #appendBinary} reads: the {@link #sourceExpression()} for types read in their binary form, or that
+     * expression's output-function text for the others (arrays, composites, interval, bit strings, inet, ...).
+     */
+    public String binarySourceExpression() {
+        return wire.select(sourceExpression);
+    }
+
+    /**
+     * Appends the non-NULL field {@code bytes[from, from + length)} of a binary-format COPY row selected with
+     * {@link #binarySourceExpression()}. Same values, lossy counts and failures as the text path.
+     */
+    public void appendBinary(DuckDBAppender appender, byte[] bytes, int from, int length) throws SQLException {
+        wire.append(this, codec, appender, bytes, from, length);
     }
 
     /**

@@ -119,7 +119,8 @@ public record TypeMapping(Map<String, String> numericOverrides) {
                 column.nullable(),
                 codec,
                 sourceExpression,
-                new LossyValues(overrideHint(column.type(), key)));
+                new LossyValues(overrideHint(column.type(), key)),
+                BinaryWire.of(column.type()));
     }
 
     private ValueCodec codec(PgType type, String key) {

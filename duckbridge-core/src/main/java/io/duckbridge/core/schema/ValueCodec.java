@@ -338,9 +338,25 @@ abstract class ValueCodec {
             for (int k = fractionDigits; k < scale; k++) {
                 unscaled *= 10;
             }
-            if (negative) {
-                unscaled = -unscaled;
-            }
+            appendUnscaled(appender, negative ? -unscaled : unscaled);
+            return true;
+        }
+
+        /** Whether the unscaled value always fits a long (and money's text needs no special parsing). */
+        boolean fitsLong() {
+            return !money && precision <= 18;
+        }
+
+        int precision() {
+            return precision;
+        }
+
+        int scale() {
+            return scale;
+        }
+
+        /** Appends the value {@code unscaled × 10^-scale}, which the caller has checked fits the precision. */
+        void appendUnscaled(DuckDBAppender appender, long unscaled) throws SQLException {
             if (precision <= 4) {
                 appender.appendDecimal((short) unscaled);
             } else if (precision <= 9) {
@@ -348,7 +364,6 @@ abstract class ValueCodec {
             } else {
                 appender.appendDecimal(unscaled);
             }
-            return true;
         }
 
         @Override
@@ -443,6 +458,16 @@ abstract class ValueCodec {
         @Override
         Object decode(String text, ValueContext context) {
             return text;
+        }
+
+        @Override
+        boolean appendRaw(DuckDBAppender appender, byte[] bytes, int from, int to) throws SQLException {
+            if (!loadType.equals("VARCHAR")) {
+                return false;
+            }
+            // the appender stores a VARCHAR's UTF-8 bytes as given: no String, no re-encoding
+            appender.append(java.util.Arrays.copyOfRange(bytes, from, to));
+            return true;
         }
 
         @Override

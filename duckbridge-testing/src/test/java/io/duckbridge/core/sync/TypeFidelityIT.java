@@ -27,7 +27,8 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * Syncs tables covering every row of the type mapping (and the edge values of each) and compares every
- * value with PostgreSQL, through a canonical text form computed on each side.
+ * value with PostgreSQL, through a canonical text form computed on each side. Snapshots read binary-format
+ * COPY here; {@link TextCopyTypeFidelityIT} runs the same checks over text-format COPY.
  */
 @Timeout(180)
 class TypeFidelityIT {
@@ -43,8 +44,20 @@ class TypeFidelityIT {
         return new Check(column, q + "::text", q + "::VARCHAR");
     }
 
+    /** Whether snapshots read binary-format COPY (the default) or text-format COPY. */
+    static boolean binaryCopy;
+
+    static SnapshotSettings snapshotSettings() {
+        return new SnapshotSettings(2, 10_000, binaryCopy);
+    }
+
     @BeforeAll
     static void setUp() throws Exception {
+        binaryCopy = true;
+        start();
+    }
+
+    static void start() throws Exception {
         pg = TestingPostgres.start();
         pg.execute("""
                 CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy', 'it''s "complicated"');
@@ -137,7 +150,7 @@ class TypeFidelityIT {
         var settings = new SyncSettings(
                 new TableSelector(List.of(), List.of("public.overflow*", "public.lossy*")),
                 TypeMapping.defaults(),
-                new SnapshotSettings(2, 10_000),
+                snapshotSettings(),
                 null);
         sync = new TableSync(engine, new PostgresSource(pg.jdbcUrl(), pg.username(), pg.password()), null, settings);
         sync.run(null, SyncMode.FULL, JobContext.none());
@@ -311,7 +324,7 @@ class TypeFidelityIT {
                 engine,
                 new PostgresSource(pg.jdbcUrl(), pg.username(), pg.password()),
                 null,
-                new SyncSettings(null, null, new SnapshotSettings(2, 10_000), null));
+                new SyncSettings(null, null, snapshotSettings(), null));
         Map<String, Object> result =
                 all.run(List.of(TableName.parse("lossy_values")), SyncMode.FULL, JobContext.none());
         @SuppressWarnings("unchecked")
@@ -337,7 +350,7 @@ class TypeFidelityIT {
                 new SyncSettings(
                         null,
                         new TypeMapping(Map.of("public.overflow_values.n", "VARCHAR")),
-                        new SnapshotSettings(2, 10_000),
+                        snapshotSettings(),
                         null));
         overridden.run(List.of(TableName.parse("overflow_values")), SyncMode.FULL, JobContext.none());
         assertThat(duckStrings("SELECT n FROM public.overflow_values"))

@@ -47,6 +47,18 @@ public final class CopyIngester {
         return sb.isEmpty() ? "NULL" : sb.toString();
     }
 
+    /** The {@code SELECT} list reading {@code mappings} for {@code COPY ... (FORMAT binary)}. */
+    public static String binarySelectList(List<ColumnMapping> mappings) {
+        StringBuilder sb = new StringBuilder();
+        for (ColumnMapping m : mappings) {
+            if (!sb.isEmpty()) {
+                sb.append(", ");
+            }
+            sb.append(m.binarySourceExpression());
+        }
+        return sb.isEmpty() ? "NULL" : sb.toString();
+    }
+
     /** {@code CREATE TABLE} for a staging table named {@code staging} (unquoted, in the staging schema). */
     public static String createStaging(String staging, List<ColumnMapping> mappings) {
         return createTable(new TableName(STAGING_SCHEMA, staging), mappings);
@@ -157,6 +169,70 @@ public final class CopyIngester {
             throw e;
         }
         return new Ingested(rows, bytes);
+    }
+
+    /**
+     * Appends the rows of {@code copySql}, a {@code COPY (SELECT <binarySelectList> ...) TO STDOUT (FORMAT
+     * binary)}, to the existing table {@code target}: each field is decoded from PostgreSQL's binary
+     * representation straight into the appender ({@link ColumnMapping#appendBinary}), without a String or boxed
+     * value for numbers, dates and timestamps.
+     *
+     * @throws DuckbridgeException as {@link #ingest}
+     */
+    public static Ingested appendBinary(
+            Connection pg,
+            String copySql,
+            List<ColumnMapping> mappings,
+            DuckDBConnection duck,
+            TableName target,
+            JobContext context) {
+        CopyOut copy;
+        try {
+            copy = pg.unwrap(PGConnection.class).getCopyAPI().copyOut(copySql);
+        } catch (SQLException e) {
+            throw PgErrors.wrap("starting " + copySql, e);
+        }
+        long rows = 0;
+        int sinceProgress = 0;
+        int width = mappings.size();
+        ColumnMapping[] columns = mappings.toArray(ColumnMapping[]::new);
+        int[] starts = new int[width];
+        int[] lengths = new int[width];
+        CopyBinaryReader reader = new CopyBinaryReader(copy);
+        try (DuckDBAppender appender = duck.createAppender(target.schema(), target.name())) {
+            while (reader.next(starts, lengths)) {
+                byte[] buffer = reader.buffer();
+                int base = reader.base();
+                appender.beginRow();
+                for (int c = 0; c < width; c++) {
+                    int length = lengths[c];
+                    if (length < 0) {
+                        appender.appendNull();
+                    } else {
+                        columns[c].appendBinary(appender, buffer, base + starts[c], length);
+                    }
+                }
+                appender.endRow();
+                rows++;
+                if (++sinceProgress == PROGRESS_EVERY) {
+                    context.advance(sinceProgress);
+                    sinceProgress = 0;
+                    context.checkCancelled();
+                    if (Thread.currentThread().isInterrupted()) {
+                        throw new DuckbridgeException(
+                                io.duckbridge.core.error.ErrorClass.CANCELLED, "interrupted while copying");
+                    }
+                }
+            }
+            context.advance(sinceProgress);
+        } catch (SQLException e) {
+            cancel(copy);
+            throw DuckDbErrors.wrap("appending to " + target + " after " + rows + " rows", e);
+        } catch (RuntimeException e) {
+            cancel(copy);
+            throw e;
+        }
+        return new Ingested(rows, reader.bytes());
     }
 
     private static byte[] readRow(CopyOut copy) {

@@ -9,8 +9,15 @@ import io.duckbridge.core.error.ErrorClass;
  * @param workers parallel readers (each one PostgreSQL connection and one DuckDB appender), at least 1
  * @param rowsPerRange a table with more estimated rows than this is split into ctid ranges of about this
  *     many rows, read in parallel
+ * @param binaryCopy whether rows are read with {@code COPY ... (FORMAT binary)} and decoded from PostgreSQL's
+ *     binary representation (the default, measured faster), or with text-format COPY
  */
-public record SnapshotSettings(int workers, long rowsPerRange) {
+public record SnapshotSettings(int workers, long rowsPerRange, boolean binaryCopy) {
+    /** Binary COPY (the default). */
+    public SnapshotSettings(int workers, long rowsPerRange) {
+        this(workers, rowsPerRange, true);
+    }
+
     public SnapshotSettings {
         if (workers < 1 || workers > 64) {
             throw new DuckbridgeException(
