@@ -13,6 +13,7 @@ import io.duckbridge.core.schema.PgErrors;
 import io.duckbridge.core.schema.PgType;
 import io.duckbridge.core.schema.SourceColumn;
 import io.duckbridge.core.schema.SourceTable;
+import io.duckbridge.core.schema.TableLayout;
 import io.duckbridge.core.schema.TableName;
 import io.duckbridge.core.source.PostgresSource;
 import io.duckbridge.core.sync.incremental.IncrementalSync;
@@ -20,6 +21,7 @@ import io.duckbridge.core.sync.snapshot.CopyIngester;
 import io.duckbridge.core.sync.snapshot.SnapshotCopier;
 import io.duckbridge.core.sync.snapshot.SourceSnapshot;
 import io.duckbridge.core.sync.snapshot.TableLoad;
+import io.duckbridge.core.sync.snapshot.TableOptimizer;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -108,6 +110,37 @@ public final class TableSync {
         List<TableName> list = table == null ? null : List.of(table);
         String what = table == null ? "all tables" : table.toString();
         return jobs.submit(JobKind.SYNC, "sync " + what + " (" + mode.wireName() + ")", ctx -> run(list, mode, ctx));
+    }
+
+    /**
+     * Submits an optimize job: rewrites the live DuckDB copy of {@code table} in its configured sort order and
+     * recreates its ART indexes (see {@link TableOptimizer}), through the writer lane.
+     *
+     * @throws DuckbridgeException INVALID_REQUEST when the table has no configured layout
+     */
+    public Job submitOptimize(TableName table) {
+        if (jobs == null) {
+            throw new DuckbridgeException(ErrorClass.INTERNAL, "this TableSync has no job runner");
+        }
+        TableLayout layout = requireLayout(table);
+        return jobs.submit(
+                JobKind.OPTIMIZE, "optimize " + table, ctx -> new TableOptimizer(engine).optimize(table, layout));
+    }
+
+    /** Runs an optimize on the calling thread; see {@link #submitOptimize}. */
+    public Map<String, Object> optimize(TableName table) {
+        return new TableOptimizer(engine).optimize(table, requireLayout(table));
+    }
+
+    private TableLayout requireLayout(TableName table) {
+        TableLayout layout = settings.layout(table);
+        if (layout.isDefault()) {
+            throw new DuckbridgeException(
+                    ErrorClass.INVALID_REQUEST,
+                    table + " has no layout to optimize for; set duckbridge.sync.layouts[" + table
+                            + "].sort-columns (and optionally .indexes)");
+        }
+        return layout;
     }
 
     /**
@@ -257,7 +290,12 @@ public final class TableSync {
             List<SnapshotCopier.TablePlan> plans = new ArrayList<>();
             Map<TableName, String> watermarks = watermarks(snapshot, tables);
             for (SourceTable t : tables) {
-                plans.add(new SnapshotCopier.TablePlan(t, settings.mapping().map(t), softDeleteFilter(t)));
+                TableLayout layout = settings.layout(t.name());
+                TableOptimizer.check(
+                        t.name(),
+                        layout,
+                        t.columns().stream().map(SourceColumn::name).toList());
+                plans.add(new SnapshotCopier.TablePlan(t, settings.mapping().map(t), softDeleteFilter(t), layout));
             }
             var copier = new SnapshotCopier(engine, settings.snapshot());
             Map<TableName, List<ColumnMapping>> mappingsByTable = new LinkedHashMap<>();

@@ -57,6 +57,14 @@ public class SyncController {
         return JobViews.respond(job, wait, waitTimeout);
     }
 
+    /** Re-sorts the live copy of {@code table} by its configured layout and recreates its indexes (a job). */
+    @PostMapping("/api/v1/tables/{table}/optimize")
+    public ResponseEntity<Map<String, Object>> optimize(
+            @PathVariable String table, @RequestParam(defaultValue = "false") boolean wait) {
+        Job job = sync.submitOptimize(TableName.parse(table));
+        return JobViews.respond(job, wait, waitTimeout);
+    }
+
     @PostMapping("/api/v1/sync")
     public ResponseEntity<Map<String, Object>> syncAll(
             @RequestParam(defaultValue = "full") String mode, @RequestParam(defaultValue = "false") boolean wait) {

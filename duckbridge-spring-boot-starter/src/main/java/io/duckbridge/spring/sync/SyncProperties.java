@@ -1,5 +1,6 @@
 package io.duckbridge.spring.sync;
 
+import io.duckbridge.core.schema.TableLayout;
 import io.duckbridge.core.schema.TableSelector;
 import io.duckbridge.core.schema.TypeMapping;
 import io.duckbridge.core.sync.SyncSettings;
@@ -26,6 +27,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *     {@code DOUBLE}, {@code VARCHAR} or {@code DECIMAL(p,s)}
  * @param waitTimeout how long {@code wait=true} requests wait for the sync job
  * @param schedule optional cron schedules per mode
+ * @param layouts per table (key {@code schema.table}, written in brackets:
+ *     {@code duckbridge.sync.layouts[shop.orders].sort-columns=created_at,id}), the sort order of the live
+ *     copy and the columns that get an ART index
  */
 @ConfigurationProperties("duckbridge.sync")
 public record SyncProperties(
@@ -39,7 +43,18 @@ public record SyncProperties(
         @DefaultValue("0") int reconcileEvery,
         @DefaultValue Map<String, String> numericOverrides,
         @DefaultValue("30m") Duration waitTimeout,
-        @DefaultValue Schedule schedule) {
+        @DefaultValue Schedule schedule,
+        @DefaultValue Map<String, Layout> layouts) {
+
+    /**
+     * The physical layout of one table.
+     *
+     * @param sortColumns columns the live copy is stored in order of, leading column first
+     * @param indexes columns that get an ART index for point lookups
+     */
+    public record Layout(
+            @DefaultValue List<String> sortColumns,
+            @DefaultValue List<String> indexes) {}
 
     /**
      * Cron expressions (Spring's six-field format, e.g. {@code 0 0 3 * * *}) for syncing every table.
@@ -56,6 +71,15 @@ public record SyncProperties(
                 new TableSelector(include, exclude),
                 new TypeMapping(numericOverrides),
                 new SnapshotSettings(workers == null ? defaults.workers() : workers, rowsPerRange),
-                new IncrementalSettings(watermarkColumn, overlap, softDeleteColumn, reconcileEvery));
+                new IncrementalSettings(watermarkColumn, overlap, softDeleteColumn, reconcileEvery),
+                SyncSettings.layoutsByName(layouts(layouts)));
+    }
+
+    private static Map<String, TableLayout> layouts(Map<String, Layout> layouts) {
+        Map<String, TableLayout> out = new java.util.LinkedHashMap<>();
+        if (layouts != null) {
+            layouts.forEach((table, l) -> out.put(table, new TableLayout(l.sortColumns(), l.indexes())));
+        }
+        return out;
     }
 }

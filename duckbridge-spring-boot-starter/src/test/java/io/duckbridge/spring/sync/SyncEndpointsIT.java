@@ -25,6 +25,8 @@ import tools.jackson.databind.JsonNode;
             "DUCKDB_MEMORY_LIMIT=1GB",
             "DUCKDB_THREADS=2",
             "duckbridge.sync.exclude=public.secret*",
+            "duckbridge.sync.layouts[public.orders].sort-columns=amount,id",
+            "duckbridge.sync.layouts[public.orders].indexes=id",
             "management.endpoints.web.exposure.include=health,prometheus"
         })
 class SyncEndpointsIT {
@@ -102,6 +104,25 @@ class SyncEndpointsIT {
         assertThat(metrics)
                 .contains("duckbridge_jobs_duration_seconds_count{kind=\"sync\",status=\"succeeded\"")
                 .contains("duckbridge_sync_last_rows_per_second");
+    }
+
+    @Test
+    void optimizesATableByItsConfiguredLayout() throws Exception {
+        Http http = Http.localhost(port);
+        assertThat(http.post("/api/v1/sync/public.orders?mode=full&wait=true", null)
+                        .statusCode())
+                .isEqualTo(200);
+        var optimized = http.post("/api/v1/tables/public.orders/optimize?wait=true", null);
+        assertThat(optimized.statusCode()).isEqualTo(200);
+        JsonNode job = Http.json(optimized);
+        assertThat(job.path("kind").asString()).isEqualTo("optimize");
+        assertThat(job.path("status").asString()).isEqualTo("succeeded");
+        assertThat(job.at("/result/rows").asLong()).isGreaterThanOrEqualTo(1000);
+        assertThat(job.at("/result/indexes").toString()).isEqualTo("[\"id\"]");
+
+        var withoutLayout = http.post("/api/v1/tables/public.secrets/optimize?wait=true", null);
+        assertThat(withoutLayout.statusCode()).isEqualTo(400);
+        assertThat(Http.json(withoutLayout).path("errorClass").asString()).isEqualTo("INVALID_REQUEST");
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.duckbridge.core.engine.DuckDbEngine;
 import io.duckbridge.core.engine.EngineSettings;
 import io.duckbridge.core.jobs.JobContext;
+import io.duckbridge.core.schema.TableLayout;
 import io.duckbridge.core.schema.TableName;
 import io.duckbridge.core.schema.TableSelector;
 import io.duckbridge.core.source.PostgresSource;
@@ -145,6 +146,69 @@ class IncrementalSyncIT {
         Map<String, Object> result = drifting.run(null, SyncMode.INCREMENTAL, JobContext.none());
         assertThat(result.toString()).contains("changed in PostgreSQL");
         assertThat(duckStrings("SELECT v FROM public.drifting ORDER BY id")).containsExactly("x1", "x2");
+    }
+
+    @Test
+    void fullSyncLeavesOutSoftDeletedRowsInEveryRange() {
+        pg.execute("""
+                CREATE TABLE archived (id int PRIMARY KEY, updated_at timestamptz DEFAULT now(), deleted_at timestamptz);
+                INSERT INTO archived (id, deleted_at)
+                    SELECT g, CASE WHEN g % 3 = 0 THEN now() END FROM generate_series(1, 30000) g;
+                ANALYZE archived;
+                """);
+        // 30,000 rows with ranges of 10,000: the filter must hold in each ctid range, not only in the first
+        sync("public.archived", 0).run(null, SyncMode.FULL, JobContext.none());
+        assertThat(duckStrings("SELECT count(*) || '|' || count(*) FILTER (WHERE id % 3 = 0) FROM public.archived"))
+                .containsExactly("20000|0");
+    }
+
+    @Test
+    void fullSyncStoresTheLayoutOrderAndIndexesAndOptimizeRestoresIt() {
+        pg.execute("""
+                CREATE TABLE laid_out (id int PRIMARY KEY, v int, updated_at timestamptz DEFAULT now());
+                INSERT INTO laid_out (id, v) SELECT g, (g * 7919) % 30011 FROM generate_series(1, 30000) g;
+                ANALYZE laid_out;
+                """);
+        TableName name = new TableName("public", "laid_out");
+        TableSync sync = new TableSync(
+                engine,
+                source,
+                null,
+                new SyncSettings(
+                        new TableSelector(List.of("public.laid_out"), List.of()),
+                        null,
+                        new SnapshotSettings(2, 10_000),
+                        new IncrementalSettings("updated_at", Duration.ofMinutes(1), null, 0),
+                        Map.of(name, new TableLayout(List.of("v"), List.of("id")))));
+        sync.run(null, SyncMode.FULL, JobContext.none());
+        assertThat(duckStrings(outOfOrder("v"))).containsExactly("0");
+        assertThat(duckStrings("SELECT count(*) || '|' || sum(v) FROM public.laid_out"))
+                .containsExactly("30000|" + sumV());
+        assertThat(duckStrings("SELECT index_name FROM duckdb_indexes() WHERE table_name = 'laid_out'"))
+                .containsExactly("laid_out_id_idx");
+
+        // incremental changes append out of order; optimize puts the rows back in layout order
+        pg.execute("UPDATE laid_out SET v = 30011 - v, updated_at = clock_timestamp() WHERE id % 2 = 0");
+        sync.run(null, SyncMode.INCREMENTAL, JobContext.none());
+        assertThat(Long.parseLong(duckStrings(outOfOrder("v")).get(0))).isPositive();
+        sync.optimize(name);
+        assertThat(duckStrings(outOfOrder("v"))).containsExactly("0");
+        assertThat(duckStrings("SELECT count(*) FROM public.laid_out")).containsExactly("30000");
+        assertThat(duckStrings("SELECT index_name FROM duckdb_indexes() WHERE table_name = 'laid_out'"))
+                .containsExactly("laid_out_id_idx");
+    }
+
+    private static long sumV() {
+        long sum = 0;
+        for (long g = 1; g <= 30000; g++) {
+            sum += (g * 7919) % 30011;
+        }
+        return sum;
+    }
+
+    private static String outOfOrder(String column) {
+        return "SELECT count(*) FROM (SELECT " + column + " < lag(" + column + ") OVER (ORDER BY rowid) AS back FROM"
+                + " public.laid_out) WHERE back";
     }
 
     static void assertEqual() throws Exception {

@@ -7,6 +7,7 @@ import io.duckbridge.core.error.ErrorClass;
 import io.duckbridge.core.jobs.JobContext;
 import io.duckbridge.core.schema.ColumnMapping;
 import io.duckbridge.core.schema.SourceTable;
+import io.duckbridge.core.schema.TableLayout;
 import io.duckbridge.core.schema.TableName;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -55,16 +56,22 @@ public final class SnapshotCopier {
         this.settings = settings;
     }
 
-    /** One table to copy, with the mappings of its columns (in table order). */
     /**
      * One table to copy.
      *
      * @param mappings the mappings of its columns, in table order
      * @param filter a PostgreSQL predicate rows must satisfy (e.g. not soft-deleted), or null for all rows
+     * @param layout the live table's sort order (applied when the staging table replaces it) and ART indexes
      */
-    public record TablePlan(SourceTable table, List<ColumnMapping> mappings, String filter) {
+    public record TablePlan(SourceTable table, List<ColumnMapping> mappings, String filter, TableLayout layout) {
         public TablePlan {
             mappings = List.copyOf(mappings);
+            layout = layout == null ? TableLayout.NONE : layout;
+        }
+
+        /** A plan that keeps load order and creates no index. */
+        public TablePlan(SourceTable table, List<ColumnMapping> mappings, String filter) {
+            this(table, mappings, filter, TableLayout.NONE);
         }
     }
 
@@ -393,14 +400,17 @@ public final class SnapshotCopier {
             throws Exception {
         TableName name = plan.table().name();
         try (Statement st = session.statement()) {
-            if (plan.mappings().stream().anyMatch(ColumnMapping::needsCast)) {
-                st.execute(replaceSql(name, plan.mappings(), staging));
+            if (!plan.layout().sortColumns().isEmpty()
+                    || plan.mappings().stream().anyMatch(ColumnMapping::needsCast)) {
+                // a copy in sort order (zone maps of the live table then prune range scans), with any casts
+                st.execute(replaceSql(name, plan.mappings(), staging) + TableOptimizer.orderBy(plan.layout()));
             } else {
                 // the staging table already has the live types: the swap is a rename, no copy
                 st.execute("DROP TABLE IF EXISTS " + name.quoted());
                 st.execute("ALTER TABLE " + staging.quoted() + " RENAME TO " + TableName.quote(name.name()));
             }
         }
+        TableOptimizer.createIndexes(session, name, plan.layout());
         if (hook != null) {
             hook.onSwap(session, load);
         }
