@@ -10,7 +10,7 @@ import io.duckbridge.core.error.ErrorClass;
  * @param rowsPerRange a table with more estimated rows than this is split into ctid ranges of about this
  *     many rows, read in parallel
  * @param binaryCopy whether rows are read with {@code COPY ... (FORMAT binary)} and decoded from PostgreSQL's
- *     binary representation (the default, measured faster), or with text-format COPY
+ *     binary representation (the default: PostgreSQL spends less CPU producing it), or with text-format COPY
  */
 public record SnapshotSettings(int workers, long rowsPerRange, boolean binaryCopy) {
     /** Binary COPY (the default). */
