@@ -257,8 +257,8 @@ public final class SnapshotCopier {
 
     /**
      * A connection of the worker's own, in manual-commit mode: each range is appended in one DuckDB
-     * transaction, committed when the range is complete. With auto-commit every appender flush (a few
-     * thousand rows) is its own commit, which more than doubles DuckDB's share of the load time.
+     * transaction, committed when the range is complete and rolled back when it fails, instead of one commit
+     * (and WAL write) per appender flush of 2,048 rows.
      */
     private DuckDBConnection duplicate() {
         try {
