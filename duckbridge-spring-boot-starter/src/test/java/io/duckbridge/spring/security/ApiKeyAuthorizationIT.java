@@ -101,6 +101,7 @@ class ApiKeyAuthorizationIT {
         // admin: change data or state
         all.add(new Endpoint("POST", "/api/v1/sync/public.no_such_table?mode=full", null, Needs.ADMIN));
         all.add(new Endpoint("POST", "/api/v1/sync?mode=full", null, Needs.ADMIN));
+        all.add(new Endpoint("POST", "/api/v1/tables/public.no_such_table/optimize", null, Needs.ADMIN));
         all.add(new Endpoint("POST", "/api/v1/cdc/start", null, Needs.ADMIN));
         all.add(new Endpoint("POST", "/api/v1/cdc/stop", null, Needs.ADMIN));
         all.add(new Endpoint("DELETE", "/api/v1/jobs/no-such-job", null, Needs.ADMIN));
