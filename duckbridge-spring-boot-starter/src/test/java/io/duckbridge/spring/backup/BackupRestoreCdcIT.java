@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.duckbridge.core.engine.DuckDbEngine;
 import io.duckbridge.spring.Http;
+import io.duckbridge.spring.ServiceFixtures;
 import io.duckbridge.spring.TestApplication;
 import io.duckbridge.testing.TestingPostgres;
 import java.nio.file.Path;
@@ -59,10 +60,7 @@ class BackupRestoreCdcIT {
 
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) {
-        registry.add("duckbridge.data-dir", () -> dataDir.toString());
-        registry.add("duckbridge.postgres.url", postgres::jdbcUrl);
-        registry.add("duckbridge.postgres.username", postgres::username);
-        registry.add("duckbridge.postgres.password", postgres::password);
+        ServiceFixtures.postgres(registry, () -> dataDir, postgres);
     }
 
     @AfterAll

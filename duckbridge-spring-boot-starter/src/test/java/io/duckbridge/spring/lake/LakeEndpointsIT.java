@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.duckbridge.core.engine.DuckDbEngine;
 import io.duckbridge.spring.Http;
+import io.duckbridge.spring.ServiceFixtures;
 import io.duckbridge.spring.TestApplication;
 import io.duckbridge.testing.TestingS3;
 import java.nio.file.Path;
@@ -30,14 +31,7 @@ import org.springframework.test.context.DynamicPropertySource;
             "duckbridge.lake.s3.health-bucket=lake"
         })
 class LakeEndpointsIT {
-    static final TestingS3 s3 = TestingS3.start();
-
-    static {
-        s3.createBucket("lake");
-        // the AWS default credential chain reads these system properties; nothing is in the configuration
-        System.setProperty("aws.accessKeyId", s3.accessKey());
-        System.setProperty("aws.secretAccessKey", s3.secretKey());
-    }
+    static final TestingS3 s3 = ServiceFixtures.startS3("lake");
 
     @TempDir
     static Path dataDir;
@@ -50,15 +44,12 @@ class LakeEndpointsIT {
 
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) {
-        registry.add("duckbridge.data-dir", () -> dataDir.toString());
-        registry.add("duckbridge.lake.s3.endpoint", () -> s3.endpoint().toString());
+        ServiceFixtures.s3(registry, () -> dataDir, s3);
     }
 
     @AfterAll
     static void stop() {
-        System.clearProperty("aws.accessKeyId");
-        System.clearProperty("aws.secretAccessKey");
-        s3.close();
+        ServiceFixtures.stopS3(s3);
     }
 
     @Test

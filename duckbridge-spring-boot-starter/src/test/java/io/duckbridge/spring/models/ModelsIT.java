@@ -3,6 +3,7 @@ package io.duckbridge.spring.models;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.duckbridge.spring.Http;
+import io.duckbridge.spring.ServiceFixtures;
 import io.duckbridge.spring.TestApplication;
 import io.duckbridge.testing.TestingPostgres;
 import java.math.BigDecimal;
@@ -65,10 +66,7 @@ class ModelsIT {
 
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) {
-        registry.add("duckbridge.data-dir", () -> dataDir.toString());
-        registry.add("duckbridge.postgres.url", postgres::jdbcUrl);
-        registry.add("duckbridge.postgres.username", postgres::username);
-        registry.add("duckbridge.postgres.password", postgres::password);
+        ServiceFixtures.postgres(registry, () -> dataDir, postgres);
     }
 
     @AfterAll

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.duckbridge.core.engine.DuckDbEngine;
 import io.duckbridge.spring.Http;
+import io.duckbridge.spring.ServiceFixtures;
 import io.duckbridge.spring.TestApplication;
 import io.duckbridge.testing.TestingS3;
 import java.nio.file.Path;
@@ -36,17 +37,10 @@ import org.springframework.test.context.DynamicPropertySource;
             "management.endpoint.health.show-details=always"
         })
 class ObjectStorageBreakerIT {
-    static final TestingS3 s3 = TestingS3.start();
+    static final TestingS3 s3 = ServiceFixtures.startS3("lake");
     static final String EXPORT = """
             {"table": "orders", "target": "s3://lake/orders"}
             """;
-
-    static {
-        s3.createBucket("lake");
-        // the AWS default credential chain reads these system properties; nothing is in the configuration
-        System.setProperty("aws.accessKeyId", s3.accessKey());
-        System.setProperty("aws.secretAccessKey", s3.secretKey());
-    }
 
     @TempDir
     static Path dataDir;
@@ -59,15 +53,12 @@ class ObjectStorageBreakerIT {
 
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) {
-        registry.add("duckbridge.data-dir", () -> dataDir.toString());
-        registry.add("duckbridge.lake.s3.endpoint", () -> s3.endpoint().toString());
+        ServiceFixtures.s3(registry, () -> dataDir, s3);
     }
 
     @AfterAll
     static void stop() {
-        System.clearProperty("aws.accessKeyId");
-        System.clearProperty("aws.secretAccessKey");
-        s3.close();
+        ServiceFixtures.stopS3(s3);
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.duckbridge.spring.sync;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.duckbridge.spring.Http;
+import io.duckbridge.spring.ServiceFixtures;
 import io.duckbridge.spring.TestApplication;
 import io.duckbridge.testing.TestingPostgres;
 import java.nio.file.Path;
@@ -49,10 +50,7 @@ class SyncEndpointsIT {
 
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) {
-        registry.add("duckbridge.data-dir", () -> dataDir.toString());
-        registry.add("duckbridge.postgres.url", postgres::jdbcUrl);
-        registry.add("duckbridge.postgres.username", postgres::username);
-        registry.add("duckbridge.postgres.password", postgres::password);
+        ServiceFixtures.postgres(registry, () -> dataDir, postgres);
     }
 
     @AfterAll
