@@ -127,6 +127,63 @@ public final class TableSync {
                 JobKind.OPTIMIZE, "optimize " + table, ctx -> new TableOptimizer(engine).optimize(table, layout));
     }
 
+    /**
+     * Submits one optimize job over every table with a configured layout (the scheduled optimize,
+     * {@code duckbridge.sync.schedule.optimize}): each is rewritten in its sort order with its indexes, one
+     * writer-lane transaction per table, so readers never wait for more than one table at a time. Tables not
+     * synced into DuckDB yet are skipped.
+     *
+     * @return a job whose result lists {@code tables} (each optimize's result), {@code skipped} and
+     *     {@code failed} (table and reason); the job fails when any table failed, after trying every table
+     */
+    public Job submitOptimizeAll() {
+        if (jobs == null) {
+            throw new DuckbridgeException(ErrorClass.INTERNAL, "this TableSync has no job runner");
+        }
+        return jobs.submit(JobKind.OPTIMIZE, "optimize every table with a layout", this::optimizeAll);
+    }
+
+    private Map<String, Object> optimizeAll(JobContext context) {
+        Map<TableName, TableLayout> laidOut = new LinkedHashMap<>();
+        settings.layouts().forEach((table, layout) -> {
+            if (!layout.isDefault()) {
+                laidOut.put(table, layout);
+            }
+        });
+        context.total(laidOut.size(), "tables");
+        List<Map<String, Object>> optimized = new ArrayList<>();
+        List<String> skipped = new ArrayList<>();
+        List<Map<String, Object>> failed = new ArrayList<>();
+        DuckbridgeException first = null;
+        for (var entry : laidOut.entrySet()) {
+            context.checkCancelled();
+            try {
+                optimized.add(new TableOptimizer(engine).optimize(entry.getKey(), entry.getValue()));
+            } catch (DuckbridgeException e) {
+                if (e.errorClass() == ErrorClass.NOT_FOUND) {
+                    skipped.add(entry.getKey().toString());
+                } else {
+                    log.warn("optimizing {} failed: {}", entry.getKey(), e.getMessage());
+                    failed.add(Map.of("table", entry.getKey().toString(), "error", e.getMessage()));
+                    first = first == null ? e : first;
+                }
+            }
+            context.advance(1);
+        }
+        if (first != null) {
+            throw new DuckbridgeException(
+                    first.errorClass(),
+                    failed.size() + " of " + laidOut.size() + " table(s) could not be optimized; first: "
+                            + first.getMessage(),
+                    first);
+        }
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("tables", optimized);
+        result.put("skipped", skipped);
+        result.put("failed", failed);
+        return result;
+    }
+
     /** Runs an optimize on the calling thread; see {@link #submitOptimize}. */
     public Map<String, Object> optimize(TableName table) {
         return new TableOptimizer(engine).optimize(table, requireLayout(table));

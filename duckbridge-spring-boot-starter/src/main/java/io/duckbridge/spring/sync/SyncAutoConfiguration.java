@@ -46,6 +46,6 @@ public class SyncAutoConfiguration {
         if (properties.schedule().incremental() != null) {
             schedules.put(SyncMode.INCREMENTAL, properties.schedule().incremental());
         }
-        return new SyncScheduler(sync, schedules);
+        return new SyncScheduler(sync, schedules, properties.schedule().optimize());
     }
 }

@@ -61,8 +61,10 @@ public record SyncProperties(
      *
      * @param full when to run a full sync; unset for never
      * @param incremental when to run an incremental sync; unset for never
+     * @param optimize when to rewrite every table that has a layout in its sort order (incremental and CDC
+     *     changes append rows out of order, which weakens zone-map pruning); unset for never
      */
-    public record Schedule(String full, String incremental) {}
+    public record Schedule(String full, String incremental, String optimize) {}
 
     /** The core settings these properties describe. */
     public SyncSettings toSettings() {
