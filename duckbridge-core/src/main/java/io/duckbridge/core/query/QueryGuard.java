@@ -75,7 +75,9 @@ public final class QueryGuard {
             "pragma_database_list",
             "install_extension",
             "load_extension",
-            "set_config");
+            "set_config",
+            // the snapshot copier's ingest table function: internal, reads a running sync's COPY stream
+            "duckbridge_copy_source");
 
     /** Functions whose first argument names files; allowed only with literal paths inside the roots. */
     public static final Set<String> FILE_FUNCTIONS = Set.of(

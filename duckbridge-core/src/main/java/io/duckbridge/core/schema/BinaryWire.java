@@ -127,27 +127,11 @@ enum BinaryWire {
             }
             case DATE -> {
                 expect(column, length, 4);
-                int days = int32(b, from);
-                appender.appendEpochDays(
-                        days == Integer.MAX_VALUE
-                                ? ValueCodec.DATE_INFINITY
-                                : days == Integer.MIN_VALUE ? -ValueCodec.DATE_INFINITY : days + PG_EPOCH_DAYS);
+                appender.appendEpochDays(epochDays(b, from));
             }
             case TIMESTAMP -> {
                 expect(column, length, 8);
-                long micros = int64(b, from);
-                if (micros == Long.MAX_VALUE) {
-                    appender.appendEpochMicros(ValueCodec.TIMESTAMP_INFINITY);
-                } else if (micros == Long.MIN_VALUE) {
-                    appender.appendEpochMicros(-ValueCodec.TIMESTAMP_INFINITY);
-                } else if (micros > Long.MAX_VALUE - PG_EPOCH_MICROS) {
-                    throw new DuckbridgeException(
-                            ErrorClass.CONVERSION,
-                            "column " + column.name() + ": timestamp " + micros
-                                    + " µs after 2000-01-01 is beyond DuckDB's range");
-                } else {
-                    appender.appendEpochMicros(micros + PG_EPOCH_MICROS);
-                }
+                appender.appendEpochMicros(epochMicros(column, b, from));
             }
             case TIME -> {
                 expect(column, length, 8);
@@ -179,6 +163,110 @@ enum BinaryWire {
     private static void appendNumeric(
             ColumnMapping column, ValueCodec codec, DuckDBAppender appender, byte[] b, int from, int length)
             throws SQLException {
+        if (codec instanceof ValueCodec.Decimal d) {
+            long unscaled = unscaled(column, d, b, from, length);
+            if (unscaled != Long.MIN_VALUE) {
+                d.appendUnscaled(appender, unscaled);
+                return;
+            }
+        }
+        // anything else (wide, rounded, overflowing, NaN, overridden) takes the text converter
+        byte[] text = numericText(column, b, from, length);
+        column.appendUtf8(appender, text, 0, text.length);
+    }
+
+    /**
+     * The days since 1970-01-01 of a date field ({@code b[from, from + 4)}), with PostgreSQL's ±infinity as
+     * DuckDB's ±infinity.
+     */
+    static int epochDays(byte[] b, int from) {
+        int days = int32(b, from);
+        return days == Integer.MAX_VALUE
+                ? ValueCodec.DATE_INFINITY
+                : days == Integer.MIN_VALUE ? -ValueCodec.DATE_INFINITY : days + PG_EPOCH_DAYS;
+    }
+
+    /**
+     * The microseconds since 1970-01-01 of a timestamp field ({@code b[from, from + 8)}), with PostgreSQL's
+     * ±infinity as DuckDB's ±infinity.
+     *
+     * @throws DuckbridgeException CONVERSION for a timestamp beyond DuckDB's range
+     */
+    static long epochMicros(ColumnMapping column, byte[] b, int from) {
+        long micros = int64(b, from);
+        if (micros == Long.MAX_VALUE) {
+            return ValueCodec.TIMESTAMP_INFINITY;
+        } else if (micros == Long.MIN_VALUE) {
+            return -ValueCodec.TIMESTAMP_INFINITY;
+        } else if (micros > Long.MAX_VALUE - PG_EPOCH_MICROS) {
+            throw new DuckbridgeException(
+                    ErrorClass.CONVERSION,
+                    "column " + column.name() + ": timestamp " + micros
+                            + " µs after 2000-01-01 is beyond DuckDB's range");
+        }
+        return micros + PG_EPOCH_MICROS;
+    }
+
+    /**
+     * The unscaled value at {@code d}'s scale of a numeric field, when it is exact and fits {@code d}'s
+     * precision without rounding; Long.MIN_VALUE when the value must take the text converter (NaN, ±Infinity,
+     * more fractional digits than the scale, overflow, more digits than a long holds, or a codec whose
+     * values do not fit a long).
+     *
+     * @throws DuckbridgeException CONVERSION for a field whose length does not match its digit count
+     */
+    static long unscaled(ColumnMapping column, ValueCodec.Decimal d, byte[] b, int from, int length) {
+        if (length < 8) {
+            throw badLength(column, length, 8);
+        }
+        int ndigits = int16(b, from);
+        int weight = (short) int16(b, from + 2);
+        int sign = int16(b, from + 4) & 0xffff;
+        int dscale = int16(b, from + 6);
+        if (length != 8 + 2 * ndigits) {
+            throw badLength(column, length, 8 + 2 * ndigits);
+        }
+        if (sign != 0x0000 && sign != 0x4000) {
+            return Long.MIN_VALUE; // NaN, ±Infinity
+        }
+        if (!d.fitsLong() || dscale > d.scale() || ndigits > 5) {
+            return Long.MIN_VALUE;
+        }
+        // value = sum(digit[i] * 10000^(weight - i)); unscaled at the column's scale s is value * 10^s
+        long acc = 0;
+        for (int i = 0; i < ndigits && acc != Long.MIN_VALUE; i++) {
+            acc = acc > (Long.MAX_VALUE - 9_999) / 10_000 ? Long.MIN_VALUE : acc * 10_000 + int16(b, from + 8 + 2 * i);
+        }
+        int exponent = d.scale() - 4 * (ndigits - 1 - weight); // acc * 10^exponent is the unscaled value
+        long unscaled = Long.MIN_VALUE;
+        if (acc == Long.MIN_VALUE) {
+            // too many digits for a long: the text path
+        } else if (acc == 0) {
+            unscaled = 0;
+        } else if (exponent >= 0 && exponent < POWERS_OF_TEN.length) {
+            long p = POWERS_OF_TEN[exponent];
+            if (acc <= Long.MAX_VALUE / p) {
+                unscaled = acc * p;
+            }
+        } else if (exponent < 0 && -exponent < POWERS_OF_TEN.length) {
+            long p = POWERS_OF_TEN[-exponent];
+            if (acc % p == 0) {
+                unscaled = acc / p;
+            }
+        }
+        if (unscaled == Long.MIN_VALUE || unscaled >= POWERS_OF_TEN[d.precision()]) {
+            return Long.MIN_VALUE;
+        }
+        return sign == 0x4000 ? -unscaled : unscaled;
+    }
+
+    /**
+     * numeric_out's text of a numeric field ({@code NaN}, {@code Infinity}, {@code -Infinity} or the plain
+     * decimal with the field's display scale), for the text converter.
+     *
+     * @throws DuckbridgeException CONVERSION for a field whose length does not match its digit count
+     */
+    static byte[] numericText(ColumnMapping column, byte[] b, int from, int length) {
         if (length < 8) {
             throw badLength(column, length, 8);
         }
@@ -190,61 +278,25 @@ enum BinaryWire {
             throw badLength(column, length, 8 + 2 * ndigits);
         }
         switch (sign) {
-            case 0xC000 -> { // NaN
-                column.appendUtf8(appender, NUMERIC_NAN, 0, NUMERIC_NAN.length);
-                return;
+            case 0xC000 -> {
+                return NUMERIC_NAN;
             }
             case 0xD000 -> {
-                column.appendUtf8(appender, NUMERIC_INFINITY, 0, NUMERIC_INFINITY.length);
-                return;
+                return NUMERIC_INFINITY;
             }
             case 0xF000 -> {
-                column.appendUtf8(appender, NUMERIC_MINUS_INFINITY, 0, NUMERIC_MINUS_INFINITY.length);
-                return;
+                return NUMERIC_MINUS_INFINITY;
             }
             default -> {}
         }
-        boolean negative = sign == 0x4000;
-        if (codec instanceof ValueCodec.Decimal d && d.fitsLong() && dscale <= d.scale() && ndigits <= 5) {
-            // value = sum(digit[i] * 10000^(weight - i)); unscaled at the column's scale s is value * 10^s
-            long acc = 0;
-            for (int i = 0; i < ndigits && acc != Long.MIN_VALUE; i++) {
-                acc = acc > (Long.MAX_VALUE - 9_999) / 10_000
-                        ? Long.MIN_VALUE
-                        : acc * 10_000 + int16(b, from + 8 + 2 * i);
-            }
-            int exponent = d.scale() - 4 * (ndigits - 1 - weight); // acc * 10^exponent is the unscaled value
-            long unscaled = Long.MIN_VALUE;
-            if (acc == Long.MIN_VALUE) {
-                // too many digits for a long: the text path below
-            } else if (acc == 0) {
-                unscaled = 0;
-            } else if (exponent >= 0 && exponent < POWERS_OF_TEN.length) {
-                long p = POWERS_OF_TEN[exponent];
-                if (acc <= Long.MAX_VALUE / p) {
-                    unscaled = acc * p;
-                }
-            } else if (exponent < 0 && -exponent < POWERS_OF_TEN.length) {
-                long p = POWERS_OF_TEN[-exponent];
-                if (acc % p == 0) {
-                    unscaled = acc / p;
-                }
-            }
-            if (unscaled != Long.MIN_VALUE && unscaled < POWERS_OF_TEN[d.precision()]) {
-                d.appendUnscaled(appender, negative ? -unscaled : unscaled);
-                return;
-            }
-        }
-        // anything else (wide, rounded, overflowing, overridden) takes the text converter with numeric_out's text
         BigInteger digits = BigInteger.ZERO;
         BigInteger base = BigInteger.valueOf(10_000);
         for (int i = 0; i < ndigits; i++) {
             digits = digits.multiply(base).add(BigInteger.valueOf(int16(b, from + 8 + 2 * i)));
         }
-        BigDecimal value = new BigDecimal(negative ? digits.negate() : digits, 4 * (ndigits - 1 - weight));
+        BigDecimal value = new BigDecimal(sign == 0x4000 ? digits.negate() : digits, 4 * (ndigits - 1 - weight));
         value = value.setScale(dscale, java.math.RoundingMode.UNNECESSARY);
-        byte[] text = value.toPlainString().getBytes(StandardCharsets.US_ASCII);
-        column.appendUtf8(appender, text, 0, text.length);
+        return value.toPlainString().getBytes(StandardCharsets.US_ASCII);
     }
 
     private static void expect(ColumnMapping column, int length, int expected) {

@@ -32,6 +32,7 @@ public final class ColumnMapping {
     private final LossyValues lossy;
     private final ValueCodec.ValueContext context;
     private final BinaryWire wire;
+    private final ChunkColumn chunk;
 
     ColumnMapping(
             String name,
@@ -49,6 +50,7 @@ public final class ColumnMapping {
         this.sourceExpression = sourceExpression;
         this.lossy = lossy;
         this.context = new ValueCodec.ValueContext(name, lossy);
+        this.chunk = ChunkColumn.of(this, wire, codec);
     }
 
     /** The column name, as spelled in PostgreSQL and DuckDB. */
@@ -108,6 +110,14 @@ public final class ColumnMapping {
      */
     public void appendBinary(DuckDBAppender appender, byte[] bytes, int from, int length) throws SQLException {
         wire.append(this, codec, appender, bytes, from, length);
+    }
+
+    /**
+     * How a table function writes this column's binary COPY field into a DuckDB data chunk, or null when the
+     * column has no such form and its table loads through {@link #appendBinary}.
+     */
+    public ChunkColumn chunkColumn() {
+        return chunk;
     }
 
     /**

@@ -120,6 +120,8 @@ class QueryGuardTest {
                 "SELECT current_setting('s3_secret_access_key')",
                 "SELECT * FROM duckdb_settings()",
                 "SELECT * FROM query('DROP TABLE orders')",
+                "SELECT * FROM duckbridge_copy_source('0123456789abcdef0123456789abcdef')",
+                "SELECT count(*) FROM (SELECT * FROM DuckBridge_Copy_Source('x')) t",
                 "SELECT nextval('seq')",
                 "SELECT * FROM checkpoint()",
                 "ATTACH '/tmp/other.duckdb' AS other",

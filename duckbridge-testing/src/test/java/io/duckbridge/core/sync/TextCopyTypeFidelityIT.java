@@ -7,6 +7,7 @@ class TextCopyTypeFidelityIT extends TypeFidelityIT {
     @BeforeAll
     static void setUp() throws Exception {
         binaryCopy = false;
+        ingest = io.duckbridge.core.sync.snapshot.SnapshotSettings.Ingest.APPENDER;
         start();
     }
 }

@@ -28,7 +28,8 @@ import org.junit.jupiter.api.Timeout;
 /**
  * Syncs tables covering every row of the type mapping (and the edge values of each) and compares every
  * value with PostgreSQL, through a canonical text form computed on each side. Snapshots read binary-format
- * COPY here; {@link TextCopyTypeFidelityIT} runs the same checks over text-format COPY.
+ * COPY into the ingest table function here; {@link AppenderTypeFidelityIT} runs the same checks with the
+ * appender, {@link TextCopyTypeFidelityIT} over text-format COPY.
  */
 @Timeout(180)
 class TypeFidelityIT {
@@ -47,13 +48,17 @@ class TypeFidelityIT {
     /** Whether snapshots read binary-format COPY (the default) or text-format COPY. */
     static boolean binaryCopy;
 
+    /** How binary-COPY rows enter DuckDB: the table function (the default) or the appender. */
+    static SnapshotSettings.Ingest ingest;
+
     static SnapshotSettings snapshotSettings() {
-        return new SnapshotSettings(2, 10_000, binaryCopy);
+        return new SnapshotSettings(2, 10_000, binaryCopy, ingest);
     }
 
     @BeforeAll
     static void setUp() throws Exception {
         binaryCopy = true;
+        ingest = SnapshotSettings.Ingest.TABLE_FUNCTION;
         start();
     }
 

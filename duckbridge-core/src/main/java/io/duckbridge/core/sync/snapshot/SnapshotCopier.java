@@ -89,6 +89,9 @@ public final class SnapshotCopier {
     private static final class Progress {
         TableName staging;
         int ranges;
+        /** Whether the table loads through the table function ({@link CopyIngester#appendVectors}). */
+        boolean vectors;
+
         final AtomicLong rows = new AtomicLong();
         final AtomicLong bytes = new AtomicLong();
         final AtomicInteger remaining = new AtomicInteger();
@@ -109,6 +112,7 @@ public final class SnapshotCopier {
             Progress p = new Progress();
             progress.add(p);
             p.staging = new TableName(plans.get(t).table().name().schema(), STAGING_PREFIX + runId + "_" + t);
+            p.vectors = vectors(plans.get(t));
             List<String> ranges = ranges(plans.get(t).table());
             for (String range : ranges) {
                 tasks.add(new Task(t, copySql(plans.get(t), range)));
@@ -191,6 +195,24 @@ public final class SnapshotCopier {
         return loads;
     }
 
+    /** Whether {@code plan}'s table loads through the table function; logs why not when the settings ask for it. */
+    private boolean vectors(TablePlan plan) {
+        if (!settings.binaryCopy() || settings.ingest() != SnapshotSettings.Ingest.TABLE_FUNCTION) {
+            return false;
+        }
+        if (CopyIngester.vectorsCover(plan.mappings())) {
+            return true;
+        }
+        log.debug(
+                "snapshot of {} loads through the appender: column(s) {} have no vector form",
+                plan.table().name(),
+                plan.mappings().stream()
+                        .filter(m -> m.chunkColumn() == null)
+                        .map(ColumnMapping::toString)
+                        .toList());
+        return false;
+    }
+
     private static DuckbridgeException describe(TablePlan plan, Progress p, DuckbridgeException e) {
         if (e.getMessage() != null && e.getMessage().startsWith("snapshot of ")) {
             return e;
@@ -225,9 +247,11 @@ public final class SnapshotCopier {
                         pg = snapshot.openReader();
                     }
                     List<ColumnMapping> mappings = plans.get(task.table()).mappings();
-                    var done = settings.binaryCopy()
-                            ? CopyIngester.appendBinary(pg, task.sql(), mappings, duck, p.staging, context)
-                            : CopyIngester.append(pg, task.sql(), mappings, duck, p.staging, context);
+                    var done = !settings.binaryCopy()
+                            ? CopyIngester.append(pg, task.sql(), mappings, duck, p.staging, context)
+                            : p.vectors
+                                    ? CopyIngester.appendVectors(pg, task.sql(), mappings, duck, p.staging, context)
+                                    : CopyIngester.appendBinary(pg, task.sql(), mappings, duck, p.staging, context);
                     commit(duck, p.staging);
                     p.rows.addAndGet(done.rows());
                     p.bytes.addAndGet(done.bytes());
@@ -432,6 +456,9 @@ public final class SnapshotCopier {
     private void createStaging(List<TablePlan> plans, List<Progress> progress) {
         try {
             engine.laneAsync(session -> {
+                        if (progress.stream().anyMatch(p -> p.vectors)) {
+                            CopySource.register(session.connection());
+                        }
                         try (Statement st = session.statement()) {
                             for (int t = 0; t < plans.size(); t++) {
                                 TableName staging = progress.get(t).staging;
