@@ -10,6 +10,7 @@ import io.duckbridge.core.sync.SyncMode;
 import io.duckbridge.core.sync.SyncSettings;
 import io.duckbridge.core.sync.TableSync;
 import io.duckbridge.core.sync.snapshot.SnapshotSettings;
+import io.duckbridge.core.sync.snapshot.SnapshotSettings.Ingest;
 import io.duckbridge.testing.TestingPostgres;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -30,9 +31,10 @@ import org.postgresql.PGConnection;
  * <ul>
  *   <li>extraction limit: single-stream {@code COPY orders TO STDOUT (FORMAT binary)} drained and discarded
  *       in Java (and the same in text format, to choose the format);
- *   <li>Duckbridge full sync ({@link TableSync}) into a DuckDB file: over text COPY with the given workers,
- *       over binary COPY (the default) with 1 worker and with the given workers; then the binary drain again,
- *       and the ratios use the better of the two drains;
+ *   <li>Duckbridge full sync ({@link TableSync}) into a DuckDB file: over text COPY with the given workers;
+ *       over binary COPY with 1 worker and with the given workers, written by the JDBC appender and by the
+ *       ingest table function (the default), alternating, the N-worker runs twice each; then the binary drain
+ *       again, and the ratios use the better of the two drains;
  *   <li>naive: row-by-row JDBC batch inserts into DuckDB of a 100,000-row sample.
  * </ul>
  *
@@ -80,16 +82,39 @@ public final class SyncBenchmark {
                     dir.resolve("text.duckdb"),
                     workers,
                     false,
+                    Ingest.APPENDER,
                     rows,
                     "full sync, text COPY, " + workers + " w");
-            double one = fullSync(source, dir.resolve("one.duckdb"), 1, true, rows, "full sync, binary COPY, 1 w");
-            double many = fullSync(
-                    source,
-                    dir.resolve("many.duckdb"),
-                    workers,
-                    true,
-                    rows,
-                    "full sync, binary COPY, " + workers + " w");
+            // the appender (the previous design) and the table function (the default) alternate, so both see
+            // the same load on a shared machine; the better of the two N-worker runs of each counts
+            double oneAppender =
+                    fullSync(source, dir.resolve("a1.duckdb"), 1, true, Ingest.APPENDER, rows, "binary, appender, 1 w");
+            double oneFunction = fullSync(
+                    source, dir.resolve("f1.duckdb"), 1, true, Ingest.TABLE_FUNCTION, rows, "binary, table fn, 1 w");
+            double manyAppender = 0;
+            double manyFunction = 0;
+            for (int round = 0; round < 2; round++) {
+                manyAppender = Math.max(
+                        manyAppender,
+                        fullSync(
+                                source,
+                                dir.resolve("a" + round + ".duckdb"),
+                                workers,
+                                true,
+                                Ingest.APPENDER,
+                                rows,
+                                "binary, appender, " + workers + " w"));
+                manyFunction = Math.max(
+                        manyFunction,
+                        fullSync(
+                                source,
+                                dir.resolve("f" + round + ".duckdb"),
+                                workers,
+                                true,
+                                Ingest.TABLE_FUNCTION,
+                                rows,
+                                "binary, table fn, " + workers + " w"));
+            }
             double binary2 = drain(pg, "COPY orders TO STDOUT (FORMAT binary)", rows, "binary COPY drained (again)");
 
             int sample = args.length > 2 ? Integer.parseInt(args[2]) : 100_000;
@@ -105,10 +130,20 @@ public final class SyncBenchmark {
                     "full sync, text COPY (%d workers) / binary COPY drain: %.2f%n",
                     workers,
                     textSync / drainRate);
-            System.out.printf(Locale.ROOT, "full sync (1 worker) / binary COPY drain: %.2f%n", one / drainRate);
             System.out.printf(
-                    Locale.ROOT, "full sync (%d workers) / binary COPY drain: %.2f%n", workers, many / drainRate);
-            System.out.printf(Locale.ROOT, "full sync (%d workers) / naive JDBC batch: %.1fx%n", workers, many / naive);
+                    Locale.ROOT,
+                    "full sync, appender, 1 / %d workers / binary COPY drain: %.2f / %.2f%n",
+                    workers,
+                    oneAppender / drainRate,
+                    manyAppender / drainRate);
+            System.out.printf(
+                    Locale.ROOT,
+                    "full sync, table function, 1 / %d workers / binary COPY drain: %.2f / %.2f%n",
+                    workers,
+                    oneFunction / drainRate,
+                    manyFunction / drainRate);
+            System.out.printf(
+                    Locale.ROOT, "full sync (%d workers) / naive JDBC batch: %.1fx%n", workers, manyFunction / naive);
         } finally {
             try (var files = Files.walk(dir)) {
                 files.sorted(java.util.Comparator.reverseOrder())
@@ -132,7 +167,7 @@ public final class SyncBenchmark {
     }
 
     private static double fullSync(
-            PostgresSource source, Path file, int workers, boolean binaryCopy, long rows, String label) {
+            PostgresSource source, Path file, int workers, boolean binaryCopy, Ingest ingest, long rows, String label) {
         try (DuckDbEngine engine = DuckDbEngine.open(EngineSettings.defaults(file.toString()))) {
             var sync = new TableSync(
                     engine,
@@ -141,7 +176,7 @@ public final class SyncBenchmark {
                     new SyncSettings(
                             new TableSelector(List.of("public.orders"), List.of()),
                             null,
-                            new SnapshotSettings(workers, 250_000, binaryCopy),
+                            new SnapshotSettings(workers, 250_000, binaryCopy, ingest),
                             null));
             long[] cpu0 = cpu.read();
             long t0 = System.nanoTime();
