@@ -29,10 +29,12 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -343,16 +345,29 @@ public final class TableSync {
             Map<TableName, String> fallbackReasons) {
         Instant started = Instant.now();
         Map<TableName, SyncState> previous = states.all();
+        Set<TableName> rejected = new HashSet<>();
         try (SourceSnapshot snapshot = SourceSnapshot.export(pg)) {
             List<SnapshotCopier.TablePlan> plans = new ArrayList<>();
             Map<TableName, String> watermarks = watermarks(snapshot, tables);
             for (SourceTable t : tables) {
                 TableLayout layout = settings.layout(t.name());
-                TableOptimizer.check(
-                        t.name(),
-                        layout,
-                        t.columns().stream().map(SourceColumn::name).toList());
+                try {
+                    TableOptimizer.check(
+                            t.name(),
+                            layout,
+                            t.columns().stream().map(SourceColumn::name).toList());
+                } catch (DuckbridgeException e) {
+                    // a layout naming a missing column fails its own table only; the others still sync
+                    recordFailure(t.name(), SyncMode.FULL, started, previous.get(t.name()), e);
+                    results.add(failedResult(t.name(), SyncMode.FULL, e));
+                    failures.add(e);
+                    rejected.add(t.name());
+                    continue;
+                }
                 plans.add(new SnapshotCopier.TablePlan(t, settings.mapping().map(t), softDeleteFilter(t), layout));
+            }
+            if (plans.isEmpty()) {
+                return;
             }
             var copier = new SnapshotCopier(engine, settings.snapshot());
             Map<TableName, List<ColumnMapping>> mappingsByTable = new LinkedHashMap<>();
@@ -401,6 +416,9 @@ public final class TableSync {
             }
         } catch (DuckbridgeException e) {
             for (SourceTable t : tables) {
+                if (rejected.contains(t.name())) {
+                    continue; // already failed with its own reason
+                }
                 recordFailure(t.name(), SyncMode.FULL, started, previous.get(t.name()), e);
                 results.add(failedResult(t.name(), SyncMode.FULL, e));
             }

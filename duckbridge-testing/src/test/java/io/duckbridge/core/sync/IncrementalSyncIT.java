@@ -1,9 +1,12 @@
 package io.duckbridge.core.sync;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.duckbridge.core.engine.DuckDbEngine;
 import io.duckbridge.core.engine.EngineSettings;
+import io.duckbridge.core.error.DuckbridgeException;
+import io.duckbridge.core.error.ErrorClass;
 import io.duckbridge.core.jobs.JobContext;
 import io.duckbridge.core.schema.TableLayout;
 import io.duckbridge.core.schema.TableName;
@@ -196,6 +199,48 @@ class IncrementalSyncIT {
         assertThat(duckStrings("SELECT count(*) FROM public.laid_out")).containsExactly("30000");
         assertThat(duckStrings("SELECT index_name FROM duckdb_indexes() WHERE table_name = 'laid_out'"))
                 .containsExactly("laid_out_id_idx");
+    }
+
+    @Test
+    void aLayoutNamingAMissingColumnFailsOnlyItsTable() {
+        pg.execute("""
+                CREATE TABLE layout_ok (id int PRIMARY KEY, v int);
+                INSERT INTO layout_ok SELECT g, g FROM generate_series(1, 100) g;
+                CREATE TABLE layout_bad (id int PRIMARY KEY, v int);
+                INSERT INTO layout_bad SELECT g, g FROM generate_series(1, 50) g;
+                """);
+        TableName ok = new TableName("public", "layout_ok");
+        TableName bad = new TableName("public", "layout_bad");
+        var selector = new TableSelector(List.of("public.layout_ok", "public.layout_bad"), List.of());
+        new TableSync(engine, source, null, new SyncSettings(selector, null, new SnapshotSettings(2, 10_000), null))
+                .run(null, SyncMode.FULL, JobContext.none());
+        pg.execute("INSERT INTO layout_ok SELECT g, g FROM generate_series(101, 200) g;"
+                + " INSERT INTO layout_bad SELECT g, g FROM generate_series(51, 60) g");
+
+        TableSync withBadLayout = new TableSync(
+                engine,
+                source,
+                null,
+                new SyncSettings(
+                        selector,
+                        null,
+                        new SnapshotSettings(2, 10_000),
+                        new IncrementalSettings("updated_at", Duration.ofMinutes(1), null, 0),
+                        Map.of(bad, new TableLayout(List.of("v"), List.of("no_such_column")))));
+        assertThatThrownBy(() -> withBadLayout.run(null, SyncMode.FULL, JobContext.none()))
+                .isInstanceOf(DuckbridgeException.class)
+                .satisfies(
+                        e -> assertThat(((DuckbridgeException) e).errorClass()).isEqualTo(ErrorClass.INVALID_REQUEST))
+                .hasMessageContaining("duckbridge.sync.layouts[public.layout_bad].indexes")
+                .hasMessageContaining("\"no_such_column\"")
+                .hasMessageContaining("public.layout_bad does not have");
+        // the other table synced; the bad one kept its previous copy and records why it failed
+        assertThat(duckStrings("SELECT count(*) FROM public.layout_ok")).containsExactly("200");
+        assertThat(duckStrings("SELECT count(*) FROM public.layout_bad")).containsExactly("50");
+        assertThat(withBadLayout.describe(ok).get("syncState").toString()).contains("succeeded");
+        assertThat(withBadLayout.describe(bad).get("syncState").toString())
+                .contains("failed")
+                .contains("no_such_column");
     }
 
     private static long sumV() {

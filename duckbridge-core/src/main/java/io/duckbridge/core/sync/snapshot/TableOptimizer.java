@@ -103,17 +103,21 @@ public final class TableOptimizer {
     }
 
     /**
-     * Fails with INVALID_REQUEST naming the first layout column that is not in {@code columns}.
+     * Fails with INVALID_REQUEST naming the table, the setting and the first layout column that is not in
+     * {@code columns}.
      */
     public static void check(TableName table, TableLayout layout, List<String> columns) {
-        List<String> wanted = new ArrayList<>(layout.sortColumns());
-        wanted.addAll(layout.indexColumns());
+        check(table, layout.sortColumns(), "sort-columns", columns);
+        check(table, layout.indexColumns(), "indexes", columns);
+    }
+
+    private static void check(TableName table, List<String> wanted, String key, List<String> columns) {
         for (String c : wanted) {
             if (!columns.contains(c)) {
                 throw new DuckbridgeException(
                         ErrorClass.INVALID_REQUEST,
-                        "layout of " + table + " names column \"" + c + "\", which the table does not have; its"
-                                + " columns are " + columns);
+                        "duckbridge.sync.layouts[" + table + "]." + key + " names column \"" + c + "\", which " + table
+                                + " does not have; its columns are " + columns);
             }
         }
     }
