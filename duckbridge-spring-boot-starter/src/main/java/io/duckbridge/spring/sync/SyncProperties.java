@@ -19,6 +19,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param exclude globs of tables never to sync
  * @param workers parallel snapshot readers; unset: the number of cores (at least 2)
  * @param rowsPerRange tables with more estimated rows are read in parallel ctid ranges of about this size
+ * @param ingest how snapshot rows enter DuckDB: {@code table-function} (vectors a chunk at a time, for tables
+ *     whose every column has a vector form; the others use the appender) or {@code appender} (every table)
  * @param watermarkColumn the column incremental sync reads changes by
  * @param overlap how far before the last watermark incremental sync reads again (late commits)
  * @param softDeleteColumn a column marking deleted rows (non-null or true); those rows are left out
@@ -37,6 +39,7 @@ public record SyncProperties(
         @DefaultValue List<String> exclude,
         Integer workers,
         @DefaultValue("250000") long rowsPerRange,
+        @DefaultValue("table-function") SnapshotSettings.Ingest ingest,
         @DefaultValue("updated_at") String watermarkColumn,
         @DefaultValue("5m") Duration overlap,
         String softDeleteColumn,
@@ -72,7 +75,7 @@ public record SyncProperties(
         return new SyncSettings(
                 new TableSelector(include, exclude),
                 new TypeMapping(numericOverrides),
-                new SnapshotSettings(workers == null ? defaults.workers() : workers, rowsPerRange),
+                new SnapshotSettings(workers == null ? defaults.workers() : workers, rowsPerRange, true, ingest),
                 new IncrementalSettings(watermarkColumn, overlap, softDeleteColumn, reconcileEvery),
                 SyncSettings.layoutsByName(layouts(layouts)));
     }
