@@ -51,6 +51,7 @@ public final class ChunkColumn {
     private final Kind kind;
     private final ValueCodec.Decimal decimal;
     private final boolean withZone;
+    private final boolean varchar;
 
     private ChunkColumn(ColumnMapping column, BinaryWire wire, ValueCodec codec, Kind kind) {
         this.column = column;
@@ -58,6 +59,7 @@ public final class ChunkColumn {
         this.kind = kind;
         this.decimal = codec instanceof ValueCodec.Decimal d ? d : null;
         this.withZone = codec.duckType().equals("TIMESTAMPTZ");
+        this.varchar = physicalType() == DuckDBColumnType.VARCHAR;
     }
 
     /** The chunk column of {@code column}, or null when it has none (its table loads through the appender). */
@@ -112,7 +114,7 @@ public final class ChunkColumn {
 
     /** Whether values are collected as UTF-8 bytes ({@link #utf8}) and set a chunk at a time, not per row. */
     public boolean varchar() {
-        return physicalType() == DuckDBColumnType.VARCHAR;
+        return varchar;
     }
 
     /** SQL turning the physical column {@code q} (quoted) into a value of the staging column's load type. */

@@ -17,9 +17,10 @@ import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyOut;
 
 /**
- * Streams the rows of one {@code COPY (SELECT ...) TO STDOUT} (text format) from PostgreSQL into a DuckDB
- * staging table with the DuckDB appender: each CopyData message is one row, decoded by
- * {@link CopyTextDecoder}, converted column by column by {@link ColumnMapping} and appended. Staging tables
+ * Streams the rows of one {@code COPY (SELECT ...) TO STDOUT} from PostgreSQL into a DuckDB staging table:
+ * text format with the DuckDB appender ({@link #append}: each CopyData message is one row, decoded by
+ * {@link CopyTextDecoder}, converted column by column by {@link ColumnMapping} and appended), binary format
+ * with the appender ({@link #appendBinary}) or through the ingest table function ({@link #appendVectors}). Staging tables
  * live in the DuckDB schema {@value #STAGING_SCHEMA} and are private to the load that made them.
  *
  * <p>Stateless; each call is confined to the calling thread and the two connections it is given (owned by

@@ -33,8 +33,10 @@ import org.duckdb.DuckDBWritableVector;
  * An exception thrown while filling a chunk (CONVERSION, CANCELLED, a PostgreSQL I/O error) aborts the INSERT;
  * DuckDB only sees its text, so the source keeps the original for the caller to rethrow ({@link #failure()}).
  *
- * <p>A source is used by one INSERT: DuckDB calls it from one thread at a time ({@code max_threads} 1).
- * The registry is thread-safe.
+ * <p>A source is used by one INSERT: DuckDB calls it from one thread at a time ({@code max_threads} 1), which
+ * may be one of DuckDB's worker threads rather than the owner (the thread running the INSERT, blocked until
+ * it ends); the COPY's PostgreSQL connection is then read from that thread. Cancellation checks the owner's
+ * interrupt flag. The registry is thread-safe.
  */
 final class CopySource implements AutoCloseable {
     /** The table function's name. */
@@ -50,7 +52,7 @@ final class CopySource implements AutoCloseable {
     private final int[] starts;
     private final int[] lengths;
     private byte[][][] strings;
-    private long rows;
+    private volatile long rows; // written by the thread DuckDB calls apply on, read by the owner
     private volatile RuntimeException failure;
 
     CopySource(CopyBinaryReader reader, ChunkColumn[] columns, JobContext context) {
