@@ -25,7 +25,10 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
  * Exports a generated orders table (the demo shop's columns) to local Parquet and to an S3 server on
  * loopback in one run, and prints rows/s for each and the S3/local time ratio (target ≤ 1.15). S3 is measured
  * twice: uploading parts while DuckDB still writes (the default, {@code upload-during-copy}) and uploading
- * after the COPY. The S3 side uses the server's default object-storage retry and circuit breaker.
+ * after the COPY. The S3 side uses the server's default object-storage retry and circuit breaker. Each export's
+ * CPU seconds are printed split by who spent them ({@link CpuSplit}: the S3 server, the upload threads, the
+ * exporting thread, DuckDB and the JVM), which separates the test server's cost from the client's and, unlike
+ * wall time, does not depend on other load on the machine. The export log line gives each phase's time.
  *
  * <p>Arguments: {@code [rows] [repetitions] [max-concurrency]} (default 5,000,000, 3 and 8; the best of the
  * repetitions counts).
@@ -62,10 +65,15 @@ public final class LakeExportBenchmark {
             long remote = Long.MAX_VALUE;
             long overlapped = Long.MAX_VALUE;
             long bytes = 0;
+            CpuSplit cpu = new CpuSplit();
             for (int i = 0; i < repetitions; i++) {
+                CpuSplit.Sample c0 = cpu.sample();
                 ExportResult l = lake.export(request("file:orders"), JobContext.none());
+                CpuSplit.Sample c1 = cpu.sample();
                 ExportResult r = lake.export(request("s3://bench/orders"), JobContext.none());
+                CpuSplit.Sample c2 = cpu.sample();
                 ExportResult o = overlapping.export(request("s3://bench/overlapped"), JobContext.none());
+                CpuSplit.Sample c3 = cpu.sample();
                 local = Math.min(local, l.elapsedMs());
                 remote = Math.min(remote, r.elapsedMs());
                 overlapped = Math.min(overlapped, o.elapsedMs());
@@ -78,6 +86,9 @@ public final class LakeExportBenchmark {
                         r.elapsedMs(),
                         o.elapsedMs(),
                         bytes);
+                System.out.printf(Locale.ROOT, "  local:  %s%n", c1.minus(c0).describe());
+                System.out.printf(Locale.ROOT, "  after:  %s%n", c2.minus(c1).describe());
+                System.out.printf(Locale.ROOT, "  during: %s%n", c3.minus(c2).describe());
             }
             System.out.printf(
                     Locale.ROOT, "rows: %,d  parquet bytes: %,d  (zstd 3, ordered by ordered_at)%n", rows, bytes);

@@ -118,19 +118,25 @@ public final class ParquetExporter {
             Map<String, GrowingFileUpload> growing = new LinkedHashMap<>();
             long copyStarted = System.nanoTime();
             long copyMs;
+            long inspectMs;
+            long uploadMs;
             List<StagedFile> files;
             List<ExportManifest.File> published;
             try {
                 Path written = copy(request, source, staging, new Uploads(store, version, growing, context), context);
                 copyMs = (System.nanoTime() - copyStarted) / 1_000_000;
                 context.checkCancelled();
+                long inspectStarted = System.nanoTime();
                 files = inspect(written, staging);
+                inspectMs = (System.nanoTime() - inspectStarted) / 1_000_000;
                 long staged = files.stream().mapToLong(StagedFile::bytes).sum();
                 if (settings.maxStagingBytes() != null && staged > settings.maxStagingBytes()) {
                     throw stagingLimit(staged);
                 }
                 context.total(staged, "bytes");
+                long uploadStarted = System.nanoTime();
                 published = upload(store, version, files, growing, context);
+                uploadMs = (System.nanoTime() - uploadStarted) / 1_000_000;
             } catch (RuntimeException | Error e) {
                 growing.values().forEach(GrowingFileUpload::abort);
                 throw e;
@@ -177,6 +183,7 @@ public final class ParquetExporter {
                     engine.duckdbVersion(),
                     request.table() == null ? null : syncState(request.table()));
             String manifestKey = version + "/" + ExportManifest.MANIFEST;
+            long publishStarted = System.nanoTime();
             store.write(manifestKey, manifest.toJson());
             store.write(version + "/" + ExportManifest.SUCCESS, new byte[0]);
             ExportManifest.Pointer next = new ExportManifest.Pointer(
@@ -185,6 +192,7 @@ public final class ParquetExporter {
                     pointer.map(ExportManifest.Pointer::version).orElse(null),
                     Instant.now().toString());
             store.write(ExportManifest.POINTER, ExportManifest.toJson(next));
+            long publishMs = (System.nanoTime() - publishStarted) / 1_000_000;
             try {
                 Publications.removeUnreferenced(store, Optional.of(next));
             } catch (DuckbridgeException e) {
@@ -195,7 +203,8 @@ public final class ParquetExporter {
             }
             long elapsedMs = (System.nanoTime() - started) / 1_000_000;
             log.info(
-                    "exported {} rows ({} bytes, {} files) to {} as {} in {} ms via {} (COPY {} ms)",
+                    "exported {} rows ({} bytes, {} files) to {} as {} in {} ms via {} (before the COPY {} ms, COPY {} ms,"
+                            + " row counts and SHA-256 {} ms, publishing the files {} ms, manifest and pointer {} ms)",
                     rows,
                     bytes,
                     files.size(),
@@ -203,7 +212,11 @@ public final class ParquetExporter {
                     version,
                     elapsedMs,
                     store.path(),
-                    copyMs);
+                    (copyStarted - started) / 1_000_000,
+                    copyMs,
+                    inspectMs,
+                    uploadMs,
+                    publishMs);
             return new ExportResult(
                     exportId,
                     version,
