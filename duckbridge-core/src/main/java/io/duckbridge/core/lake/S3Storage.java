@@ -17,6 +17,7 @@ import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3Configuration;
 
 /**
  * A connection to S3-compatible storage through the AWS SDK for Java v2: one S3 client and the thread pools
@@ -27,7 +28,10 @@ import software.amazon.awssdk.services.s3.S3Client;
  * a corrupted body, and the object's SHA-256 as metadata ({@code x-amz-meta-sha256}); after the upload a
  * HEAD checks size and SHA-256 (uploads of files still being written, {@link GrowingFileUpload}, are checked by
  * size and multipart ETag instead). The SDK's newer flexible checksums (CRC trailers) are only sent when an
- * operation requires them, because many S3-compatible servers refuse them.
+ * operation requires them, because many S3-compatible servers refuse them. {@code aws-chunked} bodies are off: over
+ * plain HTTP, where SigV4 must sign the payload, the SDK then signs the whole body's SHA-256 (which the server
+ * checks) instead of signing every 128 KiB chunk, a cost S3Proxy and similar servers pay again to parse the
+ * chunks without checking their signatures; over HTTPS the payload is unsigned either way.
  *
  * <p>Every request goes through the {@link StoragePolicy} (retry with backoff inside a circuit breaker) when one
  * is given; the SDK's own retries are then off, so each attempt is counted once.
@@ -58,6 +62,8 @@ public final class S3Storage implements AutoCloseable {
                 .credentialsProvider(credentials)
                 .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
                 .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
+                .serviceConfiguration(
+                        S3Configuration.builder().chunkedEncodingEnabled(false).build())
                 .overrideConfiguration(c -> {
                     c.apiCallAttemptTimeout(settings.timeout());
                     if (!this.policy.sdkRetries()) {
