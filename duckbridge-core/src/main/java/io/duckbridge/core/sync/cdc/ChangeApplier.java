@@ -21,10 +21,14 @@ import org.duckdb.DuckDBAppender;
  * batch and its position or none of it.
  *
  * <p>Row changes between two schema changes or truncates are applied set-based per table: the net
- * effect per row key is computed in memory, appended to a staging table, and reaches the live table
- * through one {@code DELETE ... USING} and one {@code INSERT ... SELECT}. Unchanged TOASTed values are
- * taken from the previous version of the row (earlier in the batch, or the row in DuckDB). Tables without
- * a key (REPLICA IDENTITY FULL) are applied row by row.
+ * effect per row key is computed in memory. In the common case (no unchanged-TOAST value to look up, and
+ * columns that load without a cast) the keys that may already be in DuckDB are deleted — by one key range
+ * when they fill it, else through a staging table of keys — and the last versions are appended straight to
+ * the live table: one statement and one appender per table, which keeps the fixed cost of a small batch low.
+ * Otherwise whole rows are staged and reach the live table through one {@code DELETE ... USING} and one
+ * {@code INSERT ... SELECT}; unchanged TOASTed values are then taken from the previous version of the row
+ * (earlier in the batch, or the row in DuckDB). Tables without a key (REPLICA IDENTITY FULL) are applied
+ * row by row.
  *
  * <p>Confined to the writer lane.
  */
@@ -34,11 +38,34 @@ final class ChangeApplier {
 
     private ChangeApplier() {}
 
-    /** What one apply did, per table. */
-    record Outcome(Map<String, Long> changesPerTable, long changes) {}
+    /** What one apply did, per table, and where its time went (for the per-batch debug log). */
+    record Outcome(Map<String, Long> changesPerTable, long changes, Timings timings) {}
 
-    static Outcome apply(ReadSession session, String slot, List<PendingTransaction> batch, TypeMapping types)
+    /** Nanoseconds spent per step of one apply. Confined to the writer lane until the apply returns. */
+    static final class Timings {
+        long stage;
+        long delete;
+        long insert;
+        long other;
+
+        @Override
+        public String toString() {
+            return "stage " + stage / 1_000_000 + " ms, delete " + delete / 1_000_000 + " ms, insert "
+                    + insert / 1_000_000 + " ms, other " + other / 1_000_000 + " ms";
+        }
+    }
+
+    static Outcome apply(
+            ReadSession session, String slot, List<PendingTransaction> batch, TypeMapping types, Targets targets)
             throws SQLException {
+        Timings timings = new Timings();
+        // the position first: its statement begins the DuckDB transaction, which the appenders below then
+        // join (an appender used before any statement of a transaction commits its rows on its own); it
+        // becomes visible with the changes, at commit
+        PendingTransaction last = batch.getLast();
+        long t0 = System.nanoTime();
+        CdcStateStore.savePosition(session, slot, last.commitLsn, last.endLsn, last.commitTime);
+        timings.other += System.nanoTime() - t0;
         Map<String, long[]> perTableCounts = new HashMap<>();
         List<Change.Row> segment = new ArrayList<>();
         long total = 0;
@@ -56,7 +83,7 @@ final class ChangeApplier {
                     total++;
                     continue;
                 }
-                applySegment(session, segment, types);
+                applySegment(session, segment, types, targets, timings);
                 segment.clear();
                 switch (change) {
                     case Change.Truncate t -> {
@@ -78,19 +105,57 @@ final class ChangeApplier {
                 }
             }
         }
-        applySegment(session, segment, types);
-        PendingTransaction last = batch.getLast();
-        CdcStateStore.savePosition(session, slot, last.commitLsn, last.endLsn, last.commitTime);
+        applySegment(session, segment, types, targets, timings);
         Map<String, Long> perTable = new HashMap<>();
         perTableCounts.forEach((name, n) -> perTable.put(name, n[0]));
-        return new Outcome(perTable, total);
+        return new Outcome(perTable, total, timings);
+    }
+
+    /**
+     * Which tables take appended rows directly: every column loads without a cast, and DuckDB's table has
+     * exactly the captured columns, by name and in order (so a value cannot land in another column).
+     * Checked once per table shape; a schema change or a new copy brings a new shape. Confined to the
+     * writer lane (one instance per replication session, used by one batch at a time).
+     */
+    static final class Targets {
+        private final Map<SourceTable, Boolean> appendable = new java.util.IdentityHashMap<>();
+
+        boolean appendable(ReadSession session, SourceTable table, List<ColumnMapping> mappings) throws SQLException {
+            Boolean known = appendable.get(table);
+            if (known != null) {
+                return known;
+            }
+            boolean direct = mappings.stream().noneMatch(ColumnMapping::needsCast);
+            if (direct) {
+                List<String> names = new ArrayList<>();
+                try (PreparedStatement ps = session.prepare("SELECT column_name FROM duckdb_columns()"
+                        + " WHERE database_name = current_database() AND schema_name = ? AND table_name = ?"
+                        + " ORDER BY column_index")) {
+                    ps.setString(1, table.targetSchema());
+                    ps.setString(2, table.name());
+                    try (java.sql.ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            names.add(rs.getString(1));
+                        }
+                    }
+                }
+                direct = names.equals(
+                        table.columns().stream().map(SourceTable.Column::name).toList());
+            }
+            if (appendable.size() > 1_000) {
+                appendable.clear(); // shapes of long-gone tables
+            }
+            appendable.put(table, direct);
+            return direct;
+        }
     }
 
     private static long[] counts(Map<String, long[]> counts, String table) {
         return counts.computeIfAbsent(table, k -> new long[1]);
     }
 
-    private static void applySegment(ReadSession session, List<Change.Row> segment, TypeMapping types)
+    private static void applySegment(
+            ReadSession session, List<Change.Row> segment, TypeMapping types, Targets targets, Timings timings)
             throws SQLException {
         if (segment.isEmpty()) {
             return;
@@ -108,7 +173,7 @@ final class ChangeApplier {
         for (List<Change.Row> tableRows : byTable.values()) {
             SourceTable table = tableRows.getLast().table();
             if (table.hasKey()) {
-                applyKeyed(session, table, tableRows, types);
+                applyKeyed(session, table, tableRows, types, targets, timings);
             } else {
                 applyRowByRow(session, table, tableRows, types);
             }
@@ -146,8 +211,15 @@ final class ChangeApplier {
         }
     }
 
-    private static void applyKeyed(ReadSession session, SourceTable table, List<Change.Row> rows, TypeMapping types)
+    private static void applyKeyed(
+            ReadSession session,
+            SourceTable table,
+            List<Change.Row> rows,
+            TypeMapping types,
+            Targets targets,
+            Timings timings)
             throws SQLException {
+        long t0 = System.nanoTime();
         int columns = table.columns().size();
         // only inserts (the common bulk case): their keys are all different (a key inserted twice needs a
         // delete in between) and none is in DuckDB yet, so every row is staged as it is, without keys
@@ -203,6 +275,10 @@ final class ChangeApplier {
         }
         List<Integer> key = table.keyColumns();
         List<ColumnMapping> mappings = table.mappings(types);
+        if (!anyUnchanged && targets.appendable(session, table, mappings)) {
+            applyDirect(session, table, mappings, inserts, versions, mustDelete, timings, t0);
+            return;
+        }
         createStage(session, mappings, key);
         // values go to typed staging columns through the sync feature's codecs, straight from the bytes
         try (DuckDBAppender appender = session.connection().createAppender("temp", "main", STAGE)) {
@@ -241,6 +317,8 @@ final class ChangeApplier {
             }
         }
         String target = table.quotedTarget();
+        long t1 = System.nanoTime();
+        timings.stage += t1 - t0;
         try (Statement st = session.statement()) {
             if (anyUnchanged) {
                 StringBuilder select = new StringBuilder("CREATE OR REPLACE TEMP TABLE " + RESOLVED + " AS SELECT ");
@@ -267,6 +345,8 @@ final class ChangeApplier {
                 st.execute("DELETE FROM " + target + " USING " + STAGE + " s WHERE s.__del AND "
                         + keyMatch(table, mappings, target, "s.__k") + keyRange(table, mappings, target, mustDelete));
             }
+            long t2 = System.nanoTime();
+            timings.delete += t2 - t1;
             if (anyUpsert) {
                 StringBuilder insert = new StringBuilder("INSERT INTO " + target + " (");
                 StringBuilder values = new StringBuilder();
@@ -283,7 +363,118 @@ final class ChangeApplier {
                 insert.append(anyUnchanged ? " FROM " + RESOLVED : " FROM " + STAGE + " WHERE __op = 'U'");
                 st.execute(insert.toString());
             }
+            timings.insert += System.nanoTime() - t2;
         }
+    }
+
+    /**
+     * The short path for a segment without unchanged-TOAST values on a table whose DuckDB columns take the
+     * appender's values as they are: the keys that may be in DuckDB are deleted (by a key range when they
+     * fill one, else through a staging table of keys only), then every last version is appended
+     * straight to the table. Two statements and one appender instead of staging whole rows and copying them.
+     */
+    private static void applyDirect(
+            ReadSession session,
+            SourceTable table,
+            List<ColumnMapping> mappings,
+            List<Version> inserts,
+            Map<Key, Version> versions,
+            java.util.Set<Key> mustDelete,
+            Timings timings,
+            long t0)
+            throws SQLException {
+        String target = table.quotedTarget();
+        long t1 = System.nanoTime();
+        if (!mustDelete.isEmpty()) {
+            String range = denseKeyRange(table, mappings, mustDelete);
+            try (Statement st = session.statement()) {
+                if (range != null) {
+                    st.execute("DELETE FROM " + target + " WHERE " + range);
+                } else {
+                    List<Integer> key = table.keyColumns();
+                    StringBuilder ddl = new StringBuilder("CREATE OR REPLACE TEMP TABLE " + STAGE + " (");
+                    for (int i = 0; i < key.size(); i++) {
+                        ddl.append(i == 0 ? "" : ", ")
+                                .append("__k")
+                                .append(i)
+                                .append(' ')
+                                .append(mappings.get(key.get(i)).loadType());
+                    }
+                    st.execute(ddl.append(")").toString());
+                    try (DuckDBAppender appender = session.connection().createAppender("temp", "main", STAGE)) {
+                        for (Key k : mustDelete) {
+                            appender.beginRow();
+                            for (int i = 0; i < key.size(); i++) {
+                                appendBytes(appender, mappings.get(key.get(i)), k.parts[i]);
+                            }
+                            appender.endRow();
+                        }
+                    }
+                    st.execute("DELETE FROM " + target + " USING " + STAGE + " s WHERE "
+                            + keyMatch(table, mappings, target, "s.__k")
+                            + keyRange(table, mappings, target, mustDelete));
+                }
+            }
+        }
+        long t2 = System.nanoTime();
+        timings.stage += t1 - t0;
+        timings.delete += t2 - t1;
+        int columns = mappings.size();
+        try (DuckDBAppender appender = session.connection().createAppender(table.targetSchema(), table.name())) {
+            for (Version v : inserts) {
+                appendRow(appender, mappings, v, columns);
+            }
+            for (Version v : versions.values()) {
+                if (!v.deleted()) {
+                    appendRow(appender, mappings, v, columns);
+                }
+            }
+        }
+        timings.insert += System.nanoTime() - t2;
+    }
+
+    private static void appendRow(DuckDBAppender appender, List<ColumnMapping> mappings, Version v, int columns)
+            throws SQLException {
+        appender.beginRow();
+        for (int i = 0; i < columns; i++) {
+            appendValue(appender, mappings.get(i), v.values()[i]);
+        }
+        appender.endRow();
+    }
+
+    /**
+     * For a single integer key whose values to delete are every integer from the lowest to the highest (rows
+     * updated in key order, a common bulk pattern), {@code "k" BETWEEN min AND max}: the same rows, found
+     * through the zone maps without a join; null otherwise. The keys are parsed, so only digits reach the SQL.
+     */
+    private static String denseKeyRange(SourceTable table, List<ColumnMapping> mappings, java.util.Set<Key> keys) {
+        if (table.keyColumns().size() != 1) {
+            return null;
+        }
+        int index = table.keyColumns().getFirst();
+        String type = mappings.get(index).duckDbType();
+        if (!type.equals("BIGINT") && !type.equals("INTEGER") && !type.equals("SMALLINT")) {
+            return null;
+        }
+        long[] values = new long[keys.size()];
+        int n = 0;
+        for (Key key : keys) {
+            try {
+                values[n++] = Long.parseLong(new String(key.parts[0], StandardCharsets.US_ASCII));
+            } catch (NumberFormatException | NullPointerException e) {
+                return null;
+            }
+        }
+        // the range holds exactly these rows only if the sorted values step by one (no gap, no repeat)
+        Arrays.sort(values);
+        for (int i = 1; i < values.length; i++) {
+            if (values[i] != values[i - 1] + 1) {
+                return null;
+            }
+        }
+        long min = values[0];
+        long max = values[values.length - 1];
+        return SqlNames.quote(table.columns().get(index).name()) + " BETWEEN " + min + " AND " + max;
     }
 
     private static Version version(TupleData tuple, TupleData fullOld, Key origin) {

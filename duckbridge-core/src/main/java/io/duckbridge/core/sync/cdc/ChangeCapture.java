@@ -593,6 +593,8 @@ public final class ChangeCapture implements AutoCloseable {
     private final class Session {
         final PGReplicationStream stream;
         final PgOutputDecoder decoder = new PgOutputDecoder();
+        /** Which tables the lane may append to directly; used on the lane, one batch at a time. */
+        final ChangeApplier.Targets targets = new ChangeApplier.Targets();
         /** Relation OID to {@code schema.table}; entries are looked up by name as resyncs replace them. */
         final Map<Integer, String> relations = new HashMap<>();
 
@@ -836,20 +838,29 @@ public final class ChangeCapture implements AutoCloseable {
             List<PendingTransaction> work = List.copyOf(batch);
             crashHook.reached(CrashPoint.RECEIVED);
             long queued = System.nanoTime();
+            long[] applyTimes = new long[2];
             inFlight = engine.writeAsync(session -> {
-                long begin = System.nanoTime();
+                applyTimes[0] = System.nanoTime();
                 ChangeApplier.Outcome outcome =
-                        ChangeApplier.apply(session, settings.slotName(), work, settings.mapping());
-                if (log.isDebugEnabled()) {
-                    log.debug(
-                            "CDC batch of {} transaction(s), {} change(s): waited {} ms for the lane, applied in {} ms",
-                            work.size(),
-                            outcome.changes(),
-                            (begin - queued) / 1_000_000,
-                            (System.nanoTime() - begin) / 1_000_000);
-                }
+                        ChangeApplier.apply(session, settings.slotName(), work, settings.mapping(), targets);
+                applyTimes[1] = System.nanoTime();
                 return outcome;
             });
+            if (log.isDebugEnabled()) {
+                inFlight.thenAccept(outcome -> log.debug(
+                        "CDC batch of {} transaction(s), {} change(s): waited {} ms for the lane, applied in {} ms"
+                                + " ({}), committed in {} ms; oldest commit {} ms ago",
+                        work.size(),
+                        outcome.changes(),
+                        (applyTimes[0] - queued) / 1_000_000,
+                        (applyTimes[1] - applyTimes[0]) / 1_000_000,
+                        outcome.timings(),
+                        (System.nanoTime() - applyTimes[1]) / 1_000_000,
+                        work.getFirst().commitTime == null
+                                ? "?"
+                                : System.currentTimeMillis()
+                                        - work.getFirst().commitTime.toEpochMilli()));
+            }
             inFlightBatch = work;
             applied = work.getLast().commitLsn;
             batch.clear();

@@ -123,6 +123,38 @@ class ChangeCaptureIT {
     }
 
     @Test
+    void deletesExactlyTheChangedKeysWhetherTheyFillARangeOrNot() throws Exception {
+        // each statement group is one PostgreSQL transaction, so it reaches DuckDB in one batch: dense key
+        // sets are deleted by a key range, sparse ones and composite keys through a staging table of keys
+        postgres.execute("CREATE TABLE cc_keys (id bigint PRIMARY KEY, v int, note text)");
+        postgres.execute("CREATE TABLE cc_pairs (region text, n int, v text, PRIMARY KEY (region, n))");
+        postgres.execute("INSERT INTO cc_keys SELECT g, g, 'n' || g FROM generate_series(1, 1000) g");
+        postgres.execute("INSERT INTO cc_pairs SELECT r, g, r || g FROM unnest(ARRAY['eu', 'us']) r,"
+                + " generate_series(1, 50) g");
+        List<String> tables = List.of("public.cc_keys", "public.cc_pairs");
+        try (ChangeCapture cdc = new ChangeCapture(engine, source, settings("cc_ranges", tables))) {
+            cdc.start();
+            awaitEqual(tables);
+
+            postgres.execute("UPDATE cc_keys SET v = v + 1 WHERE id BETWEEN 10 AND 60");
+            postgres.execute("BEGIN; UPDATE cc_keys SET v = -v WHERE id % 7 = 0; DELETE FROM cc_keys WHERE id % 11 = 0;"
+                    + " COMMIT");
+            postgres.execute("UPDATE cc_keys SET id = id + 10000 WHERE id BETWEEN 100 AND 120");
+            postgres.execute("BEGIN; DELETE FROM cc_keys WHERE id IN (300, 302); UPDATE cc_keys SET note = 'kept'"
+                    + " WHERE id = 301; COMMIT");
+            postgres.execute("BEGIN; INSERT INTO cc_keys VALUES (5000, 1, 'new'); UPDATE cc_keys SET v = 2"
+                    + " WHERE id IN (5000, 500, 502); DELETE FROM cc_keys WHERE id = 501; COMMIT");
+            postgres.execute("BEGIN; UPDATE cc_pairs SET v = 'changed' WHERE n BETWEEN 5 AND 9;"
+                    + " DELETE FROM cc_pairs WHERE region = 'us' AND n % 3 = 0; UPDATE cc_pairs SET n = n + 100"
+                    + " WHERE region = 'eu' AND n = 1; COMMIT");
+            awaitEqual(tables);
+            assertThat(TableComparison.duckCount(engine, "public.cc_keys")).isEqualTo((Long)
+                    postgres.query("SELECT count(*) FROM cc_keys").getFirst().getFirst());
+            cdc.disable();
+        }
+    }
+
+    @Test
     void storesTypesAsTheSyncFeatureDoesInSnapshotAndStream() throws Exception {
         postgres.execute("CREATE TYPE cc_mood AS ENUM ('sad', 'ok', 'happy')");
         postgres.execute("CREATE DOMAIN cc_positive AS integer CHECK (VALUE > 0)");
