@@ -30,11 +30,13 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -46,7 +48,9 @@ import org.slf4j.LoggerFactory;
  * One DuckDB database, opened once, and every connection to it.
  *
  * <p>Reads borrow one of a bounded pool of duplicated connections and run on a bounded executor of
- * platform threads (DuckDB's JNI calls would pin a virtual thread's carrier). Every change to live
+ * platform threads (DuckDB's JNI calls would pin a virtual thread's carrier); a {@link #stream} called
+ * from a platform thread runs on that thread instead, saving two thread hand-offs per query. Either way
+ * at most {@code readers} reads run at once. Every change to live
  * tables goes through the <b>writer lane</b>: a single thread owning the write connection, running
  * work strictly in submission order, so writers never meet DuckDB's write-write conflicts.
  *
@@ -77,6 +81,13 @@ public final class DuckDbEngine implements AutoCloseable {
     private final Set<ReadSession> activeSessions = ConcurrentHashMap.newKeySet();
     private final AtomicInteger readersInUse = new AtomicInteger();
     private final AtomicInteger peakReadersInUse = new AtomicInteger();
+    /** One permit per reader: taken by every read, on a reader thread or on its caller's thread. */
+    private final Semaphore readSlots;
+    /** Streams running (or waiting for a slot) on their callers' threads; close() waits for them. */
+    private final AtomicInteger callerStreams = new AtomicInteger();
+    /** Streams on callers' threads waiting for a slot, bounded like the reader queue. */
+    private final AtomicInteger callerStreamsWaiting = new AtomicInteger();
+
     private final AtomicBoolean closed = new AtomicBoolean();
     private final long memoryLimitBytes;
     private final int threads;
@@ -126,6 +137,7 @@ public final class DuckDbEngine implements AutoCloseable {
         this.idleReaders = new ArrayBlockingQueue<>(readers, false, opened);
         this.streamingConnections = List.copyOf(streaming);
         this.idleStreamingReaders = new ArrayBlockingQueue<>(readers, false, streaming);
+        this.readSlots = new Semaphore(readers, true);
         this.readerExecutor = new ThreadPoolExecutor(
                 readers,
                 readers,
@@ -196,17 +208,83 @@ public final class DuckDbEngine implements AutoCloseable {
     }
 
     /**
-     * Runs {@code work} on a <b>streaming</b> reader and waits for it. Streaming readers hand out result
+     * Runs {@code work} on a <b>streaming</b> reader and returns its result. Streaming readers hand out result
      * rows as DuckDB produces them ({@code jdbc_stream_results}), so memory does not grow with the result,
      * and record DuckDB's peak memory of each query ({@code enable_profiling = 'no_output'} tracking only
      * {@code system.peak_buffer_memory} and {@code system.peak_streaming_buffer_size}), readable with
      * {@link DuckDBConnection#getProfilingInformation}; for a full profile run {@code EXPLAIN (ANALYZE,
      * FORMAT JSON)} on a {@link #read} connection. A streaming connection allows one open result at
      * a time: consume or close a result before running the next statement in the same work. Streaming
-     * reads share the reader threads (and queue) with {@link #read}. Fails as {@link #read}.
+     * reads share the reader slots (and queue bound) with {@link #read}.
+     *
+     * <p>Called from a platform thread, the work runs <b>on that thread</b> once a reader slot is free (no
+     * hand-off to a reader thread and back, which costs two wake-ups per query); from a virtual thread it
+     * runs on a reader thread, as DuckDB's JNI calls would pin the carrier. The timeout and the engine's
+     * shutdown cancel the DuckDB query in both cases; on the caller's thread an interrupt is seen while
+     * waiting for a slot, not while DuckDB runs. Fails as {@link #read}.
      */
     public <T> T stream(Duration timeout, ReadWork<T> work) {
-        return await(streamAsync(timeout, work));
+        if (Thread.currentThread().isVirtual()) {
+            return await(streamAsync(timeout, work));
+        }
+        return streamOnCaller(timeout, work);
+    }
+
+    private <T> T streamOnCaller(Duration timeout, ReadWork<T> work) {
+        callerStreams.incrementAndGet();
+        try {
+            // counted before the check, so close() either sees this stream or this stream sees it closed
+            ensureOpen();
+            acquireSlotOnCaller();
+            try {
+                ensureOpen();
+                DuckDBConnection connection = idleStreamingReaders.poll();
+                if (connection == null) {
+                    throw new DuckbridgeException(ErrorClass.INTERNAL, "no idle streaming reader connection");
+                }
+                int inUse = readersInUse.incrementAndGet();
+                peakReadersInUse.accumulateAndGet(inUse, Math::max);
+                var future = new SessionFuture<T>();
+                try {
+                    runSession(connection, timeout, work, future, false);
+                } finally {
+                    readersInUse.decrementAndGet();
+                    idleStreamingReaders.add(connection);
+                }
+                return await(future);
+            } finally {
+                readSlots.release();
+            }
+        } finally {
+            callerStreams.decrementAndGet();
+        }
+    }
+
+    /** Takes a reader slot for work on the caller's thread, waiting in a queue bounded like the reader queue. */
+    private void acquireSlotOnCaller() {
+        try {
+            if (readSlots.tryAcquire(0, TimeUnit.NANOSECONDS)) { // in turn: waiters go first
+                return;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DuckbridgeException(ErrorClass.CANCELLED, "interrupted while waiting for a DuckDB reader", e);
+        }
+        if (callerStreamsWaiting.incrementAndGet() > settings.readerQueue()) {
+            callerStreamsWaiting.decrementAndGet();
+            throw new DuckbridgeException(
+                    ErrorClass.SOURCE_UNAVAILABLE,
+                    "all " + readerConnections.size() + " readers are busy and " + settings.readerQueue()
+                            + " reads are waiting; retry later");
+        }
+        try {
+            readSlots.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DuckbridgeException(ErrorClass.CANCELLED, "interrupted while waiting for a DuckDB reader", e);
+        } finally {
+            callerStreamsWaiting.decrementAndGet();
+        }
     }
 
     /** Submits {@code work} to a streaming reader; see {@link #stream} and {@link #readAsync}. */
@@ -238,18 +316,30 @@ public final class DuckDbEngine implements AutoCloseable {
         if (future.isDone()) {
             return;
         }
-        DuckDBConnection connection = pool.poll();
-        if (connection == null) {
-            future.completeExceptionally(new DuckbridgeException(ErrorClass.INTERNAL, "no idle reader connection"));
+        try {
+            readSlots.acquire(); // streams on callers' threads may hold slots
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            future.completeExceptionally(new DuckbridgeException(
+                    ErrorClass.CANCELLED, "cancelled while waiting for a reader: the engine is shutting down", e));
             return;
         }
-        int inUse = readersInUse.incrementAndGet();
-        peakReadersInUse.accumulateAndGet(inUse, Math::max);
         try {
-            runSession(connection, timeout, work, future, false);
+            DuckDBConnection connection = pool.poll();
+            if (connection == null) {
+                future.completeExceptionally(new DuckbridgeException(ErrorClass.INTERNAL, "no idle reader connection"));
+                return;
+            }
+            int inUse = readersInUse.incrementAndGet();
+            peakReadersInUse.accumulateAndGet(inUse, Math::max);
+            try {
+                runSession(connection, timeout, work, future, false);
+            } finally {
+                readersInUse.decrementAndGet();
+                pool.add(connection);
+            }
         } finally {
-            readersInUse.decrementAndGet();
-            pool.add(connection);
+            readSlots.release();
         }
     }
 
@@ -468,9 +558,14 @@ public final class DuckDbEngine implements AutoCloseable {
                     extensions,
                     readerConnections.size(),
                     readersInUse.get(),
-                    readerExecutor.getQueue().size(),
+                    readerExecutor.getQueue().size() + callerStreamsWaiting.get(),
                     writerExecutor.getQueue().size());
         });
+    }
+
+    /** Streams waiting on their callers' threads for a reader slot; for tests. */
+    int streamsWaitingOnCallers() {
+        return callerStreamsWaiting.get();
     }
 
     /** The most readers ever in use at once since open; for tests and metrics. */
@@ -518,7 +613,9 @@ public final class DuckDbEngine implements AutoCloseable {
         long deadline = System.nanoTime() + graceNanos;
         readerExecutor.shutdown();
         writerExecutor.shutdown();
-        boolean drained = awaitTermination(readerExecutor, deadline) && awaitTermination(writerExecutor, deadline);
+        boolean drained = awaitTermination(readerExecutor, deadline)
+                && awaitTermination(writerExecutor, deadline)
+                && awaitCallerStreams(deadline);
         if (!drained) {
             log.warn(
                     "work still running after the close grace period of {}; cancelling it",
@@ -532,6 +629,9 @@ public final class DuckDbEngine implements AutoCloseable {
             long cancelDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
             awaitTermination(readerExecutor, cancelDeadline);
             awaitTermination(writerExecutor, cancelDeadline);
+            if (!awaitCallerStreams(cancelDeadline)) {
+                log.warn("{} streams on callers' threads did not end after cancelling", callerStreams.get());
+            }
         }
         timer.shutdownNow();
         if (!settings.inMemory()) {
@@ -555,6 +655,17 @@ public final class DuckDbEngine implements AutoCloseable {
             Thread.currentThread().interrupt();
             return false;
         }
+    }
+
+    /** Waits until no stream runs on a caller's thread, or the deadline; whether none is left. */
+    private boolean awaitCallerStreams(long deadlineNanos) {
+        while (callerStreams.get() > 0) {
+            if (System.nanoTime() >= deadlineNanos || Thread.currentThread().isInterrupted()) {
+                return false;
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+        }
+        return true;
     }
 
     private void ensureOpen() {

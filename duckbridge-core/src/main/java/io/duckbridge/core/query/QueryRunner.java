@@ -105,11 +105,17 @@ public final class QueryRunner implements AutoCloseable {
                     ? request.maxRows()
                     : format == QueryFormat.JSON ? limits.defaultJsonMaxRows() : -1;
             engine.stream(timeout, session -> {
+                // on a reader thread, or on this thread (see DuckDbEngine.stream): leave the MDC as found
+                String outer = MDC.get(MDC_KEY);
                 MDC.put(MDC_KEY, id);
                 try {
                     execute(session, id, start, request, format, maxRows, target, ex);
                 } finally {
-                    MDC.remove(MDC_KEY);
+                    if (outer == null) {
+                        MDC.remove(MDC_KEY);
+                    } else {
+                        MDC.put(MDC_KEY, outer);
+                    }
                 }
                 return null;
             });

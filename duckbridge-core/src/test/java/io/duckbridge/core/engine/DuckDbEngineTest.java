@@ -86,6 +86,83 @@ class DuckDbEngineTest {
     }
 
     @Test
+    void streamRunsOnItsCallersThreadAndSharesTheReaderBoundWithReads() throws Exception {
+        try (var engine = DuckDbEngine.open(fileSettings().withReaders(2, 100))) {
+            Thread caller = Thread.currentThread();
+            Thread ranOn = engine.stream(Duration.ofSeconds(10), session -> Thread.currentThread());
+            assertThat((Object) ranOn).isSameAs(caller);
+            AtomicInteger running = new AtomicInteger();
+            AtomicInteger peak = new AtomicInteger();
+            ReadWork<Long> sum = session -> {
+                peak.accumulateAndGet(running.incrementAndGet(), Math::max);
+                try (Statement st = session.statement();
+                        ResultSet rs = st.executeQuery("SELECT sum(i) FROM range(2000000) t(i)")) {
+                    rs.next();
+                    return rs.getLong(1);
+                } finally {
+                    running.decrementAndGet();
+                }
+            };
+            ExecutorService callers = Executors.newFixedThreadPool(6);
+            try {
+                List<java.util.concurrent.Future<Long>> results = new ArrayList<>();
+                for (int i = 0; i < 12; i++) {
+                    results.add(callers.submit(() -> engine.stream(Duration.ofSeconds(60), sum)));
+                    results.add(engine.readAsync(Duration.ofSeconds(60), sum));
+                }
+                for (var r : results) {
+                    assertThat(r.get(60, TimeUnit.SECONDS)).isEqualTo(2000000L * 1999999L / 2);
+                }
+            } finally {
+                callers.shutdown();
+            }
+            assertThat(peak.get()).isLessThanOrEqualTo(2);
+            assertThat(engine.peakReadersInUse()).isLessThanOrEqualTo(2);
+        }
+    }
+
+    @Test
+    void streamOnTheCallersThreadIsCancelledByItsTimeoutAndRefusedWhenTheQueueIsFull() throws Exception {
+        try (var engine = DuckDbEngine.open(fileSettings().withReaders(1, 1))) {
+            ReadWork<Long> runaway = session -> {
+                try (Statement st = session.statement();
+                        ResultSet rs = st.executeQuery("SELECT count(*) FROM range(1000000000000)")) {
+                    rs.next();
+                    return rs.getLong(1);
+                }
+            };
+            long start = System.nanoTime();
+            assertThatThrownBy(() -> engine.stream(Duration.ofSeconds(1), runaway))
+                    .isInstanceOfSatisfying(
+                            DuckbridgeException.class,
+                            e -> assertThat(e.errorClass()).isEqualTo(ErrorClass.TIMEOUT));
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+
+            // one slot, held by a read; one stream may wait for it, the next is refused at once
+            CountDownLatch release = new CountDownLatch(1);
+            CountDownLatch holding = new CountDownLatch(1);
+            var blocker = engine.readAsync(null, session -> {
+                holding.countDown();
+                release.await();
+                return 1L;
+            });
+            assertThat(holding.await(10, TimeUnit.SECONDS)).isTrue();
+            var waiting = CompletableFuture.supplyAsync(() -> engine.stream(Duration.ofSeconds(10), session -> 2L));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (engine.streamsWaitingOnCallers() < 1 && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+            assertThatThrownBy(() -> engine.stream(Duration.ofSeconds(10), session -> 3L))
+                    .isInstanceOfSatisfying(
+                            DuckbridgeException.class,
+                            e -> assertThat(e.errorClass()).isEqualTo(ErrorClass.SOURCE_UNAVAILABLE));
+            release.countDown();
+            assertThat(blocker.get(10, TimeUnit.SECONDS)).isEqualTo(1L);
+            assertThat(waiting.get(10, TimeUnit.SECONDS)).isEqualTo(2L);
+        }
+    }
+
+    @Test
     void fullReaderQueueIsRefusedWithSourceUnavailable() throws Exception {
         try (var engine = DuckDbEngine.open(fileSettings().withReaders(1, 1))) {
             CountDownLatch release = new CountDownLatch(1);
