@@ -6,6 +6,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Deque;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
@@ -45,11 +47,33 @@ public final class QueryRecorder {
         this(10_000);
     }
 
+    /** Normalized texts of recent short queries: five regular expressions cost more than a small query's JSON. */
+    private static final Map<String, String> NORMALIZED = new ConcurrentHashMap<>();
+
+    private static final int NORMALIZED_ENTRIES = 1024;
+    private static final int NORMALIZED_MAX_LENGTH = 1024;
+
     /** {@code sql} without literals and comments, whitespace collapsed, at most 2,000 characters. */
     public static String normalize(String sql) {
         if (sql == null) {
             return "";
         }
+        if (sql.length() > NORMALIZED_MAX_LENGTH) {
+            return normalizeNow(sql);
+        }
+        String known = NORMALIZED.get(sql);
+        if (known != null) {
+            return known;
+        }
+        String normalized = normalizeNow(sql);
+        if (NORMALIZED.size() >= NORMALIZED_ENTRIES) {
+            NORMALIZED.clear(); // a bounded memo, not an LRU: texts that repeat come back at once
+        }
+        NORMALIZED.put(sql, normalized);
+        return normalized;
+    }
+
+    private static String normalizeNow(String sql) {
         String s = BLOCK_COMMENT.matcher(sql).replaceAll(" ");
         s = LINE_COMMENT.matcher(s).replaceAll(" ");
         s = STRING_LITERAL.matcher(s).replaceAll("?");

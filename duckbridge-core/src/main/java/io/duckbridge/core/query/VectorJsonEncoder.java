@@ -6,6 +6,7 @@ import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -52,14 +53,20 @@ final class VectorJsonEncoder implements RowEncoder {
     private static final Pattern DECIMAL = Pattern.compile("DECIMAL\\(\\d+,\\d+\\)");
     private static final long MAX_SAFE = 9_007_199_254_740_992L; // 2^53, as JsonValues
     private static final byte[] HEX = "0123456789ABCDEF".getBytes(StandardCharsets.US_ASCII);
-    private static final int BUFFER = 1 << 16;
+    /**
+     * The buffer starts small, as most results are, and doubles up to {@link #MAX_BUFFER} while a result
+     * keeps coming: a fixed 64 KiB buffer per query was most of the heap a small query allocated.
+     */
+    private static final int FIRST_BUFFER = 4 << 10;
+
+    private static final int MAX_BUFFER = 64 << 10;
 
     private final boolean ndjson;
     private final String queryId;
     private final long startNanos;
     private final BufferAllocator allocator;
     private final int batchSize;
-    private final byte[] buf = new byte[BUFFER];
+    private byte[] buf = new byte[FIRST_BUFFER];
     private int pos;
     private OutputStream out;
 
@@ -304,7 +311,10 @@ final class VectorJsonEncoder implements RowEncoder {
             v = -v;
         }
         if (pos + 20 > buf.length) {
-            drain();
+            full();
+            if (pos + 20 > buf.length) {
+                drain();
+            }
         }
         int len = 1;
         for (long t = v; t >= 10; t /= 10) {
@@ -349,7 +359,10 @@ final class VectorJsonEncoder implements RowEncoder {
 
     private void put(byte[] bytes) throws IOException {
         if (pos + bytes.length > buf.length) {
-            drain();
+            full();
+            if (bytes.length > buf.length - pos) {
+                drain();
+            }
             if (bytes.length > buf.length) {
                 out.write(bytes);
                 return;
@@ -365,9 +378,18 @@ final class VectorJsonEncoder implements RowEncoder {
 
     private void put(byte b) throws IOException {
         if (pos == buf.length) {
-            drain();
+            full();
         }
         buf[pos++] = b;
+    }
+
+    /** The buffer is full: grow it while below the maximum, else send it. */
+    private void full() throws IOException {
+        if (buf.length < MAX_BUFFER) {
+            buf = Arrays.copyOf(buf, buf.length * 2);
+        } else {
+            drain();
+        }
     }
 
     private void drain() throws IOException {
