@@ -2,11 +2,15 @@ package io.duckbridge.benchmarks;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.HttpURLConnection;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.net.URL;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -18,6 +22,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -30,17 +35,25 @@ import java.util.concurrent.atomic.AtomicLong;
  * <ol>
  *   <li>p50/p99 latency of a small query over HTTP minus the same query over direct JDBC (in-process
  *       DuckDB), both against a JDBC client that prepares the query each time and one that reuses its
- *       prepared statement (the server reuses statements of repeated texts); samples interleaved;
+ *       prepared statement (the server reuses statements of repeated texts); samples interleaved. Two
+ *       HTTP clients, each keeping its connection alive: a blocking one ({@link HttpURLConnection}, one
+ *       thread, as a script or JDBC-like caller does) and the JDK's asynchronous {@link HttpClient}
+ *       (HTTP/1.1), whose selector thread adds hand-offs on the client's side; plus the server's CPU time
+ *       per request;
  *   <li>requests/s of that query with 16 concurrent clients;
  *   <li>rows/s of a 5,000,000-row result in JSON, CSV and Arrow (client reads every byte).
  * </ol>
  *
- * Usage: {@code QueryBenchmark [server-jar] [rows]}; see docs/benchmarks.md for the command.
+ * Usage: {@code QueryBenchmark [server-jar] [rows]}; see docs/benchmarks.md for the command. JVM options
+ * for the server beyond {@code -Xmx512m} (to compare collectors, say) go in the system property
+ * {@code bench.serverJvmOptions}, separated by spaces.
  */
 public final class QueryBenchmark {
     static final String SMALL = "SELECT id, 'name-' || id AS name FROM range(100) t(id) WHERE id < 10";
-    static final HttpClient CLIENT =
-            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    static final HttpClient CLIENT = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1) // no h2c upgrade attempt: the server speaks HTTP/1.1
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
 
     public static void main(String[] args) throws Exception {
         Path jar = Path.of(args.length > 0 ? args[0] : "duckbridge-server/target/duckbridge-server.jar");
@@ -51,20 +64,25 @@ public final class QueryBenchmark {
             port = socket.getLocalPort();
         }
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process server = new ProcessBuilder(
-                        java,
-                        "-Xmx512m",
-                        "--add-opens=java.base/java.nio=ALL-UNNAMED",
-                        "--enable-native-access=ALL-UNNAMED",
-                        "-jar",
-                        jar.toAbsolutePath().toString(),
-                        "--server.port=" + port,
-                        "--server.address=127.0.0.1",
-                        "--duckbridge.demo.enabled=false",
-                        "--duckbridge.data-dir=" + dataDir,
-                        "--duckbridge.query.max-concurrent=16",
-                        "--duckbridge.query.max-queued=64",
-                        "--logging.level.root=WARN")
+        List<String> command = new ArrayList<>(List.of(java, "-Xmx512m"));
+        String extra = System.getProperty("bench.serverJvmOptions", "").strip();
+        if (!extra.isEmpty()) {
+            command.addAll(Arrays.asList(extra.split("\\s+")));
+        }
+        command.addAll(List.of(
+                "--add-opens=java.base/java.nio=ALL-UNNAMED",
+                "--enable-native-access=ALL-UNNAMED",
+                "-jar",
+                jar.toAbsolutePath().toString(),
+                "--server.port=" + port,
+                "--server.address=127.0.0.1",
+                "--duckbridge.demo.enabled=false",
+                "--duckbridge.data-dir=" + dataDir,
+                "--duckbridge.query.max-concurrent=16",
+                "--duckbridge.query.max-queued=64",
+                "--logging.level.root=WARN"));
+        System.out.println("server: " + String.join(" ", command.subList(1, command.size())));
+        Process server = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(dataDir.resolve("server.log").toFile())
                 .start();
@@ -79,42 +97,63 @@ public final class QueryBenchmark {
             double[] jdbc = new double[samples];
             double[] jdbcReused = new double[samples];
             double[] http = new double[samples];
+            double[] blocking = new double[samples];
+            byte[] bodyBytes = body.getBytes(StandardCharsets.UTF_8);
+            URL url = URI.create(base + "/api/v1/query").toURL();
+            Duration serverCpuBefore = Duration.ZERO;
             try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
                     PreparedStatement reused = c.prepareStatement(SMALL)) {
                 for (int i = -5000; i < samples; i++) {
+                    if (i == 0) {
+                        serverCpuBefore = cpu(server);
+                    }
                     double fresh = jdbcOnce(c, null);
                     double again = jdbcOnce(c, reused);
                     long t = System.nanoTime();
                     post(base, body, "application/json");
                     double overHttp = (System.nanoTime() - t) / 1e6;
+                    t = System.nanoTime();
+                    postBlocking(url, bodyBytes);
+                    double overBlocking = (System.nanoTime() - t) / 1e6;
                     if (i >= 0) {
                         jdbc[i] = fresh;
                         jdbcReused[i] = again;
                         http[i] = overHttp;
+                        blocking[i] = overBlocking;
                     }
                 }
             }
+            double serverCpuPerRequest = cpu(server).minus(serverCpuBefore).toNanos() / 1e6 / (2.0 * samples);
             Arrays.sort(jdbc);
             Arrays.sort(jdbcReused);
             Arrays.sort(http);
+            Arrays.sort(blocking);
             System.out.printf(
                     Locale.ROOT,
                     "small query: JDBC (prepare each time) p50 %.3f ms p99 %.3f ms | JDBC (reused statement) p50 %.3f ms"
-                            + " p99 %.3f ms | HTTP p50 %.3f ms p99 %.3f ms%n",
+                            + " p99 %.3f ms | HTTP (blocking client) p50 %.3f ms p99 %.3f ms | HTTP (JDK HttpClient)"
+                            + " p50 %.3f ms p99 %.3f ms | server CPU %.3f ms per request%n",
                     pct(jdbc, 0.5),
                     pct(jdbc, 0.99),
                     pct(jdbcReused, 0.5),
                     pct(jdbcReused, 0.99),
+                    pct(blocking, 0.5),
+                    pct(blocking, 0.99),
                     pct(http, 0.5),
-                    pct(http, 0.99));
-            System.out.printf(
-                    Locale.ROOT,
-                    "HTTP overhead: over JDBC preparing each time p50 %.3f ms p99 %.3f ms | over JDBC reusing its"
-                            + " statement p50 %.3f ms p99 %.3f ms%n",
-                    pct(http, 0.5) - pct(jdbc, 0.5),
-                    pct(http, 0.99) - pct(jdbc, 0.99),
-                    pct(http, 0.5) - pct(jdbcReused, 0.5),
-                    pct(http, 0.99) - pct(jdbcReused, 0.99));
+                    pct(http, 0.99),
+                    serverCpuPerRequest);
+            for (var client : List.of(Map.entry("blocking client", blocking), Map.entry("JDK HttpClient", http))) {
+                double[] h = client.getValue();
+                System.out.printf(
+                        Locale.ROOT,
+                        "HTTP overhead (%s): over JDBC preparing each time p50 %.3f ms p99 %.3f ms | over JDBC"
+                                + " reusing its statement p50 %.3f ms p99 %.3f ms%n",
+                        client.getKey(),
+                        pct(h, 0.5) - pct(jdbc, 0.5),
+                        pct(h, 0.99) - pct(jdbc, 0.99),
+                        pct(h, 0.5) - pct(jdbcReused, 0.5),
+                        pct(h, 0.99) - pct(jdbcReused, 0.99));
+            }
 
             AtomicLong done = new AtomicLong();
             long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -193,6 +232,33 @@ public final class QueryBenchmark {
     private static int post(String base, String body, String accept) throws IOException, InterruptedException {
         return CLIENT.send(request(base, body, accept), HttpResponse.BodyHandlers.discarding())
                 .statusCode();
+    }
+
+    /**
+     * One POST of the small query with {@link HttpURLConnection}: blocking, on this thread, over the JDK's
+     * kept-alive connection (reused when the body was read to the end and closed).
+     */
+    private static void postBlocking(URL url, byte[] body) throws IOException {
+        HttpURLConnection c = (HttpURLConnection) url.openConnection();
+        c.setRequestMethod("POST");
+        c.setDoOutput(true);
+        c.setRequestProperty("Content-Type", "application/json");
+        c.setRequestProperty("Accept", "application/json");
+        c.setFixedLengthStreamingMode(body.length);
+        try (OutputStream out = c.getOutputStream()) {
+            out.write(body);
+        }
+        if (c.getResponseCode() != 200) {
+            throw new IllegalStateException("the small query answered " + c.getResponseCode());
+        }
+        try (InputStream in = c.getInputStream()) {
+            in.transferTo(OutputStream.nullOutputStream());
+        }
+    }
+
+    /** The server process's CPU time so far (all its threads, DuckDB's included). */
+    private static Duration cpu(Process server) {
+        return server.toHandle().info().totalCpuDuration().orElse(Duration.ZERO);
     }
 
     private static HttpRequest request(String base, String body, String accept) {
