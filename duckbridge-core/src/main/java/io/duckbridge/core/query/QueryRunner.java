@@ -289,7 +289,15 @@ public final class QueryRunner implements AutoCloseable {
         } else {
             // only text the guard accepted is prepared, and a repeated text reuses its statement
             PreparedStatement ps = session.prepareCached(checked.sql());
-            if (format == QueryFormat.CSV && hasTemporalColumn(ps.getMetaData())) {
+            List<ResultColumn> declared = null;
+            String asText = format == QueryFormat.CSV || ps.getMetaData() == null
+                    ? null
+                    : renderedAsText(checked.sql(), columns(ps.getMetaData()), format);
+            if (asText != null) {
+                // the header keeps the query's own types; the values are DuckDB's rendering (see below)
+                declared = columns(ps.getMetaData());
+                ps = session.prepareCached(asText);
+            } else if (format == QueryFormat.CSV && hasTemporalColumn(ps.getMetaData())) {
                 // CSV holds DuckDB's own text (what read_csv casts back); JDBC's objects cannot show
                 // infinite or BC dates and timestamps, 24:00 or every offset, so DuckDB casts the values.
                 // Only then: the cast runs in the fetching thread and halves CSV's speed
@@ -298,10 +306,11 @@ public final class QueryRunner implements AutoCloseable {
             }
             bind(ps, checked, request);
             try (ResultSet rs = ps.executeQuery()) {
-                ex.columns = columns(rs.getMetaData());
+                List<ResultColumn> produced = columns(rs.getMetaData());
+                ex.columns = declared != null ? declared : produced;
                 ex.out = new CountingStream(target.open(format));
                 RowEncoder encoder = switch (format) {
-                    case JSON, NDJSON -> jsonEncoder(format == QueryFormat.NDJSON, id, start, ex.columns);
+                    case JSON, NDJSON -> jsonEncoder(format == QueryFormat.NDJSON, id, start, produced);
                     case CSV -> new CsvEncoder();
                     case ARROW -> new ArrowEncoder(allocator(), limits.arrowBatchSize());
                     case PARQUET -> throw new IllegalStateException("handled above");
@@ -326,14 +335,18 @@ public final class QueryRunner implements AutoCloseable {
         Files.createDirectories(tmpDirectory);
         Path file = tmpDirectory.resolve("query-" + id + ".parquet");
         String inner = stripTrailingSemicolons(checked.sql());
-        // the checked text is exactly one SELECT, so its parentheses, quotes and comments are closed
-        String select = maxRows >= 0 ? "SELECT * FROM (\n" + inner + "\n) LIMIT " + (maxRows + 1) : inner;
         try {
-            PreparedStatement describe = session.prepare("SELECT * FROM (\n" + select + "\n) LIMIT 0");
+            // the checked text is exactly one SELECT, so its parentheses, quotes and comments are closed
+            PreparedStatement describe = session.prepare("SELECT * FROM (\n" + inner + "\n) LIMIT 0");
             bind(describe, checked, request);
             try (ResultSet rs = describe.executeQuery()) {
                 ex.columns = columns(rs.getMetaData());
             }
+            String asText = renderedAsText(inner, ex.columns, QueryFormat.PARQUET);
+            if (asText != null) {
+                inner = asText;
+            }
+            String select = maxRows >= 0 ? "SELECT * FROM (\n" + inner + "\n) LIMIT " + (maxRows + 1) : inner;
             if (maxRows >= 0) {
                 PreparedStatement count = session.prepare("SELECT count(*) FROM (\n" + select + "\n)");
                 bind(count, checked, request);
@@ -404,6 +417,76 @@ public final class QueryRunner implements AutoCloseable {
                         "parameter " + index + " is a " + value.getClass().getSimpleName()
                                 + "; use a string, number, boolean or null (cast in SQL, e.g. ?::DATE)");
         }
+    }
+
+    /**
+     * {@code sql} wrapped so that DuckDB renders, as text, the columns whose values {@code format} would
+     * otherwise get wrong; null when no column needs it. Casting in SQL keeps every value DuckDB can hold
+     * (what read_csv or a cast reads back), where the JDBC driver's Java objects and DuckDB's Arrow and
+     * Parquet writers cannot:
+     *
+     * <ul>
+     *   <li>JSON/NDJSON: {@code DATE} as DuckDB prints it (ISO {@code 2024-02-29}; {@code infinity},
+     *       {@code -infinity} and BC dates such as {@code 0044-03-15 (BC)}, which {@code LocalDate} turns into
+     *       far-off or negative years); {@code TIMESTAMP} (any precision) and {@code TIMESTAMPTZ} in ISO form with
+     *       a {@code T}, DuckDB's fraction (no trailing zeros) and a {@code ±hh:mm} offset, except infinite and
+     *       BC values, which keep DuckDB's text;
+     *   <li>Arrow: {@code BIT} (exported as DuckDB's internal bytes) and {@code TIMETZ} (exported without its
+     *       offset) as DuckDB's text, a {@code Utf8} column;
+     *   <li>Parquet: {@code TIMETZ} as DuckDB's text (the Parquet writer normalizes to UTC and loses the offset).
+     * </ul>
+     *
+     * Nested values (a LIST of DATE, say) are not rewritten. Parameters keep their places: the text of
+     * {@code sql} appears once.
+     */
+    static String renderedAsText(String sql, List<ResultColumn> columns, QueryFormat format) {
+        List<String> expressions = new ArrayList<>(columns.size());
+        List<String> aliases = new ArrayList<>(columns.size());
+        boolean any = false;
+        for (int i = 0; i < columns.size(); i++) {
+            String ref = "q.c" + (i + 1);
+            aliases.add("c" + (i + 1));
+            String rendered = textRendering(ref, columns.get(i).type(), format);
+            any |= rendered != null;
+            expressions.add((rendered != null ? rendered : ref) + " AS "
+                    + quoted(columns.get(i).name()));
+        }
+        if (!any) {
+            return null;
+        }
+        return "SELECT " + String.join(", ", expressions) + " FROM (\n" + stripTrailingSemicolons(sql) + "\n) AS q("
+                + String.join(", ", aliases) + ")";
+    }
+
+    private static String textRendering(String ref, String type, QueryFormat format) {
+        String t = type.toUpperCase(java.util.Locale.ROOT);
+        boolean timetz = t.equals("TIMETZ") || t.equals("TIME WITH TIME ZONE");
+        return switch (format) {
+            case JSON, NDJSON -> {
+                if (t.equals("DATE")) {
+                    yield ref + "::VARCHAR";
+                }
+                if (t.equals("TIMESTAMP")
+                        || t.equals("TIMESTAMP_S")
+                        || t.equals("TIMESTAMP_MS")
+                        || t.equals("TIMESTAMP_NS")) {
+                    // 'T' between date and time; BC ("... (BC) 01:02:03") and infinite values do not match
+                    yield "regexp_replace(" + ref + "::VARCHAR, '^(\\d+-\\d\\d-\\d\\d) (\\d)', '\\1T\\2')";
+                }
+                if (t.equals("TIMESTAMPTZ") || t.equals("TIMESTAMP WITH TIME ZONE")) {
+                    yield "regexp_replace(regexp_replace(" + ref
+                            + "::VARCHAR, '^(\\d+-\\d\\d-\\d\\d) (\\d)', '\\1T\\2'), '([+-]\\d\\d)$', '\\1:00')";
+                }
+                yield null;
+            }
+            case ARROW -> t.equals("BIT") || timetz ? ref + "::VARCHAR" : null;
+            case PARQUET -> timetz ? ref + "::VARCHAR" : null;
+            case CSV -> null;
+        };
+    }
+
+    private static String quoted(String identifier) {
+        return '"' + identifier.replace("\"", "\"\"") + '"';
     }
 
     private static final java.util.regex.Pattern TEMPORAL =

@@ -95,6 +95,29 @@ class QueryFormatsTest {
         assertThat(body.path("truncated").asBoolean()).isFalse();
     }
 
+    @Test
+    void jsonRendersInfiniteAndBcDatesAsDuckDbDoesAndKeepsTheColumnTypes() {
+        JsonNode body = json.readTree(run(
+                "SELECT d, ts, tz, d AS \"d\"\"2\" FROM (VALUES"
+                        + " (DATE 'infinity', TIMESTAMP '-infinity', TIMESTAMPTZ '2024-01-02 03:04:05.5+02'),"
+                        + " (DATE '0044-03-15 (BC)', TIMESTAMP '0044-03-15 (BC) 01:02:03', TIMESTAMPTZ 'infinity'),"
+                        + " (DATE '2024-02-29', TIMESTAMP '2024-01-02 03:04:00', NULL)) t(d, ts, tz)",
+                QueryFormat.JSON,
+                null));
+        assertThat(body.path("columns").toString())
+                .isEqualTo("[{\"name\":\"d\",\"type\":\"DATE\"},{\"name\":\"ts\",\"type\":\"TIMESTAMP\"},"
+                        + "{\"name\":\"tz\",\"type\":\"TIMESTAMP WITH TIME ZONE\"},"
+                        + "{\"name\":\"d\\\"2\",\"type\":\"DATE\"}]");
+        // the offset is the session time zone's (UTC unless set), so only its form is fixed
+        assertThat(body.path("rows").get(0).get(2).asString())
+                .matches("2024-01-0\\dT\\d\\d:\\d\\d:05\\.5[+-]\\d\\d:\\d\\d");
+        ((tools.jackson.databind.node.ArrayNode) body.path("rows").get(0)).set(2, "instant");
+        assertThat(body.path("rows").toString())
+                .isEqualTo("[[\"infinity\",\"-infinity\",\"instant\",\"infinity\"],"
+                        + "[\"0044-03-15 (BC)\",\"0044-03-15 (BC) 01:02:03\",\"infinity\",\"0044-03-15 (BC)\"],"
+                        + "[\"2024-02-29\",\"2024-01-02T03:04:00\",null,\"2024-02-29\"]]");
+    }
+
     static java.util.stream.Stream<String> simpleTypeQueries() {
         return java.util.stream.Stream.of(
                 "SELECT unnest([true, false, NULL]) AS v",
