@@ -49,7 +49,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Reads borrow one of a bounded pool of duplicated connections and run on a bounded executor of
  * platform threads (DuckDB's JNI calls would pin a virtual thread's carrier); a {@link #stream} called
- * from a platform thread runs on that thread instead, saving two thread hand-offs per query. Either way
+ * from a platform thread while a reader slot is free runs on that thread instead, saving two thread
+ * hand-offs per query. Either way
  * at most {@code readers} reads run at once. Every change to live
  * tables goes through the <b>writer lane</b>: a single thread owning the write connection, running
  * work strictly in submission order, so writers never meet DuckDB's write-write conflicts.
@@ -83,10 +84,8 @@ public final class DuckDbEngine implements AutoCloseable {
     private final AtomicInteger peakReadersInUse = new AtomicInteger();
     /** One permit per reader: taken by every read, on a reader thread or on its caller's thread. */
     private final Semaphore readSlots;
-    /** Streams running (or waiting for a slot) on their callers' threads; close() waits for them. */
+    /** Streams running on their callers' threads; close() waits for them. */
     private final AtomicInteger callerStreams = new AtomicInteger();
-    /** Streams on callers' threads waiting for a slot, bounded like the reader queue. */
-    private final AtomicInteger callerStreamsWaiting = new AtomicInteger();
 
     private final AtomicBoolean closed = new AtomicBoolean();
     private final long memoryLimitBytes;
@@ -217,11 +216,11 @@ public final class DuckDbEngine implements AutoCloseable {
      * a time: consume or close a result before running the next statement in the same work. Streaming
      * reads share the reader slots (and queue bound) with {@link #read}.
      *
-     * <p>Called from a platform thread, the work runs <b>on that thread</b> once a reader slot is free (no
-     * hand-off to a reader thread and back, which costs two wake-ups per query); from a virtual thread it
-     * runs on a reader thread, as DuckDB's JNI calls would pin the carrier. The timeout and the engine's
-     * shutdown cancel the DuckDB query in both cases; on the caller's thread an interrupt is seen while
-     * waiting for a slot, not while DuckDB runs. Fails as {@link #read}.
+     * <p>Called from a platform thread when a reader slot is free, the work runs <b>on that thread</b> (no
+     * hand-off to a reader thread and back, which costs two wake-ups per query). When every slot is busy, or
+     * from a virtual thread (DuckDB's JNI calls would pin its carrier), it is queued for a reader thread as
+     * before. The timeout and the engine's shutdown cancel the DuckDB query either way; work running on the
+     * caller's thread does not see the caller's interrupt. Fails as {@link #read}.
      */
     public <T> T stream(Duration timeout, ReadWork<T> work) {
         if (Thread.currentThread().isVirtual()) {
@@ -230,14 +229,19 @@ public final class DuckDbEngine implements AutoCloseable {
         return streamOnCaller(timeout, work);
     }
 
+    /**
+     * Runs {@code work} on this thread when a reader slot is free at once (no one waiting before it), else
+     * queues it for a reader thread like {@link #streamAsync}: when every slot is busy, reader threads take
+     * queued work one after another without sleeping in between, which beats waking each waiting caller.
+     */
     private <T> T streamOnCaller(Duration timeout, ReadWork<T> work) {
         callerStreams.incrementAndGet();
+        boolean slot = false;
         try {
             // counted before the check, so close() either sees this stream or this stream sees it closed
             ensureOpen();
-            acquireSlotOnCaller();
-            try {
-                ensureOpen();
+            slot = readSlots.tryAcquire(0, TimeUnit.NANOSECONDS); // in turn: waiting reader threads go first
+            if (slot) {
                 DuckDBConnection connection = idleStreamingReaders.poll();
                 if (connection == null) {
                     throw new DuckbridgeException(ErrorClass.INTERNAL, "no idle streaming reader connection");
@@ -252,39 +256,17 @@ public final class DuckDbEngine implements AutoCloseable {
                     idleStreamingReaders.add(connection);
                 }
                 return await(future);
-            } finally {
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DuckbridgeException(ErrorClass.CANCELLED, "interrupted while waiting for a DuckDB reader", e);
+        } finally {
+            if (slot) {
                 readSlots.release();
             }
-        } finally {
             callerStreams.decrementAndGet();
         }
-    }
-
-    /** Takes a reader slot for work on the caller's thread, waiting in a queue bounded like the reader queue. */
-    private void acquireSlotOnCaller() {
-        try {
-            if (readSlots.tryAcquire(0, TimeUnit.NANOSECONDS)) { // in turn: waiters go first
-                return;
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new DuckbridgeException(ErrorClass.CANCELLED, "interrupted while waiting for a DuckDB reader", e);
-        }
-        if (callerStreamsWaiting.incrementAndGet() > settings.readerQueue()) {
-            callerStreamsWaiting.decrementAndGet();
-            throw new DuckbridgeException(
-                    ErrorClass.SOURCE_UNAVAILABLE,
-                    "all " + readerConnections.size() + " readers are busy and " + settings.readerQueue()
-                            + " reads are waiting; retry later");
-        }
-        try {
-            readSlots.acquire();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new DuckbridgeException(ErrorClass.CANCELLED, "interrupted while waiting for a DuckDB reader", e);
-        } finally {
-            callerStreamsWaiting.decrementAndGet();
-        }
+        return await(streamAsync(timeout, work));
     }
 
     /** Submits {@code work} to a streaming reader; see {@link #stream} and {@link #readAsync}. */
@@ -558,14 +540,14 @@ public final class DuckDbEngine implements AutoCloseable {
                     extensions,
                     readerConnections.size(),
                     readersInUse.get(),
-                    readerExecutor.getQueue().size() + callerStreamsWaiting.get(),
+                    readerExecutor.getQueue().size(),
                     writerExecutor.getQueue().size());
         });
     }
 
-    /** Streams waiting on their callers' threads for a reader slot; for tests. */
-    int streamsWaitingOnCallers() {
-        return callerStreamsWaiting.get();
+    /** Reads queued for a reader thread; for tests. */
+    int readsQueued() {
+        return readerExecutor.getQueue().size();
     }
 
     /** The most readers ever in use at once since open; for tests and metrics. */

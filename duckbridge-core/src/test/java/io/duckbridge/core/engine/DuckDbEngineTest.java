@@ -138,7 +138,7 @@ class DuckDbEngineTest {
                             e -> assertThat(e.errorClass()).isEqualTo(ErrorClass.TIMEOUT));
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
 
-            // one slot, held by a read; one stream may wait for it, the next is refused at once
+            // one slot, held by a read: a stream queues for a reader thread, the next is refused at once
             CountDownLatch release = new CountDownLatch(1);
             CountDownLatch holding = new CountDownLatch(1);
             var blocker = engine.readAsync(null, session -> {
@@ -149,7 +149,7 @@ class DuckDbEngineTest {
             assertThat(holding.await(10, TimeUnit.SECONDS)).isTrue();
             var waiting = CompletableFuture.supplyAsync(() -> engine.stream(Duration.ofSeconds(10), session -> 2L));
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (engine.streamsWaitingOnCallers() < 1 && System.nanoTime() < deadline) {
+            while (engine.readsQueued() < 1 && System.nanoTime() < deadline) {
                 Thread.onSpinWait();
             }
             assertThatThrownBy(() -> engine.stream(Duration.ofSeconds(10), session -> 3L))
