@@ -123,7 +123,7 @@ final class BackupRestorer {
                     ErrorClass.INTERNAL, "restoring backup " + id + " failed: " + e.getCause(), e);
         }
         long pause = Duration.ofNanos(System.nanoTime() - started).toMillis();
-        engine.checkpoint();
+        engine.tryCheckpoint("after restoring backup " + id);
         return new Swap(pause, stagedSwap);
     }
 

@@ -64,7 +64,7 @@ final class BackupWriter {
         boolean published = false;
         try {
             long pauseStart = System.nanoTime();
-            engine.checkpoint();
+            engine.tryCheckpoint("before backup " + id); // the copy below reads one snapshot either way
             long pauseMillis = Duration.ofNanos(System.nanoTime() - pauseStart).toMillis();
             progress.checkCancelled();
 

@@ -363,6 +363,24 @@ public final class DuckDbEngine implements AutoCloseable {
         executeOnLane("CHECKPOINT");
     }
 
+    /**
+     * A checkpoint through the writer lane that may be postponed: DuckDB refuses {@code CHECKPOINT} while
+     * another connection's transaction is open (a concurrent reader's, say). Committed work is in the WAL
+     * either way and reaches the file at DuckDB's next automatic checkpoint, so callers that only want the WAL
+     * folded (after a restore, before a backup copy) go on; the reason is logged.
+     *
+     * @return whether the checkpoint ran
+     */
+    public boolean tryCheckpoint(String after) {
+        try {
+            checkpoint();
+            return true;
+        } catch (DuckbridgeException e) {
+            log.warn("checkpoint {} postponed: {}", after, e.getMessage());
+            return false;
+        }
+    }
+
     private <T> CompletableFuture<T> submitToLane(boolean transactional, WriteWork<T> work) {
         ensureOpen();
         var future = new SessionFuture<T>();

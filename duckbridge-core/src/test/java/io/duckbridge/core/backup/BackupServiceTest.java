@@ -337,6 +337,34 @@ class BackupServiceTest {
     }
 
     @Test
+    void backupAndRestoreSucceedWhileAnotherConnectionHoldsAnOpenWriteTransaction() throws Exception {
+        createSmallDatabase();
+        // a second connection inside a transaction that has written: DuckDB refuses CHECKPOINT meanwhile
+        org.duckdb.DuckDBConnection other = engine.<org.duckdb.DuckDBConnection>laneAsync(session ->
+                        (org.duckdb.DuckDBConnection) session.connection().duplicate())
+                .join();
+        try (other;
+                Statement st = other.createStatement()) {
+            st.execute("BEGIN TRANSACTION");
+            st.execute("CREATE TABLE pending AS SELECT 1 AS x");
+            assertThatThrownBy(engine::checkpoint).isInstanceOf(DuckbridgeException.class);
+
+            BackupManifest manifest = backups.create(JobContext.none());
+            engine.write(session -> {
+                try (Statement w = session.statement()) {
+                    w.execute("DELETE FROM items WHERE id < 500");
+                }
+                return null;
+            });
+            backups.restore(manifest.id(), JobContext.none());
+
+            long items = engine.read(session -> queryLong(session.connection(), "SELECT count(*) FROM items"));
+            assertThat(items).isEqualTo(1000);
+            st.execute("ROLLBACK");
+        }
+    }
+
+    @Test
     void failureMidBackupLeavesEarlierBackupsValidAndNoPartialListed() {
         createSmallDatabase();
         BackupManifest first = backups.create(JobContext.none());
