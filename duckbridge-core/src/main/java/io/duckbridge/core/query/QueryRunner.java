@@ -433,7 +433,9 @@ public final class QueryRunner implements AutoCloseable {
      *       BC values, which keep DuckDB's text;
      *   <li>Arrow: {@code BIT} (exported as DuckDB's internal bytes) and {@code TIMETZ} (exported without its
      *       offset) as DuckDB's text, a {@code Utf8} column;
-     *   <li>Parquet: {@code TIMETZ} as DuckDB's text (the Parquet writer normalizes to UTC and loses the offset).
+     *   <li>Parquet: {@code TIMETZ} as DuckDB's text (the Parquet writer normalizes to UTC and loses the offset),
+     *       and {@code INTERVAL} (Parquet's interval is unsigned months/days/milliseconds: negative values fail
+     *       and microseconds are cut).
      * </ul>
      *
      * Nested values (a LIST of DATE, say) are not rewritten. Parameters keep their places: the text of
@@ -480,7 +482,7 @@ public final class QueryRunner implements AutoCloseable {
                 yield null;
             }
             case ARROW -> t.equals("BIT") || timetz ? ref + "::VARCHAR" : null;
-            case PARQUET -> timetz ? ref + "::VARCHAR" : null;
+            case PARQUET -> timetz || t.equals("INTERVAL") ? ref + "::VARCHAR" : null;
             case CSV -> null;
         };
     }

@@ -95,9 +95,7 @@ class TypeRoundTripTest {
      * Pairs that do not round-trip yet, with the reason; docs/query.md lists them. The test fails when one
      * starts to work, so this list (and the doc) cannot go stale.
      */
-    static final Map<String, String> KNOWN_GAPS = Map.ofEntries(Map.entry(
-            "INTERVAL/PARQUET",
-            "Parquet INTERVAL is unsigned months/days/millis: negative intervals fail (IO), micros are cut"));
+    static final Map<String, String> KNOWN_GAPS = Map.of();
 
     Path dir;
     DuckDbEngine engine;
