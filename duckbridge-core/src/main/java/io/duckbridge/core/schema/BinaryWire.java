@@ -207,6 +207,20 @@ enum BinaryWire {
         return micros + PG_EPOCH_MICROS;
     }
 
+    /** The header of a numeric_send field: digit count, weight of the first digit, sign word, display scale. */
+    private record Numeric(int ndigits, int weight, int sign, int dscale) {
+        static Numeric read(ColumnMapping column, byte[] b, int from, int length) {
+            if (length < 8) {
+                throw badLength(column, length, 8);
+            }
+            int ndigits = int16(b, from);
+            if (length != 8 + 2 * ndigits) {
+                throw badLength(column, length, 8 + 2 * ndigits);
+            }
+            return new Numeric(ndigits, (short) int16(b, from + 2), int16(b, from + 4) & 0xffff, int16(b, from + 6));
+        }
+    }
+
     /**
      * The unscaled value at {@code d}'s scale of a numeric field, when it is exact and fits {@code d}'s
      * precision without rounding; Long.MIN_VALUE when the value must take the text converter (NaN, ±Infinity,
@@ -216,16 +230,11 @@ enum BinaryWire {
      * @throws DuckbridgeException CONVERSION for a field whose length does not match its digit count
      */
     static long unscaled(ColumnMapping column, ValueCodec.Decimal d, byte[] b, int from, int length) {
-        if (length < 8) {
-            throw badLength(column, length, 8);
-        }
-        int ndigits = int16(b, from);
-        int weight = (short) int16(b, from + 2);
-        int sign = int16(b, from + 4) & 0xffff;
-        int dscale = int16(b, from + 6);
-        if (length != 8 + 2 * ndigits) {
-            throw badLength(column, length, 8 + 2 * ndigits);
-        }
+        Numeric h = Numeric.read(column, b, from, length);
+        int ndigits = h.ndigits();
+        int weight = h.weight();
+        int sign = h.sign();
+        int dscale = h.dscale();
         if (sign != 0x0000 && sign != 0x4000) {
             return Long.MIN_VALUE; // NaN, ±Infinity
         }
@@ -267,16 +276,11 @@ enum BinaryWire {
      * @throws DuckbridgeException CONVERSION for a field whose length does not match its digit count
      */
     static byte[] numericText(ColumnMapping column, byte[] b, int from, int length) {
-        if (length < 8) {
-            throw badLength(column, length, 8);
-        }
-        int ndigits = int16(b, from);
-        int weight = (short) int16(b, from + 2);
-        int sign = int16(b, from + 4) & 0xffff;
-        int dscale = int16(b, from + 6);
-        if (length != 8 + 2 * ndigits) {
-            throw badLength(column, length, 8 + 2 * ndigits);
-        }
+        Numeric h = Numeric.read(column, b, from, length);
+        int ndigits = h.ndigits();
+        int weight = h.weight();
+        int sign = h.sign();
+        int dscale = h.dscale();
         switch (sign) {
             case 0xC000 -> {
                 return NUMERIC_NAN;
