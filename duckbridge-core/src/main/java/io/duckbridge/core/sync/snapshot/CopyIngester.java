@@ -2,6 +2,7 @@ package io.duckbridge.core.sync.snapshot;
 
 import io.duckbridge.core.error.DuckDbErrors;
 import io.duckbridge.core.error.DuckbridgeException;
+import io.duckbridge.core.error.ErrorClass;
 import io.duckbridge.core.jobs.JobContext;
 import io.duckbridge.core.schema.ChunkColumn;
 import io.duckbridge.core.schema.ColumnMapping;
@@ -118,12 +119,7 @@ public final class CopyIngester {
             TableName target,
             JobContext context) {
         String staging = target.toString();
-        CopyOut copy;
-        try {
-            copy = pg.unwrap(PGConnection.class).getCopyAPI().copyOut(copySql);
-        } catch (SQLException e) {
-            throw PgErrors.wrap("starting " + copySql, e);
-        }
+        CopyOut copy = startCopy(pg, copySql);
         long rows = 0;
         long bytes = 0;
         int sinceProgress = 0;
@@ -153,13 +149,8 @@ public final class CopyIngester {
                 appender.endRow();
                 rows++;
                 if (++sinceProgress == PROGRESS_EVERY) {
-                    context.advance(sinceProgress);
+                    progress(context, sinceProgress, Thread.currentThread());
                     sinceProgress = 0;
-                    context.checkCancelled();
-                    if (Thread.currentThread().isInterrupted()) {
-                        throw new DuckbridgeException(
-                                io.duckbridge.core.error.ErrorClass.CANCELLED, "interrupted while copying");
-                    }
                 }
             }
             context.advance(sinceProgress);
@@ -188,12 +179,7 @@ public final class CopyIngester {
             DuckDBConnection duck,
             TableName target,
             JobContext context) {
-        CopyOut copy;
-        try {
-            copy = pg.unwrap(PGConnection.class).getCopyAPI().copyOut(copySql);
-        } catch (SQLException e) {
-            throw PgErrors.wrap("starting " + copySql, e);
-        }
+        CopyOut copy = startCopy(pg, copySql);
         long rows = 0;
         int sinceProgress = 0;
         int width = mappings.size();
@@ -217,13 +203,8 @@ public final class CopyIngester {
                 appender.endRow();
                 rows++;
                 if (++sinceProgress == PROGRESS_EVERY) {
-                    context.advance(sinceProgress);
+                    progress(context, sinceProgress, Thread.currentThread());
                     sinceProgress = 0;
-                    context.checkCancelled();
-                    if (Thread.currentThread().isInterrupted()) {
-                        throw new DuckbridgeException(
-                                io.duckbridge.core.error.ErrorClass.CANCELLED, "interrupted while copying");
-                    }
                 }
             }
             context.advance(sinceProgress);
@@ -271,12 +252,7 @@ public final class CopyIngester {
                 throw new IllegalArgumentException("column " + mappings.get(i) + " has no vector form");
             }
         }
-        CopyOut copy;
-        try {
-            copy = pg.unwrap(PGConnection.class).getCopyAPI().copyOut(copySql);
-        } catch (SQLException e) {
-            throw PgErrors.wrap("starting " + copySql, e);
-        }
+        CopyOut copy = startCopy(pg, copySql);
         CopyBinaryReader reader = new CopyBinaryReader(copy);
         try (CopySource source = new CopySource(reader, columns, context);
                 Statement st = duck.createStatement()) {
@@ -312,6 +288,27 @@ public final class CopyIngester {
             select.append(mappings.get(i).chunkColumn().selectExpression(CopySource.columnName(i)));
         }
         return "INSERT INTO " + target.quoted() + " (" + names + ") SELECT " + select + " FROM " + source.call();
+    }
+
+    /** Starts {@code copySql} on {@code pg}; PostgreSQL's refusal is classified by its SQLSTATE. */
+    private static CopyOut startCopy(Connection pg, String copySql) {
+        try {
+            return pg.unwrap(PGConnection.class).getCopyAPI().copyOut(copySql);
+        } catch (SQLException e) {
+            throw PgErrors.wrap("starting " + copySql, e);
+        }
+    }
+
+    /**
+     * Reports {@code rows} more copied rows, and stops the copy with CANCELLED when its job was cancelled or
+     * {@code worker} (the thread the copy runs for) was interrupted.
+     */
+    static void progress(JobContext context, long rows, Thread worker) {
+        context.advance(rows);
+        context.checkCancelled();
+        if (worker.isInterrupted()) {
+            throw new DuckbridgeException(ErrorClass.CANCELLED, "interrupted while copying");
+        }
     }
 
     private static byte[] readRow(CopyOut copy) {

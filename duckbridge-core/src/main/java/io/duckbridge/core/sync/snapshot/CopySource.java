@@ -147,11 +147,7 @@ final class CopySource implements AutoCloseable {
             }
         }
         rows += n;
-        context.advance(n);
-        context.checkCancelled();
-        if (owner.isInterrupted()) {
-            throw new DuckbridgeException(ErrorClass.CANCELLED, "interrupted while copying");
-        }
+        CopyIngester.progress(context, n, owner);
         return n;
     }
 
