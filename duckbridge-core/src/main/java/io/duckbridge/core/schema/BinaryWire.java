@@ -147,15 +147,7 @@ enum BinaryWire {
             }
             case BYTEA -> appender.append(Arrays.copyOfRange(b, from, from + length));
             case TEXT, OUTPUT_TEXT -> column.appendUtf8(appender, b, from, from + length);
-            case JSONB -> {
-                if (length < 1 || b[from] != 1) {
-                    throw new DuckbridgeException(
-                            ErrorClass.CONVERSION,
-                            "column " + column.name() + ": unknown jsonb binary version "
-                                    + (length < 1 ? -1 : b[from]));
-                }
-                column.appendUtf8(appender, b, from + 1, from + length);
-            }
+            case JSONB -> column.appendUtf8(appender, b, jsonText(column, b, from, length), from + length);
             case NUMERIC -> appendNumeric(column, codec, appender, b, from, length);
         }
     }
@@ -303,7 +295,22 @@ enum BinaryWire {
         return value.toPlainString().getBytes(StandardCharsets.US_ASCII);
     }
 
-    private static void expect(ColumnMapping column, int length, int expected) {
+    /**
+     * Where the JSON text of a jsonb_send field starts (after its version byte).
+     *
+     * @throws DuckbridgeException CONVERSION for an empty field or a version other than 1
+     */
+    static int jsonText(ColumnMapping column, byte[] b, int from, int length) {
+        if (length < 1 || b[from] != 1) {
+            throw new DuckbridgeException(
+                    ErrorClass.CONVERSION,
+                    "column " + column.name() + ": unknown jsonb binary version " + (length < 1 ? -1 : b[from]));
+        }
+        return from + 1;
+    }
+
+    /** @throws DuckbridgeException CONVERSION when a fixed-size field has another length */
+    static void expect(ColumnMapping column, int length, int expected) {
         if (length != expected) {
             throw badLength(column, length, expected);
         }

@@ -1,7 +1,6 @@
 package io.duckbridge.core.schema;
 
 import io.duckbridge.core.error.DuckbridgeException;
-import io.duckbridge.core.error.ErrorClass;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -213,15 +212,7 @@ public final class ChunkColumn {
     public byte[] utf8(byte[] b, int from, int length) {
         return switch (kind) {
             case UTF8 -> Arrays.copyOfRange(b, from, from + length);
-            case JSONB -> {
-                if (length < 1 || b[from] != 1) {
-                    throw new DuckbridgeException(
-                            ErrorClass.CONVERSION,
-                            "column " + column.name() + ": unknown jsonb binary version "
-                                    + (length < 1 ? -1 : b[from]));
-                }
-                yield Arrays.copyOfRange(b, from + 1, from + length);
-            }
+            case JSONB -> Arrays.copyOfRange(b, BinaryWire.jsonText(column, b, from, length), from + length);
             case UUID -> {
                 expect(length, 16);
                 yield new java.util.UUID(BinaryWire.int64(b, from), BinaryWire.int64(b, from + 8))
@@ -250,12 +241,7 @@ public final class ChunkColumn {
     }
 
     private void expect(int length, int expected) {
-        if (length != expected) {
-            throw new DuckbridgeException(
-                    ErrorClass.CONVERSION,
-                    "column " + column.name() + " (" + column.pgType() + "): binary COPY field of " + length
-                            + " bytes where " + expected + " were expected");
-        }
+        BinaryWire.expect(column, length, expected);
     }
 
     @Override
