@@ -289,13 +289,11 @@ public final class QueryRunner implements AutoCloseable {
         } else {
             // only text the guard accepted is prepared, and a repeated text reuses its statement
             PreparedStatement ps = session.prepareCached(checked.sql());
-            List<ResultColumn> declared = null;
-            String asText = format == QueryFormat.CSV || ps.getMetaData() == null
-                    ? null
-                    : renderedAsText(checked.sql(), columns(ps.getMetaData()), format);
+            List<ResultColumn> declared =
+                    format == QueryFormat.CSV || ps.getMetaData() == null ? null : columns(ps.getMetaData());
+            String asText = declared == null ? null : renderedAsText(checked.sql(), declared, format);
             if (asText != null) {
                 // the header keeps the query's own types; the values are DuckDB's rendering (see below)
-                declared = columns(ps.getMetaData());
                 ps = session.prepareCached(asText);
             } else if (format == QueryFormat.CSV && hasTemporalColumn(ps.getMetaData())) {
                 // CSV holds DuckDB's own text (what read_csv casts back); JDBC's objects cannot show
@@ -307,7 +305,7 @@ public final class QueryRunner implements AutoCloseable {
             bind(ps, checked, request);
             try (ResultSet rs = ps.executeQuery()) {
                 List<ResultColumn> produced = columns(rs.getMetaData());
-                ex.columns = declared != null ? declared : produced;
+                ex.columns = asText != null ? declared : produced;
                 ex.out = new CountingStream(target.open(format));
                 RowEncoder encoder = switch (format) {
                     case JSON, NDJSON -> jsonEncoder(format == QueryFormat.NDJSON, id, start, produced);
