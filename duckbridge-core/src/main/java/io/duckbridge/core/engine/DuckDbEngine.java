@@ -74,6 +74,8 @@ public final class DuckDbEngine implements AutoCloseable {
     private final List<DuckDBConnection> readerConnections;
     private final BlockingQueue<DuckDBConnection> idleReaders;
     private final List<DuckDBConnection> streamingConnections;
+    private final List<DuckDBConnection> loadConnections;
+    private final BlockingQueue<DuckDBConnection> idleLoadConnections;
     private final BlockingQueue<DuckDBConnection> idleStreamingReaders;
     private final ThreadPoolExecutor readerExecutor;
     private final ThreadPoolExecutor writerExecutor;
@@ -101,6 +103,7 @@ public final class DuckDbEngine implements AutoCloseable {
         this.writeConnection = openDatabase(settings, memoryLimitBytes, threads);
         List<DuckDBConnection> opened = new ArrayList<>();
         List<DuckDBConnection> streaming = new ArrayList<>();
+        List<DuckDBConnection> loaders = new ArrayList<>();
         try {
             this.extensions = loadExtensions(settings);
             this.duckdbVersion = queryString("SELECT version()");
@@ -115,10 +118,14 @@ public final class DuckDbEngine implements AutoCloseable {
                 streaming.add(reader);
                 useSearchPath(reader, false);
             }
+            for (int i = 0; i < Math.min(MAX_LOAD_CONNECTIONS, Math.max(2, threads)); i++) {
+                loaders.add(openLoadConnection(writeConnection));
+            }
             if (settings.sandbox() != null) {
                 applySandbox(writeConnection, settings);
             }
         } catch (SQLException | RuntimeException e) {
+            closeQuietly(loaders);
             closeQuietly(streaming);
             closeQuietly(opened);
             closeQuietly(List.of(writeConnection));
@@ -135,6 +142,8 @@ public final class DuckDbEngine implements AutoCloseable {
         this.readerConnections = List.copyOf(opened);
         this.idleReaders = new ArrayBlockingQueue<>(readers, false, opened);
         this.streamingConnections = List.copyOf(streaming);
+        this.loadConnections = List.copyOf(loaders);
+        this.idleLoadConnections = new ArrayBlockingQueue<>(loaders.size(), false, loaders);
         this.idleStreamingReaders = new ArrayBlockingQueue<>(readers, false, streaming);
         this.readSlots = new Semaphore(readers, true);
         this.readerExecutor = new ThreadPoolExecutor(
@@ -642,6 +651,7 @@ public final class DuckDbEngine implements AutoCloseable {
             }
         }
         statementCaches.values().forEach(StatementCache::closeAll);
+        closeQuietly(loadConnections);
         closeQuietly(streamingConnections);
         closeQuietly(readerConnections);
         closeQuietly(List.of(writeConnection));
@@ -750,6 +760,53 @@ public final class DuckDbEngine implements AutoCloseable {
             }
             st.execute("SET search_path = '" + SEARCH_PATH + "'");
         }
+    }
+
+    /** Connections kept for bulk loads (see {@link #loadConnection}); more loads at once get plain ones. */
+    static final int MAX_LOAD_CONNECTIONS = 8;
+
+    /**
+     * A connection for bulk loads into tables nobody reads yet (staging tables), in manual-commit mode. When
+     * {@link LoadConnection#unordered()}, it does not preserve insertion order, so DuckDB runs an
+     * {@code INSERT ... SELECT} from a parallel source on all its threads at once; such connections are set up
+     * when the engine opens (the session setting is refused once the sandbox locks the configuration) and
+     * shared by concurrent loads; when all are taken, a fresh connection that keeps DuckDB's default is given.
+     * Closing the returned lease rolls back what was not committed and gives the connection back.
+     *
+     * @throws DuckbridgeException SOURCE_UNAVAILABLE when the engine is closed
+     */
+    public LoadConnection loadConnection() {
+        ensureOpen();
+        DuckDBConnection pooled = idleLoadConnections.poll();
+        if (pooled != null) {
+            return new LoadConnection(pooled, true, c -> {
+                if (!closed.get()) {
+                    idleLoadConnections.offer(c);
+                }
+            });
+        }
+        DuckDBConnection fresh = await(laneAsync(session -> {
+            DuckDBConnection c = session.connection().duplicate();
+            c.setAutoCommit(false);
+            return c;
+        }));
+        return new LoadConnection(fresh, false, c -> closeQuietly(List.of(c)));
+    }
+
+    private static DuckDBConnection openLoadConnection(DuckDBConnection writeConnection) throws SQLException {
+        DuckDBConnection c = writeConnection.duplicate();
+        try {
+            useSearchPath(c, false);
+            try (Statement st = c.createStatement()) {
+                // a session setting: made before any lock_configuration, which would refuse it later
+                st.execute("SET SESSION preserve_insertion_order = false");
+            }
+            c.setAutoCommit(false);
+        } catch (SQLException e) {
+            closeQuietly(List.of(c));
+            throw e;
+        }
+        return c;
     }
 
     private static DuckDBConnection openStreamingReader(DuckDBConnection writeConnection) throws SQLException {

@@ -384,7 +384,9 @@ public final class TableSync {
                                 Instant.now(),
                                 load.rows(),
                                 load.bytes(),
-                                watermarks.get(load.table()),
+                                watermarks.containsKey(load.table())
+                                        ? watermarks.get(load.table())
+                                        : copiedWatermark(session, load.table(), mappingsByTable),
                                 snapshot.name(),
                                 "succeeded",
                                 null,
@@ -438,10 +440,36 @@ public final class TableSync {
                 .orElse(null);
     }
 
+    /**
+     * The watermark of a table just replaced, read from its new DuckDB copy inside the swap transaction
+     * ({@link WatermarkText}); null when the table has no watermark column.
+     */
+    private String copiedWatermark(
+            io.duckbridge.core.engine.ReadSession session,
+            TableName table,
+            Map<TableName, List<ColumnMapping>> mappingsByTable)
+            throws SQLException {
+        String column = settings.incremental().watermarkColumn();
+        for (ColumnMapping m : mappingsByTable.get(table)) {
+            if (m.name().equals(column)) {
+                return WatermarkText.read(session, table, m);
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The watermarks PostgreSQL must compute (in the snapshot): of tables whose watermark column's DuckDB copy
+     * does not keep its values exactly; the others are read from the copy when it replaces the live table.
+     */
     private Map<TableName, String> watermarks(SourceSnapshot snapshot, List<SourceTable> tables) {
         Map<TableName, String> out = new LinkedHashMap<>();
+        String column = settings.incremental().watermarkColumn();
         List<SourceTable> withWatermark = tables.stream()
-                .filter(t -> t.column(settings.incremental().watermarkColumn()).isPresent())
+                .filter(t -> t.column(column).isPresent())
+                .filter(t -> settings.mapping().map(t).stream()
+                        .filter(m -> m.name().equals(column))
+                        .noneMatch(WatermarkText::readable))
                 .toList();
         if (withWatermark.isEmpty()) {
             return out;

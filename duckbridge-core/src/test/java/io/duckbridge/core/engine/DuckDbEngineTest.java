@@ -60,6 +60,43 @@ class DuckDbEngineTest {
     }
 
     @Test
+    void loadConnectionsInsertInAnyOrderUnderALockedConfigurationWhileReadersKeepOrder() throws Exception {
+        try (var engine = DuckDbEngine.open(fileSettings().withSandbox(EngineSandbox.of(dir)))) {
+            String setting = "SELECT current_setting('preserve_insertion_order')::VARCHAR";
+            List<LoadConnection> leases = new ArrayList<>();
+            for (int i = 0; i < DuckDbEngine.MAX_LOAD_CONNECTIONS + 1; i++) {
+                leases.add(engine.loadConnection());
+            }
+            // two kept for a 2-thread engine, set up before the lock; more loads at once get plain connections
+            assertThat(leases.stream().filter(LoadConnection::unordered).count())
+                    .isEqualTo(2);
+            LoadConnection unordered = leases.get(0);
+            try (Statement st = unordered.connection().createStatement();
+                    ResultSet rs = st.executeQuery(setting)) {
+                rs.next();
+                assertThat(rs.getString(1)).isEqualTo("false");
+            }
+            assertThat(unordered.connection().getAutoCommit()).isFalse();
+            try (Statement st = unordered.connection().createStatement()) {
+                st.execute("CREATE TABLE loaded AS SELECT 1 AS x");
+            }
+            leases.forEach(LoadConnection::close); // the uncommitted table is rolled back
+            ReadWork<String> check = session -> {
+                try (Statement st = session.statement();
+                        ResultSet rs = st.executeQuery(
+                                setting + ", (SELECT count(*) FROM duckdb_tables() WHERE table_name = 'loaded')")) {
+                    rs.next();
+                    return rs.getString(1) + " " + rs.getLong(2);
+                }
+            };
+            assertThat(engine.read(check)).isEqualTo("true 0");
+            try (LoadConnection again = engine.loadConnection()) {
+                assertThat(again.unordered()).isTrue(); // given back, not lost
+            }
+        }
+    }
+
+    @Test
     void parallelReadsNeverExceedThePoolBound() throws Exception {
         try (var engine = DuckDbEngine.open(fileSettings().withReaders(3, 100))) {
             AtomicInteger running = new AtomicInteger();

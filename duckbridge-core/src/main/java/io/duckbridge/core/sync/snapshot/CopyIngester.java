@@ -245,6 +245,37 @@ public final class CopyIngester {
             DuckDBConnection duck,
             TableName target,
             JobContext context) {
+        ChunkColumn[] columns = chunkColumns(mappings);
+        CopyOut copy = startCopy(pg, copySql);
+        CopyBinaryReader reader = new CopyBinaryReader(copy);
+        try (CopySource source = CopySource.of(reader, columns, context)) {
+            return insert(source, mappings, duck, target, () -> cancel(copy));
+        }
+    }
+
+    /**
+     * Appends the rows of several binary COPY streams to {@code target} in one {@code INSERT} read by up to
+     * {@code threads} DuckDB threads at once, each taking the next stream from {@code streams} when its current
+     * one ends (see {@link CopySource}). {@code duck} should not preserve insertion order, or DuckDB reads the
+     * source on one thread. On failure the caller closes the connections {@code streams} opened, which ends
+     * their COPYs.
+     *
+     * @throws DuckbridgeException as {@link #appendVectors(Connection, String, List, DuckDBConnection, TableName,
+     *     JobContext)}
+     */
+    static Ingested appendVectors(
+            CopySource.Streams streams,
+            int threads,
+            List<ColumnMapping> mappings,
+            DuckDBConnection duck,
+            TableName target,
+            JobContext context) {
+        try (CopySource source = new CopySource(streams, chunkColumns(mappings), context, threads)) {
+            return insert(source, mappings, duck, target, () -> {});
+        }
+    }
+
+    private static ChunkColumn[] chunkColumns(List<ColumnMapping> mappings) {
         ChunkColumn[] columns = new ChunkColumn[mappings.size()];
         for (int i = 0; i < columns.length; i++) {
             columns[i] = mappings.get(i).chunkColumn();
@@ -252,25 +283,27 @@ public final class CopyIngester {
                 throw new IllegalArgumentException("column " + mappings.get(i) + " has no vector form");
             }
         }
-        CopyOut copy = startCopy(pg, copySql);
-        CopyBinaryReader reader = new CopyBinaryReader(copy);
-        try (CopySource source = new CopySource(reader, columns, context);
-                Statement st = duck.createStatement()) {
+        return columns;
+    }
+
+    private static Ingested insert(
+            CopySource source, List<ColumnMapping> mappings, DuckDBConnection duck, TableName target, Runnable abort) {
+        try (Statement st = duck.createStatement()) {
             try {
                 st.execute(insertSql(target, mappings, source));
             } catch (SQLException e) {
-                cancel(copy);
+                abort.run();
                 if (source.failure() != null) {
                     throw source.failure();
                 }
                 throw DuckDbErrors.wrap("inserting into " + target + " after " + source.rows() + " rows", e);
             } catch (RuntimeException e) {
-                cancel(copy);
+                abort.run();
                 throw e;
             }
-            return new Ingested(source.rows(), reader.bytes());
+            return new Ingested(source.rows(), source.bytes());
         } catch (SQLException e) {
-            cancel(copy);
+            abort.run();
             throw DuckDbErrors.wrap("inserting into " + target, e);
         }
     }
@@ -291,7 +324,7 @@ public final class CopyIngester {
     }
 
     /** Starts {@code copySql} on {@code pg}; PostgreSQL's refusal is classified by its SQLSTATE. */
-    private static CopyOut startCopy(Connection pg, String copySql) {
+    static CopyOut startCopy(Connection pg, String copySql) {
         try {
             return pg.unwrap(PGConnection.class).getCopyAPI().copyOut(copySql);
         } catch (SQLException e) {

@@ -1,6 +1,7 @@
 package io.duckbridge.core.sync.snapshot;
 
 import io.duckbridge.core.engine.DuckDbEngine;
+import io.duckbridge.core.engine.LoadConnection;
 import io.duckbridge.core.engine.ReadSession;
 import io.duckbridge.core.error.DuckbridgeException;
 import io.duckbridge.core.error.ErrorClass;
@@ -33,9 +34,12 @@ import org.slf4j.LoggerFactory;
  * Copies a set of PostgreSQL tables into DuckDB from one {@link SourceSnapshot}.
  *
  * <p>Each table is read with {@code COPY (SELECT ...) TO STDOUT}; a table with more estimated rows than
- * {@link SnapshotSettings#rowsPerRange()} is split into ctid (page) ranges. Ranges are read in parallel by
- * {@link SnapshotSettings#workers()} workers, each with its own PostgreSQL connection joined to the snapshot
- * and its own DuckDB connection, appending (DuckDB appends never conflict) into one staging table per table,
+ * {@link SnapshotSettings#rowsPerRange()} is split into ctid (page) ranges. A table the ingest table function
+ * loads is read by one {@code INSERT} whose source runs on up to {@link SnapshotSettings#workers()} DuckDB threads,
+ * each with its own PostgreSQL connection joined to the snapshot, taking one range after another
+ * ({@link CopySource}); other tables' ranges are read in parallel by {@link SnapshotSettings#workers()} workers,
+ * each with its own PostgreSQL connection and its own DuckDB connection ({@link DuckDbEngine#loadConnection}).
+ * Either way rows are appended (DuckDB appends never conflict) into one staging table per table,
  * created next to the live table as {@value #STAGING_PREFIX}... with the load types. When every range of every
  * table is staged, one writer-lane transaction replaces all live tables — by renaming the staging table, or
  * with {@code CREATE OR REPLACE TABLE ... AS SELECT} casts where a type is staged as text — so readers see the
@@ -84,7 +88,8 @@ public final class SnapshotCopier {
     /** Staging tables live next to their live table (so the swap can rename them) under this prefix. */
     public static final String STAGING_PREFIX = "__duckbridge_staging_";
 
-    private record Task(int table, String sql) {}
+    /** Ranges of one table copied together: one range, or every range of a table the table function loads. */
+    private record Task(int table, List<String> sqls) {}
 
     private static final class Progress {
         TableName staging;
@@ -114,8 +119,17 @@ public final class SnapshotCopier {
             p.staging = new TableName(plans.get(t).table().name().schema(), STAGING_PREFIX + runId + "_" + t);
             p.vectors = vectors(plans.get(t));
             List<String> ranges = ranges(plans.get(t).table());
+            List<String> sqls = new ArrayList<>();
             for (String range : ranges) {
-                tasks.add(new Task(t, copySql(plans.get(t), range)));
+                sqls.add(copySql(plans.get(t), range));
+            }
+            if (p.vectors) {
+                // one INSERT reads every range, on as many DuckDB threads as there are workers
+                tasks.add(new Task(t, sqls));
+            } else {
+                for (String sql : sqls) {
+                    tasks.add(new Task(t, List.of(sql)));
+                }
             }
             p.ranges = ranges.size();
             p.remaining.set(ranges.size());
@@ -229,29 +243,39 @@ public final class SnapshotCopier {
             List<Progress> progress,
             ConcurrentLinkedQueue<Task> tasks,
             JobContext context) {
-        DuckDBConnection duck = duplicate();
+        // each range (or each table the table function loads) is appended in one DuckDB transaction,
+        // committed when complete and rolled back when it fails
+        LoadConnection lease = engine.loadConnection();
+        DuckDBConnection duck = lease.connection();
+        int threads = lease.unordered() ? settings.workers() : 1;
         Connection pg = null;
         try {
             Task task;
             while ((task = tasks.poll()) != null) {
                 Progress p = progress.get(task.table());
                 if (p.error.get() != null) {
-                    p.remaining.decrementAndGet();
+                    p.remaining.addAndGet(-task.sqls().size());
                     continue;
                 }
                 try {
                     if (context.cancelRequested() || Thread.currentThread().isInterrupted()) {
                         throw new DuckbridgeException(ErrorClass.CANCELLED, "the sync was cancelled");
                     }
-                    if (pg == null) {
-                        pg = snapshot.openReader();
-                    }
                     List<ColumnMapping> mappings = plans.get(task.table()).mappings();
-                    var done = !settings.binaryCopy()
-                            ? CopyIngester.append(pg, task.sql(), mappings, duck, p.staging, context)
-                            : p.vectors
-                                    ? CopyIngester.appendVectors(pg, task.sql(), mappings, duck, p.staging, context)
-                                    : CopyIngester.appendBinary(pg, task.sql(), mappings, duck, p.staging, context);
+                    CopyIngester.Ingested done;
+                    if (p.vectors) {
+                        try (RangeStreams streams = new RangeStreams(snapshot, task.sqls())) {
+                            done = CopyIngester.appendVectors(streams, threads, mappings, duck, p.staging, context);
+                        }
+                    } else {
+                        if (pg == null) {
+                            pg = snapshot.openReader();
+                        }
+                        String sql = task.sqls().get(0);
+                        done = !settings.binaryCopy()
+                                ? CopyIngester.append(pg, sql, mappings, duck, p.staging, context)
+                                : CopyIngester.appendBinary(pg, sql, mappings, duck, p.staging, context);
+                    }
                     commit(duck, p.staging);
                     p.rows.addAndGet(done.rows());
                     p.bytes.addAndGet(done.bytes());
@@ -266,36 +290,12 @@ public final class SnapshotCopier {
                     SourceSnapshot.closeQuietly(pg);
                     pg = null;
                 } finally {
-                    p.remaining.decrementAndGet();
+                    p.remaining.addAndGet(-task.sqls().size());
                 }
             }
         } finally {
             SourceSnapshot.closeQuietly(pg);
-            try {
-                duck.close();
-            } catch (SQLException ignored) {
-                // a duplicated connection holds nothing that outlives it
-            }
-        }
-    }
-
-    /**
-     * A connection of the worker's own, in manual-commit mode: each range is appended in one DuckDB
-     * transaction, committed when the range is complete and rolled back when it fails, instead of one commit
-     * (and WAL write) per appender flush of 2,048 rows.
-     */
-    private DuckDBConnection duplicate() {
-        try {
-            return engine.<DuckDBConnection>laneAsync(session -> {
-                        DuckDBConnection c = session.connection().duplicate();
-                        c.setAutoCommit(false);
-                        return c;
-                    })
-                    .join();
-        } catch (CompletionException e) {
-            throw e.getCause() instanceof DuckbridgeException d
-                    ? d
-                    : new DuckbridgeException(ErrorClass.INTERNAL, String.valueOf(e.getCause()), e);
+            lease.close();
         }
     }
 
@@ -312,6 +312,42 @@ public final class SnapshotCopier {
             duck.rollback();
         } catch (SQLException ignored) {
             // the staging table is dropped anyway; a failed rollback leaves nothing live behind
+        }
+    }
+
+    /**
+     * The ranges of one table for the table function: each DuckDB thread reading it gets its own PostgreSQL
+     * connection joined to the snapshot and takes one range after another. Closing ends every connection it
+     * opened (and with it any COPY still running after a failure).
+     */
+    private static final class RangeStreams implements CopySource.Streams, AutoCloseable {
+        private final SourceSnapshot snapshot;
+        private final ConcurrentLinkedQueue<String> sqls;
+        private final List<Connection> opened = new java.util.concurrent.CopyOnWriteArrayList<>();
+        private volatile boolean closed;
+
+        RangeStreams(SourceSnapshot snapshot, List<String> sqls) {
+            this.snapshot = snapshot;
+            this.sqls = new ConcurrentLinkedQueue<>(sqls);
+        }
+
+        @Override
+        public CopyBinaryReader next(CopySource.Lane lane) {
+            String sql = sqls.poll();
+            if (sql == null || closed) {
+                return null;
+            }
+            if (lane.pg == null) {
+                lane.pg = snapshot.openReader();
+                opened.add(lane.pg);
+            }
+            return new CopyBinaryReader(CopyIngester.startCopy(lane.pg, sql));
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+            opened.forEach(SourceSnapshot::closeQuietly);
         }
     }
 
