@@ -3,21 +3,19 @@ package io.duckbridge.spring.backup;
 import io.duckbridge.core.backup.BackupService;
 import io.duckbridge.core.jobs.Job;
 import io.duckbridge.core.jobs.JobRunner;
-import java.time.Duration;
 import java.time.ZonedDateTime;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
+import org.springframework.scheduling.concurrent.ThreadPoolTaskScheduler;
 import org.springframework.scheduling.support.CronExpression;
+import org.springframework.scheduling.support.CronTrigger;
 
 /**
  * Runs an action at every time of a cron expression (Spring's six-field syntax, server time zone): by default
  * it starts a backup job — a run that finds another backup or restore still going is skipped (its job fails
  * with CONFLICT); retention is applied by each backup — and {@link BackupDrill} uses it for restore drills.
- * Thread-safe; its timer thread is stopped with the application.
+ * Runs on Spring's task scheduler with a cron trigger. Thread-safe; its thread is stopped with the application.
  */
 public class BackupScheduler implements SmartLifecycle {
     private static final Logger log = LoggerFactory.getLogger(BackupScheduler.class);
@@ -26,7 +24,7 @@ public class BackupScheduler implements SmartLifecycle {
     private final Runnable action;
     private final CronExpression cron;
     private final String expression;
-    private ScheduledExecutorService timer;
+    private ThreadPoolTaskScheduler scheduler;
 
     /** Starts a backup job at each time. @throws IllegalArgumentException when {@code expression} is not cron */
     public BackupScheduler(BackupService backups, JobRunner jobs, String expression) {
@@ -55,29 +53,17 @@ public class BackupScheduler implements SmartLifecycle {
 
     @Override
     public synchronized void start() {
-        if (timer != null) {
+        if (scheduler != null) {
             return;
         }
-        timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "duckbridge-" + what.replace(' ', '-') + "-scheduler");
-            t.setDaemon(true);
-            return t;
-        });
-        scheduleNext();
+        ThreadPoolTaskScheduler started = new ThreadPoolTaskScheduler();
+        started.setPoolSize(1);
+        started.setThreadNamePrefix("duckbridge-" + what.replace(' ', '-') + "-scheduler-");
+        started.setDaemon(true);
+        started.initialize();
+        started.schedule(this::fire, new CronTrigger(expression));
+        scheduler = started;
         log.info("{} scheduled by cron \"{}\"", what, expression);
-    }
-
-    private synchronized void scheduleNext() {
-        if (timer == null) {
-            return;
-        }
-        ZonedDateTime now = ZonedDateTime.now();
-        ZonedDateTime next = cron.next(now);
-        if (next == null) {
-            return;
-        }
-        long delay = Math.max(0, Duration.between(now, next).toMillis());
-        timer.schedule(this::fire, delay, TimeUnit.MILLISECONDS);
     }
 
     private void fire() {
@@ -85,21 +71,19 @@ public class BackupScheduler implements SmartLifecycle {
             action.run();
         } catch (RuntimeException e) {
             log.error("scheduled {} could not run: {}", what, e.getMessage());
-        } finally {
-            scheduleNext();
         }
     }
 
     @Override
     public synchronized void stop() {
-        if (timer != null) {
-            timer.shutdownNow();
-            timer = null;
+        if (scheduler != null) {
+            scheduler.shutdown();
+            scheduler = null;
         }
     }
 
     @Override
     public synchronized boolean isRunning() {
-        return timer != null;
+        return scheduler != null;
     }
 }
