@@ -17,6 +17,7 @@ import io.duckbridge.core.schema.TableLayout;
 import io.duckbridge.core.schema.TableName;
 import io.duckbridge.core.source.PostgresSource;
 import io.duckbridge.core.sync.incremental.IncrementalSync;
+import io.duckbridge.core.sync.incremental.WatermarkText;
 import io.duckbridge.core.sync.snapshot.CopyIngester;
 import io.duckbridge.core.sync.snapshot.SnapshotCopier;
 import io.duckbridge.core.sync.snapshot.SourceSnapshot;

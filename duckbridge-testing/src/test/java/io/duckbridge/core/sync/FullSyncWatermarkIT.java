@@ -22,6 +22,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The watermark a full sync records is PostgreSQL's own text of {@code max(watermark)}, whether it was read
@@ -67,16 +68,19 @@ class FullSyncWatermarkIT {
                 }
             }
         });
-        new TableSync(
-                        engine,
-                        source,
+        sync().run(TABLES.keySet().stream().map(TableName::parse).toList(), SyncMode.FULL, JobContext.none());
+    }
+
+    static TableSync sync() {
+        return new TableSync(
+                engine,
+                source,
+                null,
+                new SyncSettings(
+                        new TableSelector(List.of("public.wm_*"), List.of()),
                         null,
-                        new SyncSettings(
-                                new TableSelector(List.of("public.wm_*"), List.of()),
-                                null,
-                                new SnapshotSettings(2, 10_000),
-                                new IncrementalSettings("wm", Duration.ofMinutes(1), null, 0)))
-                .run(TABLES.keySet().stream().map(TableName::parse).toList(), SyncMode.FULL, JobContext.none());
+                        new SnapshotSettings(2, 10_000),
+                        new IncrementalSettings("wm", Duration.ofMinutes(1), null, 0)));
     }
 
     @AfterAll
@@ -96,6 +100,29 @@ class FullSyncWatermarkIT {
     @ParameterizedTest
     @MethodSource("tables")
     void recordsPostgresqlsTextOfTheHighestWatermark(String table) throws Exception {
+        assertRecordedWatermarkIsPostgresqls(table);
+    }
+
+    /** An incremental run takes the new highest value from the rows it staged: the same text again. */
+    @ParameterizedTest
+    @ValueSource(
+            strings = {
+                "wm_tstz|'2030-01-01 00:00:00.000001+05'",
+                "wm_ts|'2031-02-03 04:05:06.7'",
+                "wm_date|'2032-12-31'",
+                "wm_big|99",
+                "wm_numeric|2.5",
+                "wm_nulls|'2020-05-05 00:00:00+00'"
+            })
+    void incrementalRunsRecordPostgresqlsTextToo(String spec) throws Exception {
+        String[] parts = spec.split("\\|");
+        pg.execute("INSERT INTO " + parts[0] + " (wm) VALUES (" + parts[1] + ")");
+        var result = sync().run(List.of(TableName.parse(parts[0])), SyncMode.INCREMENTAL, JobContext.none());
+        assertThat(result.toString()).contains("mode=incremental");
+        assertRecordedWatermarkIsPostgresqls(parts[0]);
+    }
+
+    private static void assertRecordedWatermarkIsPostgresqls(String table) throws Exception {
         String expected;
         try (Connection c = pg.connect();
                 Statement st = c.createStatement()) {

@@ -133,14 +133,17 @@ public final class IncrementalSync {
             pg.setAutoCommit(false);
             pg.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
             String wm = TableName.quote(watermark.name());
-            String newWatermark;
-            try (PreparedStatement ps = pg.prepareStatement(
-                    "SELECT max(" + wm + ")::text FROM " + table.name().quoted())) {
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    newWatermark = rs.getString(1);
-                }
-            }
+            // the new watermark is the highest of the rows read (every row at or above the lower bound, so the
+            // table's highest too): taken from the staged copy when its type keeps values exactly, instead of a
+            // second scan of the PostgreSQL table
+            ColumnMapping watermarkMapping = mappings.stream()
+                    .filter(m -> m.name().equals(watermark.name()))
+                    .findFirst()
+                    .orElse(null);
+            boolean fromCopy = watermarkMapping != null
+                    && WatermarkText.readable(watermarkMapping)
+                    && !watermarkMapping.needsCast();
+            String sourceWatermark = fromCopy ? null : highest(pg, table, wm);
             String where = "";
             if (previous.watermark() != null) {
                 try (PreparedStatement ps = pg.prepareStatement(
@@ -204,6 +207,10 @@ public final class IncrementalSync {
                 }
             }
             return engine.write(session -> {
+                String newWatermark = fromCopy
+                        ? WatermarkText.read(
+                                session, new TableName(CopyIngester.STAGING_SCHEMA, changes), watermarkMapping)
+                        : sourceWatermark;
                 long deleted = apply(
                         session,
                         table,
@@ -236,6 +243,15 @@ public final class IncrementalSync {
                 // nothing outlives a duplicated connection
             }
             drop(staged);
+        }
+    }
+
+    private static String highest(Connection pg, SourceTable table, String quotedColumn) throws SQLException {
+        try (PreparedStatement ps = pg.prepareStatement("SELECT max(" + quotedColumn + ")::text FROM "
+                        + table.name().quoted());
+                ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getString(1);
         }
     }
 

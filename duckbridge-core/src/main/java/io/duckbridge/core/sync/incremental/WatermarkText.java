@@ -1,4 +1,4 @@
-package io.duckbridge.core.sync;
+package io.duckbridge.core.sync.incremental;
 
 import io.duckbridge.core.engine.ReadSession;
 import io.duckbridge.core.schema.ColumnMapping;
@@ -12,8 +12,8 @@ import java.time.ZoneOffset;
 import java.util.Locale;
 
 /**
- * The highest watermark of a table just loaded by a full sync, read from its DuckDB copy instead of a second
- * scan of the PostgreSQL table ({@code SELECT max(col)} without an index reads every row again: 0.6 s for 5M
+ * The highest watermark of rows just loaded (a full sync's new table, an incremental run's staged changes),
+ * read from their DuckDB copy instead of a second scan of the PostgreSQL table ({@code SELECT max(col)} without an index reads every row again: 0.6 s for 5M
  * rows, as long as a tenth of the whole copy). Only columns whose DuckDB type keeps every value exactly are
  * read this way (SMALLINT, INTEGER, BIGINT, DATE, TIMESTAMP, TIMESTAMPTZ); the value is rendered as PostgreSQL
  * prints it with {@code TimeZone=UTC} ({@code 2024-06-22 14:40:00.5+00}, {@code 0044-03-15 BC},
@@ -22,11 +22,11 @@ import java.util.Locale;
  * <p>The copy holds the rows the snapshot selected, so with a soft-delete filter its maximum can be lower
  * than the table's: an incremental run then re-reads a few more rows, never fewer.
  */
-final class WatermarkText {
+public final class WatermarkText {
     private WatermarkText() {}
 
     /** Whether {@link #read} can answer for a column mapped like {@code column}. */
-    static boolean readable(ColumnMapping column) {
+    public static boolean readable(ColumnMapping column) {
         return switch (column.duckDbType()) {
             case "SMALLINT", "INTEGER", "BIGINT", "DATE", "TIMESTAMP", "TIMESTAMPTZ" -> true;
             default -> false;
@@ -39,7 +39,7 @@ final class WatermarkText {
      *
      * @throws IllegalArgumentException when {@link #readable} is false for {@code column}
      */
-    static String read(ReadSession session, TableName table, ColumnMapping column) throws SQLException {
+    public static String read(ReadSession session, TableName table, ColumnMapping column) throws SQLException {
         String type = column.duckDbType();
         String m = "max(" + TableName.quote(column.name()) + ")";
         boolean integral = type.equals("SMALLINT") || type.equals("INTEGER") || type.equals("BIGINT");
