@@ -3,7 +3,10 @@ package io.duckbridge.core.lake;
 import io.duckbridge.core.error.DuckbridgeException;
 import io.duckbridge.core.error.ErrorClass;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,24 +19,29 @@ import java.util.concurrent.Semaphore;
 import java.util.function.LongConsumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.zip.CRC32C;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 
 /**
  * A multipart upload of a file that another writer is still appending to: DuckDB's {@code COPY} writing Parquet
  * into staging. Each time the file has grown by a whole part, {@link #advance()} reads that part, adds it to a
- * running SHA-256 and hands it to the storage's part pool, so the upload proceeds while the writer writes the
- * rest. Once the writer is done, {@link #finish(String)} sends the remainder, waits for every part, completes the
- * upload and verifies it.
+ * running SHA-256 and CRC32C and hands it to the storage's part pool, so the upload proceeds while the writer
+ * writes the rest. Once the writer is done, {@link #finish()} sends the remainder, waits for every part, completes
+ * the upload and verifies it; the running SHA-256, now over the whole file, is the file's SHA-256 for the manifest,
+ * so the file is hashed with SHA-256 once, in the pass that uploads it.
  *
- * <p>Appending is checked, not assumed: the SHA-256 of the bytes sent must equal the finished file's. When the
- * writer changed bytes it had already written, {@code finish} aborts the upload and answers empty, and the caller
- * uploads the file whole. Parts read ahead of the pool are bounded by the storage's part-buffer permits; when none
- * is free, {@code advance} leaves the part for a later call.
+ * <p>Appending is checked, not assumed: before sending the remainder, {@code finish} reads the part of the file
+ * already sent again and compares its CRC32C with that of the bytes sent (CRC32C runs at several GB/s, a fraction
+ * of a SHA-256 pass). When the writer changed or truncated bytes it had already written, {@code finish} aborts the
+ * upload and answers empty, and the caller uploads the file whole. Parts read ahead of the pool are bounded by the
+ * storage's part-buffer permits; when none is free, {@code advance} leaves the part for a later call.
  *
- * <p>The object carries no SHA-256 metadata (the hash is unknown when the upload starts); it is verified by its
- * size, by {@code Content-MD5} on every part and, where the server answers with the usual multipart ETag (the MD5
- * of the parts' MD5s, a dash and the part count), by that ETag. The export's manifest records the SHA-256.
+ * <p>The object carries no SHA-256 metadata (the hash is unknown when the upload starts). Every part is checked by
+ * the server: on plain-HTTP endpoints against the SHA-256 that SigV4 signs ({@code x-amz-content-sha256}, computed
+ * by the SDK), elsewhere against {@code Content-MD5}. After completion a HEAD checks the size and, where parts
+ * carried {@code Content-MD5} and the server answers with the usual multipart ETag (the MD5 of the parts' MD5s, a
+ * dash and the part count), that ETag. The export's manifest records the SHA-256.
  *
  * <p>Confined to one thread (the exporter's); only the part requests run on the part pool. Until {@code finish}
  * succeeds, {@link #abort()} must be called on every path that gives up.
@@ -50,6 +58,10 @@ final class GrowingFileUpload {
     private final Semaphore buffers;
     private final LongConsumer sent;
     private final MessageDigest sha256 = Digests.sha256();
+    private final CRC32C sentCrc = new CRC32C();
+    /** Whether parts carry Content-MD5: only where the server cannot check the signed SHA-256 of the body. */
+    private final boolean contentMd5;
+
     private final MessageDigest partDigests = Digests.md5();
     private final List<Future<CompletedPart>> parts = new ArrayList<>();
     private final String uploadId;
@@ -69,6 +81,7 @@ final class GrowingFileUpload {
         this.partSize = store.storage().settings().partSizeBytes();
         this.buffers = store.storage().partBuffers();
         this.sent = sent;
+        this.contentMd5 = !store.storage().payloadSigned();
         try {
             this.uploadId = store.createMultipart(key, Map.of());
         } catch (RuntimeException e) {
@@ -100,15 +113,14 @@ final class GrowingFileUpload {
     /**
      * Sends the rest of the finished file, completes the upload and verifies it.
      *
-     * @param expectedSha256 the SHA-256 of the finished file
-     * @return the stored object, or empty when the file's bytes differ from those sent (the writer did not only
-     *     append); the upload is then aborted
+     * @return the stored object with the finished file's SHA-256, or empty when the file's bytes differ from those
+     *     sent (the writer did not only append); the upload is then aborted
      * @throws DuckbridgeException classified store failures; CANCELLED when interrupted. The upload is aborted.
      */
-    Optional<StoredObject> finish(String expectedSha256) {
+    Optional<StoredObject> finish() {
         try {
             long size = LocalObjectStore.size(file);
-            if (size < offset) {
+            if (size < offset || !sentPrefixUnchanged()) {
                 abort();
                 return Optional.empty();
             }
@@ -129,14 +141,11 @@ final class GrowingFileUpload {
             for (Future<CompletedPart> part : parts) {
                 completed.add(part.get());
             }
-            if (!Digests.hex(sha256.digest()).equals(expectedSha256)) {
-                abort();
-                return Optional.empty();
-            }
+            String fileSha256 = Digests.hex(sha256.digest());
             store.completeMultipart(key, uploadId, completed);
             closed = true;
             verify(size, completed.size());
-            return Optional.of(new StoredObject(key, size, expectedSha256));
+            return Optional.of(new StoredObject(key, size, fileSha256));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             abort();
@@ -144,6 +153,9 @@ final class GrowingFileUpload {
         } catch (ExecutionException e) {
             abort();
             throw S3Errors.translate("uploading a part of " + file.getFileName() + " to", store.uri(key), e.getCause());
+        } catch (IOException e) {
+            abort();
+            throw new DuckbridgeException(ErrorClass.IO, "cannot read the staged file " + file + ": " + e, e);
         } catch (RuntimeException e) {
             abort();
             throw S3Errors.translate("uploading " + file.getFileName() + " to", store.uri(key), e);
@@ -169,13 +181,18 @@ final class GrowingFileUpload {
             throw new DuckbridgeException(ErrorClass.IO, "cannot read the staged file " + file + ": " + e, e);
         }
         sha256.update(bytes);
-        byte[] md5 = Digests.md5().digest(bytes);
-        partDigests.update(md5);
+        sentCrc.update(bytes);
+        byte[] md5 = null;
+        if (contentMd5) {
+            md5 = Digests.md5().digest(bytes);
+            partDigests.update(md5);
+        }
+        byte[] partMd5 = md5;
         int number = parts.size() + 1;
         try {
             parts.add(store.storage().partPool().submit(() -> {
                 try {
-                    CompletedPart part = store.uploadPart(key, uploadId, number, bytes, md5);
+                    CompletedPart part = store.uploadPart(key, uploadId, number, bytes, partMd5);
                     sent.accept(bytes.length);
                     return part;
                 } finally {
@@ -189,6 +206,26 @@ final class GrowingFileUpload {
         offset += length;
     }
 
+    /** Whether the file's first {@link #offset} bytes still have the CRC32C of the bytes sent. */
+    private boolean sentPrefixUnchanged() throws IOException {
+        CRC32C crc = new CRC32C();
+        ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20);
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            long position = 0;
+            while (position < offset) {
+                buffer.clear().limit((int) Math.min(buffer.capacity(), offset - position));
+                int n = channel.read(buffer, position);
+                if (n < 0) {
+                    return false;
+                }
+                buffer.flip();
+                crc.update(buffer);
+                position += n;
+            }
+        }
+        return crc.getValue() == sentCrc.getValue();
+    }
+
     private void throwFirstFailure() {
         for (Future<CompletedPart> part : parts) {
             if (part.state() == Future.State.FAILED) {
@@ -200,8 +237,8 @@ final class GrowingFileUpload {
 
     private void verify(long size, int partCount) {
         HeadObjectResponse head = store.head(key);
-        String expectedEtag = Digests.hex(partDigests.digest()) + "-" + partCount;
-        Matcher etag = head.eTag() == null ? null : MULTIPART_ETAG.matcher(head.eTag());
+        String expectedEtag = contentMd5 ? Digests.hex(partDigests.digest()) + "-" + partCount : "(not compared)";
+        Matcher etag = head.eTag() == null || !contentMd5 ? null : MULTIPART_ETAG.matcher(head.eTag());
         boolean etagMismatch = etag != null
                 && etag.matches()
                 && !(etag.group(1).toLowerCase(java.util.Locale.ROOT) + "-" + etag.group(2)).equals(expectedEtag);

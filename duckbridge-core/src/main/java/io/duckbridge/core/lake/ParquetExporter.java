@@ -127,7 +127,7 @@ public final class ParquetExporter {
                 copyMs = (System.nanoTime() - copyStarted) / 1_000_000;
                 context.checkCancelled();
                 long inspectStarted = System.nanoTime();
-                files = inspect(written, staging);
+                files = inspect(written, staging, growing.keySet());
                 inspectMs = (System.nanoTime() - inspectStarted) / 1_000_000;
                 long staged = files.stream().mapToLong(StagedFile::bytes).sum();
                 if (settings.maxStagingBytes() != null && staged > settings.maxStagingBytes()) {
@@ -458,10 +458,20 @@ public final class ParquetExporter {
         }
     }
 
+    /** A staged file; {@code sha256} is null while the file's upload, which computes it, is not finished. */
     private record StagedFile(
-            Path file, String relative, long rows, long bytes, String sha256, Map<String, String> partition) {}
+            Path file, String relative, long rows, long bytes, String sha256, Map<String, String> partition) {
+        StagedFile withSha256(String sha) {
+            return new StagedFile(file, relative, rows, bytes, sha, partition);
+        }
+    }
 
-    private List<StagedFile> inspect(Path written, Path staging) {
+    /**
+     * Lists the staged Parquet files with their row counts, sizes and partition values, and the SHA-256 of each
+     * file except those in {@code uploading}: their SHA-256 comes from the pass that uploads them ({@link
+     * GrowingFileUpload#finish()}), so they are not read a second time for it.
+     */
+    private List<StagedFile> inspect(Path written, Path staging, Set<String> uploading) {
         List<Path> files;
         Path base = Files.isDirectory(written) ? written : staging;
         try (Stream<Path> walk = Files.walk(base)) {
@@ -490,7 +500,7 @@ public final class ParquetExporter {
                     relative,
                     rowsByFile.getOrDefault(file.toString(), 0L),
                     LocalObjectStore.size(file),
-                    Digests.sha256(file),
+                    uploading.contains(relative) ? null : Digests.sha256(file),
                     partition));
         }
         return staged;
@@ -534,18 +544,20 @@ public final class ParquetExporter {
         List<StoredObject> stored = new ArrayList<>();
         for (StagedFile f : files) {
             String key = version + "/" + f.relative();
-            staged.put(key, f);
             GrowingFileUpload started = growing.remove(f.relative());
-            Optional<StoredObject> done = started == null ? Optional.empty() : started.finish(f.sha256());
+            Optional<StoredObject> done = started == null ? Optional.empty() : started.finish();
             if (done.isPresent()) {
+                staged.put(key, f.withSha256(done.get().sha256()));
                 stored.add(done.get());
                 continue;
             }
             if (started != null) {
                 log.warn("{} changed after parts of it were uploaded; uploading it again whole", f.file());
             }
-            byKey.put(key, f.file());
-            sha256.put(key, f.sha256());
+            StagedFile whole = f.sha256() == null ? f.withSha256(Digests.sha256(f.file())) : f;
+            staged.put(key, whole);
+            byKey.put(key, whole.file());
+            sha256.put(key, whole.sha256());
         }
         growing.values().forEach(GrowingFileUpload::abort); // files DuckDB removed or renamed
         growing.clear();
@@ -563,7 +575,8 @@ public final class ParquetExporter {
         }
         for (StagedFile f : files) {
             String key = version + "/" + f.relative();
-            published.add(new ExportManifest.File(key, f.rows(), f.bytes(), f.sha256(), f.partition()));
+            StagedFile s = staged.get(key);
+            published.add(new ExportManifest.File(key, s.rows(), s.bytes(), s.sha256(), s.partition()));
         }
         return published;
     }

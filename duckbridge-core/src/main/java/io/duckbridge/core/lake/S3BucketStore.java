@@ -78,7 +78,11 @@ final class S3BucketStore implements ObjectStore {
             if (size > storage.settings().multipartThresholdBytes()) {
                 putMultipart(key, file, size, sha256);
             } else {
-                putSingle(key, RequestBody.fromFile(file), md5Base64(file, 0, size), sha256);
+                putSingle(
+                        key,
+                        RequestBody.fromFile(file),
+                        storage.payloadSigned() ? null : md5Base64(file, 0, size),
+                        sha256);
             }
         } catch (RuntimeException e) {
             throw S3Errors.translate("uploading " + file.getFileName() + " to", uri(key), e);
@@ -129,7 +133,12 @@ final class S3BucketStore implements ObjectStore {
     private CompletedPart uploadPart(String key, String uploadId, int number, Path file, long offset, long length)
             throws IOException {
         byte[] bytes = readRange(file, offset, length);
-        return uploadPart(key, uploadId, number, bytes, Digests.md5().digest(bytes));
+        return uploadPart(
+                key,
+                uploadId,
+                number,
+                bytes,
+                storage.payloadSigned() ? null : Digests.md5().digest(bytes));
     }
 
     /** Reads {@code length} bytes of {@code file} from {@code offset}; fails when the file is shorter. */
@@ -156,9 +165,13 @@ final class S3BucketStore implements ObjectStore {
                 .uploadId());
     }
 
-    /** Sends one part whose MD5 is {@code md5} (the server rejects a body that does not match it). */
+    /**
+     * Sends one part; with {@code md5} as {@code Content-MD5} (the server rejects a body that does not match it), or
+     * without when {@code md5} is null, where the caller relies on the server checking the signed SHA-256 of the
+     * body instead ({@link S3Storage#payloadSigned()}).
+     */
     CompletedPart uploadPart(String key, String uploadId, int number, byte[] bytes, byte[] md5) {
-        String md5Base64 = Base64.getEncoder().encodeToString(md5);
+        String md5Base64 = md5 == null ? null : Base64.getEncoder().encodeToString(md5);
         String etag = storage.call(() -> storage.client()
                 .uploadPart(
                         b -> b.bucket(bucket)

@@ -116,6 +116,16 @@ public final class S3Storage implements AutoCloseable {
         return new S3BucketStore(this, bucket, prefix);
     }
 
+    /**
+     * Whether SigV4 signs request bodies: on plain-HTTP endpoints the SDK signs each body's SHA-256
+     * ({@code x-amz-content-sha256}), and the server rejects a body that does not match it, so a corrupted part
+     * is refused without {@code Content-MD5}. Over HTTPS (and on AWS) the payload is unsigned.
+     */
+    boolean payloadSigned() {
+        return settings.endpoint() != null
+                && "http".equalsIgnoreCase(settings.endpoint().getScheme());
+    }
+
     public S3Settings settings() {
         return settings;
     }

@@ -5,6 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.duckbridge.testing.TestingS3;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -17,6 +22,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.http.ContentStreamProvider;
+import software.amazon.awssdk.http.SdkHttpFullRequest;
+import software.amazon.awssdk.http.SdkHttpMethod;
+import software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner;
+import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
 
 /** Uploads of files that are still being appended to, against the real S3 protocol server. */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -74,9 +84,11 @@ class GrowingFileUploadIT {
         assertThat(s3.count("uploadMultipartPart")).isEqualTo(5);
         assertThat(s3.count("completeMultipartUpload")).isZero();
 
-        StoredObject stored = upload.finish(Digests.sha256(file)).orElseThrow();
+        StoredObject stored = upload.finish().orElseThrow();
 
         assertThat(stored.sizeBytes()).isEqualTo(Files.size(file));
+        // the SHA-256 for the manifest comes from the upload's own pass over the bytes
+        assertThat(stored.sha256()).isEqualTo(Digests.sha256(file));
         assertThat(s3.count("uploadMultipartPart")).isEqualTo(6);
         assertThat(sent.get()).isEqualTo(Files.size(file));
         // the server's multipart ETag (MD5 of the part MD5s) was there to check against the parts sent
@@ -100,10 +112,110 @@ class GrowingFileUploadIT {
             channel.write(java.nio.ByteBuffer.wrap(new byte[] {42})); // the first byte changes after it was sent
         }
 
-        assertThat(upload.finish(Digests.sha256(file))).isEmpty();
+        assertThat(upload.finish()).isEmpty();
 
         assertThat(store.stat("v=1/data_0.parquet")).isEmpty();
         assertThat(s3.count("completeMultipartUpload")).isZero();
         assertThat(s3.count("abortMultipartUpload")).isEqualTo(1);
+    }
+
+    @Test
+    void aByteChangedInTheMiddleOfASentPartIsNoticed() throws IOException {
+        S3BucketStore store = (S3BucketStore) storage.store("grow", "m");
+        Path file = dir.resolve("data_0.parquet");
+        byte[] bytes = new byte[2 * PART + 10];
+        new Random(5).nextBytes(bytes);
+        Files.write(file, bytes);
+        GrowingFileUpload upload = new GrowingFileUpload(store, "v=1/data_0.parquet", file, n -> {});
+        upload.advance();
+        assertThat(upload.offset()).isEqualTo(2L * PART);
+        try (var channel = Files.newByteChannel(file, StandardOpenOption.WRITE)) {
+            // the last byte of the second part flips; size and everything after the sent parts stay as they were
+            channel.position(2L * PART - 1);
+            channel.write(java.nio.ByteBuffer.wrap(new byte[] {(byte) (bytes[2 * PART - 1] ^ 1)}));
+        }
+
+        assertThat(upload.finish()).isEmpty();
+
+        assertThat(store.stat("v=1/data_0.parquet")).isEmpty();
+        assertThat(s3.count("completeMultipartUpload")).isZero();
+    }
+
+    @Test
+    void aFileCutShorterThanTheSentPartsIsNotStored() throws IOException {
+        S3BucketStore store = (S3BucketStore) storage.store("grow", "t");
+        Path file = dir.resolve("data_0.parquet");
+        byte[] bytes = new byte[2 * PART + 10];
+        new Random(9).nextBytes(bytes);
+        Files.write(file, bytes);
+        GrowingFileUpload upload = new GrowingFileUpload(store, "v=1/data_0.parquet", file, n -> {});
+        upload.advance();
+        assertThat(upload.offset()).isEqualTo(2L * PART);
+        try (var channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            channel.truncate(PART + 5);
+        }
+
+        assertThat(upload.finish()).isEmpty();
+
+        assertThat(store.stat("v=1/data_0.parquet")).isEmpty();
+        assertThat(s3.count("completeMultipartUpload")).isZero();
+        assertThat(s3.count("abortMultipartUpload")).isEqualTo(1);
+    }
+
+    /**
+     * Over plain HTTP the parts carry no Content-MD5: the server's check of the SigV4-signed SHA-256 of each body
+     * is what rejects a corrupted part. This sends a part whose body differs by one byte from the body that was
+     * signed, as a corruption on the way would, and expects the server to refuse it.
+     */
+    @Test
+    void theServerRefusesAPartWhoseBodyDoesNotMatchItsSignedSha256() throws Exception {
+        assertThat(storage.payloadSigned()).isTrue();
+        S3BucketStore store = (S3BucketStore) storage.store("grow", "s");
+        String uploadId = store.createMultipart("data_0.parquet", java.util.Map.of());
+        try {
+            byte[] signed = new byte[1024];
+            new Random(11).nextBytes(signed);
+            byte[] sent = signed.clone();
+            sent[500] ^= 1;
+            URI uri = URI.create(s3.endpoint() + "/grow/s/data_0.parquet?partNumber=1&uploadId=" + uploadId);
+            SdkHttpFullRequest unsigned = SdkHttpFullRequest.builder()
+                    .method(SdkHttpMethod.PUT)
+                    .uri(uri)
+                    .putHeader("Host", uri.getHost() + ":" + uri.getPort())
+                    .build();
+            var request = AwsV4HttpSigner.create()
+                    .sign(r -> r.identity(AwsCredentialsIdentity.create(TestingS3.ACCESS_KEY, s3.secretKey()))
+                            .request(unsigned)
+                            .payload(ContentStreamProvider.fromByteArray(signed))
+                            .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, "s3")
+                            .putProperty(AwsV4HttpSigner.REGION_NAME, "us-east-1")
+                            .putProperty(AwsV4HttpSigner.DOUBLE_URL_ENCODE, false)
+                            .putProperty(AwsV4HttpSigner.PAYLOAD_SIGNING_ENABLED, true))
+                    .request();
+            HttpRequest.Builder http = HttpRequest.newBuilder(uri).PUT(HttpRequest.BodyPublishers.ofByteArray(sent));
+            request.forEachHeader((name, values) -> {
+                if (!name.equalsIgnoreCase("Host")) {
+                    values.forEach(v -> http.header(name, v));
+                }
+            });
+            assertThat(request.firstMatchingHeader("x-amz-content-sha256")).contains(Digests.sha256(signed));
+            try (HttpClient client = HttpClient.newHttpClient()) {
+                HttpResponse<String> refused = client.send(http.build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(refused.statusCode()).as(refused.body()).isEqualTo(400);
+
+                // the same request with the body that was signed is accepted: the refusal was the body's
+                HttpRequest.Builder intact =
+                        HttpRequest.newBuilder(uri).PUT(HttpRequest.BodyPublishers.ofByteArray(signed));
+                request.forEachHeader((name, values) -> {
+                    if (!name.equalsIgnoreCase("Host")) {
+                        values.forEach(v -> intact.header(name, v));
+                    }
+                });
+                HttpResponse<String> accepted = client.send(intact.build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(200);
+            }
+        } finally {
+            store.abortMultipart("data_0.parquet", uploadId);
+        }
     }
 }
