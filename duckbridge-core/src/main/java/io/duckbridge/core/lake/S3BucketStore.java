@@ -25,6 +25,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.http.ContentStreamProvider;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
@@ -180,7 +181,11 @@ final class S3BucketStore implements ObjectStore {
                                 .partNumber(number)
                                 .contentLength((long) bytes.length)
                                 .contentMD5(md5Base64),
-                        RequestBody.fromBytes(bytes))
+                        // the part's array is this request's alone and never changed: no defensive copy of 8+ MiB
+                        RequestBody.fromContentProvider(
+                                ContentStreamProvider.fromByteArrayUnsafe(bytes),
+                                bytes.length,
+                                "application/octet-stream"))
                 .eTag());
         return CompletedPart.builder().partNumber(number).eTag(etag).build();
     }
