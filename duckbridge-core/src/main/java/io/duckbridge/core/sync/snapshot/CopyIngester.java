@@ -227,41 +227,18 @@ public final class CopyIngester {
     }
 
     /**
-     * Appends the rows of {@code copySql}, a {@code COPY (SELECT <binarySelectList> ...) TO STDOUT (FORMAT
-     * binary)}, to the existing table {@code target} through the table function {@value CopySource#FUNCTION}
-     * ({@code INSERT INTO target SELECT <casts> FROM duckbridge_copy_source(token)}), which decodes each
-     * field into DuckDB's vectors a chunk at a time: same rows, lossy counts and failures as
-     * {@link #appendBinary}, at a third of its CPU. Requires {@link #vectorsCover} and the function registered
-     * in {@code duck}'s database ({@link CopySource#register}).
+     * Appends the rows of several {@code COPY (SELECT <binarySelectList> ...) TO STDOUT (FORMAT binary)} streams to
+     * the existing table {@code target} through the table function {@value CopySource#FUNCTION} ({@code INSERT INTO
+     * target SELECT <casts> FROM duckbridge_copy_source(token)}), which decodes each field into DuckDB's vectors a
+     * chunk at a time: same rows, lossy counts and failures as {@link #appendBinary}, at a third of its CPU. The
+     * one {@code INSERT} is read by up to {@code threads} DuckDB threads at once, each taking the next stream from
+     * {@code streams} when its current one ends (see {@link CopySource}); {@code duck} should not preserve
+     * insertion order, or DuckDB reads the source on one thread. Requires {@link #vectorsCover} and the function
+     * registered in {@code duck}'s database ({@link CopySource#register}).
      *
      * @throws DuckbridgeException as {@link #ingest}: an exception raised while decoding (CONVERSION, CANCELLED,
-     *     PostgreSQL's error) is rethrown as it was raised; the COPY is then cancelled and nothing of it stays in
-     *     {@code duck}'s open transaction once the caller rolls back
-     */
-    public static Ingested appendVectors(
-            Connection pg,
-            String copySql,
-            List<ColumnMapping> mappings,
-            DuckDBConnection duck,
-            TableName target,
-            JobContext context) {
-        ChunkColumn[] columns = chunkColumns(mappings);
-        CopyOut copy = startCopy(pg, copySql);
-        CopyBinaryReader reader = new CopyBinaryReader(copy);
-        try (CopySource source = CopySource.of(reader, columns, context)) {
-            return insert(source, mappings, duck, target, () -> cancel(copy));
-        }
-    }
-
-    /**
-     * Appends the rows of several binary COPY streams to {@code target} in one {@code INSERT} read by up to
-     * {@code threads} DuckDB threads at once, each taking the next stream from {@code streams} when its current
-     * one ends (see {@link CopySource}). {@code duck} should not preserve insertion order, or DuckDB reads the
-     * source on one thread. On failure the caller closes the connections {@code streams} opened, which ends
-     * their COPYs.
-     *
-     * @throws DuckbridgeException as {@link #appendVectors(Connection, String, List, DuckDBConnection, TableName,
-     *     JobContext)}
+     *     PostgreSQL's error) is rethrown as it was raised. The caller then closes the connections {@code streams}
+     *     opened, which ends their COPYs, and rolls {@code duck}'s transaction back, which leaves nothing of them
      */
     static Ingested appendVectors(
             CopySource.Streams streams,
@@ -270,8 +247,19 @@ public final class CopyIngester {
             DuckDBConnection duck,
             TableName target,
             JobContext context) {
-        try (CopySource source = new CopySource(streams, chunkColumns(mappings), context, threads)) {
-            return insert(source, mappings, duck, target, () -> {});
+        try (CopySource source = new CopySource(streams, chunkColumns(mappings), context, threads);
+                Statement st = duck.createStatement()) {
+            try {
+                st.execute(insertSql(target, mappings, source));
+            } catch (SQLException e) {
+                if (source.failure() != null) {
+                    throw source.failure();
+                }
+                throw DuckDbErrors.wrap("inserting into " + target + " after " + source.rows() + " rows", e);
+            }
+            return new Ingested(source.rows(), source.bytes());
+        } catch (SQLException e) {
+            throw DuckDbErrors.wrap("inserting into " + target, e);
         }
     }
 
@@ -284,28 +272,6 @@ public final class CopyIngester {
             }
         }
         return columns;
-    }
-
-    private static Ingested insert(
-            CopySource source, List<ColumnMapping> mappings, DuckDBConnection duck, TableName target, Runnable abort) {
-        try (Statement st = duck.createStatement()) {
-            try {
-                st.execute(insertSql(target, mappings, source));
-            } catch (SQLException e) {
-                abort.run();
-                if (source.failure() != null) {
-                    throw source.failure();
-                }
-                throw DuckDbErrors.wrap("inserting into " + target + " after " + source.rows() + " rows", e);
-            } catch (RuntimeException e) {
-                abort.run();
-                throw e;
-            }
-            return new Ingested(source.rows(), source.bytes());
-        } catch (SQLException e) {
-            abort.run();
-            throw DuckDbErrors.wrap("inserting into " + target, e);
-        }
     }
 
     /** {@code INSERT INTO target (columns) SELECT <casts from the physical columns> FROM <source>}. */

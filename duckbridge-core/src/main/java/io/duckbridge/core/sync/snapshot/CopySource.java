@@ -98,12 +98,6 @@ final class CopySource implements AutoCloseable {
         ACTIVE.put(token, this);
     }
 
-    /** A source reading the single COPY {@code reader}. */
-    static CopySource of(CopyBinaryReader reader, ChunkColumn[] columns, JobContext context) {
-        AtomicReference<CopyBinaryReader> once = new AtomicReference<>(reader);
-        return new CopySource(lane -> once.getAndSet(null), columns, context, 1);
-    }
-
     /** The SQL naming this source, e.g. {@code duckbridge_copy_source('3f2a...')}. */
     String call() {
         return FUNCTION + "('" + token + "')";
