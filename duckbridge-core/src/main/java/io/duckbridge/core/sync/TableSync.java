@@ -349,7 +349,6 @@ public final class TableSync {
         Set<TableName> rejected = new HashSet<>();
         try (SourceSnapshot snapshot = SourceSnapshot.export(pg)) {
             List<SnapshotCopier.TablePlan> plans = new ArrayList<>();
-            Map<TableName, String> watermarks = watermarks(snapshot, tables);
             for (SourceTable t : tables) {
                 TableLayout layout = settings.layout(t.name());
                 try {
@@ -370,6 +369,7 @@ public final class TableSync {
             if (plans.isEmpty()) {
                 return;
             }
+            Map<TableName, String> watermarks = watermarks(snapshot, plans);
             var copier = new SnapshotCopier(engine, settings.snapshot());
             Map<TableName, List<ColumnMapping>> mappingsByTable = new LinkedHashMap<>();
             plans.forEach(p -> mappingsByTable.put(p.table().name(), p.mappings()));
@@ -441,6 +441,12 @@ public final class TableSync {
                 .orElse(null);
     }
 
+    /** The mapping of the watermark column among {@code mappings}, if the table has one. */
+    private Optional<ColumnMapping> watermarkMapping(List<ColumnMapping> mappings) {
+        String column = settings.incremental().watermarkColumn();
+        return mappings.stream().filter(m -> m.name().equals(column)).findFirst();
+    }
+
     /**
      * The watermark of a table just replaced, read from its new DuckDB copy inside the swap transaction
      * ({@link WatermarkText}); null when the table has no watermark column.
@@ -450,41 +456,30 @@ public final class TableSync {
             TableName table,
             Map<TableName, List<ColumnMapping>> mappingsByTable)
             throws SQLException {
-        String column = settings.incremental().watermarkColumn();
-        for (ColumnMapping m : mappingsByTable.get(table)) {
-            if (m.name().equals(column)) {
-                return WatermarkText.read(session, table, m);
-            }
-        }
-        return null;
+        Optional<ColumnMapping> watermark = watermarkMapping(mappingsByTable.get(table));
+        return watermark.isEmpty() ? null : WatermarkText.read(session, table, watermark.get());
     }
 
     /**
      * The watermarks PostgreSQL must compute (in the snapshot): of tables whose watermark column's DuckDB copy
      * does not keep its values exactly; the others are read from the copy when it replaces the live table.
      */
-    private Map<TableName, String> watermarks(SourceSnapshot snapshot, List<SourceTable> tables) {
+    private Map<TableName, String> watermarks(SourceSnapshot snapshot, List<SnapshotCopier.TablePlan> plans) {
         Map<TableName, String> out = new LinkedHashMap<>();
-        String column = settings.incremental().watermarkColumn();
-        List<SourceTable> withWatermark = tables.stream()
-                .filter(t -> t.column(column).isPresent())
-                .filter(t -> settings.mapping().map(t).stream()
-                        .filter(m -> m.name().equals(column))
-                        .noneMatch(WatermarkText::readable))
-                .toList();
-        if (withWatermark.isEmpty()) {
+        Map<TableName, ColumnMapping> fromSource = new LinkedHashMap<>();
+        for (SnapshotCopier.TablePlan p : plans) {
+            watermarkMapping(p.mappings())
+                    .filter(m -> !WatermarkText.readable(m))
+                    .ifPresent(m -> fromSource.put(p.table().name(), m));
+        }
+        if (fromSource.isEmpty()) {
             return out;
         }
         try (Connection c = snapshot.openReader()) {
-            for (SourceTable t : withWatermark) {
-                SourceColumn wm =
-                        t.column(settings.incremental().watermarkColumn()).orElseThrow();
-                try (PreparedStatement ps = c.prepareStatement("SELECT max(" + TableName.quote(wm.name())
-                                + ")::text FROM " + t.name().quoted());
-                        ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    out.put(t.name(), rs.getString(1));
-                }
+            for (var e : fromSource.entrySet()) {
+                out.put(
+                        e.getKey(),
+                        WatermarkText.fromSource(c, e.getKey(), e.getValue().name()));
             }
             c.rollback();
         } catch (SQLException e) {

@@ -15,7 +15,6 @@ import io.duckbridge.core.source.PostgresSource;
 import io.duckbridge.core.sync.snapshot.CopyIngester;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
@@ -143,7 +142,7 @@ public final class IncrementalSync {
             boolean fromCopy = watermarkMapping != null
                     && WatermarkText.readable(watermarkMapping)
                     && !watermarkMapping.needsCast();
-            String sourceWatermark = fromCopy ? null : highest(pg, table, wm);
+            String sourceWatermark = fromCopy ? null : WatermarkText.fromSource(pg, table.name(), watermark.name());
             String where = "";
             if (previous.watermark() != null) {
                 try (PreparedStatement ps = pg.prepareStatement(
@@ -243,15 +242,6 @@ public final class IncrementalSync {
                 // nothing outlives a duplicated connection
             }
             drop(staged);
-        }
-    }
-
-    private static String highest(Connection pg, SourceTable table, String quotedColumn) throws SQLException {
-        try (PreparedStatement ps = pg.prepareStatement("SELECT max(" + quotedColumn + ")::text FROM "
-                        + table.name().quoted());
-                ResultSet rs = ps.executeQuery()) {
-            rs.next();
-            return rs.getString(1);
         }
     }
 

@@ -3,6 +3,8 @@ package io.duckbridge.core.sync.incremental;
 import io.duckbridge.core.engine.ReadSession;
 import io.duckbridge.core.schema.ColumnMapping;
 import io.duckbridge.core.schema.TableName;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -41,24 +43,22 @@ public final class WatermarkText {
      */
     public static String read(ReadSession session, TableName table, ColumnMapping column) throws SQLException {
         String type = column.duckDbType();
-        String m = "max(" + TableName.quote(column.name()) + ")";
-        boolean integral = type.equals("SMALLINT") || type.equals("INTEGER") || type.equals("BIGINT");
-        String sql = switch (type) {
-            case "SMALLINT", "INTEGER", "BIGINT" -> "SELECT " + m + "::VARCHAR, NULL";
-            case "DATE" ->
-                "SELECT CASE WHEN isinf(m) THEN m::VARCHAR END, date_diff('day', DATE '1970-01-01', m)"
-                        + " FROM (SELECT " + m + " AS m";
-            case "TIMESTAMP", "TIMESTAMPTZ" ->
-                "SELECT CASE WHEN isinf(m) THEN m::VARCHAR END, epoch_us(m) FROM (SELECT " + m + " AS m";
+        // the maximum's text where it is an integer or an infinity (spelled as PostgreSQL spells them), else its
+        // days or microseconds since 1970 for Java to render
+        String columns = switch (type) {
+            case "SMALLINT", "INTEGER", "BIGINT" -> "m::VARCHAR, NULL";
+            case "DATE" -> "CASE WHEN isinf(m) THEN m::VARCHAR END, date_diff('day', DATE '1970-01-01', m)";
+            case "TIMESTAMP", "TIMESTAMPTZ" -> "CASE WHEN isinf(m) THEN m::VARCHAR END, epoch_us(m)";
             default -> throw new IllegalArgumentException("no exact watermark for DuckDB type " + type);
         };
-        sql += " FROM " + table.quoted() + (integral ? "" : ")");
+        String sql = "SELECT " + columns + " FROM (SELECT max(" + TableName.quote(column.name()) + ") AS m FROM "
+                + table.quoted() + ")";
         try (Statement st = session.statement();
                 ResultSet rs = st.executeQuery(sql)) {
             rs.next();
             String text = rs.getString(1);
-            if (text != null || integral) {
-                return text; // an integer, infinity or -infinity (PostgreSQL's spelling too), or no value
+            if (text != null) {
+                return text;
             }
             long value = rs.getLong(2);
             if (rs.wasNull()) {
@@ -69,6 +69,19 @@ public final class WatermarkText {
                 case "TIMESTAMP" -> timestamp(value, "");
                 default -> timestamp(value, "+00");
             };
+        }
+    }
+
+    /**
+     * The highest value of {@code column} in {@code table} as PostgreSQL computes and prints it, on {@code pg}
+     * (in its transaction, so in its snapshot): for types {@link #read} cannot answer. Scans the table.
+     */
+    public static String fromSource(Connection pg, TableName table, String column) throws SQLException {
+        try (PreparedStatement ps = pg.prepareStatement(
+                        "SELECT max(" + TableName.quote(column) + ")::text FROM " + table.quoted());
+                ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getString(1);
         }
     }
 
