@@ -107,19 +107,20 @@ public final class DuckDbEngine implements AutoCloseable {
         try {
             this.extensions = loadExtensions(settings);
             this.duckdbVersion = queryString("SELECT version()");
-            useSearchPath(writeConnection, true);
-            for (int i = 0; i < readers; i++) {
-                DuckDBConnection reader = writeConnection.duplicate();
-                opened.add(reader);
-                useSearchPath(reader, false);
+            try (Statement st = writeConnection.createStatement()) {
+                st.execute("CREATE SCHEMA IF NOT EXISTS public");
+                st.execute(SET_SEARCH_PATH);
             }
             for (int i = 0; i < readers; i++) {
-                DuckDBConnection reader = openStreamingReader(writeConnection);
-                streaming.add(reader);
-                useSearchPath(reader, false);
+                opened.add(openSession(writeConnection, SET_SEARCH_PATH));
+            }
+            for (int i = 0; i < readers; i++) {
+                streaming.add(openSession(writeConnection, STREAMING_READER_SETTINGS));
             }
             for (int i = 0; i < Math.min(MAX_LOAD_CONNECTIONS, Math.max(2, threads)); i++) {
-                loaders.add(openLoadConnection(writeConnection));
+                DuckDBConnection loader = openSession(writeConnection, SET_SEARCH_PATH, UNORDERED_INSERTS);
+                loaders.add(loader);
+                loader.setAutoCommit(false);
             }
             if (settings.sandbox() != null) {
                 applySandbox(writeConnection, settings);
@@ -749,17 +750,41 @@ public final class DuckDbEngine implements AutoCloseable {
 
     /**
      * Resolves unqualified names as PostgreSQL does for synced tables: after {@code main}, in {@code public}
-     * (created empty when missing), so {@code SELECT * FROM orders} finds the copy of {@code public.orders}.
-     * New tables without a schema still go to {@code main}. A session setting: made on every connection before
-     * the sandbox locks the configuration.
+     * (created empty on the write connection when missing), so {@code SELECT * FROM orders} finds the copy of
+     * {@code public.orders}. New tables without a schema still go to {@code main}. Made on every connection.
      */
-    private static void useSearchPath(DuckDBConnection connection, boolean createPublic) throws SQLException {
-        try (Statement st = connection.createStatement()) {
-            if (createPublic) {
-                st.execute("CREATE SCHEMA IF NOT EXISTS public");
+    private static final String SET_SEARCH_PATH = "SET search_path = '" + SEARCH_PATH + "'";
+
+    /**
+     * The streaming readers' settings: results streamed rather than materialized, and profiling of only what the
+     * query metrics read (rendering the full profile after every query cost more than the small query itself).
+     */
+    private static final String[] STREAMING_READER_SETTINGS = {
+        SET_SEARCH_PATH,
+        "SET SESSION jdbc_stream_results = true",
+        "SET enable_profiling = 'no_output'",
+        "SET tracked_metrics = ['system.peak_buffer_memory', 'system.peak_streaming_buffer_size']"
+    };
+
+    /** The load connections' setting: DuckDB may insert in any order, and so from all its threads at once. */
+    private static final String UNORDERED_INSERTS = "SET SESSION preserve_insertion_order = false";
+
+    /**
+     * A new connection to the database with {@code sessionSettings} made on it — before the sandbox's
+     * {@code lock_configuration}, which refuses them later; closed again when one fails.
+     */
+    private static DuckDBConnection openSession(DuckDBConnection writeConnection, String... sessionSettings)
+            throws SQLException {
+        DuckDBConnection c = writeConnection.duplicate();
+        try (Statement st = c.createStatement()) {
+            for (String setting : sessionSettings) {
+                st.execute(setting);
             }
-            st.execute("SET search_path = '" + SEARCH_PATH + "'");
+        } catch (SQLException e) {
+            closeQuietly(List.of(c));
+            throw e;
         }
+        return c;
     }
 
     /** Connections kept for bulk loads (see {@link #loadConnection}); more loads at once get plain ones. */
@@ -791,38 +816,6 @@ public final class DuckDbEngine implements AutoCloseable {
             return c;
         }));
         return new LoadConnection(fresh, false, c -> closeQuietly(List.of(c)));
-    }
-
-    private static DuckDBConnection openLoadConnection(DuckDBConnection writeConnection) throws SQLException {
-        DuckDBConnection c = writeConnection.duplicate();
-        try {
-            useSearchPath(c, false);
-            try (Statement st = c.createStatement()) {
-                // a session setting: made before any lock_configuration, which would refuse it later
-                st.execute("SET SESSION preserve_insertion_order = false");
-            }
-            c.setAutoCommit(false);
-        } catch (SQLException e) {
-            closeQuietly(List.of(c));
-            throw e;
-        }
-        return c;
-    }
-
-    private static DuckDBConnection openStreamingReader(DuckDBConnection writeConnection) throws SQLException {
-        DuckDBConnection c = writeConnection.duplicate();
-        try (Statement st = c.createStatement()) {
-            // session settings: made before any lock_configuration, which would refuse them later
-            st.execute("SET SESSION jdbc_stream_results = true");
-            st.execute("SET enable_profiling = 'no_output'");
-            // only what the query metrics read: rendering the full profile after every query cost more
-            // than the small query itself
-            st.execute("SET tracked_metrics = ['system.peak_buffer_memory', 'system.peak_streaming_buffer_size']");
-        } catch (SQLException e) {
-            closeQuietly(List.of(c));
-            throw e;
-        }
-        return c;
     }
 
     /**
