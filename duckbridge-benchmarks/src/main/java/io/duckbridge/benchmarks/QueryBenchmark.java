@@ -104,36 +104,25 @@ public final class QueryBenchmark {
             double[] blocking = new double[samples];
             byte[] bodyBytes = body.getBytes(StandardCharsets.UTF_8);
             URL url = URI.create(base + "/api/v1/query").toURL();
-            Duration serverCpuBefore = Duration.ZERO;
-            Map<String, Long> threadTicksBefore = Map.of();
+            Duration serverCpuBefore;
+            Map<String, Long> threadTicksBefore;
             try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
                     PreparedStatement reused = c.prepareStatement(SMALL)) {
                 // warm-up by time, not by count: the server's C2 compiler is still busy after 5,000 rounds
-                // (about 20 s); 40 s of the same loop leaves it idle, as in a server that has been up a while
+                // (about 20 s); after 40 s of the same loop it is mostly done, as in a server that has been up a while
                 long warmUpEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(WARM_UP_SECONDS);
+                double[] round = new double[4];
                 while (System.nanoTime() < warmUpEnd) {
-                    jdbcOnce(c, null);
-                    jdbcOnce(c, reused);
-                    post(base, body, "application/json");
-                    postBlocking(url, bodyBytes);
+                    round(c, reused, base, body, url, bodyBytes, round);
                 }
+                serverCpuBefore = cpu(server);
+                threadTicksBefore = threadTicks(server);
                 for (int i = 0; i < samples; i++) {
-                    if (i == 0) {
-                        serverCpuBefore = cpu(server);
-                        threadTicksBefore = threadTicks(server);
-                    }
-                    double fresh = jdbcOnce(c, null);
-                    double again = jdbcOnce(c, reused);
-                    long t = System.nanoTime();
-                    post(base, body, "application/json");
-                    double overHttp = (System.nanoTime() - t) / 1e6;
-                    t = System.nanoTime();
-                    postBlocking(url, bodyBytes);
-                    double overBlocking = (System.nanoTime() - t) / 1e6;
-                    jdbc[i] = fresh;
-                    jdbcReused[i] = again;
-                    http[i] = overHttp;
-                    blocking[i] = overBlocking;
+                    round(c, reused, base, body, url, bodyBytes, round);
+                    jdbc[i] = round[0];
+                    jdbcReused[i] = round[1];
+                    http[i] = round[2];
+                    blocking[i] = round[3];
                 }
             }
             double serverCpuPerRequest = cpu(server).minus(serverCpuBefore).toNanos() / 1e6 / (2.0 * samples);
@@ -237,6 +226,23 @@ public final class QueryBenchmark {
             server.destroy();
             server.waitFor(30, TimeUnit.SECONDS);
         }
+    }
+
+    /**
+     * One round of the small query, its milliseconds into {@code out}: JDBC preparing it, JDBC on {@code reused},
+     * HTTP with the JDK client, HTTP with the blocking client.
+     */
+    private static void round(
+            Connection c, PreparedStatement reused, String base, String body, URL url, byte[] bodyBytes, double[] out)
+            throws Exception {
+        out[0] = jdbcOnce(c, null);
+        out[1] = jdbcOnce(c, reused);
+        long t = System.nanoTime();
+        post(base, body, "application/json");
+        out[2] = (System.nanoTime() - t) / 1e6;
+        t = System.nanoTime();
+        postBlocking(url, bodyBytes);
+        out[3] = (System.nanoTime() - t) / 1e6;
     }
 
     /** One run of the small query in milliseconds: prepared now, or on {@code reused} when given. */
