@@ -182,17 +182,15 @@ final class GrowingFileUpload {
         }
         sha256.update(bytes);
         sentCrc.update(bytes);
-        byte[] md5 = null;
-        if (contentMd5) {
-            md5 = Digests.md5().digest(bytes);
+        byte[] md5 = store.contentMd5(bytes);
+        if (md5 != null) {
             partDigests.update(md5);
         }
-        byte[] partMd5 = md5;
         int number = parts.size() + 1;
         try {
             parts.add(store.storage().partPool().submit(() -> {
                 try {
-                    CompletedPart part = store.uploadPart(key, uploadId, number, bytes, partMd5);
+                    CompletedPart part = store.uploadPart(key, uploadId, number, bytes, md5);
                     sent.accept(bytes.length);
                     return part;
                 } finally {

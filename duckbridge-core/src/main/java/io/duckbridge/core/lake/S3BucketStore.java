@@ -134,12 +134,15 @@ final class S3BucketStore implements ObjectStore {
     private CompletedPart uploadPart(String key, String uploadId, int number, Path file, long offset, long length)
             throws IOException {
         byte[] bytes = readRange(file, offset, length);
-        return uploadPart(
-                key,
-                uploadId,
-                number,
-                bytes,
-                storage.payloadSigned() ? null : Digests.md5().digest(bytes));
+        return uploadPart(key, uploadId, number, bytes, contentMd5(bytes));
+    }
+
+    /**
+     * The MD5 to send with a part as {@code Content-MD5}, or null where the server checks the signed SHA-256 of
+     * the body instead ({@link S3Storage#payloadSigned()}).
+     */
+    byte[] contentMd5(byte[] bytes) {
+        return storage.payloadSigned() ? null : Digests.md5().digest(bytes);
     }
 
     /** Reads {@code length} bytes of {@code file} from {@code offset}; fails when the file is shorter. */
