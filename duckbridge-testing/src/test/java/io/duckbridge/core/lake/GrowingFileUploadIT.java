@@ -98,16 +98,27 @@ class GrowingFileUploadIT {
         assertThat(Digests.sha256(back)).isEqualTo(Digests.sha256(file));
     }
 
-    @Test
-    void aFileRewrittenBehindTheSentPartsIsNotStored() throws IOException {
-        S3BucketStore store = (S3BucketStore) storage.store("grow", "y");
+    private record TwoPartsSent(S3BucketStore store, Path file, byte[] bytes, GrowingFileUpload upload) {}
+
+    /** A file of two parts and ten bytes under {@code prefix}, its two whole parts already sent. */
+    private TwoPartsSent twoPartsSent(String prefix, long seed) throws IOException {
+        S3BucketStore store = (S3BucketStore) storage.store("grow", prefix);
         Path file = dir.resolve("data_0.parquet");
         byte[] bytes = new byte[2 * PART + 10];
-        new Random(3).nextBytes(bytes);
+        new Random(seed).nextBytes(bytes);
         Files.write(file, bytes);
         GrowingFileUpload upload = new GrowingFileUpload(store, "v=1/data_0.parquet", file, n -> {});
         upload.advance();
         assertThat(upload.offset()).isEqualTo(2L * PART);
+        return new TwoPartsSent(store, file, bytes, upload);
+    }
+
+    @Test
+    void aFileRewrittenBehindTheSentPartsIsNotStored() throws IOException {
+        TwoPartsSent sent = twoPartsSent("y", 3);
+        S3BucketStore store = sent.store();
+        Path file = sent.file();
+        GrowingFileUpload upload = sent.upload();
         try (var channel = Files.newByteChannel(file, StandardOpenOption.WRITE)) {
             channel.write(java.nio.ByteBuffer.wrap(new byte[] {42})); // the first byte changes after it was sent
         }
@@ -121,14 +132,11 @@ class GrowingFileUploadIT {
 
     @Test
     void aByteChangedInTheMiddleOfASentPartIsNoticed() throws IOException {
-        S3BucketStore store = (S3BucketStore) storage.store("grow", "m");
-        Path file = dir.resolve("data_0.parquet");
-        byte[] bytes = new byte[2 * PART + 10];
-        new Random(5).nextBytes(bytes);
-        Files.write(file, bytes);
-        GrowingFileUpload upload = new GrowingFileUpload(store, "v=1/data_0.parquet", file, n -> {});
-        upload.advance();
-        assertThat(upload.offset()).isEqualTo(2L * PART);
+        TwoPartsSent sent = twoPartsSent("m", 5);
+        S3BucketStore store = sent.store();
+        Path file = sent.file();
+        byte[] bytes = sent.bytes();
+        GrowingFileUpload upload = sent.upload();
         try (var channel = Files.newByteChannel(file, StandardOpenOption.WRITE)) {
             // the last byte of the second part flips; size and everything after the sent parts stay as they were
             channel.position(2L * PART - 1);
@@ -143,14 +151,10 @@ class GrowingFileUploadIT {
 
     @Test
     void aFileCutShorterThanTheSentPartsIsNotStored() throws IOException {
-        S3BucketStore store = (S3BucketStore) storage.store("grow", "t");
-        Path file = dir.resolve("data_0.parquet");
-        byte[] bytes = new byte[2 * PART + 10];
-        new Random(9).nextBytes(bytes);
-        Files.write(file, bytes);
-        GrowingFileUpload upload = new GrowingFileUpload(store, "v=1/data_0.parquet", file, n -> {});
-        upload.advance();
-        assertThat(upload.offset()).isEqualTo(2L * PART);
+        TwoPartsSent sent = twoPartsSent("t", 9);
+        S3BucketStore store = sent.store();
+        Path file = sent.file();
+        GrowingFileUpload upload = sent.upload();
         try (var channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
             channel.truncate(PART + 5);
         }
