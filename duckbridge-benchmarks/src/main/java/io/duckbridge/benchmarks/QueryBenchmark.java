@@ -317,12 +317,8 @@ public final class QueryBenchmark {
         try (var dirs = Files.list(tasks)) {
             for (Path task : dirs.toList()) {
                 try {
-                    String stat = Files.readString(task.resolve("stat"));
-                    // "tid (comm) state ..." — comm may hold spaces; utime and stime are fields 14 and 15
-                    int close = stat.lastIndexOf(')');
-                    String comm = stat.substring(stat.indexOf('(') + 1, close);
-                    String[] f = stat.substring(close + 2).split(" ");
-                    ticks.merge(group(comm), Long.parseLong(f[11]) + Long.parseLong(f[12]), Long::sum);
+                    ProcStat stat = ProcStat.read(task.resolve("stat"));
+                    ticks.merge(group(stat.comm()), stat.ticks(), Long::sum);
                 } catch (IOException | RuntimeException threadEnded) {
                     // the thread ended while listing
                 }

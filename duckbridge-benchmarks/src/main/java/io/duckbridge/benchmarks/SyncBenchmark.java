@@ -219,13 +219,11 @@ public final class SyncBenchmark {
      * CPU seconds per phase do not depend on how many other processes share the machine, unlike wall time.
      */
     private record CpuClock(long postmaster) {
-        private static final double NANOS_PER_TICK = 1e9 / 100; // USER_HZ
-
         long[] read() {
             long jvm = ((com.sun.management.OperatingSystemMXBean)
                             java.lang.management.ManagementFactory.getOperatingSystemMXBean())
                     .getProcessCpuTime();
-            long ticks = ticks(postmaster, true);
+            long ticks = ticks(postmaster);
             try (var procs = Files.list(Path.of("/proc"))) {
                 for (Path p : (Iterable<Path>) procs::iterator) {
                     String name = p.getFileName().toString();
@@ -233,39 +231,23 @@ public final class SyncBenchmark {
                         continue;
                     }
                     long pid = Long.parseLong(name);
-                    String[] f = stat(pid);
-                    if (f != null && Long.parseLong(f[1]) == postmaster) {
-                        ticks += ticks(pid, true);
+                    if (ProcStat.of(pid).map(ProcStat::parent).orElse(-1L) == postmaster) {
+                        ticks += ticks(pid);
                     }
                 }
             } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
-            return new long[] {jvm, (long) (ticks * NANOS_PER_TICK)};
+            return new long[] {jvm, (long) (ticks * 1e9 / ProcStat.TICKS_PER_SECOND)};
         }
 
         static long parentOf(long pid) {
-            return Long.parseLong(stat(pid)[1]);
+            return ProcStat.of(pid).orElseThrow().parent();
         }
 
-        private static long ticks(long pid, boolean withChildren) {
-            String[] f = stat(pid);
-            if (f == null) {
-                return 0;
-            }
-            // after "(comm)": state ppid ... utime(14) stime(15) cutime(16) cstime(17), here shifted by 3
-            long t = Long.parseLong(f[11]) + Long.parseLong(f[12]);
-            return withChildren ? t + Long.parseLong(f[13]) + Long.parseLong(f[14]) : t;
-        }
-
-        /** The fields of /proc/pid/stat after the command name (f[0] = state, f[1] = ppid), or null. */
-        private static String[] stat(long pid) {
-            try {
-                String s = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-                return s.substring(s.lastIndexOf(')') + 2).split(" ");
-            } catch (java.io.IOException | RuntimeException e) {
-                return null;
-            }
+        /** The CPU ticks of {@code pid} and of its children that ended; 0 when it has ended itself. */
+        private static long ticks(long pid) {
+            return ProcStat.of(pid).map(s -> s.ticks() + s.childTicks()).orElse(0L);
         }
     }
 
