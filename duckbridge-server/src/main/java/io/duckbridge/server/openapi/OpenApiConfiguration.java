@@ -1,5 +1,6 @@
 package io.duckbridge.server.openapi;
 
+import io.duckbridge.spring.query.QueryServlet;
 import io.swagger.v3.oas.models.Components;
 import io.swagger.v3.oas.models.OpenAPI;
 import io.swagger.v3.oas.models.Operation;
@@ -66,8 +67,8 @@ public class OpenApiConfiguration {
     @Bean
     public OpenApiCustomizer duckbridgeOpenApiProblemResponses() {
         return openApi -> {
-            if (openApi.getPaths() == null) {
-                return;
+            if (openApi.getPaths() == null || !openApi.getPaths().containsKey(QueryServlet.PATH)) {
+                openApi.path(QueryServlet.PATH, queryPath());
             }
             openApi.getPaths().forEach((path, item) -> {
                 boolean open = path.startsWith("/actuator/health");
@@ -118,6 +119,79 @@ public class OpenApiConfiguration {
                 }
             });
         };
+    }
+
+    /**
+     * {@code POST /api/v1/query}: served by {@link QueryServlet}, not by a Spring MVC controller, so springdoc
+     * does not find it by scanning; described here as API.md has it.
+     */
+    private static PathItem queryPath() {
+        Schema<?> body = new ObjectSchema()
+                .addProperty("sql", new StringSchema().description("one read-only SQL statement"))
+                .addProperty(
+                        "params",
+                        new Schema<>()
+                                .description("positional values for ? (an array) or named values for $name (an"
+                                        + " object); bound by DuckDB, never spliced into the text"))
+                .addProperty(
+                        "maxRows",
+                        new IntegerSchema()
+                                .description("rows at most; JSON defaults to 10,000 and then says truncated: true"))
+                .addProperty("timeoutMs", new IntegerSchema().description("cancels the query after this long"))
+                .required(List.of("sql"));
+        Schema<?> columns = new io.swagger.v3.oas.models.media.ArraySchema()
+                .items(new ObjectSchema()
+                        .addProperty("name", new StringSchema())
+                        .addProperty("type", new StringSchema()));
+        Schema<?> json = new ObjectSchema()
+                .addProperty("queryId", new StringSchema())
+                .addProperty("columns", columns)
+                .addProperty("rows", new io.swagger.v3.oas.models.media.ArraySchema().items(new Schema<>()))
+                .addProperty("rowCount", new IntegerSchema())
+                .addProperty("truncated", new io.swagger.v3.oas.models.media.BooleanSchema())
+                .addProperty("elapsedMs", new IntegerSchema());
+        Content result = new Content()
+                .addMediaType("application/json", new MediaType().schema(json))
+                .addMediaType(
+                        "application/x-ndjson",
+                        new MediaType().schema(new StringSchema().description("one JSON object per row")))
+                .addMediaType(
+                        "text/csv",
+                        new MediaType().schema(new StringSchema().description("header line, RFC 4180 rows")))
+                .addMediaType(
+                        "application/vnd.apache.arrow.stream",
+                        new MediaType().schema(new StringSchema().format("binary")))
+                .addMediaType(
+                        "application/vnd.apache.parquet", new MediaType().schema(new StringSchema().format("binary")));
+        ApiResponses responses = new ApiResponses()
+                .addApiResponse(
+                        "200",
+                        new ApiResponse().description("the result, streamed").content(result));
+        put(
+                responses,
+                "429",
+                "Too many queries: the concurrency limit and its queue are full; retry after Retry-After seconds",
+                "SOURCE_UNAVAILABLE",
+                429,
+                "too many queries: all slots are busy and the queue is full; retry later");
+        responses
+                .get("429")
+                .addHeaderObject(
+                        "Retry-After",
+                        new io.swagger.v3.oas.models.headers.Header()
+                                .description("seconds to wait before retrying")
+                                .schema(new IntegerSchema()));
+        Operation post = new Operation()
+                .operationId("query")
+                .summary("Run one read-only SQL query")
+                .description("The Accept header picks the format (application/json when absent). Anything but a"
+                        + " single read-only statement is 400 READ_ONLY_VIOLATION.")
+                .addTagsItem("query-controller")
+                .requestBody(new io.swagger.v3.oas.models.parameters.RequestBody()
+                        .required(true)
+                        .content(new Content().addMediaType("application/json", new MediaType().schema(body))))
+                .responses(responses);
+        return new PathItem().post(post);
     }
 
     private static void put(

@@ -3,6 +3,7 @@ package io.duckbridge.server.openapi;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.duckbridge.server.DuckbridgeApplication;
+import io.duckbridge.spring.query.QueryServlet;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.SpringApplication;
+import org.springframework.boot.web.servlet.ServletRegistrationBean;
 import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandlerMapping;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -104,7 +106,19 @@ class OpenApiIT {
                     }
                 }
             });
-            assertThat(served).contains("GET /api/v1/jobs", "GET /api/v1/jobs/{id}", "DELETE /api/v1/jobs/{id}");
+            // and the query endpoint, which has a servlet of its own
+            for (var registration :
+                    app.getBeansOfType(ServletRegistrationBean.class).values()) {
+                if (registration.getServlet() instanceof QueryServlet) {
+                    served.add("POST " + QueryServlet.PATH);
+                }
+            }
+            assertThat(served)
+                    .contains(
+                            "POST /api/v1/query",
+                            "GET /api/v1/jobs",
+                            "GET /api/v1/jobs/{id}",
+                            "DELETE /api/v1/jobs/{id}");
             assertThat(documented).containsAll(served);
 
             // and every contract endpoint that is served appears in the document (the rest has not shipped yet)

@@ -19,8 +19,11 @@ import java.util.List;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.web.servlet.ServletRegistrationBean;
 import org.springframework.context.annotation.Bean;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Wires the query API: DuckDB's sandbox for the engine, the guard, the runner, the admission limit (a
@@ -84,6 +87,19 @@ public class QueryAutoConfiguration {
                         QueryAdmission.BULKHEAD,
                         QueryAdmission.config(query.maxConcurrent(), query.maxQueued(), query.maxQueueWait())),
                 query.maxQueued());
+    }
+
+    /** {@code POST /api/v1/query} on a servlet of its own (see {@link QueryServlet} for why). */
+    @Bean
+    @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+    @ConditionalOnMissingBean(name = "duckbridgeQueryServlet")
+    public ServletRegistrationBean<QueryServlet> duckbridgeQueryServlet(
+            QueryRunner runner, QueryAdmission admission, ObjectProvider<JsonMapper> json) {
+        var registration = new ServletRegistrationBean<>(
+                new QueryServlet(runner, admission, json.getIfAvailable(JsonMapper::shared)), QueryServlet.PATH);
+        registration.setName("duckbridgeQuery");
+        registration.setLoadOnStartup(1);
+        return registration;
     }
 
     @Bean

@@ -8,6 +8,7 @@ import io.duckbridge.core.query.QueryRecord;
 import io.duckbridge.core.query.QueryRequest;
 import io.duckbridge.core.query.QueryRunner;
 import io.duckbridge.core.query.QueryStats;
+import io.duckbridge.core.query.ResultTarget;
 import io.duckbridge.core.query.RowQuery;
 import io.duckbridge.spring.web.ProblemResponses;
 import jakarta.servlet.http.HttpServletResponse;
@@ -34,7 +35,7 @@ import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The query API: {@code POST /api/v1/query} (format by {@code Accept}, streamed),
+ * The query API beside {@code POST /api/v1/query} (served by {@link QueryServlet}):
  * {@code POST /api/v1/query/explain}, {@code POST /api/v1/tables/{table}/rows}, {@code GET /api/v1/queries/stats}, {@code GET /api/v1/queries/recent}
  * and the seed-compatible {@code GET /analytics/query}. Failures before the first byte become problem+json
  * through the shared advice; the concurrency limit answers 429 with {@code Retry-After}. Thread-safe.
@@ -49,30 +50,6 @@ public class QueryController {
     public QueryController(QueryRunner runner, QueryAdmission admission) {
         this.runner = runner;
         this.admission = admission;
-    }
-
-    @PostMapping(path = "/api/v1/query", consumes = MediaType.APPLICATION_JSON_VALUE)
-    public void query(
-            @RequestBody Map<String, Object> body,
-            @RequestHeader(name = HttpHeaders.ACCEPT, required = false) String accept,
-            HttpServletResponse response) {
-        QueryFormat format = QueryFormat.fromAccept(accept);
-        if (format == null) {
-            throw new DuckbridgeException(
-                    ErrorClass.INVALID_REQUEST,
-                    "Accept \"" + accept + "\" names no format Duckbridge produces; use application/json,"
-                            + " application/x-ndjson, text/csv, application/vnd.apache.arrow.stream or"
-                            + " application/vnd.apache.parquet");
-        }
-        QueryRequest request = request(body);
-        admission.admit(() -> runner.run(request, format, f -> {
-            response.setStatus(200);
-            response.setContentType(
-                    f == QueryFormat.JSON || f == QueryFormat.NDJSON || f == QueryFormat.CSV
-                            ? f.mediaType() + ";charset=UTF-8"
-                            : f.mediaType());
-            return response.getOutputStream();
-        }));
     }
 
     @PostMapping(path = "/api/v1/query/explain", consumes = MediaType.APPLICATION_JSON_VALUE)
@@ -95,8 +72,7 @@ public class QueryController {
             HttpServletResponse response) {
         QueryFormat format = QueryFormat.fromAccept(accept);
         if (format == null) {
-            throw new DuckbridgeException(
-                    ErrorClass.INVALID_REQUEST, "Accept \"" + accept + "\" names no format Duckbridge produces");
+            throw new DuckbridgeException(ErrorClass.INVALID_REQUEST, unknownAccept(accept));
         }
         Map<String, Object> b = body == null ? Map.of() : body;
         RowQuery query;
@@ -112,14 +88,7 @@ public class QueryController {
                     ErrorClass.INVALID_REQUEST,
                     "\"columns\" and \"orderBy\" are lists of strings, \"filters\" is an object");
         }
-        admission.admit(() -> runner.rows(query, format, f -> {
-            response.setStatus(200);
-            response.setContentType(
-                    f == QueryFormat.JSON || f == QueryFormat.NDJSON || f == QueryFormat.CSV
-                            ? f.mediaType() + ";charset=UTF-8"
-                            : f.mediaType());
-            return response.getOutputStream();
-        }));
+        admission.admit(() -> runner.rows(query, format, target(response)));
     }
 
     @GetMapping("/api/v1/queries/stats")
@@ -186,7 +155,27 @@ public class QueryController {
                 .body(problem);
     }
 
-    private static QueryRequest request(Map<String, Object> body) {
+    /** The message for an {@code Accept} header that names no format. */
+    static String unknownAccept(String accept) {
+        return "Accept \"" + accept + "\" names no format Duckbridge produces; use application/json,"
+                + " application/x-ndjson, text/csv, application/vnd.apache.arrow.stream or"
+                + " application/vnd.apache.parquet";
+    }
+
+    /** Where a result goes: {@code response}'s body, with status 200 and the format's media type. */
+    static ResultTarget target(HttpServletResponse response) {
+        return f -> {
+            response.setStatus(200);
+            response.setContentType(
+                    f == QueryFormat.JSON || f == QueryFormat.NDJSON || f == QueryFormat.CSV
+                            ? f.mediaType() + ";charset=UTF-8"
+                            : f.mediaType());
+            return response.getOutputStream();
+        };
+    }
+
+    /** The query of a {@code POST /api/v1/query} or {@code /explain} body. */
+    static QueryRequest request(Map<String, Object> body) {
         Object sql = body.get("sql");
         if (!(sql instanceof String text)) {
             throw new DuckbridgeException(ErrorClass.INVALID_REQUEST, "\"sql\" is missing or not a string");

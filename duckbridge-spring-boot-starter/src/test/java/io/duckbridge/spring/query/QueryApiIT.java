@@ -61,6 +61,9 @@ class QueryApiIT {
     @Autowired
     QueryAdmission admission;
 
+    @Autowired
+    io.micrometer.core.instrument.MeterRegistry meters;
+
     static final HttpClient CLIENT = HttpClient.newHttpClient();
 
     @DynamicPropertySource
@@ -238,6 +241,67 @@ class QueryApiIT {
         }
         assertThat(rows).isEqualTo(5000);
         assertThat(queryBytes(json, "image/png").statusCode()).isEqualTo(400);
+    }
+
+    @Test
+    void requestsTheQueryEndpointCannotServeAreProblems() throws Exception {
+        var get = Http.localhost(port).get("/api/v1/query");
+        assertThat(get.statusCode()).isEqualTo(405);
+        assertThat(get.headers().firstValue("Allow")).hasValue("POST");
+        assertThat(Http.json(get).path("errorClass").asString()).isEqualTo("INVALID_REQUEST");
+
+        var text = CLIENT.send(
+                HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/api/v1/query"))
+                        .header("Content-Type", "text/plain")
+                        .POST(HttpRequest.BodyPublishers.ofString("SELECT 1"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(text.statusCode()).isEqualTo(415);
+        assertThat(text.headers().firstValue("Content-Type").orElse("")).startsWith("application/problem+json");
+        assertThat(Http.json(text).path("detail").asString()).contains("text/plain", "application/json");
+
+        for (String body : List.of("{\"sql\":", "[\"SELECT 1\"]", "", "{\"sql\":42}")) {
+            var bad = Http.localhost(port).post("/api/v1/query", body);
+            assertThat(bad.statusCode()).as(body).isEqualTo(400);
+            JsonNode problem = Http.json(bad);
+            assertThat(problem.path("errorClass").asString()).as(body).isEqualTo("INVALID_REQUEST");
+            assertThat(problem.path("detail").asString()).as(body).contains("sql");
+            assertThat(problem.path("instance").asString()).isEqualTo("/api/v1/query");
+        }
+        // the request is observed under its path, as Spring MVC's endpoints are
+        assertThat(meters.find("http.server.requests")
+                        .tags("uri", "/api/v1/query", "status", "415")
+                        .timer())
+                .isNotNull();
+    }
+
+    @Test
+    void aFailureAfterTheFirstBytesBreaksTheResponseInsteadOfEndingIt() throws Exception {
+        // rows stream out until DuckDB fails far into the result: the status (200) is gone by then, so the
+        // body must not end as if it were complete
+        String json = "{\"sql\":\"SELECT CASE WHEN i = 1500000 THEN error('boom at ' || i) ELSE i END AS n"
+                + " FROM range(2000000) t(i)\"}";
+        HttpResponse<java.io.InputStream> response = CLIENT.send(
+                HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/api/v1/query"))
+                        .header("Content-Type", "application/json")
+                        .header("Accept", "text/csv")
+                        .POST(HttpRequest.BodyPublishers.ofString(json))
+                        .build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        assertThat(response.statusCode()).isEqualTo(200);
+        long lines = 0;
+        IOException broken = null;
+        try (var reader = new java.io.BufferedReader(new java.io.InputStreamReader(response.body()))) {
+            while (reader.readLine() != null) {
+                lines++;
+            }
+        } catch (IOException e) {
+            broken = e;
+        }
+        assertThat(broken).as("reading the body after " + lines + " lines").isNotNull();
+        assertThat(lines).isLessThan(1_500_001);
+        // the service is fine afterwards
+        assertThat(query("SELECT 1").statusCode()).isEqualTo(200);
     }
 
     @Test

@@ -49,6 +49,24 @@ class ApiKeyAuthorizationIT {
     @LocalServerPort
     int port;
 
+    @org.springframework.beans.factory.annotation.Autowired
+    io.duckbridge.core.jobs.JobRunner jobs;
+
+    /**
+     * Waits for the jobs an admin call started (a backup, say): the data directory is deleted after the
+     * last test, and a job still writing into it would make that fail.
+     */
+    @org.junit.jupiter.api.AfterEach
+    void jobsEnded() throws InterruptedException {
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(60).toNanos();
+        while (jobs.recent().stream()
+                        .anyMatch(j -> j.status() == io.duckbridge.core.jobs.JobStatus.QUEUED
+                                || j.status() == io.duckbridge.core.jobs.JobStatus.RUNNING)
+                && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+    }
+
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) {
         registry.add("duckbridge.data-dir", () -> dataDir.toString());

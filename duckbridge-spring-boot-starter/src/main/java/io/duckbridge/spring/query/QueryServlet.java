@@ -1,0 +1,193 @@
+package io.duckbridge.spring.query;
+
+import io.duckbridge.core.error.DuckbridgeException;
+import io.duckbridge.core.error.ErrorClass;
+import io.duckbridge.core.query.QueryAdmission;
+import io.duckbridge.core.query.QueryFormat;
+import io.duckbridge.core.query.QueryRequest;
+import io.duckbridge.core.query.QueryRunner;
+import io.duckbridge.spring.web.ProblemResponses;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.web.filter.ServerHttpObservationFilter;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.ObjectMapper;
+
+/**
+ * {@code POST /api/v1/query}, served by a servlet of its own beside Spring MVC's dispatcher. The endpoint is
+ * the hot path of the service, called once per dashboard tile; measured with a small query, Spring MVC's
+ * dispatch (handler lookup, argument resolution through the message converters, return-value handling)
+ * was about a third of the server's time per request. Everything around the request stays as for any
+ * other endpoint: the servlet filters (request id, API keys and roles, CORS, the {@code http.server.requests}
+ * observation, error counting) run in front of it, and it answers exactly as the rest of the API does:
+ * the result streamed in the format {@code Accept} names, every failure before the first byte an
+ * {@code application/problem+json} body with its {@code errorClass} (429 with {@code Retry-After} beyond the
+ * concurrency limit). A failure after the first byte cannot change the status any more: the connection is
+ * then closed without the end of the body, so a client sees a broken response, never a short one that
+ * looks complete. Thread-safe.
+ */
+public final class QueryServlet extends HttpServlet {
+    /** The path this servlet is mapped to. */
+    public static final String PATH = "/api/v1/query";
+
+    private static final long serialVersionUID = 1L;
+    private static final Logger log = LoggerFactory.getLogger(QueryServlet.class);
+
+    private final transient QueryRunner runner;
+    private final transient QueryAdmission admission;
+    private final transient ObjectMapper json;
+
+    /**
+     * @param json reads request bodies (the application's mapper, so its settings apply as for the other
+     *     endpoints)
+     */
+    public QueryServlet(QueryRunner runner, QueryAdmission admission, ObjectMapper json) {
+        this.runner = runner;
+        this.admission = admission;
+        this.json = json;
+    }
+
+    @Override
+    protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        // the observation's uri tag, as Spring MVC sets it from the matched pattern for its own endpoints
+        ServerHttpObservationFilter.findObservationContext(request).ifPresent(c -> c.setPathPattern(PATH));
+        try {
+            if (!"POST".equals(request.getMethod())) {
+                response.setHeader(HttpHeaders.ALLOW, "POST");
+                writeProblem(
+                        request,
+                        response,
+                        405,
+                        "Method Not Allowed",
+                        new DuckbridgeException(
+                                ErrorClass.INVALID_REQUEST,
+                                request.getMethod() + " is not supported by " + PATH + "; use POST"));
+                return;
+            }
+            if (!isJson(request.getContentType())) {
+                response.setHeader(HttpHeaders.ACCEPT, MediaType.APPLICATION_JSON_VALUE);
+                writeProblem(
+                        request,
+                        response,
+                        415,
+                        "Unsupported Media Type",
+                        new DuckbridgeException(
+                                ErrorClass.INVALID_REQUEST,
+                                "Content-Type \"" + request.getContentType() + "\" is not supported; send the body"
+                                        + " as application/json"));
+                return;
+            }
+            String accept = request.getHeader(HttpHeaders.ACCEPT);
+            QueryFormat format = QueryFormat.fromAccept(accept);
+            if (format == null) {
+                throw new DuckbridgeException(ErrorClass.INVALID_REQUEST, QueryController.unknownAccept(accept));
+            }
+            QueryRequest query = QueryController.request(body(request));
+            admission.admit(() -> runner.run(query, format, QueryController.target(response)));
+        } catch (QueryAdmission.Overloaded e) {
+            response.setHeader(HttpHeaders.RETRY_AFTER, ProblemResponses.RETRY_AFTER_SECONDS);
+            fail(request, response, 429, "Too many queries", e);
+        } catch (DuckbridgeException e) {
+            if (e.errorClass() == ErrorClass.INTERNAL || e.errorClass() == ErrorClass.IO) {
+                log.error("request failed: {}", e.getMessage(), e);
+            } else {
+                log.debug("request failed with {}: {}", e.errorClass(), e.getMessage());
+            }
+            if (e.errorClass() == ErrorClass.OUT_OF_MEMORY || e.errorClass() == ErrorClass.SOURCE_UNAVAILABLE) {
+                response.setHeader(HttpHeaders.RETRY_AFTER, ProblemResponses.RETRY_AFTER_SECONDS);
+            }
+            fail(request, response, ProblemResponses.status(e.errorClass()), null, e);
+        } catch (RuntimeException e) {
+            String id = UUID.randomUUID().toString();
+            log.error("unexpected failure {}", id, e);
+            fail(
+                    request,
+                    response,
+                    500,
+                    null,
+                    new DuckbridgeException(
+                            ErrorClass.INTERNAL, "internal error " + id + "; the server log has the details"));
+        }
+    }
+
+    /** The request body as a JSON object; INVALID_REQUEST when it is missing, malformed or not an object. */
+    private Map<String, Object> body(HttpServletRequest request) {
+        try (InputStream in = request.getInputStream()) {
+            Object body = json.readValue(in, Object.class);
+            if (body instanceof Map<?, ?> map) {
+                Map<String, Object> fields = new LinkedHashMap<>();
+                map.forEach((k, v) -> fields.put(String.valueOf(k), v));
+                return fields;
+            }
+            throw new DuckbridgeException(
+                    ErrorClass.INVALID_REQUEST,
+                    body == null
+                            ? "the request body is missing; send {\"sql\": \"SELECT ...\"}"
+                            : "the request body is not a JSON object; send {\"sql\": \"SELECT ...\"}");
+        } catch (JacksonException e) {
+            throw new DuckbridgeException(
+                    ErrorClass.INVALID_REQUEST,
+                    "the request body is not valid JSON: " + e.getOriginalMessage()
+                            + "; send {\"sql\": \"SELECT ...\"}",
+                    e);
+        } catch (IOException e) {
+            throw new DuckbridgeException(ErrorClass.IO, "reading the request body failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static boolean isJson(String contentType) {
+        if (contentType == null) {
+            return false;
+        }
+        try {
+            return MediaType.APPLICATION_JSON.includes(MediaType.parseMediaType(contentType));
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Answers {@code e} as a problem when nothing was sent yet. Once the response is committed the status
+     * is gone: the failure is rethrown, and the container closes the connection without ending the body.
+     */
+    private void fail(
+            HttpServletRequest request, HttpServletResponse response, int status, String title, DuckbridgeException e)
+            throws IOException {
+        if (response.isCommitted()) {
+            throw new IOException("the query failed after its first bytes were sent: " + e.getMessage(), e);
+        }
+        response.resetBuffer();
+        writeProblem(request, response, status, title, e);
+    }
+
+    private void writeProblem(
+            HttpServletRequest request, HttpServletResponse response, int status, String title, DuckbridgeException e)
+            throws IOException {
+        request.setAttribute(ProblemResponses.ERROR_CLASS_ATTRIBUTE, e.errorClass());
+        ProblemDetail problem = ProblemResponses.problem(e);
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("type", String.valueOf(problem.getType()));
+        body.put("title", title != null ? title : problem.getTitle());
+        body.put("status", status);
+        body.put("detail", problem.getDetail());
+        body.put("instance", request.getRequestURI());
+        if (problem.getProperties() != null) {
+            body.putAll(problem.getProperties());
+        }
+        response.setStatus(status);
+        response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
+        response.setCharacterEncoding("UTF-8");
+        json.writeValue(response.getOutputStream(), body);
+    }
+}
