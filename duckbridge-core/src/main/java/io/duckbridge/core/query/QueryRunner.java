@@ -21,7 +21,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.duckdb.DuckDBConnection;
@@ -49,6 +51,16 @@ public final class QueryRunner implements AutoCloseable {
     private final QueryRecorder recorder;
     private final Path tmpDirectory;
     private BufferAllocator allocator; // created on the first Arrow query: Arrow needs java.nio opened
+    /**
+     * Statement texts whose last JSON run returned fewer than {@link #SMALL_JSON_ROWS} rows, mapped to true;
+     * see {@link #jsonEncoder}. Bounded: cleared when it holds {@link #SMALL_JSON_TEXTS} texts.
+     */
+    private final Map<String, Boolean> smallJsonResults = new ConcurrentHashMap<>();
+
+    /** Below this many rows (one DuckDB vector), a JSON result is cheaper to write from JDBC's rows. */
+    static final int SMALL_JSON_ROWS = 2048;
+
+    static final int SMALL_JSON_TEXTS = 10_000;
 
     /**
      * @param tmpDirectory where Parquet results are written before they are sent (inside the sandbox)
@@ -303,12 +315,13 @@ public final class QueryRunner implements AutoCloseable {
                         "SELECT COLUMNS(*)::VARCHAR FROM (\n" + stripTrailingSemicolons(checked.sql()) + "\n)");
             }
             bind(ps, checked, request);
+            String text = asText != null ? asText : checked.sql();
             try (ResultSet rs = ps.executeQuery()) {
                 List<ResultColumn> produced = columns(rs.getMetaData());
                 ex.columns = asText != null ? declared : produced;
                 ex.out = new CountingStream(target.open(format));
                 RowEncoder encoder = switch (format) {
-                    case JSON, NDJSON -> jsonEncoder(format == QueryFormat.NDJSON, id, start, produced);
+                    case JSON, NDJSON -> jsonEncoder(format == QueryFormat.NDJSON, id, start, produced, text);
                     case CSV -> new CsvEncoder();
                     case ARROW -> new ArrowEncoder(allocator(), limits.arrowBatchSize());
                     case PARQUET -> throw new IllegalStateException("handled above");
@@ -316,6 +329,9 @@ public final class QueryRunner implements AutoCloseable {
                 RowEncoder.Written written = encoder.write(rs, ex.columns, maxRows, ex.out);
                 ex.rows = written.rows();
                 ex.truncated = written.truncated();
+                if (format == QueryFormat.JSON || format == QueryFormat.NDJSON) {
+                    rememberJsonSize(text, !written.truncated() && written.rows() < SMALL_JSON_ROWS);
+                }
             }
         }
         ex.peakMemory = peakMemory(connection);
@@ -566,10 +582,15 @@ public final class QueryRunner implements AutoCloseable {
 
     /**
      * The column-wise writer over DuckDB's Arrow export when every column has a simple type and Arrow is
-     * usable in this JVM; otherwise the value-by-value writer. Both write the same bytes.
+     * usable in this JVM; otherwise the value-by-value writer. Both write the same bytes. The Arrow writer
+     * is the fast one per row, but opening DuckDB's Arrow stream and importing its batches costs about 0.1 ms
+     * per query (measured on the small query of the query benchmark, a tenth of its time over HTTP), more
+     * than a few rows take through JDBC. So when the last run of the same text (a dashboard's repeated
+     * query) returned less than one vector of rows, the value-by-value writer is used; a result that has
+     * grown is still written correctly, and its size decides the next run.
      */
-    private RowEncoder jsonEncoder(boolean ndjson, String id, long start, List<ResultColumn> columns) {
-        if (VectorJsonEncoder.supports(columns)) {
+    private RowEncoder jsonEncoder(boolean ndjson, String id, long start, List<ResultColumn> columns, String text) {
+        if (VectorJsonEncoder.supports(columns) && !smallJsonResults.containsKey(text)) {
             try {
                 return new VectorJsonEncoder(ndjson, id, start, allocator(), limits.arrowBatchSize());
             } catch (DuckbridgeException arrowUnavailable) {
@@ -577,6 +598,22 @@ public final class QueryRunner implements AutoCloseable {
             }
         }
         return new JsonEncoder(ndjson, id, start);
+    }
+
+    private void rememberJsonSize(String text, boolean small) {
+        if (!small) {
+            smallJsonResults.remove(text);
+            return;
+        }
+        if (smallJsonResults.size() >= SMALL_JSON_TEXTS) {
+            smallJsonResults.clear(); // many one-off texts: start over rather than keep an unbounded map
+        }
+        smallJsonResults.put(text, Boolean.TRUE);
+    }
+
+    /** Whether the last JSON run of {@code text} was small (see {@link #jsonEncoder}); for tests. */
+    boolean remembersSmallJson(String text) {
+        return smallJsonResults.containsKey(text);
     }
 
     private synchronized BufferAllocator allocator() {

@@ -188,6 +188,33 @@ class QueryFormatsTest {
     }
 
     @Test
+    void aRepeatedSmallJsonQueryIsWrittenFromJdbcRowsWithTheSameBytes() {
+        // the parameter picks the size, so one text returns a few rows, then many, then a few again
+        String sql = "SELECT range AS n, 'v' || range AS label, range * 0.5 AS half FROM range(?::BIGINT)";
+        java.util.function.IntFunction<JsonNode> run = rows -> {
+            var out = new ByteArrayOutputStream();
+            runner.run(
+                    new QueryRequest(sql, List.of(rows), Map.of(), 100_000, Duration.ofSeconds(30)),
+                    QueryFormat.JSON,
+                    f -> out);
+            return json.readTree(out.toByteArray());
+        };
+        JsonNode first = run.apply(3); // unknown size: DuckDB's Arrow export
+        assertThat(runner.remembersSmallJson(sql)).isTrue();
+        JsonNode second = run.apply(3); // small last time: JDBC's rows
+        assertThat(second.path("rows")).isEqualTo(first.path("rows"));
+        assertThat(second.path("columns")).isEqualTo(first.path("columns"));
+        assertThat(second.path("rows").toString())
+                .isEqualTo("[[0,\"v0\",\"0.0\"],[1,\"v1\",\"0.5\"],[2,\"v2\",\"1.0\"]]");
+
+        JsonNode grown = run.apply(50_000); // grown: still complete, and the next run goes back to Arrow
+        assertThat(grown.path("rowCount").asLong()).isEqualTo(50_000);
+        assertThat(grown.path("rows").get(49_999).toString()).isEqualTo("[49999,\"v49999\",\"24999.5\"]");
+        assertThat(runner.remembersSmallJson(sql)).isFalse();
+        assertThat(run.apply(50_000).path("rows")).isEqualTo(grown.path("rows"));
+    }
+
+    @Test
     void jsonTruncatesAtMaxRows() {
         JsonNode body = json.readTree(run("SELECT range FROM range(20000)", QueryFormat.JSON, null));
         assertThat(body.path("rowCount").asLong()).isEqualTo(10_000);
