@@ -13,6 +13,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -651,11 +652,29 @@ public final class DuckDbEngine implements AutoCloseable {
                 log.warn("checkpoint on close failed (the WAL is replayed at the next open): {}", e.getMessage());
             }
         }
-        statementCaches.values().forEach(StatementCache::closeAll);
-        closeQuietly(loadConnections);
-        closeQuietly(streamingConnections);
-        closeQuietly(readerConnections);
-        closeQuietly(List.of(writeConnection));
+        // a query that did not stop when cancelled still holds its connection's lock, and closing that
+        // connection would wait for it forever: such connections are left open (seen with DuckDB 2.0 when a
+        // Parquet COPY is interrupted: its aborting file writer can wait for a write task that never runs)
+        Set<DuckDBConnection> stuck = Collections.newSetFromMap(new IdentityHashMap<>());
+        activeSessions.forEach(session -> stuck.add(session.connection()));
+        if (!stuck.isEmpty()) {
+            log.error(
+                    "{} DuckDB quer{} did not stop when cancelled; leaving {} connection{} open so that closing"
+                            + " does not hang",
+                    stuck.size(),
+                    stuck.size() == 1 ? "y" : "ies",
+                    stuck.size() == 1 ? "its" : "their",
+                    stuck.size() == 1 ? "" : "s");
+        }
+        statementCaches.forEach((connection, cache) -> {
+            if (!stuck.contains(connection)) {
+                cache.closeAll();
+            }
+        });
+        closeQuietly(loadConnections, stuck);
+        closeQuietly(streamingConnections, stuck);
+        closeQuietly(readerConnections, stuck);
+        closeQuietly(List.of(writeConnection), stuck);
         log.info("DuckDB {} closed", settings.databasePath());
     }
 
@@ -938,7 +957,14 @@ public final class DuckDbEngine implements AutoCloseable {
     }
 
     private static void closeQuietly(List<DuckDBConnection> connections) {
+        closeQuietly(connections, Set.of());
+    }
+
+    private static void closeQuietly(List<DuckDBConnection> connections, Set<DuckDBConnection> skipped) {
         for (DuckDBConnection c : connections) {
+            if (skipped.contains(c)) {
+                continue;
+            }
             try {
                 c.close();
             } catch (SQLException e) {
