@@ -1,42 +1,52 @@
 package io.duckbridge.benchmarks;
 
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Locale;
 
 /**
  * CPU time of this process split by who spent it, for benchmarks that run a server in the same JVM: the S3 test
  * server's threads ({@code S3Proxy-*}), Duckbridge's S3 upload threads ({@code duckbridge-s3-*}), the benchmark's
- * main thread (the exporter: hashing, the staging watch, HEAD requests), and the rest (DuckDB's own threads and
- * the reader running the COPY, the JVM's GC and compilers). Deltas between two snapshots do not depend on how many
- * other processes share the machine, unlike wall time. Threads that end between snapshots lose their share to
- * "rest". Not thread-safe; one instance per measuring thread.
+ * main thread (the exporter: hashing, the staging watch, HEAD requests), the JVM's JIT compiler threads (read from
+ * {@code /proc/self/task}, as the JVM does not list them; 0 elsewhere), and the rest (DuckDB's own threads and the
+ * reader running the COPY, the JVM's GC). Deltas between two snapshots do not depend on how many other processes
+ * share the machine, unlike wall time. Threads that end between snapshots lose their share to "rest". Not
+ * thread-safe; one instance per measuring thread.
  */
 final class CpuSplit {
     private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     private final com.sun.management.OperatingSystemMXBean os =
             (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
 
-    /** CPU nanoseconds so far: total, server, upload, exporter. */
-    record Sample(long total, long server, long upload, long exporter) {
+    /** CPU nanoseconds so far: total, server, upload, exporter, JIT compilers. */
+    record Sample(long total, long server, long upload, long exporter, long jit) {
         Sample minus(Sample before) {
             return new Sample(
-                    total - before.total, server - before.server, upload - before.upload, exporter - before.exporter);
+                    total - before.total,
+                    server - before.server,
+                    upload - before.upload,
+                    exporter - before.exporter,
+                    jit - before.jit);
         }
 
         long rest() {
-            return total - server - upload - exporter;
+            return total - server - upload - exporter - jit;
         }
 
         String describe() {
             return String.format(
                     Locale.ROOT,
-                    "CPU %.2f s (S3 server %.2f, upload threads %.2f, exporter thread %.2f, DuckDB+JVM %.2f)",
+                    "CPU %.2f s (S3 server %.2f, upload threads %.2f, exporter thread %.2f, JIT %.2f, DuckDB+JVM %.2f)",
                     total / 1e9,
                     server / 1e9,
                     upload / 1e9,
                     exporter / 1e9,
+                    jit / 1e9,
                     rest() / 1e9);
         }
     }
@@ -62,6 +72,26 @@ final class CpuSplit {
                 exporter += cpu;
             }
         }
-        return new Sample(os.getProcessCpuTime(), server, upload, exporter);
+        return new Sample(os.getProcessCpuTime(), server, upload, exporter, compilerNanos());
+    }
+
+    /** CPU time of the JIT compiler threads ({@code C1 CompilerThread0}, ... shortened to 15 characters). */
+    private static long compilerNanos() {
+        long ticks = 0;
+        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/self/task"))) {
+            for (Path task : tasks) {
+                try {
+                    ProcStat stat = ProcStat.read(task.resolve("stat"));
+                    if (stat.comm().contains("CompilerThre")) {
+                        ticks += stat.ticks();
+                    }
+                } catch (IOException | RuntimeException ended) {
+                    // the thread ended since the listing
+                }
+            }
+        } catch (IOException | RuntimeException notLinux) {
+            return 0;
+        }
+        return Math.round(ticks * 1e9 / ProcStat.TICKS_PER_SECOND);
     }
 }

@@ -16,6 +16,7 @@ import io.github.resilience4j.retry.RetryRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -24,21 +25,32 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 /**
  * Exports a generated orders table (the demo shop's columns) to local Parquet and to an S3 server on
  * loopback in one run, and prints rows/s for each and the S3/local time ratio (target ≤ 1.15). S3 is measured
- * twice: uploading parts while DuckDB still writes (the default, {@code upload-during-copy}) and uploading
- * after the COPY. The S3 side uses the server's default object-storage retry and circuit breaker. Each export's
- * CPU seconds are printed split by who spent them ({@link CpuSplit}: the S3 server, the upload threads, the
- * exporting thread, DuckDB and the JVM), which separates the test server's cost from the client's and, unlike
- * wall time, does not depend on other load on the machine. The export log line gives each phase's time.
+ * twice: uploading parts while DuckDB still writes ({@code upload-during-copy=true}) and uploading after the
+ * COPY ({@code false}). The S3 side uses the server's default object-storage retry and circuit breaker. Each
+ * export's CPU seconds are printed split by who spent them ({@link CpuSplit}: the S3 server, the upload threads,
+ * the exporting thread, DuckDB and the JVM), which separates the test server's cost from the client's. The
+ * export log line gives each phase's time.
  *
- * <p>Arguments: {@code [rows] [repetitions] [max-concurrency]} (default 5,000,000, 3 and 8; the best of the
- * repetitions counts).
+ * <p>Method: a warm-up that is not counted (20 rounds of the three exports of a table of 8/25 of the rows, whose
+ * file is still above the multipart threshold, then 2 rounds of the full table: about a minute, until the JIT has
+ * compiled the request code of the SDK and the in-process server, as in a server that has been running), then
+ * {@code repetitions} rounds of the three exports in rotated order (local, after, during; after, during, local;
+ * ...), so no variant always follows the same other one. The same export's time varies by ±15 % between
+ * repetitions on a quiet machine (DuckDB's own CPU time does), so the result is the median of the repetitions'
+ * S3/local ratios, each ratio from exports seconds apart; best-of and median times are printed too. Use a multiple
+ * of 3 repetitions so every order occurs equally often.
+ *
+ * <p>Arguments: {@code [rows] [repetitions] [max-concurrency]} (default 5,000,000, 9 and 8).
  */
 public final class LakeExportBenchmark {
+    private static final int WARMUP_SMALL_ROUNDS = 20;
+    private static final int WARMUP_FULL_ROUNDS = 2;
+
     private LakeExportBenchmark() {}
 
     public static void main(String[] args) throws Exception {
         long rows = args.length > 0 ? Long.parseLong(args[0]) : 5_000_000L;
-        int repetitions = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+        int repetitions = args.length > 1 ? Integer.parseInt(args[1]) : 9;
         int maxConcurrency = args.length > 2 ? Integer.parseInt(args[2]) : 8;
         Path dataDir = Files.createTempDirectory("duckbridge-lake-bench-");
         try (DuckDbEngine engine = DuckDbEngine.open(EngineSettings.defaults(
@@ -58,57 +70,115 @@ public final class LakeExportBenchmark {
                     + " CASE WHEN i % 10 = 0 THEN 'note for order ' || i END AS note,"
                     + " TIMESTAMPTZ '2023-01-01 00:00:00+00' + to_seconds(i * 6 + 3600) AS updated_at"
                     + " FROM range(" + rows + ") t(i)");
+            // about 17.7 MB of Parquet at 5M rows: above the 16 MiB multipart threshold
+            long warmupRows = Math.max(1, rows * 8 / 25);
+            engine.executeOnLane("CREATE TABLE orders_warmup AS SELECT * FROM orders WHERE id < " + warmupRows);
             engine.checkpoint();
             Lake lake = new Lake(engine, null, LakeSettings.of(dataDir), after, null);
             Lake overlapping = new Lake(engine, null, LakeSettings.of(dataDir), during, null);
-            long local = Long.MAX_VALUE;
-            long remote = Long.MAX_VALUE;
-            long overlapped = Long.MAX_VALUE;
-            long bytes = 0;
+            List<Variant> variants = List.of(
+                    new Variant("local", lake, "file:orders"),
+                    new Variant("after", lake, "s3://bench/orders"),
+                    new Variant("during", overlapping, "s3://bench/overlapped"));
             CpuSplit cpu = new CpuSplit();
+            // Warm-up, not counted. An export makes only ~25 requests, so the SDK's, the HTTP client's and the
+            // in-process server's request code (hundreds of methods) reaches the JIT's thresholds only after many
+            // exports; until then the compilers spend 0.1-0.35 s of CPU per S3 export on the same two cores. Small
+            // exports (above the multipart threshold, so they take the same code paths) get there quickly; two
+            // full rounds follow.
+            long warmupStarted = System.nanoTime();
+            CpuSplit.Sample warmupCpu = cpu.sample();
+            for (int round = 0; round < WARMUP_SMALL_ROUNDS + WARMUP_FULL_ROUNDS; round++) {
+                String table = round < WARMUP_SMALL_ROUNDS ? "orders_warmup" : "orders";
+                for (Variant v : variants) {
+                    v.lake().export(request(table, v.target()), JobContext.none());
+                }
+            }
+            CpuSplit.Sample warmedUp = cpu.sample().minus(warmupCpu);
+            System.out.printf(
+                    Locale.ROOT,
+                    "warm-up: %d rounds of the %,d-row table and %d of the full one, %.1f s, JIT compilers %.1f s of CPU%n",
+                    WARMUP_SMALL_ROUNDS,
+                    warmupRows,
+                    WARMUP_FULL_ROUNDS,
+                    (System.nanoTime() - warmupStarted) / 1e9,
+                    warmedUp.jit() / 1e9);
+            long[][] ms = new long[variants.size()][repetitions];
+            long[][] cpuNs = new long[variants.size()][repetitions];
+            long bytes = 0;
             for (int i = 0; i < repetitions; i++) {
-                CpuSplit.Sample c0 = cpu.sample();
-                ExportResult l = lake.export(request("file:orders"), JobContext.none());
-                CpuSplit.Sample c1 = cpu.sample();
-                ExportResult r = lake.export(request("s3://bench/orders"), JobContext.none());
-                CpuSplit.Sample c2 = cpu.sample();
-                ExportResult o = overlapping.export(request("s3://bench/overlapped"), JobContext.none());
-                CpuSplit.Sample c3 = cpu.sample();
-                local = Math.min(local, l.elapsedMs());
-                remote = Math.min(remote, r.elapsedMs());
-                overlapped = Math.min(overlapped, o.elapsedMs());
-                bytes = l.bytes();
+                // rotated order, so that no variant always runs right after the same other one
+                for (int k = 0; k < variants.size(); k++) {
+                    int v = (i + k) % variants.size();
+                    CpuSplit.Sample before = cpu.sample();
+                    ExportResult r = variants.get(v)
+                            .lake()
+                            .export(request("orders", variants.get(v).target()), JobContext.none());
+                    CpuSplit.Sample used = cpu.sample().minus(before);
+                    ms[v][i] = r.elapsedMs();
+                    cpuNs[v][i] = used.total();
+                    bytes = r.bytes();
+                    System.out.printf(
+                            Locale.ROOT,
+                            "  %-6s %,6d ms  %s%n",
+                            variants.get(v).name(),
+                            r.elapsedMs(),
+                            used.describe());
+                }
                 System.out.printf(
                         Locale.ROOT,
-                        "run %d: local %d ms, s3 %d ms, s3 uploading during the COPY %d ms (%d bytes)%n",
+                        "run %d: local %d ms, s3 after the COPY %d ms (%.2f), s3 during the COPY %d ms (%.2f)%n",
                         i + 1,
-                        l.elapsedMs(),
-                        r.elapsedMs(),
-                        o.elapsedMs(),
-                        bytes);
-                System.out.printf(Locale.ROOT, "  local:  %s%n", c1.minus(c0).describe());
-                System.out.printf(Locale.ROOT, "  after:  %s%n", c2.minus(c1).describe());
-                System.out.printf(Locale.ROOT, "  during: %s%n", c3.minus(c2).describe());
+                        ms[0][i],
+                        ms[1][i],
+                        ms[1][i] / (double) ms[0][i],
+                        ms[2][i],
+                        ms[2][i] / (double) ms[0][i]);
             }
             System.out.printf(
-                    Locale.ROOT, "rows: %,d  parquet bytes: %,d  (zstd 3, ordered by ordered_at)%n", rows, bytes);
-            System.out.printf(
-                    Locale.ROOT, "export to local Parquet: %,d ms  %,.0f rows/s%n", local, rows * 1000.0 / local);
+                    Locale.ROOT,
+                    "rows: %,d  parquet bytes: %,d  (zstd 3, ordered by ordered_at)  repetitions: %d after one warm-up"
+                            + " round, order rotated%n",
+                    rows,
+                    bytes,
+                    repetitions);
+            long localBest = Arrays.stream(ms[0]).min().orElseThrow();
             System.out.printf(
                     Locale.ROOT,
-                    "export to S3 (loopback), uploading after the COPY: %,d ms  %,.0f rows/s%n",
-                    remote,
-                    rows * 1000.0 / remote);
-            System.out.printf(
-                    Locale.ROOT,
-                    "export to S3 (loopback), uploading during the COPY (default): %,d ms  %,.0f rows/s%n",
-                    overlapped,
-                    rows * 1000.0 / overlapped);
-            System.out.printf(
-                    Locale.ROOT,
-                    "s3/local time ratio: %.2f uploading during the COPY (target <= 1.15), %.2f after it%n",
-                    overlapped / (double) local,
-                    remote / (double) local);
+                    "export to local Parquet: best %,d ms  %,.0f rows/s; median %,.0f ms  %,.0f rows/s; median CPU %.2f s%n",
+                    localBest,
+                    rows * 1000.0 / localBest,
+                    median(ms[0]),
+                    rows * 1000.0 / median(ms[0]),
+                    median(cpuNs[0]) / 1e9);
+            String[] labels = {"", "uploading after the COPY", "uploading during the COPY"};
+            for (int v = 1; v < variants.size(); v++) {
+                long best = Arrays.stream(ms[v]).min().orElseThrow();
+                double[] ratios = new double[repetitions];
+                double[] cpuRatios = new double[repetitions];
+                for (int i = 0; i < repetitions; i++) {
+                    ratios[i] = ms[v][i] / (double) ms[0][i];
+                    cpuRatios[i] = cpuNs[v][i] / (double) cpuNs[0][i];
+                }
+                System.out.printf(
+                        Locale.ROOT,
+                        "export to S3 (loopback), %s: best %,d ms  %,.0f rows/s; median %,.0f ms; median CPU %.2f s%n",
+                        labels[v],
+                        best,
+                        rows * 1000.0 / best,
+                        median(ms[v]),
+                        median(cpuNs[v]) / 1e9);
+                System.out.printf(
+                        Locale.ROOT,
+                        "  s3/local time ratio (target <= 1.15): median of the repetitions' ratios %.2f (range %.2f-%.2f),"
+                                + " best/best %.2f, median/median %.2f; CPU ratio median %.2f%n",
+                        median(ratios),
+                        Arrays.stream(ratios).min().orElseThrow(),
+                        Arrays.stream(ratios).max().orElseThrow(),
+                        best / (double) localBest,
+                        median(ms[v]) / median(ms[0]),
+                        median(cpuRatios));
+            }
         } finally {
             try (var files = Files.walk(dataDir)) {
                 files.sorted(java.util.Comparator.reverseOrder())
@@ -135,7 +205,20 @@ public final class LakeExportBenchmark {
                         RetryRegistry.ofDefaults()));
     }
 
-    private static ExportRequest request(String target) {
-        return new ExportRequest("orders", null, target, null, List.of("ordered_at"), "zstd", 3, null, null, null);
+    private record Variant(String name, Lake lake, String target) {}
+
+    private static double median(long[] values) {
+        return median(Arrays.stream(values).asDoubleStream().toArray());
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+    private static ExportRequest request(String table, String target) {
+        return new ExportRequest(table, null, target, null, List.of("ordered_at"), "zstd", 3, null, null, null);
     }
 }

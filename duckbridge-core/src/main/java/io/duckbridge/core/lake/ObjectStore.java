@@ -53,7 +53,10 @@ public interface ObjectStore {
     /** The content of a small object (a manifest, a pointer), or empty when there is none. */
     Optional<byte[]> read(String key);
 
-    /** Stores a small object atomically, verified like {@link #put}. */
+    /**
+     * Stores a small object atomically, verified: like {@link #put}, or by the server's check of the body against its
+     * {@code Content-MD5} and an answer that names the MD5 sent.
+     */
     void write(String key, byte[] content);
 
     /** Checks that the root can be reached and listed; throws the classified failure when not. */

@@ -107,7 +107,9 @@ public final class ParquetExporter {
                         ErrorClass.CONFLICT,
                         targetKey + " already holds data and mode is error; use mode overwrite or append");
             }
-            Publications.removeUnreferenced(store, pointer);
+            // manifests read by the clean-ups, by key: the one after publishing needs the same ones again
+            Map<String, ExportManifest> manifests = new HashMap<>();
+            Publications.removeUnreferenced(store, pointer, manifests);
             cleanStaleStaging();
             checkFreeSpace();
             context.checkCancelled();
@@ -149,7 +151,7 @@ public final class ParquetExporter {
             long totalRows = rows;
             long totalBytes = bytes;
             if (request.mode() == ExportMode.APPEND && pointer.isPresent()) {
-                ExportManifest current = Publications.manifest(store, pointer.get());
+                ExportManifest current = Publications.manifest(store, pointer.get(), manifests);
                 all.addAll(current.files());
                 totalRows += current.rows();
                 totalBytes += current.bytes();
@@ -185,6 +187,7 @@ public final class ParquetExporter {
             String manifestKey = version + "/" + ExportManifest.MANIFEST;
             long publishStarted = System.nanoTime();
             store.write(manifestKey, manifest.toJson());
+            manifests.put(manifestKey, manifest);
             store.write(version + "/" + ExportManifest.SUCCESS, new byte[0]);
             ExportManifest.Pointer next = new ExportManifest.Pointer(
                     version,
@@ -194,7 +197,7 @@ public final class ParquetExporter {
             store.write(ExportManifest.POINTER, ExportManifest.toJson(next));
             long publishMs = (System.nanoTime() - publishStarted) / 1_000_000;
             try {
-                Publications.removeUnreferenced(store, Optional.of(next));
+                Publications.removeReplaced(store, next, manifests);
             } catch (DuckbridgeException e) {
                 log.warn(
                         "export {} is published; removing old versions failed and is retried next time: {}",

@@ -5,6 +5,7 @@ import io.duckbridge.core.error.ErrorClass;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -21,6 +22,13 @@ final class Publications {
                 .map(bytes -> ExportManifest.parsePointer(store.uri(ExportManifest.POINTER), bytes));
     }
 
+    /** The manifest {@code pointer} points at, from {@code manifests} when it was read before. */
+    static ExportManifest manifest(
+            ObjectStore store, ExportManifest.Pointer pointer, Map<String, ExportManifest> manifests) {
+        ExportManifest known = manifests.get(pointer.manifest());
+        return known != null ? known : manifest(store, pointer);
+    }
+
     static ExportManifest manifest(ObjectStore store, ExportManifest.Pointer pointer) {
         byte[] bytes = store.read(pointer.manifest())
                 .orElseThrow(() -> new DuckbridgeException(
@@ -32,17 +40,41 @@ final class Publications {
     /**
      * Deletes every {@code v=...} version directory that neither the pointer's version, its manifest's files,
      * nor the previous version (kept for readers still on it) needs: versions replaced long ago and versions
-     * interrupted exports left without a manifest or pointer.
+     * interrupted exports left without a manifest or pointer. On S3 it also aborts unfinished multipart uploads
+     * of such versions (a killed export's).
+     *
+     * @param manifests manifests already at hand, by key; the ones this reads are added, so a later call (or the
+     *     caller) does not fetch them again
      */
-    static void removeUnreferenced(ObjectStore store, Optional<ExportManifest.Pointer> pointer) {
+    static void removeUnreferenced(
+            ObjectStore store, Optional<ExportManifest.Pointer> pointer, Map<String, ExportManifest> manifests) {
+        removeUnreferenced(store, pointer, manifests, true);
+    }
+
+    /**
+     * As {@link #removeUnreferenced(ObjectStore, Optional, Map)} right after this process published {@code
+     * pointer}, having cleaned up before its export: only the version the new pointer no longer keeps is left to
+     * delete. Unfinished multipart uploads are not looked for again; the clean-up before the export aborted those
+     * of killed exports, and this export's own uploads are complete.
+     */
+    static void removeReplaced(
+            ObjectStore store, ExportManifest.Pointer pointer, Map<String, ExportManifest> manifests) {
+        removeUnreferenced(store, Optional.of(pointer), manifests, false);
+    }
+
+    private static void removeUnreferenced(
+            ObjectStore store,
+            Optional<ExportManifest.Pointer> pointer,
+            Map<String, ExportManifest> manifests,
+            boolean abortIncomplete) {
         Set<String> keep = new HashSet<>();
         if (pointer.isPresent()) {
             ExportManifest.Pointer p = pointer.get();
             keep.add(p.version());
-            manifestVersions(store, p.manifest(), keep);
+            manifestVersions(store, p.manifest(), manifests, keep);
             if (p.previousVersion() != null) {
                 keep.add(p.previousVersion());
-                manifestVersions(store, p.previousVersion() + "/" + ExportManifest.MANIFEST, keep);
+                manifestVersions(store, p.previousVersion() + "/" + ExportManifest.MANIFEST, manifests, keep);
             }
         }
         List<String> doomed = new ArrayList<>();
@@ -53,7 +85,7 @@ final class Publications {
                 doomed.add(o.key());
             }
         }
-        if (store instanceof S3BucketStore s3) {
+        if (abortIncomplete && store instanceof S3BucketStore s3) {
             int aborted = s3.abortIncompleteUploads("v=", key -> {
                 int slash = key.indexOf('/');
                 return keep.contains(slash < 0 ? key : key.substring(0, slash));
@@ -71,15 +103,22 @@ final class Publications {
         }
     }
 
-    private static void manifestVersions(ObjectStore store, String manifestKey, Set<String> keep) {
-        store.read(manifestKey).ifPresent(bytes -> {
-            for (ExportManifest.File f :
-                    ExportManifest.parse(store.uri(manifestKey), bytes).files()) {
-                int slash = f.path().indexOf('/');
-                if (slash > 0) {
-                    keep.add(f.path().substring(0, slash));
-                }
+    private static void manifestVersions(
+            ObjectStore store, String manifestKey, Map<String, ExportManifest> manifests, Set<String> keep) {
+        ExportManifest manifest = manifests.get(manifestKey);
+        if (manifest == null) {
+            Optional<byte[]> bytes = store.read(manifestKey);
+            if (bytes.isEmpty()) {
+                return;
             }
-        });
+            manifest = ExportManifest.parse(store.uri(manifestKey), bytes.get());
+            manifests.put(manifestKey, manifest);
+        }
+        for (ExportManifest.File f : manifest.files()) {
+            int slash = f.path().indexOf('/');
+            if (slash > 0) {
+                keep.add(f.path().substring(0, slash));
+            }
+        }
     }
 }

@@ -101,6 +101,21 @@ class S3ObjectStoreIT {
     }
 
     @Test
+    void writesASmallObjectInOneVerifiedRequest() {
+        ObjectStore store = storage.store("store", "meta");
+        byte[] content = "{\"version\": \"v=1\"}".getBytes(StandardCharsets.UTF_8);
+        store.write("_latest.json", content);
+        // the server checked the body against Content-MD5 and answered with its MD5: no HEAD was needed
+        assertThat(s3.count("putBlob")).isEqualTo(1);
+        assertThat(s3.count("blobMetadata")).isZero();
+        assertThat(store.read("_latest.json"))
+                .hasValueSatisfying(b -> assertThat(b).isEqualTo(content));
+        assertThat(store.stat("_latest.json"))
+                .hasValueSatisfying(o -> assertThat(o.sha256()).isEqualTo(Digests.sha256(content)));
+        assertThat(s3.count("blobMetadata")).as("a HEAD is counted").isEqualTo(1);
+    }
+
+    @Test
     void uploadsLargeFilesInParallelParts() throws IOException {
         ObjectStore store = storage.store("store", "big");
         Path big = randomFile("big.bin", 40L * 1024 * 1024 + 123);
