@@ -659,12 +659,9 @@ public final class DuckDbEngine implements AutoCloseable {
         activeSessions.forEach(session -> stuck.add(session.connection()));
         if (!stuck.isEmpty()) {
             log.error(
-                    "{} DuckDB quer{} did not stop when cancelled; leaving {} connection{} open so that closing"
-                            + " does not hang",
-                    stuck.size(),
-                    stuck.size() == 1 ? "y" : "ies",
-                    stuck.size() == 1 ? "its" : "their",
-                    stuck.size() == 1 ? "" : "s");
+                    "DuckDB queries still running after cancel: {}; their connections are left open so that"
+                            + " closing does not hang",
+                    stuck.size());
         }
         statementCaches.forEach((connection, cache) -> {
             if (!stuck.contains(connection)) {

@@ -21,7 +21,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.arrow.memory.BufferAllocator;
@@ -52,10 +52,10 @@ public final class QueryRunner implements AutoCloseable {
     private final Path tmpDirectory;
     private BufferAllocator allocator; // created on the first Arrow query: Arrow needs java.nio opened
     /**
-     * Statement texts whose last JSON run returned fewer than {@link #SMALL_JSON_ROWS} rows, mapped to true;
-     * see {@link #jsonEncoder}. Bounded: cleared when it holds {@link #SMALL_JSON_TEXTS} texts.
+     * Statement texts whose last JSON run returned fewer than {@link #SMALL_JSON_ROWS} rows; see {@link
+     * #jsonEncoder}. Bounded: cleared when it holds {@link #SMALL_JSON_TEXTS} texts.
      */
-    private final Map<String, Boolean> smallJsonResults = new ConcurrentHashMap<>();
+    private final Set<String> smallJsonResults = ConcurrentHashMap.newKeySet();
 
     /** Below this many rows (one DuckDB vector), a JSON result is cheaper to write from JDBC's rows. */
     static final int SMALL_JSON_ROWS = 2048;
@@ -590,7 +590,7 @@ public final class QueryRunner implements AutoCloseable {
      * grown is still written correctly, and its size decides the next run.
      */
     private RowEncoder jsonEncoder(boolean ndjson, String id, long start, List<ResultColumn> columns, String text) {
-        if (VectorJsonEncoder.supports(columns) && !smallJsonResults.containsKey(text)) {
+        if (VectorJsonEncoder.supports(columns) && !smallJsonResults.contains(text)) {
             try {
                 return new VectorJsonEncoder(ndjson, id, start, allocator(), limits.arrowBatchSize());
             } catch (DuckbridgeException arrowUnavailable) {
@@ -608,12 +608,12 @@ public final class QueryRunner implements AutoCloseable {
         if (smallJsonResults.size() >= SMALL_JSON_TEXTS) {
             smallJsonResults.clear(); // many one-off texts: start over rather than keep an unbounded map
         }
-        smallJsonResults.put(text, Boolean.TRUE);
+        smallJsonResults.add(text);
     }
 
     /** Whether the last JSON run of {@code text} was small (see {@link #jsonEncoder}); for tests. */
     boolean remembersSmallJson(String text) {
-        return smallJsonResults.containsKey(text);
+        return smallJsonResults.contains(text);
     }
 
     private synchronized BufferAllocator allocator() {

@@ -174,13 +174,6 @@ public class OpenApiConfiguration {
                 "SOURCE_UNAVAILABLE",
                 429,
                 "too many queries: all slots are busy and the queue is full; retry later");
-        responses
-                .get("429")
-                .addHeaderObject(
-                        "Retry-After",
-                        new io.swagger.v3.oas.models.headers.Header()
-                                .description("seconds to wait before retrying")
-                                .schema(new IntegerSchema()));
         Operation post = new Operation()
                 .operationId("query")
                 .summary("Run one read-only SQL query")
@@ -211,7 +204,7 @@ public class OpenApiConfiguration {
         var response = new ApiResponse()
                 .description(description)
                 .content(new Content().addMediaType("application/problem+json", media));
-        if (status == 503) {
+        if (status == 503 || status == 429) {
             response.addHeaderObject(
                     "Retry-After",
                     new io.swagger.v3.oas.models.headers.Header()

@@ -12,14 +12,9 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.UUID;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
-import org.springframework.http.ProblemDetail;
 import org.springframework.web.filter.ServerHttpObservationFilter;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.ObjectMapper;
@@ -42,7 +37,6 @@ public final class QueryServlet extends HttpServlet {
     public static final String PATH = "/api/v1/query";
 
     private static final long serialVersionUID = 1L;
-    private static final Logger log = LoggerFactory.getLogger(QueryServlet.class);
 
     private final transient QueryRunner runner;
     private final transient QueryAdmission admission;
@@ -99,25 +93,13 @@ public final class QueryServlet extends HttpServlet {
             response.setHeader(HttpHeaders.RETRY_AFTER, ProblemResponses.RETRY_AFTER_SECONDS);
             fail(request, response, 429, "Too many queries", e);
         } catch (DuckbridgeException e) {
-            if (e.errorClass() == ErrorClass.INTERNAL || e.errorClass() == ErrorClass.IO) {
-                log.error("request failed: {}", e.getMessage(), e);
-            } else {
-                log.debug("request failed with {}: {}", e.errorClass(), e.getMessage());
-            }
-            if (e.errorClass() == ErrorClass.OUT_OF_MEMORY || e.errorClass() == ErrorClass.SOURCE_UNAVAILABLE) {
+            ProblemResponses.log(e);
+            if (ProblemResponses.asksForRetry(e.errorClass())) {
                 response.setHeader(HttpHeaders.RETRY_AFTER, ProblemResponses.RETRY_AFTER_SECONDS);
             }
             fail(request, response, ProblemResponses.status(e.errorClass()), null, e);
         } catch (RuntimeException e) {
-            String id = UUID.randomUUID().toString();
-            log.error("unexpected failure {}", id, e);
-            fail(
-                    request,
-                    response,
-                    500,
-                    null,
-                    new DuckbridgeException(
-                            ErrorClass.INTERNAL, "internal error " + id + "; the server log has the details"));
+            fail(request, response, 500, null, ProblemResponses.unexpected(e));
         }
     }
 
@@ -126,8 +108,8 @@ public final class QueryServlet extends HttpServlet {
         try (InputStream in = request.getInputStream()) {
             Object body = json.readValue(in, Object.class);
             if (body instanceof Map<?, ?> map) {
-                Map<String, Object> fields = new LinkedHashMap<>();
-                map.forEach((k, v) -> fields.put(String.valueOf(k), v));
+                @SuppressWarnings("unchecked") // a JSON object's keys are strings
+                Map<String, Object> fields = (Map<String, Object>) map;
                 return fields;
             }
             throw new DuckbridgeException(
@@ -171,23 +153,10 @@ public final class QueryServlet extends HttpServlet {
         writeProblem(request, response, status, title, e);
     }
 
-    private void writeProblem(
+    private static void writeProblem(
             HttpServletRequest request, HttpServletResponse response, int status, String title, DuckbridgeException e)
             throws IOException {
         request.setAttribute(ProblemResponses.ERROR_CLASS_ATTRIBUTE, e.errorClass());
-        ProblemDetail problem = ProblemResponses.problem(e);
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("type", String.valueOf(problem.getType()));
-        body.put("title", title != null ? title : problem.getTitle());
-        body.put("status", status);
-        body.put("detail", problem.getDetail());
-        body.put("instance", request.getRequestURI());
-        if (problem.getProperties() != null) {
-            body.putAll(problem.getProperties());
-        }
-        response.setStatus(status);
-        response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
-        response.setCharacterEncoding("UTF-8");
-        json.writeValue(response.getOutputStream(), body);
+        ProblemResponses.write(request, response, status, title, e);
     }
 }

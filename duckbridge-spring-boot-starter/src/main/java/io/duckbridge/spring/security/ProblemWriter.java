@@ -6,16 +6,11 @@ import io.duckbridge.spring.web.ProblemResponses;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import org.springframework.http.HttpHeaders;
-import org.springframework.http.MediaType;
-import org.springframework.http.ProblemDetail;
 import org.springframework.security.access.AccessDeniedException;
 import org.springframework.security.core.AuthenticationException;
 import org.springframework.security.web.AuthenticationEntryPoint;
 import org.springframework.security.web.access.AccessDeniedHandler;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Answers refused requests with the same {@code application/problem+json} body as every other error, class
@@ -47,17 +42,11 @@ final class ProblemWriter implements AuthenticationEntryPoint, AccessDeniedHandl
 
     private static void write(HttpServletResponse response, int status, String detail, HttpServletRequest request)
             throws IOException {
-        ProblemDetail problem = ProblemResponses.problem(new DuckbridgeException(ErrorClass.PERMISSION, detail));
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("type", String.valueOf(problem.getType()));
-        body.put("title", status == 401 ? "Authentication required" : problem.getTitle());
-        body.put("status", status);
-        body.put("detail", detail);
-        body.put("instance", request.getRequestURI());
-        body.put("errorClass", ErrorClass.PERMISSION.name());
-        response.setStatus(status);
-        response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
-        response.setCharacterEncoding("UTF-8");
-        response.getWriter().write(JsonMapper.shared().writeValueAsString(body));
+        ProblemResponses.write(
+                request,
+                response,
+                status,
+                status == 401 ? "Authentication required" : null,
+                new DuckbridgeException(ErrorClass.PERMISSION, detail));
     }
 }

@@ -2,8 +2,13 @@ package io.duckbridge.spring.web;
 
 import io.duckbridge.core.error.DuckbridgeException;
 import io.duckbridge.core.error.ErrorClass;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
 import java.net.URI;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpHeaders;
@@ -17,6 +22,7 @@ import org.springframework.web.context.request.RequestAttributes;
 import org.springframework.web.context.request.RequestContextHolder;
 import org.springframework.web.context.request.WebRequest;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Turns every failure into an RFC 9457 {@code application/problem+json} body with an {@code errorClass}
@@ -67,28 +73,70 @@ public class ProblemResponses extends ResponseEntityExceptionHandler {
         }
         ProblemDetail problem = problem(e);
         var builder = ResponseEntity.status(problem.getStatus()).contentType(MediaType.APPLICATION_PROBLEM_JSON);
-        if (e.errorClass() == ErrorClass.OUT_OF_MEMORY || e.errorClass() == ErrorClass.SOURCE_UNAVAILABLE) {
+        if (asksForRetry(e.errorClass())) {
             builder.header(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
         }
         return builder.body(problem);
     }
 
-    @ExceptionHandler(DuckbridgeException.class)
-    public ResponseEntity<ProblemDetail> handleDuckbridge(DuckbridgeException e) {
+    /** Whether a client should retry a failure of this class after {@link #RETRY_AFTER_SECONDS}. */
+    public static boolean asksForRetry(ErrorClass errorClass) {
+        return errorClass == ErrorClass.OUT_OF_MEMORY || errorClass == ErrorClass.SOURCE_UNAVAILABLE;
+    }
+
+    /** Logs a failed request: server-side classes as errors with their trace, the client's at debug. */
+    public static void log(DuckbridgeException e) {
         if (e.errorClass() == ErrorClass.INTERNAL || e.errorClass() == ErrorClass.IO) {
             log.error("request failed: {}", e.getMessage(), e);
         } else {
             log.debug("request failed with {}: {}", e.errorClass(), e.getMessage());
         }
+    }
+
+    /**
+     * An unexpected failure logged with a new id, and the INTERNAL problem to answer instead: it names the id,
+     * never the failure.
+     */
+    public static DuckbridgeException unexpected(Exception e) {
+        String id = java.util.UUID.randomUUID().toString();
+        log.error("unexpected failure {}", id, e);
+        return new DuckbridgeException(
+                ErrorClass.INTERNAL, "internal error " + id + "; the server log has the details");
+    }
+
+    /**
+     * Writes {@code e}'s problem body straight to {@code response}, for code that answers outside Spring MVC's
+     * exception handling (the security filters, the query servlet): {@code status}, and {@code title} when
+     * given instead of the class's own.
+     */
+    public static void write(
+            HttpServletRequest request, HttpServletResponse response, int status, String title, DuckbridgeException e)
+            throws IOException {
+        ProblemDetail problem = problem(e);
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("type", String.valueOf(problem.getType()));
+        body.put("title", title != null ? title : problem.getTitle());
+        body.put("status", status);
+        body.put("detail", problem.getDetail());
+        body.put("instance", request.getRequestURI());
+        if (problem.getProperties() != null) {
+            body.putAll(problem.getProperties());
+        }
+        response.setStatus(status);
+        response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
+        response.setCharacterEncoding("UTF-8");
+        response.getOutputStream().write(JsonMapper.shared().writeValueAsBytes(body));
+    }
+
+    @ExceptionHandler(DuckbridgeException.class)
+    public ResponseEntity<ProblemDetail> handleDuckbridge(DuckbridgeException e) {
+        log(e);
         return response(e);
     }
 
     @ExceptionHandler(Exception.class)
     public ResponseEntity<ProblemDetail> handleUnexpected(Exception e) {
-        String id = java.util.UUID.randomUUID().toString();
-        log.error("unexpected failure {}", id, e);
-        return response(new DuckbridgeException(
-                ErrorClass.INTERNAL, "internal error " + id + "; the server log has the details"));
+        return response(unexpected(e));
     }
 
     /** Spring MVC's own failures (bad JSON, wrong method, unknown path) get an errorClass too. */
