@@ -3,6 +3,7 @@ package io.duckbridge.core.lake;
 import io.duckbridge.core.error.DuckbridgeException;
 import io.duckbridge.core.error.ErrorClass;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -25,16 +26,25 @@ final class Publications {
     /** The manifest {@code pointer} points at, from {@code manifests} when it was read before. */
     static ExportManifest manifest(
             ObjectStore store, ExportManifest.Pointer pointer, Map<String, ExportManifest> manifests) {
-        ExportManifest known = manifests.get(pointer.manifest());
-        return known != null ? known : manifest(store, pointer);
-    }
-
-    static ExportManifest manifest(ObjectStore store, ExportManifest.Pointer pointer) {
-        byte[] bytes = store.read(pointer.manifest())
+        return read(store, pointer.manifest(), manifests)
                 .orElseThrow(() -> new DuckbridgeException(
                         ErrorClass.IO,
                         store.uri(ExportManifest.POINTER) + " points at " + pointer.manifest() + ", which is missing"));
-        return ExportManifest.parse(store.uri(pointer.manifest()), bytes);
+    }
+
+    static ExportManifest manifest(ObjectStore store, ExportManifest.Pointer pointer) {
+        return manifest(store, pointer, new HashMap<>());
+    }
+
+    /** The manifest at {@code key}: from {@code manifests}, or read and added there; empty when there is none. */
+    private static Optional<ExportManifest> read(ObjectStore store, String key, Map<String, ExportManifest> manifests) {
+        ExportManifest known = manifests.get(key);
+        if (known != null) {
+            return Optional.of(known);
+        }
+        Optional<ExportManifest> read = store.read(key).map(bytes -> ExportManifest.parse(store.uri(key), bytes));
+        read.ifPresent(m -> manifests.put(key, m));
+        return read;
     }
 
     /**
@@ -105,20 +115,13 @@ final class Publications {
 
     private static void manifestVersions(
             ObjectStore store, String manifestKey, Map<String, ExportManifest> manifests, Set<String> keep) {
-        ExportManifest manifest = manifests.get(manifestKey);
-        if (manifest == null) {
-            Optional<byte[]> bytes = store.read(manifestKey);
-            if (bytes.isEmpty()) {
-                return;
+        read(store, manifestKey, manifests).ifPresent(manifest -> {
+            for (ExportManifest.File f : manifest.files()) {
+                int slash = f.path().indexOf('/');
+                if (slash > 0) {
+                    keep.add(f.path().substring(0, slash));
+                }
             }
-            manifest = ExportManifest.parse(store.uri(manifestKey), bytes.get());
-            manifests.put(manifestKey, manifest);
-        }
-        for (ExportManifest.File f : manifest.files()) {
-            int slash = f.path().indexOf('/');
-            if (slash > 0) {
-                keep.add(f.path().substring(0, slash));
-            }
-        }
+        });
     }
 }

@@ -144,11 +144,14 @@ public class QueryController {
         return body;
     }
 
+    /** The title of the 429 problem answered beyond the concurrency limit (here and by {@link QueryServlet}). */
+    static final String OVERLOADED_TITLE = "Too many queries";
+
     @ExceptionHandler(QueryAdmission.Overloaded.class)
     public ResponseEntity<ProblemDetail> overloaded(QueryAdmission.Overloaded e) {
         ProblemDetail problem = ProblemResponses.problem(e);
         problem.setStatus(429);
-        problem.setTitle("Too many queries");
+        problem.setTitle(OVERLOADED_TITLE);
         return ResponseEntity.status(429)
                 .contentType(MediaType.APPLICATION_PROBLEM_JSON)
                 .header(HttpHeaders.RETRY_AFTER, ProblemResponses.RETRY_AFTER_SECONDS)

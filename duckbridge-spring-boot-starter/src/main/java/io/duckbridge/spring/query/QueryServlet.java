@@ -91,7 +91,7 @@ public final class QueryServlet extends HttpServlet {
             admission.admit(() -> runner.run(query, format, QueryController.target(response)));
         } catch (QueryAdmission.Overloaded e) {
             response.setHeader(HttpHeaders.RETRY_AFTER, ProblemResponses.RETRY_AFTER_SECONDS);
-            fail(request, response, 429, "Too many queries", e);
+            fail(request, response, 429, QueryController.OVERLOADED_TITLE, e);
         } catch (DuckbridgeException e) {
             ProblemResponses.log(e);
             if (ProblemResponses.asksForRetry(e.errorClass())) {
