@@ -35,8 +35,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <ol>
  *   <li>p50/p99 latency of a small query over HTTP minus the same query over direct JDBC (in-process
  *       DuckDB), both against a JDBC client that prepares the query each time and one that reuses its
- *       prepared statement (the server reuses statements of repeated texts); samples interleaved. Two
- *       HTTP clients, each keeping its connection alive: a blocking one ({@link HttpURLConnection}, one
+ *       prepared statement (the server reuses statements of repeated texts); samples in alternating
+ *       blocks. Two HTTP clients, each keeping its connection alive: a blocking one ({@link HttpURLConnection}, one
  *       thread, as a script or JDBC-like caller does) and the JDK's asynchronous {@link HttpClient}
  *       (HTTP/1.1), whose selector thread adds hand-offs on the client's side; plus the server's CPU time
  *       per request; samples are taken after {@value #WARM_UP_SECONDS} s of the same loop;
@@ -47,11 +47,15 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * Usage: {@code QueryBenchmark [server-jar] [rows]}; see docs/benchmarks.md for the command. JVM options
  * for the server beyond {@code -Xmx512m} (to compare collectors, say) go in the system property
- * {@code bench.serverJvmOptions}, separated by spaces.
+ * {@code bench.serverJvmOptions}, separated by spaces; {@code bench.serverCpus} (a {@code taskset} CPU list)
+ * starts the server on those CPUs only; {@code bench.block} sets how many samples of one kind are taken in a row.
  */
 public final class QueryBenchmark {
     /** How long the small-query loop runs before samples are taken. */
     static final int WARM_UP_SECONDS = 40;
+
+    /** Samples of one kind taken back to back before the next kind's (see main). */
+    static final int BLOCK = Integer.getInteger("bench.block", 100);
 
     static final String SMALL = "SELECT id, 'name-' || id AS name FROM range(100) t(id) WHERE id < 10";
     static final HttpClient CLIENT = HttpClient.newBuilder()
@@ -68,7 +72,14 @@ public final class QueryBenchmark {
             port = socket.getLocalPort();
         }
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = new ArrayList<>(List.of(java, "-Xmx512m"));
+        List<String> command = new ArrayList<>();
+        String serverCpus = System.getProperty("bench.serverCpus", "").strip();
+        if (!serverCpus.isEmpty()) {
+            // the server on CPUs of its own (Linux taskset), as when the client runs on another machine; run the
+            // benchmark itself under taskset on the other CPUs (docs/benchmarks.md)
+            command.addAll(List.of("taskset", "-c", serverCpus));
+        }
+        command.addAll(List.of(java, "-Xmx512m"));
         String extra = System.getProperty("bench.serverJvmOptions", "").strip();
         if (!extra.isEmpty()) {
             command.addAll(Arrays.asList(extra.split("\\s+")));
@@ -85,7 +96,7 @@ public final class QueryBenchmark {
                 "--duckbridge.query.max-concurrent=16",
                 "--duckbridge.query.max-queued=64",
                 "--logging.level.root=WARN"));
-        System.out.println("server: " + String.join(" ", command.subList(1, command.size())));
+        System.out.println("server: " + String.join(" ", command.subList(command.indexOf(java) + 1, command.size())));
         Process server = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(dataDir.resolve("server.log").toFile())
@@ -95,8 +106,7 @@ public final class QueryBenchmark {
             waitForHealth(base, server);
             String body = "{\"sql\":\"" + SMALL + "\"}";
 
-            // JDBC and HTTP samples interleaved, so load from elsewhere on the machine hits both alike;
-            // a long warm-up lets the server's JIT settle first
+            // JDBC and HTTP samples alternate in blocks (see below); a long warm-up lets the server's JIT settle first
             int samples = 3000;
             double[] jdbc = new double[samples];
             double[] jdbcReused = new double[samples];
@@ -111,18 +121,23 @@ public final class QueryBenchmark {
                 // warm-up by time, not by count: the server's C2 compiler is still busy after 5,000 rounds
                 // (about 20 s); after 40 s of the same loop it is mostly done, as in a server that has been up a while
                 long warmUpEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(WARM_UP_SECONDS);
-                double[] round = new double[4];
                 while (System.nanoTime() < warmUpEnd) {
-                    round(c, reused, base, body, url, bodyBytes, round);
+                    for (int kind = 0; kind < 4; kind++) {
+                        once(kind, c, reused, base, body, url, bodyBytes);
+                    }
                 }
                 serverCpuBefore = cpu(server);
                 threadTicksBefore = threadTicks(server);
-                for (int i = 0; i < samples; i++) {
-                    round(c, reused, base, body, url, bodyBytes, round);
-                    jdbc[i] = round[0];
-                    jdbcReused[i] = round[1];
-                    http[i] = round[2];
-                    blocking[i] = round[3];
+                // in blocks of BLOCK samples of each kind in turn: each kind measured in its own steady state
+                // (a server answering a stream of requests, a JDBC caller running its query in a loop), and
+                // load from elsewhere on the machine still hits all four alike
+                double[][] into = {jdbc, jdbcReused, http, blocking};
+                for (int start = 0; start < samples; start += BLOCK) {
+                    for (int kind = 0; kind < into.length; kind++) {
+                        for (int i = start; i < Math.min(samples, start + BLOCK); i++) {
+                            into[kind][i] = once(kind, c, reused, base, body, url, bodyBytes);
+                        }
+                    }
                 }
             }
             double serverCpuPerRequest = cpu(server).minus(serverCpuBefore).toNanos() / 1e6 / (2.0 * samples);
@@ -229,20 +244,26 @@ public final class QueryBenchmark {
     }
 
     /**
-     * One round of the small query, its milliseconds into {@code out}: JDBC preparing it, JDBC on {@code reused},
-     * HTTP with the JDK client, HTTP with the blocking client.
+     * One run of the small query in milliseconds, by {@code kind}: 0 JDBC preparing it, 1 JDBC on {@code reused},
+     * 2 HTTP with the JDK client, 3 HTTP with the blocking client.
      */
-    private static void round(
-            Connection c, PreparedStatement reused, String base, String body, URL url, byte[] bodyBytes, double[] out)
+    private static double once(
+            int kind, Connection c, PreparedStatement reused, String base, String body, URL url, byte[] bodyBytes)
             throws Exception {
-        out[0] = jdbcOnce(c, null);
-        out[1] = jdbcOnce(c, reused);
-        long t = System.nanoTime();
-        post(base, body, "application/json");
-        out[2] = (System.nanoTime() - t) / 1e6;
-        t = System.nanoTime();
-        postBlocking(url, bodyBytes);
-        out[3] = (System.nanoTime() - t) / 1e6;
+        return switch (kind) {
+            case 0 -> jdbcOnce(c, null);
+            case 1 -> jdbcOnce(c, reused);
+            case 2 -> {
+                long t = System.nanoTime();
+                post(base, body, "application/json");
+                yield (System.nanoTime() - t) / 1e6;
+            }
+            default -> {
+                long t = System.nanoTime();
+                postBlocking(url, bodyBytes);
+                yield (System.nanoTime() - t) / 1e6;
+            }
+        };
     }
 
     /** One run of the small query in milliseconds: prepared now, or on {@code reused} when given. */
