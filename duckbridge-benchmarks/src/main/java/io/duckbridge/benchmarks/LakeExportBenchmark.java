@@ -137,8 +137,8 @@ public final class LakeExportBenchmark {
             }
             System.out.printf(
                     Locale.ROOT,
-                    "rows: %,d  parquet bytes: %,d  (zstd 3, ordered by ordered_at)  repetitions: %d after one warm-up"
-                            + " round, order rotated%n",
+                    "rows: %,d  parquet bytes: %,d  (zstd 3, ordered by ordered_at)  repetitions: %d after the warm-up,"
+                            + " order rotated%n",
                     rows,
                     bytes,
                     repetitions);
