@@ -53,6 +53,7 @@ final class JsonEncoder implements RowEncoder {
         g.writeStartArray();
         int n = columns.size();
         boolean[] time = timeColumns(columns);
+        boolean[] huge = hugeColumns(columns);
         long rows = 0;
         boolean truncated = false;
         while (rs.next()) {
@@ -62,7 +63,7 @@ final class JsonEncoder implements RowEncoder {
             }
             g.writeStartArray();
             for (int i = 1; i <= n; i++) {
-                JsonValues.write(g, value(rs, i, time[i - 1]));
+                JsonValues.write(g, value(rs, i, time[i - 1]), huge[i - 1]);
             }
             g.writeEndArray();
             rows++;
@@ -79,6 +80,7 @@ final class JsonEncoder implements RowEncoder {
             throws SQLException {
         int n = columns.size();
         boolean[] time = timeColumns(columns);
+        boolean[] huge = hugeColumns(columns);
         long rows = 0;
         boolean truncated = false;
         while (rs.next()) {
@@ -89,7 +91,7 @@ final class JsonEncoder implements RowEncoder {
             g.writeStartObject();
             for (int i = 1; i <= n; i++) {
                 g.writeName(columns.get(i - 1).name());
-                JsonValues.write(g, value(rs, i, time[i - 1]));
+                JsonValues.write(g, value(rs, i, time[i - 1]), huge[i - 1]);
             }
             g.writeEndObject();
             g.writeRaw('\n');
@@ -106,6 +108,21 @@ final class JsonEncoder implements RowEncoder {
         }
         return time;
     }
+
+    /**
+     * Which columns hold HUGEINT or UHUGEINT values, alone or inside a LIST, ARRAY, STRUCT or MAP: their
+     * integers are strings even when small, so a client reads one JSON type per column (inside a STRUCT or
+     * MAP that also holds a UBIGINT, that UBIGINT is a string too: the driver reads both as BigInteger).
+     */
+    private static boolean[] hugeColumns(List<ResultColumn> columns) {
+        boolean[] huge = new boolean[columns.size()];
+        for (int i = 0; i < huge.length; i++) {
+            huge[i] = HUGE.matcher(columns.get(i).type()).find();
+        }
+        return huge;
+    }
+
+    private static final java.util.regex.Pattern HUGE = java.util.regex.Pattern.compile("\\bU?HUGEINT\\b");
 
     /**
      * Column {@code i}'s value. DuckDB's {@code TIME} runs to {@code 24:00:00} inclusive; the driver reads a

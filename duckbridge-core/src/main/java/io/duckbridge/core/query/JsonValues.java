@@ -22,14 +22,16 @@ import tools.jackson.core.JsonGenerator;
 /**
  * Writes a value read from DuckDB's JDBC driver as JSON, following the HTTP contract: integers beyond
  * ±2^53, DECIMAL, HUGEINT and UUID as strings; dates and timestamps ISO-8601; BLOB base64; LIST/ARRAY as
- * arrays, STRUCT/MAP as objects; NaN and ±Infinity as strings. Stateless.
+ * arrays, STRUCT/MAP as objects; NaN and ±Infinity as strings. The driver reads UBIGINT, HUGEINT and
+ * UHUGEINT alike as {@link BigInteger}, so the caller says whether the column holds HUGEINT/UHUGEINT values
+ * ({@code huge}: then every integer of it is a string, small ones too). Stateless.
  */
 final class JsonValues {
     private static final long MAX_SAFE = 9_007_199_254_740_992L; // 2^53
 
     private JsonValues() {}
 
-    static void write(JsonGenerator g, Object value) throws SQLException {
+    static void write(JsonGenerator g, Object value, boolean huge) throws SQLException {
         switch (value) {
             case null -> g.writeNull();
             case Boolean b -> g.writeBoolean(b);
@@ -44,7 +46,7 @@ final class JsonValues {
                 }
             }
             case BigInteger b -> {
-                if (b.bitLength() <= 53) {
+                if (!huge && b.bitLength() <= 53) {
                     g.writeNumber(b.longValue());
                 } else {
                     g.writeString(b.toString());
@@ -78,10 +80,10 @@ final class JsonValues {
             case byte[] bytes -> g.writeString(Base64.getEncoder().encodeToString(bytes));
             case Blob blob -> g.writeString(Base64.getEncoder().encodeToString(blobBytes(blob)));
             case ByteBuffer buffer -> g.writeString(Base64.getEncoder().encodeToString(bytes(buffer)));
-            case Array array -> writeArray(g, (Object[]) array.getArray());
-            case Object[] array -> writeArray(g, array);
-            case DuckDBStruct struct -> writeMap(g, struct.getMap());
-            case Map<?, ?> map -> writeMap(g, map);
+            case Array array -> writeArray(g, (Object[]) array.getArray(), huge);
+            case Object[] array -> writeArray(g, array, huge);
+            case DuckDBStruct struct -> writeMap(g, struct.getMap(), huge);
+            case Map<?, ?> map -> writeMap(g, map, huge);
             default -> {
                 if (value instanceof org.duckdb.JsonNode json) {
                     g.writeString(json.toString());
@@ -92,19 +94,19 @@ final class JsonValues {
         }
     }
 
-    private static void writeArray(JsonGenerator g, Object[] values) throws SQLException {
+    private static void writeArray(JsonGenerator g, Object[] values, boolean huge) throws SQLException {
         g.writeStartArray();
         for (Object v : values) {
-            write(g, v);
+            write(g, v, huge);
         }
         g.writeEndArray();
     }
 
-    private static void writeMap(JsonGenerator g, Map<?, ?> map) throws SQLException {
+    private static void writeMap(JsonGenerator g, Map<?, ?> map, boolean huge) throws SQLException {
         g.writeStartObject();
         for (var e : map.entrySet()) {
             g.writeName(String.valueOf(e.getKey()));
-            write(g, e.getValue());
+            write(g, e.getValue(), huge);
         }
         g.writeEndObject();
     }

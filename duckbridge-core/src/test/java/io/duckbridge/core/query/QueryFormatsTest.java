@@ -96,6 +96,18 @@ class QueryFormatsTest {
     }
 
     @Test
+    void hugeintAndUhugeintAreStringsEvenWhenSmallWhileOtherIntegersStayNumbers() {
+        String sql = "SELECT 1::HUGEINT AS h, -2::HUGEINT AS neg, 3::UHUGEINT AS u, 4::UBIGINT AS ub,"
+                + " [5::HUGEINT, NULL] AS hl, {'x': 6::HUGEINT} AS hs, 7::BIGINT AS b";
+        JsonNode row =
+                json.readTree(run(sql, QueryFormat.JSON, null)).path("rows").get(0);
+        assertThat(row.toString()).isEqualTo("[\"1\",\"-2\",\"3\",4,[\"5\",null],{\"x\":\"6\"},7]");
+        String line = new String(run(sql, QueryFormat.NDJSON, null), StandardCharsets.UTF_8).strip();
+        assertThat(json.readTree(line).path("h").isString()).isTrue();
+        assertThat(json.readTree(line).path("ub").isNumber()).isTrue();
+    }
+
+    @Test
     void jsonRendersInfiniteAndBcDatesAsDuckDbDoesAndKeepsTheColumnTypes() {
         JsonNode body = json.readTree(run(
                 "SELECT d, ts, tz, d AS \"d\"\"2\" FROM (VALUES"
