@@ -338,6 +338,8 @@ class QueryApiIT {
                 .post("/api/v1/query", "{\"sql\":\"SELECT count(*) FROM range(1000000000000) a\",\"timeoutMs\":500}");
         assertThat(response.statusCode()).isEqualTo(408);
         assertThat(Http.json(response).path("errorClass").asString()).isEqualTo("TIMEOUT");
+        assertThat(Http.json(response).path("detail").asString())
+                .isEqualTo("the query ran longer than its timeout of 500 ms and was cancelled");
     }
 
     @Test
