@@ -240,18 +240,10 @@ public final class QueryRunner implements AutoCloseable {
             // every metric (streaming readers track only peak memory, see DuckDbEngine)
             JsonNode result = engine.read(timeout, session -> {
                 CheckedQuery checked = guard.check(session.connection(), request.sql());
-                // the checked text is exactly one SELECT, so nothing but it follows EXPLAIN
-                PreparedStatement ps =
-                        session.prepare((analyze ? "EXPLAIN (ANALYZE, FORMAT JSON)\n" : "EXPLAIN (FORMAT JSON)\n")
-                                + stripTrailingSemicolons(checked.sql()));
-                bind(ps, checked, request);
-                StringBuilder plan = new StringBuilder();
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        plan.append(rs.getString(2));
-                    }
+                JsonNode tree = explainJson(session, checked, request, analyze);
+                if (analyze && isProfileWithoutOperators(tree)) {
+                    return noOperatorProfile(explainJson(session, checked, request, false));
                 }
-                JsonNode tree = JSON.readTree(plan.toString());
                 if (analyze) {
                     ex.peakMemory = peakMemory(tree);
                     ex.rows = Math.max(0, analyzedRows(tree));
@@ -285,6 +277,47 @@ public final class QueryRunner implements AutoCloseable {
                     e.errorClass()));
             throw e;
         }
+    }
+
+    /** DuckDB's {@code EXPLAIN (FORMAT JSON)} of {@code checked}, with {@code ANALYZE} when asked. */
+    private static JsonNode explainJson(
+            ReadSession session, CheckedQuery checked, QueryRequest request, boolean analyze) throws SQLException {
+        // the checked text is exactly one SELECT, so nothing but it follows EXPLAIN
+        PreparedStatement ps =
+                session.prepare((analyze ? "EXPLAIN (ANALYZE, FORMAT JSON)\n" : "EXPLAIN (FORMAT JSON)\n")
+                        + stripTrailingSemicolons(checked.sql()));
+        bind(ps, checked, request);
+        StringBuilder plan = new StringBuilder();
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                plan.append(rs.getString(2));
+            }
+        }
+        return JSON.readTree(plan.toString());
+    }
+
+    /**
+     * Whether DuckDB's profile is its {@code {"result": "error"}} placeholder: its profiler prints that, and no
+     * operator tree, when the whole plan is a {@code COLUMN_DATA_SCAN} — a result computed while planning, as for
+     * {@code count(*)} of a whole table (from its statistics) or {@code VALUES}. The query did run.
+     */
+    static boolean isProfileWithoutOperators(JsonNode profile) {
+        return profile.isObject()
+                && profile.size() == 1
+                && "error".equals(profile.path("result").asString(null));
+    }
+
+    /** What {@code analyze} answers when DuckDB has no operator profile: that, and the plan that ran. */
+    private static JsonNode noOperatorProfile(JsonNode plan) {
+        var body = JSON.createObjectNode();
+        body.put("analyzed", false);
+        body.put(
+                "reason",
+                "DuckDB ran the query but its profiler has no operator tree for it: the whole plan is a"
+                        + " COLUMN_DATA_SCAN, a result computed while planning (count(*) of a whole table from its"
+                        + " statistics, VALUES); the plan is below");
+        body.set("plan", plan);
+        return body;
     }
 
     private void execute(
