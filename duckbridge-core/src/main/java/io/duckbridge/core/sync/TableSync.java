@@ -234,8 +234,12 @@ public final class TableSync {
             runFull(pg, full, context, results, failures, fallbackReasons);
         }
         Map<String, Object> result = new LinkedHashMap<>();
+        long rows = results.stream().mapToLong(r -> (Long) r.get("rows")).sum();
+        // the estimate (pg_class.reltuples, the whole table even for an incremental sync) gives way to what
+        // was copied, so a finished job does not read "1 of 1,000,000 rows"
+        context.total(rows, "rows");
         result.put("mode", mode.wireName());
-        result.put("rows", results.stream().mapToLong(r -> (Long) r.get("rows")).sum());
+        result.put("rows", rows);
         result.put(
                 "bytes", results.stream().mapToLong(r -> (Long) r.get("bytes")).sum());
         result.put("tables", results);
