@@ -30,8 +30,15 @@ public final class Lake {
         this.jobs = jobs;
     }
 
-    /** Queues an export; the job's result is {@link ExportResult#toMap()}. */
+    /**
+     * Queues an export; the job's result is {@link ExportResult#toMap()}. A query the guard refuses is refused
+     * here, before a job exists, as {@code POST /api/v1/query} refuses it (the job checks it again).
+     *
+     * @throws io.duckbridge.core.error.DuckbridgeException READ_ONLY_VIOLATION, SYNTAX or INVALID_REQUEST for a
+     *     query that may not be exported
+     */
     public Job submitExport(ExportRequest request) {
+        exporter.checkQuery(request);
         return jobs.submit(
                 JobKind.EXPORT,
                 "export to " + request.target(),

@@ -238,6 +238,13 @@ public final class ParquetExporter {
         }
     }
 
+    /** Refuses {@code request}'s query, if it has one, as the export would (see {@link ReadOnlyCheck}). */
+    void checkQuery(ExportRequest request) {
+        if (request.table() == null && request.sql() != null) {
+            queryCheck.check(request.sql());
+        }
+    }
+
     private String sourceQuery(ExportRequest request) {
         StringBuilder sql = new StringBuilder();
         if (request.table() != null) {

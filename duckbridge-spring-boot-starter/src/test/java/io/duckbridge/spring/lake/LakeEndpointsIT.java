@@ -103,6 +103,17 @@ class LakeEndpointsIT {
     }
 
     @Test
+    void refusesAWritingQueryBeforeAnyJobExists() {
+        var response = Http.localhost(port).post("/api/v1/exports", """
+                {"sql": "WITH d AS (DELETE FROM orders RETURNING *) SELECT * FROM d", "target": "file:refused"}
+                """);
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(400);
+        assertThat(Http.json(response).path("errorClass").asString()).isEqualTo("READ_ONLY_VIOLATION");
+        assertThat(Http.json(Http.localhost(port).get("/api/v1/jobs")).toString())
+                .doesNotContain("file:refused");
+    }
+
+    @Test
     void healthSaysWhichPathIsUsedAndThatStorageAnswers() {
         var health = Http.json(Http.localhost(port).get("/actuator/health"));
         assertThat(health.at("/components/lake/status").asString()).isEqualTo("UP");
