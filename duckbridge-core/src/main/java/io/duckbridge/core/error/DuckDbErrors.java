@@ -61,9 +61,15 @@ public final class DuckDbErrors {
      * Whether {@code e} is the DuckDB JDBC driver's stand-in for an error it lost: on a
      * {@code jdbc_stream_results} connection, a query that fails before its first chunk (out of memory, a
      * conversion error, ...) is reported only as "Invalid Input Error: Invalid result set" (seen with
-     * duckdb_jdbc 2.0.0.1). Errors after the first chunk keep their real message.
+     * duckdb_jdbc 2.0.0.1). Errors after the first chunk keep their real message. A query stopped by its
+     * timeout or cancelled fails with the same driver error, but its reason is known: an exception already
+     * classified TIMEOUT or CANCELLED is not a lost error.
      */
     public static boolean isLostStreamingError(Throwable e) {
+        if (e instanceof DuckbridgeException d
+                && (d.errorClass() == ErrorClass.TIMEOUT || d.errorClass() == ErrorClass.CANCELLED)) {
+            return false;
+        }
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof SQLException
                     && t.getMessage() != null

@@ -4,6 +4,7 @@ import java.io.OutputStream;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.List;
+import java.util.regex.Pattern;
 import tools.jackson.core.JsonEncoding;
 import tools.jackson.core.JsonGenerator;
 import tools.jackson.core.ObjectWriteContext;
@@ -122,7 +123,7 @@ final class JsonEncoder implements RowEncoder {
         return huge;
     }
 
-    private static final java.util.regex.Pattern HUGE = java.util.regex.Pattern.compile("\\bU?HUGEINT\\b");
+    private static final Pattern HUGE = Pattern.compile("\\bU?HUGEINT\\b");
 
     /**
      * Column {@code i}'s value. DuckDB's {@code TIME} runs to {@code 24:00:00} inclusive; the driver reads a

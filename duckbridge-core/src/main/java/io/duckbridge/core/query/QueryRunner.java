@@ -149,10 +149,7 @@ public final class QueryRunner implements AutoCloseable {
      * succeeds (the pressure was transient), the failure is reported as SOURCE_UNAVAILABLE to retry.
      */
     private DuckbridgeException recoverLostError(QueryRequest request, long start, DuckbridgeException failure) {
-        // a timeout or cancellation stops the stream with the same driver error, but its reason is known
-        if (failure.errorClass() == ErrorClass.TIMEOUT
-                || failure.errorClass() == ErrorClass.CANCELLED
-                || !DuckDbErrors.isLostStreamingError(failure)) {
+        if (!DuckDbErrors.isLostStreamingError(failure)) {
             return failure;
         }
         Duration left = limits.timeoutFor(request.timeout()).minusNanos(System.nanoTime() - start);
