@@ -62,6 +62,8 @@ public final class TableSync {
      * @param source the PostgreSQL to read; a supplier so the service can start while no source is configured
      *     (a sync then fails with SOURCE_UNAVAILABLE); it may return null
      * @param jobs where {@link #submit} runs syncs; may be null when only {@link #run} is used
+     *     <p>Drops the staging tables a killed sync left in the database (none can be running yet: create the
+     *     TableSync before starting syncs or change capture on {@code engine}).
      */
     public TableSync(DuckDbEngine engine, Supplier<PostgresSource> source, JobRunner jobs, SyncSettings settings) {
         this.engine = engine;
@@ -69,6 +71,14 @@ public final class TableSync {
         this.jobs = jobs;
         this.settings = settings;
         this.states = new SyncStateStore(engine);
+        try {
+            int dropped = SnapshotCopier.dropLeftoverStaging(engine);
+            if (dropped > 0) {
+                log.info("dropped {} staging table(s) left by an interrupted sync", dropped);
+            }
+        } catch (DuckbridgeException e) {
+            log.warn("could not drop the staging tables of an interrupted sync: {}", e.getMessage());
+        }
     }
 
     public TableSync(DuckDbEngine engine, PostgresSource source, JobRunner jobs, SyncSettings settings) {
@@ -235,9 +245,6 @@ public final class TableSync {
         }
         Map<String, Object> result = new LinkedHashMap<>();
         long rows = results.stream().mapToLong(r -> (Long) r.get("rows")).sum();
-        // the estimate (pg_class.reltuples, the whole table even for an incremental sync) gives way to what
-        // was copied, so a finished job does not read "1 of 1,000,000 rows"
-        context.total(rows, "rows");
         result.put("mode", mode.wireName());
         result.put("rows", rows);
         result.put(
@@ -250,6 +257,10 @@ public final class TableSync {
                     : failures.size() + " tables failed; first: " + first.getMessage();
             throw new DuckbridgeException(first.errorClass(), message, first);
         }
+        // the estimate (pg_class.reltuples, the whole table even for an incremental sync) gives way to what
+        // was copied, so a finished job does not read "1 of 1,000,000 rows"; a failed or cancelled one keeps
+        // it, so its progress still says how far it got
+        context.total(rows, "rows");
         return result;
     }
 

@@ -13,6 +13,7 @@ import io.duckbridge.core.schema.TableName;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,6 +24,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -51,6 +53,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class SnapshotCopier {
     private static final Logger log = LoggerFactory.getLogger(SnapshotCopier.class);
+    /** How long a cancelled copy waits for its workers to roll back their current range. */
+    private static final Duration WORKER_STOP_TIMEOUT = Duration.ofSeconds(30);
 
     private final DuckDbEngine engine;
     private final SnapshotSettings settings;
@@ -152,8 +156,12 @@ public final class SnapshotCopier {
                 try {
                     f.get();
                 } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
+                    // the job was cancelled: stop the workers, then drop what they staged, so a cancelled
+                    // sync leaves neither a half-filled staging table nor a worker appending to a dropped one
                     pool.shutdownNow();
+                    awaitWorkers(pool);
+                    dropStaging(progress);
+                    Thread.currentThread().interrupt();
                     throw new DuckbridgeException(ErrorClass.CANCELLED, "snapshot copy interrupted", e);
                 } catch (java.util.concurrent.ExecutionException e) {
                     log.warn("a snapshot worker failed: {}", e.getCause().toString());
@@ -511,6 +519,60 @@ public final class SnapshotCopier {
             throw e.getCause() instanceof DuckbridgeException d
                     ? d
                     : new DuckbridgeException(ErrorClass.INTERNAL, String.valueOf(e.getCause()), e);
+        }
+    }
+
+    /**
+     * Drops the staging tables of loads whose process died before they ended (a snapshot's
+     * {@value #STAGING_PREFIX}... tables, anything in {@value CopyIngester#STAGING_SCHEMA}); every range a
+     * killed load committed stays in them otherwise. Call only while no sync or CDC snapshot runs, e.g. before
+     * the first one starts.
+     *
+     * @return how many tables were dropped
+     */
+    public static int dropLeftoverStaging(DuckDbEngine engine) {
+        List<TableName> leftovers = engine.read(session -> {
+            List<TableName> names = new ArrayList<>();
+            try (var ps = session.connection()
+                    .prepareStatement("SELECT schema_name, table_name FROM duckdb_tables()"
+                            + " WHERE NOT temporary AND database_name = current_database()"
+                            + " AND (starts_with(table_name, ?) OR schema_name = ?)")) {
+                ps.setString(1, STAGING_PREFIX);
+                ps.setString(2, CopyIngester.STAGING_SCHEMA);
+                try (var rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        names.add(new TableName(rs.getString(1), rs.getString(2)));
+                    }
+                }
+            }
+            return names;
+        });
+        if (!leftovers.isEmpty()) {
+            engine.write(session -> {
+                try (Statement st = session.statement()) {
+                    for (TableName t : leftovers) {
+                        st.execute("DROP TABLE IF EXISTS " + t.quoted());
+                    }
+                }
+                return null;
+            });
+        }
+        return leftovers.size();
+    }
+
+    /**
+     * Waits (bounded) for interrupted workers to end their current range, which they roll back. Called with the
+     * interrupt already consumed; a second interrupt ends the wait early.
+     */
+    private static void awaitWorkers(ExecutorService pool) {
+        try {
+            if (!pool.awaitTermination(WORKER_STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                log.warn(
+                        "snapshot workers still running {} s after the cancel; dropping their staging tables anyway",
+                        WORKER_STOP_TIMEOUT.toSeconds());
+            }
+        } catch (InterruptedException again) {
+            Thread.currentThread().interrupt();
         }
     }
 
