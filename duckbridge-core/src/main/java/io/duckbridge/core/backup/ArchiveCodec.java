@@ -60,6 +60,7 @@ final class ArchiveCodec {
                     channel.write(bb);
                 }
                 written += n;
+                progress.advance(n);
             }
             channel.force(true);
         }
