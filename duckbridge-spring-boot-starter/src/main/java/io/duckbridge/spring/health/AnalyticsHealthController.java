@@ -4,6 +4,8 @@ import io.duckbridge.core.backup.BackupManifest;
 import io.duckbridge.core.backup.BackupService;
 import io.duckbridge.core.engine.DuckDbEngine;
 import io.duckbridge.core.engine.EngineStatus;
+import io.duckbridge.core.sync.snapshot.CopyIngester;
+import io.duckbridge.core.sync.snapshot.SnapshotCopier;
 import java.io.IOException;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
@@ -45,8 +47,11 @@ public class AnalyticsHealthController {
             memory = status.memoryUsageBytes();
             tables = engine.read(Duration.ofSeconds(5), session -> {
                 try (Statement st = session.statement();
+                        // the tables GET /api/v1/tables lists: not Duckbridge's state, not a running sync's staging
                         ResultSet rs = st.executeQuery("SELECT count(*) FROM duckdb_tables()"
-                                + " WHERE NOT internal AND NOT temporary AND schema_name <> 'duckbridge'")) {
+                                + " WHERE NOT internal AND NOT temporary AND database_name = current_database()"
+                                + " AND schema_name NOT IN ('duckbridge', '" + CopyIngester.STAGING_SCHEMA + "')"
+                                + " AND NOT starts_with(table_name, '" + SnapshotCopier.STAGING_PREFIX + "')")) {
                     rs.next();
                     return rs.getLong(1);
                 }
