@@ -20,7 +20,6 @@ import java.util.function.Function;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * {@code backup create|list|validate ID|restore ID|prune}: through a running server with {@code --url}, or
@@ -61,10 +60,6 @@ public final class BackupCommand implements Runnable {
             }
         }
 
-        static void print(PrintStream out, Object value) {
-            out.println(JsonMapper.shared().writerWithDefaultPrettyPrinter().writeValueAsString(value));
-        }
-
         static String encode(String id) {
             return URLEncoder.encode(id, StandardCharsets.UTF_8);
         }
@@ -80,7 +75,7 @@ public final class BackupCommand implements Runnable {
                 }
             }
             var progress = new ConsoleProgress(System.err);
-            print(out, withService(service -> {
+            printJson(out, withService(service -> {
                 var manifest = service.create(progress);
                 progress.finish();
                 return service.describe(manifest);
@@ -95,7 +90,7 @@ public final class BackupCommand implements Runnable {
         int run(PrintStream out) {
             if (server.remote()) {
                 try (ServerClient client = server.client()) {
-                    print(out, client.get("/api/v1/backups"));
+                    printJson(out, client.get("/api/v1/backups"));
                     return 0;
                 }
             }
@@ -108,7 +103,7 @@ public final class BackupCommand implements Runnable {
                         return row;
                     })
                     .toList();
-            print(out, rows);
+            printJson(out, rows);
             return 0;
         }
     }
@@ -126,12 +121,13 @@ public final class BackupCommand implements Runnable {
             if (server.remote()) {
                 try (ServerClient client = server.client()) {
                     var result = client.post("/api/v1/backups/" + encode(id) + "/validate", null);
-                    print(out, result);
+                    printJson(out, result);
                     return result.path("valid").asBoolean(false) ? 0 : 2;
                 }
             }
             var validation = withService(service -> service.validate(id, new ConsoleProgress(System.err)));
-            print(out, Map.of("id", validation.id(), "valid", validation.valid(), "problems", validation.problems()));
+            printJson(
+                    out, Map.of("id", validation.id(), "valid", validation.valid(), "problems", validation.problems()));
             return validation.valid() ? 0 : 2;
         }
     }
@@ -161,7 +157,7 @@ public final class BackupCommand implements Runnable {
                     server.databaseFile().toAbsolutePath(),
                     duckdbVersion,
                     new ConsoleProgress(System.err));
-            print(out, Map.of("id", result.id(), "tables", result.tables()));
+            printJson(out, Map.of("id", result.id(), "tables", result.tables()));
             return 0;
         }
     }
@@ -191,7 +187,7 @@ public final class BackupCommand implements Runnable {
             }
             var policy = new RetentionPolicy(keep == null ? 0 : keep, maxAge);
             List<String> deleted = withService(service -> service.prune(policy, Instant.now()));
-            print(out, Map.of("deleted", deleted));
+            printJson(out, Map.of("deleted", deleted));
             return 0;
         }
     }

@@ -1,7 +1,6 @@
 package io.duckbridge.server.cli;
 
 import io.duckbridge.core.error.DuckbridgeException;
-import io.duckbridge.core.error.ErrorClass;
 import java.io.PrintStream;
 import java.util.concurrent.Callable;
 import tools.jackson.databind.JsonNode;
@@ -36,14 +35,12 @@ abstract class CliCommand implements Callable<Integer> {
             return 0;
         }
         JsonNode job = new JobWatcher(client, System.err).follow(jobId);
-        out.println(JsonMapper.shared().writerWithDefaultPrettyPrinter().writeValueAsString(job.path("result")));
+        printJson(out, job.path("result"));
         return 0;
     }
 
-    /** The offline form of a command that has none yet on this build. */
-    DuckbridgeException offlineUnsupported(String command) {
-        return new DuckbridgeException(
-                ErrorClass.INVALID_REQUEST,
-                command + " needs a running server here: pass --url http://HOST:PORT (and --api-key)");
+    /** Prints a result as indented JSON. */
+    static void printJson(PrintStream out, Object value) {
+        out.println(JsonMapper.shared().writerWithDefaultPrettyPrinter().writeValueAsString(value));
     }
 }

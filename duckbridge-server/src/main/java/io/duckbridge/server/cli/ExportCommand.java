@@ -1,14 +1,20 @@
 package io.duckbridge.server.cli;
 
+import io.duckbridge.core.lake.ExportMode;
+import io.duckbridge.core.lake.ExportRequest;
 import java.io.PrintStream;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code export (--table T | --sql SQL) --target T ...}: publishes Parquet to disk or S3. */
+/**
+ * {@code export (--table T | --sql SQL) --target T ...}: publishes Parquet to disk or S3, from the database file
+ * directly or through a running server with {@code --url}.
+ */
 @Command(name = "export", mixinStandardHelpOptions = true, description = "Export a table or query to Parquet.")
 public final class ExportCommand extends CliCommand {
     static final class What {
@@ -40,10 +46,13 @@ public final class ExportCommand extends CliCommand {
     @Option(names = "--compression-level", description = "zstd level")
     Integer compressionLevel;
 
+    @Mixin
+    LakeOptions lake = new LakeOptions();
+
     @Override
     int run(PrintStream out) {
         if (!server.remote()) {
-            throw offlineUnsupported("export");
+            return direct(out);
         }
         Map<String, Object> body = new LinkedHashMap<>();
         if (what.table != null) {
@@ -61,5 +70,28 @@ public final class ExportCommand extends CliCommand {
         try (ServerClient client = server.client()) {
             return followAndPrint(client, client.post("/api/v1/exports", body), out);
         }
+    }
+
+    /** Exports from the database file in this process (no server may hold it). */
+    private int direct(PrintStream out) {
+        var request = new ExportRequest(
+                what.table,
+                what.sql,
+                target,
+                partitionBy,
+                orderBy,
+                null,
+                compressionLevel,
+                null,
+                null,
+                ExportMode.parse(mode));
+        Map<String, Object> result = lake.withLake(server, target, l -> {
+            var progress = new ConsoleProgress(System.err);
+            Map<String, Object> r = l.export(request, progress).toMap();
+            progress.finish();
+            return r;
+        });
+        printJson(out, result);
+        return 0;
     }
 }

@@ -18,7 +18,6 @@ import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import tools.jackson.databind.json.JsonMapper;
 
 /** {@code sync [TABLE...] [--mode full|incremental]}: copies tables from PostgreSQL into DuckDB. */
 @Command(name = "sync", mixinStandardHelpOptions = true, description = "Sync tables from PostgreSQL into DuckDB.")
@@ -87,7 +86,7 @@ public final class SyncCommand extends CliCommand {
             Map<String, Object> result =
                     sync.run(names, mode == Mode.full ? SyncMode.FULL : SyncMode.INCREMENTAL, progress);
             progress.finish();
-            out.println(JsonMapper.shared().writerWithDefaultPrettyPrinter().writeValueAsString(result));
+            printJson(out, result);
             return 0;
         }
     }
