@@ -32,12 +32,15 @@ public final class Lake {
 
     /**
      * Queues an export; the job's result is {@link ExportResult#toMap()}. A query the guard refuses is refused
-     * here, before a job exists, as {@code POST /api/v1/query} refuses it (the job checks it again).
+     * here, before a job exists, as {@code POST /api/v1/query} refuses it (the job checks it again), and so is a
+     * target this lake cannot open.
      *
      * @throws io.duckbridge.core.error.DuckbridgeException READ_ONLY_VIOLATION, SYNTAX or INVALID_REQUEST for a
-     *     query that may not be exported
+     *     query that may not be exported; INVALID_REQUEST for a bad bucket name or object storage that is not
+     *     configured
      */
     public Job submitExport(ExportRequest request) {
+        exporter.checkTarget(request);
         exporter.checkQuery(request);
         return jobs.submit(
                 JobKind.EXPORT,
@@ -45,8 +48,15 @@ public final class Lake {
                 context -> export(request, context).toMap());
     }
 
-    /** Queues an import; the job's result is {@link ImportResult#toMap()}. */
+    /**
+     * Queues an import; the job's result is {@link ImportResult#toMap()}. A source this lake cannot open is
+     * refused here, before a job exists.
+     *
+     * @throws io.duckbridge.core.error.DuckbridgeException INVALID_REQUEST for a bad bucket name or object storage
+     *     that is not configured
+     */
     public Job submitImport(ImportRequest request) {
+        importer.openBase(request);
         return jobs.submit(
                 JobKind.IMPORT,
                 "import of " + request.source() + " into " + request.table(),

@@ -245,6 +245,11 @@ public final class ParquetExporter {
         }
     }
 
+    /** Checks, without a request to the store, that the target names a store this lake can open. */
+    void checkTarget(ExportRequest request) {
+        stores.open(request.location());
+    }
+
     private String sourceQuery(ExportRequest request) {
         StringBuilder sql = new StringBuilder();
         if (request.table() != null) {

@@ -46,6 +46,17 @@ public final class ParquetImporter {
     }
 
     /**
+     * The store under the source's fixed part (before any glob); no request is sent to it.
+     *
+     * @throws DuckbridgeException INVALID_REQUEST for a source this lake cannot open (a bad bucket name, object
+     *     storage not configured)
+     */
+    ObjectStore openBase(ImportRequest request) {
+        LakeLocation source = LakeLocation.parse("source", request.source());
+        return stores.open(new LakeLocation(source.bucket(), splitGlob(source.path())[0]));
+    }
+
+    /**
      * Runs the import.
      *
      * @throws DuckbridgeException NOT_FOUND when nothing matches the source (or the table is missing for
@@ -59,7 +70,7 @@ public final class ParquetImporter {
         String[] split = splitGlob(source.path());
         LakeLocation base = new LakeLocation(source.bucket(), split[0]);
         Pattern pattern = split[1] == null ? null : globToRegex(split[1]);
-        ObjectStore store = stores.open(base);
+        ObjectStore store = openBase(request);
         Path staging = settings.stagingDir().resolve("import-" + id);
         String stagingTable = null;
         try {

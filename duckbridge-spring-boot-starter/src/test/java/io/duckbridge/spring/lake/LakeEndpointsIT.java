@@ -103,6 +103,20 @@ class LakeEndpointsIT {
     }
 
     @Test
+    void refusesABadBucketNameBeforeAnyJobExists() {
+        for (String path : new String[] {"/api/v1/exports", "/api/v1/imports"}) {
+            var response = Http.localhost(port).post(path, """
+                            {"table": "orders", "target": "s3://B_ad/x", "source": "s3://B_ad/x/*.parquet"}
+                            """);
+            assertThat(response.statusCode()).as(path + ": " + response.body()).isEqualTo(400);
+            assertThat(Http.json(response).path("errorClass").asString()).isEqualTo("INVALID_REQUEST");
+            assertThat(Http.json(response).path("detail").asString()).contains("\"B_ad\" is not a valid bucket name");
+        }
+        assertThat(Http.json(Http.localhost(port).get("/api/v1/jobs")).toString())
+                .doesNotContain("B_ad");
+    }
+
+    @Test
     void refusesAWritingQueryBeforeAnyJobExists() {
         var response = Http.localhost(port).post("/api/v1/exports", """
                 {"sql": "WITH d AS (DELETE FROM orders RETURNING *) SELECT * FROM d", "target": "file:refused"}
