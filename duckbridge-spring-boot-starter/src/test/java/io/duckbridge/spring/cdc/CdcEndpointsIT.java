@@ -100,6 +100,8 @@ class CdcEndpointsIT {
 
         var started = http.post("/api/v1/cdc/start", null);
         assertThat(started.statusCode()).isEqualTo(200);
+        // the answer says the start was taken, not the STOPPED of a moment before
+        assertThat(Http.json(started).path("state").asString()).isIn("STARTING", "SNAPSHOTTING", "STREAMING");
         assertThat(poll(() -> count() == 102)).isTrue();
 
         assertThat(poll(() -> "STREAMING"

@@ -4,6 +4,8 @@ package io.duckbridge.core.sync.cdc;
 public enum CdcState {
     /** Not running (never started, or stopped). */
     STOPPED,
+    /** Started: connecting to PostgreSQL and preparing the slot (SNAPSHOTTING or STREAMING comes next). */
+    STARTING,
     /** Creating the slot and copying the tables from its snapshot. */
     SNAPSHOTTING,
     /** Receiving and applying changes. */

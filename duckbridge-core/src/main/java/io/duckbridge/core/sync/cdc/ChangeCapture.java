@@ -157,6 +157,8 @@ public final class ChangeCapture implements AutoCloseable {
             }
             running = true;
             lastError = null;
+            // so the answer to a start says it was taken, before the thread has connected
+            state = CdcState.STARTING;
             worker = new Thread(this::run, "duckbridge-cdc");
             worker.setDaemon(true);
             worker.start();
