@@ -80,6 +80,19 @@ class LakeCommandsIT {
                 "--data-dir",
                 dataDir.toString());
         assertThat(compare.out()).isEqualTo("n,total,regions\n10000,62493750.00,2\n");
+
+        // a query export may read what was published, as the service's default file root allows
+        CliRun reexport = CliRun.of(
+                "export",
+                "--sql",
+                "SELECT region, count(*) AS n FROM read_parquet('" + exports + "/**/*.parquet') GROUP BY region",
+                "--target",
+                "file:lake/by_region",
+                "--data-dir",
+                dataDir.toString());
+        assertThat(reexport.exit()).as(reexport.err()).isZero();
+        assertThat(JsonMapper.shared().readTree(reexport.out()).path("rows").asLong())
+                .isEqualTo(2);
     }
 
     @Test

@@ -53,7 +53,7 @@ final class LakeOptions {
     /**
      * Runs {@code work} with a lake on the database file of {@code server} (no server may hold it); S3 is
      * connected only when {@code location} is an {@code s3://} one. Query exports pass the same guard as the
-     * service's, with no file roots.
+     * service's, with its default file root (the data directory's exports).
      */
     <T> T withLake(ServerOptions server, String location, Function<Lake, T> work) {
         Path file = server.existingDatabaseFile().toAbsolutePath();
@@ -61,13 +61,10 @@ final class LakeOptions {
                 ? S3Storage.open(new S3Settings(endpoint, region, pathStyle, profile, 0, 0, 0, null, true))
                 : null;
         try (var engine = DuckDbEngine.open(EngineSettings.defaults(file.toString()))) {
-            var guard = new QueryGuard(List.of(), file);
-            var lake = new Lake(
-                    engine,
-                    null,
-                    LakeSettings.of(server.dataDir.toAbsolutePath()),
-                    s3,
-                    ReadOnlyCheck.guardedBy(guard, engine));
+            LakeSettings settings = LakeSettings.of(server.dataDir.toAbsolutePath());
+            // the service's default duckbridge.query.file-roots: the published exports
+            var guard = new QueryGuard(List.of(settings.exportsDir()), file);
+            var lake = new Lake(engine, null, settings, s3, ReadOnlyCheck.guardedBy(guard, engine));
             return work.apply(lake);
         } finally {
             if (s3 != null) {
