@@ -2,6 +2,8 @@ package io.duckbridge.server.cli;
 
 import io.duckbridge.core.engine.DuckDbEngine;
 import io.duckbridge.core.engine.EngineSettings;
+import io.duckbridge.core.lake.LakeSettings;
+import io.duckbridge.core.query.QueryGuard;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.sql.ResultSet;
@@ -45,12 +47,16 @@ public final class QueryCommand extends CliCommand {
     }
 
     private int direct(PrintStream out) {
-        Path file = server.existingDatabaseFile();
+        Path file = server.existingDatabaseFile().toAbsolutePath();
+        // the service's guard and default file root: "query" reads, on the file as through a server
+        var guard = new QueryGuard(
+                List.of(LakeSettings.of(server.dataDir.toAbsolutePath()).exportsDir()), file);
         try (var engine =
                 DuckDbEngine.open(EngineSettings.defaults(file.toString()).withReaders(1, 1))) {
             Table table = engine.read(Duration.ofMinutes(10), session -> {
+                String checked = guard.check(session.connection(), sql).sql();
                 try (Statement st = session.statement();
-                        ResultSet rs = st.executeQuery(sql)) {
+                        ResultSet rs = st.executeQuery(checked)) {
                     ResultSetMetaData md = rs.getMetaData();
                     List<String> header = new ArrayList<>();
                     for (int i = 1; i <= md.getColumnCount(); i++) {
