@@ -59,11 +59,12 @@ public final class TableSync {
     private final CatalogReader catalog = new CatalogReader();
 
     /**
+     * Creates the sync feature on {@code engine} and drops the staging tables a killed sync left in the database
+     * (none can be running yet: create the TableSync before starting syncs or change capture on the engine).
+     *
      * @param source the PostgreSQL to read; a supplier so the service can start while no source is configured
      *     (a sync then fails with SOURCE_UNAVAILABLE); it may return null
      * @param jobs where {@link #submit} runs syncs; may be null when only {@link #run} is used
-     *     <p>Drops the staging tables a killed sync left in the database (none can be running yet: create the
-     *     TableSync before starting syncs or change capture on {@code engine}).
      */
     public TableSync(DuckDbEngine engine, Supplier<PostgresSource> source, JobRunner jobs, SyncSettings settings) {
         this.engine = engine;
