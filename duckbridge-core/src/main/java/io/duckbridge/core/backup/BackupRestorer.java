@@ -4,6 +4,7 @@ import static io.duckbridge.core.backup.ContentSummary.literal;
 import static io.duckbridge.core.backup.ContentSummary.quote;
 
 import io.duckbridge.core.engine.DuckDbEngine;
+import io.duckbridge.core.engine.LeftoverTables;
 import io.duckbridge.core.engine.ReadSession;
 import io.duckbridge.core.error.DuckbridgeException;
 import io.duckbridge.core.error.ErrorClass;
@@ -384,21 +385,7 @@ final class BackupRestorer {
      * Returns how many there were. Call only while no restore runs.
      */
     static int dropLeftoverStaging(DuckDbEngine engine) {
-        List<String[]> leftovers = engine.read(session -> rows(
-                session.connection(),
-                "SELECT database_name, schema_name, table_name FROM duckdb_tables() WHERE NOT temporary"
-                        + " AND database_name = current_database() AND starts_with(table_name, ?)",
-                STAGING_PREFIX));
-        if (leftovers.isEmpty()) {
-            return 0;
-        }
-        engine.write(session -> {
-            for (String[] t : leftovers) {
-                execute(session, dropStagingSql(t[0], new StagedTable(t[1], t[2], t[2])));
-            }
-            return null;
-        });
-        return leftovers.size();
+        return LeftoverTables.drop(engine, STAGING_PREFIX, null);
     }
 
     private static void dropStaging(DuckDbEngine engine, Staged staged) {

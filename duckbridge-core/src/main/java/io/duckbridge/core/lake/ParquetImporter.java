@@ -33,6 +33,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class ParquetImporter {
     private static final Logger log = LoggerFactory.getLogger(ParquetImporter.class);
+    /** Names of the tables an import stages its rows in before the writer lane swaps them in. */
+    static final String STAGING_PREFIX = "__duckbridge_import_";
+
     private static final Pattern GLOB = Pattern.compile("[*?\\[{]");
 
     private final DuckDbEngine engine;
@@ -122,7 +125,7 @@ public final class ParquetImporter {
             String schema =
                     dot < 0 ? null : SqlNames.quote("table", request.table().substring(0, dot));
             String bare = dot < 0 ? request.table() : request.table().substring(dot + 1);
-            stagingTable = (schema == null ? "" : schema + ".") + SqlNames.quote("table", "__duckbridge_import_" + id);
+            stagingTable = (schema == null ? "" : schema + ".") + SqlNames.quote("table", STAGING_PREFIX + id);
             String select = selectFrom(files, request, resolved.manifest());
             String createStaging = "CREATE TABLE " + stagingTable + " AS " + select;
             String stagingName = stagingTable;

@@ -119,6 +119,19 @@ class LocalLakeTest {
     }
 
     @Test
+    void dropsTheStagingTableAKilledImportLeftBehind() {
+        // what a process killed between staging and the writer lane's swap leaves
+        engine.executeOnLane("CREATE TABLE __duckbridge_import_0badc0de AS SELECT 1 AS id");
+        engine.executeOnLane("CREATE TABLE keep_me AS SELECT 1 AS id");
+
+        new Lake(engine, null, LakeSettings.of(dataDir), null, null);
+
+        assertThat(count("SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE '__duckbridge%'"))
+                .isZero();
+        assertThat(count("SELECT count(*) FROM keep_me")).isEqualTo(1);
+    }
+
+    @Test
     void writesStandardParquetLogicalTypes() {
         lake.export(ExportRequest.ofTable("all_types", "file:std"), JobContext.none());
         String glob = dataDir.resolve("exports/std").toString() + "/v=*/*.parquet";

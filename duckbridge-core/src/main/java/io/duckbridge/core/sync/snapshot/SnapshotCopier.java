@@ -1,6 +1,7 @@
 package io.duckbridge.core.sync.snapshot;
 
 import io.duckbridge.core.engine.DuckDbEngine;
+import io.duckbridge.core.engine.LeftoverTables;
 import io.duckbridge.core.engine.LoadConnection;
 import io.duckbridge.core.engine.ReadSession;
 import io.duckbridge.core.error.DuckbridgeException;
@@ -531,33 +532,7 @@ public final class SnapshotCopier {
      * @return how many tables were dropped
      */
     public static int dropLeftoverStaging(DuckDbEngine engine) {
-        List<TableName> leftovers = engine.read(session -> {
-            List<TableName> names = new ArrayList<>();
-            try (var ps = session.connection()
-                    .prepareStatement("SELECT schema_name, table_name FROM duckdb_tables()"
-                            + " WHERE NOT temporary AND database_name = current_database()"
-                            + " AND (starts_with(table_name, ?) OR schema_name = ?)")) {
-                ps.setString(1, STAGING_PREFIX);
-                ps.setString(2, CopyIngester.STAGING_SCHEMA);
-                try (var rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        names.add(new TableName(rs.getString(1), rs.getString(2)));
-                    }
-                }
-            }
-            return names;
-        });
-        if (!leftovers.isEmpty()) {
-            engine.write(session -> {
-                try (Statement st = session.statement()) {
-                    for (TableName t : leftovers) {
-                        st.execute("DROP TABLE IF EXISTS " + t.quoted());
-                    }
-                }
-                return null;
-            });
-        }
-        return leftovers.size();
+        return LeftoverTables.drop(engine, STAGING_PREFIX, CopyIngester.STAGING_SCHEMA);
     }
 
     /**
