@@ -1,16 +1,12 @@
 package io.duckbridge.core.lake;
 
 import io.duckbridge.core.engine.DuckDbEngine;
-import io.duckbridge.core.engine.LeftoverTables;
-import io.duckbridge.core.error.DuckbridgeException;
 import io.duckbridge.core.jobs.Job;
 import io.duckbridge.core.jobs.JobContext;
 import io.duckbridge.core.jobs.JobKind;
 import io.duckbridge.core.jobs.JobRunner;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The lake feature's entry point: exports and imports as jobs, and a health summary. Wraps a
@@ -18,15 +14,14 @@ import org.slf4j.LoggerFactory;
  * engine, the job runner or the S3 storage (whoever made them closes them). Thread-safe.
  */
 public final class Lake {
-    private static final Logger log = LoggerFactory.getLogger(Lake.class);
     private final ParquetExporter exporter;
     private final ParquetImporter importer;
     private final ObjectStores stores;
     private final JobRunner jobs;
 
     /**
-     * Creates the lake on {@code engine} and drops the staging tables a killed import left in the database (none
-     * can be running yet: create the Lake before submitting imports).
+     * Creates the lake on {@code engine} and removes what a killed import left (its staging table in the
+     * database, its downloaded files); none can be running yet: create the Lake before submitting imports.
      *
      * @param s3 the S3 connection, or null when object storage is not configured
      * @param queryCheck decides whether a query may be exported; null refuses query exports
@@ -36,14 +31,7 @@ public final class Lake {
         this.exporter = new ParquetExporter(engine, settings, stores, queryCheck);
         this.importer = new ParquetImporter(engine, settings, stores);
         this.jobs = jobs;
-        try {
-            int dropped = LeftoverTables.drop(engine, ParquetImporter.STAGING_PREFIX, null);
-            if (dropped > 0) {
-                log.info("dropped {} staging table(s) left by an interrupted import", dropped);
-            }
-        } catch (DuckbridgeException e) {
-            log.warn("could not drop the staging tables of an interrupted import: {}", e.getMessage());
-        }
+        importer.removeLeftovers();
     }
 
     /**

@@ -1,9 +1,12 @@
 package io.duckbridge.core.lake;
 
 import io.duckbridge.core.engine.DuckDbEngine;
+import io.duckbridge.core.engine.LeftoverTables;
 import io.duckbridge.core.error.DuckbridgeException;
 import io.duckbridge.core.error.ErrorClass;
 import io.duckbridge.core.jobs.JobContext;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -15,6 +18,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,6 +50,34 @@ public final class ParquetImporter {
         this.engine = engine;
         this.settings = settings;
         this.stores = stores;
+    }
+
+    /**
+     * Removes what imports killed before they ended left: staging tables ({@value #STAGING_PREFIX}...) and
+     * downloaded files ({@code staging/import-*}). Call only while no import runs, e.g. before the first one.
+     */
+    void removeLeftovers() {
+        try {
+            int dropped = LeftoverTables.drop(engine, STAGING_PREFIX, null);
+            if (dropped > 0) {
+                log.info("dropped {} staging table(s) left by an interrupted import", dropped);
+            }
+        } catch (DuckbridgeException e) {
+            log.warn("could not drop the staging tables of an interrupted import: {}", e.getMessage());
+        }
+        Path dir = settings.stagingDir();
+        if (Files.isDirectory(dir)) {
+            try (Stream<Path> entries = Files.list(dir)) {
+                for (Path p : entries.toList()) {
+                    if (p.getFileName().toString().startsWith("import-")) {
+                        log.info("removing {} left by an interrupted import", p);
+                        LocalObjectStore.deleteQuietly(p);
+                    }
+                }
+            } catch (IOException e) {
+                log.warn("cannot list {}: {}", dir, e.toString());
+            }
+        }
     }
 
     /**

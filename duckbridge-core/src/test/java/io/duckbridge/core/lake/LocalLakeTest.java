@@ -119,16 +119,20 @@ class LocalLakeTest {
     }
 
     @Test
-    void dropsTheStagingTableAKilledImportLeftBehind() {
+    void removesWhatAKilledImportLeftBehind() throws Exception {
         // what a process killed between staging and the writer lane's swap leaves
         engine.executeOnLane("CREATE TABLE __duckbridge_import_0badc0de AS SELECT 1 AS id");
         engine.executeOnLane("CREATE TABLE keep_me AS SELECT 1 AS id");
+        Path downloaded = dataDir.resolve("staging/import-0badc0de/part-0.parquet");
+        java.nio.file.Files.createDirectories(downloaded.getParent());
+        java.nio.file.Files.writeString(downloaded, "partial");
 
         new Lake(engine, null, LakeSettings.of(dataDir), null, null);
 
         assertThat(count("SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE '__duckbridge%'"))
                 .isZero();
         assertThat(count("SELECT count(*) FROM keep_me")).isEqualTo(1);
+        assertThat(downloaded.getParent()).doesNotExist();
     }
 
     @Test
