@@ -36,16 +36,16 @@ public final class Lake {
 
     /**
      * Queues an export; the job's result is {@link ExportResult#toMap()}. A query the guard refuses is refused
-     * here, before a job exists, as {@code POST /api/v1/query} refuses it (the job checks it again), and so is a
-     * target this lake cannot open.
+     * here, before a job exists, as {@code POST /api/v1/query} refuses it (the job checks it again), and so are a
+     * target this lake cannot open and a table, query, order or partition column DuckDB cannot bind.
      *
      * @throws io.duckbridge.core.error.DuckbridgeException READ_ONLY_VIOLATION, SYNTAX or INVALID_REQUEST for a
-     *     query that may not be exported; INVALID_REQUEST for a bad bucket name or object storage that is not
-     *     configured
+     *     query that may not be exported; BINDER for an unknown table or column; INVALID_REQUEST for a bad
+     *     bucket name or object storage that is not configured
      */
     public Job submitExport(ExportRequest request) {
         exporter.checkTarget(request);
-        exporter.checkQuery(request);
+        exporter.checkSource(request);
         return jobs.submit(
                 JobKind.EXPORT,
                 "export to " + request.target(),

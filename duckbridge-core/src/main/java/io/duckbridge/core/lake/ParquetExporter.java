@@ -114,7 +114,7 @@ public final class ParquetExporter {
             checkFreeSpace();
             context.checkCancelled();
 
-            List<ExportManifest.Column> schema = describe(source);
+            List<ExportManifest.Column> schema = describe(request, source);
             String version = "v=" + VERSION_TIME.format(Instant.now()) + "-" + exportId.substring(0, 8);
             // files DuckDB is still writing, already being uploaded part by part (S3 only), by relative path
             Map<String, GrowingFileUpload> growing = new LinkedHashMap<>();
@@ -238,11 +238,14 @@ public final class ParquetExporter {
         }
     }
 
-    /** Refuses {@code request}'s query, if it has one, as the export would (see {@link ReadOnlyCheck}). */
-    void checkQuery(ExportRequest request) {
-        if (request.table() == null && request.sql() != null) {
-            queryCheck.check(request.sql());
-        }
+    /**
+     * Checks that DuckDB can bind what would be exported: the table or query (which the query check sees first,
+     * see {@link ReadOnlyCheck}), its order and its partition columns (nothing runs but a {@code DESCRIBE}).
+     *
+     * @throws DuckbridgeException READ_ONLY_VIOLATION for a refused query, BINDER for an unknown table or column
+     */
+    void checkSource(ExportRequest request) {
+        describe(request, sourceQuery(request));
     }
 
     /** Checks, without a request to the store, that the target names a store this lake can open. */
@@ -273,17 +276,27 @@ public final class ParquetExporter {
         return s;
     }
 
-    private List<ExportManifest.Column> describe(String source) {
-        return engine.read(session -> {
-            List<ExportManifest.Column> columns = new ArrayList<>();
+    /** The columns {@code source} yields; BINDER when a partition column is not one of them. */
+    private List<ExportManifest.Column> describe(ExportRequest request, String source) {
+        List<ExportManifest.Column> columns = engine.read(session -> {
+            List<ExportManifest.Column> out = new ArrayList<>();
             try (Statement st = session.statement();
                     ResultSet rs = st.executeQuery("DESCRIBE " + source)) {
                 while (rs.next()) {
-                    columns.add(new ExportManifest.Column(rs.getString("column_name"), rs.getString("column_type")));
+                    out.add(new ExportManifest.Column(rs.getString("column_name"), rs.getString("column_type")));
                 }
             }
-            return columns;
+            return out;
         });
+        List<String> names = columns.stream().map(ExportManifest.Column::name).toList();
+        for (String partition : request.partitionBy()) {
+            if (!names.contains(partition)) {
+                throw new DuckbridgeException(
+                        ErrorClass.BINDER,
+                        "partitionBy column \"" + partition + "\" is not a column of the export; it has " + names);
+            }
+        }
+        return columns;
     }
 
     /**

@@ -52,10 +52,14 @@ class LakeEndpointsIT {
         ServiceFixtures.stopS3(s3);
     }
 
-    @Test
-    void exportsToS3AndImportsBackOverHttp() {
+    void createOrders() {
         engine.executeOnLane("CREATE TABLE IF NOT EXISTS orders AS SELECT i AS id, i % 3 AS shop,"
                 + " TIMESTAMPTZ '2024-01-01 00:00:00+00' + to_seconds(i) AS at FROM range(1000) t(i)");
+    }
+
+    @Test
+    void exportsToS3AndImportsBackOverHttp() {
+        createOrders();
         var http = Http.localhost(port);
         var exported = http.post("/api/v1/exports?wait=true", """
                 {"table": "orders", "target": "s3://lake/orders", "partitionBy": ["shop"], "orderBy": ["id"],
@@ -114,6 +118,24 @@ class LakeEndpointsIT {
         }
         assertThat(Http.json(Http.localhost(port).get("/api/v1/jobs")).toString())
                 .doesNotContain("B_ad");
+    }
+
+    @Test
+    void refusesUnknownTablesAndColumnsBeforeAnyJobExists() {
+        createOrders();
+        String[] bodies = {
+            "{\"table\": \"no_such_table\", \"target\": \"file:unbound\"}",
+            "{\"table\": \"orders\", \"target\": \"file:unbound\", \"orderBy\": [\"no_such_column\"]}",
+            "{\"table\": \"orders\", \"target\": \"file:unbound\", \"partitionBy\": [\"no_such_column\"]}"
+        };
+        for (String body : bodies) {
+            var response = Http.localhost(port).post("/api/v1/exports", body);
+            assertThat(response.statusCode()).as(body + ": " + response.body()).isEqualTo(400);
+            assertThat(Http.json(response).path("errorClass").asString()).isEqualTo("BINDER");
+            assertThat(Http.json(response).path("detail").asString()).containsPattern("no_such_(table|column)");
+        }
+        assertThat(Http.json(Http.localhost(port).get("/api/v1/jobs")).toString())
+                .doesNotContain("file:unbound");
     }
 
     @Test
