@@ -24,7 +24,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.ThreadLocalRandom;
 import org.duckdb.DuckDBConnection;
 
 /**
@@ -73,7 +72,7 @@ final class BackupRestorer {
      * may change). Returns how long writes waited.
      */
     static Swap swapOnline(DuckDbEngine engine, Path restored, String id) {
-        String run = Integer.toHexString(ThreadLocalRandom.current().nextInt(1 << 24));
+        String run = LeftoverTables.newRunId();
         String alias = "duckbridge_restore_" + id.toLowerCase(Locale.ROOT).replace('-', '_') + "_" + run;
         Staged attempt;
         try {
@@ -382,7 +381,7 @@ final class BackupRestorer {
 
     /**
      * Drops staging tables a restore left behind when its process died between copying and swapping.
-     * Returns how many there were. Call only while no restore runs.
+     * Returns how many there were. A restore of this process keeps its own (see {@link LeftoverTables}).
      */
     static int dropLeftoverStaging(DuckDbEngine engine) {
         return LeftoverTables.drop(engine, STAGING_PREFIX, null);

@@ -21,7 +21,7 @@ public final class Lake {
 
     /**
      * Creates the lake on {@code engine} and removes what a killed import left (its staging table in the
-     * database, its downloaded files); none can be running yet: create the Lake before submitting imports.
+     * database, its downloaded files); this process's own imports are not touched.
      *
      * @param s3 the S3 connection, or null when object storage is not configured
      * @param queryCheck decides whether a query may be exported; null refuses query exports

@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -54,7 +53,8 @@ public final class ParquetImporter {
 
     /**
      * Removes what imports killed before they ended left: staging tables ({@value #STAGING_PREFIX}...) and
-     * downloaded files ({@code staging/import-*}). Call only while no import runs, e.g. before the first one.
+     * downloaded files ({@code staging/import-*}), not those of this process's imports (see
+     * {@link LeftoverTables}).
      */
     void removeLeftovers() {
         try {
@@ -69,7 +69,8 @@ public final class ParquetImporter {
         if (Files.isDirectory(dir)) {
             try (Stream<Path> entries = Files.list(dir)) {
                 for (Path p : entries.toList()) {
-                    if (p.getFileName().toString().startsWith("import-")) {
+                    String name = p.getFileName().toString();
+                    if (name.startsWith("import-") && !LeftoverTables.ours(name)) {
                         log.info("removing {} left by an interrupted import", p);
                         LocalObjectStore.deleteQuietly(p);
                     }
@@ -100,7 +101,7 @@ public final class ParquetImporter {
      */
     public ImportResult importParquet(ImportRequest request, JobContext context) {
         long started = System.nanoTime();
-        String id = UUID.randomUUID().toString().substring(0, 8);
+        String id = LeftoverTables.newRunId();
         LakeLocation source = LakeLocation.parse("source", request.source());
         String[] split = splitGlob(source.path());
         LakeLocation base = new LakeLocation(source.bucket(), split[0]);

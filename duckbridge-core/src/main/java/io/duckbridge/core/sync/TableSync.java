@@ -60,7 +60,7 @@ public final class TableSync {
 
     /**
      * Creates the sync feature on {@code engine} and drops the staging tables a killed sync left in the database
-     * (none can be running yet: create the TableSync before starting syncs or change capture on the engine).
+     * (a sync or CDC snapshot of this process keeps its own, see {@link SnapshotCopier#dropLeftoverStaging}).
      *
      * @param source the PostgreSQL to read; a supplier so the service can start while no source is configured
      *     (a sync then fails with SOURCE_UNAVAILABLE); it may return null

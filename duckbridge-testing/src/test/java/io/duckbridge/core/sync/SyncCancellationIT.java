@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.duckbridge.core.engine.DuckDbEngine;
 import io.duckbridge.core.engine.EngineSettings;
+import io.duckbridge.core.engine.LeftoverTables;
 import io.duckbridge.core.error.ErrorClass;
 import io.duckbridge.core.jobs.Job;
 import io.duckbridge.core.jobs.JobContext;
@@ -65,20 +66,25 @@ class SyncCancellationIT {
 
     @Test
     void dropsStagingTablesAKilledSyncLeftBehind() {
+        // a load of this process (a CDC snapshot, say) that is running while the TableSync is created
+        String running = "__duckbridge_staging_" + LeftoverTables.newRunId() + "_0";
         engine.write(session -> {
             try (Statement st = session.statement()) {
                 st.execute("CREATE TABLE public.__duckbridge_staging_0123456789ab_0 AS SELECT 1 AS id");
                 st.execute("CREATE SCHEMA IF NOT EXISTS duckbridge_staging");
                 st.execute("CREATE TABLE duckbridge_staging.i_0123456789ab_keys AS SELECT 1 AS id");
+                st.execute("CREATE TABLE public." + running + " AS SELECT 1 AS id");
             }
             return null;
         });
 
         newSync(null);
 
-        assertThat(count("SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE '%staging%'"
-                        + " OR schema_name = 'duckbridge_staging'"))
+        assertThat(count("SELECT count(*) FROM duckdb_tables() WHERE (table_name LIKE '%staging%'"
+                        + " OR schema_name = 'duckbridge_staging') AND table_name <> '" + running + "'"))
                 .isZero();
+        assertThat(count("SELECT count(*) FROM " + running)).isEqualTo(1);
+        engine.write(session -> session.statement().execute("DROP TABLE " + running));
         assertThat(count("SELECT count(*) FROM big")).isPositive();
     }
 

@@ -1,6 +1,7 @@
 package io.duckbridge.core.sync.incremental;
 
 import io.duckbridge.core.engine.DuckDbEngine;
+import io.duckbridge.core.engine.LeftoverTables;
 import io.duckbridge.core.engine.ReadSession;
 import io.duckbridge.core.error.DuckbridgeException;
 import io.duckbridge.core.error.ErrorClass;
@@ -22,7 +23,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.CompletionException;
 import java.util.stream.Collectors;
 import org.duckdb.DuckDBConnection;
@@ -115,7 +115,7 @@ public final class IncrementalSync {
             return Outcome.fallback("the columns of " + table.name() + " changed in PostgreSQL beyond added columns");
         }
         SourceColumn watermark = table.column(settings.watermarkColumn()).orElseThrow();
-        String runId = UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        String runId = LeftoverTables.newRunId();
         String changes = "i_" + runId + "_changes";
         String keys = "i_" + runId + "_keys";
         String backfill = "i_" + runId + "_added";

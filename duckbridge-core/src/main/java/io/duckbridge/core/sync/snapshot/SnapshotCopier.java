@@ -19,7 +19,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
@@ -115,7 +114,7 @@ public final class SnapshotCopier {
      * @return one result per plan, in order
      */
     public List<TableLoad> copy(SourceSnapshot snapshot, List<TablePlan> plans, JobContext context, SwapHook hook) {
-        String runId = UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        String runId = LeftoverTables.newRunId();
         List<Progress> progress = new ArrayList<>();
         var tasks = new ConcurrentLinkedQueue<Task>();
         for (int t = 0; t < plans.size(); t++) {
@@ -526,8 +525,8 @@ public final class SnapshotCopier {
     /**
      * Drops the staging tables of loads whose process died before they ended (a snapshot's
      * {@value #STAGING_PREFIX}... tables, anything in {@value CopyIngester#STAGING_SCHEMA}); every range a
-     * killed load committed stays in them otherwise. Call only while no sync or CDC snapshot runs, e.g. before
-     * the first one starts.
+     * killed load committed stays in them otherwise. This process's own loads are not touched (see
+     * {@link LeftoverTables}).
      *
      * @return how many tables were dropped
      */
