@@ -19,7 +19,7 @@ public final class Job implements JobContext {
     private final AtomicLong done = new AtomicLong();
     private final CompletableFuture<JobSnapshot> completion = new CompletableFuture<>();
     private volatile long total = -1;
-    private volatile String unit = "";
+    private volatile String unit;
     private volatile JobStatus status = JobStatus.QUEUED;
     private volatile Instant startedAt;
     private volatile Instant finishedAt;
@@ -33,6 +33,7 @@ public final class Job implements JobContext {
         this.id = id;
         this.kind = kind;
         this.description = description;
+        this.unit = kind.unit();
     }
 
     @Override
