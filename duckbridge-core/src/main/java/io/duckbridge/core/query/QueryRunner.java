@@ -135,9 +135,49 @@ public final class QueryRunner implements AutoCloseable {
             record(id, request, kind, format, startedAt, start, ex, null);
             return new QueryOutcome(id, ex.columns, ex.rows, ex.out == null ? 0 : ex.out.count, ex.truncated, elapsed);
         } catch (DuckbridgeException e) {
-            DuckbridgeException reported = ex.out == null ? recoverLostError(request, start, e) : e;
+            DuckbridgeException reported = ex.out == null ? locate(request, recoverLostError(request, start, e)) : e;
             record(id, request, kind, format, startedAt, start, ex, reported.errorClass());
             throw reported;
+        }
+    }
+
+    /**
+     * {@code failure} with DuckDB's position when it is a binder or catalog error (an unknown column, table or
+     * function) without one: the driver's message only draws the position under the text, so DuckDB's own
+     * {@code json_serialize_plan} binds the text once more — only on this error path, and the text is one the
+     * guard accepted; nothing runs — and names it. {@code failure} unchanged when DuckDB gives none.
+     */
+    private DuckbridgeException locate(QueryRequest request, DuckbridgeException failure) {
+        if (failure.errorClass() != ErrorClass.BINDER || failure.position() != null) {
+            return failure;
+        }
+        try {
+            Integer position = engine.read(Duration.ofSeconds(2), session -> {
+                try (PreparedStatement ps = session.connection().prepareStatement("SELECT json_serialize_plan(?)")) {
+                    ps.setString(1, request.sql());
+                    try (ResultSet rs = ps.executeQuery()) {
+                        return rs.next() ? binderPosition(JSON.readTree(rs.getString(1))) : null;
+                    }
+                }
+            });
+            return position == null
+                    ? failure
+                    : new DuckbridgeException(failure.errorClass(), failure.getMessage(), failure.getCause(), position);
+        } catch (RuntimeException e) {
+            return failure;
+        }
+    }
+
+    /** The {@code position} of a binder or catalog error in {@code json_serialize_plan}'s answer, or null. */
+    static Integer binderPosition(JsonNode plan) {
+        String type = plan.path("error_type").asString("");
+        if (!plan.path("error").asBoolean(false) || !(type.equals("binder") || type.equals("catalog"))) {
+            return null;
+        }
+        try {
+            return Integer.valueOf(plan.path("position").asString(""));
+        } catch (NumberFormatException e) {
+            return null;
         }
     }
 
@@ -260,7 +300,7 @@ public final class QueryRunner implements AutoCloseable {
                     null));
             return result;
         } catch (DuckbridgeException failure) {
-            DuckbridgeException e = analyze ? recoverLostError(request, start, failure) : failure;
+            DuckbridgeException e = locate(request, analyze ? recoverLostError(request, start, failure) : failure);
             recorder.record(new QueryRecord(
                     id,
                     QueryRecorder.normalize(request.sql()),

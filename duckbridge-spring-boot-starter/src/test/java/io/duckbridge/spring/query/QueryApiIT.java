@@ -314,6 +314,15 @@ class QueryApiIT {
         var binder = query("SELECT nope FROM orders");
         assertThat(binder.statusCode()).isEqualTo(400);
         assertThat(Http.json(binder).path("errorClass").asString()).isEqualTo("BINDER");
+        // DuckDB's position of the unknown column, table and function (zero-based offsets into the text)
+        assertThat(Http.json(binder).path("position").asInt()).isEqualTo(7);
+        assertThat(Http.json(query("SELECT id FROM no_such_table"))
+                        .path("position")
+                        .asInt())
+                .isEqualTo(15);
+        var function = query("SELECT\n  id,\n  lenn(id) FROM orders");
+        assertThat(Http.json(function).path("errorClass").asString()).isEqualTo("BINDER");
+        assertThat(Http.json(function).path("position").asInt()).isEqualTo(15);
     }
 
     @Test
@@ -412,6 +421,11 @@ class QueryApiIT {
         var explainDelete =
                 Http.localhost(port).post("/api/v1/query/explain", "{\"sql\":\"DELETE FROM orders\",\"analyze\":true}");
         assertThat(explainDelete.statusCode()).isEqualTo(400);
+        var explainUnknown =
+                Http.localhost(port).post("/api/v1/query/explain", "{\"sql\":\"SELECT nope FROM orders\"}");
+        assertThat(explainUnknown.statusCode()).isEqualTo(400);
+        assertThat(Http.json(explainUnknown).path("errorClass").asString()).isEqualTo("BINDER");
+        assertThat(Http.json(explainUnknown).path("position").asInt()).isEqualTo(7);
 
         query("SELECT count(*) FROM orders WHERE id > 5");
         JsonNode stats = Http.json(Http.localhost(port).get("/api/v1/queries/stats"));
