@@ -379,14 +379,6 @@ final class BackupRestorer {
         return drops;
     }
 
-    /**
-     * Drops staging tables a restore left behind when its process died between copying and swapping.
-     * Returns how many there were. A restore of this process keeps its own (see {@link LeftoverTables}).
-     */
-    static int dropLeftoverStaging(DuckDbEngine engine) {
-        return LeftoverTables.drop(engine, STAGING_PREFIX, null);
-    }
-
     private static void dropStaging(DuckDbEngine engine, Staged staged) {
         try {
             engine.write(session -> {

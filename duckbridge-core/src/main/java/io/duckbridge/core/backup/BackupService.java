@@ -1,6 +1,7 @@
 package io.duckbridge.core.backup;
 
 import io.duckbridge.core.engine.DuckDbEngine;
+import io.duckbridge.core.engine.LeftoverTables;
 import io.duckbridge.core.error.DuckbridgeException;
 import io.duckbridge.core.error.ErrorClass;
 import io.duckbridge.core.jobs.Job;
@@ -53,14 +54,7 @@ public final class BackupService {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.catalog = new BackupCatalog(settings);
         catalog.removeLeftovers();
-        try {
-            int dropped = BackupRestorer.dropLeftoverStaging(engine);
-            if (dropped > 0) {
-                log.info("dropped {} staging table(s) left by an interrupted restore", dropped);
-            }
-        } catch (DuckbridgeException e) {
-            log.warn("could not drop the staging tables of an interrupted restore: {}", e.getMessage());
-        }
+        LeftoverTables.dropQuietly(engine, BackupRestorer.STAGING_PREFIX, null, "an interrupted restore");
     }
 
     public BackupSettings settings() {

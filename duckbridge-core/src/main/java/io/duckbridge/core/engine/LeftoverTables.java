@@ -1,5 +1,6 @@
 package io.duckbridge.core.engine;
 
+import io.duckbridge.core.error.DuckbridgeException;
 import java.security.SecureRandom;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -8,6 +9,8 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Drops the private tables a load leaves in the database when its process dies before the load ends (a sync's
@@ -17,6 +20,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * while this process's loads run. Thread-safe.
  */
 public final class LeftoverTables {
+    private static final Logger log = LoggerFactory.getLogger(LeftoverTables.class);
     /** Random per process (JVM); part of every run id made here. */
     private static final String PROCESS = HexFormat.of().toHexDigits(new SecureRandom().nextInt());
 
@@ -68,6 +72,21 @@ public final class LeftoverTables {
             });
         }
         return drops.size();
+    }
+
+    /**
+     * As {@link #drop}, logging what was dropped (as left by {@code what}, e.g. "an interrupted sync") and,
+     * instead of throwing, why nothing could be: a clean-up must not stop the feature from starting.
+     */
+    public static void dropQuietly(DuckDbEngine engine, String prefix, String schema, String what) {
+        try {
+            int dropped = drop(engine, prefix, schema);
+            if (dropped > 0) {
+                log.info("dropped {} staging table(s) left by {}", dropped, what);
+            }
+        } catch (DuckbridgeException e) {
+            log.warn("could not drop the staging tables left by {}: {}", what, e.getMessage());
+        }
     }
 
     private static String quote(String identifier) {

@@ -16,13 +16,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * An {@link ObjectStore} in a local directory. Objects are written to a hidden temporary file beside their
  * final name, verified, and renamed into place atomically. Thread-safe.
  */
 public final class LocalObjectStore implements ObjectStore {
+    private static final Logger log = LoggerFactory.getLogger(LocalObjectStore.class);
     private final Path root;
 
     /** @param root the directory holding the objects; created on first write */
@@ -241,6 +245,27 @@ public final class LocalObjectStore implements ObjectStore {
             return Files.size(file);
         } catch (IOException e) {
             throw new DuckbridgeException(ErrorClass.IO, "cannot read the size of " + file + ": " + e, e);
+        }
+    }
+
+    /**
+     * Deletes the entries of {@code dir} named {@code prefix}... that {@code inUse} does not claim: what
+     * interrupted runs left (logged as left by {@code what}). A missing directory holds nothing.
+     */
+    static void removeStale(Path dir, String prefix, Predicate<String> inUse, String what) {
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        try (Stream<Path> entries = Files.list(dir)) {
+            for (Path p : entries.toList()) {
+                String name = p.getFileName().toString();
+                if (name.startsWith(prefix) && !inUse.test(name)) {
+                    log.info("removing {} left by {}", p, what);
+                    deleteQuietly(p);
+                }
+            }
+        } catch (IOException e) {
+            log.warn("cannot list {}: {}", dir, e.toString());
         }
     }
 

@@ -655,21 +655,8 @@ public final class ParquetExporter {
     }
 
     private void cleanStaleStaging() {
-        Path dir = settings.stagingDir();
-        if (!Files.isDirectory(dir)) {
-            return;
-        }
-        try (Stream<Path> entries = Files.list(dir)) {
-            for (Path p : entries.toList()) {
-                String name = p.getFileName().toString();
-                if (name.startsWith("export-") && !activeStaging.contains(name)) {
-                    log.info("removing {} left by an interrupted export", p);
-                    LocalObjectStore.deleteQuietly(p);
-                }
-            }
-        } catch (IOException e) {
-            log.warn("cannot list {}: {}", dir, e.toString());
-        }
+        LocalObjectStore.removeStale(
+                settings.stagingDir(), "export-", activeStaging::contains, "an interrupted export");
     }
 
     private void checkFreeSpace() {

@@ -5,8 +5,6 @@ import io.duckbridge.core.engine.LeftoverTables;
 import io.duckbridge.core.error.DuckbridgeException;
 import io.duckbridge.core.error.ErrorClass;
 import io.duckbridge.core.jobs.JobContext;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -17,7 +15,6 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,28 +54,8 @@ public final class ParquetImporter {
      * {@link LeftoverTables}).
      */
     void removeLeftovers() {
-        try {
-            int dropped = LeftoverTables.drop(engine, STAGING_PREFIX, null);
-            if (dropped > 0) {
-                log.info("dropped {} staging table(s) left by an interrupted import", dropped);
-            }
-        } catch (DuckbridgeException e) {
-            log.warn("could not drop the staging tables of an interrupted import: {}", e.getMessage());
-        }
-        Path dir = settings.stagingDir();
-        if (Files.isDirectory(dir)) {
-            try (Stream<Path> entries = Files.list(dir)) {
-                for (Path p : entries.toList()) {
-                    String name = p.getFileName().toString();
-                    if (name.startsWith("import-") && !LeftoverTables.ours(name)) {
-                        log.info("removing {} left by an interrupted import", p);
-                        LocalObjectStore.deleteQuietly(p);
-                    }
-                }
-            } catch (IOException e) {
-                log.warn("cannot list {}: {}", dir, e.toString());
-            }
-        }
+        LeftoverTables.dropQuietly(engine, STAGING_PREFIX, null, "an interrupted import");
+        LocalObjectStore.removeStale(settings.stagingDir(), "import-", LeftoverTables::ours, "an interrupted import");
     }
 
     /**

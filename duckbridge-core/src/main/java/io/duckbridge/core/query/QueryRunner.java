@@ -202,9 +202,9 @@ public final class QueryRunner implements AutoCloseable {
                 CheckedQuery checked = guard.check(session.connection(), request.sql());
                 PreparedStatement ps = session.prepare(checked.sql());
                 bind(ps, checked, request);
-                try (ResultSet rs = ps.executeQuery()) {
-                    return null; // materialized: DuckDB's error, if any, is thrown by executeQuery
-                }
+                // materialized: DuckDB's error, if any, is thrown by executeQuery
+                ps.executeQuery().close();
+                return null;
             });
         } catch (DuckbridgeException real) {
             return DuckDbErrors.isLostStreamingError(real) ? failure : real;

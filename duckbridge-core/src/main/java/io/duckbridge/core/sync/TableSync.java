@@ -72,14 +72,7 @@ public final class TableSync {
         this.jobs = jobs;
         this.settings = settings;
         this.states = new SyncStateStore(engine);
-        try {
-            int dropped = SnapshotCopier.dropLeftoverStaging(engine);
-            if (dropped > 0) {
-                log.info("dropped {} staging table(s) left by an interrupted sync", dropped);
-            }
-        } catch (DuckbridgeException e) {
-            log.warn("could not drop the staging tables of an interrupted sync: {}", e.getMessage());
-        }
+        SnapshotCopier.dropLeftoverStaging(engine);
     }
 
     public TableSync(DuckDbEngine engine, PostgresSource source, JobRunner jobs, SyncSettings settings) {

@@ -340,8 +340,8 @@ class BackupServiceTest {
     void backupAndRestoreSucceedWhileAnotherConnectionHoldsAnOpenWriteTransaction() throws Exception {
         createSmallDatabase();
         // a second connection inside a transaction that has written: DuckDB refuses CHECKPOINT meanwhile
-        org.duckdb.DuckDBConnection other = engine.<org.duckdb.DuckDBConnection>laneAsync(session ->
-                        (org.duckdb.DuckDBConnection) session.connection().duplicate())
+        org.duckdb.DuckDBConnection other = engine.<org.duckdb.DuckDBConnection>laneAsync(
+                        session -> session.connection().duplicate())
                 .join();
         try (other;
                 Statement st = other.createStatement()) {

@@ -73,9 +73,8 @@ class ReusedStatementsTest {
 
             engine.executeOnLane("DROP TABLE t");
             DuckbridgeException fresh = catchError(() -> engine.read(Duration.ofSeconds(30), session -> {
-                try (ResultSet rs = session.prepare(sql).executeQuery()) {
-                    return null;
-                }
+                session.prepare(sql).executeQuery().close();
+                return null;
             }));
             DuckbridgeException again = catchError(() -> typeAndRows(engine, sql, 3));
             assertThat(again.errorClass()).isEqualTo(fresh.errorClass());

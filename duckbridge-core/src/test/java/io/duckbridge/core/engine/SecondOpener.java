@@ -8,7 +8,7 @@ public final class SecondOpener {
 
     public static void main(String[] args) {
         try (var engine = DuckDbEngine.open(EngineSettings.defaults(args[0]).withThreads(1))) {
-            System.out.println("OPENED");
+            System.out.println("OPENED " + engine.settings().databasePath());
         } catch (DuckbridgeException e) {
             System.out.println(e.errorClass() + " " + e.getMessage());
         }

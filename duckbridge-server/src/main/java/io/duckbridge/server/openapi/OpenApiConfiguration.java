@@ -126,8 +126,8 @@ public class OpenApiConfiguration {
      * does not find it by scanning; described here as API.md has it.
      */
     private static PathItem queryPath() {
-        Schema<?> body = new ObjectSchema()
-                .addProperty("sql", new StringSchema().description("one read-only SQL statement"))
+        ObjectSchema body = new ObjectSchema();
+        body.addProperty("sql", new StringSchema().description("one read-only SQL statement"))
                 .addProperty(
                         "params",
                         new Schema<>()
@@ -137,8 +137,8 @@ public class OpenApiConfiguration {
                         "maxRows",
                         new IntegerSchema()
                                 .description("rows at most; JSON defaults to 10,000 and then says truncated: true"))
-                .addProperty("timeoutMs", new IntegerSchema().description("cancels the query after this long"))
-                .required(List.of("sql"));
+                .addProperty("timeoutMs", new IntegerSchema().description("cancels the query after this long"));
+        body.setRequired(List.of("sql"));
         Schema<?> columns = new io.swagger.v3.oas.models.media.ArraySchema()
                 .items(new ObjectSchema()
                         .addProperty("name", new StringSchema())

@@ -107,7 +107,7 @@ class OpenApiIT {
                 }
             });
             // and the query endpoint, which has a servlet of its own
-            for (var registration :
+            for (ServletRegistrationBean<?> registration :
                     app.getBeansOfType(ServletRegistrationBean.class).values()) {
                 if (registration.getServlet() instanceof QueryServlet) {
                     served.add("POST " + QueryServlet.PATH);

@@ -48,8 +48,11 @@ class SyncSchedulerTest {
             TableSync sync = new TableSync(engine, () -> null, jobs, settings);
 
             JobSnapshot job;
-            try (SyncScheduler scheduler = new SyncScheduler(sync, Map.of(), "* * * * * *")) {
+            SyncScheduler scheduler = new SyncScheduler(sync, Map.of(), "* * * * * *");
+            try {
                 job = await(jobs).orElseThrow(() -> new AssertionError("no scheduled optimize finished in 30 s"));
+            } finally {
+                scheduler.close();
             }
 
             assertThat(job.status()).isEqualTo(JobStatus.SUCCEEDED);

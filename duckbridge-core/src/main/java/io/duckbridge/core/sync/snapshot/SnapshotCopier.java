@@ -526,12 +526,10 @@ public final class SnapshotCopier {
      * Drops the staging tables of loads whose process died before they ended (a snapshot's
      * {@value #STAGING_PREFIX}... tables, anything in {@value CopyIngester#STAGING_SCHEMA}); every range a
      * killed load committed stays in them otherwise. This process's own loads are not touched (see
-     * {@link LeftoverTables}).
-     *
-     * @return how many tables were dropped
+     * {@link LeftoverTables}). Logs what it dropped, or why it could not, instead of failing.
      */
-    public static int dropLeftoverStaging(DuckDbEngine engine) {
-        return LeftoverTables.drop(engine, STAGING_PREFIX, CopyIngester.STAGING_SCHEMA);
+    public static void dropLeftoverStaging(DuckDbEngine engine) {
+        LeftoverTables.dropQuietly(engine, STAGING_PREFIX, CopyIngester.STAGING_SCHEMA, "an interrupted sync");
     }
 
     /**
