@@ -26,32 +26,70 @@ public enum QueryFormat {
     }
 
     /**
-     * The format an HTTP {@code Accept} header asks for: the first listed media type Duckbridge knows,
-     * JSON for none, {@code *}{@code /*} or {@code application/*}.
+     * The format an HTTP {@code Accept} header asks for (RFC 9110, 12.5.1): each format takes the quality of the
+     * most specific range that matches it ({@code text/csv} over {@code text/*} over {@code *}{@code /*}), and
+     * the format with the highest quality above 0 wins; a tie goes to the range listed first, then to JSON.
+     * {@code application/parquet} and {@code application/x-parquet} are taken as Parquet.
      *
-     * @return the format, or null when the header names only media types Duckbridge cannot produce
+     * @return the format (JSON for a missing or blank header), or null when the header accepts nothing
+     *     Duckbridge can produce
      */
     public static QueryFormat fromAccept(String accept) {
         if (accept == null || accept.isBlank()) {
             return JSON;
         }
-        for (String part : accept.split(",")) {
-            String type = part.split(";")[0].strip().toLowerCase(Locale.ROOT);
-            for (QueryFormat f : values()) {
-                if (f.mediaType.equals(type)) {
-                    return f;
+        String[] ranges = accept.split(",");
+        QueryFormat chosen = null;
+        double chosenQ = 0;
+        int chosenAt = Integer.MAX_VALUE;
+        for (QueryFormat f : values()) {
+            int specificity = -1;
+            double q = 0;
+            int at = Integer.MAX_VALUE;
+            for (int i = 0; i < ranges.length; i++) {
+                String[] parts = ranges[i].split(";");
+                int match = f.matches(parts[0].strip().toLowerCase(Locale.ROOT));
+                if (match > specificity) {
+                    specificity = match;
+                    q = quality(parts);
+                    at = i;
                 }
             }
-            if (type.equals("*/*") || type.equals("application/*")) {
-                return JSON;
-            }
-            if (type.equals("application/parquet") || type.equals("application/x-parquet")) {
-                return PARQUET;
-            }
-            if (type.equals("application/vnd.apache.arrow.file")) {
-                continue;
+            if (specificity >= 0 && q > 0 && (q > chosenQ || (q == chosenQ && at < chosenAt))) {
+                chosen = f;
+                chosenQ = q;
+                chosenAt = at;
             }
         }
-        return null;
+        return chosen;
+    }
+
+    /** How specifically {@code range} names this format: 2 exactly, 1 by its type, 0 by {@code *}{@code /*}, else -1. */
+    private int matches(String range) {
+        if (range.equals(mediaType)
+                || (this == PARQUET
+                        && (range.equals("application/parquet") || range.equals("application/x-parquet")))) {
+            return 2;
+        }
+        if (range.endsWith("/*") && mediaType.startsWith(range.substring(0, range.length() - 1))) {
+            return 1;
+        }
+        return range.equals("*/*") || range.equals("*") ? 0 : -1;
+    }
+
+    /** The {@code q} parameter of a range (1 when absent or unreadable). */
+    private static double quality(String[] parts) {
+        for (int i = 1; i < parts.length; i++) {
+            String p = parts[i].strip();
+            if (p.length() > 2 && (p.charAt(0) == 'q' || p.charAt(0) == 'Q') && p.charAt(1) == '=') {
+                try {
+                    return Math.max(
+                            0, Math.min(1, Double.parseDouble(p.substring(2).strip())));
+                } catch (NumberFormatException e) {
+                    return 1;
+                }
+            }
+        }
+        return 1;
     }
 }
