@@ -119,9 +119,12 @@ public class QueryController {
         return out;
     }
 
-    /** {@code {"data":[{col: value}], "row_count": N, "columns": [..]}}, same guard and limits. */
+    /**
+     * {@code {"data":[{col: value}], "row_count": N, "columns": [..]}}, same guard and limits. The body keeps the
+     * seed's shape, so a result cut at the JSON row limit says so in the {@value #TRUNCATED_HEADER} header.
+     */
     @GetMapping("/analytics/query")
-    public Map<String, Object> analyticsQuery(@RequestParam("query") String query) {
+    public Map<String, Object> analyticsQuery(@RequestParam("query") String query, HttpServletResponse response) {
         var buffer = new ByteArrayOutputStream();
         admission.admit(() -> runner.run(QueryRequest.of(query), QueryFormat.JSON, f -> buffer));
         JsonNode result = JSON.readTree(buffer.toByteArray());
@@ -137,12 +140,18 @@ public class QueryController {
             }
             data.add(m);
         }
+        if (result.path("truncated").asBoolean(false)) {
+            response.setHeader(TRUNCATED_HEADER, "true");
+        }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("data", data);
         body.put("row_count", data.size());
         body.put("columns", columns);
         return body;
     }
+
+    /** Set to {@code true} on a seed-compatible answer that holds only the first rows of the result. */
+    static final String TRUNCATED_HEADER = "X-Duckbridge-Truncated";
 
     /** The title of the 429 problem answered beyond the concurrency limit (here and by {@link QueryServlet}). */
     static final String OVERLOADED_TITLE = "Too many queries";

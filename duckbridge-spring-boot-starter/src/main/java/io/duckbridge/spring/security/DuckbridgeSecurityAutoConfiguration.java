@@ -115,7 +115,7 @@ public class DuckbridgeSecurityAutoConfiguration {
             config.setAllowedOrigins(cors.allowedOrigins());
             config.setAllowedMethods(cors.allowedMethods());
             config.setAllowedHeaders(List.of("Authorization", "X-API-Key", "Content-Type", "Accept", "X-Request-Id"));
-            config.setExposedHeaders(List.of("X-Request-Id", "Retry-After", "Location"));
+            config.setExposedHeaders(List.of("X-Request-Id", "Retry-After", "Location", "X-Duckbridge-Truncated"));
             config.setAllowCredentials(cors.allowCredentials());
             config.setMaxAge(cors.maxAge());
             source.registerCorsConfiguration("/**", config);

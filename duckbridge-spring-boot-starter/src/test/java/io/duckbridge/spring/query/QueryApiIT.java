@@ -396,6 +396,11 @@ class QueryApiIT {
         assertThat(body.path("row_count").asInt()).isEqualTo(2);
         assertThat(body.path("columns").toString()).isEqualTo("[\"id\",\"name\"]");
         assertThat(body.path("data").get(1).path("name").asString()).isEqualTo("c1");
+        assertThat(response.headers().firstValue("X-Duckbridge-Truncated")).isEmpty();
+        // cut at the JSON row limit: the body keeps the seed's shape, a header says it is not the whole result
+        var cut = Http.localhost(port).get("/analytics/query?query=SELECT%20*%20FROM%20range(10001)");
+        assertThat(Http.json(cut).path("row_count").asInt()).isEqualTo(10_000);
+        assertThat(cut.headers().firstValue("X-Duckbridge-Truncated")).contains("true");
         var rejected = Http.localhost(port).get("/analytics/query?query=DROP%20TABLE%20orders");
         assertThat(rejected.statusCode()).isEqualTo(400);
         assertThat(Http.json(rejected).path("errorClass").asString()).isEqualTo("READ_ONLY_VIOLATION");
