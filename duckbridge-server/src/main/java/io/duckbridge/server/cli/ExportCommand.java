@@ -85,13 +85,7 @@ public final class ExportCommand extends CliCommand {
                 null,
                 null,
                 ExportMode.parse(mode));
-        Map<String, Object> result = lake.withLake(server, target, l -> {
-            var progress = new ConsoleProgress(System.err);
-            Map<String, Object> r = l.export(request, progress).toMap();
-            progress.finish();
-            return r;
-        });
-        printJson(out, result);
-        return 0;
+        return lake.runAndPrint(
+                server, target, (l, progress) -> l.export(request, progress).toMap(), out);
     }
 }

@@ -47,13 +47,10 @@ public final class ImportCommand extends CliCommand {
     /** Imports into the database file in this process (no server may hold it). */
     private int direct(PrintStream out) {
         var request = new ImportRequest(source, table, ImportMode.parse(mode), null, null);
-        Map<String, Object> result = lake.withLake(server, source, l -> {
-            var progress = new ConsoleProgress(System.err);
-            Map<String, Object> r = l.importParquet(request, progress).toMap();
-            progress.finish();
-            return r;
-        });
-        printJson(out, result);
-        return 0;
+        return lake.runAndPrint(
+                server,
+                source,
+                (l, progress) -> l.importParquet(request, progress).toMap(),
+                out);
     }
 }

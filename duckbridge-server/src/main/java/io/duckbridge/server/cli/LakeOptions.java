@@ -2,15 +2,19 @@ package io.duckbridge.server.cli;
 
 import io.duckbridge.core.engine.DuckDbEngine;
 import io.duckbridge.core.engine.EngineSettings;
+import io.duckbridge.core.jobs.JobContext;
 import io.duckbridge.core.lake.Lake;
 import io.duckbridge.core.lake.LakeSettings;
 import io.duckbridge.core.lake.ReadOnlyCheck;
 import io.duckbridge.core.lake.S3Settings;
 import io.duckbridge.core.lake.S3Storage;
 import io.duckbridge.core.query.QueryGuard;
+import java.io.PrintStream;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import picocli.CommandLine.Option;
 
@@ -51,11 +55,32 @@ final class LakeOptions {
     String profile;
 
     /**
+     * Runs {@code work} on a lake on the file (see {@link #withLake}) with a progress bar on stderr, and prints
+     * its result as JSON.
+     *
+     * @return the exit status, 0
+     */
+    int runAndPrint(
+            ServerOptions server,
+            String location,
+            BiFunction<Lake, JobContext, Map<String, Object>> work,
+            PrintStream out) {
+        Map<String, Object> result = withLake(server, location, l -> {
+            var progress = new ConsoleProgress(System.err);
+            Map<String, Object> r = work.apply(l, progress);
+            progress.finish();
+            return r;
+        });
+        CliCommand.printJson(out, result);
+        return 0;
+    }
+
+    /**
      * Runs {@code work} with a lake on the database file of {@code server} (no server may hold it); S3 is
      * connected only when {@code location} is an {@code s3://} one. Query exports pass the same guard as the
      * service's, with its default file root (the data directory's exports).
      */
-    <T> T withLake(ServerOptions server, String location, Function<Lake, T> work) {
+    private <T> T withLake(ServerOptions server, String location, Function<Lake, T> work) {
         Path file = server.existingDatabaseFile().toAbsolutePath();
         S3Storage s3 = location != null && location.startsWith("s3://")
                 ? S3Storage.open(new S3Settings(endpoint, region, pathStyle, profile, 0, 0, 0, null, true))
