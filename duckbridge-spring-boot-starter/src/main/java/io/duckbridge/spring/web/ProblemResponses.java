@@ -16,12 +16,15 @@ import org.springframework.http.HttpStatusCode;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
+import org.springframework.http.converter.HttpMessageNotReadableException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.context.request.RequestAttributes;
 import org.springframework.web.context.request.RequestContextHolder;
 import org.springframework.web.context.request.WebRequest;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
+import org.springframework.web.servlet.resource.NoResourceFoundException;
+import tools.jackson.core.JacksonException;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -154,8 +157,28 @@ public class ProblemResponses extends ResponseEntityExceptionHandler {
                 default -> statusCode.is4xxClientError() ? ErrorClass.INVALID_REQUEST : ErrorClass.INTERNAL;
             };
             problem.setProperty("errorClass", errorClass.name());
+            String detail = detail(ex, request);
+            if (detail != null) {
+                problem.setDetail(detail);
+            }
         }
         return response;
+    }
+
+    /** A detail that names the input and the fix, where Spring's own says only "Failed to read request". */
+    private static String detail(Exception ex, WebRequest request) {
+        if (ex instanceof HttpMessageNotReadableException unreadable) {
+            Throwable cause = unreadable.getMostSpecificCause();
+            String reason = cause instanceof JacksonException json ? json.getOriginalMessage() : null;
+            return "the request body is not valid JSON for this endpoint"
+                    + (reason == null ? "" : ": " + reason.lines().findFirst().orElse(reason))
+                    + "; its fields are described at /v3/api-docs";
+        }
+        if (ex instanceof NoResourceFoundException missing) {
+            return "no endpoint " + missing.getHttpMethod() + " /" + missing.getResourcePath()
+                    + "; the API is described at /v3/api-docs";
+        }
+        return null;
     }
 
     private static String title(ErrorClass errorClass) {
