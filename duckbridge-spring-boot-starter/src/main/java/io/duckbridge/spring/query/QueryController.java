@@ -192,8 +192,31 @@ public class QueryController {
         if (!(sql instanceof String text)) {
             throw new DuckbridgeException(ErrorClass.INVALID_REQUEST, "\"sql\" is missing or not a string");
         }
-        Integer maxRows = body.get("maxRows") instanceof Number n ? n.intValue() : null;
-        Duration timeout = body.get("timeoutMs") instanceof Number n ? Duration.ofMillis(n.longValue()) : null;
-        return QueryRequest.of(text, body.get("params"), maxRows, timeout);
+        Long maxRows = wholeNumber(body, "maxRows", "10000");
+        Long timeoutMs = wholeNumber(body, "timeoutMs", "30000");
+        return QueryRequest.of(
+                text,
+                body.get("params"),
+                maxRows == null ? null : (int) Math.min(Integer.MAX_VALUE, Math.max(Integer.MIN_VALUE, maxRows)),
+                timeoutMs == null ? null : Duration.ofMillis(timeoutMs));
+    }
+
+    /** {@code body[field]} as a whole number, null when absent or null; INVALID_REQUEST for anything else. */
+    private static Long wholeNumber(Map<String, Object> body, String field, String example) {
+        Object value = body.get(field);
+        if (value == null) {
+            return null;
+        }
+        if (value instanceof Integer || value instanceof Long || value instanceof Short || value instanceof Byte) {
+            return ((Number) value).longValue();
+        }
+        if (value instanceof java.math.BigInteger big) {
+            return big.signum() < 0 ? Long.MIN_VALUE : Long.MAX_VALUE;
+        }
+        throw new DuckbridgeException(
+                ErrorClass.INVALID_REQUEST,
+                "\"" + field + "\" must be a whole number, not "
+                        + (value instanceof String text ? "\"" + text + "\"" : String.valueOf(value)) + "; use e.g. "
+                        + example);
     }
 }
