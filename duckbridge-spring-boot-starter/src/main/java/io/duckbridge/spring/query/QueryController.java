@@ -75,6 +75,7 @@ public class QueryController {
             throw new DuckbridgeException(ErrorClass.INVALID_REQUEST, unknownAccept(accept));
         }
         Map<String, Object> b = body == null ? Map.of() : body;
+        Long limit = wholeNumber(b, "limit", "100");
         RowQuery query;
         try {
             query = new RowQuery(
@@ -82,7 +83,7 @@ public class QueryController {
                     (List<String>) b.get("columns"),
                     (Map<String, Object>) b.get("filters"),
                     (List<String>) b.get("orderBy"),
-                    b.get("limit") instanceof Number n ? n.intValue() : null);
+                    limit == null ? null : clampToInt(limit));
         } catch (ClassCastException e) {
             throw new DuckbridgeException(
                     ErrorClass.INVALID_REQUEST,
@@ -197,8 +198,12 @@ public class QueryController {
         return QueryRequest.of(
                 text,
                 body.get("params"),
-                maxRows == null ? null : (int) Math.min(Integer.MAX_VALUE, Math.max(Integer.MIN_VALUE, maxRows)),
+                maxRows == null ? null : clampToInt(maxRows),
                 timeoutMs == null ? null : Duration.ofMillis(timeoutMs));
+    }
+
+    private static int clampToInt(long value) {
+        return (int) Math.min(Integer.MAX_VALUE, Math.max(Integer.MIN_VALUE, value));
     }
 
     /** {@code body[field]} as a whole number, null when absent or null; INVALID_REQUEST for anything else. */

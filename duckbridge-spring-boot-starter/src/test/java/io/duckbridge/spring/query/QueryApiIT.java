@@ -385,6 +385,9 @@ class QueryApiIT {
         var badTable = Http.localhost(port).post("/api/v1/tables/nope/rows", "{}");
         assertThat(badTable.statusCode()).isEqualTo(400);
         assertThat(Http.json(badTable).path("errorClass").asString()).isEqualTo("BINDER");
+        var badLimit = Http.localhost(port).post("/api/v1/tables/orders/rows", "{\"limit\":\"10; DROP TABLE orders\"}");
+        assertThat(badLimit.statusCode()).isEqualTo(400);
+        assertThat(Http.json(badLimit).path("detail").asString()).startsWith("\"limit\" must be a whole number");
     }
 
     @Test
