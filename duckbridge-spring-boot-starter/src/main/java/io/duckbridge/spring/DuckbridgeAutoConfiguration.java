@@ -9,14 +9,19 @@ import io.duckbridge.spring.health.AnalyticsHealthController;
 import io.duckbridge.spring.health.DuckDbHealthIndicator;
 import io.duckbridge.spring.health.PostgresHealthIndicator;
 import io.duckbridge.spring.jobs.JobController;
+import io.duckbridge.spring.web.ProblemErrorReportValve;
 import io.duckbridge.spring.web.ProblemResponses;
+import org.apache.catalina.core.StandardHost;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.tomcat.TomcatContextCustomizer;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
 
 /**
@@ -58,6 +63,21 @@ public class DuckbridgeAutoConfiguration {
     @ConditionalOnMissingBean
     public ProblemResponses duckbridgeProblemResponses() {
         return new ProblemResponses();
+    }
+
+    /** Errors Tomcat answers before the application sees the request are problem+json too. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass({StandardHost.class, TomcatContextCustomizer.class})
+    static class TomcatErrors {
+        @Bean
+        @ConditionalOnMissingBean(name = "duckbridgeTomcatErrorReport")
+        TomcatContextCustomizer duckbridgeTomcatErrorReport() {
+            return context -> {
+                if (context.getParent() instanceof StandardHost host) {
+                    host.setErrorReportValveClass(ProblemErrorReportValve.class.getName());
+                }
+            };
+        }
     }
 
     @Bean

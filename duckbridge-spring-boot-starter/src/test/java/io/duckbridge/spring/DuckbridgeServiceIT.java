@@ -132,5 +132,13 @@ class DuckbridgeServiceIT {
                 .startsWith("the request body is not valid JSON for this endpoint: ")
                 .endsWith("; its fields are described at /v3/api-docs");
         assertThat(badJson.body()).doesNotContain("at io.duckbridge", "at tools.jackson");
+
+        // refused by Tomcat before any servlet sees it: still problem+json, and no server banner
+        var encodedSlash = Http.localhost(port).get("/api/v1/backups/..%2F..%2Fetc%2Fpasswd");
+        assertThat(encodedSlash.statusCode()).isEqualTo(400);
+        assertThat(encodedSlash.headers().firstValue("Content-Type"))
+                .hasValueSatisfying(v -> assertThat(v).startsWith("application/problem+json"));
+        assertThat(Http.json(encodedSlash).path("errorClass").asString()).isEqualTo("INVALID_REQUEST");
+        assertThat(encodedSlash.body()).doesNotContain("Tomcat", "<html");
     }
 }
