@@ -59,6 +59,28 @@ public final class ParquetImporter {
     }
 
     /**
+     * The schema of the table {@code name} resolves to on the search path ({@link DuckDbEngine#SEARCH_PATH}), or
+     * null when there is none (a new table then goes to DuckDB's default schema).
+     */
+    private String searchPathSchema(String name) {
+        List<String> path = List.of(DuckDbEngine.SEARCH_PATH.split(","));
+        List<String> found = engine.read(session -> {
+            List<String> schemas = new ArrayList<>();
+            try (PreparedStatement ps = session.prepare("SELECT schema_name FROM duckdb_tables()"
+                    + " WHERE database_name = current_database() AND NOT temporary AND table_name = ?")) {
+                ps.setString(1, name);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        schemas.add(rs.getString(1));
+                    }
+                }
+            }
+            return schemas;
+        });
+        return path.stream().filter(found::contains).findFirst().orElse(null);
+    }
+
+    /**
      * The store under the source's fixed part (before any glob); no request is sent to it.
      *
      * @throws DuckbridgeException INVALID_REQUEST for a source this lake cannot open (a bad bucket name, object
@@ -130,11 +152,16 @@ public final class ParquetImporter {
             }
             context.checkCancelled();
 
-            String target = SqlNames.qualified("table", request.table());
+            SqlNames.qualified("table", request.table());
             int dot = request.table().indexOf('.');
-            String schema =
-                    dot < 0 ? null : SqlNames.quote("table", request.table().substring(0, dot));
             String bare = dot < 0 ? request.table() : request.table().substring(dot + 1);
+            // an unqualified name means the table queries see under it (main first, then public, as the
+            // search path has it), so importing into "orders" appends to the synced public.orders instead of
+            // creating a main.orders that would hide it
+            String schemaName =
+                    dot < 0 ? searchPathSchema(bare) : request.table().substring(0, dot);
+            String schema = schemaName == null ? null : SqlNames.quote("table", schemaName);
+            String target = (schema == null ? "" : schema + ".") + SqlNames.quote("table", bare);
             stagingTable = (schema == null ? "" : schema + ".") + SqlNames.quote("table", STAGING_PREFIX + id);
             String select = selectFrom(files, request, resolved.manifest());
             String createStaging = "CREATE TABLE " + stagingTable + " AS " + select;
@@ -156,9 +183,10 @@ public final class ParquetImporter {
             engine.write(session -> {
                 boolean exists;
                 try (PreparedStatement ps = session.prepare("SELECT count(*) FROM duckdb_tables()"
-                        + " WHERE table_name = ? AND schema_name = coalesce(?, current_schema())")) {
+                        + " WHERE database_name = current_database() AND NOT temporary AND table_name = ?"
+                        + " AND schema_name = coalesce(?, current_schema())")) {
                     ps.setString(1, bare);
-                    ps.setString(2, dot < 0 ? null : request.table().substring(0, dot));
+                    ps.setString(2, schemaName);
                     try (ResultSet rs = ps.executeQuery()) {
                         rs.next();
                         exists = rs.getLong(1) > 0;

@@ -119,6 +119,28 @@ class LocalLakeTest {
     }
 
     @Test
+    void anUnqualifiedImportTargetIsTheTableQueriesSeeUnderThatName() {
+        // a synced table lives in public; queries find it unqualified through the search path
+        engine.executeOnLane("CREATE SCHEMA IF NOT EXISTS public");
+        engine.executeOnLane("CREATE TABLE public.synced AS SELECT i AS id FROM range(3) t(i)");
+        engine.executeOnLane("CREATE TABLE more AS SELECT i + 10 AS id FROM range(2) t(i)");
+        lake.export(ExportRequest.ofTable("more", "file:more"), JobContext.none());
+
+        lake.importParquet(ImportRequest.of("file:more", "synced", ImportMode.APPEND), JobContext.none());
+        assertThat(count("SELECT count(*) FROM public.synced")).isEqualTo(5);
+        assertThatThrownBy(() -> lake.importParquet(
+                        ImportRequest.of("file:more", "synced", ImportMode.CREATE), JobContext.none()))
+                .isInstanceOfSatisfying(
+                        DuckbridgeException.class,
+                        e -> assertThat(e.errorClass()).isEqualTo(ErrorClass.CONFLICT));
+        lake.importParquet(ImportRequest.of("file:more", "synced", ImportMode.REPLACE), JobContext.none());
+        assertThat(count("SELECT count(*) FROM public.synced")).isEqualTo(2);
+        // never a main.synced that would hide the synced copy
+        assertThat(strings("SELECT schema_name FROM duckdb_tables() WHERE table_name = 'synced'"))
+                .containsExactly("public");
+    }
+
+    @Test
     void removesWhatAKilledImportLeftBehind() throws Exception {
         // what a process killed between staging and the writer lane's swap leaves
         engine.executeOnLane("CREATE TABLE __duckbridge_import_0badc0de AS SELECT 1 AS id");
