@@ -139,6 +139,7 @@ class DuckbridgeServiceIT {
         assertThat(encodedSlash.headers().firstValue("Content-Type"))
                 .hasValueSatisfying(v -> assertThat(v).startsWith("application/problem+json"));
         assertThat(Http.json(encodedSlash).path("errorClass").asString()).isEqualTo("INVALID_REQUEST");
+        assertThat(Http.json(encodedSlash).path("title").asString()).isEqualTo("Invalid request");
         assertThat(encodedSlash.body()).doesNotContain("Tomcat", "<html");
     }
 }

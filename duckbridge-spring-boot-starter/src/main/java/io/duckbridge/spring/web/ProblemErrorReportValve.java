@@ -33,20 +33,14 @@ public class ProblemErrorReportValve extends ErrorReportValve {
         if (!ioAllowed.get()) {
             return;
         }
-        ErrorClass errorClass = switch (status) {
-            case 401, 403 -> ErrorClass.PERMISSION;
-            case 404 -> ErrorClass.NOT_FOUND;
-            case 408 -> ErrorClass.TIMEOUT;
-            case 503 -> ErrorClass.SOURCE_UNAVAILABLE;
-            default -> status < 500 ? ErrorClass.INVALID_REQUEST : ErrorClass.INTERNAL;
-        };
+        ErrorClass errorClass = ProblemResponses.classOf(status);
         String detail = status == 400
                 ? "the request is not valid HTTP for this server (e.g. an encoded / or \\ in the path, or an"
                         + " illegal character in the URL or a header); fix the request"
                 : "the server answered " + status + " before the request reached an endpoint";
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("type", "urn:duckbridge:problem:" + errorClass.name().toLowerCase(Locale.ROOT));
-        body.put("title", status < 500 ? "Bad request" : "Server error");
+        body.put("title", ProblemResponses.title(errorClass));
         body.put("status", status);
         body.put("detail", detail);
         body.put("errorClass", errorClass.name());

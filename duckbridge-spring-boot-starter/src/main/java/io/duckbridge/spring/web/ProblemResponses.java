@@ -148,14 +148,7 @@ public class ProblemResponses extends ResponseEntityExceptionHandler {
             Exception ex, Object body, HttpHeaders headers, HttpStatusCode statusCode, WebRequest request) {
         ResponseEntity<Object> response = super.handleExceptionInternal(ex, body, headers, statusCode, request);
         if (response != null && response.getBody() instanceof ProblemDetail problem) {
-            ErrorClass errorClass = switch (statusCode.value()) {
-                case 404 -> ErrorClass.NOT_FOUND;
-                case 401, 403 -> ErrorClass.PERMISSION;
-                case 408 -> ErrorClass.TIMEOUT;
-                case 409 -> ErrorClass.CONFLICT;
-                case 503 -> ErrorClass.SOURCE_UNAVAILABLE;
-                default -> statusCode.is4xxClientError() ? ErrorClass.INVALID_REQUEST : ErrorClass.INTERNAL;
-            };
+            ErrorClass errorClass = classOf(statusCode.value());
             problem.setProperty("errorClass", errorClass.name());
             String detail = detail(ex, request);
             if (detail != null) {
@@ -181,7 +174,19 @@ public class ProblemResponses extends ResponseEntityExceptionHandler {
         return null;
     }
 
-    private static String title(ErrorClass errorClass) {
+    /** The error class of a status that Spring or Tomcat chose, not Duckbridge: the nearest one. */
+    static ErrorClass classOf(int status) {
+        return switch (status) {
+            case 404 -> ErrorClass.NOT_FOUND;
+            case 401, 403 -> ErrorClass.PERMISSION;
+            case 408 -> ErrorClass.TIMEOUT;
+            case 409 -> ErrorClass.CONFLICT;
+            case 503 -> ErrorClass.SOURCE_UNAVAILABLE;
+            default -> status >= 400 && status < 500 ? ErrorClass.INVALID_REQUEST : ErrorClass.INTERNAL;
+        };
+    }
+
+    static String title(ErrorClass errorClass) {
         return switch (errorClass) {
             case SYNTAX -> "SQL syntax error";
             case BINDER -> "Unknown table, column or function";
