@@ -87,8 +87,17 @@ public final class ParquetImporter {
      *     storage not configured)
      */
     ObjectStore openBase(ImportRequest request) {
-        LakeLocation source = LakeLocation.parse("source", request.source());
-        return stores.open(new LakeLocation(source.bucket(), splitGlob(source.path())[0]));
+        return stores.open(Source.of(request).base());
+    }
+
+    /** An import's source: its fixed part (before any glob) and the glob's pattern, or null without one. */
+    private record Source(LakeLocation base, Pattern pattern) {
+        static Source of(ImportRequest request) {
+            LakeLocation source = LakeLocation.parse("source", request.source());
+            String[] split = splitGlob(source.path());
+            return new Source(
+                    new LakeLocation(source.bucket(), split[0]), split[1] == null ? null : globToRegex(split[1]));
+        }
     }
 
     /**
@@ -101,22 +110,19 @@ public final class ParquetImporter {
     public ImportResult importParquet(ImportRequest request, JobContext context) {
         long started = System.nanoTime();
         String id = LeftoverTables.newRunId();
-        LakeLocation source = LakeLocation.parse("source", request.source());
-        String[] split = splitGlob(source.path());
-        LakeLocation base = new LakeLocation(source.bucket(), split[0]);
-        Pattern pattern = split[1] == null ? null : globToRegex(split[1]);
-        ObjectStore store = openBase(request);
+        Source source = Source.of(request);
+        ObjectStore store = stores.open(source.base());
         Path staging = settings.stagingDir().resolve("import-" + id);
         String stagingTable = null;
         try {
             store.checkAccess();
-            Resolved resolved = resolve(store, base, pattern);
+            Resolved resolved = resolve(store, source.base(), source.pattern());
             if (resolved.keys().isEmpty()) {
                 throw new DuckbridgeException(ErrorClass.NOT_FOUND, "no Parquet files match " + request.source());
             }
             long bytes = resolved.sizes().stream().mapToLong(Long::longValue).sum();
             context.total(bytes, "bytes");
-            if (settings.maxStagingBytes() != null && source.isS3() && bytes > settings.maxStagingBytes()) {
+            if (settings.maxStagingBytes() != null && source.base().isS3() && bytes > settings.maxStagingBytes()) {
                 throw new DuckbridgeException(
                         ErrorClass.IO,
                         "the import needs " + bytes + " bytes of staging space, more than the limit of "
@@ -152,7 +158,6 @@ public final class ParquetImporter {
             }
             context.checkCancelled();
 
-            SqlNames.qualified("table", request.table());
             int dot = request.table().indexOf('.');
             String bare = dot < 0 ? request.table() : request.table().substring(dot + 1);
             // an unqualified name means the table queries see under it (main first, then public, as the
