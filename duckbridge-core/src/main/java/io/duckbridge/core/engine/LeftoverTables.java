@@ -1,6 +1,7 @@
 package io.duckbridge.core.engine;
 
 import io.duckbridge.core.error.DuckbridgeException;
+import io.duckbridge.core.schema.TableName;
 import java.security.SecureRandom;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -55,7 +56,7 @@ public final class LeftoverTables {
                 ps.setString(3, PROCESS);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        sql.add("DROP TABLE IF EXISTS " + quote(rs.getString(1)) + "." + quote(rs.getString(2)));
+                        sql.add("DROP TABLE IF EXISTS " + new TableName(rs.getString(1), rs.getString(2)).quoted());
                     }
                 }
             }
@@ -87,9 +88,5 @@ public final class LeftoverTables {
         } catch (DuckbridgeException e) {
             log.warn("could not drop the staging tables left by {}: {}", what, e.getMessage());
         }
-    }
-
-    private static String quote(String identifier) {
-        return '"' + identifier.replace("\"", "\"\"") + '"';
     }
 }
