@@ -4,7 +4,6 @@ import io.duckbridge.core.error.ErrorClass;
 import java.io.IOException;
 import java.io.Writer;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.catalina.connector.Request;
@@ -39,7 +38,7 @@ public class ProblemErrorReportValve extends ErrorReportValve {
                         + " illegal character in the URL or a header); fix the request"
                 : "the server answered " + status + " before the request reached an endpoint";
         Map<String, Object> body = new LinkedHashMap<>();
-        body.put("type", "urn:duckbridge:problem:" + errorClass.name().toLowerCase(Locale.ROOT));
+        body.put("type", ProblemResponses.type(errorClass).toString());
         body.put("title", ProblemResponses.title(errorClass));
         body.put("status", status);
         body.put("detail", detail);

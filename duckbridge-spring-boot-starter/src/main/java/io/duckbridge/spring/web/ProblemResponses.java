@@ -58,7 +58,7 @@ public class ProblemResponses extends ResponseEntityExceptionHandler {
     public static ProblemDetail problem(DuckbridgeException e) {
         ErrorClass errorClass = e.errorClass();
         ProblemDetail problem = ProblemDetail.forStatus(status(errorClass));
-        problem.setType(URI.create("urn:duckbridge:problem:" + errorClass.name().toLowerCase(Locale.ROOT)));
+        problem.setType(type(errorClass));
         problem.setTitle(title(errorClass));
         problem.setDetail(e.getMessage());
         problem.setProperty("errorClass", errorClass.name());
@@ -184,6 +184,11 @@ public class ProblemResponses extends ResponseEntityExceptionHandler {
             case 503 -> ErrorClass.SOURCE_UNAVAILABLE;
             default -> status >= 400 && status < 500 ? ErrorClass.INVALID_REQUEST : ErrorClass.INTERNAL;
         };
+    }
+
+    /** The problem {@code type} of an error class: {@code urn:duckbridge:problem:<class in lower case>}. */
+    static URI type(ErrorClass errorClass) {
+        return URI.create("urn:duckbridge:problem:" + errorClass.name().toLowerCase(Locale.ROOT));
     }
 
     static String title(ErrorClass errorClass) {
