@@ -559,6 +559,15 @@ public final class TableSync {
     // ---- what is in DuckDB ---------------------------------------------------------------------
 
     /**
+     * The {@code duckdb_tables()} condition for the tables that are the user's: not DuckDB's own, not
+     * Duckbridge's state, not a running sync's staging ({@link #listTables} lists them, the seed health counts
+     * them).
+     */
+    public static final String USER_TABLES = "NOT internal AND database_name = current_database()"
+            + " AND schema_name NOT IN ('duckbridge', '" + CopyIngester.STAGING_SCHEMA + "')"
+            + " AND NOT starts_with(table_name, '" + SnapshotCopier.STAGING_PREFIX + "')";
+
+    /**
      * The user tables in DuckDB: {@code schema}, {@code name}, {@code rowCount}, {@code source}
      * ({@code pg schema.table} when synced) and {@code lastSync} (the sync state, or null).
      */
@@ -567,11 +576,8 @@ public final class TableSync {
         List<TableName> names = engine.read(session -> {
             List<TableName> out = new ArrayList<>();
             try (Statement st = session.statement();
-                    ResultSet rs = st.executeQuery("SELECT schema_name, table_name FROM duckdb_tables()"
-                            + " WHERE NOT internal AND database_name = current_database()"
-                            + " AND schema_name NOT IN ('duckbridge', '" + CopyIngester.STAGING_SCHEMA + "')"
-                            + " AND NOT starts_with(table_name, '" + SnapshotCopier.STAGING_PREFIX + "')"
-                            + " ORDER BY schema_name, table_name")) {
+                    ResultSet rs = st.executeQuery("SELECT schema_name, table_name FROM duckdb_tables() WHERE "
+                            + USER_TABLES + " ORDER BY schema_name, table_name")) {
                 while (rs.next()) {
                     out.add(new TableName(rs.getString(1), rs.getString(2)));
                 }

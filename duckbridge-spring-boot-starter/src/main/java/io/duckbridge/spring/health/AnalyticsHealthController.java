@@ -4,8 +4,7 @@ import io.duckbridge.core.backup.BackupManifest;
 import io.duckbridge.core.backup.BackupService;
 import io.duckbridge.core.engine.DuckDbEngine;
 import io.duckbridge.core.engine.EngineStatus;
-import io.duckbridge.core.sync.snapshot.CopyIngester;
-import io.duckbridge.core.sync.snapshot.SnapshotCopier;
+import io.duckbridge.core.sync.TableSync;
 import java.io.IOException;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
@@ -47,11 +46,9 @@ public class AnalyticsHealthController {
             memory = status.memoryUsageBytes();
             tables = engine.read(Duration.ofSeconds(5), session -> {
                 try (Statement st = session.statement();
-                        // the tables GET /api/v1/tables lists: not Duckbridge's state, not a running sync's staging
-                        ResultSet rs = st.executeQuery("SELECT count(*) FROM duckdb_tables()"
-                                + " WHERE NOT internal AND NOT temporary AND database_name = current_database()"
-                                + " AND schema_name NOT IN ('duckbridge', '" + CopyIngester.STAGING_SCHEMA + "')"
-                                + " AND NOT starts_with(table_name, '" + SnapshotCopier.STAGING_PREFIX + "')")) {
+                        // the tables GET /api/v1/tables lists
+                        ResultSet rs = st.executeQuery("SELECT count(*) FROM duckdb_tables() WHERE NOT temporary AND "
+                                + TableSync.USER_TABLES)) {
                     rs.next();
                     return rs.getLong(1);
                 }
