@@ -8,11 +8,9 @@ import io.duckbridge.core.lake.LakeSettings;
 import io.duckbridge.core.lake.ReadOnlyCheck;
 import io.duckbridge.core.lake.S3Settings;
 import io.duckbridge.core.lake.S3Storage;
-import io.duckbridge.core.query.QueryGuard;
 import java.io.PrintStream;
 import java.net.URI;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import java.util.function.BiFunction;
 import java.util.function.Function;
@@ -86,10 +84,12 @@ final class LakeOptions {
                 ? S3Storage.open(new S3Settings(endpoint, region, pathStyle, profile, 0, 0, 0, null, true))
                 : null;
         try (var engine = DuckDbEngine.open(EngineSettings.defaults(file.toString()))) {
-            LakeSettings settings = LakeSettings.of(server.dataDir.toAbsolutePath());
-            // the service's default duckbridge.query.file-roots: the published exports
-            var guard = new QueryGuard(List.of(settings.exportsDir()), file);
-            var lake = new Lake(engine, null, settings, s3, ReadOnlyCheck.guardedBy(guard, engine));
+            var lake = new Lake(
+                    engine,
+                    null,
+                    LakeSettings.of(server.dataDir.toAbsolutePath()),
+                    s3,
+                    ReadOnlyCheck.guardedBy(server.queryGuard(), engine));
             return work.apply(lake);
         } finally {
             if (s3 != null) {

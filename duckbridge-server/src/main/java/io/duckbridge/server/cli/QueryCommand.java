@@ -2,7 +2,6 @@ package io.duckbridge.server.cli;
 
 import io.duckbridge.core.engine.DuckDbEngine;
 import io.duckbridge.core.engine.EngineSettings;
-import io.duckbridge.core.lake.LakeSettings;
 import io.duckbridge.core.query.QueryGuard;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -48,9 +47,8 @@ public final class QueryCommand extends CliCommand {
 
     private int direct(PrintStream out) {
         Path file = server.existingDatabaseFile().toAbsolutePath();
-        // the service's guard and default file root: "query" reads, on the file as through a server
-        var guard = new QueryGuard(
-                List.of(LakeSettings.of(server.dataDir.toAbsolutePath()).exportsDir()), file);
+        // "query" reads, on the file as through a server
+        QueryGuard guard = server.queryGuard();
         try (var engine =
                 DuckDbEngine.open(EngineSettings.defaults(file.toString()).withReaders(1, 1))) {
             Table table = engine.read(Duration.ofMinutes(10), session -> {

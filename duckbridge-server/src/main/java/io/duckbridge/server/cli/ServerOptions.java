@@ -2,8 +2,11 @@ package io.duckbridge.server.cli;
 
 import io.duckbridge.core.error.DuckbridgeException;
 import io.duckbridge.core.error.ErrorClass;
+import io.duckbridge.core.lake.LakeSettings;
+import io.duckbridge.core.query.QueryGuard;
 import java.net.URI;
 import java.nio.file.Path;
+import java.util.List;
 import picocli.CommandLine.Option;
 
 /** Options every CLI command shares: where the database is, or which server to go through. */
@@ -36,6 +39,16 @@ final class ServerOptions {
 
     Path databaseFile() {
         return database != null ? database : dataDir.resolve("analytics.duckdb");
+    }
+
+    /**
+     * The guard of {@code POST /api/v1/query} with the service's default file root ({@code DATA-DIR/exports}),
+     * for commands that run user SQL on the database file ({@code query}, {@code export --sql}).
+     */
+    QueryGuard queryGuard() {
+        return new QueryGuard(
+                List.of(LakeSettings.of(dataDir.toAbsolutePath()).exportsDir()),
+                databaseFile().toAbsolutePath());
     }
 
     /** The database file, which must exist for offline commands. */
