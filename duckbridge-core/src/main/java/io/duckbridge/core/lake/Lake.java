@@ -53,14 +53,16 @@ public final class Lake {
     }
 
     /**
-     * Queues an import; the job's result is {@link ImportResult#toMap()}. A source this lake cannot open is
-     * refused here, before a job exists.
+     * Queues an import; the job's result is {@link ImportResult#toMap()}. A source this lake cannot open, or a mode
+     * that does not fit the target table, is refused here, before a job exists.
      *
      * @throws io.duckbridge.core.error.DuckbridgeException INVALID_REQUEST for a bad bucket name or object storage
-     *     that is not configured
+     *     that is not configured, CONFLICT for mode create into a table that exists, NOT_FOUND for mode append
+     *     to a table that does not
      */
     public Job submitImport(ImportRequest request) {
         importer.openBase(request);
+        importer.checkTarget(request);
         return jobs.submit(
                 JobKind.IMPORT,
                 "import of " + request.source() + " into " + request.table(),

@@ -2,12 +2,14 @@ package io.duckbridge.core.lake;
 
 import io.duckbridge.core.engine.DuckDbEngine;
 import io.duckbridge.core.engine.LeftoverTables;
+import io.duckbridge.core.engine.ReadSession;
 import io.duckbridge.core.error.DuckbridgeException;
 import io.duckbridge.core.error.ErrorClass;
 import io.duckbridge.core.jobs.JobContext;
 import java.nio.file.Path;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
@@ -90,6 +92,57 @@ public final class ParquetImporter {
         return stores.open(Source.of(request).base());
     }
 
+    /**
+     * Refuses, before a job exists, an import whose mode does not fit the target table as it is now: create
+     * into a table that exists, append to one that does not. The import checks again when it swaps its rows in,
+     * since the table can change in between.
+     *
+     * @throws DuckbridgeException CONFLICT (create, table exists) or NOT_FOUND (append, table missing)
+     */
+    void checkTarget(ImportRequest request) {
+        Target target = target(request);
+        checkMode(request, engine.read(target::exists));
+    }
+
+    private static void checkMode(ImportRequest request, boolean exists) {
+        if (request.mode() == ImportMode.CREATE && exists) {
+            throw new DuckbridgeException(
+                    ErrorClass.CONFLICT, "table " + request.table() + " already exists; use mode append or replace");
+        }
+        if (request.mode() == ImportMode.APPEND && !exists) {
+            throw new DuckbridgeException(
+                    ErrorClass.NOT_FOUND, "table " + request.table() + " does not exist; use mode create");
+        }
+    }
+
+    /**
+     * The table an import writes: {@code schema} is null for an unqualified name no schema on the search path
+     * holds (the table is then created in the current schema).
+     */
+    private record Target(String schema, String bare) {
+        boolean exists(ReadSession session) throws SQLException {
+            try (PreparedStatement ps = session.prepare("SELECT count(*) FROM duckdb_tables()"
+                    + " WHERE database_name = current_database() AND NOT temporary AND table_name = ?"
+                    + " AND schema_name = coalesce(?, current_schema())")) {
+                ps.setString(1, bare);
+                ps.setString(2, schema);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getLong(1) > 0;
+                }
+            }
+        }
+    }
+
+    private Target target(ImportRequest request) {
+        int dot = request.table().indexOf('.');
+        String bare = dot < 0 ? request.table() : request.table().substring(dot + 1);
+        // an unqualified name means the table queries see under it (main first, then public, as the
+        // search path has it), so importing into "orders" appends to the synced public.orders instead of
+        // creating a main.orders that would hide it
+        return new Target(dot < 0 ? searchPathSchema(bare) : request.table().substring(0, dot), bare);
+    }
+
     /** An import's source: its fixed part (before any glob) and the glob's pattern, or null without one. */
     private record Source(LakeLocation base, Pattern pattern) {
         static Source of(ImportRequest request) {
@@ -158,13 +211,9 @@ public final class ParquetImporter {
             }
             context.checkCancelled();
 
-            int dot = request.table().indexOf('.');
-            String bare = dot < 0 ? request.table() : request.table().substring(dot + 1);
-            // an unqualified name means the table queries see under it (main first, then public, as the
-            // search path has it), so importing into "orders" appends to the synced public.orders instead of
-            // creating a main.orders that would hide it
-            String schemaName =
-                    dot < 0 ? searchPathSchema(bare) : request.table().substring(0, dot);
+            Target resolvedTarget = target(request);
+            String bare = resolvedTarget.bare();
+            String schemaName = resolvedTarget.schema();
             String schema = schemaName == null ? null : SqlNames.quote("table", schemaName);
             String target = (schema == null ? "" : schema + ".") + SqlNames.quote("table", bare);
             stagingTable = (schema == null ? "" : schema + ".") + SqlNames.quote("table", STAGING_PREFIX + id);
@@ -186,27 +235,11 @@ public final class ParquetImporter {
             context.checkCancelled();
             String stagingBare = SqlNames.quote("table", bare);
             engine.write(session -> {
-                boolean exists;
-                try (PreparedStatement ps = session.prepare("SELECT count(*) FROM duckdb_tables()"
-                        + " WHERE database_name = current_database() AND NOT temporary AND table_name = ?"
-                        + " AND schema_name = coalesce(?, current_schema())")) {
-                    ps.setString(1, bare);
-                    ps.setString(2, schemaName);
-                    try (ResultSet rs = ps.executeQuery()) {
-                        rs.next();
-                        exists = rs.getLong(1) > 0;
-                    }
-                }
+                boolean exists = resolvedTarget.exists(session);
+                checkMode(request, exists);
                 try (Statement st = session.statement()) {
                     switch (request.mode()) {
-                        case CREATE -> {
-                            if (exists) {
-                                throw new DuckbridgeException(
-                                        ErrorClass.CONFLICT,
-                                        "table " + request.table() + " already exists; use mode append or replace");
-                            }
-                            st.execute("ALTER TABLE " + stagingName + " RENAME TO " + stagingBare);
-                        }
+                        case CREATE -> st.execute("ALTER TABLE " + stagingName + " RENAME TO " + stagingBare);
                         case REPLACE -> {
                             if (exists) {
                                 st.execute("DROP TABLE " + target);
@@ -214,11 +247,6 @@ public final class ParquetImporter {
                             st.execute("ALTER TABLE " + stagingName + " RENAME TO " + stagingBare);
                         }
                         case APPEND -> {
-                            if (!exists) {
-                                throw new DuckbridgeException(
-                                        ErrorClass.NOT_FOUND,
-                                        "table " + request.table() + " does not exist; use mode create");
-                            }
                             st.execute("INSERT INTO " + target + " BY NAME SELECT * FROM " + stagingName);
                             st.execute("DROP TABLE " + stagingName);
                         }

@@ -139,6 +139,28 @@ class LakeEndpointsIT {
     }
 
     @Test
+    void refusesAnImportWhoseModeDoesNotFitTheTableBeforeAnyJobExists() {
+        createOrders();
+        var create = Http.localhost(port).post("/api/v1/imports", """
+                {"source": "file:unmatched/*.parquet", "table": "orders", "mode": "create"}
+                """);
+        assertThat(create.statusCode()).as(create.body()).isEqualTo(409);
+        assertThat(Http.json(create).path("errorClass").asString()).isEqualTo("CONFLICT");
+        assertThat(Http.json(create).path("detail").asString())
+                .isEqualTo("table orders already exists; use mode append or replace");
+
+        var append = Http.localhost(port).post("/api/v1/imports", """
+                {"source": "file:unmatched/*.parquet", "table": "no_such_table", "mode": "append"}
+                """);
+        assertThat(append.statusCode()).as(append.body()).isEqualTo(404);
+        assertThat(Http.json(append).path("errorClass").asString()).isEqualTo("NOT_FOUND");
+        assertThat(Http.json(append).path("detail").asString())
+                .isEqualTo("table no_such_table does not exist; use mode create");
+        assertThat(Http.json(Http.localhost(port).get("/api/v1/jobs")).toString())
+                .doesNotContain("file:unmatched");
+    }
+
+    @Test
     void refusesAWritingQueryBeforeAnyJobExists() {
         var response = Http.localhost(port).post("/api/v1/exports", """
                 {"sql": "WITH d AS (DELETE FROM orders RETURNING *) SELECT * FROM d", "target": "file:refused"}
