@@ -4,6 +4,7 @@ import io.duckbridge.core.error.DuckbridgeException;
 import io.duckbridge.core.error.ErrorClass;
 import io.duckbridge.core.query.QueryAdmission;
 import io.duckbridge.core.query.QueryFormat;
+import io.duckbridge.core.query.QueryOutcome;
 import io.duckbridge.core.query.QueryRecord;
 import io.duckbridge.core.query.QueryRequest;
 import io.duckbridge.core.query.QueryRunner;
@@ -13,6 +14,8 @@ import io.duckbridge.core.query.RowQuery;
 import io.duckbridge.spring.web.ProblemResponses;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -89,7 +92,8 @@ public class QueryController {
                     ErrorClass.INVALID_REQUEST,
                     "\"columns\" and \"orderBy\" are lists of strings, \"filters\" is an object");
         }
-        admission.admit(() -> runner.rows(query, format, target(response)));
+        HttpResult result = new HttpResult(response);
+        result.finished(admission.admit(() -> runner.rows(query, format, result)));
     }
 
     @GetMapping("/api/v1/queries/stats")
@@ -175,16 +179,47 @@ public class QueryController {
                 + " application/vnd.apache.parquet";
     }
 
-    /** Where a result goes: {@code response}'s body, with status 200 and the format's media type. */
-    static ResultTarget target(HttpServletResponse response) {
-        return f -> {
+    /**
+     * Where a result goes: {@code response}'s body, with status 200 and the format's media type. JSON says in
+     * its body when {@code maxRows} cut the result; the streamed formats cannot, so for them the response
+     * announces the trailer {@value #TRUNCATED_HEADER} ({@code Trailer} header, chunked body) and sends it as
+     * {@code true} after the last row when the result was cut. A cut result still short enough to be
+     * unsent when the query ends also gets the header itself, in any format.
+     */
+    static final class HttpResult implements ResultTarget {
+        private final HttpServletResponse response;
+        private volatile boolean truncated;
+
+        HttpResult(HttpServletResponse response) {
+            this.response = response;
+        }
+
+        @Override
+        public OutputStream open(QueryFormat f) throws IOException {
             response.setStatus(200);
             response.setContentType(
                     f == QueryFormat.JSON || f == QueryFormat.NDJSON || f == QueryFormat.CSV
                             ? f.mediaType() + ";charset=UTF-8"
                             : f.mediaType());
+            if (f != QueryFormat.JSON) {
+                try {
+                    response.setTrailerFields(() -> truncated ? Map.of(TRUNCATED_HEADER, "true") : Map.of());
+                    response.setHeader("Trailer", TRUNCATED_HEADER);
+                } catch (IllegalStateException e) {
+                    // HTTP/1.0 has no trailers: the response goes without
+                }
+            }
             return response.getOutputStream();
-        };
+        }
+
+        /** Records how the query ended, for the trailer (and the header while nothing was sent). */
+        QueryOutcome finished(QueryOutcome outcome) {
+            truncated = outcome.truncated();
+            if (truncated && !response.isCommitted()) {
+                response.setHeader(TRUNCATED_HEADER, "true");
+            }
+            return outcome;
+        }
     }
 
     /** The query of a {@code POST /api/v1/query} or {@code /explain} body. */

@@ -88,7 +88,8 @@ public final class QueryServlet extends HttpServlet {
                 throw new DuckbridgeException(ErrorClass.INVALID_REQUEST, QueryController.unknownAccept(accept));
             }
             QueryRequest query = QueryController.request(body(request));
-            admission.admit(() -> runner.run(query, format, QueryController.target(response)));
+            QueryController.HttpResult result = new QueryController.HttpResult(response);
+            result.finished(admission.admit(() -> runner.run(query, format, result)));
         } catch (QueryAdmission.Overloaded e) {
             response.setHeader(HttpHeaders.RETRY_AFTER, ProblemResponses.RETRY_AFTER_SECONDS);
             fail(request, response, 429, QueryController.OVERLOADED_TITLE, e);

@@ -391,6 +391,79 @@ class QueryApiIT {
     }
 
     @Test
+    void aStreamedResultCutByMaxRowsSaysSoInATrailer() throws IOException {
+        // 200,000 CSV rows leave the server long before the query ends, so only a trailer can carry it
+        RawResponse cut = rawPost("{\"sql\": \"SELECT * FROM range(300000)\", \"maxRows\": 200000}", "text/csv");
+        assertThat(cut.status()).isEqualTo(200);
+        assertThat(cut.headers())
+                .containsEntry("trailer", "X-Duckbridge-Truncated")
+                .doesNotContainKey("x-duckbridge-truncated");
+        assertThat(cut.body().lines().count()).isEqualTo(200_001); // header line + rows
+        assertThat(cut.trailers()).containsEntry("x-duckbridge-truncated", "true");
+
+        RawResponse whole = rawPost("{\"sql\": \"SELECT * FROM range(300000)\", \"maxRows\": 300000}", "text/csv");
+        assertThat(whole.body().lines().count()).isEqualTo(300_001);
+        assertThat(whole.trailers()).doesNotContainKey("x-duckbridge-truncated");
+
+        // a small cut result is still unsent when the query ends: the header says it as well
+        RawResponse small = rawPost("{\"sql\": \"SELECT * FROM range(10)\", \"maxRows\": 3}", "application/x-ndjson");
+        assertThat(small.body().lines().count()).isEqualTo(3);
+        assertThat(small.headers()).containsEntry("x-duckbridge-truncated", "true");
+        assertThat(small.trailers()).containsEntry("x-duckbridge-truncated", "true");
+    }
+
+    record RawResponse(int status, Map<String, String> headers, String body, Map<String, String> trailers) {}
+
+    /** One HTTP/1.1 exchange over a plain socket, since HttpClient drops trailers; decodes the chunked body. */
+    private RawResponse rawPost(String json, String accept) throws IOException {
+        byte[] payload = json.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        try (var socket = new java.net.Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(60_000);
+            var out = socket.getOutputStream();
+            out.write(("POST /api/v1/query HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                            + "Accept: " + accept + "\r\nTE: trailers\r\nConnection: close\r\nContent-Length: "
+                            + payload.length + "\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            out.write(payload);
+            out.flush();
+            var in = new java.io.BufferedInputStream(socket.getInputStream());
+            int status = Integer.parseInt(line(in).split(" ")[1]);
+            Map<String, String> headers = fields(in);
+            assertThat(headers).containsEntry("transfer-encoding", "chunked");
+            var body = new java.io.ByteArrayOutputStream();
+            for (int size; (size = Integer.parseInt(line(in).split(";")[0].trim(), 16)) > 0; ) {
+                body.write(in.readNBytes(size));
+                assertThat(line(in)).isEmpty();
+            }
+            return new RawResponse(status, headers, body.toString(java.nio.charset.StandardCharsets.UTF_8), fields(in));
+        }
+    }
+
+    private static Map<String, String> fields(java.io.InputStream in) throws IOException {
+        Map<String, String> fields = new TreeMap<>();
+        for (String l; !(l = line(in)).isEmpty(); ) {
+            int colon = l.indexOf(':');
+            fields.put(
+                    l.substring(0, colon).trim().toLowerCase(java.util.Locale.ROOT),
+                    l.substring(colon + 1).trim());
+        }
+        return fields;
+    }
+
+    private static String line(java.io.InputStream in) throws IOException {
+        var bytes = new java.io.ByteArrayOutputStream();
+        for (int b; (b = in.read()) != '\n'; ) {
+            if (b < 0) {
+                throw new java.io.EOFException("the response ended inside a line");
+            }
+            if (b != '\r') {
+                bytes.write(b);
+            }
+        }
+        return bytes.toString(java.nio.charset.StandardCharsets.US_ASCII);
+    }
+
+    @Test
     void seedCompatibleQueryEndpoint() {
         var response = Http.localhost(port)
                 .get("/analytics/query?query=SELECT%20id,%20name%20FROM%20customers%20ORDER%20BY%20id%20LIMIT%202");
