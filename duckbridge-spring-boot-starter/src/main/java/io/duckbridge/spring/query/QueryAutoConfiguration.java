@@ -10,6 +10,7 @@ import io.duckbridge.core.query.QueryRunner;
 import io.duckbridge.spring.DuckbridgeAutoConfiguration;
 import io.duckbridge.spring.DuckbridgeProperties;
 import io.duckbridge.spring.EngineSettingsCustomizer;
+import io.duckbridge.spring.backup.BackupProperties;
 import io.github.resilience4j.bulkhead.BulkheadRegistry;
 import io.github.resilience4j.micrometer.tagged.TaggedBulkheadMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -35,7 +36,8 @@ public class QueryAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean(name = "duckbridgeQuerySandbox")
-    public EngineSettingsCustomizer duckbridgeQuerySandbox(DuckbridgeProperties duckbridge, QueryProperties query) {
+    public EngineSettingsCustomizer duckbridgeQuerySandbox(
+            DuckbridgeProperties duckbridge, QueryProperties query, ObjectProvider<BackupProperties> backup) {
         return settings -> {
             if (!query.sandbox().enabled() || settings.inMemory() && duckbridge.dataDir() == null) {
                 return settings;
@@ -45,6 +47,11 @@ public class QueryAutoConfiguration {
             if (!settings.inMemory()) {
                 directories.add(
                         Path.of(settings.databasePath()).toAbsolutePath().getParent());
+            }
+            // backups copy the database into a scratch file beside them and restore from there, through DuckDB
+            BackupProperties backups = backup.getIfAvailable();
+            if (backups != null && backups.directory() != null) {
+                directories.add(backups.directory());
             }
             directories.addAll(query.sandbox().allowedDirectories());
             return settings.withSandbox(new EngineSandbox(
