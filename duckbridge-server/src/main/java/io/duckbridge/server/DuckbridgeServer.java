@@ -33,6 +33,11 @@ public final class DuckbridgeServer implements Runnable {
 
     public static void main(String[] args) {
         if (args.length == 0 || !SUBCOMMANDS.contains(args[0])) {
+            String unknown = unknownCommand(args);
+            if (unknown != null) {
+                System.err.println(unknown);
+                System.exit(CommandLine.ExitCode.USAGE);
+            }
             // no subcommand: serve, passing every argument (e.g. --server.port=9090) to Spring Boot
             serve(args);
             return;
@@ -41,6 +46,22 @@ public final class DuckbridgeServer implements Runnable {
         if (!"serve".equals(args[0])) {
             System.exit(exit);
         }
+    }
+
+    /**
+     * The error for arguments that name no subcommand but are not all Spring Boot options either: serving
+     * ignores a bare word, so a mistyped subcommand ({@code querry "SELECT 1"}) would start the whole service
+     * (and in demo mode generate its data) instead of saying what is wrong. Null when {@code args} are options.
+     */
+    static String unknownCommand(String[] args) {
+        for (String arg : args) {
+            if (!arg.startsWith("--")) {
+                return "error: unknown command or argument \"" + arg + "\"; commands: serve, query, sync, export,"
+                        + " import, backup (see --help); options for serve are Spring Boot properties such as"
+                        + " --server.port=9090";
+            }
+        }
+        return null;
     }
 
     static void serve(String[] springArgs) {

@@ -75,6 +75,25 @@ class ServerJarIT {
                 .contains("DuckDB " + dataDir.resolve("data").toAbsolutePath() + "/analytics.duckdb closed");
     }
 
+    @Test
+    void aMistypedCommandIsAUsageErrorInsteadOfStartingTheService() throws Exception {
+        Process cli = java(List.of(
+                        "-jar",
+                        JAR.toString(),
+                        "querry",
+                        "SELECT 1",
+                        "--duckbridge.data-dir=" + dataDir.resolve("data")))
+                .redirectErrorStream(true)
+                .start();
+        String output = new String(cli.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(cli.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(cli.exitValue()).isEqualTo(2);
+        assertThat(output.strip())
+                .startsWith("error: unknown command or argument \"querry\"")
+                .contains("query");
+        assertThat(dataDir.resolve("data")).doesNotExist();
+    }
+
     private static ProcessBuilder java(List<String> args) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
