@@ -5,6 +5,7 @@ import io.duckbridge.server.cli.ExportCommand;
 import io.duckbridge.server.cli.ImportCommand;
 import io.duckbridge.server.cli.QueryCommand;
 import io.duckbridge.server.cli.SyncCommand;
+import java.util.ArrayList;
 import java.util.List;
 import org.springframework.boot.SpringApplication;
 import picocli.CommandLine;
@@ -43,7 +44,8 @@ public final class DuckbridgeServer implements Runnable {
             return;
         }
         int exit = new CommandLine(new DuckbridgeServer()).execute(args);
-        if (!"serve".equals(args[0])) {
+        // a started service keeps running on its own threads; anything else ends here with its exit code
+        if (!"serve".equals(args[0]) || exit != CommandLine.ExitCode.OK) {
             System.exit(exit);
         }
     }
@@ -76,12 +78,21 @@ public final class DuckbridgeServer implements Runnable {
     /** {@code serve [--spring.property=value ...]}: starts the HTTP service. */
     @Command(name = "serve", description = "Start the HTTP service (the default).")
     static final class Serve implements Runnable {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        /** Spring Boot options ({@code --server.port=9090}); picocli adds to this list, so it is mutable. */
         @CommandLine.Unmatched
-        List<String> springArgs = List.of();
+        List<String> springArgs = new ArrayList<>();
 
         @Override
         public void run() {
-            serve(springArgs.toArray(String[]::new));
+            String[] args = springArgs.toArray(String[]::new);
+            String unknown = unknownCommand(args);
+            if (unknown != null) {
+                throw new CommandLine.ParameterException(spec.commandLine(), unknown);
+            }
+            serve(args);
         }
     }
 

@@ -37,6 +37,7 @@ class ServerJarIT {
         Process server = java(List.of(
                         "-jar",
                         JAR.toString(),
+                        "serve", // API.md: java -jar duckbridge-server.jar [serve]; other tests start it without
                         "--server.port=" + port,
                         "--server.address=127.0.0.1",
                         "--duckbridge.demo.enabled=false",
@@ -92,6 +93,14 @@ class ServerJarIT {
                 .startsWith("error: unknown command or argument \"querry\"")
                 .contains("query");
         assertThat(dataDir.resolve("data")).doesNotExist();
+
+        Process serve = java(List.of("-jar", JAR.toString(), "serve", "--server.port=1", "stray"))
+                .redirectErrorStream(true)
+                .start();
+        String served = new String(serve.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(serve.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(serve.exitValue()).isEqualTo(2);
+        assertThat(served).contains("unknown command or argument \"stray\"").doesNotContain("\tat ");
     }
 
     private static ProcessBuilder java(List<String> args) {
