@@ -15,7 +15,8 @@ import org.springframework.http.ResponseEntity;
 
 /**
  * The JSON shape of a job in the HTTP contract, and the {@code wait} semantics every job-starting
- * endpoint shares: {@code 202 {"jobId"}} at once, or {@code 200} with the finished job. Thread-safe.
+ * endpoint shares: {@code 202 {"jobId"}} at once, or {@code 200} with the finished job (a failed one is its
+ * error's problem+json, with the job's fields). Thread-safe.
  */
 public final class JobViews {
     private JobViews() {}
@@ -42,7 +43,8 @@ public final class JobViews {
 
     /**
      * The response for a job just submitted: {@code 202 {"jobId"}}, or when {@code wait} is true the
-     * finished job with {@code 200} (or, if it failed, with its error's status).
+     * finished job with {@code 200}; a job that failed answers its error's status and problem+json
+     * ({@link #failed}), with {@code Retry-After} where the class calls for one.
      */
     public static ResponseEntity<Map<String, Object>> respond(Job job, boolean wait, Duration maxWait) {
         if (!wait) {
@@ -62,9 +64,23 @@ public final class JobViews {
         } catch (ExecutionException | TimeoutException e) {
             done = job.snapshot();
         }
-        int status = done.status() == JobStatus.FAILED && done.error() != null
-                ? ProblemResponses.status(done.error().errorClass())
-                : done.status().terminal() ? 200 : 202;
-        return ResponseEntity.status(status).body(view(done));
+        if (done.status() == JobStatus.FAILED && done.error() != null) {
+            return ProblemResponses.responseFor(done.error()).body(failed(done));
+        }
+        return ResponseEntity.status(done.status().terminal() ? 200 : 202).body(view(done));
+    }
+
+    /**
+     * A failed job as the problem+json body of its error (type, title, status, detail, errorClass), with the job
+     * beside it: {@code jobId}, {@code jobStatus} ({@code failed}) and the job's other fields, {@code error}
+     * included, so what reads a job finds it where {@code GET /api/v1/jobs/{id}} puts it.
+     */
+    static Map<String, Object> failed(JobSnapshot done) {
+        Map<String, Object> body = ProblemResponses.fields(done.error());
+        body.put("jobId", done.id());
+        Map<String, Object> job = view(done);
+        job.put("jobStatus", job.remove("status"));
+        job.forEach(body::putIfAbsent);
+        return body;
     }
 }

@@ -68,18 +68,42 @@ public class ProblemResponses extends ResponseEntityExceptionHandler {
         return problem;
     }
 
+    /**
+     * {@code e}'s problem as plain members in order ({@code type}, {@code title}, {@code status}, {@code detail},
+     * {@code errorClass}, {@code position}), for bodies written outside Spring MVC or with more members.
+     */
+    public static Map<String, Object> fields(DuckbridgeException e) {
+        ProblemDetail problem = problem(e);
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("type", String.valueOf(problem.getType()));
+        body.put("title", problem.getTitle());
+        body.put("status", problem.getStatus());
+        body.put("detail", problem.getDetail());
+        if (problem.getProperties() != null) {
+            body.putAll(problem.getProperties());
+        }
+        return body;
+    }
+
     /** A complete response for {@code e}, with {@code Retry-After} where the class calls for one. */
     public static ResponseEntity<ProblemDetail> response(DuckbridgeException e) {
+        return responseFor(e).body(problem(e));
+    }
+
+    /**
+     * The status, content type and headers of {@code e}'s problem response ({@code Retry-After} where the class
+     * calls for one), ready for a body; records the class on the current request for the error metrics.
+     */
+    public static ResponseEntity.BodyBuilder responseFor(DuckbridgeException e) {
         var request = RequestContextHolder.getRequestAttributes();
         if (request != null) {
             request.setAttribute(ERROR_CLASS_ATTRIBUTE, e.errorClass(), RequestAttributes.SCOPE_REQUEST);
         }
-        ProblemDetail problem = problem(e);
-        var builder = ResponseEntity.status(problem.getStatus()).contentType(MediaType.APPLICATION_PROBLEM_JSON);
+        var builder = ResponseEntity.status(status(e.errorClass())).contentType(MediaType.APPLICATION_PROBLEM_JSON);
         if (asksForRetry(e.errorClass())) {
             builder.header(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
         }
-        return builder.body(problem);
+        return builder;
     }
 
     /** Whether a client should retry a failure of this class after {@link #RETRY_AFTER_SECONDS}. */
@@ -115,16 +139,13 @@ public class ProblemResponses extends ResponseEntityExceptionHandler {
     public static void write(
             HttpServletRequest request, HttpServletResponse response, int status, String title, DuckbridgeException e)
             throws IOException {
-        ProblemDetail problem = problem(e);
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("type", String.valueOf(problem.getType()));
-        body.put("title", title != null ? title : problem.getTitle());
-        body.put("status", status);
-        body.put("detail", problem.getDetail());
-        body.put("instance", request.getRequestURI());
-        if (problem.getProperties() != null) {
-            body.putAll(problem.getProperties());
+        request.setAttribute(ERROR_CLASS_ATTRIBUTE, e.errorClass());
+        Map<String, Object> body = fields(e);
+        if (title != null) {
+            body.put("title", title);
         }
+        body.put("status", status);
+        body.put("instance", request.getRequestURI());
         response.setStatus(status);
         response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
         response.setCharacterEncoding("UTF-8");
@@ -149,6 +170,8 @@ public class ProblemResponses extends ResponseEntityExceptionHandler {
         ResponseEntity<Object> response = super.handleExceptionInternal(ex, body, headers, statusCode, request);
         if (response != null && response.getBody() instanceof ProblemDetail problem) {
             ErrorClass errorClass = classOf(statusCode.value());
+            request.setAttribute(ERROR_CLASS_ATTRIBUTE, errorClass, RequestAttributes.SCOPE_REQUEST);
+            problem.setType(type(errorClass));
             problem.setProperty("errorClass", errorClass.name());
             String detail = detail(ex, request);
             if (detail != null) {

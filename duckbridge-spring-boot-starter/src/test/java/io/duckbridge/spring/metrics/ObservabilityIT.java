@@ -71,6 +71,17 @@ class ObservabilityIT {
         double before = errors("NOT_FOUND");
         assertThat(Http.localhost(port).get("/api/v1/jobs/nope").statusCode()).isEqualTo(404);
         assertThat(errors("NOT_FOUND")).isEqualTo(before + 1);
+
+        // Spring MVC's own refusals are problems of a class too, with a type, and counted
+        var unknownPath = Http.localhost(port).get("/api/v1/no-such-endpoint");
+        assertThat(unknownPath.statusCode()).isEqualTo(404);
+        assertThat(Http.json(unknownPath).path("type").asString()).isEqualTo("urn:duckbridge:problem:not_found");
+        assertThat(errors("NOT_FOUND")).isEqualTo(before + 2);
+        double invalid = errors("INVALID_REQUEST");
+        var badJson = Http.localhost(port).post("/api/v1/exports", "{not json");
+        assertThat(badJson.statusCode()).isEqualTo(400);
+        assertThat(Http.json(badJson).path("type").asString()).isEqualTo("urn:duckbridge:problem:invalid_request");
+        assertThat(errors("INVALID_REQUEST")).isEqualTo(invalid + 1);
     }
 
     @Test

@@ -70,6 +70,15 @@ class ObjectStorageBreakerIT {
         s3.failWritesAfter(0); // every upload now answers 500
         var failed = http.post("/api/v1/exports?wait=true", EXPORT);
         assertThat(failed.statusCode()).as(failed.body()).isEqualTo(503);
+        // a failed job answers as the problem it is (API.md: every error is problem+json), the job beside it
+        assertThat(failed.headers().firstValue("Content-Type")).contains("application/problem+json");
+        assertThat(failed.headers().firstValue("Retry-After")).contains("5");
+        assertThat(Http.json(failed).path("errorClass").asString()).isEqualTo("SOURCE_UNAVAILABLE");
+        assertThat(Http.json(failed).path("status").asInt()).isEqualTo(503);
+        assertThat(Http.json(failed).path("jobStatus").asString()).isEqualTo("failed");
+        assertThat(Http.json(failed).path("jobId").asString())
+                .isEqualTo(Http.json(failed).path("id").asString())
+                .isNotBlank();
         assertThat(Http.json(failed).at("/error/errorClass").asString()).isEqualTo("SOURCE_UNAVAILABLE");
         long writes = s3.count("putBlob");
 

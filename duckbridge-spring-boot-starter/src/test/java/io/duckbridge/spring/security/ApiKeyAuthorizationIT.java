@@ -202,6 +202,32 @@ class ApiKeyAuthorizationIT {
     }
 
     @Test
+    void refusalsAreCountedAsPermissionErrors() {
+        double before = permissionErrors();
+        assertThat(Http.localhost(port).get("/api/v1/jobs").statusCode()).isEqualTo(401);
+        assertThat(Http.localhost(port)
+                        .get("/api/v1/jobs", "X-API-Key", "wrong")
+                        .statusCode())
+                .isEqualTo(401);
+        assertThat(Http.localhost(port)
+                        .post("/api/v1/backups", null, "X-API-Key", READER_KEY)
+                        .statusCode())
+                .isEqualTo(403);
+        assertThat(permissionErrors()).isEqualTo(before + 3);
+    }
+
+    private double permissionErrors() {
+        String body = Http.localhost(port)
+                .get("/actuator/prometheus", "X-API-Key", READER_KEY)
+                .body();
+        return body.lines()
+                .filter(l -> l.startsWith("duckbridge_errors_total{") && l.contains("errorClass=\"PERMISSION\""))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+                .findFirst()
+                .orElseThrow();
+    }
+
+    @Test
     void keysNeverAppearInTheLog(CapturedOutput output) {
         Http.localhost(port).get("/api/v1/jobs", "X-API-Key", "a-wrong-key-that-must-not-be-logged");
         Http.localhost(port).get("/api/v1/jobs", "X-API-Key", READER_KEY);
