@@ -335,11 +335,21 @@ public final class BackupService {
                     swap = BackupRestorer.swapOnline(engine, scratch, id);
                     swapped = true;
                 } finally {
-                    for (RestoreListener l : restoreListeners) {
-                        try {
-                            l.afterSwap(manifest, swapped);
-                        } catch (RuntimeException e) {
-                            log.error("a restore listener failed after restoring backup {}: {}", id, e.getMessage());
+                    // a cancelled restore's thread is interrupted, but what stopped for the swap (CDC) must
+                    // start again all the same: the listeners run with the flag cleared, and it is set again
+                    boolean interrupted = Thread.interrupted();
+                    try {
+                        for (RestoreListener l : restoreListeners) {
+                            try {
+                                l.afterSwap(manifest, swapped);
+                            } catch (RuntimeException e) {
+                                log.error(
+                                        "a restore listener failed after restoring backup {}: {}", id, e.getMessage());
+                            }
+                        }
+                    } finally {
+                        if (interrupted) {
+                            Thread.currentThread().interrupt();
                         }
                     }
                 }

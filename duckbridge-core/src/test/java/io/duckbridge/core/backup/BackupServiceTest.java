@@ -403,6 +403,39 @@ class BackupServiceTest {
     }
 
     @Test
+    void listenersRunAfterARestoreWhoseThreadWasInterrupted() {
+        createSmallDatabase();
+        BackupManifest backup = backups.create(JobContext.none());
+        java.util.concurrent.atomic.AtomicReference<Object> after = new java.util.concurrent.atomic.AtomicReference<>();
+        backups.addRestoreListener(new RestoreListener() {
+            @Override
+            public void beforeSwap(BackupManifest manifest) {
+                Thread.currentThread().interrupt(); // as DELETE /api/v1/jobs/{id} does to the restore's thread
+            }
+
+            @Override
+            public void afterSwap(BackupManifest manifest, boolean swapped) {
+                // CDC's listener starts the stream again here, which needs DuckDB
+                try {
+                    after.set(engine.read(session -> queryLong(session.connection(), "SELECT count(*) FROM items")));
+                } catch (RuntimeException e) {
+                    after.set(e);
+                }
+            }
+        });
+        try {
+            assertThatThrownBy(() -> backups.restore(backup.id(), JobContext.none()))
+                    .isInstanceOf(DuckbridgeException.class);
+            assertThat(Thread.currentThread().isInterrupted())
+                    .as("the interrupt is kept")
+                    .isTrue();
+        } finally {
+            Thread.interrupted();
+        }
+        assertThat(after.get()).isEqualTo(1000L);
+    }
+
+    @Test
     void backupAndRestoreRunAsJobsWithResults() throws Exception {
         createSmallDatabase();
         try (JobRunner jobs = new JobRunner(2, 10)) {
