@@ -87,6 +87,18 @@ public record TableName(String schema, String name) implements Comparable<TableN
         return quote(schema) + "." + quote(name);
     }
 
+    /**
+     * The name as text that {@link #parse} reads back to this name: {@link #toString()} when no part holds a
+     * dot, a double quote or surrounding spaces, {@link #quoted()} otherwise. For keys stored as text.
+     */
+    public String key() {
+        return plain(schema) && plain(name) ? toString() : quoted();
+    }
+
+    private static boolean plain(String part) {
+        return part.indexOf('.') < 0 && part.indexOf('"') < 0 && part.strip().equals(part);
+    }
+
     /** {@code schema.name} unquoted, as used in configuration globs and the HTTP API. */
     @Override
     public String toString() {

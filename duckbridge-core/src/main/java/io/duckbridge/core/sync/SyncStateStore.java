@@ -2,6 +2,7 @@ package io.duckbridge.core.sync;
 
 import io.duckbridge.core.engine.DuckDbEngine;
 import io.duckbridge.core.engine.ReadSession;
+import io.duckbridge.core.error.DuckbridgeException;
 import io.duckbridge.core.schema.TableName;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -14,6 +15,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -23,6 +26,7 @@ import tools.jackson.databind.json.JsonMapper;
  * {@link #save(ReadSession, SyncState)}); reads on a reader. Thread-safe.
  */
 public final class SyncStateStore {
+    private static final Logger log = LoggerFactory.getLogger(SyncStateStore.class);
     static final String TABLE = "duckbridge.sync_state";
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final String COLUMNS = "table_name, mode, started, finished, rows, bytes, watermark, snapshot,"
@@ -43,7 +47,7 @@ public final class SyncStateStore {
     public Optional<SyncState> find(TableName table) {
         return engine.read(session -> {
             PreparedStatement ps = session.prepare("SELECT " + COLUMNS + " FROM " + TABLE + " WHERE table_name = ?");
-            ps.setString(1, table.toString());
+            ps.setString(1, table.key());
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? Optional.of(read(rs)) : Optional.<SyncState>empty();
             }
@@ -57,7 +61,15 @@ public final class SyncStateStore {
             PreparedStatement ps = session.prepare("SELECT " + COLUMNS + " FROM " + TABLE + " ORDER BY table_name");
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    SyncState s = read(rs);
+                    SyncState s;
+                    try {
+                        s = read(rs);
+                    } catch (DuckbridgeException e) {
+                        // a row an earlier version keyed ambiguously (a name with a dot, unquoted): one
+                        // unreadable row must not hide every other table's state
+                        log.warn("skipping the sync state of {}: {}", rs.getString(1), e.getMessage());
+                        continue;
+                    }
                     out.put(s.table(), s);
                 }
             }
@@ -76,11 +88,11 @@ public final class SyncStateStore {
     /** Replaces the table's row inside the caller's lane transaction. */
     public static void save(ReadSession session, SyncState state) throws SQLException {
         PreparedStatement delete = session.prepare("DELETE FROM " + TABLE + " WHERE table_name = ?");
-        delete.setString(1, state.table().toString());
+        delete.setString(1, state.table().key());
         delete.executeUpdate();
         PreparedStatement ps = session.prepare(
                 "INSERT INTO " + TABLE + " (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-        ps.setString(1, state.table().toString());
+        ps.setString(1, state.table().key());
         ps.setString(2, state.mode());
         setInstant(ps, 3, state.started());
         setInstant(ps, 4, state.finished());
