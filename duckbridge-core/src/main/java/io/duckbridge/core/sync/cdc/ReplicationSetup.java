@@ -201,7 +201,12 @@ final class ReplicationSetup {
         return columns;
     }
 
-    /** Creates the publication for exactly {@code tables}, or changes an existing one to them. */
+    /**
+     * Creates the publication for exactly {@code tables}, or changes an existing one to them. Changes to a
+     * partitioned table's partitions are published as the partitioned table's ({@code
+     * publish_via_partition_root}), the one table the sync copies: without it PostgreSQL sends them under the
+     * partitions' names, which nothing captures.
+     */
     static void ensurePublication(Connection c, String publication, List<String> tables) throws SQLException {
         StringBuilder list = new StringBuilder();
         for (String table : tables) {
@@ -211,9 +216,26 @@ final class ReplicationSetup {
         Set<String> existing = publishedTables(c, publication);
         try (Statement st = c.createStatement()) {
             if (existing == null) {
-                st.execute("CREATE PUBLICATION " + SqlNames.quote(publication) + " FOR TABLE " + list);
-            } else if (!existing.equals(new LinkedHashSet<>(tables))) {
+                st.execute("CREATE PUBLICATION " + SqlNames.quote(publication) + " FOR TABLE " + list
+                        + " WITH (publish_via_partition_root = true)");
+                return;
+            }
+            if (!viaPartitionRoot(c, publication)) {
+                st.execute("ALTER PUBLICATION " + SqlNames.quote(publication)
+                        + " SET (publish_via_partition_root = true)");
+                existing = publishedTables(c, publication);
+            }
+            if (!existing.equals(new LinkedHashSet<>(tables))) {
                 st.execute("ALTER PUBLICATION " + SqlNames.quote(publication) + " SET TABLE " + list);
+            }
+        }
+    }
+
+    private static boolean viaPartitionRoot(Connection c, String publication) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT pubviaroot FROM pg_publication WHERE pubname = ?")) {
+            ps.setString(1, publication);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getBoolean(1);
             }
         }
     }

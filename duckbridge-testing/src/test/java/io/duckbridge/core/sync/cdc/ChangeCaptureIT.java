@@ -123,6 +123,32 @@ class ChangeCaptureIT {
     }
 
     @Test
+    void streamsChangesToAPartitionedTableAsTheOneTable() throws Exception {
+        postgres.execute("CREATE TABLE cc_parted (id int, region text, v numeric, PRIMARY KEY (id, region))"
+                + " PARTITION BY LIST (region)");
+        postgres.execute("CREATE TABLE cc_parted_eu PARTITION OF cc_parted FOR VALUES IN ('eu')");
+        postgres.execute("CREATE TABLE cc_parted_us PARTITION OF cc_parted FOR VALUES IN ('us')");
+        postgres.execute("INSERT INTO cc_parted VALUES (1, 'eu', 1.5), (2, 'us', 2.5), (3, 'eu', 3.5)");
+        List<String> tables = List.of("public.cc_parted");
+        try (ChangeCapture cdc = new ChangeCapture(engine, source, settings("cc_parted", tables))) {
+            cdc.start();
+            awaitEqual(tables);
+
+            postgres.execute("INSERT INTO cc_parted VALUES (4, 'eu', 4.5), (5, 'us', 5.5)");
+            postgres.execute("UPDATE cc_parted SET v = 9.99 WHERE id = 1");
+            postgres.execute("DELETE FROM cc_parted WHERE id = 2");
+            postgres.execute("UPDATE cc_parted SET region = 'us' WHERE id = 3"); // moves to another partition
+            awaitEqual(tables);
+            assertThat(TableComparison.duckCount(engine, "public.cc_parted")).isEqualTo(4);
+            assertThat(postgres.query("SELECT pubviaroot FROM pg_publication WHERE pubname = 'cc_parted'")
+                            .getFirst()
+                            .getFirst())
+                    .isEqualTo(true);
+            cdc.disable();
+        }
+    }
+
+    @Test
     void deletesExactlyTheChangedKeysWhetherTheyFillARangeOrNot() throws Exception {
         // each statement group is one PostgreSQL transaction, so it reaches DuckDB in one batch: dense key
         // sets are deleted by a key range, sparse ones and composite keys through a staging table of keys

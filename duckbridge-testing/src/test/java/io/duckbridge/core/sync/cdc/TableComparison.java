@@ -47,8 +47,17 @@ final class TableComparison {
             }
             shape = ReplicationSetup.describe(c, table);
             List<ColumnMapping> mappings = shape.mappings(types);
-            String copy = "COPY (SELECT " + CopyIngester.selectList(mappings) + " FROM ONLY " + shape.quotedSource()
-                    + ") TO STDOUT";
+            boolean partitioned;
+            try (var ps = c.prepareStatement("SELECT relkind = 'p' FROM pg_class WHERE oid = ?::regclass")) {
+                ps.setString(1, shape.quotedSource());
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    partitioned = rs.getBoolean(1);
+                }
+            }
+            // a partitioned table's rows are in its partitions, which ONLY would leave out
+            String copy = "COPY (SELECT " + CopyIngester.selectList(mappings) + " FROM " + (partitioned ? "" : "ONLY ")
+                    + shape.quotedSource() + ") TO STDOUT";
             engine.write(session -> {
                 try (Statement st = session.statement()) {
                     st.execute(CopyIngester.createTable(scratch, mappings));
