@@ -40,10 +40,11 @@ public class CdcAutoConfiguration {
         return new ChangeCapture(
                 engine,
                 source,
-                cdc.toSettings(
-                        syncProperties == null
-                                ? null
-                                : syncProperties.toSettings().mapping()));
+                syncProperties == null
+                        ? cdc.toSettings(null, null)
+                        : cdc.toSettings(
+                                syncProperties.toSettings().mapping(),
+                                syncProperties.toSettings().tables()));
     }
 
     @Bean

@@ -1,5 +1,6 @@
 package io.duckbridge.spring.cdc;
 
+import io.duckbridge.core.schema.TableSelector;
 import io.duckbridge.core.schema.TypeMapping;
 import io.duckbridge.core.sync.cdc.CdcSettings;
 import java.time.Duration;
@@ -30,8 +31,12 @@ public record CdcProperties(
         @DefaultValue("60s") Duration lagThreshold,
         @DefaultValue("false") boolean recreateSlotOnLoss) {
 
-    /** Core settings, storing types with {@code mapping} (the sync feature's, with its numeric overrides). */
-    public CdcSettings toSettings(TypeMapping mapping) {
+    /**
+     * Core settings, storing types with {@code mapping} (the sync feature's, with its numeric overrides) and,
+     * when {@code tables} is empty, capturing the tables {@code selector} selects (the sync feature's
+     * include/exclude); either may be null.
+     */
+    public CdcSettings toSettings(TypeMapping mapping, TableSelector selector) {
         return new CdcSettings(
                 slotName,
                 publicationName,
@@ -40,6 +45,7 @@ public record CdcProperties(
                 maxBatchChanges,
                 lagThreshold,
                 recreateSlotOnLoss,
-                mapping);
+                mapping,
+                selector);
     }
 }

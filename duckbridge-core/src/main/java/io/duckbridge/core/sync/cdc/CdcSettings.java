@@ -2,6 +2,7 @@ package io.duckbridge.core.sync.cdc;
 
 import io.duckbridge.core.error.DuckbridgeException;
 import io.duckbridge.core.error.ErrorClass;
+import io.duckbridge.core.schema.TableSelector;
 import io.duckbridge.core.schema.TypeMapping;
 import java.time.Duration;
 import java.util.List;
@@ -23,6 +24,9 @@ import java.util.regex.Pattern;
  * @param mapping how PostgreSQL types are stored in DuckDB: the sync feature's mapping, with its numeric
  *     overrides, so a table captured by CDC has the same DuckDB types as one synced by snapshot; null for the
  *     default mapping
+ * @param selector which of the database's tables are captured when {@code tables} is empty: the sync feature's
+ *     include/exclude globs ({@code duckbridge.sync.include}/{@code .exclude}), so CDC never streams a table
+ *     the sync leaves out; null for every user table
  */
 public record CdcSettings(
         String slotName,
@@ -32,7 +36,8 @@ public record CdcSettings(
         int maxBatchChanges,
         Duration lagThreshold,
         boolean recreateSlotOnLoss,
-        TypeMapping mapping) {
+        TypeMapping mapping,
+        TableSelector selector) {
     private static final Pattern SLOT_NAME = Pattern.compile("[a-z0-9_]{1,63}");
     private static final Pattern PUBLICATION_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,62}");
 
@@ -67,6 +72,7 @@ public record CdcSettings(
         }
         Objects.requireNonNull(lagThreshold, "lagThreshold");
         mapping = mapping == null ? TypeMapping.defaults() : mapping;
+        selector = selector == null ? TableSelector.all() : selector;
     }
 
     /** Slot {@code duckbridge}, publication {@code duckbridge}, all tables, 10 s heartbeat, 50,000-change batches. */
@@ -79,6 +85,7 @@ public record CdcSettings(
                 50_000,
                 Duration.ofSeconds(60),
                 false,
+                null,
                 null);
     }
 
@@ -91,12 +98,21 @@ public record CdcSettings(
                 maxBatchChanges,
                 lagThreshold,
                 recreateSlotOnLoss,
-                mapping);
+                mapping,
+                selector);
     }
 
     public CdcSettings withPublicationName(String value) {
         return new CdcSettings(
-                slotName, value, tables, heartbeatInterval, maxBatchChanges, lagThreshold, recreateSlotOnLoss, mapping);
+                slotName,
+                value,
+                tables,
+                heartbeatInterval,
+                maxBatchChanges,
+                lagThreshold,
+                recreateSlotOnLoss,
+                mapping,
+                selector);
     }
 
     public CdcSettings withTables(List<String> value) {
@@ -108,17 +124,34 @@ public record CdcSettings(
                 maxBatchChanges,
                 lagThreshold,
                 recreateSlotOnLoss,
-                mapping);
+                mapping,
+                selector);
     }
 
     public CdcSettings withHeartbeatInterval(Duration value) {
         return new CdcSettings(
-                slotName, publicationName, tables, value, maxBatchChanges, lagThreshold, recreateSlotOnLoss, mapping);
+                slotName,
+                publicationName,
+                tables,
+                value,
+                maxBatchChanges,
+                lagThreshold,
+                recreateSlotOnLoss,
+                mapping,
+                selector);
     }
 
     public CdcSettings withMaxBatchChanges(int value) {
         return new CdcSettings(
-                slotName, publicationName, tables, heartbeatInterval, value, lagThreshold, recreateSlotOnLoss, mapping);
+                slotName,
+                publicationName,
+                tables,
+                heartbeatInterval,
+                value,
+                lagThreshold,
+                recreateSlotOnLoss,
+                mapping,
+                selector);
     }
 
     public CdcSettings withLagThreshold(Duration value) {
@@ -130,7 +163,8 @@ public record CdcSettings(
                 maxBatchChanges,
                 value,
                 recreateSlotOnLoss,
-                mapping);
+                mapping,
+                selector);
     }
 
     public CdcSettings withMapping(TypeMapping value) {
@@ -142,11 +176,33 @@ public record CdcSettings(
                 maxBatchChanges,
                 lagThreshold,
                 recreateSlotOnLoss,
-                value);
+                value,
+                selector);
     }
 
     public CdcSettings withRecreateSlotOnLoss(boolean value) {
         return new CdcSettings(
-                slotName, publicationName, tables, heartbeatInterval, maxBatchChanges, lagThreshold, value, mapping);
+                slotName,
+                publicationName,
+                tables,
+                heartbeatInterval,
+                maxBatchChanges,
+                lagThreshold,
+                value,
+                mapping,
+                selector);
+    }
+
+    public CdcSettings withSelector(TableSelector value) {
+        return new CdcSettings(
+                slotName,
+                publicationName,
+                tables,
+                heartbeatInterval,
+                maxBatchChanges,
+                lagThreshold,
+                recreateSlotOnLoss,
+                mapping,
+                value);
     }
 }

@@ -3,6 +3,7 @@ package io.duckbridge.core.sync.cdc;
 import io.duckbridge.core.engine.DuckDbEngine;
 import io.duckbridge.core.error.DuckbridgeException;
 import io.duckbridge.core.error.ErrorClass;
+import io.duckbridge.core.schema.TableName;
 import io.duckbridge.core.source.PostgresSource;
 import io.duckbridge.core.sync.snapshot.SnapshotSettings;
 import java.nio.ByteBuffer;
@@ -501,14 +502,19 @@ public final class ChangeCapture implements AutoCloseable {
 
     private List<String> capturedTables(Connection c) throws SQLException {
         List<String> wanted = new ArrayList<>();
-        for (String t : settings.tables().isEmpty() ? ReplicationSetup.allUserTables(c) : settings.tables()) {
+        boolean all = settings.tables().isEmpty();
+        for (String t : all ? ReplicationSetup.allUserTables(c) : settings.tables()) {
             String[] name = SourceTable.parseName(t);
-            wanted.add(name[0] + "." + name[1]);
+            // without an explicit list, the tables the sync selects: what it leaves out is never streamed
+            if (!all || settings.selector().selects(new TableName(name[0], name[1]))) {
+                wanted.add(name[0] + "." + name[1]);
+            }
         }
         if (wanted.isEmpty()) {
             throw new DuckbridgeException(
                     ErrorClass.INVALID_REQUEST,
-                    "no tables to capture: the database has no user tables and duckbridge.sync.include names none");
+                    "no tables to capture: duckbridge.cdc.tables is empty and no user table of the database passes"
+                            + " duckbridge.sync.include/exclude");
         }
         return wanted;
     }

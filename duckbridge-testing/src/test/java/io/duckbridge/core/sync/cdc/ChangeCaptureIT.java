@@ -149,6 +149,39 @@ class ChangeCaptureIT {
     }
 
     @Test
+    void withoutATableListCapturesWhatTheSyncSelectsAndNothingItLeavesOut() throws Exception {
+        postgres.execute("CREATE TABLE cc_sel_orders (id int PRIMARY KEY, v text)");
+        postgres.execute("CREATE TABLE cc_sel_secret (id int PRIMARY KEY, v text)");
+        postgres.execute("INSERT INTO cc_sel_orders VALUES (1, 'a')");
+        postgres.execute("INSERT INTO cc_sel_secret VALUES (1, 'do not copy')");
+        CdcSettings selected = settings("cc_sel", List.of())
+                .withSelector(new io.duckbridge.core.schema.TableSelector(
+                        List.of("public.cc_sel_*"), List.of("public.cc_sel_secret")));
+        try (ChangeCapture cdc = new ChangeCapture(engine, source, selected)) {
+            cdc.start();
+            awaitEqual(List.of("public.cc_sel_orders"));
+            assertThat(cdc.status().tables())
+                    .extracting(CdcStatus.TableStatus::table)
+                    .containsExactly("public.cc_sel_orders");
+            assertThat(postgres.query("SELECT schemaname || '.' || tablename FROM pg_publication_tables"
+                            + " WHERE pubname = 'cc_sel'"))
+                    .containsExactly(List.of("public.cc_sel_orders"));
+            assertThat(TableComparison.duckCount(engine, "public.cc_sel_orders"))
+                    .isEqualTo(1);
+            cdc.disable();
+        }
+        long copied = engine.read(session -> {
+            try (Statement st = session.statement();
+                    ResultSet rs = st.executeQuery(
+                            "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'cc_sel_secret'")) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        });
+        assertThat(copied).isZero();
+    }
+
+    @Test
     void deletesExactlyTheChangedKeysWhetherTheyFillARangeOrNot() throws Exception {
         // each statement group is one PostgreSQL transaction, so it reaches DuckDB in one batch: dense key
         // sets are deleted by a key range, sparse ones and composite keys through a staging table of keys
