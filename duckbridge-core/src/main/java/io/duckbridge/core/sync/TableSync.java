@@ -1,6 +1,7 @@
 package io.duckbridge.core.sync;
 
 import io.duckbridge.core.engine.DuckDbEngine;
+import io.duckbridge.core.engine.ReadSession;
 import io.duckbridge.core.error.DuckbridgeException;
 import io.duckbridge.core.error.ErrorClass;
 import io.duckbridge.core.jobs.Job;
@@ -36,6 +37,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,6 +52,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class TableSync {
     private static final Logger log = LoggerFactory.getLogger(TableSync.class);
+    private volatile Predicate<TableName> streamed = t -> false;
 
     private final DuckDbEngine engine;
     private final Supplier<PostgresSource> source;
@@ -113,6 +116,9 @@ public final class TableSync {
     public Job submit(TableName table, SyncMode mode) {
         if (jobs == null) {
             throw new DuckbridgeException(ErrorClass.INTERNAL, "this TableSync has no job runner");
+        }
+        if (table != null) {
+            refuseIfStreamed(table);
         }
         List<TableName> list = table == null ? null : List.of(table);
         String what = table == null ? "all tables" : table.toString();
@@ -258,13 +264,41 @@ public final class TableSync {
         return result;
     }
 
+    /**
+     * Tables a running change stream keeps current are left to it: a sync of one of them is refused, and a
+     * sync of every table skips them (the stream copies a table again itself when it must).
+     *
+     * @param streamed whether a table is kept current by a running stream; null for none
+     */
+    public void leaveToChangeCapture(Predicate<TableName> streamed) {
+        this.streamed = streamed == null ? t -> false : streamed;
+    }
+
+    private void refuseIfStreamed(TableName table) {
+        if (streamed.test(table)) {
+            throw new DuckbridgeException(
+                    ErrorClass.CONFLICT,
+                    table + " is kept current by change data capture, which a sync from a snapshot of its own would"
+                            + " race; it needs no sync while CDC runs (to copy it again anyway: POST /api/v1/cdc/stop,"
+                            + " sync it, then POST /api/v1/cdc/start, which copies it once more from its own"
+                            + " snapshot)");
+        }
+    }
+
     private List<SourceTable> resolve(PostgresSource pg, List<TableName> tables) {
         try (Connection c = pg.connect()) {
             if (tables == null) {
-                return catalog.read(c, settings.tables());
+                List<SourceTable> all = new ArrayList<>(catalog.read(c, settings.tables()));
+                List<TableName> skipped = new ArrayList<>();
+                all.removeIf(t -> streamed.test(t.name()) && skipped.add(t.name()));
+                if (!skipped.isEmpty()) {
+                    log.info("not syncing {}: change data capture keeps them current", skipped);
+                }
+                return all;
             }
             List<SourceTable> out = new ArrayList<>();
             for (TableName name : tables) {
+                refuseIfStreamed(name);
                 if (!settings.tables().selects(name)) {
                     throw new DuckbridgeException(
                             ErrorClass.NOT_FOUND,
@@ -318,6 +352,7 @@ public final class TableSync {
                                 o.lossy(),
                                 IncrementalSync.signature(mappings),
                                 o.reconciled() ? 0 : runs + 1));
+                forgetCapture(session, table.name());
             });
             if (!outcome.appliedIncrementally()) {
                 log.info(
@@ -403,6 +438,7 @@ public final class TableSync {
                                 lossy,
                                 IncrementalSync.signature(mappingsByTable.get(load.table())),
                                 0));
+                forgetCapture(session, load.table());
             });
             for (TableLoad load : loads) {
                 if (load.succeeded()) {
@@ -563,6 +599,31 @@ public final class TableSync {
      * Duckbridge's state, not a running sync's staging ({@link #listTables} lists them, the seed health counts
      * them).
      */
+    /**
+     * Makes change data capture copy {@code table} again from its own snapshot on its next start: a sync
+     * replaces or merges the table from a snapshot of its own, whose position CDC does not know, so replaying
+     * the slot's changes on top of it would apply some twice. Runs in the sync's lane transaction; does nothing
+     * when CDC never ran (no {@code duckbridge.cdc_tables}) or does not capture the table.
+     */
+    static void forgetCapture(ReadSession session, TableName table) throws SQLException {
+        try (PreparedStatement exists = session.prepare(
+                "SELECT count(*) FROM duckdb_tables()"
+                        + " WHERE schema_name = 'duckbridge' AND table_name = 'cdc_tables' AND database_name = current_database()")) {
+            try (ResultSet rs = exists.executeQuery()) {
+                rs.next();
+                if (rs.getLong(1) == 0) {
+                    return;
+                }
+            }
+        }
+        try (PreparedStatement ps = session.prepare("DELETE FROM duckbridge.cdc_tables WHERE source_table = ?")) {
+            ps.setString(1, table.schema() + "." + table.name());
+            if (ps.executeUpdate() > 0) {
+                log.info("{} was synced outside change data capture; CDC copies it again when it next starts", table);
+            }
+        }
+    }
+
     public static final String USER_TABLES = "NOT internal AND database_name = current_database()"
             + " AND schema_name NOT IN ('duckbridge', '" + CopyIngester.STAGING_SCHEMA + "')"
             + " AND NOT starts_with(table_name, '" + SnapshotCopier.STAGING_PREFIX + "')";

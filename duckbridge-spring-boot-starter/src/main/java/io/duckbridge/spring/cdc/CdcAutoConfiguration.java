@@ -2,6 +2,7 @@ package io.duckbridge.spring.cdc;
 
 import io.duckbridge.core.engine.DuckDbEngine;
 import io.duckbridge.core.source.PostgresSource;
+import io.duckbridge.core.sync.TableSync;
 import io.duckbridge.core.sync.cdc.ChangeCapture;
 import io.duckbridge.spring.DuckbridgeAutoConfiguration;
 import io.duckbridge.spring.sync.SyncAutoConfiguration;
@@ -35,9 +36,13 @@ public class CdcAutoConfiguration {
     @ConditionalOnMissingBean
     @ConditionalOnBean({DuckDbEngine.class, PostgresSource.class})
     public ChangeCapture changeCapture(
-            DuckDbEngine engine, PostgresSource source, CdcProperties cdc, ObjectProvider<SyncProperties> sync) {
+            DuckDbEngine engine,
+            PostgresSource source,
+            CdcProperties cdc,
+            ObjectProvider<SyncProperties> sync,
+            ObjectProvider<TableSync> tableSync) {
         SyncProperties syncProperties = sync.getIfAvailable();
-        return new ChangeCapture(
+        ChangeCapture capture = new ChangeCapture(
                 engine,
                 source,
                 syncProperties == null
@@ -45,6 +50,9 @@ public class CdcAutoConfiguration {
                         : cdc.toSettings(
                                 syncProperties.toSettings().mapping(),
                                 syncProperties.toSettings().tables()));
+        // a sync of a table the running stream keeps current would race it: the sync leaves those to CDC
+        tableSync.ifAvailable(t -> t.leaveToChangeCapture(capture::streams));
+        return capture;
     }
 
     @Bean

@@ -263,6 +263,19 @@ public final class ChangeCapture implements AutoCloseable {
         return running;
     }
 
+    /**
+     * Whether {@code table} is kept current by this running stream, so a sync of it from a snapshot of its own
+     * would race the stream (changes applied twice or lost). Thread-safe.
+     */
+    public boolean streams(TableName table) {
+        if (!running) {
+            return false;
+        }
+        synchronized (tables) {
+            return tables.containsKey(table.schema() + "." + table.name());
+        }
+    }
+
     /** The current status; queries PostgreSQL for lag at most once a second. */
     public CdcStatus status() {
         ServerView view = refreshServerView();

@@ -182,6 +182,53 @@ class ChangeCaptureIT {
     }
 
     @Test
+    void aSyncLeavesStreamedTablesToCdcAndATableSyncedWhileCdcStoppedIsCopiedAgainNotReplayed() throws Exception {
+        postgres.execute("CREATE TABLE cc_manual (id int PRIMARY KEY, v text)");
+        postgres.execute("INSERT INTO cc_manual SELECT g, 'v' || g FROM generate_series(1, 100) g");
+        List<String> tables = List.of("public.cc_manual");
+        var name = new io.duckbridge.core.schema.TableName("public", "cc_manual");
+        var sync = new io.duckbridge.core.sync.TableSync(
+                engine,
+                source,
+                null,
+                new io.duckbridge.core.sync.SyncSettings(
+                        new io.duckbridge.core.schema.TableSelector(List.of("public.cc_manual"), List.of()),
+                        null,
+                        new io.duckbridge.core.sync.snapshot.SnapshotSettings(2, 10_000),
+                        new io.duckbridge.core.sync.incremental.IncrementalSettings(
+                                "updated_at", Duration.ofMinutes(1), null, 0)));
+        try (ChangeCapture cdc = new ChangeCapture(engine, source, settings("cc_manual", tables))) {
+            sync.leaveToChangeCapture(cdc::streams);
+            cdc.start();
+            awaitEqual(tables);
+
+            // while the stream runs, a sync of the table is refused and a sync of everything leaves it out
+            assertThatThrownBy(() -> sync.run(
+                            List.of(name),
+                            io.duckbridge.core.sync.SyncMode.FULL,
+                            io.duckbridge.core.jobs.JobContext.none()))
+                    .isInstanceOfSatisfying(DuckbridgeException.class, e -> {
+                        assertThat(e.errorClass()).isEqualTo(ErrorClass.CONFLICT);
+                        assertThat(e.getMessage()).contains("public.cc_manual", "/api/v1/cdc/stop");
+                    });
+            assertThat(sync.run(null, io.duckbridge.core.sync.SyncMode.FULL, io.duckbridge.core.jobs.JobContext.none())
+                            .toString())
+                    .doesNotContain("cc_manual");
+
+            // stopped: changes wait in the slot; a sync copies them, and the next start must not apply them again
+            cdc.stop();
+            postgres.execute("INSERT INTO cc_manual VALUES (500, 'while stopped')");
+            postgres.execute("UPDATE cc_manual SET v = 'changed' WHERE id = 1");
+            sync.run(List.of(name), io.duckbridge.core.sync.SyncMode.FULL, io.duckbridge.core.jobs.JobContext.none());
+            cdc.start();
+            postgres.execute("INSERT INTO cc_manual VALUES (501, 'after start')");
+            awaitEqual(tables);
+            assertThat(TableComparison.duckCount(engine, "public.cc_manual")).isEqualTo(102);
+            cdc.disable();
+        }
+    }
+
+    @Test
     void deletesExactlyTheChangedKeysWhetherTheyFillARangeOrNot() throws Exception {
         // each statement group is one PostgreSQL transaction, so it reaches DuckDB in one batch: dense key
         // sets are deleted by a key range, sparse ones and composite keys through a staging table of keys
