@@ -190,6 +190,19 @@ public class ProblemResponses extends ResponseEntityExceptionHandler {
                     + (reason == null ? "" : ": " + reason.lines().findFirst().orElse(reason))
                     + "; its fields are described at /v3/api-docs";
         }
+        if (ex instanceof org.springframework.beans.TypeMismatchException mismatch) {
+            String name = mismatch.getPropertyName() != null ? mismatch.getPropertyName() : "a parameter";
+            Class<?> type = mismatch.getRequiredType();
+            String fix = type == boolean.class || type == Boolean.class
+                    ? "use true or false"
+                    : type != null && type.isEnum()
+                            ? "use one of " + java.util.Arrays.toString(type.getEnumConstants())
+                            : "use a "
+                                    + (type == null
+                                            ? "valid value"
+                                            : type.getSimpleName().toLowerCase(Locale.ROOT));
+            return "\"" + mismatch.getValue() + "\" is not a valid value for " + name + "; " + fix;
+        }
         if (ex instanceof NoResourceFoundException missing) {
             return "no endpoint " + missing.getHttpMethod() + " /" + missing.getResourcePath()
                     + "; the API is described at /v3/api-docs";

@@ -136,6 +136,16 @@ class SyncEndpointsIT {
         assertThat(http.get("/api/v1/tables/public.nothing").statusCode()).isEqualTo(404);
         var excluded = http.post("/api/v1/sync/secrets?wait=true", null);
         assertThat(excluded.statusCode()).isEqualTo(404);
+        for (String path :
+                new String[] {"/api/v1/sync/orders?wait=maybe", "/analytics/sync/orders?incremental=maybe"}) {
+            var badFlag = http.post(path, null);
+            assertThat(badFlag.statusCode()).as(path).isEqualTo(400);
+            assertThat(Http.json(badFlag).path("type").asString()).isEqualTo("urn:duckbridge:problem:invalid_request");
+            assertThat(Http.json(badFlag).path("detail").asString())
+                    .as(path)
+                    .startsWith("\"maybe\" is not a valid value for ")
+                    .endsWith("; use true or false");
+        }
     }
 
     static JsonNode awaitJob(Http http, String id) throws InterruptedException {

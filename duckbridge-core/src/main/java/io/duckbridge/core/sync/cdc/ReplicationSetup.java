@@ -159,11 +159,14 @@ final class ReplicationSetup {
                     }
                     char identity = rs.getString(1).charAt(0);
                     boolean primaryKey = rs.getBoolean(2);
-                    if (identity == 'n' || (identity == 'd' && !primaryKey)) {
-                        problems.add(table + " has no primary key and REPLICA IDENTITY "
-                                + (identity == 'n' ? "NOTHING" : "DEFAULT")
-                                + "; run: ALTER TABLE " + SqlNames.quote(name[0], name[1])
-                                + " REPLICA IDENTITY FULL;");
+                    String alter = "ALTER TABLE " + SqlNames.quote(name[0], name[1]) + " REPLICA IDENTITY ";
+                    if (identity == 'n') {
+                        // NOTHING logs no old key at all, whatever keys the table has
+                        problems.add(table + " has REPLICA IDENTITY NOTHING; run: " + alter
+                                + (primaryKey ? "DEFAULT; (it uses the primary key)" : "FULL;"));
+                    } else if (identity == 'd' && !primaryKey) {
+                        problems.add(
+                                table + " has no primary key and REPLICA IDENTITY DEFAULT; run: " + alter + "FULL;");
                     }
                 }
             }

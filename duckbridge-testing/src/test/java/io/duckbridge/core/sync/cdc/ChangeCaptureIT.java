@@ -405,6 +405,15 @@ class ChangeCaptureIT {
                     .isEqualTo(ErrorClass.INVALID_REQUEST);
             assertThat(cdc.status().state()).isEqualTo(CdcState.STOPPED);
         }
+        // a table with a primary key but REPLICA IDENTITY NOTHING: DEFAULT (its key) is the fix
+        postgres.execute("CREATE TABLE cc_nothing (id int PRIMARY KEY)");
+        postgres.execute("ALTER TABLE cc_nothing REPLICA IDENTITY NOTHING");
+        try (ChangeCapture cdc = new ChangeCapture(engine, source, settings("cc_nothing", List.of("cc_nothing")))) {
+            assertThatThrownBy(cdc::start)
+                    .hasMessageContaining("public.cc_nothing has REPLICA IDENTITY NOTHING; run: ALTER TABLE"
+                            + " \"public\".\"cc_nothing\" REPLICA IDENTITY DEFAULT;")
+                    .hasMessageNotContaining("no primary key");
+        }
         assertThat(postgres.query("SELECT count(*) FROM pg_replication_slots")
                         .getFirst()
                         .getFirst())
