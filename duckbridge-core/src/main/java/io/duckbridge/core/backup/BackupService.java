@@ -101,11 +101,16 @@ public final class BackupService {
                 }
             }
             ObjectStore store = remote;
-            if (store != null) {
-                upload(store, manifest);
-            }
-            if (!settings.retention().keepsEverything()) {
-                prune();
+            try {
+                if (store != null) {
+                    upload(store, manifest);
+                }
+            } finally {
+                // the local backup is complete whether or not object storage took its copy: retention runs
+                // either way, or backups would pile up locally for as long as the storage is down
+                if (!settings.retention().keepsEverything()) {
+                    prune();
+                }
             }
             return manifest;
         });

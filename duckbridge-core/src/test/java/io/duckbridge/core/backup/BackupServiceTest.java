@@ -403,6 +403,86 @@ class BackupServiceTest {
     }
 
     @Test
+    void retentionRunsWhenTheUploadFails() {
+        createSmallDatabase();
+        BackupService keepsOne = new BackupService(
+                engine,
+                BackupSettings.defaults(dataDir.resolve("backups")).withRetention(new RetentionPolicy(1, null)));
+        keepsOne.uploadTo(new UnreachableStore());
+        for (int i = 0; i < 3; i++) {
+            assertThatThrownBy(() -> keepsOne.create(JobContext.none()))
+                    .isInstanceOfSatisfying(DuckbridgeException.class, e -> {
+                        assertThat(e.errorClass()).isEqualTo(ErrorClass.SOURCE_UNAVAILABLE);
+                        assertThat(e.getMessage()).contains("was written locally, but its upload");
+                    });
+        }
+        // three local backups written while the storage was down; retention kept the newest only
+        assertThat(keepsOne.list()).hasSize(1);
+    }
+
+    /** Object storage that is down: every request fails as an unreachable endpoint does. */
+    private static final class UnreachableStore implements io.duckbridge.core.lake.ObjectStore {
+        private static DuckbridgeException down() {
+            return new DuckbridgeException(ErrorClass.SOURCE_UNAVAILABLE, "object storage is unreachable");
+        }
+
+        @Override
+        public String uri(String key) {
+            return "s3://down/" + key;
+        }
+
+        @Override
+        public io.duckbridge.core.lake.StoredObject put(String key, java.nio.file.Path file) {
+            throw down();
+        }
+
+        @Override
+        public List<io.duckbridge.core.lake.StoredObject> putAll(Map<String, java.nio.file.Path> files) {
+            throw down();
+        }
+
+        @Override
+        public io.duckbridge.core.lake.StoredObject get(String key, java.nio.file.Path target) {
+            throw down();
+        }
+
+        @Override
+        public java.util.Optional<io.duckbridge.core.lake.StoredObject> stat(String key) {
+            throw down();
+        }
+
+        @Override
+        public List<io.duckbridge.core.lake.StoredObject> list(String prefix) {
+            throw down();
+        }
+
+        @Override
+        public void delete(java.util.Collection<String> keys) {
+            throw down();
+        }
+
+        @Override
+        public java.util.Optional<byte[]> read(String key) {
+            throw down();
+        }
+
+        @Override
+        public void write(String key, byte[] content) {
+            throw down();
+        }
+
+        @Override
+        public void checkAccess() {
+            throw down();
+        }
+
+        @Override
+        public String path() {
+            return "s3://down/";
+        }
+    }
+
+    @Test
     void listenersRunAfterARestoreWhoseThreadWasInterrupted() {
         createSmallDatabase();
         BackupManifest backup = backups.create(JobContext.none());
