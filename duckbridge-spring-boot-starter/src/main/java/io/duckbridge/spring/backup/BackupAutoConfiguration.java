@@ -103,7 +103,8 @@ public class BackupAutoConfiguration {
     @ConditionalOnBean(BackupDrill.class)
     @ConditionalOnProperty(prefix = "duckbridge.backup", name = "drill-schedule")
     public BackupScheduler backupDrillScheduler(BackupDrill drill, BackupProperties properties) {
-        return new BackupScheduler("restore drills", properties.drillSchedule(), drill::run);
+        return new BackupScheduler(
+                "restore drills", "duckbridge.backup.drill-schedule", properties.drillSchedule(), drill::run);
     }
 
     /** Gauges of the restore drill: whether the latest one restored its backup, and how long ago one did. */

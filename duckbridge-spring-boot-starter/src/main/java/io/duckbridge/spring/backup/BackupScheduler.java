@@ -1,6 +1,8 @@
 package io.duckbridge.spring.backup;
 
 import io.duckbridge.core.backup.BackupService;
+import io.duckbridge.core.error.DuckbridgeException;
+import io.duckbridge.core.error.ErrorClass;
 import io.duckbridge.core.jobs.Job;
 import io.duckbridge.core.jobs.JobRunner;
 import java.time.ZonedDateTime;
@@ -28,22 +30,32 @@ public class BackupScheduler implements SmartLifecycle {
 
     /** Starts a backup job at each time. @throws IllegalArgumentException when {@code expression} is not cron */
     public BackupScheduler(BackupService backups, JobRunner jobs, String expression) {
-        this("backups", expression, () -> {
+        this("backups", "duckbridge.backup.schedule", expression, () -> {
             Job job = backups.submitCreate(jobs);
             log.info("scheduled backup started as job {}", job.jobId());
         });
     }
 
     /**
-     * Runs {@code action} at each time; {@code what} names it in the log.
+     * Runs {@code action} at each time; {@code what} names it in the log, {@code key} is the setting that
+     * holds {@code expression}.
      *
-     * @throws IllegalArgumentException when {@code expression} is not a cron expression
+     * @throws DuckbridgeException INVALID_REQUEST naming {@code key} when {@code expression} is not a cron
+     *     expression
      */
-    public BackupScheduler(String what, String expression, Runnable action) {
+    public BackupScheduler(String what, String key, String expression, Runnable action) {
         this.what = what;
         this.action = action;
         this.expression = expression;
-        this.cron = CronExpression.parse(expression);
+        try {
+            this.cron = CronExpression.parse(expression);
+        } catch (IllegalArgumentException e) {
+            throw new DuckbridgeException(
+                    ErrorClass.INVALID_REQUEST,
+                    key + " \"" + expression + "\" is not a cron expression (" + e.getMessage()
+                            + "); use six fields: second minute hour day month weekday, e.g. 0 0 3 * * *",
+                    e);
+        }
     }
 
     /** The next time a backup starts after {@code from}, or null when the expression never fires again. */

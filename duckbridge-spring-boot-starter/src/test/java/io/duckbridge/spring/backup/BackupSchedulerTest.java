@@ -15,7 +15,7 @@ class BackupSchedulerTest {
     void runsTheActionAtEachCronTimeUntilStoppedAndSurvivesAFailingRun() throws Exception {
         AtomicInteger runs = new AtomicInteger();
         CountDownLatch twice = new CountDownLatch(2);
-        var scheduler = new BackupScheduler("restore drill", "* * * * * *", () -> {
+        var scheduler = new BackupScheduler("restore drill", "duckbridge.backup.drill-schedule", "* * * * * *", () -> {
             runs.incrementAndGet();
             twice.countDown();
             throw new IllegalStateException("this run fails; the next one still comes");
@@ -36,7 +36,9 @@ class BackupSchedulerTest {
 
     @Test
     void anExpressionThatIsNotCronIsRefused() {
-        assertThatThrownBy(() -> new BackupScheduler("backups", "every night", () -> {}))
-                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new BackupScheduler("backups", "duckbridge.backup.schedule", "0 0 3 * *", () -> {}))
+                .isInstanceOf(io.duckbridge.core.error.DuckbridgeException.class)
+                .hasMessageStartingWith("duckbridge.backup.schedule \"0 0 3 * *\" is not a cron expression")
+                .hasMessageContaining("e.g. 0 0 3 * * *");
     }
 }
