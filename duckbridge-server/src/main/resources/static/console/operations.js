@@ -184,6 +184,14 @@ function cdc() {
   });
 }
 
+/** What the last validation of a backup found: "valid", "invalid: <problems>", or nothing before one. */
+function validationText(v) {
+  if (!v) {
+    return 'not validated';
+  }
+  return v.valid ? 'valid' : 'invalid: ' + (v.problems || []).join('; ');
+}
+
 function backups() {
   return section('backups', () => getJson('/api/v1/backups'), (box, list) => {
     const items = Array.isArray(list) ? list : list.backups || [];
@@ -196,7 +204,7 @@ function backups() {
       el('td', {}, b.createdAt || ''),
       el('td', {}, formatBytes(b.sizeBytes)),
       el('td', {}, Object.keys(b.tables || {}).length, ' tables'),
-      el('td', { class: 'backup-status' }, b.validation || ''),
+      el('td', { class: 'backup-status' }, validationText(b.lastValidation)),
       el('td', {}, isAdmin() ? [
         el('button', { type: 'button', class: 'admin-only', onclick: () => validate(b.id) }, 'Validate'),
         el('button', { type: 'button', class: 'admin-only danger', onclick: () => restore(b.id) }, 'Restore'),
@@ -208,6 +216,7 @@ async function validate(id) {
   try {
     const r = await postJson(`/api/v1/backups/${encodeURIComponent(id)}/validate`);
     message(r.valid ? `Backup ${id} is valid` : `Backup ${id} is NOT valid: ${(r.problems || []).map((p) => (typeof p === 'string' ? p : JSON.stringify(p))).join('; ')}`, !r.valid);
+    await backups(); // the list shows each backup's last validation
   } catch (error) {
     message(`${error.errorClass}: ${error.message}`, true);
   }

@@ -326,6 +326,9 @@ class ConsoleIT {
                 .findElement(By.cssSelector("#backups tr[data-backup='" + id + "'] button:not(.danger)"))
                 .click();
         browser.await(30, d -> d.findElement(By.id("sync-message")).getText().equals("Backup " + id + " is valid"));
+        // the list shows the outcome of the backup's last validation (the API's lastValidation)
+        By status = By.cssSelector("#backups tr[data-backup='" + id + "'] .backup-status");
+        browser.await(30, d -> d.findElement(status).getText().equals("valid"));
         browser.screenshot("operations-backup");
     }
 
