@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.duckbridge.core.engine.DuckDbEngine;
 import io.duckbridge.core.engine.EngineSettings;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -53,6 +54,34 @@ class BackupCommandTest {
         CliRun r = run("backup", "prune", "--data-dir", dataDir.toString());
         assertThat(r.exit()).isEqualTo(1);
         assertThat(r.err()).startsWith("error: INVALID_REQUEST: say what to keep: --keep N and/or --max-age P14D");
+    }
+
+    @Test
+    void validateOfATamperedBackupPrintsOnlyJsonOnStdoutAndLogsOnStderr() throws Exception {
+        String dir = dataDirWithTable().toString();
+        String id = json(run("backup", "create", "--data-dir", dir)).path("id").asString();
+        Path archive = dataDir.resolve("backups").resolve(id).resolve("database.duckdb.zst");
+        byte[] bytes = Files.readAllBytes(archive);
+        bytes[bytes.length / 2] ^= 0x5A;
+        Files.write(archive, bytes);
+
+        CliRun validate = run("backup", "validate", id, "--data-dir", dir);
+        assertThat(validate.exit()).as(validate.err()).isEqualTo(2);
+        // stdout is the JSON document alone, so `> v.out` can be parsed
+        JsonNode result = JsonMapper.shared().readTree(validate.out());
+        assertThat(result.path("id").asString()).isEqualTo(id);
+        assertThat(result.path("valid").asBoolean(true)).isFalse();
+        assertThat(validate.out()).doesNotContain("WARN");
+        assertThat(validate.err()).contains("WARN").contains("backup " + id + " is invalid");
+    }
+
+    private Path dataDirWithTable() {
+        Path file = dataDir.resolve("analytics.duckdb");
+        try (var engine = DuckDbEngine.open(EngineSettings.defaults(file.toString()))) {
+            engine.write(
+                    session -> session.statement().execute("CREATE TABLE t AS SELECT range AS i FROM range(1000)"));
+        }
+        return dataDir;
     }
 
     private static JsonNode json(CliRun r) {
