@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 @Timeout(60)
 class QueryCommandTest {
@@ -25,6 +27,68 @@ class QueryCommandTest {
                 "query", "SELECT id, name FROM t ORDER BY id", "--format", "csv", "--data-dir", dataDir.toString());
         assertThat(run.exit()).isZero();
         assertThat(run.out()).isEqualTo("id,name\n1,\"a,b\"\n2,\n");
+    }
+
+    /** Values the JDBC driver returns as Java objects whose toString() is no JSON or CSV text. */
+    private static final String TYPED = "SELECT 9007199254740993::BIGINT AS big, 2.50::DECIMAL(4,2) AS dec,"
+            + " 170141183460469231731687303715884105727::HUGEINT AS huge,"
+            + " '123e4567-e89b-12d3-a456-426614174000'::UUID AS id, '\\xAA\\x01z'::BLOB AS bytes,"
+            + " {'k': 1, 'v': 'x'} AS s, [1, 2] AS l, MAP {'a': 1} AS m, DATE '2024-02-29' AS d, true AS ok,"
+            + " NULL::INTEGER AS nothing";
+
+    @Test
+    void jsonOnTheFileIsTheHttpApiBody() {
+        createTable();
+        CliRun run = CliRun.of("query", TYPED, "--format", "json", "--data-dir", dataDir.toString());
+        assertThat(run.exit()).as(run.err()).isZero();
+        JsonNode body = JsonMapper.shared().readTree(run.out());
+        assertThat(body.propertyNames())
+                .containsExactly("queryId", "columns", "rows", "rowCount", "truncated", "elapsedMs");
+        assertThat(body.path("columns").get(0).path("name").asString()).isEqualTo("big");
+        assertThat(body.path("columns").get(0).path("type").asString()).isEqualTo("BIGINT");
+        assertThat(body.path("rowCount").asLong()).isEqualTo(1);
+        assertThat(body.path("truncated").asBoolean(true)).isFalse();
+        JsonNode row = body.path("rows").get(0);
+        assertThat(row.get(0).isString()).isTrue();
+        assertThat(row.get(0).asString()).isEqualTo("9007199254740993");
+        assertThat(row.get(1).asString()).isEqualTo("2.50");
+        assertThat(row.get(2).asString()).isEqualTo("170141183460469231731687303715884105727");
+        assertThat(row.get(3).asString()).isEqualTo("123e4567-e89b-12d3-a456-426614174000");
+        assertThat(row.get(4).asString()).isEqualTo("qgF6"); // base64 of AA 01 7A
+        assertThat(row.get(5).toString()).isEqualTo("{\"k\":1,\"v\":\"x\"}");
+        assertThat(row.get(6).toString()).isEqualTo("[1,2]");
+        assertThat(row.get(7).toString()).isEqualTo("{\"a\":1}");
+        assertThat(row.get(8).asString()).isEqualTo("2024-02-29");
+        assertThat(row.get(9).isBoolean()).isTrue();
+        assertThat(row.get(10).isNull()).isTrue();
+    }
+
+    @Test
+    void csvAndTableOnTheFileShowDuckDbText() {
+        createTable();
+        CliRun csv = CliRun.of("query", TYPED, "--format", "csv", "--data-dir", dataDir.toString());
+        assertThat(csv.exit()).as(csv.err()).isZero();
+        String[] lines = csv.out().split("\n");
+        assertThat(lines).hasSize(2);
+        assertThat(lines[1])
+                .startsWith("9007199254740993,2.50,170141183460469231731687303715884105727,"
+                        + "123e4567-e89b-12d3-a456-426614174000,\\xAA\\x01z,")
+                .endsWith(",2024-02-29,true,")
+                .doesNotContain("DuckDB")
+                .doesNotContain("k=1");
+
+        CliRun table = CliRun.of(
+                "query", "SELECT 'a,b' AS x, '\\xAA'::BLOB AS b, NULL AS n", "--data-dir", dataDir.toString());
+        assertThat(table.exit()).as(table.err()).isZero();
+        assertThat(table.out().lines().toList())
+                .containsExactly("x   | b    | n", "----+------+--", "a,b | \\xAA |", "(1 rows)");
+    }
+
+    private void createTable() {
+        Path file = dataDir.resolve("analytics.duckdb");
+        try (var engine = DuckDbEngine.open(EngineSettings.defaults(file.toString()))) {
+            engine.write(session -> session.statement().execute("CREATE TABLE t AS SELECT 1 AS i"));
+        }
     }
 
     @Test

@@ -265,10 +265,10 @@ public final class BackupService {
      * archive matching its manifest's size. Used by health checks and retention.
      */
     public Optional<BackupManifest> newestValid() {
-        return list().stream().filter(this::presumedValid).findFirst();
+        return list().stream().filter(m -> presumedValid(catalog, m)).findFirst();
     }
 
-    private boolean presumedValid(BackupManifest m) {
+    private static boolean presumedValid(BackupCatalog catalog, BackupManifest m) {
         Optional<BackupValidation> last = catalog.lastValidation(m.id());
         if (last.isPresent()) {
             return last.get().valid();
@@ -289,11 +289,30 @@ public final class BackupService {
      * @throws DuckbridgeException NOT_FOUND for an unknown id
      */
     public BackupValidation validate(String id, JobContext progress) {
+        return validate(catalog, id, engine.duckdbVersion(), progress);
+    }
+
+    /**
+     * {@link #validate} of a backup in {@code backupDirectory} without a database: the backup is decompressed
+     * into the directory's scratch area and opened by a separate read-only DuckDB instance, so it works while
+     * a server holds the database file, or when that file is gone. Leftovers of other processes' backups are
+     * left alone (a running server may be writing one).
+     *
+     * @param duckdbVersion this DuckDB's version; table checksums are compared only with a backup written by
+     *     the same version (null compares them always)
+     * @throws DuckbridgeException NOT_FOUND for an unknown id
+     */
+    public static BackupValidation validateOffline(
+            Path backupDirectory, String id, String duckdbVersion, JobContext progress) {
+        return validate(new BackupCatalog(BackupSettings.defaults(backupDirectory)), id, duckdbVersion, progress);
+    }
+
+    private static BackupValidation validate(
+            BackupCatalog catalog, String id, String duckdbVersion, JobContext progress) {
         BackupManifest manifest = catalog.get(id);
-        Path scratch = scratchFile("validate-" + id);
+        Path scratch = scratchFile(catalog, "validate-" + id);
         try {
-            BackupValidation validation =
-                    BackupValidator.validate(catalog, manifest, scratch, engine.duckdbVersion(), progress);
+            BackupValidation validation = BackupValidator.validate(catalog, manifest, scratch, duckdbVersion, progress);
             catalog.recordValidation(validation);
             if (!validation.valid()) {
                 log.warn("backup {} is invalid: {}", id, validation.problems());
@@ -450,9 +469,21 @@ public final class BackupService {
 
     /** {@link #prune()} with an explicit policy and clock, for the CLI and tests. */
     public List<String> prune(RetentionPolicy policy, Instant now) {
+        return prune(catalog, policy, now, remote);
+    }
+
+    /**
+     * {@link #prune(RetentionPolicy, Instant)} of the backups in {@code backupDirectory} without a database, for
+     * the CLI: it works while a server holds the database file (a backup it is still writing is not listed, so
+     * not deleted) or when that file is gone. Remote copies are not deleted.
+     */
+    public static List<String> pruneOffline(Path backupDirectory, RetentionPolicy policy, Instant now) {
+        return prune(new BackupCatalog(BackupSettings.defaults(backupDirectory)), policy, now, null);
+    }
+
+    private static List<String> prune(BackupCatalog catalog, RetentionPolicy policy, Instant now, ObjectStore store) {
         List<String> deleted = new ArrayList<>();
-        ObjectStore store = remote;
-        for (BackupManifest m : policy.expired(catalog.list(), now, this::presumedValid)) {
+        for (BackupManifest m : policy.expired(catalog.list(), now, b -> presumedValid(catalog, b))) {
             boolean uploaded = catalog.remoteLocation(m.id()).isPresent();
             if (catalog.delete(m.id())) {
                 deleted.add(m.id());
@@ -500,6 +531,11 @@ public final class BackupService {
      * rest of the manifest.
      */
     public Map<String, Object> describe(BackupManifest m) {
+        return describe(catalog, m);
+    }
+
+    /** {@link #describe(BackupManifest)} of a backup in {@code catalog}, without a database (the CLI's list). */
+    public static Map<String, Object> describe(BackupCatalog catalog, BackupManifest m) {
         Map<String, Object> view = new LinkedHashMap<>();
         view.put("id", m.id());
         view.put("createdAt", m.createdAt().toString());
@@ -561,10 +597,14 @@ public final class BackupService {
     }
 
     private Path scratchFile(String prefix) {
+        return scratchFile(catalog, prefix);
+    }
+
+    private static Path scratchFile(BackupCatalog catalog, String prefix) {
         try {
             return catalog.scratchFile(prefix);
         } catch (IOException e) {
-            throw new DuckbridgeException(ErrorClass.IO, "cannot create a scratch file in " + settings.directory(), e);
+            throw new DuckbridgeException(ErrorClass.IO, "cannot create a scratch file in " + catalog.directory(), e);
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.duckbridge.server.cli;
 
+import io.duckbridge.core.backup.BackupCatalog;
 import io.duckbridge.core.backup.BackupService;
 import io.duckbridge.core.backup.BackupSettings;
 import io.duckbridge.core.backup.RetentionPolicy;
@@ -17,14 +18,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import org.springframework.boot.convert.DurationStyle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
  * {@code backup create|list|validate ID|restore ID|prune}: through a running server with {@code --url}, or
- * on the database file and backup directory directly when no server holds them (restore then replaces
- * the file of a stopped service).
+ * directly: {@code create} and {@code restore} on the database file when no server holds it (restore then
+ * replaces the file of a stopped service); {@code list}, {@code validate} and {@code prune} on the backup
+ * directory alone, so they also work while a server runs and when the database file is gone.
  */
 @Command(
         name = "backup",
@@ -52,11 +55,21 @@ public final class BackupCommand implements Runnable {
             return backupDir != null ? backupDir : server.dataDir.resolve("backups");
         }
 
-        /** Runs {@code work} with a backup service on the database file, opened in this process. */
+        /**
+         * Runs {@code work} with a backup service on the database file, opened in this process. Only for what
+         * reads the database ({@code create}): list, validate and prune need the backup directory alone.
+         */
         <T> T withService(Function<BackupService, T> work) {
             Path file = server.existingDatabaseFile().toAbsolutePath();
             try (var engine = DuckDbEngine.open(EngineSettings.defaults(file.toString()))) {
                 return work.apply(new BackupService(engine, BackupSettings.defaults(backupDirectory())));
+            }
+        }
+
+        /** The version of the DuckDB in this process, which validation compares with a backup's. */
+        static String duckdbVersion() {
+            try (var probe = DuckDbEngine.open(EngineSettings.defaults(EngineSettings.IN_MEMORY))) {
+                return probe.duckdbVersion();
             }
         }
 
@@ -94,16 +107,13 @@ public final class BackupCommand implements Runnable {
                     return 0;
                 }
             }
-            var catalog = new io.duckbridge.core.backup.BackupCatalog(BackupSettings.defaults(backupDirectory()));
-            List<Map<String, Object>> rows = catalog.list().stream()
-                    .map(m -> {
-                        Map<String, Object> row = new LinkedHashMap<>();
-                        row.put("id", m.id());
-                        row.put("tables", m.rowCounts());
-                        return row;
-                    })
-                    .toList();
-            printJson(out, rows);
+            // the API's shape (GET /api/v1/backups), from the directory alone
+            var catalog = new BackupCatalog(BackupSettings.defaults(backupDirectory()));
+            printJson(
+                    out,
+                    catalog.list().stream()
+                            .map(m -> BackupService.describe(catalog, m))
+                            .toList());
             return 0;
         }
     }
@@ -125,9 +135,15 @@ public final class BackupCommand implements Runnable {
                     return result.path("valid").asBoolean(false) ? 0 : 2;
                 }
             }
-            var validation = withService(service -> service.validate(id, new ConsoleProgress(System.err)));
-            printJson(
-                    out, Map.of("id", validation.id(), "valid", validation.valid(), "problems", validation.problems()));
+            // the backup directory alone: works while a server holds the database, and when the file is gone
+            var progress = new ConsoleProgress(System.err);
+            var validation = BackupService.validateOffline(backupDirectory(), id, duckdbVersion(), progress);
+            progress.finish();
+            Map<String, Object> result = new LinkedHashMap<>();
+            result.put("id", validation.id());
+            result.put("valid", validation.valid());
+            result.put("problems", validation.problems());
+            printJson(out, result);
             return validation.valid() ? 0 : 2;
         }
     }
@@ -147,10 +163,7 @@ public final class BackupCommand implements Runnable {
                     return followAndPrint(client, client.post("/api/v1/backups/" + encode(id) + "/restore", null), out);
                 }
             }
-            String duckdbVersion;
-            try (var probe = DuckDbEngine.open(EngineSettings.defaults(EngineSettings.IN_MEMORY))) {
-                duckdbVersion = probe.duckdbVersion();
-            }
+            String duckdbVersion = duckdbVersion();
             var result = BackupService.restoreOffline(
                     backupDirectory(),
                     id,
@@ -165,30 +178,60 @@ public final class BackupCommand implements Runnable {
     @Command(
             name = "prune",
             mixinStandardHelpOptions = true,
-            description = "Delete backups beyond --keep or older than --max-age; never the newest valid one.")
+            description = "Delete backups beyond --keep or older than --max-age; never the newest valid one. Works on"
+                    + " the backup directory, also while a server runs.")
     static final class Prune extends Offline {
-        @Option(names = "--keep", description = "how many backups to keep")
+        @Option(names = "--keep", description = "how many of the newest backups to keep")
         Integer keep;
 
-        @Option(names = "--max-age", description = "delete backups older than this ISO-8601 duration, e.g. P14D")
-        Duration maxAge;
+        @Option(names = "--max-age", description = "delete backups older than this, e.g. 30d, 12h or ISO-8601 P30D")
+        String maxAge;
 
         @Override
         int run(PrintStream out) {
             if (server.remote()) {
                 throw new DuckbridgeException(
                         ErrorClass.INVALID_REQUEST,
-                        "prune runs where the backups are: the server prunes on its own schedule"
-                                + " (duckbridge.backup.retention.*); run this command on that host without --url");
+                        "prune works on the backup directory, not through a server (which prunes by"
+                                + " duckbridge.backup.retention.*): run it on the host that holds the backups,"
+                                + " without --url; it works while the server runs");
             }
             if (keep == null && maxAge == null) {
                 throw new DuckbridgeException(
-                        ErrorClass.INVALID_REQUEST, "say what to keep: --keep N and/or --max-age P14D");
+                        ErrorClass.INVALID_REQUEST, "say what to keep: --keep N and/or --max-age 30d");
             }
-            var policy = new RetentionPolicy(keep == null ? 0 : keep, maxAge);
-            List<String> deleted = withService(service -> service.prune(policy, Instant.now()));
+            if (keep != null && keep < 0) {
+                throw new DuckbridgeException(
+                        ErrorClass.INVALID_REQUEST, "--keep " + keep + " is negative; use e.g. 7, or 0 for no limit");
+            }
+            var policy = new RetentionPolicy(keep == null ? 0 : keep, maxAge == null ? null : maxAge(maxAge));
+            List<String> deleted = BackupService.pruneOffline(backupDirectory(), policy, Instant.now());
             printJson(out, Map.of("deleted", deleted));
             return 0;
+        }
+
+        /**
+         * {@code --max-age} in the forms the configuration key {@code duckbridge.backup.retention.max-age} takes
+         * ({@code 30d}, {@code 12h}) or ISO-8601 ({@code P30D}); a bare number is refused rather than read as
+         * milliseconds.
+         */
+        static Duration maxAge(String value) {
+            Duration age;
+            try {
+                if (value.strip().matches("[-+]?\\d+")) {
+                    throw new IllegalArgumentException("no unit");
+                }
+                age = DurationStyle.detectAndParse(value.strip());
+            } catch (IllegalArgumentException e) {
+                throw new DuckbridgeException(
+                        ErrorClass.INVALID_REQUEST,
+                        "--max-age \"" + value + "\" is not a duration; use e.g. 30d, 12h or P30D");
+            }
+            if (age.isNegative() || age.isZero()) {
+                throw new DuckbridgeException(
+                        ErrorClass.INVALID_REQUEST, "--max-age " + value + " is not positive; use e.g. 30d");
+            }
+            return age;
         }
     }
 }

@@ -2,12 +2,18 @@ package io.duckbridge.server.cli;
 
 import io.duckbridge.core.engine.DuckDbEngine;
 import io.duckbridge.core.engine.EngineSettings;
-import io.duckbridge.core.query.QueryGuard;
+import io.duckbridge.core.error.DuckbridgeException;
+import io.duckbridge.core.error.ErrorClass;
+import io.duckbridge.core.query.QueryFormat;
+import io.duckbridge.core.query.QueryLimits;
+import io.duckbridge.core.query.QueryRecorder;
+import io.duckbridge.core.query.QueryRequest;
+import io.duckbridge.core.query.QueryRunner;
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.sql.ResultSet;
-import java.sql.ResultSetMetaData;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,12 +21,13 @@ import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * {@code query "SQL" [--format table|csv|json]}: runs one query on the database file, or through a running
- * server with {@code --url}. Prints one error line (class and message) and exits 1 on failure.
+ * server with {@code --url}; both print the same: {@code json} is the body of {@code POST /api/v1/query}
+ * ({@code {"queryId","columns","rows","rowCount","truncated","elapsedMs"}}), {@code csv} its CSV with a
+ * terminal's line ends ({@code \n}), {@code table} that CSV's text aligned in columns. Prints one error
+ * line (class and message) and exits 1 on failure.
  */
 @Command(name = "query", mixinStandardHelpOptions = true, description = "Run a read-only SQL query.")
 public final class QueryCommand extends CliCommand {
@@ -40,117 +47,163 @@ public final class QueryCommand extends CliCommand {
     @Option(names = "--max-rows", defaultValue = "10000", description = "most rows to print")
     int maxRows;
 
+    /** How long a query on the file may run. */
+    private static final Duration TIMEOUT = Duration.ofMinutes(10);
+
     @Override
     int run(PrintStream out) {
-        return server.remote() ? viaServer(out) : direct(out);
-    }
-
-    private int direct(PrintStream out) {
-        Path file = server.existingDatabaseFile().toAbsolutePath();
-        // "query" reads, on the file as through a server
-        QueryGuard guard = server.queryGuard();
-        try (var engine =
-                DuckDbEngine.open(EngineSettings.defaults(file.toString()).withReaders(1, 1))) {
-            Table table = engine.read(Duration.ofMinutes(10), session -> {
-                String checked = guard.check(session.connection(), sql).sql();
-                try (Statement st = session.statement();
-                        ResultSet rs = st.executeQuery(checked)) {
-                    ResultSetMetaData md = rs.getMetaData();
-                    List<String> header = new ArrayList<>();
-                    for (int i = 1; i <= md.getColumnCount(); i++) {
-                        header.add(md.getColumnLabel(i));
-                    }
-                    List<List<String>> rows = new ArrayList<>();
-                    while (rs.next() && rows.size() < maxRows) {
-                        List<String> row = new ArrayList<>();
-                        for (int i = 1; i <= header.size(); i++) {
-                            Object v = rs.getObject(i);
-                            row.add(v == null ? null : v.toString());
-                        }
-                        rows.add(row);
-                    }
-                    return new Table(header, rows);
-                }
-            });
-            print(out, table);
+        if (maxRows < 0) {
+            throw new DuckbridgeException(
+                    ErrorClass.INVALID_REQUEST, "--max-rows " + maxRows + " is negative; use e.g. 10000");
+        }
+        QueryFormat wire = format == Format.json ? QueryFormat.JSON : QueryFormat.CSV;
+        if (format == Format.json) {
+            byte[] body = null;
+            if (server.remote()) {
+                body = viaServer(wire);
+                out.write(body, 0, body.length);
+            } else {
+                direct(wire, out);
+            }
+            if (body == null || body.length == 0 || body[body.length - 1] != '\n') {
+                out.println(); // the JSON document has no line end of its own
+            }
+            out.flush();
             return 0;
         }
-    }
-
-    private int viaServer(PrintStream out) {
-        String accept = format == Format.csv ? "text/csv" : "application/json";
-        String body;
-        try (ServerClient client = server.client()) {
-            body = client.postRaw("/api/v1/query", Map.of("sql", sql, "maxRows", maxRows), accept);
+        var csv = new ByteArrayOutputStream();
+        if (server.remote()) {
+            csv.writeBytes(viaServer(wire));
+        } else {
+            direct(wire, csv);
         }
-        if (format != Format.table) {
-            out.print(body);
-            return 0;
+        List<List<String>> records = parseCsv(csv.toString(StandardCharsets.UTF_8));
+        if (format == Format.table) {
+            printTable(out, records);
+        } else {
+            // the server's CSV, with a terminal's line ends
+            records.forEach(r -> out.println(
+                    String.join(",", r.stream().map(QueryCommand::csvField).toList())));
         }
-        JsonNode json = JsonMapper.shared().readTree(body);
-        List<String> header = new ArrayList<>();
-        json.path("columns").forEach(c -> header.add(c.path("name").asString()));
-        List<List<String>> rows = new ArrayList<>();
-        json.path("rows").forEach(r -> {
-            List<String> row = new ArrayList<>();
-            r.forEach(v -> row.add(v.isNull() ? null : v.isString() ? v.asString() : v.toString()));
-            rows.add(row);
-        });
-        print(out, new Table(header, rows));
+        out.flush();
         return 0;
     }
 
-    private void print(PrintStream out, Table table) {
-        switch (format) {
-            case csv -> {
-                out.println(String.join(
-                        ",", table.header().stream().map(QueryCommand::csv).toList()));
-                table.rows()
-                        .forEach(r -> out.println(String.join(
-                                ",", r.stream().map(QueryCommand::csv).toList())));
-            }
-            case json ->
-                out.println(JsonMapper.shared()
-                        .writeValueAsString(Map.of("columns", table.header(), "rows", table.rows())));
-            case table -> {
-                int[] widths = new int[table.header().size()];
-                for (int i = 0; i < widths.length; i++) {
-                    widths[i] = table.header().get(i).length();
-                    for (List<String> r : table.rows()) {
-                        widths[i] = Math.max(widths[i], String.valueOf(r.get(i)).length());
-                    }
-                }
-                out.println(line(table.header(), widths));
-                StringBuilder rule = new StringBuilder();
-                for (int w : widths) {
-                    rule.append(rule.isEmpty() ? "" : "-+-").append("-".repeat(w));
-                }
-                out.println(rule);
-                table.rows().forEach(r -> out.println(line(r, widths)));
-                out.println("(" + table.rows().size() + " rows)");
+    /** A field quoted as {@code CsvEncoder} quotes it; NULL is an empty field, an empty string {@code ""}. */
+    private static String csvField(String value) {
+        if (value == null) {
+            return "";
+        }
+        if (value.isEmpty()
+                || value.indexOf(',') >= 0
+                || value.indexOf('"') >= 0
+                || value.indexOf('\n') >= 0
+                || value.indexOf('\r') >= 0) {
+            return '"' + value.replace("\"", "\"\"") + '"';
+        }
+        return value;
+    }
+
+    /**
+     * Writes the result to {@code target} in {@code wire} format as {@code POST /api/v1/query} does: the
+     * server's own {@link QueryRunner}, guard and encoders run on the file, so values read the same in both
+     * modes.
+     */
+    private void direct(QueryFormat wire, OutputStream target) {
+        Path file = server.existingDatabaseFile().toAbsolutePath();
+        var limits = new QueryLimits(
+                TIMEOUT, TIMEOUT, Math.max(1, maxRows), QueryLimits.defaults().arrowBatchSize());
+        try (var engine = DuckDbEngine.open(
+                        EngineSettings.defaults(file.toString()).withReaders(1, 1));
+                var runner = new QueryRunner(
+                        engine, server.queryGuard(), limits, new QueryRecorder(1), server.dataDir.resolve("tmp"))) {
+            runner.run(new QueryRequest(sql, List.of(), Map.of(), maxRows, null), wire, f -> target);
+        }
+    }
+
+    private byte[] viaServer(QueryFormat wire) {
+        try (ServerClient client = server.client()) {
+            return client.postRaw("/api/v1/query", Map.of("sql", sql, "maxRows", maxRows), wire.mediaType())
+                    .getBytes(StandardCharsets.UTF_8);
+        }
+    }
+
+    /** The CSV text as an aligned table; a NULL shows as an empty cell, as in the CSV. */
+    private static void printTable(PrintStream out, List<List<String>> csv) {
+        List<String> header = csv.isEmpty() ? List.of() : csv.getFirst();
+        List<List<String>> rows = csv.isEmpty() ? List.of() : csv.subList(1, csv.size());
+        int[] widths = new int[header.size()];
+        for (int i = 0; i < widths.length; i++) {
+            widths[i] = header.get(i).length();
+            for (List<String> r : rows) {
+                widths[i] = Math.max(widths[i], cell(r, i).length());
             }
         }
+        out.println(line(header, widths));
+        StringBuilder rule = new StringBuilder();
+        for (int w : widths) {
+            rule.append(rule.isEmpty() ? "" : "-+-").append("-".repeat(w));
+        }
+        out.println(rule);
+        rows.forEach(r -> out.println(line(r, widths)));
+        out.println("(" + rows.size() + " rows)");
+    }
+
+    private static String cell(List<String> row, int i) {
+        return i < row.size() && row.get(i) != null ? row.get(i) : "";
+    }
+
+    /**
+     * Reads the RFC 4180 text of {@code CsvEncoder} (the server's CSV): fields quoted when they hold a comma,
+     * quote or line end, quotes doubled, CRLF between records; an unquoted empty field is NULL.
+     */
+    static List<List<String>> parseCsv(String text) {
+        List<List<String>> records = new ArrayList<>();
+        List<String> record = new ArrayList<>();
+        StringBuilder field = new StringBuilder();
+        boolean quoted = false;
+        boolean wasQuoted = false;
+        int i = 0;
+        while (i < text.length()) {
+            char c = text.charAt(i++);
+            if (quoted) {
+                if (c != '"') {
+                    field.append(c);
+                } else if (i < text.length() && text.charAt(i) == '"') {
+                    field.append('"');
+                    i++;
+                } else {
+                    quoted = false;
+                }
+            } else if (c == '"') {
+                quoted = true;
+                wasQuoted = true;
+            } else if (c == ',' || c == '\n') {
+                record.add(field.isEmpty() && !wasQuoted ? null : field.toString());
+                field.setLength(0);
+                wasQuoted = false;
+                if (c == '\n') {
+                    records.add(record);
+                    record = new ArrayList<>();
+                }
+            } else if (c != '\r') {
+                field.append(c);
+            }
+        }
+        if (!field.isEmpty() || wasQuoted || !record.isEmpty()) {
+            record.add(field.isEmpty() && !wasQuoted ? null : field.toString());
+            records.add(record);
+        }
+        return records;
     }
 
     private static String line(List<String> values, int[] widths) {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < widths.length; i++) {
             sb.append(i == 0 ? "" : " | ");
-            String v = String.valueOf(values.get(i));
+            String v = cell(values, i);
             sb.append(v).append(" ".repeat(widths[i] - v.length()));
         }
         return sb.toString().stripTrailing();
     }
-
-    private static String csv(String v) {
-        if (v == null) {
-            return "";
-        }
-        if (v.contains(",") || v.contains("\"") || v.contains("\n") || v.contains("\r")) {
-            return '"' + v.replace("\"", "\"\"") + '"';
-        }
-        return v;
-    }
-
-    private record Table(List<String> header, List<List<String>> rows) {}
 }
