@@ -5,36 +5,33 @@ import io.swagger.v3.oas.models.Components;
 import io.swagger.v3.oas.models.OpenAPI;
 import io.swagger.v3.oas.models.Operation;
 import io.swagger.v3.oas.models.PathItem;
-import io.swagger.v3.oas.models.examples.Example;
 import io.swagger.v3.oas.models.info.Info;
 import io.swagger.v3.oas.models.info.License;
-import io.swagger.v3.oas.models.media.Content;
-import io.swagger.v3.oas.models.media.IntegerSchema;
-import io.swagger.v3.oas.models.media.MediaType;
-import io.swagger.v3.oas.models.media.ObjectSchema;
-import io.swagger.v3.oas.models.media.Schema;
-import io.swagger.v3.oas.models.media.StringSchema;
-import io.swagger.v3.oas.models.responses.ApiResponse;
-import io.swagger.v3.oas.models.responses.ApiResponses;
 import io.swagger.v3.oas.models.security.SecurityRequirement;
 import io.swagger.v3.oas.models.security.SecurityScheme;
-import java.util.LinkedHashMap;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.springdoc.core.customizers.OpenApiCustomizer;
+import org.springdoc.core.customizers.OperationCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.annotation.AnnotatedElementUtils;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.method.HandlerMethod;
 
 /**
- * The OpenAPI document at {@code /v3/api-docs}: title, the two ways to send an API key, and on every operation
- * the {@code application/problem+json} error responses of the HTTP contract (with an example each), so
- * endpoints added by any feature are documented with their errors without repeating them on each method.
+ * The OpenAPI document at {@code /v3/api-docs}: title, the two ways to send an API key, the shapes springdoc
+ * cannot see in untyped handlers (jobs, the query builder, explain, the query servlet), and on every operation
+ * the {@code application/problem+json} error responses it can answer (with examples), so endpoints added by any
+ * feature are documented with their errors without repeating them on each method.
  */
 @Configuration(proxyBeanMethods = false)
 public class OpenApiConfiguration {
-    static final String PROBLEM = "Problem";
     static final String BEARER = "bearer";
     static final String API_KEY = "apiKey";
+    private static final String JOBS = "/api/v1/jobs";
 
     @Bean
     public OpenAPI duckbridgeOpenApi() {
@@ -57,190 +54,80 @@ public class OpenApiConfiguration {
                                 new SecurityScheme()
                                         .type(SecurityScheme.Type.APIKEY)
                                         .in(SecurityScheme.In.HEADER)
-                                        .name("X-API-Key"))
-                        .addSchemas(PROBLEM, problemSchema()))
+                                        .name("X-API-Key")))
                 .security(
                         List.of(new SecurityRequirement().addList(BEARER), new SecurityRequirement().addList(API_KEY)));
     }
 
-    /** Adds the error responses to every operation that does not describe them itself. */
+    /**
+     * Describes what untyped handlers answer: a handler with a {@code wait} request parameter starts a job and
+     * answers through {@code JobViews.respond} (202 or the finished job), {@code /api/v1/jobs} answers jobs;
+     * explain and the query builder take and give JSON whose fields API.md defines.
+     */
+    @Bean
+    public OperationCustomizer duckbridgeOpenApiHandlerShapes() {
+        return (operation, handler) -> {
+            List<String> paths = paths(handler);
+            if (startsJob(handler)) {
+                JobResponses.describe(operation, JobResponses.kindOf(paths.isEmpty() ? "" : paths.get(0)));
+            } else if (paths.contains(JOBS)) {
+                JobResponses.describeView(operation, true);
+            } else if (paths.contains(JOBS + "/{id}")) {
+                JobResponses.describeView(operation, false);
+            } else if (paths.contains(QueryEndpoints.EXPLAIN)) {
+                QueryEndpoints.describeExplain(operation);
+            } else if (paths.contains(QueryEndpoints.ROWS)) {
+                QueryEndpoints.describeRows(operation);
+            }
+            return operation;
+        };
+    }
+
+    /**
+     * Adds the query servlet's endpoint, the shared schemas and every operation's error responses. The schemas
+     * are added here, not on the {@code OpenAPI} bean: springdoc drops schemas nothing refers to before it runs
+     * this customizer, and only this customizer makes the responses refer to them.
+     */
     @Bean
     public OpenApiCustomizer duckbridgeOpenApiProblemResponses() {
         return openApi -> {
             if (openApi.getPaths() == null || !openApi.getPaths().containsKey(QueryServlet.PATH)) {
-                openApi.path(QueryServlet.PATH, queryPath());
+                openApi.path(QueryServlet.PATH, QueryEndpoints.queryPath());
             }
+            ContractSchemas.addTo(openApi);
             openApi.getPaths().forEach((path, item) -> {
-                boolean open = path.startsWith("/actuator/health");
                 for (Map.Entry<PathItem.HttpMethod, Operation> e :
                         item.readOperationsMap().entrySet()) {
-                    Operation operation = e.getValue();
-                    ApiResponses responses =
-                            operation.getResponses() == null ? new ApiResponses() : operation.getResponses();
-                    put(
-                            responses,
-                            "400",
-                            "Invalid request, SQL syntax or binder error",
-                            "INVALID_REQUEST",
-                            400,
-                            "unknown column \"totl\"");
-                    if (!open) {
-                        put(
-                                responses,
-                                "401",
-                                "No API key or an unknown one",
-                                "PERMISSION",
-                                401,
-                                "this endpoint needs an API key: send Authorization: Bearer <key> or X-API-Key: <key>");
-                        put(
-                                responses,
-                                "403",
-                                "The key's role may not call this endpoint",
-                                "PERMISSION",
-                                403,
-                                e.getKey() + " " + path + " needs the admin role; this key is a reader");
-                    }
-                    put(responses, "404", "Not found", "NOT_FOUND", 404, "no job with id 7f3c");
-                    put(
-                            responses,
-                            "500",
-                            "Internal or I/O error (no stack trace)",
-                            "INTERNAL",
-                            500,
-                            "internal error 5b1d...; the server log has the details");
-                    put(
-                            responses,
-                            "503",
-                            "Out of memory or source unavailable; retry after Retry-After seconds",
-                            "OUT_OF_MEMORY",
-                            503,
-                            "Out of Memory Error: could not allocate block of size 256.0 KiB");
-                    operation.setResponses(responses);
+                    ErrorResponses.addTo(e.getKey(), path, e.getValue());
                 }
             });
         };
     }
 
-    /**
-     * {@code POST /api/v1/query}: served by {@link QueryServlet}, not by a Spring MVC controller, so springdoc
-     * does not find it by scanning; described here as API.md has it.
-     */
-    private static PathItem queryPath() {
-        ObjectSchema body = new ObjectSchema();
-        body.addProperty("sql", new StringSchema().description("one read-only SQL statement"))
-                .addProperty(
-                        "params",
-                        new Schema<>()
-                                .description("positional values for ? (an array) or named values for $name (an"
-                                        + " object); bound by DuckDB, never spliced into the text"))
-                .addProperty(
-                        "maxRows",
-                        new IntegerSchema()
-                                .description("rows at most; JSON defaults to 10,000 and then says truncated: true"))
-                .addProperty("timeoutMs", new IntegerSchema().description("cancels the query after this long"));
-        body.setRequired(List.of("sql"));
-        Schema<?> columns = new io.swagger.v3.oas.models.media.ArraySchema()
-                .items(new ObjectSchema()
-                        .addProperty("name", new StringSchema())
-                        .addProperty("type", new StringSchema()));
-        Schema<?> json = new ObjectSchema()
-                .addProperty("queryId", new StringSchema())
-                .addProperty("columns", columns)
-                .addProperty("rows", new io.swagger.v3.oas.models.media.ArraySchema().items(new Schema<>()))
-                .addProperty("rowCount", new IntegerSchema())
-                .addProperty("truncated", new io.swagger.v3.oas.models.media.BooleanSchema())
-                .addProperty("elapsedMs", new IntegerSchema());
-        Content result = new Content()
-                .addMediaType("application/json", new MediaType().schema(json))
-                .addMediaType(
-                        "application/x-ndjson",
-                        new MediaType().schema(new StringSchema().description("one JSON object per row")))
-                .addMediaType(
-                        "text/csv",
-                        new MediaType().schema(new StringSchema().description("header line, RFC 4180 rows")))
-                .addMediaType(
-                        "application/vnd.apache.arrow.stream",
-                        new MediaType().schema(new StringSchema().format("binary")))
-                .addMediaType(
-                        "application/vnd.apache.parquet", new MediaType().schema(new StringSchema().format("binary")));
-        ApiResponses responses = new ApiResponses()
-                .addApiResponse(
-                        "200",
-                        new ApiResponse().description("the result, streamed").content(result));
-        put(
-                responses,
-                "429",
-                "Too many queries: the concurrency limit and its queue are full; retry after Retry-After seconds",
-                "SOURCE_UNAVAILABLE",
-                429,
-                "too many queries: all slots are busy and the queue is full; retry later");
-        Operation post = new Operation()
-                .operationId("query")
-                .summary("Run one read-only SQL query")
-                .description("The Accept header picks the format (application/json when absent). Anything but a"
-                        + " single read-only statement is 400 READ_ONLY_VIOLATION.")
-                .addTagsItem("query-controller")
-                .requestBody(new io.swagger.v3.oas.models.parameters.RequestBody()
-                        .required(true)
-                        .content(new Content().addMediaType("application/json", new MediaType().schema(body))))
-                .responses(responses);
-        return new PathItem().post(post);
+    private static boolean startsJob(HandlerMethod handler) {
+        for (var parameter : handler.getMethodParameters()) {
+            if (parameter.hasParameterAnnotation(RequestParam.class)
+                    && "wait".equals(parameter.getParameterName())
+                    && (parameter.getParameterType() == boolean.class
+                            || parameter.getParameterType() == Boolean.class)) {
+                return true;
+            }
+        }
+        return false;
     }
 
-    private static void put(
-            ApiResponses responses, String code, String description, String errorClass, int status, String detail) {
-        if (responses.containsKey(code)) {
-            return;
+    /** The paths the handler is mapped to: its class's prefix (if any) joined with each of its own. */
+    private static List<String> paths(HandlerMethod handler) {
+        RequestMapping type = AnnotatedElementUtils.findMergedAnnotation(handler.getBeanType(), RequestMapping.class);
+        RequestMapping method = AnnotatedElementUtils.findMergedAnnotation(handler.getMethod(), RequestMapping.class);
+        List<String> prefixes = type == null || type.path().length == 0 ? List.of("") : List.of(type.path());
+        List<String> suffixes = method == null || method.path().length == 0 ? List.of("") : List.of(method.path());
+        List<String> paths = new ArrayList<>();
+        for (String prefix : prefixes) {
+            for (String suffix : suffixes) {
+                paths.add(prefix + suffix);
+            }
         }
-        Map<String, Object> example = new LinkedHashMap<>();
-        example.put("type", "urn:duckbridge:problem:" + errorClass.toLowerCase(java.util.Locale.ROOT));
-        example.put("title", errorClass);
-        example.put("status", status);
-        example.put("detail", detail);
-        example.put("errorClass", errorClass);
-        var media = new MediaType()
-                .schema(new Schema<>().$ref("#/components/schemas/" + PROBLEM))
-                .addExamples(errorClass.toLowerCase(java.util.Locale.ROOT), new Example().value(example));
-        var response = new ApiResponse()
-                .description(description)
-                .content(new Content().addMediaType("application/problem+json", media));
-        if (status == 503 || status == 429) {
-            response.addHeaderObject(
-                    "Retry-After",
-                    new io.swagger.v3.oas.models.headers.Header()
-                            .description("seconds to wait before retrying")
-                            .schema(new IntegerSchema()));
-        }
-        responses.addApiResponse(code, response);
-    }
-
-    private static Schema<?> problemSchema() {
-        return new ObjectSchema()
-                .description("RFC 9457 problem details with Duckbridge's error class")
-                .addProperty("type", new StringSchema())
-                .addProperty("title", new StringSchema())
-                .addProperty("status", new IntegerSchema())
-                .addProperty("detail", new StringSchema())
-                .addProperty("instance", new StringSchema())
-                .addProperty(
-                        "errorClass",
-                        new StringSchema()
-                                ._enum(List.of(
-                                        "SYNTAX",
-                                        "BINDER",
-                                        "READ_ONLY_VIOLATION",
-                                        "PERMISSION",
-                                        "TIMEOUT",
-                                        "CANCELLED",
-                                        "OUT_OF_MEMORY",
-                                        "CONVERSION",
-                                        "CONSTRAINT",
-                                        "IO",
-                                        "SOURCE_UNAVAILABLE",
-                                        "CONFLICT",
-                                        "NOT_FOUND",
-                                        "INVALID_REQUEST",
-                                        "INTERNAL")))
-                .addProperty("position", new IntegerSchema().description("character offset of a SQL error"));
+        return paths;
     }
 }
