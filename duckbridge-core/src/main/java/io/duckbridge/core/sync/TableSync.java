@@ -595,11 +595,6 @@ public final class TableSync {
     // ---- what is in DuckDB ---------------------------------------------------------------------
 
     /**
-     * The {@code duckdb_tables()} condition for the tables that are the user's: not DuckDB's own, not
-     * Duckbridge's state, not a running sync's staging ({@link #listTables} lists them, the seed health counts
-     * them).
-     */
-    /**
      * Makes change data capture copy {@code table} again from its own snapshot on its next start: a sync
      * replaces or merges the table from a snapshot of its own, whose position CDC does not know, so replaying
      * the slot's changes on top of it would apply some twice. Runs in the sync's lane transaction; does nothing
@@ -624,6 +619,11 @@ public final class TableSync {
         }
     }
 
+    /**
+     * The {@code duckdb_tables()} condition for the tables that are the user's: not DuckDB's own, not
+     * Duckbridge's state, not a running sync's staging ({@link #listTables} lists them, the seed health counts
+     * them).
+     */
     public static final String USER_TABLES = "NOT internal AND database_name = current_database()"
             + " AND schema_name NOT IN ('duckbridge', '" + CopyIngester.STAGING_SCHEMA + "')"
             + " AND NOT starts_with(table_name, '" + SnapshotCopier.STAGING_PREFIX + "')";

@@ -4,6 +4,7 @@ import io.duckbridge.core.error.DuckbridgeException;
 import io.duckbridge.core.error.ErrorClass;
 import io.duckbridge.core.jobs.JobKind;
 import io.duckbridge.spring.query.QueryServlet;
+import io.duckbridge.spring.security.DuckbridgeSecurityAutoConfiguration;
 import io.duckbridge.spring.web.ProblemResponses;
 import io.swagger.v3.oas.models.Operation;
 import io.swagger.v3.oas.models.PathItem;
@@ -27,9 +28,7 @@ import java.util.Set;
  * ({@code wait=true}). Stateless; thread-safe.
  */
 final class ErrorResponses {
-    /** The POST endpoints a reader's key may call (DuckbridgeSecurityAutoConfiguration); GETs are all a reader's. */
-    private static final Set<String> READER_POSTS =
-            Set.of(QueryServlet.PATH, QueryEndpoints.EXPLAIN, QueryEndpoints.ROWS);
+    private static final org.springframework.util.AntPathMatcher PATHS = new org.springframework.util.AntPathMatcher();
     /** Operations that run a query: behind the concurrency limit (429) and a timeout (408). */
     private static final Set<String> QUERIES = Set.of(
             "POST " + QueryServlet.PATH,
@@ -44,6 +43,11 @@ final class ErrorResponses {
 
     private ErrorResponses() {}
 
+    /** Whether a reader's key may POST to {@code path}: the security configuration's own list decides. */
+    static boolean readerPost(String path) {
+        return DuckbridgeSecurityAutoConfiguration.READER_POSTS.stream().anyMatch(p -> PATHS.match(p, path));
+    }
+
     /** One example problem: its name in the document, and the failure it shows. */
     private record Case(String name, Map<String, Object> body) {}
 
@@ -51,8 +55,7 @@ final class ErrorResponses {
     static void addTo(PathItem.HttpMethod method, String path, Operation operation) {
         String endpoint = method + " " + path;
         boolean open = path.startsWith("/actuator/health");
-        boolean reader =
-                method == PathItem.HttpMethod.GET || method == PathItem.HttpMethod.HEAD || READER_POSTS.contains(path);
+        boolean reader = method == PathItem.HttpMethod.GET || method == PathItem.HttpMethod.HEAD || readerPost(path);
         boolean job = JobResponses.startsJob(operation);
         JobKind kind = JobResponses.kindOf(path);
         ApiResponses responses = operation.getResponses() == null ? new ApiResponses() : operation.getResponses();

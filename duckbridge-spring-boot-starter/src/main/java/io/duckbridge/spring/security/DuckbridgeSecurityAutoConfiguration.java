@@ -55,8 +55,9 @@ public class DuckbridgeSecurityAutoConfiguration {
         "/swagger-ui.html",
         "/swagger-ui/**"
     };
-    /** POST endpoints a reader may call: they read. */
-    static final String[] READER_POSTS = {"/api/v1/query", "/api/v1/query/explain", "/api/v1/tables/*/rows"};
+    /** POST endpoints a reader may call: they read (path patterns; the API document uses them too). */
+    public static final List<String> READER_POSTS =
+            List.of("/api/v1/query", "/api/v1/query/explain", "/api/v1/tables/*/rows");
     /** GET paths a reader may call. */
     static final String[] READER_GETS = {"/api/v1/**", "/analytics/**", "/actuator/**"};
 
@@ -150,7 +151,7 @@ public class DuckbridgeSecurityAutoConfiguration {
                         .permitAll()
                         .requestMatchers(OPEN)
                         .permitAll()
-                        .requestMatchers(HttpMethod.POST, READER_POSTS)
+                        .requestMatchers(HttpMethod.POST, READER_POSTS.toArray(String[]::new))
                         .hasRole("READER")
                         .requestMatchers(HttpMethod.GET, READER_GETS)
                         .hasRole("READER")
