@@ -178,7 +178,9 @@ function cdc() {
   return section('cdc', () => getJson('/api/v1/cdc'), (box, s) => {
     box.replaceChildren(el('table', { class: 'kv' }, el('tbody', {},
       [['state', s.state], ['slot', s.slot], ['publication', s.publication], ['confirmed LSN', s.confirmedLsn],
-        ['lag', `${formatBytes(s.lagBytes)} · ${s.lagSeconds ?? '?'} s`], ['applied changes', s.appliedChanges],
+        // the API says -1 when the lag is unknown (CDC stopped, no slot yet)
+        ['lag', s.lagBytes < 0 ? 'unknown' : `${formatBytes(s.lagBytes)} · ${s.lagSeconds ?? '?'} s`],
+        ['applied changes', s.appliedChanges],
         ['changes/s', s.changesPerSecond]]
         .map(([k, v]) => el('tr', {}, el('td', {}, k), el('td', { id: `cdc-${k.replace(/\W+/g, '-')}` }, v ?? '—'))))));
   });

@@ -11,8 +11,9 @@ import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * {@code /api/v1/cdc}: the status of change data capture, and starting and stopping it. Stopping keeps
- * the slot, so a later start continues where it stopped. Thread-safe.
+ * {@code /api/v1/cdc}: the status of change data capture, and starting, stopping and resetting it. Stopping
+ * keeps the slot, so a later start continues where it stopped; resetting drops it, so a later start copies
+ * every table again. Thread-safe.
  */
 @RestController
 @RequestMapping("/api/v1/cdc")
@@ -39,6 +40,18 @@ public class CdcController {
     public CdcStatus stop() {
         ChangeCapture cdc = capture();
         cdc.stop();
+        return cdc.status();
+    }
+
+    /**
+     * Stops CDC and drops its replication slot and publication and the position it stored; the DuckDB tables
+     * stay. The next start copies every captured table again from a new slot's snapshot: the way out when a
+     * table can no longer be applied (its DuckDB types must change) or the stored position is of no use.
+     */
+    @PostMapping("/reset")
+    public CdcStatus reset() {
+        ChangeCapture cdc = capture();
+        cdc.disable();
         return cdc.status();
     }
 

@@ -114,6 +114,21 @@ class CdcEndpointsIT {
         assertThat(health.at("/components/cdc/details/state").asString()).isEqualTo("STREAMING");
         String metrics = http.get("/actuator/prometheus").body();
         assertThat(metrics).contains("duckbridge_cdc_lag_bytes").contains("duckbridge_cdc_wal_retained_bytes");
+
+        // reset drops the slot; the next start copies the table again from a new slot's snapshot
+        var reset = http.post("/api/v1/cdc/reset", null);
+        assertThat(reset.statusCode()).as(reset.body()).isEqualTo(200);
+        assertThat(Http.json(reset).path("state").asString()).isEqualTo("STOPPED");
+        assertThat(postgres.query("SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'spring_cdc'")
+                        .getFirst()
+                        .getFirst())
+                .isEqualTo(0L);
+        postgres.execute("INSERT INTO web_orders VALUES (103, 'while reset')");
+        assertThat(http.post("/api/v1/cdc/start", null).statusCode()).isEqualTo(200);
+        assertThat(poll(() -> count() == 103)).isTrue();
+        assertThat(poll(() -> "STREAMING"
+                        .equals(Http.json(http.get("/api/v1/cdc")).path("state").asString())))
+                .isTrue();
     }
 
     private long count() {

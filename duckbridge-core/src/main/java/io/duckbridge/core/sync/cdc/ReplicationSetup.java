@@ -97,6 +97,10 @@ final class ReplicationSetup {
         List<Integer> primaryKey = new ArrayList<>();
         List<Integer> identityIndex = new ArrayList<>();
         char replicaIdentity = 'd';
+        // stored generated columns (PostgreSQL 12+) are left out: pgoutput never sends them (before
+        // PostgreSQL 18's publish_generated_columns), so the stream could not keep them, and the first change
+        // would otherwise read their absence as a dropped column
+        String notGenerated = c.getMetaData().getDatabaseMajorVersion() >= 12 ? " AND a.attgenerated = ''" : "";
         try (PreparedStatement ps = c.prepareStatement("SELECT a.attname, a.atttypid, a.atttypmod, a.attnum,"
                 + " a.attndims,"
                 + " EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = cl.oid AND i.indisprimary"
@@ -106,6 +110,7 @@ final class ReplicationSetup {
                 + " cl.relreplident"
                 + " FROM pg_class cl JOIN pg_namespace n ON n.oid = cl.relnamespace"
                 + " JOIN pg_attribute a ON a.attrelid = cl.oid AND a.attnum > 0 AND NOT a.attisdropped"
+                + notGenerated
                 + " WHERE n.nspname = ? AND cl.relname = ? ORDER BY a.attnum")) {
             ps.setString(1, name[0]);
             ps.setString(2, name[1]);
