@@ -125,7 +125,10 @@ public final class Job implements JobContext {
             Map<String, Object> r = body.run(this);
             finish(JobStatus.SUCCEEDED, r == null ? Map.of() : r, null);
         } catch (DuckbridgeException e) {
-            finish(e.errorClass() == ErrorClass.CANCELLED ? JobStatus.CANCELLED : JobStatus.FAILED, null, e);
+            finish(
+                    e.errorClass() == ErrorClass.CANCELLED ? JobStatus.CANCELLED : JobStatus.FAILED,
+                    e instanceof JobFailure partial ? partial.result() : null,
+                    e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             finish(

@@ -6,6 +6,7 @@ import io.duckbridge.core.error.DuckbridgeException;
 import io.duckbridge.core.error.ErrorClass;
 import io.duckbridge.core.jobs.Job;
 import io.duckbridge.core.jobs.JobContext;
+import io.duckbridge.core.jobs.JobFailure;
 import io.duckbridge.core.jobs.JobKind;
 import io.duckbridge.core.jobs.JobRunner;
 import io.duckbridge.core.schema.CatalogReader;
@@ -255,7 +256,8 @@ public final class TableSync {
             String message = failures.size() == 1
                     ? first.getMessage()
                     : failures.size() + " tables failed; first: " + first.getMessage();
-            throw new DuckbridgeException(first.errorClass(), message, first);
+            // the tables that did sync stay synced: the failed job's result says which, and how each ended
+            throw new JobFailure(first.errorClass(), message, first, result);
         }
         // the estimate (pg_class.reltuples, the whole table even for an incremental sync) gives way to what
         // was copied, so a finished job does not read "1 of 1,000,000 rows"; a failed or cancelled one keeps

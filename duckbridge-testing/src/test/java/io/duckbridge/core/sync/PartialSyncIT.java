@@ -1,0 +1,64 @@
+package io.duckbridge.core.sync;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.duckbridge.core.engine.DuckDbEngine;
+import io.duckbridge.core.engine.EngineSettings;
+import io.duckbridge.core.jobs.JobRunner;
+import io.duckbridge.core.jobs.JobSnapshot;
+import io.duckbridge.core.jobs.JobStatus;
+import io.duckbridge.core.schema.TableSelector;
+import io.duckbridge.core.source.PostgresSource;
+import io.duckbridge.core.sync.incremental.IncrementalSettings;
+import io.duckbridge.core.sync.snapshot.SnapshotSettings;
+import io.duckbridge.testing.TestingPostgres;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** A sync of several tables where one fails: the job fails, and its result still says how each table ended. */
+@Timeout(120)
+class PartialSyncIT {
+    @Test
+    void aFailedSyncOfEveryTableKeepsEachTablesOutcome() throws Exception {
+        try (TestingPostgres pg = TestingPostgres.start();
+                DuckDbEngine engine = DuckDbEngine.open(EngineSettings.defaults(":memory:"));
+                JobRunner jobs = new JobRunner(1, 10)) {
+            pg.execute("CREATE TABLE ps_good (id int PRIMARY KEY, v text)");
+            pg.execute("INSERT INTO ps_good SELECT g, 'v' || g FROM generate_series(1, 50) g");
+            // beyond DECIMAL(38,9), where an unconstrained numeric goes: this table fails, the other syncs
+            pg.execute("CREATE TABLE ps_overflow (id int PRIMARY KEY, n numeric)");
+            pg.execute("INSERT INTO ps_overflow VALUES (1, 1e40)");
+            TableSync sync = new TableSync(
+                    engine,
+                    new PostgresSource(pg.jdbcUrl(), pg.username(), pg.password()),
+                    jobs,
+                    new SyncSettings(
+                            new TableSelector(List.of("public.ps_*"), List.of()),
+                            null,
+                            new SnapshotSettings(2, 10_000),
+                            new IncrementalSettings("updated_at", Duration.ofMinutes(1), null, 0)));
+
+            JobSnapshot done = sync.submit(null, SyncMode.FULL).completion().get(60, TimeUnit.SECONDS);
+
+            assertThat(done.status()).isEqualTo(JobStatus.FAILED);
+            assertThat(done.error().getMessage()).contains("ps_overflow");
+            assertThat(done.result()).as("the failed job's result").isNotNull();
+            @SuppressWarnings("unchecked")
+            List<Map<String, Object>> tables =
+                    (List<Map<String, Object>>) done.result().get("tables");
+            assertThat(tables)
+                    .anySatisfy(t -> {
+                        assertThat(t).containsEntry("table", "public.ps_good").containsEntry("status", "succeeded");
+                        assertThat(t.get("rows")).isEqualTo(50L);
+                    })
+                    .anySatisfy(t -> assertThat(t)
+                            .containsEntry("table", "public.ps_overflow")
+                            .containsEntry("status", "failed")
+                            .containsKey("errorClass"));
+        }
+    }
+}
