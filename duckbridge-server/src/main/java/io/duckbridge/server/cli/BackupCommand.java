@@ -9,8 +9,6 @@ import io.duckbridge.core.engine.EngineSettings;
 import io.duckbridge.core.error.DuckbridgeException;
 import io.duckbridge.core.error.ErrorClass;
 import java.io.PrintStream;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -74,7 +72,7 @@ public final class BackupCommand implements Runnable {
         }
 
         static String encode(String id) {
-            return URLEncoder.encode(id, StandardCharsets.UTF_8);
+            return ServerClient.pathSegment(id);
         }
     }
 

@@ -4,6 +4,7 @@ import io.duckbridge.core.error.DuckbridgeException;
 import io.duckbridge.core.error.ErrorClass;
 import java.io.IOException;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -17,6 +18,14 @@ import tools.jackson.databind.json.JsonMapper;
  * {@link DuckbridgeException}s with the server's error class and detail. Thread-safe.
  */
 final class ServerClient implements AutoCloseable {
+    /**
+     * {@code value} as one URL path segment: percent-encoded UTF-8, a space as {@code %20} (form encoding's
+     * {@code +} is a literal plus in a path, which named another table or backup).
+     */
+    static String pathSegment(String value) {
+        return URLEncoder.encode(value, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
     private final URI base;
     private final String apiKey;
     private final HttpClient http =

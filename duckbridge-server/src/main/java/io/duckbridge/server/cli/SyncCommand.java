@@ -10,8 +10,6 @@ import io.duckbridge.core.sync.SyncMode;
 import io.duckbridge.core.sync.SyncSettings;
 import io.duckbridge.core.sync.TableSync;
 import java.io.PrintStream;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -60,7 +58,7 @@ public final class SyncCommand extends CliCommand {
                 return followAndPrint(client, client.post("/api/v1/sync?mode=" + mode, null), out);
             }
             for (String table : tables) {
-                String path = "/api/v1/sync/" + URLEncoder.encode(table, StandardCharsets.UTF_8) + "?mode=" + mode;
+                String path = "/api/v1/sync/" + ServerClient.pathSegment(table) + "?mode=" + mode;
                 followAndPrint(client, client.post(path, null), out);
             }
             return 0;
