@@ -145,6 +145,23 @@ class DeploymentFilesTest {
         assertThat(pvcs).containsExactlyInAnyOrderElementsOf(claims.values());
         // the pod must outlive the application's own shutdown phases (30 s) to checkpoint and close
         assertThat((Integer) pod.get("terminationGracePeriodSeconds")).isGreaterThan(30);
+
+        // the metrics need a reader key: the scrape job that finds the pod by its annotations sends one
+        Map<String, Object> annotations = map(map(map(spec, "template"), "metadata"), "annotations");
+        assertThat(annotations.get("prometheus.io/path")).isEqualTo("/actuator/prometheus");
+        assertThat(annotations.get("prometheus.io/port"))
+                .isEqualTo(String.valueOf(list(container, "ports").getFirst().get("containerPort")));
+        Map<String, Object> job = list(
+                        yaml(ROOT.resolve("deploy/monitoring/prometheus-scrape.yml"))
+                                .getFirst(),
+                        "scrape_configs")
+                .getFirst();
+        assertThat(map(job, "authorization").get("type")).isEqualTo("Bearer");
+        assertThat(String.valueOf(map(job, "authorization").get("credentials_file")))
+                .isNotBlank();
+        assertThat(list(job, "relabel_configs"))
+                .anySatisfy(r -> assertThat(String.valueOf(r.get("source_labels")))
+                        .contains("__meta_kubernetes_pod_annotation_prometheus_io_path"));
     }
 
     /** Heap (MaxRAMPercentage of the limit) + DuckDB's memory_limit + a native reserve fit the limit. */
