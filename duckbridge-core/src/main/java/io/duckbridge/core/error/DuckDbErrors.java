@@ -94,6 +94,14 @@ public final class DuckDbErrors {
             position = Integer.valueOf(p.group(1));
         }
         String text = context == null ? message : context + ": " + message;
-        return new DuckbridgeException(classify(message), text, e, position);
+        ErrorClass errorClass = classify(message);
+        if (errorClass == ErrorClass.OUT_OF_MEMORY) {
+            // DuckDB's own tips say SET memory_limit / threads, which nobody can run here (the configuration is
+            // locked): name the settings that do it
+            text += " (in Duckbridge: raise duckbridge.duckdb.memory-limit (DUCKDB_MEMORY_LIMIT) with the"
+                    + " container's memory, lower duckbridge.duckdb.threads (DUCKDB_THREADS), or ask for fewer"
+                    + " rows; retry after Retry-After)";
+        }
+        return new DuckbridgeException(errorClass, text, e, position);
     }
 }

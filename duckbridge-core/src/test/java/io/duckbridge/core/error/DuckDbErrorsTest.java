@@ -1,0 +1,27 @@
+package io.duckbridge.core.error;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.sql.SQLException;
+import org.junit.jupiter.api.Test;
+
+class DuckDbErrorsTest {
+    @Test
+    void classifiesByTheTypeDuckDbNamesAndKeepsThePosition() {
+        DuckbridgeException binder = DuckDbErrors.wrap(new SQLException(
+                "Binder Error: Referenced column \"nope\" not found\n\nLINE 1: SELECT nope\n{\"position\": \"7\"}"));
+        assertThat(binder.errorClass()).isEqualTo(ErrorClass.BINDER);
+        assertThat(binder.position()).isEqualTo(7);
+        assertThat(DuckDbErrors.wrap(new SQLException("something odd")).errorClass())
+                .isEqualTo(ErrorClass.INTERNAL);
+    }
+
+    @Test
+    void outOfMemoryNamesTheSettingsAUserCanChange() {
+        DuckbridgeException oom = DuckDbErrors.wrap(new SQLException("Out of Memory Error: could not allocate block of"
+                + " size 256.0 KiB (1.0 GiB/1.0 GiB used)\n\nPossible solutions:\n* Reducing the number of threads"
+                + " (SET threads=X)"));
+        assertThat(oom.errorClass()).isEqualTo(ErrorClass.OUT_OF_MEMORY);
+        assertThat(oom.getMessage()).contains("duckbridge.duckdb.memory-limit", "DUCKDB_THREADS");
+    }
+}
