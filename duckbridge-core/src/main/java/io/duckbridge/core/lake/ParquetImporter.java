@@ -6,6 +6,8 @@ import io.duckbridge.core.engine.ReadSession;
 import io.duckbridge.core.error.DuckbridgeException;
 import io.duckbridge.core.error.ErrorClass;
 import io.duckbridge.core.jobs.JobContext;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -191,11 +193,15 @@ public final class ParquetImporter {
                 long expectedSize = resolved.sizes().get(i);
                 Path local;
                 String sha;
+                boolean exported = resolved.manifest() != null;
                 if (resolved.store() instanceof LocalObjectStore l) {
-                    local = l.root().resolve(key);
-                    sha = expectedSha == null ? null : Digests.sha256(local);
+                    Path file = l.root().resolve(key);
+                    sha = expectedSha == null ? null : Digests.sha256(file);
+                    // a Duckbridge export is read through a link whose path has no v=<version> directory,
+                    // which DuckDB's Hive partitioning would read as a column "v" over the file's own
+                    local = exported ? link(staging.resolve(unversioned(key)), file) : file;
                 } else {
-                    local = staging.resolve(stripVersion(key));
+                    local = staging.resolve(exported ? unversioned(key) : key);
                     sha = resolved.store().get(key, local).sha256();
                 }
                 long size = LocalObjectStore.size(local);
@@ -364,9 +370,24 @@ public final class ParquetImporter {
         return "SELECT " + columns + " FROM " + reader;
     }
 
-    /** Drops the {@code v=...} version directory from a downloaded key so it does not become a column. */
-    private static String stripVersion(String key) {
-        return key.startsWith("v=") && key.indexOf('/') > 0 ? key.substring(key.indexOf('/') + 1) : key;
+    /**
+     * An exported file's key with its version directory {@code v=<version>/} named {@code <version>/}: no longer
+     * a Hive partition (it would become a column {@code v}), still one directory per version, so the files of
+     * an append chain (each version has a {@code data_0.parquet}) stay apart.
+     */
+    static String unversioned(String key) {
+        return key.startsWith("v=") && key.indexOf('/') > 0 ? key.substring(2) : key;
+    }
+
+    /** A symbolic link at {@code link} to {@code target}, its directories created. */
+    private static Path link(Path link, Path target) {
+        try {
+            Files.createDirectories(link.getParent());
+            return Files.createSymbolicLink(link, target.toAbsolutePath());
+        } catch (IOException e) {
+            throw new DuckbridgeException(
+                    ErrorClass.IO, "could not link " + target + " into the import's staging directory: " + e, e);
+        }
     }
 
     private void dropQuietly(String table) {

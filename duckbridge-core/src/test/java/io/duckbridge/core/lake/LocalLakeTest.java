@@ -100,6 +100,27 @@ class LocalLakeTest {
     }
 
     @Test
+    void aColumnNamedVComesBackWithItsOwnValuesNotTheVersionDirectory() {
+        engine.executeOnLane(
+                "CREATE TABLE with_v AS SELECT i AS id, 'value ' || i AS v, i % 2 AS half FROM range(6) t(i)");
+        lake.export(ExportRequest.ofTable("with_v", "file:with_v"), JobContext.none());
+        lake.export(
+                new ExportRequest(
+                        "with_v", null, "file:with_v_parts", List.of("half"), null, null, null, null, null, null),
+                JobContext.none());
+        lake.importParquet(ImportRequest.of("file:with_v", "v_back", ImportMode.CREATE), JobContext.none());
+        lake.importParquet(ImportRequest.of("file:with_v_parts", "v_parts_back", ImportMode.CREATE), JobContext.none());
+        assertThat(differences("with_v", "v_back")).isZero();
+        assertThat(differences("with_v", "(SELECT id, v, half FROM v_parts_back)"))
+                .isZero();
+        // the links the import read through are gone with its staging directory; the export is untouched
+        assertThat(dataDir.resolve("staging")).isEmptyDirectory();
+        assertThat(count(
+                        "SELECT count(*) FROM read_parquet('" + dataDir.resolve("exports/with_v") + "/v=*/*.parquet')"))
+                .isEqualTo(6);
+    }
+
+    @Test
     void roundTripsEveryMappedTypeWithEqualValues() {
         ExportResult exported = lake.export(
                 ExportRequest.ofTable("all_types", "file:types")

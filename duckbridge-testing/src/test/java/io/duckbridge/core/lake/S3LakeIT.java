@@ -148,6 +148,26 @@ class S3LakeIT {
     }
 
     @Test
+    void importsEveryVersionOfAnAppendedExport() {
+        // each version of an append chain has its own data_0.parquet: all of them are imported, none twice
+        lake.export(ExportRequest.ofTable("all_types", "s3://lake/appended"), JobContext.none());
+        String first = "SELECT * FROM all_types ORDER BY 1 LIMIT 1";
+        engine.executeOnLane("CREATE TABLE first_row AS " + first);
+        lake.export(
+                ExportRequest.ofTable("first_row", "s3://lake/appended").withMode(ExportMode.APPEND),
+                JobContext.none());
+        ImportResult imported = lake.importParquet(
+                ImportRequest.of("s3://lake/appended", "appended_back", ImportMode.CREATE), JobContext.none());
+        assertThat(imported.files()).isEqualTo(2);
+        assertThat(count("SELECT count(*) FROM appended_back")).isEqualTo(4);
+        assertThat(count("SELECT count(*) FROM ((SELECT * FROM appended_back EXCEPT ALL"
+                        + " (SELECT * FROM all_types UNION ALL (" + first + "))) UNION ALL"
+                        + " ((SELECT * FROM all_types UNION ALL (" + first
+                        + ")) EXCEPT ALL SELECT * FROM appended_back))"))
+                .isZero();
+    }
+
+    @Test
     void importsPlainParquetWithoutAManifest() throws Exception {
         ExportResult r = lake.export(ExportRequest.ofTable("all_types", "s3://lake/plain"), JobContext.none());
         ObjectStore store = storage.store("lake", "plain");
