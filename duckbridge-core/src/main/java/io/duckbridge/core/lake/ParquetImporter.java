@@ -66,6 +66,16 @@ public final class ParquetImporter {
      * The schema of the table {@code name} resolves to on the search path ({@link DuckDbEngine#SEARCH_PATH}), or
      * null when there is none (a new table then goes to DuckDB's default schema).
      */
+    private String currentDatabase() {
+        return engine.read(session -> {
+            try (Statement st = session.statement();
+                    ResultSet rs = st.executeQuery("SELECT current_database()")) {
+                rs.next();
+                return rs.getString(1);
+            }
+        });
+    }
+
     private String searchPathSchema(String name) {
         List<String> path = List.of(DuckDbEngine.SEARCH_PATH.split(","));
         List<String> found = engine.read(session -> {
@@ -220,7 +230,11 @@ public final class ParquetImporter {
             Target resolvedTarget = target(request);
             String bare = resolvedTarget.bare();
             String schemaName = resolvedTarget.schema();
-            String schema = schemaName == null ? null : SqlNames.quote("table", schemaName);
+            // qualified with the database too: a schema named like the database file ("analytics" in
+            // analytics.duckdb) is otherwise an ambiguous reference to DuckDB
+            String schema = schemaName == null
+                    ? null
+                    : SqlNames.quote("table", currentDatabase()) + "." + SqlNames.quote("table", schemaName);
             String target = (schema == null ? "" : schema + ".") + SqlNames.quote("table", bare);
             stagingTable = (schema == null ? "" : schema + ".") + SqlNames.quote("table", STAGING_PREFIX + id);
             String select = selectFrom(files, request, resolved.manifest());

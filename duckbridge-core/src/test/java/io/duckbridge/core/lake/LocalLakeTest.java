@@ -100,6 +100,18 @@ class LocalLakeTest {
     }
 
     @Test
+    void importsIntoASchemaNamedLikeTheDatabase() {
+        // the engine's file is analytics.duckdb, so its catalog is "analytics" too
+        lake.export(ExportRequest.ofTable("all_types", "file:same_name"), JobContext.none());
+        lake.importParquet(
+                ImportRequest.of("file:same_name", "analytics.orders_copy", ImportMode.CREATE), JobContext.none());
+        lake.importParquet(
+                ImportRequest.of("file:same_name", "analytics.orders_copy", ImportMode.APPEND), JobContext.none());
+        assertThat(count("SELECT count(*) FROM analytics.analytics.orders_copy"))
+                .isEqualTo(6);
+    }
+
+    @Test
     void aColumnNamedVComesBackWithItsOwnValuesNotTheVersionDirectory() {
         engine.executeOnLane(
                 "CREATE TABLE with_v AS SELECT i AS id, 'value ' || i AS v, i % 2 AS half FROM range(6) t(i)");
