@@ -42,7 +42,7 @@ public record ExportManifest(
         List<String> partitionBy,
         List<String> orderBy,
         String compression,
-        int compressionLevel,
+        Integer compressionLevel,
         int rowGroupSize,
         String duckdbVersion,
         Map<String, Object> sourceSyncState) {
@@ -65,7 +65,7 @@ public record ExportManifest(
 
     /**
      * @param path relative to the export's root, e.g. {@code v=.../region=eu/data_0.parquet}
-     * @param partition Hive partition values from the path
+     * @param partition Hive partition values from the path (null for a NULL value)
      */
     public record File(String path, long rows, long bytes, String sha256, Map<String, String> partition) {}
 

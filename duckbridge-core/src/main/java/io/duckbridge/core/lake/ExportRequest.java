@@ -46,6 +46,17 @@ public record ExportRequest(
         partitionBy = List.copyOf(partitionBy == null ? List.of() : partitionBy);
         orderBy = List.copyOf(orderBy == null ? List.of() : orderBy);
         partitionBy.forEach(c -> SqlNames.quote("partitionBy", c));
+        for (String column : partitionBy) {
+            // DuckDB percent-encodes other characters in the directory names, which readers then do not
+            // decode back to the column (an import of the export would fail)
+            if (!column.matches("[A-Za-z0-9_]+")) {
+                throw invalid("partitionBy column \"" + column + "\" has characters a Hive partition directory"
+                        + " must escape; use letters, digits and _ (export a query that renames it, e.g."
+                        + " SELECT \"" + column.replace("\"", "\"\"") + "\" AS "
+                        + column.replaceAll("[^A-Za-z0-9_]", "_")
+                        + ", ...)");
+            }
+        }
         orderBy.forEach(SqlNames::orderTerm);
         compression = compression == null || compression.isBlank()
                 ? "zstd"

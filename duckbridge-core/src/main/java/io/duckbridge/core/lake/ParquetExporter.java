@@ -57,6 +57,11 @@ import org.slf4j.LoggerFactory;
  * target in this process are refused with CONFLICT.
  */
 public final class ParquetExporter {
+    /** The directory value DuckDB (like Hive) writes for a NULL partition value. */
+    static final String HIVE_NULL = "__HIVE_DEFAULT_PARTITION__";
+
+    private static final tools.jackson.databind.json.JsonMapper MANIFEST_JSON =
+            tools.jackson.databind.json.JsonMapper.shared();
     private static final Logger log = LoggerFactory.getLogger(ParquetExporter.class);
     private static final DateTimeFormatter VERSION_TIME =
             DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmssSSS'Z'").withZone(ZoneOffset.UTC);
@@ -180,7 +185,8 @@ public final class ParquetExporter {
                     request.partitionBy(),
                     request.orderBy(),
                     request.compression(),
-                    request.compressionLevel(),
+                    // the level applies to zstd only: for the other codecs there is none to record
+                    request.compression().equals("zstd") ? request.compressionLevel() : null,
                     request.rowGroupSize(),
                     engine.duckdbVersion(),
                     request.table() == null ? null : syncState(request.table()));
@@ -518,9 +524,11 @@ public final class ParquetExporter {
             for (String segment : relative.split("/")) {
                 int eq = segment.indexOf('=');
                 if (eq > 0 && !segment.endsWith(".parquet")) {
+                    String value = URLDecoder.decode(segment.substring(eq + 1), StandardCharsets.UTF_8);
                     partition.put(
                             URLDecoder.decode(segment.substring(0, eq), StandardCharsets.UTF_8),
-                            URLDecoder.decode(segment.substring(eq + 1), StandardCharsets.UTF_8));
+                            // DuckDB writes a NULL partition value as Hive's marker; the manifest says null
+                            HIVE_NULL.equals(value) ? null : value);
                 }
             }
             staged.add(new StagedFile(
@@ -638,7 +646,15 @@ public final class ParquetExporter {
                         boolean matches = false;
                         for (int i = 1; i <= meta.getColumnCount(); i++) {
                             String value = rs.getString(i);
-                            row.put(meta.getColumnName(i), value);
+                            Object typed = rs.getObject(i);
+                            // numbers stay numbers and the lossy counts JSON, for the engines that read this
+                            if ("lossy".equals(meta.getColumnName(i)) && value != null) {
+                                row.put("lossy", MANIFEST_JSON.readValue(value, Map.class));
+                            } else {
+                                row.put(
+                                        meta.getColumnName(i),
+                                        typed instanceof Number || typed instanceof Boolean ? typed : value);
+                            }
                             matches |= value != null && names.contains(value);
                         }
                         if (matches) {

@@ -100,6 +100,53 @@ class LocalLakeTest {
     }
 
     @Test
+    void theManifestSaysNullForANullPartitionAndNoLevelForCodecsWithoutOneAndKeepsSyncStateTypes() throws Exception {
+        engine.executeOnLane("CREATE SCHEMA duckbridge");
+        engine.executeOnLane("CREATE TABLE duckbridge.sync_state (table_name VARCHAR, rows BIGINT, lossy VARCHAR)");
+        engine.executeOnLane("INSERT INTO duckbridge.sync_state VALUES ('main.nullable', 4, '{\"n\": 2}')");
+        engine.executeOnLane("CREATE TABLE nullable AS SELECT i AS id, CASE WHEN i % 2 = 0 THEN 'C++' END AS lang"
+                + " FROM range(4) t(i)");
+        ExportResult exported = lake.export(
+                new ExportRequest(
+                        "nullable", null, "file:nullable", List.of("lang"), null, "snappy", 5, null, null, null),
+                JobContext.none());
+        var manifest = tools.jackson.databind.json.JsonMapper.shared()
+                .readTree(Path.of(java.net.URI.create(exported.manifest())).toFile());
+        assertThat(manifest.path("compression").asString()).isEqualTo("snappy");
+        assertThat(manifest.path("compressionLevel").isNull())
+                .as(manifest.toString())
+                .isTrue();
+        List<String> partitions = new ArrayList<>();
+        manifest.path("files")
+                .forEach(f -> partitions.add(
+                        f.at("/partition/lang").isNull()
+                                ? null
+                                : f.at("/partition/lang").asString()));
+        assertThat(partitions).containsExactlyInAnyOrder("C++", null);
+        assertThat(manifest.at("/sourceSyncState/rows").isNumber())
+                .as(manifest.toString())
+                .isTrue();
+        assertThat(manifest.at("/sourceSyncState/lossy/n").asLong()).isEqualTo(2);
+
+        // and a partition column whose name a directory must escape is refused up front
+        assertThatThrownBy(() -> new ExportRequest(
+                        null,
+                        "SELECT 1 AS \"my col\"",
+                        "file:x",
+                        List.of("my col"),
+                        null,
+                        null,
+                        null,
+                        null,
+                        null,
+                        null))
+                .isInstanceOfSatisfying(DuckbridgeException.class, e -> {
+                    assertThat(e.errorClass()).isEqualTo(ErrorClass.INVALID_REQUEST);
+                    assertThat(e.getMessage()).contains("\"my col\"", "AS my_col");
+                });
+    }
+
+    @Test
     void importsIntoASchemaNamedLikeTheDatabase() {
         // the engine's file is analytics.duckdb, so its catalog is "analytics" too
         lake.export(ExportRequest.ofTable("all_types", "file:same_name"), JobContext.none());
