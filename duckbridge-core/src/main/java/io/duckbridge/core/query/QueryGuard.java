@@ -215,7 +215,7 @@ public final class QueryGuard {
         if (parsed.path("error").asBoolean(false)
                 && "not implemented".equals(parsed.path("error_type").asString(""))
                 && LEADING_PIVOT.matcher(sql).matches()) {
-            String wrapped = "SELECT * FROM (\n" + stripTrailingSemicolons(sql) + "\n)";
+            String wrapped = "SELECT * FROM (\n" + SqlText.withoutTrailingSemicolons(sql) + "\n)";
             JsonNode retry = serialize(connection, wrapped);
             if (!retry.path("error").asBoolean(false)) {
                 parsed = retry;
@@ -435,14 +435,6 @@ public final class QueryGuard {
             case "MERGE_INTO_QUERY_NODE" -> "MERGE";
             default -> nodeType.replace("_QUERY_NODE", "").replace("_NODE", "");
         };
-    }
-
-    private static String stripTrailingSemicolons(String sql) {
-        String s = sql.stripTrailing();
-        while (s.endsWith(";")) {
-            s = s.substring(0, s.length() - 1).stripTrailing();
-        }
-        return s;
     }
 
     static DuckbridgeException violation(String reason) {

@@ -322,7 +322,7 @@ public final class QueryRunner implements AutoCloseable {
         // the checked text is exactly one SELECT, so nothing but it follows EXPLAIN
         PreparedStatement ps =
                 session.prepare((analyze ? "EXPLAIN (ANALYZE, FORMAT JSON)\n" : "EXPLAIN (FORMAT JSON)\n")
-                        + stripTrailingSemicolons(checked.sql()));
+                        + SqlText.withoutTrailingSemicolons(checked.sql()));
         bind(ps, checked, request);
         StringBuilder plan = new StringBuilder();
         try (ResultSet rs = ps.executeQuery()) {
@@ -384,8 +384,8 @@ public final class QueryRunner implements AutoCloseable {
                 // CSV holds DuckDB's own text (what read_csv casts back); JDBC's objects cannot show
                 // infinite or BC dates and timestamps, 24:00 or every offset, so DuckDB casts the values.
                 // Only then: the cast runs in the fetching thread and halves CSV's speed
-                ps = session.prepareCached(
-                        "SELECT COLUMNS(*)::VARCHAR FROM (\n" + stripTrailingSemicolons(checked.sql()) + "\n)");
+                ps = session.prepareCached("SELECT COLUMNS(*)::VARCHAR FROM (\n"
+                        + SqlText.withoutTrailingSemicolons(checked.sql()) + "\n)");
             }
             bind(ps, checked, request);
             String text = asText != null ? asText : checked.sql();
@@ -421,7 +421,7 @@ public final class QueryRunner implements AutoCloseable {
             throws SQLException, IOException {
         Files.createDirectories(tmpDirectory);
         Path file = tmpDirectory.resolve("query-" + id + ".parquet");
-        String inner = stripTrailingSemicolons(checked.sql());
+        String inner = SqlText.withoutTrailingSemicolons(checked.sql());
         try {
             // the checked text is exactly one SELECT, so its parentheses, quotes and comments are closed
             PreparedStatement describe = session.prepare("SELECT * FROM (\n" + inner + "\n) LIMIT 0");
@@ -543,8 +543,8 @@ public final class QueryRunner implements AutoCloseable {
         if (!any) {
             return null;
         }
-        return "SELECT " + String.join(", ", expressions) + " FROM (\n" + stripTrailingSemicolons(sql) + "\n) AS q("
-                + String.join(", ", aliases) + ")";
+        return "SELECT " + String.join(", ", expressions) + " FROM (\n" + SqlText.withoutTrailingSemicolons(sql)
+                + "\n) AS q(" + String.join(", ", aliases) + ")";
     }
 
     private static String textRendering(String ref, String type, QueryFormat format) {
@@ -643,14 +643,6 @@ public final class QueryRunner implements AutoCloseable {
             }
         }
         return -1;
-    }
-
-    static String stripTrailingSemicolons(String sql) {
-        String s = sql.stripTrailing();
-        while (s.endsWith(";")) {
-            s = s.substring(0, s.length() - 1).stripTrailing();
-        }
-        return s;
     }
 
     /**

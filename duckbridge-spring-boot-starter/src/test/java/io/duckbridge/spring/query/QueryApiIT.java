@@ -391,6 +391,20 @@ class QueryApiIT {
     }
 
     @Test
+    void aStatementEndingInASemicolonAndACommentRunsInEveryFormat() {
+        // DATE columns and Parquet make the runner wrap the text in more SQL
+        for (String accept :
+                new String[] {"application/json", "application/x-ndjson", "text/csv", "application/vnd.apache.parquet"
+                }) {
+            var response = Http.localhost(port)
+                    .post("/api/v1/query", "{\"sql\": \"select date '2024-01-01' d; -- trailing\"}", "Accept", accept);
+            assertThat(response.statusCode())
+                    .as(accept + ": " + response.body())
+                    .isEqualTo(200);
+        }
+    }
+
+    @Test
     void aStreamedResultCutByMaxRowsSaysSoInATrailer() throws IOException {
         // 200,000 CSV rows leave the server long before the query ends, so only a trailer can carry it
         RawResponse cut = rawPost("{\"sql\": \"SELECT * FROM range(300000)\", \"maxRows\": 200000}", "text/csv");
