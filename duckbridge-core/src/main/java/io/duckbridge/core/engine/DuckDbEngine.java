@@ -452,7 +452,7 @@ public final class DuckDbEngine implements AutoCloseable {
         } catch (java.io.IOException e) {
             future.completeExceptionally(new DuckbridgeException(ErrorClass.IO, e.toString(), e));
         } catch (Exception | Error e) {
-            future.completeExceptionally(new DuckbridgeException(ErrorClass.INTERNAL, "unexpected failure: " + e, e));
+            future.completeExceptionally(DuckbridgeException.unexpected(e));
         } finally {
             if (deadline != null) {
                 deadline.cancel(false);
@@ -506,7 +506,7 @@ public final class DuckDbEngine implements AutoCloseable {
                 // rethrow with this thread's stack, keeping the class and position
                 throw new DuckbridgeException(d.errorClass(), d.getMessage(), d, d.position());
             }
-            throw new DuckbridgeException(ErrorClass.INTERNAL, "unexpected failure: " + e.getCause(), e.getCause());
+            throw DuckbridgeException.unexpected(e.getCause());
         }
     }
 

@@ -29,6 +29,17 @@ public class DuckbridgeException extends RuntimeException {
         this.position = position;
     }
 
+    /**
+     * An INTERNAL error for a failure nobody classified (a bug, a driver exception): logged here with its stack
+     * trace under a new id, which the message names instead of the failure, so no Java internals reach a client.
+     */
+    public static DuckbridgeException unexpected(Throwable failure) {
+        String id = java.util.UUID.randomUUID().toString();
+        org.slf4j.LoggerFactory.getLogger(DuckbridgeException.class).error("unexpected failure {}", id, failure);
+        return new DuckbridgeException(
+                ErrorClass.INTERNAL, "internal error " + id + "; the server log has the details", failure);
+    }
+
     public ErrorClass errorClass() {
         return errorClass;
     }

@@ -1,10 +1,13 @@
 package io.duckbridge.core.query;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.duckbridge.core.engine.DuckDbEngine;
 import io.duckbridge.core.engine.EngineSandbox;
 import io.duckbridge.core.engine.EngineSettings;
+import io.duckbridge.core.error.DuckbridgeException;
+import io.duckbridge.core.error.ErrorClass;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -285,6 +288,49 @@ class QueryFormatsTest {
         }
         assertThat(rows).isEqualTo(200_000);
         assertThat(sum).isEqualTo(200_000L * 199_999L / 2);
+    }
+
+    @Test
+    void aNestedTimeOf24HoursIsRenderedNotAnInternalError() {
+        JsonNode row = json.readTree(run(
+                        "SELECT [TIME '24:00:00', TIME '01:02:03.5'] AS l, {'t': TIME '24:00:00'} AS s,"
+                                + " TIMETZ '12:00:00+05:30' AS tz, [TIMESTAMP '2024-01-01 00:00:00'] AS ts",
+                        QueryFormat.JSON,
+                        null))
+                .path("rows")
+                .get(0);
+        assertThat(row.get(0).toString()).isEqualTo("[\"24:00:00\",\"01:02:03.5\"]");
+        assertThat(row.get(1).toString()).isEqualTo("{\"t\":\"24:00:00\"}");
+        assertThat(row.get(3).size()).isEqualTo(1);
+    }
+
+    @Test
+    void hugeIntegersKeepEveryDigitInParquetAndArrow() throws Exception {
+        String sql = "SELECT sum(x) AS s, 340282366920938463463374607431768211455::UHUGEINT AS u"
+                + " FROM (VALUES (9007199254740993::BIGINT)) t(x)";
+        Files.createDirectories(dataDir.resolve("exports"));
+        Path file = dataDir.resolve("exports/huge.parquet");
+        Files.write(
+                file,
+                run(
+                        sql.replace(
+                                "340282366920938463463374607431768211455", "34028236692093846346337460743176821145"),
+                        QueryFormat.PARQUET,
+                        null));
+        List<String> back = engine.read(Duration.ofSeconds(10), session -> {
+            try (Statement st = session.statement();
+                    ResultSet rs = st.executeQuery(
+                            "SELECT typeof(s), s::VARCHAR, u::VARCHAR FROM read_parquet('" + file + "')")) {
+                rs.next();
+                return List.of(rs.getString(1), rs.getString(2), rs.getString(3));
+            }
+        });
+        assertThat(back).containsExactly("DECIMAL(38,0)", "9007199254740993", "34028236692093846346337460743176821145");
+        // a value of 39 digits does not fit DECIMAL(38,0): refused, not changed
+        assertThatThrownBy(() -> run(sql, QueryFormat.PARQUET, null))
+                .isInstanceOfSatisfying(
+                        DuckbridgeException.class,
+                        e -> assertThat(e.errorClass()).isEqualTo(ErrorClass.CONVERSION));
     }
 
     @Test
