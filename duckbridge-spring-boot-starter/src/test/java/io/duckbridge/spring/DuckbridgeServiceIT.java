@@ -141,5 +141,13 @@ class DuckbridgeServiceIT {
         assertThat(Http.json(encodedSlash).path("errorClass").asString()).isEqualTo("INVALID_REQUEST");
         assertThat(Http.json(encodedSlash).path("title").asString()).isEqualTo("Invalid request");
         assertThat(encodedSlash.body()).doesNotContain("Tomcat", "<html");
+
+        // refused by Spring Security's firewall (an encoded ;): problem+json too, not Spring Boot's error JSON
+        var encodedSemicolon = Http.localhost(port).post("/api/v1/tables/orders%3Bdrop/rows", "{}");
+        assertThat(encodedSemicolon.statusCode()).isEqualTo(400);
+        assertThat(encodedSemicolon.headers().firstValue("Content-Type"))
+                .hasValueSatisfying(v -> assertThat(v).startsWith("application/problem+json"));
+        assertThat(Http.json(encodedSemicolon).path("errorClass").asString()).isEqualTo("INVALID_REQUEST");
+        assertThat(encodedSemicolon.body()).doesNotContain("\"timestamp\"");
     }
 }

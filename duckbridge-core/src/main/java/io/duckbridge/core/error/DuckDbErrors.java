@@ -34,6 +34,9 @@ public final class DuckDbErrors {
             Map.entry("transactioncontext", ErrorClass.CONFLICT),
             Map.entry("invalid input", ErrorClass.INVALID_REQUEST),
             Map.entry("not implemented", ErrorClass.INVALID_REQUEST),
+            // a function of an extension that is not installed (sqlite_scan, read_xlsx, ...): not on this server
+            Map.entry("extension autoloading", ErrorClass.INVALID_REQUEST),
+            Map.entry("missing extension", ErrorClass.INVALID_REQUEST),
             Map.entry("dependency", ErrorClass.CONFLICT),
             Map.entry("sequence", ErrorClass.CONSTRAINT),
             Map.entry("serialization", ErrorClass.INTERNAL),

@@ -24,4 +24,12 @@ class DuckDbErrorsTest {
         assertThat(oom.errorClass()).isEqualTo(ErrorClass.OUT_OF_MEMORY);
         assertThat(oom.getMessage()).contains("duckbridge.duckdb.memory-limit", "DUCKDB_THREADS");
     }
+
+    @Test
+    void aFunctionWhoseExtensionCannotLoadIsTheRequestsProblem() {
+        DuckbridgeException e = DuckDbErrors.wrap(new SQLException("Extension Autoloading Error: An error occurred"
+                + " while trying to automatically install the required extension 'sqlite_scanner': Loading external"
+                + " extensions is disabled through configuration"));
+        assertThat(e.errorClass()).isEqualTo(ErrorClass.INVALID_REQUEST);
+    }
 }

@@ -81,6 +81,28 @@ public class DuckbridgeSecurityAutoConfiguration {
         return SecurityObservationSettings.noObservations();
     }
 
+    /**
+     * A request Spring Security's firewall refuses (an encoded {@code ;}, {@code %25} or a control character in
+     * the path) gets a problem+json answer like every other error, instead of Spring Boot's error page JSON.
+     */
+    @Bean
+    @ConditionalOnMissingBean
+    public org.springframework.security.web.firewall.RequestRejectedHandler duckbridgeRequestRejectedHandler() {
+        return (request, response, rejected) -> {
+            log.debug("refused a request the firewall rejects: {}", rejected.getMessage());
+            io.duckbridge.spring.web.ProblemResponses.write(
+                    request,
+                    response,
+                    400,
+                    null,
+                    new io.duckbridge.core.error.DuckbridgeException(
+                            io.duckbridge.core.error.ErrorClass.INVALID_REQUEST,
+                            "the request URL holds characters the server refuses (such as an encoded ; or %, or a"
+                                    + " control character); send names in the path without them, or in a JSON"
+                                    + " body"));
+        };
+    }
+
     @Bean
     @ConditionalOnMissingBean
     public CallerController duckbridgeCallerController() {
