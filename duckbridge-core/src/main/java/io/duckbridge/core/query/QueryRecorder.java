@@ -26,6 +26,9 @@ public final class QueryRecorder {
 
     private static final Logger LOG = LoggerFactory.getLogger(QueryRecorder.class);
     private static final Pattern STRING_LITERAL = Pattern.compile("'(?:[^']|'')*'");
+    /** A dollar-quoted string: {@code $$...$$} or {@code $tag$...$tag$} (not a parameter such as {@code $1}). */
+    private static final Pattern DOLLAR_LITERAL = Pattern.compile("(?s)\\$([A-Za-z_][A-Za-z0-9_]*|)\\$.*?\\$\\1\\$");
+
     private static final Pattern NUMBER_LITERAL = Pattern.compile("(?<![\\w$.])\\d+(?:\\.\\d+)?(?:[eE][-+]?\\d+)?\\b");
     private static final Pattern WHITESPACE = Pattern.compile("\\s+");
     private static final Pattern LINE_COMMENT = Pattern.compile("--[^\\n]*");
@@ -76,6 +79,7 @@ public final class QueryRecorder {
     private static String normalizeNow(String sql) {
         String s = BLOCK_COMMENT.matcher(sql).replaceAll(" ");
         s = LINE_COMMENT.matcher(s).replaceAll(" ");
+        s = DOLLAR_LITERAL.matcher(s).replaceAll("?");
         s = STRING_LITERAL.matcher(s).replaceAll("?");
         s = NUMBER_LITERAL.matcher(s).replaceAll("?");
         s = WHITESPACE.matcher(s).replaceAll(" ").strip();
