@@ -619,7 +619,12 @@ public final class QueryRunner implements AutoCloseable {
     static List<ResultColumn> columns(ResultSetMetaData md) throws SQLException {
         List<ResultColumn> columns = new ArrayList<>(md.getColumnCount());
         for (int i = 1; i <= md.getColumnCount(); i++) {
-            columns.add(new ResultColumn(md.getColumnName(i), md.getColumnTypeName(i)));
+            String type = md.getColumnTypeName(i);
+            // the type of an untyped NULL comes quoted ("NULL"), as a name would
+            if (type.length() > 1 && type.startsWith("\"") && type.endsWith("\"")) {
+                type = type.substring(1, type.length() - 1);
+            }
+            columns.add(new ResultColumn(md.getColumnName(i), type));
         }
         return columns;
     }

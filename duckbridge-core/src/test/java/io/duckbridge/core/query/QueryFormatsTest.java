@@ -305,6 +305,13 @@ class QueryFormatsTest {
     }
 
     @Test
+    void anUntypedNullColumnIsOfTypeNull() {
+        JsonNode body = json.readTree(run("SELECT NULL AS n", QueryFormat.JSON, null));
+        assertThat(body.at("/columns/0/type").asString()).isEqualTo("NULL");
+        assertThat(body.at("/rows/0/0").isNull()).isTrue();
+    }
+
+    @Test
     void hugeIntegersKeepEveryDigitInParquetAndArrow() throws Exception {
         String sql = "SELECT sum(x) AS s, 340282366920938463463374607431768211455::UHUGEINT AS u"
                 + " FROM (VALUES (9007199254740993::BIGINT)) t(x)";
