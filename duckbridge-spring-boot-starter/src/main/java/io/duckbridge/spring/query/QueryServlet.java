@@ -37,6 +37,7 @@ public final class QueryServlet extends HttpServlet {
     public static final String PATH = "/api/v1/query";
 
     private static final long serialVersionUID = 1L;
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(QueryServlet.class);
 
     private final transient QueryRunner runner;
     private final transient QueryAdmission admission;
@@ -94,6 +95,12 @@ public final class QueryServlet extends HttpServlet {
             response.setHeader(HttpHeaders.RETRY_AFTER, ProblemResponses.RETRY_AFTER_SECONDS);
             fail(request, response, 429, QueryController.OVERLOADED_TITLE, e);
         } catch (DuckbridgeException e) {
+            if (response.isCommitted() && clientLeft(e)) {
+                // the client closed the connection mid-result (a cancelled download, a dashboard moving on):
+                // nothing failed on this side, and there is no one left to answer
+                log.debug("the client of {} left before the end of the result: {}", PATH, e.getMessage());
+                return;
+            }
             ProblemResponses.log(e);
             if (ProblemResponses.asksForRetry(e.errorClass())) {
                 response.setHeader(HttpHeaders.RETRY_AFTER, ProblemResponses.RETRY_AFTER_SECONDS);
@@ -102,6 +109,16 @@ public final class QueryServlet extends HttpServlet {
         } catch (RuntimeException e) {
             fail(request, response, 500, null, ProblemResponses.unexpected(e));
         }
+    }
+
+    /** Whether {@code e} comes from writing to a connection the client closed (Tomcat's ClientAbortException). */
+    static boolean clientLeft(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t.getClass().getSimpleName().equals("ClientAbortException")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The request body as a JSON object; INVALID_REQUEST when it is missing, malformed or not an object. */

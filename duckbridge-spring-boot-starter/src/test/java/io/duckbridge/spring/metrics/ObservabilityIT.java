@@ -104,6 +104,33 @@ class ObservabilityIT {
     }
 
     @Test
+    void aClientLeavingMidResultIsNotAServerError(CapturedOutput output) throws Exception {
+        byte[] body = "{\"sql\": \"SELECT range, md5(range::VARCHAR) FROM range(3000000)\"}"
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        try (var socket = new java.net.Socket("127.0.0.1", port)) {
+            var out = socket.getOutputStream();
+            out.write(("POST /api/v1/query HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                            + "Accept: text/csv\r\nX-Request-Id: test-request-4713\r\nContent-Length: "
+                            + body.length + "\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            out.write(body);
+            out.flush();
+            assertThat(socket.getInputStream().readNBytes(64 * 1024)).hasSize(64 * 1024);
+        } // closed mid-result
+        // the server notices when it next writes and ends the query, which then shows in the query records
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline
+                && !Http.localhost(port).get("/api/v1/queries/recent").body().contains("md5(range")) {
+            Thread.sleep(100);
+        }
+        Thread.sleep(200); // the request's own logging ends after its record
+        var lines = Arrays.stream(output.getOut().split("\n"))
+                .filter(l -> l.contains("test-request-4713"))
+                .toList();
+        assertThat(lines).noneMatch(l -> l.contains("\"level\":\"ERROR\""));
+    }
+
+    @Test
     void aFailedQueryIsLoggedWithItsRequestAndQueryIds(CapturedOutput output) {
         var response = Http.localhost(port)
                 .post(
