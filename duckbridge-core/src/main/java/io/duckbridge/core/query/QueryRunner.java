@@ -501,8 +501,12 @@ public final class QueryRunner implements AutoCloseable {
             default ->
                 throw new DuckbridgeException(
                         ErrorClass.INVALID_REQUEST,
-                        "parameter " + index + " is a " + value.getClass().getSimpleName()
-                                + "; use a string, number, boolean or null (cast in SQL, e.g. ?::DATE)");
+                        "parameter " + index + " is a JSON "
+                                + (value instanceof java.util.Map
+                                        ? "object"
+                                        : value instanceof java.util.List ? "array" : "value of another kind")
+                                + "; use a string, number, boolean or null (cast in SQL, e.g. ?::DATE, or"
+                                + " string_split(?, ',') for a list)");
         }
     }
 

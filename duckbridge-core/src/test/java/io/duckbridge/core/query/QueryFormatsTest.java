@@ -305,6 +305,22 @@ class QueryFormatsTest {
     }
 
     @Test
+    void aParameterThatIsAJsonArrayOrObjectIsRefusedInJsonTerms() {
+        for (Object value : List.of(List.of(1, 2), Map.of("a", 1))) {
+            assertThatThrownBy(() -> runner.run(
+                            new QueryRequest("SELECT ?", List.of(value), Map.of(), null, Duration.ofSeconds(30)),
+                            QueryFormat.JSON,
+                            f -> new ByteArrayOutputStream()))
+                    .isInstanceOfSatisfying(DuckbridgeException.class, e -> {
+                        assertThat(e.errorClass()).isEqualTo(ErrorClass.INVALID_REQUEST);
+                        assertThat(e.getMessage())
+                                .startsWith("parameter 1 is a JSON " + (value instanceof List ? "array" : "object"))
+                                .doesNotContain("ArrayList", "Map");
+                    });
+        }
+    }
+
+    @Test
     void anUntypedNullColumnIsOfTypeNull() {
         JsonNode body = json.readTree(run("SELECT NULL AS n", QueryFormat.JSON, null));
         assertThat(body.at("/columns/0/type").asString()).isEqualTo("NULL");
