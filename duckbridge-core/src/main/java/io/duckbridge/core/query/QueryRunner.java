@@ -148,6 +148,12 @@ public final class QueryRunner implements AutoCloseable {
      * guard accepted; nothing runs — and names it. {@code failure} unchanged when DuckDB gives none.
      */
     private DuckbridgeException locate(QueryRequest request, DuckbridgeException failure) {
+        if (failure.errorClass() == ErrorClass.CONVERSION && failure.position() == null) {
+            Integer position = caretPosition(failure.getMessage(), request.sql());
+            return position == null
+                    ? failure
+                    : new DuckbridgeException(failure.errorClass(), failure.getMessage(), failure.getCause(), position);
+        }
         if (failure.errorClass() != ErrorClass.BINDER || failure.position() != null) {
             return failure;
         }
@@ -166,6 +172,38 @@ public final class QueryRunner implements AutoCloseable {
         } catch (RuntimeException e) {
             return failure;
         }
+    }
+
+    private static final java.util.regex.Pattern CARET =
+            java.util.regex.Pattern.compile("LINE (\\d+): ([^\\n]*)\\n( *)\\^");
+
+    /**
+     * The position DuckDB draws under the text of an error ({@code LINE 1: select 'abc'::int} and a caret line),
+     * as an offset in {@code sql}; null unless the line DuckDB shows is that line of {@code sql} whole (DuckDB
+     * shortens long lines, and the runner may have wrapped the text).
+     */
+    static Integer caretPosition(String message, String sql) {
+        if (message == null || sql == null) {
+            return null;
+        }
+        java.util.regex.Matcher m = CARET.matcher(message);
+        if (!m.find()) {
+            return null;
+        }
+        int line = Integer.parseInt(m.group(1));
+        int column = m.group(3).length() - ("LINE " + m.group(1) + ": ").length();
+        String[] lines = sql.split("\n", -1);
+        if (line < 1 || line > lines.length || column < 0 || column > lines[line - 1].length()) {
+            return null;
+        }
+        if (!lines[line - 1].stripTrailing().equals(m.group(2).stripTrailing())) {
+            return null;
+        }
+        int offset = 0;
+        for (int i = 0; i < line - 1; i++) {
+            offset += lines[i].length() + 1;
+        }
+        return offset + column;
     }
 
     /** The {@code position} of a binder or catalog error in {@code json_serialize_plan}'s answer, or null. */

@@ -321,6 +321,17 @@ class QueryFormatsTest {
     }
 
     @Test
+    void aConversionErrorCarriesThePositionDuckDbDrawsUnderTheText() {
+        for (String sql : List.of("select 'abc'::int", "select 1 as a,\n  'abc'::int as b")) {
+            assertThatThrownBy(() -> run(sql, QueryFormat.JSON, null))
+                    .isInstanceOfSatisfying(DuckbridgeException.class, e -> {
+                        assertThat(e.errorClass()).isEqualTo(ErrorClass.CONVERSION);
+                        assertThat(e.position()).as(sql).isEqualTo(sql.indexOf("::int"));
+                    });
+        }
+    }
+
+    @Test
     void anUntypedNullColumnIsOfTypeNull() {
         JsonNode body = json.readTree(run("SELECT NULL AS n", QueryFormat.JSON, null));
         assertThat(body.at("/columns/0/type").asString()).isEqualTo("NULL");
