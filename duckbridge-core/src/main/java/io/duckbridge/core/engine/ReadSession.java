@@ -72,6 +72,19 @@ public final class ReadSession {
         return ps;
     }
 
+    /** Whether the database has the table {@code schema.table} (not a temporary one). */
+    public boolean tableExists(String schema, String table) throws SQLException {
+        try (PreparedStatement ps = prepare("SELECT count(*) FROM duckdb_tables() WHERE database_name ="
+                + " current_database() AND NOT temporary AND schema_name = ? AND table_name = ?")) {
+            ps.setString(1, schema);
+            ps.setString(2, table);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1) > 0;
+            }
+        }
+    }
+
     /** A plain statement on the session's connection; closed when the work ends. */
     public Statement statement() throws SQLException {
         Statement st = connection.createStatement();

@@ -37,6 +37,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Writes a table or query to Parquet with DuckDB's {@code COPY ... TO} into a local staging directory, then
@@ -60,8 +61,7 @@ public final class ParquetExporter {
     /** The directory value DuckDB (like Hive) writes for a NULL partition value. */
     static final String HIVE_NULL = "__HIVE_DEFAULT_PARTITION__";
 
-    private static final tools.jackson.databind.json.JsonMapper MANIFEST_JSON =
-            tools.jackson.databind.json.JsonMapper.shared();
+    private static final JsonMapper MANIFEST_JSON = JsonMapper.shared();
     private static final Logger log = LoggerFactory.getLogger(ParquetExporter.class);
     private static final DateTimeFormatter VERSION_TIME =
             DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmssSSS'Z'").withZone(ZoneOffset.UTC);
@@ -625,13 +625,8 @@ public final class ParquetExporter {
     private Map<String, Object> syncState(String table) {
         try {
             return engine.read(session -> {
-                try (Statement st = session.statement();
-                        ResultSet exists = st.executeQuery("SELECT count(*) FROM duckdb_tables()"
-                                + " WHERE schema_name = 'duckbridge' AND table_name = 'sync_state'")) {
-                    exists.next();
-                    if (exists.getLong(1) == 0) {
-                        return null;
-                    }
+                if (!session.tableExists("duckbridge", "sync_state")) {
+                    return null;
                 }
                 Set<String> names = new LinkedHashSet<>(List.of(table));
                 if (!table.contains(".")) {

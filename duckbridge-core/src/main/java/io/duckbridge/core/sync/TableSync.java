@@ -582,16 +582,7 @@ public final class TableSync {
     }
 
     private boolean liveExists(TableName table) {
-        return engine.read(session -> {
-            PreparedStatement ps =
-                    session.prepare("SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?");
-            ps.setString(1, table.schema());
-            ps.setString(2, table.name());
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getLong(1) > 0;
-            }
-        });
+        return engine.read(session -> session.tableExists(table.schema(), table.name()));
     }
 
     // ---- what is in DuckDB ---------------------------------------------------------------------
@@ -603,15 +594,8 @@ public final class TableSync {
      * when CDC never ran (no {@code duckbridge.cdc_tables}) or does not capture the table.
      */
     static void forgetCapture(ReadSession session, TableName table) throws SQLException {
-        try (PreparedStatement exists = session.prepare(
-                "SELECT count(*) FROM duckdb_tables()"
-                        + " WHERE schema_name = 'duckbridge' AND table_name = 'cdc_tables' AND database_name = current_database()")) {
-            try (ResultSet rs = exists.executeQuery()) {
-                rs.next();
-                if (rs.getLong(1) == 0) {
-                    return;
-                }
-            }
+        if (!session.tableExists("duckbridge", "cdc_tables")) {
+            return;
         }
         try (PreparedStatement ps = session.prepare("DELETE FROM duckbridge.cdc_tables WHERE source_table = ?")) {
             ps.setString(1, table.schema() + "." + table.name());
