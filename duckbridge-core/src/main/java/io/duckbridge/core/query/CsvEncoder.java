@@ -16,7 +16,7 @@ import java.util.List;
  * quotes doubled. NULL is an empty field. Values are DuckDB's own text form (readable back by DuckDB's
  * {@code read_csv}). Not thread-safe.
  */
-final class CsvEncoder implements RowEncoder {
+public final class CsvEncoder implements RowEncoder {
     @Override
     public Written write(ResultSet rs, List<ResultColumn> columns, long maxRows, OutputStream out)
             throws SQLException, IOException {
@@ -75,17 +75,19 @@ final class CsvEncoder implements RowEncoder {
     }
 
     private static void field(Writer w, String value) throws IOException {
+        w.write(field(value));
+    }
+
+    /**
+     * {@code value} as one RFC 4180 field: quoted (inner quotes doubled) when it is empty or holds a comma,
+     * quote, CR or LF, as is otherwise. For writers of this CSV elsewhere (the CLI's terminal output).
+     */
+    public static String field(String value) {
         boolean quote = value.isEmpty()
                 || value.indexOf(',') >= 0
                 || value.indexOf('"') >= 0
                 || value.indexOf('\n') >= 0
                 || value.indexOf('\r') >= 0;
-        if (!quote) {
-            w.write(value);
-            return;
-        }
-        w.write('"');
-        w.write(value.replace("\"", "\"\""));
-        w.write('"');
+        return quote ? '"' + value.replace("\"", "\"\"") + '"' : value;
     }
 }

@@ -4,6 +4,7 @@ import io.duckbridge.core.engine.DuckDbEngine;
 import io.duckbridge.core.engine.EngineSettings;
 import io.duckbridge.core.error.DuckbridgeException;
 import io.duckbridge.core.error.ErrorClass;
+import io.duckbridge.core.query.CsvEncoder;
 import io.duckbridge.core.query.QueryFormat;
 import io.duckbridge.core.query.QueryLimits;
 import io.duckbridge.core.query.QueryRecorder;
@@ -82,26 +83,12 @@ public final class QueryCommand extends CliCommand {
             printTable(out, records);
         } else {
             // the server's CSV, with a terminal's line ends
-            records.forEach(r -> out.println(
-                    String.join(",", r.stream().map(QueryCommand::csvField).toList())));
+            records.forEach(r -> out.println(String.join(
+                    ",",
+                    r.stream().map(v -> v == null ? "" : CsvEncoder.field(v)).toList())));
         }
         out.flush();
         return 0;
-    }
-
-    /** A field quoted as {@code CsvEncoder} quotes it; NULL is an empty field, an empty string {@code ""}. */
-    private static String csvField(String value) {
-        if (value == null) {
-            return "";
-        }
-        if (value.isEmpty()
-                || value.indexOf(',') >= 0
-                || value.indexOf('"') >= 0
-                || value.indexOf('\n') >= 0
-                || value.indexOf('\r') >= 0) {
-            return '"' + value.replace("\"", "\"\"") + '"';
-        }
-        return value;
     }
 
     /**
