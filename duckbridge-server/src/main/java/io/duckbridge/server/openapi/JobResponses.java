@@ -178,11 +178,9 @@ final class JobResponses {
                 FINISHED,
                 null,
                 error);
-        Map<String, Object> body = ProblemResponses.fields(error);
-        body.put("jobId", job.id());
-        Map<String, Object> view = view(job);
-        view.put("jobStatus", view.remove("status"));
-        view.forEach(body::putIfAbsent);
+        Map<String, Object> body = JobViews.failed(job);
+        // the example is written without Spring's problem mix-in: the nested problem as its plain members
+        body.put("error", ProblemResponses.fields(error));
         return plain(body);
     }
 

@@ -75,7 +75,7 @@ public final class JobViews {
      * beside it: {@code jobId}, {@code jobStatus} ({@code failed}) and the job's other fields, {@code error}
      * included, so what reads a job finds it where {@code GET /api/v1/jobs/{id}} puts it.
      */
-    static Map<String, Object> failed(JobSnapshot done) {
+    public static Map<String, Object> failed(JobSnapshot done) {
         Map<String, Object> body = ProblemResponses.fields(done.error());
         body.put("jobId", done.id());
         Map<String, Object> job = view(done);
