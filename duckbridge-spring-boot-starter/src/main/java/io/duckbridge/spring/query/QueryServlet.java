@@ -13,6 +13,8 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.web.filter.ServerHttpObservationFilter;
@@ -37,7 +39,7 @@ public final class QueryServlet extends HttpServlet {
     public static final String PATH = "/api/v1/query";
 
     private static final long serialVersionUID = 1L;
-    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(QueryServlet.class);
+    private static final Logger log = LoggerFactory.getLogger(QueryServlet.class);
 
     private final transient QueryRunner runner;
     private final transient QueryAdmission admission;
@@ -60,7 +62,7 @@ public final class QueryServlet extends HttpServlet {
         try {
             if (!"POST".equals(request.getMethod())) {
                 response.setHeader(HttpHeaders.ALLOW, "POST");
-                writeProblem(
+                ProblemResponses.write(
                         request,
                         response,
                         405,
@@ -72,7 +74,7 @@ public final class QueryServlet extends HttpServlet {
             }
             if (!isJson(request.getContentType())) {
                 response.setHeader(HttpHeaders.ACCEPT, MediaType.APPLICATION_JSON_VALUE);
-                writeProblem(
+                ProblemResponses.write(
                         request,
                         response,
                         415,
@@ -168,13 +170,6 @@ public final class QueryServlet extends HttpServlet {
             throw new IOException("the query failed after its first bytes were sent: " + e.getMessage(), e);
         }
         response.resetBuffer();
-        writeProblem(request, response, status, title, e);
-    }
-
-    private static void writeProblem(
-            HttpServletRequest request, HttpServletResponse response, int status, String title, DuckbridgeException e)
-            throws IOException {
-        request.setAttribute(ProblemResponses.ERROR_CLASS_ATTRIBUTE, e.errorClass());
         ProblemResponses.write(request, response, status, title, e);
     }
 }
