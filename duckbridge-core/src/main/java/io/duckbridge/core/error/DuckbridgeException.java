@@ -1,6 +1,8 @@
 package io.duckbridge.core.error;
 
 import java.util.Objects;
+import java.util.UUID;
+import org.slf4j.LoggerFactory;
 
 /**
  * The one unchecked exception of Duckbridge. It carries an {@link ErrorClass} that callers (and the
@@ -34,8 +36,8 @@ public class DuckbridgeException extends RuntimeException {
      * trace under a new id, which the message names instead of the failure, so no Java internals reach a client.
      */
     public static DuckbridgeException unexpected(Throwable failure) {
-        String id = java.util.UUID.randomUUID().toString();
-        org.slf4j.LoggerFactory.getLogger(DuckbridgeException.class).error("unexpected failure {}", id, failure);
+        String id = UUID.randomUUID().toString();
+        LoggerFactory.getLogger(DuckbridgeException.class).error("unexpected failure {}", id, failure);
         return new DuckbridgeException(
                 ErrorClass.INTERNAL, "internal error " + id + "; the server log has the details", failure);
     }

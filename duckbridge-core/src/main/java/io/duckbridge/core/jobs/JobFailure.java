@@ -2,6 +2,8 @@ package io.duckbridge.core.jobs;
 
 import io.duckbridge.core.error.DuckbridgeException;
 import io.duckbridge.core.error.ErrorClass;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -18,7 +20,7 @@ public final class JobFailure extends DuckbridgeException {
      */
     public JobFailure(ErrorClass errorClass, String message, Throwable cause, Map<String, Object> result) {
         super(errorClass, message, cause);
-        this.result = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(result));
+        this.result = Collections.unmodifiableMap(new LinkedHashMap<>(result));
     }
 
     /** What the job did before it failed. */

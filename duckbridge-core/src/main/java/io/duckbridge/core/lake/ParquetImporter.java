@@ -62,10 +62,7 @@ public final class ParquetImporter {
         LocalObjectStore.removeStale(settings.stagingDir(), "import-", LeftoverTables::ours, "an interrupted import");
     }
 
-    /**
-     * The schema of the table {@code name} resolves to on the search path ({@link DuckDbEngine#SEARCH_PATH}), or
-     * null when there is none (a new table then goes to DuckDB's default schema).
-     */
+    /** The database's name in DuckDB (its catalog: the file's base name). */
     private String currentDatabase() {
         return engine.read(session -> {
             try (Statement st = session.statement();
@@ -76,6 +73,10 @@ public final class ParquetImporter {
         });
     }
 
+    /**
+     * The schema of the table {@code name} resolves to on the search path ({@link DuckDbEngine#SEARCH_PATH}), or
+     * null when there is none (a new table then goes to DuckDB's default schema).
+     */
     private String searchPathSchema(String name) {
         List<String> path = List.of(DuckDbEngine.SEARCH_PATH.split(","));
         List<String> found = engine.read(session -> {
@@ -194,6 +195,7 @@ public final class ParquetImporter {
                                 + settings.maxStagingBytes() + " bytes (duckbridge.lake.max-staging-size)");
             }
             List<Path> files = new ArrayList<>();
+            boolean exported = resolved.manifest() != null;
             for (int i = 0; i < resolved.keys().size(); i++) {
                 context.checkCancelled();
                 String key = resolved.keys().get(i);
@@ -203,7 +205,6 @@ public final class ParquetImporter {
                 long expectedSize = resolved.sizes().get(i);
                 Path local;
                 String sha;
-                boolean exported = resolved.manifest() != null;
                 if (resolved.store() instanceof LocalObjectStore l) {
                     Path file = l.root().resolve(key);
                     sha = expectedSha == null ? null : Digests.sha256(file);

@@ -142,23 +142,29 @@ public final class QueryRunner implements AutoCloseable {
     }
 
     /**
-     * {@code failure} with DuckDB's position when it is a binder or catalog error (an unknown column, table or
-     * function) without one: the driver's message only draws the position under the text, so DuckDB's own
-     * {@code json_serialize_plan} binds the text once more — only on this error path, and the text is one the
-     * guard accepted; nothing runs — and names it. {@code failure} unchanged when DuckDB gives none.
+     * {@code failure} with DuckDB's position when DuckDB gave one the driver's message only draws under the text:
+     * for a conversion error, read from that drawing ({@link #caretPosition}); for a binder or catalog error (an
+     * unknown column, table or function), from DuckDB's own {@code json_serialize_plan}, which binds the text
+     * once more — only on this error path, and the text is one the guard accepted; nothing runs — and names it.
+     * {@code failure} unchanged when there is none.
      */
     private DuckbridgeException locate(QueryRequest request, DuckbridgeException failure) {
-        if (failure.errorClass() == ErrorClass.CONVERSION && failure.position() == null) {
-            Integer position = caretPosition(failure.getMessage(), request.sql());
-            return position == null
-                    ? failure
-                    : new DuckbridgeException(failure.errorClass(), failure.getMessage(), failure.getCause(), position);
-        }
-        if (failure.errorClass() != ErrorClass.BINDER || failure.position() != null) {
+        if (failure.position() != null) {
             return failure;
         }
+        Integer position = switch (failure.errorClass()) {
+            case CONVERSION -> caretPosition(failure.getMessage(), request.sql());
+            case BINDER -> planPosition(request);
+            default -> null;
+        };
+        return position == null
+                ? failure
+                : new DuckbridgeException(failure.errorClass(), failure.getMessage(), failure.getCause(), position);
+    }
+
+    private Integer planPosition(QueryRequest request) {
         try {
-            Integer position = engine.read(Duration.ofSeconds(2), session -> {
+            return engine.read(Duration.ofSeconds(2), session -> {
                 try (PreparedStatement ps = session.connection().prepareStatement("SELECT json_serialize_plan(?)")) {
                     ps.setString(1, request.sql());
                     try (ResultSet rs = ps.executeQuery()) {
@@ -166,11 +172,8 @@ public final class QueryRunner implements AutoCloseable {
                     }
                 }
             });
-            return position == null
-                    ? failure
-                    : new DuckbridgeException(failure.errorClass(), failure.getMessage(), failure.getCause(), position);
         } catch (RuntimeException e) {
-            return failure;
+            return null;
         }
     }
 
