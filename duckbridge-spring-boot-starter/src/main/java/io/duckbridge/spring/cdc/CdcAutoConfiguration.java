@@ -139,6 +139,15 @@ public class CdcAutoConfiguration {
                             c -> c.status().state() == io.duckbridge.core.sync.cdc.CdcState.STREAMING ? 1 : 0)
                     .description("1 while CDC streams, 0 otherwise")
                     .register(registry);
+            Gauge.builder(
+                            "duckbridge.cdc.failed.tables",
+                            capture,
+                            c -> c.status().tables().stream()
+                                    .filter(t -> "failed".equals(t.state()))
+                                    .count())
+                    .description("Captured tables set aside (state failed) while the others stream;"
+                            + " GET /api/v1/cdc says why")
+                    .register(registry);
         };
     }
 }

@@ -10,7 +10,8 @@ import org.springframework.boot.health.contributor.Status;
 
 /**
  * The {@code cdc} health component: {@code UP} while streaming within the lag threshold (or when CDC is
- * stopped), {@code DEGRADED} when the lag passes the threshold or PostgreSQL is being reconnected, and
+ * stopped), {@code DEGRADED} when the lag passes the threshold, PostgreSQL is being reconnected or a table
+ * was set aside (state {@code failed}, listed under {@code failedTables}) while the others stream, and
  * {@code DOWN} when CDC failed (e.g. its slot was dropped). {@code DEGRADED} is not part of the default
  * status order, so it shows on the component without failing the overall health. Thread-safe.
  */
@@ -41,9 +42,20 @@ public class CdcHealthIndicator extends AbstractHealthIndicator {
         if (s.lastError() != null) {
             builder.withDetail("lastError", s.lastError());
         }
+        java.util.Map<String, String> failedTables = new java.util.LinkedHashMap<>();
+        for (CdcStatus.TableStatus t : s.tables()) {
+            if ("failed".equals(t.state())) {
+                failedTables.put(t.table(), t.error());
+            }
+        }
+        if (!failedTables.isEmpty()) {
+            builder.withDetail("failedTables", failedTables);
+        }
         if (s.state() == CdcState.FAILED) {
             builder.down();
-        } else if (s.state() == CdcState.RECONNECTING || s.lagSeconds() > lagThreshold.toMillis() / 1000.0) {
+        } else if (s.state() == CdcState.RECONNECTING
+                || !failedTables.isEmpty()
+                || s.lagSeconds() > lagThreshold.toMillis() / 1000.0) {
             builder.status(DEGRADED);
         } else {
             builder.up();

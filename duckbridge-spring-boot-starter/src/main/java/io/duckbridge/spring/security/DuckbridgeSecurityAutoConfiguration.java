@@ -146,6 +146,12 @@ public class DuckbridgeSecurityAutoConfiguration {
         return source;
     }
 
+    private static org.springframework.web.filter.CorsFilter corsFilter(CorsConfigurationSource source) {
+        var filter = new org.springframework.web.filter.CorsFilter(source);
+        filter.setCorsProcessor(new ProblemCorsProcessor());
+        return filter;
+    }
+
     @Bean
     @ConditionalOnMissingBean(SecurityFilterChain.class)
     public SecurityFilterChain duckbridgeSecurityFilterChain(
@@ -161,7 +167,9 @@ public class DuckbridgeSecurityAutoConfiguration {
                 .logout(l -> l.disable())
                 .requestCache(r -> r.disable())
                 .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
-                .cors(c -> c.configurationSource(duckbridgeCorsConfigurationSource))
+                // Spring Security's own CORS filter, with refusals written as problem+json
+                .cors(c -> c.disable())
+                .addFilter(corsFilter(duckbridgeCorsConfigurationSource))
                 .authenticationProvider(provider)
                 .exceptionHandling(e -> e.authenticationEntryPoint(problems).accessDeniedHandler(problems));
         if (mode != SecurityMode.API_KEYS) {

@@ -91,6 +91,15 @@ class SecurityStartupIT {
             assertThat(other.statusCode()).isEqualTo(403);
             assertThat(other.headers().firstValue("Access-Control-Allow-Origin"))
                     .isEmpty();
+            assertThat(other.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+            assertThat(other.body())
+                    .contains("\"errorClass\":\"PERMISSION\"")
+                    .contains("https://evil.example.org")
+                    .contains("duckbridge.security.cors.allowed-origins");
+            var refusedSimple =
+                    http.get("/api/v1/jobs", "Origin", "https://evil.example.org", "X-API-Key", "file-reader-key");
+            assertThat(refusedSimple.statusCode()).isEqualTo(403);
+            assertThat(refusedSimple.body()).contains("\"errorClass\":\"PERMISSION\"");
             var simple = http.get("/api/v1/jobs", "Origin", "https://dash.example.com", "X-API-Key", "file-reader-key");
             assertThat(simple.statusCode()).isEqualTo(200);
             assertThat(simple.headers().firstValue("Access-Control-Allow-Origin"))

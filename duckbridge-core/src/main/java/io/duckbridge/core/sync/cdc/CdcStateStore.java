@@ -13,8 +13,8 @@ import java.util.Map;
 /**
  * The CDC state kept in DuckDB, written in the same writer-lane transaction as the changes it describes:
  * {@code duckbridge.cdc_state} (per slot: the last applied commit LSN and the LSN confirmed after it) and
- * {@code duckbridge.cdc_tables} (per captured table: its shape, state and the LSN from which its changes
- * apply). Stateless; confined to the session it is called with.
+ * {@code duckbridge.cdc_tables} (per captured table: its shape, state, the LSN from which its changes
+ * apply and, for a table in state {@code failed}, why). Stateless; confined to the session it is called with.
  */
 final class CdcStateStore {
     private CdcStateStore() {}
@@ -22,8 +22,8 @@ final class CdcStateStore {
     /** The stored position of a slot. */
     record Position(Lsn appliedLsn, Lsn confirmLsn) {}
 
-    /** A stored table row. */
-    record StoredTable(SourceTable table, String state, Lsn applyFrom) {}
+    /** A stored table row; {@code error} says why a table in state {@code failed} is not streamed, else null. */
+    record StoredTable(SourceTable table, String state, Lsn applyFrom, String error) {}
 
     static void createTables(ReadSession session) throws SQLException {
         try (Statement st = session.statement()) {
@@ -35,6 +35,8 @@ final class CdcStateStore {
                     + " source_table VARCHAR NOT NULL, target_table VARCHAR NOT NULL, columns VARCHAR NOT NULL,"
                     + " key_columns VARCHAR NOT NULL, state VARCHAR NOT NULL, apply_from BIGINT,"
                     + " updated_at TIMESTAMPTZ NOT NULL)");
+            // added after the first release: files written before it get the column here
+            st.execute("ALTER TABLE duckbridge.cdc_tables ADD COLUMN IF NOT EXISTS error VARCHAR");
         }
     }
 
@@ -74,8 +76,8 @@ final class CdcStateStore {
 
     static Map<String, StoredTable> tables(ReadSession session, String slot) throws SQLException {
         Map<String, StoredTable> tables = new LinkedHashMap<>();
-        try (PreparedStatement ps = session.prepare("SELECT source_table, columns, key_columns, state, apply_from"
-                + " FROM duckbridge.cdc_tables WHERE slot_name = ? ORDER BY source_table")) {
+        try (PreparedStatement ps = session.prepare("SELECT source_table, columns, key_columns, state, apply_from,"
+                + " error FROM duckbridge.cdc_tables WHERE slot_name = ? ORDER BY source_table")) {
             ps.setString(1, slot);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -88,7 +90,8 @@ final class CdcStateStore {
                     long applyFrom = rs.getLong(5);
                     tables.put(
                             table.qualifiedName(),
-                            new StoredTable(table, rs.getString(4), rs.wasNull() ? null : new Lsn(applyFrom)));
+                            new StoredTable(
+                                    table, rs.getString(4), rs.wasNull() ? null : new Lsn(applyFrom), rs.getString(6)));
                 }
             }
         }
@@ -97,9 +100,17 @@ final class CdcStateStore {
 
     static void saveTable(ReadSession session, String slot, SourceTable table, String state, Lsn applyFrom)
             throws SQLException {
+        saveTable(session, slot, table, state, applyFrom, null);
+    }
+
+    /** Saves a table's row; {@code error} is why a table in state {@code failed} is not streamed. */
+    static void saveTable(
+            ReadSession session, String slot, SourceTable table, String state, Lsn applyFrom, String error)
+            throws SQLException {
         deleteTable(session, slot, table.qualifiedName());
-        try (PreparedStatement ps =
-                session.prepare("INSERT INTO duckbridge.cdc_tables VALUES (?, ?, ?, ?, ?, ?, ?, now())")) {
+        try (PreparedStatement ps = session.prepare("INSERT INTO duckbridge.cdc_tables (slot_name, source_table,"
+                + " target_table, columns, key_columns, state, apply_from, error, updated_at)"
+                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, now())")) {
             ps.setString(1, slot);
             ps.setString(2, table.qualifiedName());
             ps.setString(3, table.targetSchema() + "." + table.name());
@@ -111,6 +122,7 @@ final class CdcStateStore {
             } else {
                 ps.setLong(7, applyFrom.value());
             }
+            ps.setString(8, error);
             ps.execute();
         }
     }

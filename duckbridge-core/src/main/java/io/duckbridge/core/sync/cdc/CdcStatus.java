@@ -36,7 +36,10 @@ public record CdcStatus(
      *
      * @param table the PostgreSQL {@code schema.table}
      * @param target the DuckDB {@code schema.table}
-     * @param state {@code snapshotting}, {@code streaming} or {@code resyncing}
+     * @param state {@code streaming}; {@code resync} or {@code resyncing} while it is copied again after a
+     *     schema change; {@code failed} when it could not be copied or a change to it could not be applied
+     *     (the other tables go on streaming; the next start copies it again)
+     * @param error why the table is {@code failed}, naming the value or change and the fix; null otherwise
      */
-    public record TableStatus(String table, String target, String state, long appliedChanges) {}
+    public record TableStatus(String table, String target, String state, long appliedChanges, String error) {}
 }

@@ -1,6 +1,9 @@
 package io.duckbridge.core.sync.cdc;
 
 import io.duckbridge.core.engine.ReadSession;
+import io.duckbridge.core.error.DuckDbErrors;
+import io.duckbridge.core.error.DuckbridgeException;
+import io.duckbridge.core.error.ErrorClass;
 import io.duckbridge.core.schema.ColumnMapping;
 import io.duckbridge.core.schema.TypeMapping;
 import java.nio.charset.StandardCharsets;
@@ -63,6 +66,7 @@ final class ChangeApplier {
         // join (an appender used before any statement of a transaction commits its rows on its own); it
         // becomes visible with the changes, at commit
         PendingTransaction last = batch.getLast();
+        targets.applying = null;
         long t0 = System.nanoTime();
         CdcStateStore.savePosition(session, slot, last.commitLsn, last.endLsn, last.commitTime);
         timings.other += System.nanoTime() - t0;
@@ -85,6 +89,7 @@ final class ChangeApplier {
                 }
                 applySegment(session, segment, types, targets, timings);
                 segment.clear();
+                targets.applying = change.table().qualifiedName();
                 switch (change) {
                     case Change.Truncate t -> {
                         try (Statement st = session.statement()) {
@@ -106,6 +111,7 @@ final class ChangeApplier {
             }
         }
         applySegment(session, segment, types, targets, timings);
+        targets.applying = null;
         Map<String, Long> perTable = new HashMap<>();
         perTableCounts.forEach((name, n) -> perTable.put(name, n[0]));
         return new Outcome(perTable, total, timings);
@@ -119,6 +125,16 @@ final class ChangeApplier {
      */
     static final class Targets {
         private final Map<SourceTable, Boolean> appendable = new java.util.IdentityHashMap<>();
+        /** The table whose changes are being applied, or null; names the table when an apply fails. */
+        private volatile String applying;
+
+        /**
+         * The {@code schema.table} whose changes the last apply was applying when it stopped; null after an
+         * apply that succeeded or that failed outside any one table's changes (storing the position).
+         */
+        String failedTable() {
+            return applying;
+        }
 
         boolean appendable(ReadSession session, SourceTable table, List<ColumnMapping> mappings) throws SQLException {
             Boolean known = appendable.get(table);
@@ -172,6 +188,7 @@ final class ChangeApplier {
         }
         for (List<Change.Row> tableRows : byTable.values()) {
             SourceTable table = tableRows.getLast().table();
+            targets.applying = table.qualifiedName();
             if (table.hasKey()) {
                 applyKeyed(session, table, tableRows, types, targets, timings);
             } else {
@@ -315,6 +332,8 @@ final class ChangeApplier {
                 }
                 appender.endRow();
             }
+        } catch (SQLException e) {
+            throw appendFailed(table, e);
         }
         String target = table.quotedTarget();
         long t1 = System.nanoTime();
@@ -429,8 +448,25 @@ final class ChangeApplier {
                     appendRow(appender, mappings, v, columns);
                 }
             }
+        } catch (SQLException e) {
+            throw appendFailed(table, e);
         }
         timings.insert += System.nanoTime() - t2;
+    }
+
+    /**
+     * A value the appender refused for {@code table}: DuckDB's own errors keep their class; the driver's
+     * refusals carry no DuckDB error type (an ENUM label DuckDB's type lacks, say) and are CONVERSION
+     * errors, so the table alone is set aside (see {@link TableFailures}).
+     */
+    private static DuckbridgeException appendFailed(SourceTable table, SQLException e) {
+        if (DuckDbErrors.errorType(e.getMessage()) != null) {
+            return DuckDbErrors.wrap(e);
+        }
+        return new DuckbridgeException(
+                ErrorClass.CONVERSION,
+                "a value of " + table.qualifiedName() + " does not fit its DuckDB column: " + e.getMessage(),
+                e);
     }
 
     private static void appendRow(DuckDBAppender appender, List<ColumnMapping> mappings, Version v, int columns)
@@ -669,6 +705,8 @@ final class ChangeApplier {
                 }
                 appender.endRow();
             }
+        } catch (SQLException e) {
+            throw appendFailed(table, e);
         }
         try (PreparedStatement insert = session.prepare("INSERT INTO " + target + " (" + names + ") SELECT " + values
                         + " FROM " + STAGE + " s WHERE s.__seq = ?");

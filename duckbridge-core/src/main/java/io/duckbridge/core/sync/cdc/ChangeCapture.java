@@ -98,12 +98,16 @@ public final class ChangeCapture implements AutoCloseable {
         volatile SourceTable shape;
         volatile String state;
         volatile Lsn applyFrom;
+        /** Why the table is {@code failed}; null in any other state. */
+        volatile String error;
+
         final AtomicLong applied = new AtomicLong();
 
-        TableEntry(SourceTable shape, String state, Lsn applyFrom) {
+        TableEntry(SourceTable shape, String state, Lsn applyFrom, String error) {
             this.shape = shape;
             this.state = state;
             this.applyFrom = applyFrom;
+            this.error = error;
         }
     }
 
@@ -286,7 +290,8 @@ public final class ChangeCapture implements AutoCloseable {
                         e.shape.qualifiedName(),
                         e.shape.targetSchema() + "." + e.shape.name(),
                         e.state,
-                        e.applied.get()));
+                        e.applied.get(),
+                        e.error));
             }
         }
         Instant pending = oldestPendingCommit;
@@ -400,6 +405,8 @@ public final class ChangeCapture implements AutoCloseable {
                 ReplicationSetup.dropSlot(c, settings.slotName(), 100);
             }
         }
+        // tables that could not be copied in this start: tried again on the next start, not at once
+        java.util.Set<String> failedNow = new java.util.HashSet<>();
         if (position == null) {
             state = CdcState.SNAPSHOTTING;
             synchronized (tables) {
@@ -417,15 +424,16 @@ public final class ChangeCapture implements AutoCloseable {
                     CdcStateStore.forget(session, settings.slotName());
                     return null;
                 });
-                SnapshotLoader.load(
-                        source,
-                        engine,
-                        settings.slotName(),
-                        slot.snapshotName(),
-                        wanted,
-                        SnapshotSettings.defaults(),
-                        settings.mapping(),
-                        null);
+                failedNow.addAll(reportFailed(SnapshotLoader.load(
+                                source,
+                                engine,
+                                settings.slotName(),
+                                slot.snapshotName(),
+                                wanted,
+                                SnapshotSettings.defaults(),
+                                settings.mapping(),
+                                null))
+                        .keySet());
                 crashHook.reached(CrashPoint.SNAPSHOT_TABLE_LOADED);
                 Lsn before = new Lsn(slot.consistentPoint().value() - 1);
                 engine.write(session -> {
@@ -440,7 +448,7 @@ public final class ChangeCapture implements AutoCloseable {
         synchronized (tables) {
             for (String name : wanted) {
                 TableEntry e = tables.get(name);
-                if (e == null || !e.state.equals("streaming")) {
+                if ((e == null || !e.state.equals("streaming")) && !failedNow.contains(name)) {
                     toCopy.add(name);
                 }
             }
@@ -467,14 +475,15 @@ public final class ChangeCapture implements AutoCloseable {
                                                     c, t.table().columns()),
                                             t.table().keyColumns()),
                             t.state(),
-                            t.applyFrom())));
+                            t.applyFrom(),
+                            t.error())));
         }
         synchronized (tables) {
             Map<String, Long> counts = new HashMap<>();
             tables.forEach((k, v) -> counts.put(k, v.applied.get()));
             tables.clear();
             stored.forEach((name, t) -> {
-                TableEntry e = new TableEntry(t.table(), t.state(), t.applyFrom());
+                TableEntry e = new TableEntry(t.table(), t.state(), t.applyFrom(), t.error());
                 e.applied.set(counts.getOrDefault(name, 0L));
                 tables.put(name, e);
             });
@@ -500,7 +509,7 @@ public final class ChangeCapture implements AutoCloseable {
         try (ReplicationSetup.ExportedSlot slot =
                 ReplicationSetup.createSlotExportingSnapshot(source, temporarySlot, true)) {
             log.info("CDC copying {} again from snapshot at {}", names, slot.consistentPoint());
-            SnapshotLoader.load(
+            reportFailed(SnapshotLoader.load(
                     source,
                     engine,
                     settings.slotName(),
@@ -508,9 +517,22 @@ public final class ChangeCapture implements AutoCloseable {
                     names,
                     SnapshotSettings.defaults(),
                     settings.mapping(),
-                    slot.consistentPoint());
+                    slot.consistentPoint()));
         }
         loadTables();
+    }
+
+    /** Logs tables set aside (state {@code failed}) and keeps the last reason for the status; returns them. */
+    private Map<String, String> reportFailed(Map<String, String> failed) {
+        failed.forEach((table, reason) -> {
+            log.error(
+                    "CDC set {} aside, the other tables go on streaming: {}. Fix the cause, then stop and start"
+                            + " CDC to copy it again",
+                    table,
+                    reason);
+            lastError = table + ": " + reason;
+        });
+        return failed;
     }
 
     private List<String> capturedTables(Connection c) throws SQLException {
@@ -620,6 +642,9 @@ public final class ChangeCapture implements AutoCloseable {
         final Map<Integer, String> relations = new HashMap<>();
 
         final List<PendingTransaction> batch = new ArrayList<>();
+        /** Tables set aside (state {@code failed}) in this session: their changes are left out of batches. */
+        final java.util.Set<String> setAside = new java.util.HashSet<>();
+
         Lsn applied;
         PendingTransaction current;
         boolean skipping;
@@ -856,7 +881,7 @@ public final class ChangeCapture implements AutoCloseable {
                 return;
             }
             awaitInFlight();
-            List<PendingTransaction> work = List.copyOf(batch);
+            List<PendingTransaction> work = setAside.isEmpty() ? List.copyOf(batch) : without(batch, setAside);
             crashHook.reached(CrashPoint.RECEIVED);
             long queued = System.nanoTime();
             long[] applyTimes = new long[2];
@@ -909,9 +934,14 @@ public final class ChangeCapture implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 throw new DuckbridgeException(ErrorClass.CANCELLED, "interrupted while applying changes", e);
             } catch (java.util.concurrent.ExecutionException e) {
-                throw e.getCause() instanceof DuckbridgeException d
-                        ? d.withContext("applying changes up to " + inFlightBatch.getLast().commitLsn + " failed")
-                        : new DuckbridgeException(ErrorClass.INTERNAL, "applying changes failed", e.getCause());
+                String table = targets.failedTable();
+                if (!(e.getCause() instanceof DuckbridgeException d)) {
+                    throw new DuckbridgeException(ErrorClass.INTERNAL, "applying changes failed", e.getCause());
+                }
+                if (table == null || !TableFailures.ofOneTable(d)) {
+                    throw d.withContext("applying changes up to " + inFlightBatch.getLast().commitLsn + " failed");
+                }
+                outcome = applySettingAside(inFlightBatch, table, d);
             } finally {
                 inFlight = null;
             }
@@ -945,6 +975,59 @@ public final class ChangeCapture implements AutoCloseable {
         }
 
         /**
+         * After a batch failed on {@code table}'s changes: applies the batch again without them and, in the
+         * same DuckDB transaction, stores the table in state {@code failed} with the reason — so the position
+         * never moves past changes of a table that is still marked as streaming. Repeats while another table
+         * fails in turn; the next start copies the tables set aside again.
+         */
+        private ChangeApplier.Outcome applySettingAside(
+                List<PendingTransaction> work, String table, DuckbridgeException failure) {
+            Map<String, String> reasons = new java.util.LinkedHashMap<>();
+            String failedTable = table;
+            DuckbridgeException cause = failure;
+            while (true) {
+                reasons.put(
+                        failedTable,
+                        "a change committed at or before " + work.getLast().commitLsn + " could not be applied: "
+                                + cause.getMessage());
+                List<PendingTransaction> rest = without(work, reasons.keySet());
+                Map<String, SourceTable> shapes = new HashMap<>();
+                synchronized (tables) {
+                    reasons.keySet().forEach(name -> shapes.put(name, tables.get(name).shape));
+                }
+                try {
+                    ChangeApplier.Outcome outcome = engine.write(session -> {
+                        ChangeApplier.Outcome applied =
+                                ChangeApplier.apply(session, settings.slotName(), rest, settings.mapping(), targets);
+                        for (Map.Entry<String, String> r : reasons.entrySet()) {
+                            CdcStateStore.saveTable(
+                                    session, settings.slotName(), shapes.get(r.getKey()), "failed", null, r.getValue());
+                        }
+                        return applied;
+                    });
+                    synchronized (tables) {
+                        reasons.forEach((name, reason) -> {
+                            TableEntry e = tables.get(name);
+                            e.state = "failed";
+                            e.error = reason;
+                        });
+                    }
+                    setAside.addAll(reasons.keySet());
+                    reportFailed(reasons);
+                    return outcome;
+                } catch (DuckbridgeException again) {
+                    String next = targets.failedTable();
+                    if (next == null || reasons.containsKey(next) || !TableFailures.ofOneTable(again)) {
+                        throw again.withContext("applying changes up to " + work.getLast().commitLsn + " without "
+                                + reasons.keySet() + " failed");
+                    }
+                    failedTable = next;
+                    cause = again;
+                }
+            }
+        }
+
+        /**
          * On the way out (stop, crash, lost connection): lets a batch already on the lane finish without
          * confirming it, so the next session reads a settled position from DuckDB.
          */
@@ -971,6 +1054,23 @@ public final class ChangeCapture implements AutoCloseable {
     }
 
     // ---- helpers -------------------------------------------------------------------------------
+
+    /** Copies of {@code work} without the changes to {@code tables} (each a {@code schema.table}). */
+    private static List<PendingTransaction> without(List<PendingTransaction> work, java.util.Set<String> tables) {
+        List<PendingTransaction> out = new ArrayList<>(work.size());
+        for (PendingTransaction tx : work) {
+            PendingTransaction copy = new PendingTransaction(tx.commitLsn, tx.commitTime);
+            copy.endLsn = tx.endLsn;
+            copy.needsResync = tx.needsResync;
+            for (Change c : tx.changes) {
+                if (!tables.contains(c.table().qualifiedName())) {
+                    copy.changes.add(c);
+                }
+            }
+            out.add(copy);
+        }
+        return out;
+    }
 
     private void sample() {
         long now = System.nanoTime();

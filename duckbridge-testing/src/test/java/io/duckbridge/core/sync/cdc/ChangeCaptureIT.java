@@ -384,6 +384,100 @@ class ChangeCaptureIT {
     }
 
     @Test
+    void aChangeThatCannotBeAppliedSetsOnlyItsTableAsideUntilTheNextStart() throws Exception {
+        postgres.execute("CREATE TYPE cc_iso_mood AS ENUM ('sad', 'ok')");
+        postgres.execute("CREATE TABLE cc_iso_moods (id int PRIMARY KEY, mood cc_iso_mood)");
+        postgres.execute("CREATE TABLE cc_iso_plain (id int PRIMARY KEY, v text)");
+        postgres.execute("INSERT INTO cc_iso_moods VALUES (1, 'ok')");
+        postgres.execute("INSERT INTO cc_iso_plain VALUES (1, 'a')");
+        List<String> tables = List.of("public.cc_iso_moods", "public.cc_iso_plain");
+        List<String> plain = List.of("public.cc_iso_plain");
+        try (ChangeCapture cdc = new ChangeCapture(engine, source, settings("cc_iso_apply", tables))) {
+            cdc.start();
+            awaitEqual(tables);
+
+            // a label DuckDB's ENUM (copied before it existed) cannot hold; the same transaction changes the
+            // other table, whose change must still arrive
+            postgres.execute("ALTER TYPE cc_iso_mood ADD VALUE 'happy'");
+            postgres.execute("BEGIN; INSERT INTO cc_iso_plain VALUES (2, 'b'); INSERT INTO cc_iso_moods VALUES (2,"
+                    + " 'happy'); COMMIT");
+            postgres.execute("UPDATE cc_iso_moods SET mood = 'sad' WHERE id = 1");
+            postgres.execute("INSERT INTO cc_iso_plain VALUES (3, 'c')");
+            awaitEqual(plain);
+
+            CdcStatus status = cdc.status();
+            assertThat(status.state()).isEqualTo(CdcState.STREAMING);
+            CdcStatus.TableStatus moods = tableStatus(status, "public.cc_iso_moods");
+            assertThat(moods.state()).isEqualTo("failed");
+            assertThat(moods.error()).contains("could not be applied").contains("happy");
+            assertThat(tableStatus(status, "public.cc_iso_plain").state()).isEqualTo("streaming");
+            assertThat(status.lastError()).startsWith("public.cc_iso_moods: ");
+            assertThat(TableComparison.duckCount(engine, "public.cc_iso_moods"))
+                    .as("the set-aside table keeps what DuckDB had")
+                    .isEqualTo(1);
+            postgres.execute("INSERT INTO cc_iso_plain VALUES (4, 'd')");
+            awaitEqual(plain);
+
+            // the failed state was stored with the position: the next start copies the table again
+            cdc.stop();
+            cdc.start();
+            awaitEqual(tables);
+            assertThat(poll(() -> cdc.status().state() == CdcState.STREAMING, Duration.ofSeconds(30)))
+                    .isTrue();
+            moods = tableStatus(cdc.status(), "public.cc_iso_moods");
+            assertThat(moods.state()).isEqualTo("streaming");
+            assertThat(moods.error()).isNull();
+            postgres.execute("INSERT INTO cc_iso_moods VALUES (3, 'happy')");
+            postgres.execute("INSERT INTO cc_iso_plain VALUES (5, 'e')");
+            awaitEqual(tables);
+            cdc.disable();
+        }
+    }
+
+    @Test
+    void aTableThatCannotBeCopiedIsSetAsideWhileTheOthersStream() throws Exception {
+        postgres.execute("CREATE TABLE cc_iso_wide (id int PRIMARY KEY, amount numeric)");
+        postgres.execute("CREATE TABLE cc_iso_fine (id int PRIMARY KEY, v text)");
+        postgres.execute("INSERT INTO cc_iso_wide VALUES (1, 1.5), (2, 123456789)");
+        postgres.execute("INSERT INTO cc_iso_fine VALUES (1, 'a')");
+        var types = new io.duckbridge.core.schema.TypeMapping(
+                java.util.Map.of("public.cc_iso_wide.amount", "DECIMAL(6,2)"));
+        List<String> tables = List.of("public.cc_iso_fine", "public.cc_iso_wide");
+        try (ChangeCapture cdc = new ChangeCapture(
+                engine, source, settings("cc_iso_copy", tables).withMapping(types))) {
+            cdc.start();
+            assertThat(poll(() -> cdc.status().state() == CdcState.STREAMING, Duration.ofSeconds(60)))
+                    .as("streams the tables that could be copied")
+                    .isTrue();
+            CdcStatus.TableStatus wide = tableStatus(cdc.status(), "public.cc_iso_wide");
+            assertThat(wide.state()).isEqualTo("failed");
+            assertThat(wide.error()).contains("123456789").contains("DECIMAL(6,2)");
+            postgres.execute("INSERT INTO cc_iso_fine VALUES (2, 'b')");
+            postgres.execute("INSERT INTO cc_iso_wide VALUES (3, 2.5)");
+            awaitEqual(List.of("public.cc_iso_fine"), types);
+
+            // the fix: the value now fits; the next start copies the table again and streams it
+            postgres.execute("UPDATE cc_iso_wide SET amount = 9999.99 WHERE id = 2");
+            cdc.stop();
+            cdc.start();
+            awaitEqual(tables, types);
+            assertThat(poll(() -> cdc.status().state() == CdcState.STREAMING, Duration.ofSeconds(30)))
+                    .isTrue();
+            assertThat(tableStatus(cdc.status(), "public.cc_iso_wide").state()).isEqualTo("streaming");
+            postgres.execute("UPDATE cc_iso_wide SET amount = 1 WHERE id = 1");
+            awaitEqual(tables, types);
+            cdc.disable();
+        }
+    }
+
+    private static CdcStatus.TableStatus tableStatus(CdcStatus status, String table) {
+        return status.tables().stream()
+                .filter(t -> t.table().equals(table))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError(table + " not in " + status.tables()));
+    }
+
+    @Test
     void reportsASlotDroppedWhileStoppedAndCopiesAgainWhenConfiguredToRecreateIt() throws Exception {
         postgres.execute("CREATE TABLE cc_lost (id int PRIMARY KEY, v text)");
         postgres.execute("INSERT INTO cc_lost SELECT g, 'row ' || g FROM generate_series(1, 100) g");
