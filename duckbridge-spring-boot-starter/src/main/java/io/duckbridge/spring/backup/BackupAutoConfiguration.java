@@ -138,8 +138,11 @@ public class BackupAutoConfiguration {
     @ConditionalOnMissingBean(name = "backupMeterBinder")
     @ConditionalOnBean(BackupService.class)
     @ConditionalOnClass(MeterBinder.class)
-    public MeterBinder backupMeterBinder(BackupService backups) {
+    public MeterBinder backupMeterBinder(BackupService backups, BackupProperties properties) {
         return registry -> {
+            Gauge.builder("duckbridge.backup.scheduled", properties, p -> p.scheduled() ? 1 : 0)
+                    .description("1 when backups run on a schedule (duckbridge.backup.schedule), else 0")
+                    .register(registry);
             Gauge.builder(
                             "duckbridge.backup.age",
                             backups,

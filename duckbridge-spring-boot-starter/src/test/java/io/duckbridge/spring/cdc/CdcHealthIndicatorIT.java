@@ -90,6 +90,35 @@ class CdcHealthIndicatorIT {
         }
     }
 
+    @Test
+    void degradesAndNamesTheTableWhileOneTableIsSetAside() throws Exception {
+        postgres.execute("CREATE TABLE health_fine (id bigint PRIMARY KEY)");
+        postgres.execute("CREATE TABLE health_wide (id bigint PRIMARY KEY, amount numeric)");
+        postgres.execute("INSERT INTO health_wide VALUES (1, 1000000)");
+        CdcSettings settings = CdcSettings.defaults()
+                .withSlotName("health_aside")
+                .withPublicationName("health_aside")
+                .withTables(List.of("public.health_fine", "public.health_wide"))
+                .withHeartbeatInterval(Duration.ofMillis(500))
+                .withMapping(new io.duckbridge.core.schema.TypeMapping(
+                        java.util.Map.of("public.health_wide.amount", "DECIMAL(4,0)")));
+        try (DuckDbEngine engine = DuckDbEngine.open(
+                        EngineSettings.defaults(dir.resolve("analytics.duckdb").toString()));
+                ChangeCapture cdc = new ChangeCapture(engine, source, settings)) {
+            CdcHealthIndicator health = new CdcHealthIndicator(cdc, settings.lagThreshold());
+            cdc.start();
+            assertThat(poll(() -> cdc.status().state() == CdcState.STREAMING, Duration.ofSeconds(60)))
+                    .isTrue();
+            var result = health.health(true);
+            assertThat(result.getStatus()).isEqualTo(CdcHealthIndicator.DEGRADED);
+            assertThat(result.getDetails().get("failedTables"))
+                    .asString()
+                    .contains("public.health_wide")
+                    .contains("DECIMAL(4,0)");
+            cdc.disable();
+        }
+    }
+
     private static Status status(CdcHealthIndicator health) {
         return health.health(true).getStatus();
     }
