@@ -85,10 +85,14 @@ enum BinaryWire {
         };
     }
 
-    /** The expression selecting {@code expression} (a column's text-format source expression) for this wire. */
+    /**
+     * The expression selecting {@code expression} (a column's text-format source expression) for this wire.
+     * NULL is tested with {@code num_nulls}, which looks at the value itself: SQL's {@code IS NULL} is also true
+     * for a composite whose fields are all NULL, which would turn {@code (,)} into NULL.
+     */
     String select(String expression) {
         return this == OUTPUT_TEXT
-                ? "CASE WHEN " + expression + " IS NULL THEN NULL ELSE format('%s', " + expression + ") END"
+                ? "CASE WHEN num_nulls(" + expression + ") = 1 THEN NULL ELSE format('%s', " + expression + ") END"
                 : expression;
     }
 

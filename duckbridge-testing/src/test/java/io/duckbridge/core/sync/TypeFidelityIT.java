@@ -129,7 +129,9 @@ class TypeFidelityIT {
                     (3, '{NULL}', '{NULL,NULL}', '{{NULL,1},{2,NULL}}', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
                      NULL, NULL, NULL, NULL),
                     (4, NULL, '{"ü 🦆","tab\\there","new\\nline","quote''s"}', NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-                     NULL, NULL, NULL, NULL, ROW('quote "x" and \\ back', -1, '{"a,b"}', '2020-01-01'), NULL);
+                     NULL, NULL, NULL, NULL, ROW('quote "x" and \\ back', -1, '{"a,b"}', '2020-01-01'), NULL),
+                    (5, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+                     ROW(NULL, NULL, NULL, NULL), NULL);
                 CREATE TABLE "Mixed Case"."Order Items" ("Id" int PRIMARY KEY, "select" text, "Group" int,
                     "with space" text, "dot.ted" int);
                 """.replace(
