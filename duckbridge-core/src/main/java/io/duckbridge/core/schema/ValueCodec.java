@@ -957,8 +957,14 @@ abstract class ValueCodec {
         @Override
         void append(DuckDBAppender appender, Object value) throws SQLException {
             appender.beginStruct();
-            for (Object field : (List<?>) value) {
-                appendNested(appender, field);
+            List<?> values = (List<?>) value;
+            for (int i = 0; i < values.size(); i++) {
+                Object field = values.get(i);
+                if (field != null && fields.get(i) instanceof Struct nested) {
+                    nested.append(appender, field); // a composite field: the appender takes no list for it
+                } else {
+                    appendNested(appender, field);
+                }
             }
             appender.endStruct();
         }

@@ -144,6 +144,14 @@ class TypeFidelityIT {
                 CREATE TABLE events_other PARTITION OF events DEFAULT;
                 INSERT INTO events SELECT g, (ARRAY['eu','us','apac'])[1 + g % 3], g * 1.25, DATE '2024-01-01' + g
                     FROM generate_series(1, 3000) g;
+                CREATE TYPE place AS (name text, at address);
+                CREATE TABLE nested_composites (id int PRIMARY KEY, p place, ps place[]);
+                INSERT INTO nested_composites VALUES
+                    (1, ROW('home', ROW('Main St, 1', 1, '{a}', '2020-01-01')),
+                     ARRAY[ROW('work', ROW('x "y"', 2, '{}', NULL))::place, NULL]),
+                    (2, ROW('nowhere', NULL), NULL),
+                    (3, ROW(NULL, ROW(NULL, NULL, NULL, NULL)), '{}'),
+                    (4, NULL, ARRAY[ROW(NULL, NULL)::place]);
                 CREATE TABLE no_key (id int, note text);
                 INSERT INTO no_key VALUES (1, 'dup'), (1, 'dup'), (2, NULL);
                 CREATE TABLE empty_table (id int PRIMARY KEY, v text);
@@ -299,6 +307,17 @@ class TypeFidelityIT {
                         new Check("addrs", "to_json(addrs)::text", "to_json(addrs)::VARCHAR")));
         assertThat(duckType("public.arrays", "i2")).isEqualTo("INTEGER[][]");
         assertThat(duckType("public.arrays", "addr")).startsWith("STRUCT(");
+    }
+
+    @Test
+    void keepsCompositesInsideComposites() throws Exception {
+        compare(
+                "public.nested_composites",
+                "id",
+                List.of(
+                        new Check("p", "to_json(p)::text", "to_json(p)::VARCHAR"),
+                        new Check("ps", "to_json(ps)::text", "to_json(ps)::VARCHAR")));
+        assertThat(duckType("public.nested_composites", "p")).contains("STRUCT(street");
     }
 
     @Test
