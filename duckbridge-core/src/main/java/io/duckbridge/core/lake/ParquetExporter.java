@@ -130,7 +130,12 @@ public final class ParquetExporter {
             List<StagedFile> files;
             List<ExportManifest.File> published;
             try {
-                Path written = copy(request, source, staging, new Uploads(store, version, growing, context), context);
+                Path written = copy(
+                        request,
+                        written(source, schema),
+                        staging,
+                        new Uploads(store, version, growing, context),
+                        context);
                 copyMs = (System.nanoTime() - copyStarted) / 1_000_000;
                 context.checkCancelled();
                 long inspectStarted = System.nanoTime();
@@ -281,6 +286,32 @@ public final class ParquetExporter {
         }
         return s;
     }
+
+    /**
+     * What the COPY writes: {@code source}, with INTERVAL values (also inside lists and structs) as DuckDB's
+     * interval text. Parquet's INTERVAL holds neither negative parts (DuckDB refuses to write {@code -1 day})
+     * nor microseconds, and other engines hardly read it; the text keeps every interval, and the manifest
+     * keeps the column's type, to which an import casts it back.
+     */
+    static String written(String source, List<ExportManifest.Column> schema) {
+        List<String> replaced = new ArrayList<>();
+        for (ExportManifest.Column c : schema) {
+            if (INTERVAL_TYPE.matcher(c.type()).find()) {
+                String name = SqlNames.quote("column", c.name());
+                replaced.add("CAST(" + name + " AS "
+                        + INTERVAL_TYPE.matcher(c.type()).replaceAll("VARCHAR") + ") AS " + name);
+            }
+        }
+        if (replaced.isEmpty()) {
+            return source;
+        }
+        // a projection keeps the order of the rows below it
+        return "SELECT * REPLACE (" + String.join(", ", replaced) + ") FROM (" + source + ") AS export_rows";
+    }
+
+    /** INTERVAL in a column's type text (alone or nested), not inside a quoted field name. */
+    private static final java.util.regex.Pattern INTERVAL_TYPE =
+            java.util.regex.Pattern.compile("(?<![\\w\"])INTERVAL(?=$|[\\[\\],) ])");
 
     /** The columns {@code source} yields; BINDER when a partition column is not one of them. */
     private List<ExportManifest.Column> describe(ExportRequest request, String source) {
