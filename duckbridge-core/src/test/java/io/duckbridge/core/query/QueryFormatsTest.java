@@ -301,7 +301,25 @@ class QueryFormatsTest {
                 .get(0);
         assertThat(row.get(0).toString()).isEqualTo("[\"24:00:00\",\"01:02:03.5\"]");
         assertThat(row.get(1).toString()).isEqualTo("{\"t\":\"24:00:00\"}");
+        assertThat(row.get(2).asString()).isEqualTo("12:00:00+05:30");
         assertThat(row.get(3).size()).isEqualTo(1);
+        assertThat(json.readTree(run("SELECT TIMETZ '24:00:00+02' AS tz", QueryFormat.JSON, null))
+                        .path("rows")
+                        .get(0)
+                        .get(0)
+                        .asString())
+                .isEqualTo("24:00:00+02:00");
+    }
+
+    @Test
+    void enumLabelsKeepEveryCharacter() {
+        String sql = "SELECT x::ENUM('a😀b', 'café', '日本') AS e FROM (VALUES ('a😀b'), ('café')) t(x)";
+        for (QueryFormat format : List.of(QueryFormat.JSON, QueryFormat.NDJSON)) {
+            assertThat(new String(run(sql, format, null), java.nio.charset.StandardCharsets.UTF_8))
+                    .as(format.name())
+                    .contains("\"a😀b\"")
+                    .contains("\"café\"");
+        }
     }
 
     @Test

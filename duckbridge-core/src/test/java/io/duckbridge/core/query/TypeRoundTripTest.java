@@ -65,7 +65,7 @@ class TypeRoundTripTest {
         VALUES.put("TIMESTAMP", List.of("'2024-01-02 03:04:05.123456'", "'1969-12-31 23:59:59.999999'", "'-infinity'"));
         VALUES.put("TIMESTAMPTZ", List.of("'2024-01-02 03:04:05.123456+02'", "'1900-01-01 00:00:00+00'", "'infinity'"));
         VALUES.put("TIME", List.of("'23:59:59.999999'", "'00:00:00'", "'24:00:00'"));
-        VALUES.put("TIMETZ", List.of("'03:04:05.5+05:30'", "'00:00:00-08'", "'23:59:59+00'"));
+        VALUES.put("TIMETZ", List.of("'03:04:05.5+05:30'", "'00:00:00-08'", "'23:59:59+00'", "'24:00:00+02'"));
         VALUES.put(
                 "INTERVAL",
                 List.of(
