@@ -39,7 +39,11 @@ public record CdcStatus(
      * @param state {@code streaming}; {@code resync} or {@code resyncing} while it is copied again after a
      *     schema change; {@code failed} when it could not be copied or a change to it could not be applied
      *     (the other tables go on streaming; the next start copies it again)
+     * @param lossyValues values of streamed changes that were changed to fit their DuckDB type (rounded, or
+     *     NaN/infinity stored as NULL, as a sync counts them) since this process started; each column's first
+     *     one is logged with the override that keeps them exactly
      * @param error why the table is {@code failed}, naming the value or change and the fix; null otherwise
      */
-    public record TableStatus(String table, String target, String state, long appliedChanges, String error) {}
+    public record TableStatus(
+            String table, String target, String state, long appliedChanges, long lossyValues, String error) {}
 }

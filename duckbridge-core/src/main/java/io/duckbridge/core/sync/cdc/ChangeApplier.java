@@ -6,6 +6,7 @@ import io.duckbridge.core.error.DuckbridgeException;
 import io.duckbridge.core.error.ErrorClass;
 import io.duckbridge.core.schema.ColumnMapping;
 import io.duckbridge.core.schema.TypeMapping;
+import io.duckbridge.core.sync.snapshot.TableLoad;
 import java.nio.charset.StandardCharsets;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -42,7 +43,15 @@ final class ChangeApplier {
     private ChangeApplier() {}
 
     /** What one apply did, per table, and where its time went (for the per-batch debug log). */
-    record Outcome(Map<String, Long> changesPerTable, long changes, Timings timings) {}
+    /**
+     * @param lossy values changed to fit their DuckDB type (rounded, NaN or infinity stored as NULL), by
+     *     {@code schema.table} and column, with the override that keeps them; empty when every value fit
+     */
+    record Outcome(
+            Map<String, Long> changesPerTable,
+            long changes,
+            Timings timings,
+            Map<String, Map<String, TableLoad.LossyCount>> lossy) {}
 
     /** Nanoseconds spent per step of one apply. Confined to the writer lane until the apply returns. */
     static final class Timings {
@@ -71,6 +80,7 @@ final class ChangeApplier {
         CdcStateStore.savePosition(session, slot, last.commitLsn, last.endLsn, last.commitTime);
         timings.other += System.nanoTime() - t0;
         Map<String, long[]> perTableCounts = new HashMap<>();
+        Map<String, Map<String, TableLoad.LossyCount>> lossy = new LinkedHashMap<>();
         List<Change.Row> segment = new ArrayList<>();
         long total = 0;
         SourceTable counted = null;
@@ -87,7 +97,7 @@ final class ChangeApplier {
                     total++;
                     continue;
                 }
-                applySegment(session, segment, types, targets, timings);
+                applySegment(session, segment, types, targets, timings, lossy);
                 segment.clear();
                 targets.applying = change.table().qualifiedName();
                 switch (change) {
@@ -110,11 +120,11 @@ final class ChangeApplier {
                 }
             }
         }
-        applySegment(session, segment, types, targets, timings);
+        applySegment(session, segment, types, targets, timings, lossy);
         targets.applying = null;
         Map<String, Long> perTable = new HashMap<>();
         perTableCounts.forEach((name, n) -> perTable.put(name, n[0]));
-        return new Outcome(perTable, total, timings);
+        return new Outcome(perTable, total, timings, lossy);
     }
 
     /**
@@ -171,7 +181,12 @@ final class ChangeApplier {
     }
 
     private static void applySegment(
-            ReadSession session, List<Change.Row> segment, TypeMapping types, Targets targets, Timings timings)
+            ReadSession session,
+            List<Change.Row> segment,
+            TypeMapping types,
+            Targets targets,
+            Timings timings,
+            Map<String, Map<String, TableLoad.LossyCount>> lossy)
             throws SQLException {
         if (segment.isEmpty()) {
             return;
@@ -189,10 +204,21 @@ final class ChangeApplier {
         for (List<Change.Row> tableRows : byTable.values()) {
             SourceTable table = tableRows.getLast().table();
             targets.applying = table.qualifiedName();
+            List<ColumnMapping> mappings = table.mappings(types);
             if (table.hasKey()) {
-                applyKeyed(session, table, tableRows, types, targets, timings);
+                applyKeyed(session, table, tableRows, mappings, targets, timings);
             } else {
-                applyRowByRow(session, table, tableRows, types);
+                applyRowByRow(session, table, tableRows, mappings);
+            }
+            for (ColumnMapping m : mappings) {
+                if (m.lossy().count() > 0) {
+                    lossy.computeIfAbsent(table.qualifiedName(), k -> new LinkedHashMap<>())
+                            .merge(
+                                    m.name(),
+                                    new TableLoad.LossyCount(
+                                            m.lossy().count(), m.lossy().override()),
+                                    (a, b) -> new TableLoad.LossyCount(a.count() + b.count(), a.override()));
+                }
             }
         }
     }
@@ -232,7 +258,7 @@ final class ChangeApplier {
             ReadSession session,
             SourceTable table,
             List<Change.Row> rows,
-            TypeMapping types,
+            List<ColumnMapping> mappings,
             Targets targets,
             Timings timings)
             throws SQLException {
@@ -291,7 +317,6 @@ final class ChangeApplier {
             anyUpsert |= !v.deleted();
         }
         List<Integer> key = table.keyColumns();
-        List<ColumnMapping> mappings = table.mappings(types);
         if (!anyUnchanged && targets.appendable(session, table, mappings)) {
             applyDirect(session, table, mappings, inserts, versions, mustDelete, timings, t0);
             return;
@@ -662,10 +687,10 @@ final class ChangeApplier {
      * Every change is staged once (old and new row, typed), then applied in order: a delete removes one
      * row equal to the old row, an insert adds the new one.
      */
-    private static void applyRowByRow(ReadSession session, SourceTable table, List<Change.Row> rows, TypeMapping types)
+    private static void applyRowByRow(
+            ReadSession session, SourceTable table, List<Change.Row> rows, List<ColumnMapping> mappings)
             throws SQLException {
         int columns = table.columns().size();
-        List<ColumnMapping> mappings = table.mappings(types);
         String target = table.quotedTarget();
         StringBuilder ddl = new StringBuilder("CREATE OR REPLACE TEMP TABLE " + STAGE + " (__seq INTEGER");
         StringBuilder names = new StringBuilder();

@@ -102,6 +102,8 @@ public final class ChangeCapture implements AutoCloseable {
         volatile String error;
 
         final AtomicLong applied = new AtomicLong();
+        /** Values changed to fit their DuckDB type since this process started streaming the table. */
+        final AtomicLong lossy = new AtomicLong();
 
         TableEntry(SourceTable shape, String state, Lsn applyFrom, String error) {
             this.shape = shape;
@@ -291,6 +293,7 @@ public final class ChangeCapture implements AutoCloseable {
                         e.shape.targetSchema() + "." + e.shape.name(),
                         e.state,
                         e.applied.get(),
+                        e.lossy.get(),
                         e.error));
             }
         }
@@ -480,11 +483,16 @@ public final class ChangeCapture implements AutoCloseable {
         }
         synchronized (tables) {
             Map<String, Long> counts = new HashMap<>();
-            tables.forEach((k, v) -> counts.put(k, v.applied.get()));
+            Map<String, Long> lossy = new HashMap<>();
+            tables.forEach((k, v) -> {
+                counts.put(k, v.applied.get());
+                lossy.put(k, v.lossy.get());
+            });
             tables.clear();
             stored.forEach((name, t) -> {
                 TableEntry e = new TableEntry(t.table(), t.state(), t.applyFrom(), t.error());
                 e.applied.set(counts.getOrDefault(name, 0L));
+                e.lossy.set(lossy.getOrDefault(name, 0L));
                 tables.put(name, e);
             });
         }
@@ -520,6 +528,34 @@ public final class ChangeCapture implements AutoCloseable {
                     slot.consistentPoint()));
         }
         loadTables();
+    }
+
+    /** Columns whose changed values were logged once; later ones are only counted. */
+    private final java.util.Set<String> lossyLogged = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /**
+     * Counts values a batch changed to fit their DuckDB type (as a sync counts them) per table, and logs the
+     * first such value of each column with the override that keeps them exactly — never silent.
+     */
+    private void reportLossy(Map<String, Map<String, io.duckbridge.core.sync.snapshot.TableLoad.LossyCount>> lossy) {
+        lossy.forEach((table, columns) -> columns.forEach((column, count) -> {
+            synchronized (tables) {
+                TableEntry e = tables.get(table);
+                if (e != null) {
+                    e.lossy.addAndGet(count.count());
+                }
+            }
+            if (lossyLogged.add(table + "\u0000" + column)) {
+                log.warn(
+                        "CDC changed {} value(s) of {} column {} to fit its DuckDB type (rounded, or NaN/infinity"
+                                + " stored as NULL); keep them exactly with {}. Later ones are counted in GET"
+                                + " /api/v1/cdc (tables[].lossyValues)",
+                        count.count(),
+                        table,
+                        column,
+                        count.override());
+            }
+        }));
     }
 
     /** Logs tables set aside (state {@code failed}) and keeps the last reason for the status; returns them. */
@@ -962,6 +998,7 @@ public final class ChangeCapture implements AutoCloseable {
                     }
                 });
             }
+            reportLossy(outcome.lossy());
             lastAppliedAt = Instant.now();
             oldestPendingCommit = batch.isEmpty() ? null : batch.getFirst().commitTime;
             sample();

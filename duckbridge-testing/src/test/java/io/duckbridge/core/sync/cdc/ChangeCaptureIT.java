@@ -470,6 +470,26 @@ class ChangeCaptureIT {
         }
     }
 
+    @Test
+    void countsStreamedValuesChangedToFitTheirDuckDbType() throws Exception {
+        postgres.execute("CREATE TABLE cc_lossy (id int PRIMARY KEY, amount numeric)");
+        List<String> tables = List.of("public.cc_lossy");
+        try (ChangeCapture cdc = new ChangeCapture(engine, source, settings("cc_lossy", tables))) {
+            cdc.start();
+            assertThat(poll(() -> cdc.status().state() == CdcState.STREAMING, Duration.ofSeconds(60)))
+                    .isTrue();
+            // DECIMAL(38,9) holds neither NaN nor a tenth decimal place: stored as NULL and rounded, and counted
+            postgres.execute("INSERT INTO cc_lossy VALUES (1, 'NaN'), (2, 1.0000000001), (3, 2.5)");
+            assertThat(poll(
+                            () -> tableStatus(cdc.status(), "public.cc_lossy").lossyValues() == 2,
+                            Duration.ofSeconds(30)))
+                    .as("lossy values counted in the status")
+                    .isTrue();
+            assertThat(TableComparison.duckCount(engine, "public.cc_lossy")).isEqualTo(3);
+            cdc.disable();
+        }
+    }
+
     private static CdcStatus.TableStatus tableStatus(CdcStatus status, String table) {
         return status.tables().stream()
                 .filter(t -> t.table().equals(table))
