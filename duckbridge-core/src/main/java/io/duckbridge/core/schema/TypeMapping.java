@@ -176,6 +176,12 @@ public record TypeMapping(Map<String, String> numericOverrides) {
     }
 
     private String overrideHint(PgType type, String key) {
+        if (type instanceof PgType.Array a
+                && a.element() instanceof PgType.Scalar e
+                && e.name().equals("numeric")) {
+            // NaN or digits beyond the scale in an element: the column's numeric override types its elements too
+            return overrideHint(e, key);
+        }
         if (type instanceof PgType.Scalar s && s.name().equals("numeric")) {
             return "duckbridge.sync.numeric-overrides.\"" + key + "\"=VARCHAR";
         }
@@ -186,7 +192,8 @@ public record TypeMapping(Map<String, String> numericOverrides) {
             return "none: DuckDB's BIT has no empty bit string";
         }
         if (type instanceof PgType.Array) {
-            return "none: DuckDB lists cannot hold infinite dates; exclude the column's table or use a scalar column";
+            return "none: an element DuckDB's list cannot hold (an infinite date, timestamp or interval) is stored as"
+                    + " NULL; exclude the column's table or use a scalar column";
         }
         return "none";
     }

@@ -895,8 +895,10 @@ abstract class ValueCodec {
                     ErrorClass.CONVERSION,
                     "column " + context.column() + ": array value "
                             + (text.length() > 40 ? text.substring(0, 40) : text)
-                            + " does not have the " + dimensions + " dimension(s) the column declares; declare the"
-                            + " column with its real number of dimensions (e.g. int[][])");
+                            + " does not have the " + dimensions + " dimension(s) the column declares (PostgreSQL"
+                            + " does not enforce declared dimensions, DuckDB's list type does); give every value of"
+                            + " the column " + dimensions + " dimension(s), or declare the column with the number"
+                            + " its values have, or leave the table out with duckbridge.sync.exclude");
         }
 
         @Override

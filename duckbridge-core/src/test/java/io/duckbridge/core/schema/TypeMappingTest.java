@@ -128,6 +128,22 @@ class TypeMappingTest {
     }
 
     @Test
+    void aNumericArraysLossyValuesNameTheNumericOverrideAndAMisdimensionedArrayNamesTheWayOut() {
+        ColumnMapping numbers = map(new PgType.Array(scalar("numeric"), 1, "numeric[]"));
+        assertThat(numbers.convert("{NaN,1.5}")).isNotNull();
+        assertThat(numbers.lossy().count()).isEqualTo(1);
+        assertThat(numbers.lossy().override()).startsWith("duckbridge.sync.numeric-overrides.\"public.t.c\"=VARCHAR");
+
+        ColumnMapping grid = map(new PgType.Array(scalar("int4"), 2, "integer[]"));
+        assertThatThrownBy(() -> grid.convert("{1,2}"))
+                .isInstanceOfSatisfying(
+                        io.duckbridge.core.error.DuckbridgeException.class,
+                        e -> assertThat(e.getMessage())
+                                .contains("does not have the 2 dimension(s)")
+                                .contains("duckbridge.sync.exclude"));
+    }
+
+    @Test
     void parsesTableNamesAndGlobs() {
         assertThat(TableName.parse("orders")).isEqualTo(new TableName("public", "orders"));
         assertThat(TableName.parse("\"My.Schema\".\"Order \"\"Items\"\"\""))
