@@ -33,17 +33,18 @@ public final class DuckbridgeServer implements Runnable {
             List.of("serve", "query", "sync", "export", "import", "backup", "help", "-h", "--help", "-V", "--version");
 
     public static void main(String[] args) {
-        if (args.length == 0 || !SUBCOMMANDS.contains(args[0])) {
-            String unknown = unknownCommand(args);
-            if (unknown != null) {
-                System.err.println(unknown);
-                System.exit(CommandLine.ExitCode.USAGE);
-            }
-            // no subcommand: serve, passing every argument (e.g. --server.port=9090) to Spring Boot
+        if (args.length == 0) {
             serve(args);
             return;
         }
-        int exit = new CommandLine(new DuckbridgeServer()).execute(args);
+        if (!SUBCOMMANDS.contains(args[0])) {
+            // no subcommand: serve, passing every argument (e.g. --server.port=9090) to Spring Boot
+            String[] withServe = new String[args.length + 1];
+            withServe[0] = "serve";
+            System.arraycopy(args, 0, withServe, 1, args.length);
+            args = withServe;
+        }
+        int exit = commandLine().execute(args);
         // a started service keeps running on its own threads; anything else ends here with its exit code
         if (!"serve".equals(args[0]) || exit != CommandLine.ExitCode.OK) {
             System.exit(exit);
@@ -66,6 +67,18 @@ public final class DuckbridgeServer implements Runnable {
         return null;
     }
 
+    /** The command line, with the version option answering on every subcommand too. */
+    static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new DuckbridgeServer());
+        withVersion(cl);
+        return cl;
+    }
+
+    private static void withVersion(CommandLine cl) {
+        cl.getCommandSpec().versionProvider(new Version());
+        cl.getSubcommands().values().forEach(DuckbridgeServer::withVersion);
+    }
+
     static void serve(String[] springArgs) {
         SpringApplication.run(DuckbridgeApplication.class, springArgs);
     }
@@ -76,7 +89,12 @@ public final class DuckbridgeServer implements Runnable {
     }
 
     /** {@code serve [--spring.property=value ...]}: starts the HTTP service. */
-    @Command(name = "serve", description = "Start the HTTP service (the default).")
+    @Command(
+            name = "serve",
+            mixinStandardHelpOptions = true,
+            description = "Start the HTTP service (the default). Other options are Spring Boot properties, e.g."
+                    + " --server.port=9090 --duckbridge.data-dir=/var/lib/duckbridge (see the README's"
+                    + " configuration table).")
     static final class Serve implements Runnable {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;

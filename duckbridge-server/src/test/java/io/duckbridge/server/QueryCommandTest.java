@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.duckbridge.core.engine.DuckDbEngine;
 import io.duckbridge.core.engine.EngineSettings;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -88,6 +89,19 @@ class QueryCommandTest {
         Path file = dataDir.resolve("analytics.duckdb");
         try (var engine = DuckDbEngine.open(EngineSettings.defaults(file.toString()))) {
             engine.write(session -> session.statement().execute("CREATE TABLE t AS SELECT 1 AS i"));
+        }
+    }
+
+    @Test
+    void aUrlWithoutSchemeIsOneErrorLineNamingTheFix() {
+        for (String url : List.of("localhost:8080", "notaurl", "ftp://x")) {
+            CliRun run = CliRun.of("query", "SELECT 1", "--url=" + url);
+            assertThat(run.exit()).as(url).isEqualTo(1);
+            assertThat(run.err().strip())
+                    .as(url)
+                    .startsWith("error: INVALID_REQUEST: --url " + url + " is not an http:// or https:// address")
+                    .contains("--url http://localhost:8080")
+                    .doesNotContain("\tat ");
         }
     }
 

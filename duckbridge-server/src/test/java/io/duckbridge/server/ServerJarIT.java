@@ -103,6 +103,32 @@ class ServerJarIT {
         assertThat(served).contains("unknown command or argument \"stray\"").doesNotContain("\tat ");
     }
 
+    @Test
+    void helpAndVersionAnswerOnEveryCommandWithoutStartingTheService() throws Exception {
+        for (List<String> args : List.of(
+                List.of("serve", "--help"),
+                List.of("--server.port=1", "--duckbridge.data-dir=" + dataDir.resolve("data"), "--help"),
+                List.of("query", "-V"),
+                List.of("backup", "list", "--version"))) {
+            List<String> command = new ArrayList<>(List.of("-jar", JAR.toString()));
+            command.addAll(args);
+            Process cli = java(command).redirectErrorStream(true).start();
+            String output = new String(cli.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(cli.waitFor(60, TimeUnit.SECONDS)).as(args.toString()).isTrue();
+            assertThat(cli.exitValue()).as(args.toString()).isZero();
+            if (args.contains("--help")) {
+                assertThat(output)
+                        .as(args.toString())
+                        .contains("Usage: duckbridge serve")
+                        .contains("--server.port");
+            } else {
+                assertThat(output.strip()).as(args.toString()).startsWith("duckbridge ");
+            }
+        }
+        assertThat(dataDir.resolve("data")).doesNotExist();
+        assertThat(Path.of("duckbridge-data")).doesNotExist();
+    }
+
     private static ProcessBuilder java(List<String> args) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());

@@ -46,10 +46,17 @@ public class DuckbridgeAutoConfiguration {
         return DuckDbEngine.open(settings);
     }
 
+    /**
+     * The job pool. It takes the engine so that it is closed first: at shutdown running jobs get the engine's
+     * {@code close-grace-period} to finish (then are cancelled) while the engine is still open.
+     */
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean
-    public JobRunner jobRunner(DuckbridgeProperties properties) {
-        return new JobRunner(properties.jobs().workers(), properties.jobs().retained());
+    public JobRunner jobRunner(DuckbridgeProperties properties, DuckDbEngine engine) {
+        return new JobRunner(
+                properties.jobs().workers(),
+                properties.jobs().retained(),
+                engine.settings().closeGracePeriod());
     }
 
     @Bean

@@ -79,7 +79,18 @@ public record DuckbridgeProperties(
      */
     public record Jobs(
             @DefaultValue("2") int workers,
-            @DefaultValue("200") int retained) {}
+            @DefaultValue("200") int retained) {
+        public Jobs {
+            if (workers < 1) {
+                throw new IllegalArgumentException(
+                        "duckbridge.jobs.workers " + workers + " must be at least 1; use e.g. 2");
+            }
+            if (retained < 0) {
+                throw new IllegalArgumentException(
+                        "duckbridge.jobs.retained " + retained + " must not be negative; use e.g. 200");
+            }
+        }
+    }
 
     /** The DuckDB file: {@code duckdb.path} or {@code data-dir/analytics.duckdb}. */
     public Path databaseFile() {

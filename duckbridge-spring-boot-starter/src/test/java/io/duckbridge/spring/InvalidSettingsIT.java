@@ -40,4 +40,23 @@ class InvalidSettingsIT {
                                 NestedExceptionUtils.getMostSpecificCause(e).getMessage())
                         .contains("\"plenty\" is not a size"));
     }
+
+    @Test
+    void jobAndResilienceSettingsOutOfRangeStopStartupNamingTheSetting() {
+        java.util.Map<String, String> cases = new java.util.LinkedHashMap<>();
+        cases.put("--duckbridge.jobs.workers=0", "duckbridge.jobs.workers 0 must be at least 1");
+        cases.put("--duckbridge.jobs.retained=-1", "duckbridge.jobs.retained -1 must not be negative");
+        cases.put("--duckbridge.resilience.postgres.open-for=-5s", "duckbridge.resilience.*.open-for PT-5S must be");
+        cases.put(
+                "--duckbridge.resilience.object-storage.open-for=0s", "duckbridge.resilience.*.open-for PT0S must be");
+        cases.forEach((arg, message) -> {
+            var app = new SpringApplication(TestApplication.class);
+            app.setWebApplicationType(WebApplicationType.NONE);
+            assertThatThrownBy(() -> app.run("--duckbridge.data-dir=" + dataDir, arg))
+                    .as(arg)
+                    .satisfies(e -> assertThat(
+                                    NestedExceptionUtils.getMostSpecificCause(e).getMessage())
+                            .startsWith(message));
+        });
+    }
 }

@@ -2,6 +2,7 @@ package io.duckbridge.core.jobs;
 
 import io.duckbridge.core.error.DuckbridgeException;
 import io.duckbridge.core.error.ErrorClass;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -19,12 +20,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs long operations as {@link Job}s on a small pool of named platform threads and remembers the most
- * recent ones for status queries. Thread-safe; {@link #close()} cancels running jobs and is idempotent.
+ * recent ones for status queries. Thread-safe; {@link #close(Duration)} lets running jobs finish for a grace
+ * period before cancelling them, and is idempotent.
  */
 public final class JobRunner implements AutoCloseable {
     private final ExecutorService executor;
     private final Map<String, Job> jobs = new ConcurrentHashMap<>();
     private final int retained;
+    private final Duration closeGrace;
     private final List<Consumer<JobSnapshot>> finishListeners = new CopyOnWriteArrayList<>();
 
     /**
@@ -32,6 +35,16 @@ public final class JobRunner implements AutoCloseable {
      * @param retained how many finished jobs are remembered
      */
     public JobRunner(int workers, int retained) {
+        this(workers, retained, Duration.ZERO);
+    }
+
+    /**
+     * @param workers how many jobs run at once; more wait in the queue
+     * @param retained how many finished jobs are remembered
+     * @param closeGrace how long {@link #close()} lets running jobs finish before cancelling them
+     */
+    public JobRunner(int workers, int retained, Duration closeGrace) {
+        this.closeGrace = closeGrace;
         AtomicInteger counter = new AtomicInteger();
         this.executor = Executors.newFixedThreadPool(workers, r -> {
             Thread t = new Thread(r, "duckbridge-job-" + counter.incrementAndGet());
@@ -95,17 +108,45 @@ public final class JobRunner implements AutoCloseable {
         }
     }
 
+    /** {@link #close(Duration)} with the grace period given at construction (none by default). */
     @Override
     public void close() {
+        close(closeGrace);
+    }
+
+    /**
+     * Takes no new jobs, cancels the queued ones, lets the running ones finish for up to {@code grace} (a sync
+     * that is nearly done commits instead of being thrown away at shutdown), then cancels what still runs.
+     * Idempotent.
+     */
+    public void close(Duration grace) {
         if (executor.isShutdown()) {
             return;
         }
-        jobs.values().forEach(Job::cancel);
-        executor.shutdownNow();
+        executor.shutdown();
+        jobs.values().stream()
+                .filter(j -> j.snapshot().status() == JobStatus.QUEUED)
+                .forEach(Job::cancel);
         try {
-            executor.awaitTermination(10, TimeUnit.SECONDS);
+            if (!executor.awaitTermination(Math.max(0, grace.toMillis()), TimeUnit.MILLISECONDS)) {
+                List<Job> running = jobs.values().stream()
+                        .filter(j -> !j.snapshot().status().terminal())
+                        .toList();
+                if (!running.isEmpty()) {
+                    LoggerFactory.getLogger(JobRunner.class)
+                            .warn(
+                                    "cancelling {} job(s) still running after the {} ms shutdown grace period",
+                                    running.size(),
+                                    grace.toMillis());
+                }
+                running.forEach(Job::cancel);
+                executor.shutdownNow();
+                executor.awaitTermination(10, TimeUnit.SECONDS);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            jobs.values().forEach(Job::cancel);
+            executor.shutdownNow();
         }
     }
 }

@@ -60,6 +60,35 @@ class JobRunnerTest {
     }
 
     @Test
+    void closingLetsRunningJobsFinishWithinTheGraceAndCancelsTheQueuedAndTheOverdue() throws Exception {
+        var runner = new JobRunner(1, 10, java.time.Duration.ofSeconds(5));
+        CountDownLatch started = new CountDownLatch(1);
+        Job nearlyDone = runner.submit(JobKind.SYNC, "finishes during shutdown", ctx -> {
+            started.countDown();
+            Thread.sleep(300);
+            return Map.of("rows", 3);
+        });
+        Job queued = runner.submit(JobKind.SYNC, "never started", ctx -> Map.of());
+        started.await();
+        runner.close();
+        assertThat(nearlyDone.completion().get(1, TimeUnit.SECONDS).status()).isEqualTo(JobStatus.SUCCEEDED);
+        assertThat(queued.completion().get(1, TimeUnit.SECONDS).status()).isEqualTo(JobStatus.CANCELLED);
+
+        var impatient = new JobRunner(1, 10, java.time.Duration.ofMillis(200));
+        CountDownLatch running = new CountDownLatch(1);
+        Job endless = impatient.submit(JobKind.BACKUP, "outlives the grace", ctx -> {
+            running.countDown();
+            new CountDownLatch(1).await(); // waits until interrupted by the cancel
+            return Map.of();
+        });
+        running.await();
+        long start = System.nanoTime();
+        impatient.close();
+        assertThat(endless.completion().get(5, TimeUnit.SECONDS).status()).isEqualTo(JobStatus.CANCELLED);
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isBetween(150L, 5_000L);
+    }
+
+    @Test
     void unknownJobIsNotFound() {
         try (var runner = new JobRunner(1, 10)) {
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> runner.get("nope"))

@@ -22,6 +22,10 @@ abstract class CliCommand implements Callable<Integer> {
         } catch (DuckbridgeException e) {
             System.err.println("error: " + e.errorClass() + ": " + e.getMessage());
             return 1;
+        } catch (RuntimeException e) {
+            // a failure nobody classified: one line, as for the others, not a stack trace
+            System.err.println("error: INTERNAL: " + e);
+            return 1;
         }
     }
 

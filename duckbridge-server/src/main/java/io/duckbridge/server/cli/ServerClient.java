@@ -81,6 +81,13 @@ final class ServerClient implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new DuckbridgeException(ErrorClass.CANCELLED, "interrupted", e);
         }
+        if (response.statusCode() == 401) {
+            // the server's text tells an HTTP client which header to send; a CLI user passes a key instead
+            throw new DuckbridgeException(
+                    ErrorClass.PERMISSION,
+                    "the server at " + base + " needs an API key: pass --api-key KEY or set DUCKBRIDGE_API_KEY"
+                            + (apiKey == null || apiKey.isBlank() ? "" : " (the key given was refused)"));
+        }
         if (response.statusCode() >= 400) {
             throw problem(response);
         }

@@ -34,6 +34,15 @@ final class ServerOptions {
     }
 
     ServerClient client() {
+        String scheme = url.getScheme();
+        if (scheme == null
+                || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))
+                || url.getHost() == null) {
+            throw new DuckbridgeException(
+                    ErrorClass.INVALID_REQUEST,
+                    "--url " + url + " is not an http:// or https:// address of a server; pass e.g."
+                            + " --url http://localhost:8080");
+        }
         return new ServerClient(url, apiKey);
     }
 

@@ -41,6 +41,14 @@ public record ResilienceProperties(
             if (window < 1) {
                 throw new IllegalArgumentException("duckbridge.resilience.*.window " + window + " must be at least 1");
             }
+            if (openFor == null || openFor.toMillis() < 1) {
+                throw new IllegalArgumentException(
+                        "duckbridge.resilience.*.open-for " + openFor + " must be positive; use e.g. 30s");
+            }
+            if (firstBackoff == null || firstBackoff.isNegative()) {
+                throw new IllegalArgumentException("duckbridge.resilience.*.first-backoff " + firstBackoff
+                        + " must not be negative; use e.g. 200ms");
+            }
         }
     }
 }
