@@ -103,6 +103,13 @@ public record DuckbridgeProperties(
      */
     public EngineSettings engineSettings(String memoryLimitFallback, String threadsFallback) {
         String memoryLimit = duckdb.memoryLimit() != null ? duckdb.memoryLimit() : memoryLimitFallback;
+        if (duckdb.memoryLimit() == null
+                && memoryLimitFallback != null
+                && !memoryLimitFallback.isBlank()
+                && !memoryLimitFallback.strip().endsWith("%")) {
+            // from the environment: an error names the variable the user set
+            io.duckbridge.core.engine.DataSizes.parse("DUCKDB_MEMORY_LIMIT", memoryLimitFallback.strip());
+        }
         Integer threads = duckdb.threads();
         if (threads == null && threadsFallback != null && !threadsFallback.isBlank()) {
             try {
