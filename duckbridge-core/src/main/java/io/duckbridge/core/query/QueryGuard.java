@@ -33,10 +33,19 @@ import tools.jackson.databind.json.JsonMapper;
  *       this catches data-modifying CTEs such as {@code WITH d AS (DELETE ... RETURNING *) SELECT ...} and
  *       {@code WITH c AS (COPY ...) SELECT 1}, which DuckDB 2.0 parses as a SELECT and which do write;
  *   <li>no function that writes, runs SQL from a string, or reads configuration, secrets or the
- *       environment ({@link #FORBIDDEN_FUNCTIONS});
+ *       environment ({@link #FORBIDDEN_FUNCTIONS}), and in {@code FROM} only the table functions of an
+ *       allow-list ({@link #ALLOWED_TABLE_FUNCTIONS}, the file readers and harmless pragmas): DuckDB keeps
+ *       adding table functions with side effects (2.0's {@code destroy_external_resource} calls any table
+ *       function by name, {@code register_external_resource_type} changes what every connection sees), so a
+ *       deny-list alone would fall behind;
+ *   <li>no reference to the views that expose settings or other clients' state ({@link #FORBIDDEN_TABLES});
  *   <li>files read only through string literals inside the configured file roots, whether through a
  *       reader function ({@code read_parquet}, {@code read_csv}, {@code glob}, ...) or a file name used as
- *       a table ({@code FROM 'x.csv'}); the database file and its WAL are never readable.
+ *       a table ({@code FROM 'x.csv'}, also qualified: {@code FROM "/dir/x".csv}); the database file and its
+ *       WAL are never readable;
+ *   <li>at most {@link #MAX_SQL_CHARS} characters, and texts above {@link #LARGE_SQL_CHARS} are parsed one at a
+ *       time: the parser's JSON for a text is about 25 times its size and its tree about 160 times, so a few
+ *       megabyte-sized texts at once could exhaust the heap.
  * </ul>
  *
  * A top-level {@code PIVOT}/{@code UNPIVOT} statement is accepted by checking, and then running, the
@@ -76,8 +85,81 @@ public final class QueryGuard {
             "install_extension",
             "load_extension",
             "set_config",
+            "enable_profiling",
+            "disable_profiling",
+            "create_external_resource",
+            "register_external_resource",
+            "register_external_resource_type",
+            "deregister_external_resource",
+            "destroy_external_resource",
+            "duckdb_external_resources",
+            "duckdb_prepared_statements",
+            "duckdb_databases",
+            "duckdb_temporary_files",
+            "duckdb_variables",
             // the snapshot copier's ingest table function: internal, reads a running sync's COPY stream
             "duckbridge_copy_source");
+
+    /**
+     * Table functions a query may use in {@code FROM}, besides the file readers ({@link #FILE_FUNCTIONS}, with
+     * their paths checked) and harmless pragmas: generators, JSON and list expansion, and catalog views that
+     * show no paths, settings or other clients' statements.
+     */
+    public static final Set<String> ALLOWED_TABLE_FUNCTIONS = Set.of(
+            "range",
+            "generate_series",
+            "unnest",
+            "repeat",
+            "repeat_row",
+            "json_each",
+            "json_tree",
+            "histogram",
+            "histogram_values",
+            "summary",
+            "test_all_types",
+            "test_vector_types",
+            "pg_timezone_names",
+            "icu_calendar_names",
+            "duckdb_columns",
+            "duckdb_constraints",
+            "duckdb_dependencies",
+            "duckdb_functions",
+            "duckdb_indexes",
+            "duckdb_keywords",
+            "duckdb_optimizers",
+            "duckdb_schemas",
+            "duckdb_sequences",
+            "duckdb_tables",
+            "duckdb_types",
+            "duckdb_views",
+            "duckdb_triggers",
+            "duckdb_memory",
+            "duckdb_approx_database_count",
+            "duckdb_connection_count");
+
+    /**
+     * Catalog views (referenced like tables) that show settings, paths, secrets or other clients' statements;
+     * the table functions behind them are not on {@link #ALLOWED_TABLE_FUNCTIONS} either.
+     */
+    public static final Set<String> FORBIDDEN_TABLES = Set.of(
+            "pg_settings",
+            "duckdb_settings",
+            "duckdb_secrets",
+            "duckdb_databases",
+            "duckdb_temporary_files",
+            "duckdb_prepared_statements",
+            "duckdb_variables",
+            "duckdb_extensions",
+            "duckdb_logs",
+            "pragma_database_list");
+
+    /** The longest query text accepted, in characters. */
+    public static final int MAX_SQL_CHARS = 256 * 1024;
+
+    /** Texts longer than this are parsed one at a time (see the class comment). */
+    static final int LARGE_SQL_CHARS = 16 * 1024;
+
+    private static final java.util.concurrent.Semaphore LARGE_TEXTS = new java.util.concurrent.Semaphore(1, true);
 
     /** Functions whose first argument names files; allowed only with literal paths inside the roots. */
     public static final Set<String> FILE_FUNCTIONS = Set.of(
@@ -101,6 +183,11 @@ public final class QueryGuard {
             "read_blob",
             "read_text",
             "glob",
+            "parquet_full_metadata",
+            "read_single_csv_file",
+            "read_single_json_file",
+            "read_single_parquet_file",
+            "read_duckdb",
             "read_xlsx",
             "iceberg_scan",
             "iceberg_metadata",
@@ -115,7 +202,16 @@ public final class QueryGuard {
             "(?i).*([/\\\\~]|://|\\.(csv|tsv|txt|parquet|json|jsonl|ndjson|gz|zst|xlsx|arrow|avro|db|duckdb|wal|sqlite)$).*");
     private static final Pattern LEADING_PIVOT =
             Pattern.compile("(?is)^(\\s|--[^\\n]*\\n|/\\*.*?\\*/)*(un)?pivot\\b.*");
-    private static final ObjectMapper JSON = JsonMapper.builder().build();
+    /**
+     * Reads the parser's JSON. DuckDB allows expressions 1000 levels deep, and each level is a few JSON levels
+     * (Jackson's default limit of 500 refused a sum of 170 terms).
+     */
+    private static final ObjectMapper JSON = JsonMapper.builder(tools.jackson.core.json.JsonFactory.builder()
+                    .streamReadConstraints(tools.jackson.core.StreamReadConstraints.builder()
+                            .maxNestingDepth(20_000)
+                            .build())
+                    .build())
+            .build();
 
     /** Accepted texts remembered by default. */
     public static final int DEFAULT_CACHE_ENTRIES = 1024;
@@ -193,11 +289,27 @@ public final class QueryGuard {
         if (sql == null || sql.isBlank()) {
             throw new DuckbridgeException(ErrorClass.INVALID_REQUEST, "the query text \"sql\" is empty");
         }
+        if (sql.length() > MAX_SQL_CHARS) {
+            throw new DuckbridgeException(
+                    ErrorClass.INVALID_REQUEST,
+                    "the query text has " + sql.length() + " characters; at most " + MAX_SQL_CHARS
+                            + " are accepted (put long value lists in a table or a Parquet file in a file root)");
+        }
         CheckedQuery known = cache.get(sql);
         if (known != null) {
             return known;
         }
-        CheckedQuery checked = parseAndInspect(connection, sql);
+        CheckedQuery checked;
+        if (sql.length() > LARGE_SQL_CHARS) {
+            LARGE_TEXTS.acquireUninterruptibly();
+            try {
+                checked = parseAndInspect(connection, sql);
+            } finally {
+                LARGE_TEXTS.release();
+            }
+        } else {
+            checked = parseAndInspect(connection, sql);
+        }
         if (sql.length() <= MAX_CACHED_TEXT) {
             cache.put(sql, checked);
         }
@@ -341,16 +453,54 @@ public final class QueryGuard {
         if ("FUNCTION".equals(node.path("class").asString("")) && node.has("function_name")) {
             checkFunction(node);
         }
-        if ("BASE_TABLE".equals(type)) {
-            String table = node.path("table_name").asString("");
-            if (node.path("schema_name").asString("").isEmpty()
-                    && node.path("catalog_name").asString("").isEmpty()
-                    && FILE_LIKE_TABLE.matcher(table).matches()) {
-                checkPath(table, "FROM '" + table + "'");
+        if ("TABLE_FUNCTION".equals(type)) {
+            String name =
+                    node.path("function").path("function_name").asString("").toLowerCase(Locale.ROOT);
+            if (!ALLOWED_TABLE_FUNCTIONS.contains(name) && !FILE_FUNCTIONS.contains(name) && !isHarmlessPragma(name)) {
+                throw violation("the table function " + name + "() is not allowed in queries; the allowed ones"
+                        + " are the file readers (read_parquet, read_csv, ...), generators (range, unnest, ...)"
+                        + " and catalog views (duckdb_tables, duckdb_columns, ...)");
             }
+        }
+        if ("BASE_TABLE".equals(type)) {
+            checkTable(node);
         }
         for (var entry : node.properties()) {
             inspect(entry.getValue());
+        }
+    }
+
+    /**
+     * A table reference: never a view of settings or other clients' state, and, when it names a file (DuckDB
+     * reads {@code FROM 'x.csv'} and {@code FROM "/dir/x".csv} as files when no such table exists), only
+     * one inside the file roots.
+     */
+    private void checkTable(JsonNode node) {
+        List<String> parts = new ArrayList<>();
+        for (JsonNode part : node.path("qualified_name").path("path")) {
+            parts.add(part.asString(""));
+        }
+        if (parts.isEmpty()) {
+            for (String field : List.of("catalog_name", "schema_name", "table_name")) {
+                String part = node.path(field).asString("");
+                if (!part.isEmpty()) {
+                    parts.add(part);
+                }
+            }
+        }
+        if (parts.isEmpty()) {
+            return;
+        }
+        String table = parts.getLast();
+        if (FORBIDDEN_TABLES.contains(table.toLowerCase(Locale.ROOT))) {
+            throw violation("the view " + table + " is not allowed in queries (it shows settings, paths or other"
+                    + " clients' state)");
+        }
+        String joined = String.join(".", parts);
+        boolean pathLike =
+                joined.contains("/") || joined.contains("\\") || joined.contains("~") || joined.contains("://");
+        if (FILE_LIKE_TABLE.matcher(joined).matches() && (parts.size() == 1 || pathLike)) {
+            checkPath(joined, "FROM '" + joined + "'");
         }
     }
 

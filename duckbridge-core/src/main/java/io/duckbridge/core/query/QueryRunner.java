@@ -411,7 +411,7 @@ public final class QueryRunner implements AutoCloseable {
         DuckDBConnection connection = session.connection();
         CheckedQuery checked = guard.check(connection, request.sql());
         if (format == QueryFormat.PARQUET) {
-            writeParquet(session, id, checked, request, maxRows, target, ex);
+            writeParquet(session, id, start, checked, request, maxRows, target, ex);
         } else {
             // only text the guard accepted is prepared, and a repeated text reuses its statement
             PreparedStatement ps = session.prepareCached(checked.sql());
@@ -431,6 +431,7 @@ public final class QueryRunner implements AutoCloseable {
             bind(ps, checked, request);
             String text = asText != null ? asText : checked.sql();
             try (ResultSet rs = ps.executeQuery()) {
+                checkDeadline(start, request);
                 List<ResultColumn> produced = columns(rs.getMetaData());
                 ex.columns = asText != null ? declared : produced;
                 ex.out = new CountingStream(target.open(format));
@@ -454,6 +455,7 @@ public final class QueryRunner implements AutoCloseable {
     private void writeParquet(
             ReadSession session,
             String id,
+            long start,
             CheckedQuery checked,
             QueryRequest request,
             long maxRows,
@@ -488,10 +490,26 @@ public final class QueryRunner implements AutoCloseable {
                     + file.toString().replace("'", "''") + "' (FORMAT parquet, COMPRESSION zstd)");
             bind(copy, checked, request);
             ex.rows = copy.executeLargeUpdate();
+            checkDeadline(start, request);
             ex.out = new CountingStream(target.open(QueryFormat.PARQUET));
             Files.copy(file, ex.out);
         } finally {
             Files.deleteIfExists(file);
+        }
+    }
+
+    /**
+     * TIMEOUT when the request's timeout passed before anything was sent. DuckDB checks for the interrupt
+     * between chunks, so one expensive call on one row (a {@code levenshtein} of two long strings) can run past
+     * it; the answer is then the timeout the client asked for, not a late 200.
+     */
+    private void checkDeadline(long start, QueryRequest request) {
+        Duration timeout = limits.timeoutFor(request.timeout());
+        if (System.nanoTime() - start > timeout.toNanos()) {
+            throw new DuckbridgeException(
+                    ErrorClass.TIMEOUT,
+                    "the query ran longer than its timeout of " + timeout.toMillis() + " ms (DuckDB could not stop it"
+                            + " sooner: one call of a function on a large value runs to its end)");
         }
     }
 

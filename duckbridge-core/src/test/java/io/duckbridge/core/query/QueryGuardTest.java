@@ -160,7 +160,26 @@ class QueryGuardTest {
                 "UPDATE duckbridge.sync_state SET lsn = 0",
                 "SELECT json_execute_serialized_sql(json_serialize_sql('SELECT 1'))",
                 "PIVOT orders ON customer USING count(*)",
-                "SELECT * FROM read_csv(['EXPORTS/orders.parquet', '" + secret + "'])");
+                "SELECT * FROM read_csv(['EXPORTS/orders.parquet', '" + secret + "'])",
+                // DuckDB 2.0 table functions that run other table functions by name or change shared state
+                "SELECT * FROM destroy_external_resource('json_execute_serialized_sql', json_serialize_sql('WITH d AS"
+                        + " (DELETE FROM orders WHERE id = 1 RETURNING *) SELECT 1'))",
+                "SELECT * FROM destroy_external_resource('checkpoint', 'analytics')",
+                "SELECT * FROM register_external_resource_type('x')",
+                "SELECT * FROM create_external_resource('x', 'y')",
+                // file readers outside the usual names, and a file named through a qualified table name
+                "SELECT * FROM read_single_csv_file('" + secret + "')",
+                "SELECT * FROM read_single_json_file('" + secret + "')",
+                "SELECT * FROM read_duckdb('ANALYTICS_DB')",
+                "SELECT * FROM parquet_full_metadata('" + secret + "')",
+                "SELECT * FROM \"/etc/hosts\".csv",
+                "SELECT * FROM \"EXPORTS/../analytics\".duckdb",
+                // settings, paths and other clients' statements
+                "SELECT * FROM pg_catalog.pg_settings",
+                "FROM duckdb_settings",
+                "SELECT * FROM duckdb_prepared_statements()",
+                "SELECT * FROM duckdb_databases()",
+                "SELECT * FROM duckdb_temporary_files()");
     }
 
     @ParameterizedTest
@@ -201,6 +220,40 @@ class QueryGuardTest {
     }
 
     @Test
+    void aTextBeyondTheLengthLimitIsRefusedBeforeParsing() {
+        String huge = "SELECT 1 IN (" + "0, ".repeat(QueryGuard.MAX_SQL_CHARS / 3) + "1)";
+        assertThatThrownBy(() -> runner.run(QueryRequest.of(huge), QueryFormat.JSON, f -> new ByteArrayOutputStream()))
+                .isInstanceOfSatisfying(DuckbridgeException.class, e -> {
+                    assertThat(e.errorClass()).isEqualTo(ErrorClass.INVALID_REQUEST);
+                    assertThat(e.getMessage()).contains("at most " + QueryGuard.MAX_SQL_CHARS);
+                });
+        String large = "SELECT 1 IN (" + "0, ".repeat(10_000) + "1) AS found";
+        var out = new ByteArrayOutputStream();
+        runner.run(QueryRequest.of(large), QueryFormat.JSON, f -> out);
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("\"rows\":[[true]]");
+    }
+
+    @Test
+    void aCallThatDuckDbCannotInterruptEndsAsATimeoutNotALateAnswer() {
+        // one levenshtein of two 15,000-character strings takes about a second and is not interruptible
+        QueryRequest slow = new QueryRequest(
+                "SELECT levenshtein(repeat('a', 15000), repeat('b', 15000)) AS d",
+                List.of(),
+                Map.of(),
+                null,
+                java.time.Duration.ofMillis(100));
+        for (QueryFormat format : List.of(QueryFormat.JSON, QueryFormat.PARQUET)) {
+            var out = new ByteArrayOutputStream();
+            assertThatThrownBy(() -> runner.run(slow, format, f -> out))
+                    .as(format.name())
+                    .isInstanceOfSatisfying(
+                            DuckbridgeException.class,
+                            e -> assertThat(e.errorClass()).isEqualTo(ErrorClass.TIMEOUT));
+            assertThat(out.size()).as(format.name()).isZero();
+        }
+    }
+
+    @Test
     void syntaxErrorsCarryDuckDbsPosition() {
         assertThatThrownBy(() -> runner.run(QueryRequest.of("SELECT 1 FROM orders WHERE"), QueryFormat.JSON, f -> null))
                 .isInstanceOfSatisfying(DuckbridgeException.class, e -> {
@@ -230,7 +283,12 @@ class QueryGuardTest {
                 "SELECT * FROM duckbridge.sync_state",
                 "SELECT 'DROP TABLE orders; --' AS harmless",
                 "SELECT 1 -- trailing comment; DROP TABLE orders",
-                "SELECT 1;");
+                "SELECT 1;",
+                "SELECT " + "1 + ".repeat(400) + "1 AS deep",
+                "SELECT count(*) FROM range(10) t(i), generate_series(1, 3) g(j)",
+                "SELECT table_name FROM duckdb_tables() WHERE table_name = 'orders'",
+                "SELECT key, value FROM json_each('{\"a\": 1, \"b\": [2]}')",
+                "SELECT * FROM pragma_table_info('orders')");
     }
 
     @ParameterizedTest

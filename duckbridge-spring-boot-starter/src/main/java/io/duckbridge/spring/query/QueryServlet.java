@@ -123,10 +123,23 @@ public final class QueryServlet extends HttpServlet {
         return false;
     }
 
+    /**
+     * The largest request body read: room for the longest query text the guard accepts in UTF-8 and a
+     * megabyte of parameters. A larger body is refused before it is held in memory.
+     */
+    static final int MAX_BODY_BYTES = 4 * io.duckbridge.core.query.QueryGuard.MAX_SQL_CHARS + 1024 * 1024;
+
     /** The request body as a JSON object; INVALID_REQUEST when it is missing, malformed or not an object. */
     private Map<String, Object> body(HttpServletRequest request) {
+        if (request.getContentLengthLong() > MAX_BODY_BYTES) {
+            throw tooLarge(request.getContentLengthLong());
+        }
         try (InputStream in = request.getInputStream()) {
-            Object body = json.readValue(in, Object.class);
+            byte[] bytes = in.readNBytes(MAX_BODY_BYTES + 1);
+            if (bytes.length > MAX_BODY_BYTES) {
+                throw tooLarge(-1);
+            }
+            Object body = json.readValue(bytes, Object.class);
             if (body instanceof Map<?, ?> map) {
                 @SuppressWarnings("unchecked") // a JSON object's keys are strings
                 Map<String, Object> fields = (Map<String, Object>) map;
@@ -146,6 +159,14 @@ public final class QueryServlet extends HttpServlet {
         } catch (IOException e) {
             throw new DuckbridgeException(ErrorClass.IO, "reading the request body failed: " + e.getMessage(), e);
         }
+    }
+
+    private static DuckbridgeException tooLarge(long length) {
+        return new DuckbridgeException(
+                ErrorClass.INVALID_REQUEST,
+                "the request body " + (length > 0 ? "has " + length + " bytes" : "is larger than the limit")
+                        + "; at most " + MAX_BODY_BYTES + " bytes are read (queries are limited to "
+                        + io.duckbridge.core.query.QueryGuard.MAX_SQL_CHARS + " characters)");
     }
 
     private static boolean isJson(String contentType) {

@@ -159,7 +159,15 @@ class QueryApiIT {
                 "BEGIN TRANSACTION",
                 "COMMIT",
                 "EXPLAIN ANALYZE DELETE FROM orders",
-                "PREPARE p AS DELETE FROM orders");
+                "PREPARE p AS DELETE FROM orders",
+                "SELECT * FROM destroy_external_resource('json_execute_serialized_sql', json_serialize_sql('WITH d AS"
+                        + " (DELETE FROM orders WHERE id = 1 RETURNING *) SELECT 1'))",
+                "SELECT * FROM destroy_external_resource('json_execute_serialized_sql', json_serialize_sql('WITH c AS"
+                        + " (COPY orders TO ''{data}/exports/pwned.csv'') SELECT 1'))",
+                "SELECT * FROM destroy_external_resource('checkpoint', 'analytics')",
+                "SELECT * FROM read_single_csv_file('/etc/passwd')",
+                "SELECT * FROM \"{data}/analytics\".duckdb",
+                "SELECT * FROM pg_catalog.pg_settings");
     }
 
     @Test
@@ -185,6 +193,16 @@ class QueryApiIT {
         assertThat(checksums()).isEqualTo(before);
         assertThat(listing()).isEqualTo(filesBefore);
         assertThat(Path.of("/tmp/duckbridge-http-leak.csv")).doesNotExist();
+    }
+
+    @Test
+    void anOversizedBodyIsRefusedBeforeItIsRead() {
+        String sql = "SELECT 1 IN (" + "0,".repeat(1_500_000) + "1)";
+        var response = query(sql);
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(Http.json(response).path("errorClass").asString()).isEqualTo("INVALID_REQUEST");
+        assertThat(Http.json(response).path("detail").asString()).contains("at most");
+        assertThat(query("SELECT 42 AS answer").statusCode()).isEqualTo(200);
     }
 
     @Test
