@@ -451,6 +451,15 @@ public final class DuckDbEngine implements AutoCloseable {
             future.completeExceptionally(new DuckbridgeException(ErrorClass.CANCELLED, "interrupted", e));
         } catch (java.io.IOException e) {
             future.completeExceptionally(new DuckbridgeException(ErrorClass.IO, e.toString(), e));
+        } catch (OutOfMemoryError e) {
+            // one value or row too large for the JVM's heap (the driver builds each value as a Java object): the
+            // allocation failed on this thread alone and its objects are garbage now; the caller can retry smaller
+            future.completeExceptionally(new DuckbridgeException(
+                    ErrorClass.OUT_OF_MEMORY,
+                    "the JVM heap ran out while handling the result (" + e.getMessage() + "): a value or row is too"
+                            + " large for the server's heap; ask for smaller values (e.g. left(s, 1000)) or use Arrow,"
+                            + " CSV or Parquet, or raise the heap (-Xmx)",
+                    e));
         } catch (Exception | Error e) {
             future.completeExceptionally(DuckbridgeException.unexpected(e));
         } finally {

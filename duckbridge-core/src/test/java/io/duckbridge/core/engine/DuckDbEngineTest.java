@@ -36,6 +36,22 @@ class DuckDbEngineTest {
     }
 
     @Test
+    void aValueTooLargeForTheHeapIsAnOutOfMemoryErrorOfThatQueryAlone() {
+        try (var engine = DuckDbEngine.open(fileSettings())) {
+            // what the driver's allocation of one huge string throws; the session maps it, the engine stays usable
+            assertThatThrownBy(() -> engine.stream(java.time.Duration.ofSeconds(5), session -> {
+                        throw new OutOfMemoryError("Java heap space");
+                    }))
+                    .isInstanceOfSatisfying(io.duckbridge.core.error.DuckbridgeException.class, e -> {
+                        assertThat(e.errorClass()).isEqualTo(io.duckbridge.core.error.ErrorClass.OUT_OF_MEMORY);
+                        assertThat(e.getMessage()).contains("-Xmx");
+                    });
+            String answer = engine.read(session -> "still serving");
+            assertThat(answer).isEqualTo("still serving");
+        }
+    }
+
+    @Test
     void unqualifiedNamesFindSyncedPublicTablesAsInPostgres() {
         try (var engine = DuckDbEngine.open(fileSettings().withSandbox(EngineSandbox.of(dir)))) {
             engine.write(session -> {
