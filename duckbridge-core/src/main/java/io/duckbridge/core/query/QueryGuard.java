@@ -53,10 +53,10 @@ import tools.jackson.databind.json.JsonMapper;
  * DuckDB's sandbox (see {@code EngineSandbox}) is the second line of defence behind this one.
  *
  * <p>Accepted texts are remembered in a bounded least-recently-used cache keyed by the exact text, so a
- * repeated query skips the parser round trip. The verdict is a function of the text and of this guard's
- * file roots alone (DuckDB's parser binds nothing, and paths are compared without touching the file
- * system), and each guard has its own cache, so a cached verdict is the one a fresh check would give.
- * Rejections are not cached.
+ * repeated query skips the parser round trip. The verdict of a text that names no file is a function of the
+ * text alone (DuckDB's parser binds nothing), and each guard has its own cache, so a cached verdict is the
+ * one a fresh check would give. Texts that name files are checked every time, because their paths are also
+ * checked where symbolic links really lead. Rejections are not cached.
  *
  * <p>Thread-safe; the connection passed to {@link #check} is used only during the call.
  */
@@ -97,6 +97,8 @@ public final class QueryGuard {
             "duckdb_databases",
             "duckdb_temporary_files",
             "duckdb_variables",
+            // binds and optimizes a SQL string the guard never sees (it leaked settings through constants)
+            "json_serialize_plan",
             // the snapshot copier's ingest table function: internal, reads a running sync's COPY stream
             "duckbridge_copy_source");
 
@@ -113,8 +115,7 @@ public final class QueryGuard {
             "repeat_row",
             "json_each",
             "json_tree",
-            "histogram",
-            "histogram_values",
+            // not histogram/histogram_values: table macros that run query_table() on a name given as a string
             "summary",
             "test_all_types",
             "test_vector_types",
@@ -143,6 +144,7 @@ public final class QueryGuard {
      */
     public static final Set<String> FORBIDDEN_TABLES = Set.of(
             "pg_settings",
+            "pg_prepared_statements",
             "duckdb_settings",
             "duckdb_secrets",
             "duckdb_databases",
@@ -300,6 +302,7 @@ public final class QueryGuard {
             return known;
         }
         CheckedQuery checked;
+        READS_FILES.set(Boolean.FALSE);
         if (sql.length() > LARGE_SQL_CHARS) {
             LARGE_TEXTS.acquireUninterruptibly();
             try {
@@ -310,7 +313,8 @@ public final class QueryGuard {
         } else {
             checked = parseAndInspect(connection, sql);
         }
-        if (sql.length() <= MAX_CACHED_TEXT) {
+        // a verdict on file paths depends on the file system too (a symbolic link may appear): checked each time
+        if (sql.length() <= MAX_CACHED_TEXT && !READS_FILES.get()) {
             cache.put(sql, checked);
         }
         return checked;
@@ -375,16 +379,23 @@ public final class QueryGuard {
         return new CheckedQuery(again.sql(), named);
     }
 
-    private static void collectNamedParameters(JsonNode node, Map<String, Integer> named, List<int[]> spans) {
-        if (node.isArray()) {
-            for (JsonNode child : node) {
-                collectNamedParameters(child, named, spans);
+    private static void collectNamedParameters(JsonNode root, Map<String, Integer> named, List<int[]> spans) {
+        java.util.ArrayDeque<JsonNode> pending = new java.util.ArrayDeque<>();
+        pending.push(root);
+        while (!pending.isEmpty()) {
+            JsonNode node = pending.pop();
+            if (node.isArray()) {
+                node.forEach(pending::push);
+            } else if (node.isObject()) {
+                collectNamedParameter(node, named, spans);
+                for (var entry : node.properties()) {
+                    pending.push(entry.getValue());
+                }
             }
-            return;
         }
-        if (!node.isObject()) {
-            return;
-        }
+    }
+
+    private static void collectNamedParameter(JsonNode node, Map<String, Integer> named, List<int[]> spans) {
         if ("PARAMETER".equals(node.path("class").asString(""))) {
             String identifier = node.path("identifier").asString("");
             if (!identifier.chars().allMatch(Character::isDigit) && named.containsKey(identifier)) {
@@ -394,9 +405,6 @@ public final class QueryGuard {
                     named.get(identifier)
                 });
             }
-        }
-        for (var entry : node.properties()) {
-            collectNamedParameters(entry.getValue(), named, spans);
         }
     }
 
@@ -430,19 +438,26 @@ public final class QueryGuard {
         }
     }
 
-    private void inspect(JsonNode node) {
-        if (node == null) {
-            return;
+    /** Checks every node of the tree, walking it with a stack of its own (expressions nest 1000 levels deep). */
+    private void inspect(JsonNode root) {
+        java.util.ArrayDeque<JsonNode> pending = new java.util.ArrayDeque<>();
+        if (root != null) {
+            pending.push(root);
         }
-        if (node.isArray()) {
-            for (JsonNode child : node) {
-                inspect(child);
+        while (!pending.isEmpty()) {
+            JsonNode node = pending.pop();
+            if (node.isArray()) {
+                node.forEach(pending::push);
+            } else if (node.isObject()) {
+                inspectObject(node);
+                for (var entry : node.properties()) {
+                    pending.push(entry.getValue());
+                }
             }
-            return;
         }
-        if (!node.isObject()) {
-            return;
-        }
+    }
+
+    private void inspectObject(JsonNode node) {
         String type = node.path("type").asString("");
         if (type.endsWith("_NODE") && !ALLOWED_NODES.contains(type)) {
             throw violation("the query contains a " + describe(type) + "; only reading is allowed");
@@ -465,8 +480,13 @@ public final class QueryGuard {
         if ("BASE_TABLE".equals(type)) {
             checkTable(node);
         }
-        for (var entry : node.properties()) {
-            inspect(entry.getValue());
+        if ("SHOW_REF".equals(type)
+                && "SHOW".equals(node.path("show_type").asString(""))
+                && node.path("query").isNull()
+                && !node.path("table_name").asString("").isEmpty()) {
+            // SHOW x describes a table x, or else shows the setting x (allowed_directories, secret_directory)
+            throw violation("SHOW " + node.path("table_name").asString() + " is not accepted (it also shows"
+                    + " settings); use DESCRIBE " + node.path("table_name").asString() + " for a table");
         }
     }
 
@@ -514,11 +534,35 @@ public final class QueryGuard {
             if (args.isEmpty()) {
                 throw violation(name + "() needs a literal file path");
             }
+            for (JsonNode arg : args) {
+                String option = optionName(arg);
+                if (option != null && TABLE_CREATING_OPTIONS.contains(option)) {
+                    throw violation(name + "() option " + option + " creates tables, which queries may not do");
+                }
+            }
             JsonNode first = args.get(0).path("expression");
             for (String path : literalPaths(name, first)) {
                 checkPath(path, name + "('" + path + "')");
             }
         }
+    }
+
+    /** Reader options that make DuckDB create (temporary) tables, which would shadow tables for later queries. */
+    private static final Set<String> TABLE_CREATING_OPTIONS = Set.of("store_rejects", "rejects_table", "rejects_scan");
+
+    /** The name of a named argument ({@code name := v} or {@code name = v}), lower case; null for a plain one. */
+    private static String optionName(JsonNode arg) {
+        String named = arg.path("name").asString("");
+        if (!named.isEmpty()) {
+            return named.toLowerCase(Locale.ROOT);
+        }
+        JsonNode expression = arg.path("expression");
+        if ("COMPARISON".equals(expression.path("class").asString(""))
+                && "COLUMN_REF".equals(expression.path("left").path("class").asString(""))) {
+            JsonNode names = expression.path("left").path("column_names");
+            return names.size() == 1 ? names.get(0).asString("").toLowerCase(Locale.ROOT) : null;
+        }
+        return null;
     }
 
     private static boolean isHarmlessPragma(String name) {
@@ -554,7 +598,11 @@ public final class QueryGuard {
                 + " against the allowed file roots");
     }
 
+    /** Whether the text being checked on this thread names a file (its verdict is then not cached). */
+    private static final ThreadLocal<Boolean> READS_FILES = ThreadLocal.withInitial(() -> Boolean.FALSE);
+
     private void checkPath(String raw, String where) {
+        READS_FILES.set(Boolean.TRUE);
         String path = raw.startsWith("file://") ? raw.substring("file://".length()) : raw;
         if (path.contains("://") || path.startsWith("~") || path.isBlank()) {
             throw outside(where);
@@ -565,10 +613,61 @@ public final class QueryGuard {
         } catch (InvalidPathException e) {
             throw outside(where);
         }
-        boolean inside = fileRoots.stream().anyMatch(resolved::startsWith);
-        if (!inside || protectedFiles.stream().anyMatch(p -> p.equals(resolved) || p.startsWith(resolved))) {
+        if (!allowed(resolved)) {
             throw outside(where);
         }
+        // a symbolic link inside a root may point outside it (or at the database file): check where the
+        // longest existing part of the path really is
+        Path existing = existingPrefix(resolved);
+        if (existing != null) {
+            try {
+                Path real = existing.toRealPath();
+                if (!real.equals(existing)
+                        && !allowed(real.resolve(existing.relativize(resolved)).normalize())) {
+                    throw outside(where);
+                }
+            } catch (java.io.IOException e) {
+                throw outside(where);
+            }
+        }
+    }
+
+    private boolean allowed(Path path) {
+        boolean inside =
+                fileRoots.stream().anyMatch(root -> path.startsWith(root) || path.startsWith(realDirectory(root)));
+        return inside
+                && protectedFiles.stream()
+                        .noneMatch(p -> p.equals(path)
+                                || p.startsWith(path)
+                                || real(p).equals(path)
+                                || real(p).startsWith(path));
+    }
+
+    private static Path realDirectory(Path directory) {
+        try {
+            return directory.toRealPath();
+        } catch (java.io.IOException e) {
+            return directory;
+        }
+    }
+
+    /** {@code path} with its directory's symbolic links resolved; itself when that directory does not exist. */
+    private static Path real(Path path) {
+        try {
+            Path parent = path.getParent();
+            return parent == null ? path : parent.toRealPath().resolve(path.getFileName());
+        } catch (java.io.IOException e) {
+            return path;
+        }
+    }
+
+    /** The longest leading part of {@code path} without glob characters that exists, or null. */
+    private static Path existingPrefix(Path path) {
+        Path p = path;
+        while (p != null && (p.toString().matches(".*[*?\\[{].*") || !java.nio.file.Files.exists(p))) {
+            p = p.getParent();
+        }
+        return p;
     }
 
     private DuckbridgeException outside(String where) {

@@ -43,6 +43,8 @@ class QueryGuardTest {
         dataDir = dir;
         Files.createDirectories(dataDir.resolve("exports"));
         Files.createDirectories(dataDir.resolve("backups"));
+        // a link inside the file root that leads out of it, to the data directory with the database file
+        Files.createSymbolicLink(dataDir.resolve("exports/lnk"), dataDir);
         Path db = dataDir.resolve("analytics.duckdb");
         engine = DuckDbEngine.open(EngineSettings.defaults(db.toString())
                 .withThreads(2)
@@ -179,7 +181,21 @@ class QueryGuardTest {
                 "FROM duckdb_settings",
                 "SELECT * FROM duckdb_prepared_statements()",
                 "SELECT * FROM duckdb_databases()",
-                "SELECT * FROM duckdb_temporary_files()");
+                "SELECT * FROM duckdb_temporary_files()",
+                // round two: table macros over query_table(), options that create tables, SHOW of a setting,
+                // plans of hidden SQL, other clients' statements, and a link out of the root
+                "SELECT bin FROM histogram('pg_catalog.pg_settings', name || '=' || setting)",
+                "SELECT * FROM histogram_values('" + secret + "', x)",
+                "SELECT count(*) FROM read_csv('EXPORTS/orders.parquet', store_rejects = true)",
+                "SELECT count(*) FROM read_csv('EXPORTS/orders.parquet', rejects_table = 'orders')",
+                "SELECT count(*) FROM read_csv('EXPORTS/orders.parquet', rejects_scan := 'customers')",
+                "SHOW allowed_directories",
+                "SHOW secret_directory",
+                "SELECT json_serialize_plan('SELECT current_setting(''secret_directory'')', optimize := true)",
+                "SELECT statement FROM pg_catalog.pg_prepared_statements",
+                "SELECT * FROM read_blob('EXPORTS/lnk/analytics.duckdb')",
+                "SELECT * FROM read_text('EXPORTS/lnk/*')",
+                "SELECT * FROM glob('EXPORTS/lnk/**')");
     }
 
     @ParameterizedTest
@@ -288,7 +304,9 @@ class QueryGuardTest {
                 "SELECT count(*) FROM range(10) t(i), generate_series(1, 3) g(j)",
                 "SELECT table_name FROM duckdb_tables() WHERE table_name = 'orders'",
                 "SELECT key, value FROM json_each('{\"a\": 1, \"b\": [2]}')",
-                "SELECT * FROM pragma_table_info('orders')");
+                "SELECT * FROM pragma_table_info('orders')",
+                "DESCRIBE SELECT * FROM orders",
+                "SHOW ALL TABLES");
     }
 
     @ParameterizedTest

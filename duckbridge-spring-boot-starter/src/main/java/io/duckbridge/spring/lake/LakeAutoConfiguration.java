@@ -44,7 +44,8 @@ public class LakeAutoConfiguration {
             DuckbridgeProperties duckbridge,
             LakeProperties properties,
             S3Storage s3,
-            ObjectProvider<QueryGuard> guard) {
+            ObjectProvider<QueryGuard> guard,
+            ObjectProvider<io.duckbridge.core.query.QueryRunner> queries) {
         LakeSettings settings = new LakeSettings(
                 duckbridge.dataDir(),
                 properties.maxStagingSize() == null
@@ -52,8 +53,15 @@ public class LakeAutoConfiguration {
                         : properties.maxStagingSize().toBytes(),
                 properties.minFreeStagingSize().toBytes());
         String database = engine.settings().databasePath();
-        QueryGuard queryGuard = guard.getIfAvailable(
-                () -> new QueryGuard(List.of(), engine.settings().inMemory() ? null : Path.of(database)));
+        // the query API's guard, with its file roots (duckbridge.query.file-roots, default DATA-DIR/exports)
+        QueryGuard queryGuard = guard.getIfAvailable(() -> {
+            io.duckbridge.core.query.QueryRunner runner = queries.getIfAvailable();
+            return runner != null
+                    ? runner.guard()
+                    : new QueryGuard(
+                            List.of(duckbridge.dataDir().resolve("exports")),
+                            engine.settings().inMemory() ? null : Path.of(database));
+        });
         return new Lake(engine, jobs, settings, s3, ReadOnlyCheck.guardedBy(queryGuard, engine));
     }
 

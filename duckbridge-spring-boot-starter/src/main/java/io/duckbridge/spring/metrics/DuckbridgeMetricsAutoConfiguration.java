@@ -38,6 +38,20 @@ public class DuckbridgeMetricsAutoConfiguration {
         return new JobMetrics(jobs);
     }
 
+    /**
+     * Bodies beyond what any endpoint takes are refused before they are read (after the request id, so the
+     * refusal carries one). Four times the longest query text in UTF-8, plus a megabyte for parameters.
+     */
+    @Bean
+    @ConditionalOnMissingBean(name = "duckbridgeRequestBodyLimitFilter")
+    @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+    public FilterRegistrationBean<io.duckbridge.spring.web.RequestBodyLimitFilter> duckbridgeRequestBodyLimitFilter() {
+        var registration = new FilterRegistrationBean<>(new io.duckbridge.spring.web.RequestBodyLimitFilter(
+                4L * io.duckbridge.core.query.QueryGuard.MAX_SQL_CHARS + 1024 * 1024));
+        registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 1);
+        return registration;
+    }
+
     @Bean
     @ConditionalOnMissingBean(name = "duckbridgeRequestIdFilter")
     @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)

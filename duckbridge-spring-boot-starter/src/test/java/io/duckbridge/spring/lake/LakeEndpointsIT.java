@@ -172,6 +172,19 @@ class LakeEndpointsIT {
     }
 
     @Test
+    void anExportedQueryMayReadTheQueryApisFileRoot() throws Exception {
+        java.nio.file.Files.createDirectories(dataDir.resolve("exports"));
+        java.nio.file.Files.writeString(dataDir.resolve("exports/rates.csv"), "code,rate\nEUR,1.1\nUSD,1.0\n");
+        var response = Http.localhost(port)
+                .post(
+                        "/api/v1/exports?wait=true",
+                        "{\"sql\": \"SELECT * FROM read_csv('" + dataDir.resolve("exports/rates.csv")
+                                + "')\", \"target\": \"file:rates\"}");
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(Http.json(response).path("result").path("rows").asLong()).isEqualTo(2);
+    }
+
+    @Test
     void healthSaysWhichPathIsUsedAndThatStorageAnswers() {
         var health = Http.json(Http.localhost(port).get("/actuator/health"));
         assertThat(health.at("/components/lake/status").asString()).isEqualTo("UP");

@@ -203,6 +203,11 @@ class QueryApiIT {
         assertThat(Http.json(response).path("errorClass").asString()).isEqualTo("INVALID_REQUEST");
         assertThat(Http.json(response).path("detail").asString()).contains("at most");
         assertThat(query("SELECT 42 AS answer").statusCode()).isEqualTo(200);
+        // the other endpoints that take SQL refuse such a body before binding it
+        var explain = Http.localhost(port)
+                .post("/api/v1/query/explain", JsonMapper.shared().writeValueAsString(Map.of("sql", sql)));
+        assertThat(explain.statusCode()).isEqualTo(400);
+        assertThat(Http.json(explain).path("errorClass").asString()).isEqualTo("INVALID_REQUEST");
     }
 
     @Test
