@@ -99,6 +99,9 @@ public final class QueryGuard {
             "duckdb_variables",
             // binds and optimizes a SQL string the guard never sees (it leaked settings through constants)
             "json_serialize_plan",
+            // state of the reader connection that the next client's query would inherit, or the log
+            "setseed",
+            "write_log",
             // the snapshot copier's ingest table function: internal, reads a running sync's COPY stream
             "duckbridge_copy_source");
 

