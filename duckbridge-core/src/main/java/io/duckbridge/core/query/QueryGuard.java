@@ -306,15 +306,20 @@ public final class QueryGuard {
         }
         CheckedQuery checked;
         READS_FILES.set(Boolean.FALSE);
-        if (sql.length() > LARGE_SQL_CHARS) {
-            LARGE_TEXTS.acquireUninterruptibly();
-            try {
+        CONNECTION.set(connection);
+        try {
+            if (sql.length() > LARGE_SQL_CHARS) {
+                LARGE_TEXTS.acquireUninterruptibly();
+                try {
+                    checked = parseAndInspect(connection, sql);
+                } finally {
+                    LARGE_TEXTS.release();
+                }
+            } else {
                 checked = parseAndInspect(connection, sql);
-            } finally {
-                LARGE_TEXTS.release();
             }
-        } else {
-            checked = parseAndInspect(connection, sql);
+        } finally {
+            CONNECTION.remove();
         }
         // a verdict on file paths depends on the file system too (a symbolic link may appear): checked each time
         if (sql.length() <= MAX_CACHED_TEXT && !READS_FILES.get()) {
@@ -601,6 +606,12 @@ public final class QueryGuard {
                 + " against the allowed file roots");
     }
 
+    /** The connection of the check running on this thread, to expand glob patterns as DuckDB will. */
+    private static final ThreadLocal<DuckDBConnection> CONNECTION = new ThreadLocal<>();
+
+    /** Files a glob pattern may match; a pattern matching more is refused (checking each would take too long). */
+    static final int MAX_GLOB_FILES = 100_000;
+
     /** Whether the text being checked on this thread names a file (its verdict is then not cached). */
     private static final ThreadLocal<Boolean> READS_FILES = ThreadLocal.withInitial(() -> Boolean.FALSE);
 
@@ -619,6 +630,10 @@ public final class QueryGuard {
         if (!allowed(resolved)) {
             throw outside(where);
         }
+        if (resolved.toString().matches(".*[*?\\[{].*")) {
+            checkGlobMatches(resolved, where);
+            return;
+        }
         // a symbolic link inside a root may point outside it (or at the database file): check where the
         // longest existing part of the path really is
         Path existing = existingPrefix(resolved);
@@ -632,6 +647,34 @@ public final class QueryGuard {
             } catch (java.io.IOException e) {
                 throw outside(where);
             }
+        }
+    }
+
+    /**
+     * Every file a glob pattern matches, as DuckDB's own {@code glob} expands it (through symbolic links to
+     * directories), must really be inside a root and not the database file or its WAL.
+     */
+    private void checkGlobMatches(Path pattern, String where) {
+        DuckDBConnection connection = CONNECTION.get();
+        if (connection == null) {
+            throw outside(where);
+        }
+        try (PreparedStatement ps = connection.prepareStatement("SELECT file FROM glob(?::VARCHAR)")) {
+            ps.setString(1, pattern.toString());
+            try (ResultSet rs = ps.executeQuery()) {
+                int matched = 0;
+                while (rs.next()) {
+                    if (++matched > MAX_GLOB_FILES) {
+                        throw violation(where + " matches more than " + MAX_GLOB_FILES + " files; narrow the pattern");
+                    }
+                    Path file = Path.of(rs.getString(1)).toAbsolutePath().normalize();
+                    if (!allowed(file) || !allowed(file.toRealPath())) {
+                        throw outside(where);
+                    }
+                }
+            }
+        } catch (SQLException | java.io.IOException | InvalidPathException e) {
+            throw outside(where);
         }
     }
 

@@ -196,7 +196,11 @@ class QueryGuardTest {
                 "SELECT * FROM read_blob('EXPORTS/lnk/analytics.duckdb')",
                 "SELECT * FROM read_text('EXPORTS/lnk/*')",
                 "SELECT * FROM glob('EXPORTS/lnk/**')",
-                "SELECT setseed(0.5)");
+                "SELECT setseed(0.5)",
+                // a glob that reaches through the link
+                "SELECT * FROM read_blob('EXPORTS/ln*/analytics.duckdb*')",
+                "SELECT * FROM glob('EXPORTS/l[n]k/**')",
+                "SELECT * FROM 'EXPORTS/ln?/*.duckdb'");
     }
 
     @ParameterizedTest

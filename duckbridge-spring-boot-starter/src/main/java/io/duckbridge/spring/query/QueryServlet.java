@@ -156,6 +156,8 @@ public final class QueryServlet extends HttpServlet {
                     "the request body is not valid JSON: " + e.getOriginalMessage()
                             + "; send {\"sql\": \"SELECT ...\"}",
                     e);
+        } catch (io.duckbridge.spring.web.RequestBodyLimitFilter.TooLarge e) {
+            throw tooLarge(-1);
         } catch (IOException e) {
             throw new DuckbridgeException(ErrorClass.IO, "reading the request body failed: " + e.getMessage(), e);
         }

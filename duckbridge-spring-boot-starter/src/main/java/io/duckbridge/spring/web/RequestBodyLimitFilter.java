@@ -26,6 +26,11 @@ public final class RequestBodyLimitFilter extends OncePerRequestFilter {
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
         long length = request.getContentLengthLong();
+        if (length < 0 && request.getHeader("Transfer-Encoding") != null) {
+            // a chunked body declares no length: count it as it is read
+            chain.doFilter(new Limited(request, maxBytes), response);
+            return;
+        }
         if (length > maxBytes) {
             ProblemResponses.write(
                     request,
@@ -38,5 +43,82 @@ public final class RequestBodyLimitFilter extends OncePerRequestFilter {
             return;
         }
         chain.doFilter(request, response);
+    }
+
+    /** What reading a chunked body beyond the limit throws; readers that answer themselves map it to 400. */
+    public static final class TooLarge extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        TooLarge(long maxBytes) {
+            super("the request body is larger than " + maxBytes + " bytes");
+        }
+    }
+
+    /** A request whose body stops with {@link TooLarge} once more than the limit is read. */
+    private static final class Limited extends jakarta.servlet.http.HttpServletRequestWrapper {
+        private final long maxBytes;
+        private jakarta.servlet.ServletInputStream stream;
+
+        Limited(HttpServletRequest request, long maxBytes) {
+            super(request);
+            this.maxBytes = maxBytes;
+        }
+
+        @Override
+        public jakarta.servlet.ServletInputStream getInputStream() throws IOException {
+            if (stream == null) {
+                jakarta.servlet.ServletInputStream in = super.getInputStream();
+                stream = new jakarta.servlet.ServletInputStream() {
+                    private long read;
+
+                    @Override
+                    public int read() throws IOException {
+                        int b = in.read();
+                        if (b >= 0) {
+                            count(1);
+                        }
+                        return b;
+                    }
+
+                    @Override
+                    public int read(byte[] buffer, int offset, int length) throws IOException {
+                        int n = in.read(buffer, offset, length);
+                        if (n > 0) {
+                            count(n);
+                        }
+                        return n;
+                    }
+
+                    private void count(int n) throws IOException {
+                        read += n;
+                        if (read > maxBytes) {
+                            throw new TooLarge(maxBytes);
+                        }
+                    }
+
+                    @Override
+                    public boolean isFinished() {
+                        return in.isFinished();
+                    }
+
+                    @Override
+                    public boolean isReady() {
+                        return in.isReady();
+                    }
+
+                    @Override
+                    public void setReadListener(jakarta.servlet.ReadListener listener) {
+                        in.setReadListener(listener);
+                    }
+                };
+            }
+            return stream;
+        }
+
+        @Override
+        public java.io.BufferedReader getReader() throws IOException {
+            return new java.io.BufferedReader(new java.io.InputStreamReader(
+                    getInputStream(), getCharacterEncoding() == null ? "UTF-8" : getCharacterEncoding()));
+        }
     }
 }
