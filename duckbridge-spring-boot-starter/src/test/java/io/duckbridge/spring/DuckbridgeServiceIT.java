@@ -141,6 +141,12 @@ class DuckbridgeServiceIT {
         assertThat(Http.json(encodedSlash).path("errorClass").asString()).isEqualTo("INVALID_REQUEST");
         assertThat(Http.json(encodedSlash).path("title").asString()).isEqualTo("Invalid request");
         assertThat(encodedSlash.body()).doesNotContain("Tomcat", "<html");
+        // a seed-style query too long for a URL: the answer says so and where long queries go
+        var longUrl = Http.localhost(port).get("/analytics/query?query=SELECT%20" + "1%2B".repeat(4000) + "1");
+        assertThat(longUrl.statusCode()).isEqualTo(400);
+        assertThat(Http.json(longUrl).path("detail").asString())
+                .contains("max-http-request-header-size")
+                .contains("POST /api/v1/query");
 
         // refused by Spring Security's firewall (an encoded ;): problem+json too, not Spring Boot's error JSON
         var encodedSemicolon = Http.localhost(port).post("/api/v1/tables/orders%3Bdrop/rows", "{}");

@@ -34,8 +34,10 @@ public class ProblemErrorReportValve extends ErrorReportValve {
         }
         ErrorClass errorClass = ProblemResponses.classOf(status);
         String detail = status == 400
-                ? "the request is not valid HTTP for this server (e.g. an encoded / or \\ in the path, or an"
-                        + " illegal character in the URL or a header); fix the request"
+                ? "the request is not valid HTTP for this server (e.g. an encoded / or \\ in the path, an illegal"
+                        + " character in the URL or a header, or a URL and headers longer than"
+                        + " server.max-http-request-header-size, 8 KB by default: send long queries with POST"
+                        + " /api/v1/query); fix the request"
                 : "the server answered " + status + " before the request reached an endpoint";
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("type", ProblemResponses.type(errorClass).toString());
