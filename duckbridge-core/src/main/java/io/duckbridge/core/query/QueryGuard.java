@@ -205,6 +205,8 @@ public final class QueryGuard {
             Set.of("SELECT_NODE", "SET_OPERATION_NODE", "RECURSIVE_CTE_NODE", "CTE_NODE");
     private static final Pattern FILE_LIKE_TABLE = Pattern.compile(
             "(?i).*([/\\\\~]|://|\\.(csv|tsv|txt|parquet|json|jsonl|ndjson|gz|zst|xlsx|arrow|avro|db|duckdb|wal|sqlite)$).*");
+    private static final Pattern FILE_EXTENSION =
+            Pattern.compile("(?i)(csv|tsv|txt|parquet|json|jsonl|ndjson|gz|zst|xlsx|arrow|avro|db|duckdb|wal|sqlite)");
     private static final Pattern LEADING_PIVOT =
             Pattern.compile("(?is)^(\\s|--[^\\n]*\\n|/\\*.*?\\*/)*(un)?pivot\\b.*");
     /**
@@ -527,7 +529,10 @@ public final class QueryGuard {
         String joined = String.join(".", parts);
         boolean pathLike =
                 joined.contains("/") || joined.contains("\\") || joined.contains("~") || joined.contains("://");
-        if (FILE_LIKE_TABLE.matcher(joined).matches() && (parts.size() == 1 || pathLike)) {
+        // x.csv unquoted is the table csv of schema x, or else the file x.csv: a file extension as the table
+        // name is taken as a file
+        boolean extension = parts.size() > 1 && FILE_EXTENSION.matcher(table).matches();
+        if (FILE_LIKE_TABLE.matcher(joined).matches() && (parts.size() == 1 || pathLike || extension)) {
             checkPath(joined, "FROM '" + joined + "'");
         }
     }
@@ -618,6 +623,13 @@ public final class QueryGuard {
     private void checkPath(String raw, String where) {
         READS_FILES.set(Boolean.TRUE);
         String path = raw.startsWith("file://") ? raw.substring("file://".length()) : raw;
+        for (String part : path.split("[/\\\\]")) {
+            if (part.equals("..")) {
+                // the system resolves link/.. to the parent of the link's target, not of the link: a path that
+                // looks inside a root may lead anywhere, so .. is never accepted
+                throw violation(where + " contains \"..\"; name the file by its path inside the file roots");
+            }
+        }
         if (path.contains("://") || path.startsWith("~") || path.isBlank()) {
             throw outside(where);
         }

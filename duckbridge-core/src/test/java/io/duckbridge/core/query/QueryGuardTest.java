@@ -45,6 +45,10 @@ class QueryGuardTest {
         Files.createDirectories(dataDir.resolve("backups"));
         // a link inside the file root that leads out of it, to the data directory with the database file
         Files.createSymbolicLink(dataDir.resolve("exports/lnk"), dataDir);
+        // and one that stays inside the root, one level up: fx/prod_link/../.. looks like the root but is its parent
+        Files.createDirectories(dataDir.resolve("exports/fx"));
+        Files.createDirectories(dataDir.resolve("exports/prod"));
+        Files.createSymbolicLink(dataDir.resolve("exports/fx/prod_link"), Path.of("../prod"));
         Path db = dataDir.resolve("analytics.duckdb");
         engine = DuckDbEngine.open(EngineSettings.defaults(db.toString())
                 .withThreads(2)
@@ -200,7 +204,13 @@ class QueryGuardTest {
                 // a glob that reaches through the link
                 "SELECT * FROM read_blob('EXPORTS/ln*/analytics.duckdb*')",
                 "SELECT * FROM glob('EXPORTS/l[n]k/**')",
-                "SELECT * FROM 'EXPORTS/ln?/*.duckdb'");
+                "SELECT * FROM 'EXPORTS/ln?/*.duckdb'",
+                // .. after a link climbs from the link's target, which a lexical check cannot see
+                "SELECT * FROM read_blob('EXPORTS/fx/prod_link/../../analytics.duckdb')",
+                "SELECT * FROM read_blob('EXPORTS/fx/prod_link/../../analytics.duckdb.wal')",
+                "SELECT * FROM \"EXPORTS/fx/prod_link/../../analytics\".duckdb",
+                // an unquoted dotted name ending in a file extension is a file relative to the working directory
+                "SELECT * FROM outside.csv");
     }
 
     @ParameterizedTest

@@ -33,6 +33,15 @@ public class DemoConfiguration {
         return DemoPostgres.start(properties.dataDir().resolve("demo-postgres").toAbsolutePath());
     }
 
+    /**
+     * Closes the job pool before the demo PostgreSQL stops (this bean depends on it, so it is destroyed first):
+     * a sync still running at shutdown gets its grace period with its source still there.
+     */
+    @Bean(destroyMethod = "close")
+    public AutoCloseable demoJobsCloseBeforePostgres(io.duckbridge.core.jobs.JobRunner jobs, DemoPostgres postgres) {
+        return jobs::close;
+    }
+
     @Bean
     public PostgresSource postgresSource(DemoPostgres postgres, DemoProperties demo) {
         PostgresSource source = new PostgresSource(postgres.jdbcUrl(), postgres.username(), null);

@@ -184,6 +184,11 @@ public class ProblemResponses extends ResponseEntityExceptionHandler {
     /** A detail that names the input and the fix, where Spring's own says only "Failed to read request". */
     private static String detail(Exception ex, WebRequest request) {
         if (ex instanceof HttpMessageNotReadableException unreadable) {
+            for (Throwable t = unreadable; t != null; t = t.getCause()) {
+                if (t instanceof RequestBodyLimitFilter.TooLarge tooLarge) {
+                    return tooLarge.getMessage() + "; send a smaller body";
+                }
+            }
             Throwable cause = unreadable.getMostSpecificCause();
             String reason = cause instanceof JacksonException json ? json.getOriginalMessage() : null;
             return "the request body is not valid JSON for this endpoint"
