@@ -390,19 +390,7 @@ public final class QueryGuard {
     }
 
     private static void collectNamedParameters(JsonNode root, Map<String, Integer> named, List<int[]> spans) {
-        java.util.ArrayDeque<JsonNode> pending = new java.util.ArrayDeque<>();
-        pending.push(root);
-        while (!pending.isEmpty()) {
-            JsonNode node = pending.pop();
-            if (node.isArray()) {
-                node.forEach(pending::push);
-            } else if (node.isObject()) {
-                collectNamedParameter(node, named, spans);
-                for (var entry : node.properties()) {
-                    pending.push(entry.getValue());
-                }
-            }
-        }
+        forEachObject(root, node -> collectNamedParameter(node, named, spans));
     }
 
     private static void collectNamedParameter(JsonNode node, Map<String, Integer> named, List<int[]> spans) {
@@ -448,18 +436,24 @@ public final class QueryGuard {
         }
     }
 
-    /** Checks every node of the tree, walking it with a stack of its own (expressions nest 1000 levels deep). */
+    /** Checks every node of the tree. */
     private void inspect(JsonNode root) {
-        java.util.ArrayDeque<JsonNode> pending = new java.util.ArrayDeque<>();
         if (root != null) {
-            pending.push(root);
+            forEachObject(root, this::inspectObject);
         }
+    }
+
+    /** Calls {@code visit} on every object in the tree, walking it with a stack of its own (expressions nest
+     * 1000 levels deep, more than a thread's stack holds in recursive calls). */
+    private static void forEachObject(JsonNode root, java.util.function.Consumer<JsonNode> visit) {
+        java.util.ArrayDeque<JsonNode> pending = new java.util.ArrayDeque<>();
+        pending.push(root);
         while (!pending.isEmpty()) {
             JsonNode node = pending.pop();
             if (node.isArray()) {
                 node.forEach(pending::push);
             } else if (node.isObject()) {
-                inspectObject(node);
+                visit.accept(node);
                 for (var entry : node.properties()) {
                     pending.push(entry.getValue());
                 }
