@@ -42,8 +42,9 @@ final class ChangeApplier {
 
     private ChangeApplier() {}
 
-    /** What one apply did, per table, and where its time went (for the per-batch debug log). */
     /**
+     * What one apply did, per table, and where its time went (for the per-batch debug log).
+     *
      * @param lossy values changed to fit their DuckDB type (rounded, NaN or infinity stored as NULL), by
      *     {@code schema.table} and column, with the override that keeps them; empty when every value fit
      */
