@@ -203,10 +203,16 @@ public final class QueryGuard {
 
     private static final Set<String> ALLOWED_NODES =
             Set.of("SELECT_NODE", "SET_OPERATION_NODE", "RECURSIVE_CTE_NODE", "CTE_NODE");
-    private static final Pattern FILE_LIKE_TABLE = Pattern.compile(
-            "(?i).*([/\\\\~]|://|\\.(csv|tsv|txt|parquet|json|jsonl|ndjson|gz|zst|xlsx|arrow|avro|db|duckdb|wal|sqlite)$).*");
-    private static final Pattern FILE_EXTENSION =
-            Pattern.compile("(?i)(csv|tsv|txt|parquet|json|jsonl|ndjson|gz|zst|xlsx|arrow|avro|db|duckdb|wal|sqlite)");
+    /**
+     * File extensions DuckDB (or an extension it may load) reads when a name is used as a table; DuckDB also
+     * ignores a {@code ?...} suffix when it looks at the extension.
+     */
+    private static final String EXTENSIONS = "(csv|tsv|txt|parquet|json|jsonl|ndjson|geojson|gz|zst|xlsx|xls|arrow|ipc"
+            + "|feather|avro|orc|db|duckdb|wal|sqlite|sqlite3|gpkg|shp|fgb|kml)";
+
+    private static final Pattern FILE_LIKE_TABLE =
+            Pattern.compile("(?i).*([/\\\\~]|://|\\." + EXTENSIONS + "(\\?.*)?$).*");
+    private static final Pattern FILE_EXTENSION = Pattern.compile("(?i)" + EXTENSIONS + "(\\?.*)?");
     private static final Pattern LEADING_PIVOT =
             Pattern.compile("(?is)^(\\s|--[^\\n]*\\n|/\\*.*?\\*/)*(un)?pivot\\b.*");
     /**

@@ -210,7 +210,10 @@ class QueryGuardTest {
                 "SELECT * FROM read_blob('EXPORTS/fx/prod_link/../../analytics.duckdb.wal')",
                 "SELECT * FROM \"EXPORTS/fx/prod_link/../../analytics\".duckdb",
                 // an unquoted dotted name ending in a file extension is a file relative to the working directory
-                "SELECT * FROM outside.csv");
+                "SELECT * FROM outside.csv",
+                "SELECT * FROM 'outside.geojson'",
+                "SELECT * FROM outside.geojson",
+                "SELECT * FROM 'outside.csv?x=1'");
     }
 
     @ParameterizedTest
