@@ -450,4 +450,23 @@ class LocalLakeTest {
                 .extracting(e -> ((DuckbridgeException) e).errorClass())
                 .isEqualTo(ErrorClass.INVALID_REQUEST);
     }
+
+    @Test
+    void aTargetThroughALinkOutOfTheExportsDirectoryIsRefused(@TempDir Path elsewhere) throws Exception {
+        java.nio.file.Files.createDirectories(dataDir.resolve("exports"));
+        java.nio.file.Files.createSymbolicLink(dataDir.resolve("exports/out"), elsewhere);
+        assertThatThrownBy(() -> lake.export(ExportRequest.ofTable("all_types", "file:out/copy"), JobContext.none()))
+                .isInstanceOfSatisfying(DuckbridgeException.class, e -> {
+                    assertThat(e.errorClass()).isEqualTo(ErrorClass.INVALID_REQUEST);
+                    assertThat(e.getMessage()).contains("symbolic link");
+                });
+        try (var written = java.nio.file.Files.list(elsewhere)) {
+            assertThat(written).isEmpty();
+        }
+        assertThatThrownBy(() -> lake.importParquet(
+                        ImportRequest.of("file:out/copy", "copied", ImportMode.CREATE), JobContext.none()))
+                .isInstanceOfSatisfying(
+                        DuckbridgeException.class,
+                        e -> assertThat(e.errorClass()).isEqualTo(ErrorClass.INVALID_REQUEST));
+    }
 }
