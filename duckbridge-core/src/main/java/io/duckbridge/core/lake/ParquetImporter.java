@@ -243,13 +243,27 @@ public final class ParquetImporter {
             String stagingName = stagingTable;
             long rows = engine.read(session -> {
                 try (Statement st = session.statement()) {
-                    if (schema != null) {
-                        st.execute("CREATE SCHEMA IF NOT EXISTS " + schema);
-                    }
-                    st.execute(createStaging);
-                    try (ResultSet rs = st.executeQuery("SELECT count(*) FROM " + stagingName)) {
-                        rs.next();
-                        return rs.getLong(1);
+                    // one transaction: a failed read of the files leaves no new schema behind
+                    st.execute("BEGIN TRANSACTION");
+                    try {
+                        if (schema != null) {
+                            st.execute("CREATE SCHEMA IF NOT EXISTS " + schema);
+                        }
+                        st.execute(createStaging);
+                        long staged;
+                        try (ResultSet rs = st.executeQuery("SELECT count(*) FROM " + stagingName)) {
+                            rs.next();
+                            staged = rs.getLong(1);
+                        }
+                        st.execute("COMMIT");
+                        return staged;
+                    } catch (SQLException | RuntimeException e) {
+                        try {
+                            st.execute("ROLLBACK");
+                        } catch (SQLException rollback) {
+                            e.addSuppressed(rollback);
+                        }
+                        throw e;
                     }
                 }
             });

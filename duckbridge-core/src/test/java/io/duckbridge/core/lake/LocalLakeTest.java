@@ -452,6 +452,17 @@ class LocalLakeTest {
     }
 
     @Test
+    void aFailedImportIntoANewSchemaLeavesNoSchemaBehind() throws Exception {
+        java.nio.file.Files.createDirectories(dataDir.resolve("exports/broken"));
+        java.nio.file.Files.writeString(dataDir.resolve("exports/broken/data_0.parquet"), "not parquet at all");
+        assertThatThrownBy(() -> lake.importParquet(
+                        ImportRequest.of("file:broken/*.parquet", "fresh.t", ImportMode.CREATE), JobContext.none()))
+                .isInstanceOf(DuckbridgeException.class);
+        assertThat(count("SELECT count(*) FROM duckdb_schemas() WHERE schema_name = 'fresh'"))
+                .isZero();
+    }
+
+    @Test
     void aTargetThroughALinkOutOfTheExportsDirectoryIsRefused(@TempDir Path elsewhere) throws Exception {
         java.nio.file.Files.createDirectories(dataDir.resolve("exports"));
         java.nio.file.Files.createSymbolicLink(dataDir.resolve("exports/out"), elsewhere);
