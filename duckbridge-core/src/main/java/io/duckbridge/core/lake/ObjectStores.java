@@ -29,7 +29,8 @@ public final class ObjectStores {
         }
         java.nio.file.Path exports = settings.exportsDir().toAbsolutePath().normalize();
         java.nio.file.Path root = exports.resolve(location.path()).normalize();
-        if (!realPath(root).startsWith(realPath(exports))) {
+        if (!io.duckbridge.core.engine.RealPaths.orSelf(root)
+                .startsWith(io.duckbridge.core.engine.RealPaths.orSelf(exports))) {
             // Java copies the staged files there and follows links, which DuckDB's sandbox does not see
             throw new DuckbridgeException(
                     ErrorClass.INVALID_REQUEST,
@@ -37,22 +38,6 @@ public final class ObjectStores {
                             + " a target without links inside " + exports);
         }
         return new LocalObjectStore(root);
-    }
-
-    /** {@code path} with the symbolic links of its longest existing part resolved. */
-    private static java.nio.file.Path realPath(java.nio.file.Path path) {
-        java.nio.file.Path existing = path;
-        while (existing != null && !java.nio.file.Files.exists(existing)) {
-            existing = existing.getParent();
-        }
-        if (existing == null) {
-            return path;
-        }
-        try {
-            return existing.toRealPath().resolve(existing.relativize(path)).normalize();
-        } catch (java.io.IOException e) {
-            return path;
-        }
     }
 
     /** The S3 connection, or null. */

@@ -1,5 +1,6 @@
 package io.duckbridge.core.query;
 
+import io.duckbridge.core.engine.RealPaths;
 import io.duckbridge.core.error.DuckbridgeException;
 import io.duckbridge.core.error.ErrorClass;
 import java.nio.file.InvalidPathException;
@@ -642,25 +643,22 @@ public final class QueryGuard {
         if (!allowed(resolved)) {
             throw outside(where);
         }
-        if (resolved.toString().matches(".*[*?\\[{].*")) {
+        if (GLOB_CHARACTERS.matcher(resolved.toString()).find()) {
             checkGlobMatches(resolved, where);
             return;
         }
         // a symbolic link inside a root may point outside it (or at the database file): check where the
         // longest existing part of the path really is
-        Path existing = existingPrefix(resolved);
-        if (existing != null) {
-            try {
-                Path real = existing.toRealPath();
-                if (!real.equals(existing)
-                        && !allowed(real.resolve(existing.relativize(resolved)).normalize())) {
-                    throw outside(where);
-                }
-            } catch (java.io.IOException e) {
+        try {
+            if (!allowed(RealPaths.of(resolved))) {
                 throw outside(where);
             }
+        } catch (java.io.IOException e) {
+            throw outside(where);
         }
     }
+
+    private static final Pattern GLOB_CHARACTERS = Pattern.compile("[*?\\[{]");
 
     /**
      * Every file a glob pattern matches, as DuckDB's own {@code glob} expands it (through symbolic links to
@@ -692,40 +690,12 @@ public final class QueryGuard {
 
     private boolean allowed(Path path) {
         boolean inside =
-                fileRoots.stream().anyMatch(root -> path.startsWith(root) || path.startsWith(realDirectory(root)));
+                fileRoots.stream().anyMatch(root -> path.startsWith(root) || path.startsWith(RealPaths.orSelf(root)));
         return inside
-                && protectedFiles.stream()
-                        .noneMatch(p -> p.equals(path)
-                                || p.startsWith(path)
-                                || real(p).equals(path)
-                                || real(p).startsWith(path));
-    }
-
-    private static Path realDirectory(Path directory) {
-        try {
-            return directory.toRealPath();
-        } catch (java.io.IOException e) {
-            return directory;
-        }
-    }
-
-    /** {@code path} with its directory's symbolic links resolved; itself when that directory does not exist. */
-    private static Path real(Path path) {
-        try {
-            Path parent = path.getParent();
-            return parent == null ? path : parent.toRealPath().resolve(path.getFileName());
-        } catch (java.io.IOException e) {
-            return path;
-        }
-    }
-
-    /** The longest leading part of {@code path} without glob characters that exists, or null. */
-    private static Path existingPrefix(Path path) {
-        Path p = path;
-        while (p != null && (p.toString().matches(".*[*?\\[{].*") || !java.nio.file.Files.exists(p))) {
-            p = p.getParent();
-        }
-        return p;
+                && protectedFiles.stream().noneMatch(p -> {
+                    Path real = RealPaths.orSelf(p);
+                    return p.equals(path) || p.startsWith(path) || real.equals(path) || real.startsWith(path);
+                });
     }
 
     private DuckbridgeException outside(String where) {

@@ -40,14 +40,14 @@ public class DuckbridgeMetricsAutoConfiguration {
 
     /**
      * Bodies beyond what any endpoint takes are refused before they are read (after the request id, so the
-     * refusal carries one). Four times the longest query text in UTF-8, plus a megabyte for parameters.
+     * refusal carries one).
      */
     @Bean
     @ConditionalOnMissingBean(name = "duckbridgeRequestBodyLimitFilter")
     @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
     public FilterRegistrationBean<io.duckbridge.spring.web.RequestBodyLimitFilter> duckbridgeRequestBodyLimitFilter() {
         var registration = new FilterRegistrationBean<>(new io.duckbridge.spring.web.RequestBodyLimitFilter(
-                4L * io.duckbridge.core.query.QueryGuard.MAX_SQL_CHARS + 1024 * 1024));
+                io.duckbridge.spring.web.RequestBodyLimitFilter.MAX_BYTES));
         registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 1);
         return registration;
     }

@@ -123,11 +123,8 @@ public final class QueryServlet extends HttpServlet {
         return false;
     }
 
-    /**
-     * The largest request body read: room for the longest query text the guard accepts in UTF-8 and a
-     * megabyte of parameters. A larger body is refused before it is held in memory.
-     */
-    static final int MAX_BODY_BYTES = 4 * io.duckbridge.core.query.QueryGuard.MAX_SQL_CHARS + 1024 * 1024;
+    /** The largest request body read (the limit every endpoint has); a larger one is refused unread. */
+    static final int MAX_BODY_BYTES = io.duckbridge.spring.web.RequestBodyLimitFilter.MAX_BYTES;
 
     /** The request body as a JSON object; INVALID_REQUEST when it is missing, malformed or not an object. */
     private Map<String, Object> body(HttpServletRequest request) {

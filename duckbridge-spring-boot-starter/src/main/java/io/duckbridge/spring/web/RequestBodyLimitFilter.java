@@ -16,6 +16,12 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * /api/v1/query} also caps bodies sent without a length (see {@code QueryServlet}). Thread-safe.
  */
 public final class RequestBodyLimitFilter extends OncePerRequestFilter {
+    /**
+     * The largest body any endpoint takes: the longest query text the guard accepts, in UTF-8, and a megabyte
+     * of parameters.
+     */
+    public static final int MAX_BYTES = 4 * io.duckbridge.core.query.QueryGuard.MAX_SQL_CHARS + 1024 * 1024;
+
     private final long maxBytes;
 
     public RequestBodyLimitFilter(long maxBytes) {
