@@ -678,9 +678,6 @@ public final class ChangeCapture implements AutoCloseable {
         final Map<Integer, String> relations = new HashMap<>();
 
         final List<PendingTransaction> batch = new ArrayList<>();
-        /** Tables set aside (state {@code failed}) in this session: their changes are left out of batches. */
-        final java.util.Set<String> setAside = new java.util.HashSet<>();
-
         Lsn applied;
         PendingTransaction current;
         boolean skipping;
@@ -917,7 +914,7 @@ public final class ChangeCapture implements AutoCloseable {
                 return;
             }
             awaitInFlight();
-            List<PendingTransaction> work = setAside.isEmpty() ? List.copyOf(batch) : without(batch, setAside);
+            List<PendingTransaction> work = List.copyOf(batch);
             crashHook.reached(CrashPoint.RECEIVED);
             long queued = System.nanoTime();
             long[] applyTimes = new long[2];
@@ -1049,7 +1046,17 @@ public final class ChangeCapture implements AutoCloseable {
                             e.error = reason;
                         });
                     }
-                    setAside.addAll(reasons.keySet());
+                    // their changes received since (live() takes no new ones) are dropped once, here
+                    java.util.function.Predicate<Change> setAside =
+                            c -> reasons.containsKey(c.table().qualifiedName());
+                    batchChanges = 0;
+                    for (PendingTransaction tx : batch) {
+                        tx.changes.removeIf(setAside);
+                        batchChanges += tx.changes.size();
+                    }
+                    if (current != null) {
+                        current.changes.removeIf(setAside);
+                    }
                     reportFailed(reasons);
                     return outcome;
                 } catch (DuckbridgeException again) {
