@@ -53,6 +53,9 @@ final class VectorJsonEncoder implements RowEncoder {
     private static final Pattern DECIMAL = Pattern.compile("DECIMAL\\(\\d+,\\d+\\)");
     private static final long MAX_SAFE = 9_007_199_254_740_992L; // 2^53, as JsonValues
     private static final byte[] HEX = "0123456789ABCDEF".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] NULL = {'n', 'u', 'l', 'l'};
+    private static final byte[] TRUE = {'t', 'r', 'u', 'e'};
+    private static final byte[] FALSE = {'f', 'a', 'l', 's', 'e'};
     /**
      * The buffer starts small, as most results are, and doubles up to {@link #MAX_BUFFER} while a result
      * keeps coming: a fixed 64 KiB buffer per query was most of the heap a small query allocated.
@@ -118,9 +121,16 @@ final class VectorJsonEncoder implements RowEncoder {
         try (BufferAllocator child = allocator.newChildAllocator("json", 0, Long.MAX_VALUE);
                 ArrowReader reader = (ArrowReader) duck.arrowExportStream(child, batchSize)) {
             VectorSchemaRoot root = reader.getVectorSchemaRoot();
+            FieldVector[] vectors = new FieldVector[n];
+            int[] kinds = new int[n];
+            boolean[] nullable = new boolean[n];
             batches:
             while (reader.loadNextBatch()) {
-                List<FieldVector> vectors = root.getFieldVectors();
+                for (int i = 0; i < n; i++) {
+                    vectors[i] = root.getVector(i);
+                    kinds[i] = kind(vectors[i]);
+                    nullable[i] = vectors[i].getNullCount() > 0;
+                }
                 int count = root.getRowCount();
                 for (int r = 0; r < count; r++) {
                     if (maxRows >= 0 && rows >= maxRows) {
@@ -134,7 +144,7 @@ final class VectorJsonEncoder implements RowEncoder {
                                 put(',');
                             }
                             put(names[i]);
-                            value(vectors.get(i), r);
+                            value(kinds[i], nullable[i], vectors[i], r);
                         }
                         put('}');
                         put('\n');
@@ -147,7 +157,7 @@ final class VectorJsonEncoder implements RowEncoder {
                             if (i > 0) {
                                 put(',');
                             }
-                            value(vectors.get(i), r);
+                            value(kinds[i], nullable[i], vectors[i], r);
                         }
                         put(']');
                     }
@@ -163,24 +173,63 @@ final class VectorJsonEncoder implements RowEncoder {
         return new Written(rows, truncated);
     }
 
-    private void value(FieldVector vector, int row) throws IOException {
-        if (vector.isNull(row)) {
-            ascii("null");
+    private static final int BIGINT = 0;
+    private static final int INT = 1;
+    private static final int SMALLINT = 2;
+    private static final int TINYINT = 3;
+    private static final int UTINYINT = 4;
+    private static final int USMALLINT = 5;
+    private static final int UINTEGER = 6;
+    private static final int BOOLEAN = 7;
+    private static final int DOUBLE = 8;
+    private static final int FLOAT = 9;
+    private static final int VARCHAR = 10;
+    private static final int DECIMAL_KIND = 11;
+    private static final int OTHER = 12;
+
+    /** The kind of {@code vector}, found once per batch rather than once per value. */
+    private static int kind(FieldVector vector) {
+        return switch (vector) {
+            case BigIntVector v -> BIGINT;
+            case IntVector v -> INT;
+            case SmallIntVector v -> SMALLINT;
+            case TinyIntVector v -> TINYINT;
+            case UInt1Vector v -> UTINYINT;
+            case UInt2Vector v -> USMALLINT;
+            case UInt4Vector v -> UINTEGER;
+            case BitVector v -> BOOLEAN;
+            case Float8Vector v -> DOUBLE;
+            case Float4Vector v -> FLOAT;
+            case VarCharVector v -> VARCHAR;
+            case DecimalVector v -> DECIMAL_KIND;
+            default -> OTHER;
+        };
+    }
+
+    private void value(int kind, boolean nullable, FieldVector vector, int row) throws IOException {
+        if (nullable && vector.isNull(row)) {
+            ascii(NULL);
             return;
         }
-        switch (vector) {
-            case BigIntVector v -> integer(v.get(row));
-            case IntVector v -> integer(v.get(row));
-            case SmallIntVector v -> integer(v.get(row));
-            case TinyIntVector v -> integer(v.get(row));
-            case UInt1Vector v -> integer(v.getValueAsLong(row));
-            case UInt2Vector v -> integer(v.get(row));
-            case UInt4Vector v -> integer(v.getValueAsLong(row));
-            case BitVector v -> ascii(v.get(row) != 0 ? "true" : "false");
-            case Float8Vector v -> floating(Double.toString(v.get(row)), Double.isFinite(v.get(row)));
-            case Float4Vector v -> floating(Float.toString(v.get(row)), Float.isFinite(v.get(row)));
-            case VarCharVector v -> utf8(v, row);
-            case DecimalVector v -> decimal(v, row);
+        switch (kind) {
+            case BIGINT -> integer(((BigIntVector) vector).get(row));
+            case INT -> integer(((IntVector) vector).get(row));
+            case SMALLINT -> integer(((SmallIntVector) vector).get(row));
+            case TINYINT -> integer(((TinyIntVector) vector).get(row));
+            case UTINYINT -> integer(((UInt1Vector) vector).getValueAsLong(row));
+            case USMALLINT -> integer(((UInt2Vector) vector).get(row));
+            case UINTEGER -> integer(((UInt4Vector) vector).getValueAsLong(row));
+            case BOOLEAN -> ascii(((BitVector) vector).get(row) != 0 ? TRUE : FALSE);
+            case DOUBLE -> {
+                double d = ((Float8Vector) vector).get(row);
+                floating(Double.toString(d), Double.isFinite(d));
+            }
+            case FLOAT -> {
+                float f = ((Float4Vector) vector).get(row);
+                floating(Float.toString(f), Float.isFinite(f));
+            }
+            case VARCHAR -> utf8((VarCharVector) vector, row);
+            case DECIMAL_KIND -> decimal((DecimalVector) vector, row);
             default -> string(String.valueOf(vector.getObject(row)));
         }
     }
@@ -235,34 +284,67 @@ final class VectorJsonEncoder implements RowEncoder {
             put('-');
             unscaled = -unscaled;
         }
-        String d = Long.toString(unscaled);
-        if (d.length() <= scale) {
-            put('0');
-            put('.');
-            for (int i = d.length(); i < scale; i++) {
-                put('0');
+        int len = digitCount(unscaled);
+        // the digits with a point before the last `scale` of them, and zeros in front when there are fewer
+        int width = Math.max(len, scale + 1) + 1;
+        reserve(width);
+        int end = pos + width;
+        int point = end - scale - 1;
+        for (int i = end - 1; i >= pos; i--) {
+            if (i == point) {
+                buf[i] = '.';
+            } else {
+                buf[i] = (byte) ('0' + (unscaled % 10));
+                unscaled /= 10;
             }
-            ascii(d);
-        } else {
-            int point = d.length() - scale;
-            ascii(d.substring(0, point));
-            put('.');
-            ascii(d.substring(point));
         }
+        pos = end;
     }
 
-    /** A VARCHAR's UTF-8 bytes as a JSON string, escaped as Jackson escapes them. */
+    /**
+     * A VARCHAR's UTF-8 bytes as a JSON string, escaped as Jackson escapes them. The bytes are copied into the
+     * buffer in one go and only scanned for what needs escaping; a value that has some is written byte by byte.
+     */
     private void utf8(VarCharVector v, int row) throws IOException {
         ArrowBuf offsets = v.getOffsetBuffer();
         int start = offsets.getInt((long) row * VarCharVector.OFFSET_WIDTH);
         int end = offsets.getInt((long) (row + 1) * VarCharVector.OFFSET_WIDTH);
         ArrowBuf data = v.getDataBuffer();
+        int len = end - start;
         put('"');
+        if (len <= MAX_BUFFER) {
+            reserve(len);
+            data.getBytes(start, buf, pos, len);
+            if (!needsEscape(buf, pos, pos + len)) {
+                pos += len;
+                put('"');
+                return;
+            }
+        }
         for (int i = start; i < end; i++) {
-            byte b = data.getByte(i);
-            escaped(b);
+            escaped(data.getByte(i));
         }
         put('"');
+    }
+
+    private static boolean needsEscape(byte[] bytes, int from, int to) {
+        for (int i = from; i < to; i++) {
+            byte b = bytes[i];
+            if ((b < 0x20 && b >= 0) || b == '"' || b == '\\') {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Room for {@code n} more bytes in the buffer (n at most {@link #MAX_BUFFER}), growing or sending it. */
+    private void reserve(int n) throws IOException {
+        while (pos + n > buf.length && buf.length < MAX_BUFFER) {
+            buf = Arrays.copyOf(buf, buf.length * 2);
+        }
+        if (pos + n > buf.length) {
+            drain();
+        }
     }
 
     private void string(String s) throws IOException {
@@ -310,22 +392,25 @@ final class VectorJsonEncoder implements RowEncoder {
             put('-');
             v = -v;
         }
-        if (pos + 20 > buf.length) {
-            full();
-            if (pos + 20 > buf.length) {
-                drain();
-            }
-        }
-        int len = 1;
-        for (long t = v; t >= 10; t /= 10) {
-            len++;
-        }
+        reserve(20);
+        int len = digitCount(v);
         int end = pos + len;
         for (int i = end - 1; i >= pos; i--) {
             buf[i] = (byte) ('0' + (v % 10));
             v /= 10;
         }
         pos = end;
+    }
+
+    /** The number of decimal digits of {@code v} (not negative). */
+    private static int digitCount(long v) {
+        int len = 1;
+        long bound = 10;
+        while (len < 19 && v >= bound) {
+            len++;
+            bound *= 10;
+        }
+        return len;
     }
 
     private static String jsonString(String s) {
@@ -350,6 +435,10 @@ final class VectorJsonEncoder implements RowEncoder {
             }
         }
         return b.append('"').toString();
+    }
+
+    private void ascii(byte[] bytes) throws IOException {
+        put(bytes);
     }
 
     private void ascii(String s) throws IOException {

@@ -152,6 +152,17 @@ class QueryFormatsTest {
                 "SELECT unnest([-12345, 0, 9999999999])::DECIMAL(10,0) AS v",
                 "SELECT unnest(['1234567890123456789012345678.0123456789', '-0.0000000001',"
                         + " '-9999999999999999999999999999.9999999999'])::DECIMAL(38,10) AS v",
+                "SELECT unnest([999999999999999999, 1000000000000000000, -1000000000000000000, 9, 10, 99, 100])"
+                        + "::BIGINT AS v",
+                "SELECT unnest([0.5, -0.5, 10.0, -10.5, 0.000000000000000001, 999999999999999999.0])"
+                        + "::DECIMAL(19,1) AS a, 0.000000000000000001::DECIMAL(18,18) AS b",
+                // values longer than the writer's buffer (with and without something to escape), and one
+                // just at its size, in one result
+                "SELECT unnest([repeat('x', 65536), repeat('x', 65537), repeat('ab', 40000),"
+                        + " repeat('a\"', 40000), repeat('é', 40000) || chr(10)]) AS v",
+                // many buffers of short values, some needing escapes, across the buffer's edges
+                "SELECT 'r' || range || CASE WHEN range % 7 = 0 THEN chr(10) || '\"' ELSE '' END AS v,"
+                        + " (range * 0.125)::DECIMAL(12,3) - 1000 AS d FROM range(20000)",
                 "SELECT range AS \"a \"\"quoted\"\"\nname\", range * 0.5 AS half, 'row-' || range AS label,"
                         + " range % 3 = 0 AS flag, range / 7 AS ratio FROM range(20)");
     }
