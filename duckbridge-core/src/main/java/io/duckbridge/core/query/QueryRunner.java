@@ -52,15 +52,15 @@ public final class QueryRunner implements AutoCloseable {
     private final Path tmpDirectory;
     private BufferAllocator allocator; // created on the first Arrow query: Arrow needs java.nio opened
     /**
-     * Statement texts whose last JSON run returned fewer than {@link #SMALL_JSON_ROWS} rows; see {@link
-     * #jsonEncoder}. Bounded: cleared when it holds {@link #SMALL_JSON_TEXTS} texts.
+     * Statement texts whose last JSON or CSV run returned fewer than {@link #SMALL_ROWS} rows; see {@link
+     * #jsonEncoder}. Bounded: cleared when it holds {@link #SMALL_TEXTS} texts.
      */
-    private final Set<String> smallJsonResults = ConcurrentHashMap.newKeySet();
+    private final Set<String> smallResults = ConcurrentHashMap.newKeySet();
 
-    /** Below this many rows (one DuckDB vector), a JSON result is cheaper to write from JDBC's rows. */
-    static final int SMALL_JSON_ROWS = 2048;
+    /** Below this many rows (one DuckDB vector), a JSON or CSV result is cheaper to write from JDBC's rows. */
+    static final int SMALL_ROWS = 2048;
 
-    static final int SMALL_JSON_TEXTS = 10_000;
+    static final int SMALL_TEXTS = 10_000;
 
     /**
      * @param tmpDirectory where Parquet results are written before they are sent (inside the sandbox)
@@ -437,15 +437,15 @@ public final class QueryRunner implements AutoCloseable {
                 ex.out = new CountingStream(target.open(format));
                 RowEncoder encoder = switch (format) {
                     case JSON, NDJSON -> jsonEncoder(format == QueryFormat.NDJSON, id, start, produced, text);
-                    case CSV -> new CsvEncoder();
+                    case CSV -> csvEncoder(produced, text);
                     case ARROW -> new ArrowEncoder(allocator(), limits.arrowBatchSize());
                     case PARQUET -> throw new IllegalStateException("handled above");
                 };
                 RowEncoder.Written written = encoder.write(rs, ex.columns, maxRows, ex.out);
                 ex.rows = written.rows();
                 ex.truncated = written.truncated();
-                if (format == QueryFormat.JSON || format == QueryFormat.NDJSON) {
-                    rememberJsonSize(text, !written.truncated() && written.rows() < SMALL_JSON_ROWS);
+                if (format != QueryFormat.ARROW) {
+                    rememberSize(text, !written.truncated() && written.rows() < SMALL_ROWS);
                 }
             }
         }
@@ -753,7 +753,7 @@ public final class QueryRunner implements AutoCloseable {
      * grown is still written correctly, and its size decides the next run.
      */
     private RowEncoder jsonEncoder(boolean ndjson, String id, long start, List<ResultColumn> columns, String text) {
-        if (VectorJsonEncoder.supports(columns) && !smallJsonResults.contains(text)) {
+        if (ArrowTextEncoder.supports(columns) && !smallResults.contains(text)) {
             try {
                 return new VectorJsonEncoder(ndjson, id, start, allocator(), limits.arrowBatchSize());
             } catch (DuckbridgeException arrowUnavailable) {
@@ -763,20 +763,32 @@ public final class QueryRunner implements AutoCloseable {
         return new JsonEncoder(ndjson, id, start);
     }
 
-    private void rememberJsonSize(String text, boolean small) {
-        if (!small) {
-            smallJsonResults.remove(text);
-            return;
+    /** As {@link #jsonEncoder}, for CSV. */
+    private RowEncoder csvEncoder(List<ResultColumn> columns, String text) {
+        if (ArrowTextEncoder.supports(columns) && !smallResults.contains(text)) {
+            try {
+                return new VectorCsvEncoder(allocator(), limits.arrowBatchSize());
+            } catch (DuckbridgeException arrowUnavailable) {
+                // as for JSON
+            }
         }
-        if (smallJsonResults.size() >= SMALL_JSON_TEXTS) {
-            smallJsonResults.clear(); // many one-off texts: start over rather than keep an unbounded map
-        }
-        smallJsonResults.add(text);
+        return new CsvEncoder();
     }
 
-    /** Whether the last JSON run of {@code text} was small (see {@link #jsonEncoder}); for tests. */
-    boolean remembersSmallJson(String text) {
-        return smallJsonResults.contains(text);
+    private void rememberSize(String text, boolean small) {
+        if (!small) {
+            smallResults.remove(text);
+            return;
+        }
+        if (smallResults.size() >= SMALL_TEXTS) {
+            smallResults.clear(); // many one-off texts: start over rather than keep an unbounded map
+        }
+        smallResults.add(text);
+    }
+
+    /** Whether the last JSON or CSV run of {@code text} was small (see {@link #jsonEncoder}); for tests. */
+    boolean remembersSmallResult(String text) {
+        return smallResults.contains(text);
     }
 
     private synchronized BufferAllocator allocator() {

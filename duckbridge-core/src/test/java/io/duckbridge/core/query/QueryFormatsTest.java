@@ -177,7 +177,7 @@ class QueryFormatsTest {
                     try (var ps = session.prepare(sql);
                             ResultSet rs = ps.executeQuery()) {
                         List<ResultColumn> columns = QueryRunner.columns(rs.getMetaData());
-                        assertThat(VectorJsonEncoder.supports(columns)).as(sql).isTrue();
+                        assertThat(ArrowTextEncoder.supports(columns)).as(sql).isTrue();
                         RowEncoder encoder = k == 0
                                 ? new JsonEncoder(ndjson, "q-1", 0)
                                 : new VectorJsonEncoder(ndjson, "q-1", 0, allocator, batchSize);
@@ -207,10 +207,55 @@ class QueryFormatsTest {
             String[] both = bothJson(sql, false, maxRows, 3);
             assertThat(both[1]).as("maxRows %d", maxRows).isEqualTo(both[0]);
         }
-        assertThat(VectorJsonEncoder.supports(List.of(new ResultColumn("t", "TIMESTAMP"))))
+        assertThat(ArrowTextEncoder.supports(List.of(new ResultColumn("t", "TIMESTAMP"))))
                 .isFalse();
-        assertThat(VectorJsonEncoder.supports(List.of(new ResultColumn("u", "UBIGINT"))))
+        assertThat(ArrowTextEncoder.supports(List.of(new ResultColumn("u", "UBIGINT"))))
                 .isFalse();
+    }
+
+    /** Both CSV writers over the same query. */
+    private String[] bothCsv(String sql, long maxRows, int batchSize) {
+        return engine.stream(Duration.ofSeconds(30), session -> {
+            String[] out = new String[2];
+            try (var allocator = new RootAllocator()) {
+                for (int k = 0; k < 2; k++) {
+                    var bytes = new ByteArrayOutputStream();
+                    try (var ps = session.prepare(sql);
+                            ResultSet rs = ps.executeQuery()) {
+                        List<ResultColumn> columns = QueryRunner.columns(rs.getMetaData());
+                        assertThat(ArrowTextEncoder.supports(columns)).as(sql).isTrue();
+                        RowEncoder encoder = k == 0 ? new CsvEncoder() : new VectorCsvEncoder(allocator, batchSize);
+                        encoder.write(rs, columns, maxRows, bytes);
+                    }
+                    out[k] = bytes.toString(StandardCharsets.UTF_8);
+                }
+            }
+            return out;
+        });
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.MethodSource("simpleTypeQueries")
+    void columnWiseCsvWritesTheSameBytesAsValueByValueCsv(String sql) {
+        String[] both = bothCsv(sql, -1, 65536);
+        assertThat(both[1]).as(sql).isEqualTo(both[0]);
+    }
+
+    @Test
+    void columnWiseCsvTruncatesAcrossBatchesLikeValueByValueCsv() {
+        String sql = "SELECT range AS id, CASE WHEN range % 2 = 0 THEN 'x,' || range END AS s, '' AS e FROM range(10)";
+        for (long maxRows : List.of(0L, 3L, 5L, 9L, 10L, 11L)) {
+            String[] both = bothCsv(sql, maxRows, 3);
+            assertThat(both[1]).as("maxRows %d", maxRows).isEqualTo(both[0]);
+        }
+        assertThat(bothCsv(sql, 3, 3)[1]).isEqualTo("id,s,e\r\n0,\"x,0\",\"\"\r\n1,,\"\"\r\n2,\"x,2\",\"\"\r\n");
+    }
+
+    @Test
+    void csvWritesDecimalsAsDuckDbDoesNotInScientificNotation() {
+        String sql = "SELECT 0::DECIMAL(38,10) AS z, 0.0000001::DECIMAL(18,7) AS t, -0.05::DECIMAL(4,2) AS n";
+        String expected = "z,t,n\r\n0.0000000000,0.0000001,-0.05\r\n";
+        assertThat(bothCsv(sql, -1, 65536)).containsExactly(expected, expected);
     }
 
     @Test
@@ -226,7 +271,7 @@ class QueryFormatsTest {
             return json.readTree(out.toByteArray());
         };
         JsonNode first = run.apply(3); // unknown size: DuckDB's Arrow export
-        assertThat(runner.remembersSmallJson(sql)).isTrue();
+        assertThat(runner.remembersSmallResult(sql)).isTrue();
         JsonNode second = run.apply(3); // small last time: JDBC's rows
         assertThat(second.path("rows")).isEqualTo(first.path("rows"));
         assertThat(second.path("columns")).isEqualTo(first.path("columns"));
@@ -236,7 +281,7 @@ class QueryFormatsTest {
         JsonNode grown = run.apply(50_000); // grown: still complete, and the next run goes back to Arrow
         assertThat(grown.path("rowCount").asLong()).isEqualTo(50_000);
         assertThat(grown.path("rows").get(49_999).toString()).isEqualTo("[49999,\"v49999\",\"24999.5\"]");
-        assertThat(runner.remembersSmallJson(sql)).isFalse();
+        assertThat(runner.remembersSmallResult(sql)).isFalse();
         assertThat(run.apply(50_000).path("rows")).isEqualTo(grown.path("rows"));
     }
 
