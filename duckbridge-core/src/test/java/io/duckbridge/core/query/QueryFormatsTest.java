@@ -169,6 +169,28 @@ class QueryFormatsTest {
 
     /** Both JSON writers over the same query; elapsedMs (a clock reading) set to 0. */
     private String[] bothJson(String sql, boolean ndjson, long maxRows, int batchSize) {
+        String[] out = bothWriters(
+                sql,
+                maxRows,
+                () -> new JsonEncoder(ndjson, "q-1", 0),
+                allocator -> new VectorJsonEncoder(ndjson, "q-1", 0, allocator, batchSize));
+        for (int k = 0; k < 2; k++) {
+            out[k] = out[k].replaceAll("\"elapsedMs\":\\d+", "\"elapsedMs\":0");
+        }
+        return out;
+    }
+
+    /** Both CSV writers over the same query. */
+    private String[] bothCsv(String sql, long maxRows, int batchSize) {
+        return bothWriters(sql, maxRows, CsvEncoder::new, allocator -> new VectorCsvEncoder(allocator, batchSize));
+    }
+
+    /** What the value-by-value and the column-wise writer make of the same query's rows. */
+    private String[] bothWriters(
+            String sql,
+            long maxRows,
+            java.util.function.Supplier<RowEncoder> valueByValue,
+            java.util.function.Function<org.apache.arrow.memory.BufferAllocator, RowEncoder> columnWise) {
         return engine.stream(Duration.ofSeconds(30), session -> {
             String[] out = new String[2];
             try (var allocator = new RootAllocator()) {
@@ -178,12 +200,10 @@ class QueryFormatsTest {
                             ResultSet rs = ps.executeQuery()) {
                         List<ResultColumn> columns = QueryRunner.columns(rs.getMetaData());
                         assertThat(ArrowTextEncoder.supports(columns)).as(sql).isTrue();
-                        RowEncoder encoder = k == 0
-                                ? new JsonEncoder(ndjson, "q-1", 0)
-                                : new VectorJsonEncoder(ndjson, "q-1", 0, allocator, batchSize);
+                        RowEncoder encoder = k == 0 ? valueByValue.get() : columnWise.apply(allocator);
                         encoder.write(rs, columns, maxRows, bytes);
                     }
-                    out[k] = bytes.toString(StandardCharsets.UTF_8).replaceAll("\"elapsedMs\":\\d+", "\"elapsedMs\":0");
+                    out[k] = bytes.toString(StandardCharsets.UTF_8);
                 }
             }
             return out;
@@ -211,27 +231,6 @@ class QueryFormatsTest {
                 .isFalse();
         assertThat(ArrowTextEncoder.supports(List.of(new ResultColumn("u", "UBIGINT"))))
                 .isFalse();
-    }
-
-    /** Both CSV writers over the same query. */
-    private String[] bothCsv(String sql, long maxRows, int batchSize) {
-        return engine.stream(Duration.ofSeconds(30), session -> {
-            String[] out = new String[2];
-            try (var allocator = new RootAllocator()) {
-                for (int k = 0; k < 2; k++) {
-                    var bytes = new ByteArrayOutputStream();
-                    try (var ps = session.prepare(sql);
-                            ResultSet rs = ps.executeQuery()) {
-                        List<ResultColumn> columns = QueryRunner.columns(rs.getMetaData());
-                        assertThat(ArrowTextEncoder.supports(columns)).as(sql).isTrue();
-                        RowEncoder encoder = k == 0 ? new CsvEncoder() : new VectorCsvEncoder(allocator, batchSize);
-                        encoder.write(rs, columns, maxRows, bytes);
-                    }
-                    out[k] = bytes.toString(StandardCharsets.UTF_8);
-                }
-            }
-            return out;
-        });
     }
 
     @org.junit.jupiter.params.ParameterizedTest
