@@ -30,6 +30,28 @@ class QueryCommandTest {
         assertThat(run.out()).isEqualTo("id,name\n1,\"a,b\"\n2,\n");
     }
 
+    @Test
+    void aQueryOnTheFileRunsInsideDuckDbsSandbox() throws Exception {
+        createTable();
+        Path file = dataDir.resolve("analytics.duckdb");
+        try (var engine = DuckDbEngine.open(io.duckbridge.server.cli.QueryCommand.settings(file, dataDir))) {
+            String settings = engine.read(java.time.Duration.ofSeconds(10), session -> {
+                try (var rs = session.statement()
+                        .executeQuery("SELECT current_setting('enable_external_access'),"
+                                + " current_setting('lock_configuration')")) {
+                    rs.next();
+                    return rs.getString(1) + "," + rs.getString(2);
+                }
+            });
+            assertThat(settings).isEqualTo("false,true");
+        }
+        // and the CLI still answers from that engine
+        CliRun run =
+                CliRun.of("query", "SELECT count(*) AS n FROM t", "--format", "csv", "--data-dir", dataDir.toString());
+        assertThat(run.exit()).as(run.err()).isZero();
+        assertThat(run.out()).isEqualTo("n\n1\n");
+    }
+
     /** Values the JDBC driver returns as Java objects whose toString() is no JSON or CSV text. */
     private static final String TYPED = "SELECT 9007199254740993::BIGINT AS big, 2.50::DECIMAL(4,2) AS dec,"
             + " 170141183460469231731687303715884105727::HUGEINT AS huge,"

@@ -1,6 +1,7 @@
 package io.duckbridge.server.cli;
 
 import io.duckbridge.core.engine.DuckDbEngine;
+import io.duckbridge.core.engine.EngineSandbox;
 import io.duckbridge.core.engine.EngineSettings;
 import io.duckbridge.core.error.DuckbridgeException;
 import io.duckbridge.core.error.ErrorClass;
@@ -100,12 +101,22 @@ public final class QueryCommand extends CliCommand {
         Path file = server.existingDatabaseFile().toAbsolutePath();
         var limits = new QueryLimits(
                 TIMEOUT, TIMEOUT, Math.max(1, maxRows), QueryLimits.defaults().arrowBatchSize());
-        try (var engine = DuckDbEngine.open(
-                        EngineSettings.defaults(file.toString()).withReaders(1, 1));
+        try (var engine = DuckDbEngine.open(settings(file, server.dataDir));
                 var runner = new QueryRunner(
                         engine, server.queryGuard(), limits, new QueryRecorder(1), server.dataDir.resolve("tmp"))) {
             runner.run(new QueryRequest(sql, List.of(), Map.of(), maxRows, null), wire, f -> target);
         }
+    }
+
+    /**
+     * The engine for a query on the file: one reader and, as in the service, DuckDB's own sandbox behind the
+     * guard (external access limited to the data directory and the file's, configuration locked).
+     */
+    public static EngineSettings settings(Path file, Path dataDir) {
+        Path database = file.toAbsolutePath();
+        return EngineSettings.defaults(database.toString())
+                .withReaders(1, 1)
+                .withSandbox(EngineSandbox.of(dataDir.toAbsolutePath(), database.getParent()));
     }
 
     private byte[] viaServer(QueryFormat wire) {
