@@ -34,7 +34,7 @@ public class DuckbridgeAutoConfiguration {
 
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean
-    public DuckDbEngine duckDbEngine(
+    public DuckDbEngine duckbridgeDuckDbEngine(
             DuckbridgeProperties properties,
             Environment environment,
             ObjectProvider<EngineSettingsCustomizer> customizers) {
@@ -52,7 +52,7 @@ public class DuckbridgeAutoConfiguration {
      */
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean
-    public JobRunner jobRunner(DuckbridgeProperties properties, DuckDbEngine engine) {
+    public JobRunner duckbridgeJobRunner(DuckbridgeProperties properties, DuckDbEngine engine) {
         return new JobRunner(
                 properties.jobs().workers(),
                 properties.jobs().retained(),
@@ -62,7 +62,7 @@ public class DuckbridgeAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     @ConditionalOnProperty("duckbridge.postgres.url")
-    public PostgresSource postgresSource(DuckbridgeProperties properties) {
+    public PostgresSource duckbridgePostgresSource(DuckbridgeProperties properties) {
         return properties.postgres().toSource();
     }
 

@@ -3,6 +3,8 @@ package io.duckbridge.core.query;
 /**
  * Totals over every recorded query since start; percentiles and averages over the most recent window.
  */
+@tools.jackson.databind.annotation.JsonNaming(
+        tools.jackson.databind.PropertyNamingStrategies.LowerCamelCaseStrategy.class)
 public record QueryStats(
         long totalQueries,
         long successfulQueries,

@@ -41,7 +41,7 @@ public class BackupAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     @ConditionalOnBean(DuckDbEngine.class)
-    public BackupService backupService(
+    public BackupService duckbridgeBackupService(
             DuckDbEngine engine,
             BackupProperties backup,
             DuckbridgeProperties properties,
@@ -93,7 +93,7 @@ public class BackupAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     @ConditionalOnBean(BackupService.class)
-    public BackupDrill backupDrill(BackupService backups) {
+    public BackupDrill duckbridgeBackupDrill(BackupService backups) {
         return new BackupDrill(backups);
     }
 

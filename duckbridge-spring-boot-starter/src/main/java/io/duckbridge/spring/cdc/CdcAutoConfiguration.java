@@ -35,7 +35,7 @@ public class CdcAutoConfiguration {
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean
     @ConditionalOnBean({DuckDbEngine.class, PostgresSource.class})
-    public ChangeCapture changeCapture(
+    public ChangeCapture duckbridgeChangeCapture(
             DuckDbEngine engine,
             PostgresSource source,
             CdcProperties cdc,
@@ -69,9 +69,9 @@ public class CdcAutoConfiguration {
     }
 
     @Bean
-    @ConditionalOnMissingBean(name = "cdcLifecycle")
+    @ConditionalOnMissingBean(name = "duckbridgeCdcLifecycle")
     @ConditionalOnBean(ChangeCapture.class)
-    public SmartLifecycle cdcLifecycle(ChangeCapture capture, CdcProperties cdc) {
+    public SmartLifecycle duckbridgeCdcLifecycle(ChangeCapture capture, CdcProperties cdc) {
         return new SmartLifecycle() {
             private volatile boolean started;
 

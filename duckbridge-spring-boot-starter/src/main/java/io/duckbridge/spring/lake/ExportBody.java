@@ -8,6 +8,8 @@ import java.util.List;
  * The body of {@code POST /api/v1/exports}, as in the HTTP contract. {@code fileSizeBytes} rolls over to a
  * new file after about that many bytes.
  */
+@tools.jackson.databind.annotation.JsonNaming(
+        tools.jackson.databind.PropertyNamingStrategies.LowerCamelCaseStrategy.class)
 public record ExportBody(
         String table,
         String sql,

@@ -39,8 +39,9 @@ public class DuckbridgeMetricsAutoConfiguration {
     }
 
     /**
-     * Bodies beyond what any endpoint takes are refused before they are read (after the request id, so the
-     * refusal carries one).
+     * Bodies beyond what any of Duckbridge's endpoints takes are refused before they are read (after the
+     * request id, so the refusal carries one). Only on Duckbridge's API: an application that embeds the
+     * starter keeps its own limits for its own paths (uploads, say).
      */
     @Bean
     @ConditionalOnMissingBean(name = "duckbridgeRequestBodyLimitFilter")
@@ -48,6 +49,7 @@ public class DuckbridgeMetricsAutoConfiguration {
     public FilterRegistrationBean<io.duckbridge.spring.web.RequestBodyLimitFilter> duckbridgeRequestBodyLimitFilter() {
         var registration = new FilterRegistrationBean<>(new io.duckbridge.spring.web.RequestBodyLimitFilter(
                 io.duckbridge.spring.web.RequestBodyLimitFilter.MAX_BYTES));
+        registration.addUrlPatterns("/api/*", "/analytics/*");
         registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 1);
         return registration;
     }

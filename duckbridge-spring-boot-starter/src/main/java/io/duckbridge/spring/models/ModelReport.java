@@ -14,6 +14,8 @@ import java.util.List;
  * @param mismatches what differs
  * @param error why the comparison could not run (PostgreSQL unreachable, no source configured), else null
  */
+@tools.jackson.databind.annotation.JsonNaming(
+        tools.jackson.databind.PropertyNamingStrategies.LowerCamelCaseStrategy.class)
 public record ModelReport(
         String model,
         String table,
@@ -24,5 +26,7 @@ public record ModelReport(
         String error) {
 
     /** A column of the model. */
+    @tools.jackson.databind.annotation.JsonNaming(
+            tools.jackson.databind.PropertyNamingStrategies.LowerCamelCaseStrategy.class)
     public record Column(String name, String duckDbType, boolean nullable, boolean primaryKey) {}
 }

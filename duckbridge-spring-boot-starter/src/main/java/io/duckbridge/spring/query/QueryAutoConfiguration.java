@@ -61,7 +61,7 @@ public class QueryAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    public QueryRecorder queryRecorder(ObjectProvider<MeterRegistry> registry) {
+    public QueryRecorder duckbridgeQueryRecorder(ObjectProvider<MeterRegistry> registry) {
         QueryRecorder recorder = new QueryRecorder();
         registry.ifAvailable(r -> recorder.addListener(new QueryMeters(r)));
         return recorder;
@@ -69,7 +69,7 @@ public class QueryAutoConfiguration {
 
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean
-    public QueryRunner queryRunner(
+    public QueryRunner duckbridgeQueryRunner(
             DuckDbEngine engine, DuckbridgeProperties duckbridge, QueryProperties query, QueryRecorder recorder) {
         List<Path> roots =
                 query.fileRoots().isEmpty() ? List.of(duckbridge.dataDir().resolve("exports")) : query.fileRoots();
@@ -86,7 +86,7 @@ public class QueryAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    public QueryAdmission queryAdmission(QueryProperties query, ObjectProvider<MeterRegistry> meters) {
+    public QueryAdmission duckbridgeQueryAdmission(QueryProperties query, ObjectProvider<MeterRegistry> meters) {
         BulkheadRegistry bulkheads = BulkheadRegistry.ofDefaults();
         meters.ifAvailable(TaggedBulkheadMetrics.ofBulkheadRegistry(bulkheads)::bindTo);
         return new QueryAdmission(

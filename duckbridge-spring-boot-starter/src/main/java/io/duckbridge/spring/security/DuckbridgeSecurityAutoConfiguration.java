@@ -9,6 +9,8 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
+import org.springframework.core.annotation.Order;
 import org.springframework.core.env.Environment;
 import org.springframework.http.HttpMethod;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
@@ -61,11 +63,19 @@ public class DuckbridgeSecurityAutoConfiguration {
     /** GET paths a reader may call. */
     static final String[] READER_GETS = {"/api/v1/**", "/analytics/**", "/actuator/**"};
 
+    /** Paths Duckbridge's API chain covers, whatever other chains the application has. */
+    public static final String[] API_PATHS = {"/api/v1/**", "/analytics/**"};
+
+    /**
+     * The configured API keys. Deliberately not an {@link org.springframework.security.authentication
+     * .AuthenticationProvider} bean: Spring Security would build the application's global authentication
+     * manager from such a bean alone, and an application that embeds the starter would lose its own
+     * username/password login. The provider lives inside Duckbridge's filter chains only.
+     */
     @Bean
     @ConditionalOnMissingBean
-    public ApiKeyAuthenticationProvider duckbridgeApiKeyAuthenticationProvider(
-            DuckbridgeSecurityProperties properties) {
-        return new ApiKeyAuthenticationProvider(ApiKeys.load(properties.apiKeys(), properties.apiKeysFile()));
+    public ApiKeys duckbridgeApiKeys(DuckbridgeSecurityProperties properties) {
+        return ApiKeys.load(properties.apiKeys(), properties.apiKeysFile());
     }
 
     /**
@@ -112,10 +122,10 @@ public class DuckbridgeSecurityAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     public SecurityMode duckbridgeSecurityMode(
-            DuckbridgeSecurityProperties properties, ApiKeyAuthenticationProvider provider, Environment environment) {
-        SecurityMode mode = SecurityMode.decide(properties.enabled(), provider.keys(), environment);
+            DuckbridgeSecurityProperties properties, ApiKeys keys, Environment environment) {
+        SecurityMode mode = SecurityMode.decide(properties.enabled(), keys, environment);
         switch (mode) {
-            case API_KEYS -> log.info("API keys required: {} configured", provider.keys());
+            case API_KEYS -> log.info("API keys required: {} configured", keys);
             case LOOPBACK_ONLY ->
                 log.warn(
                         "no API keys configured: serving without authentication because server.address={} is"
@@ -152,14 +162,46 @@ public class DuckbridgeSecurityAutoConfiguration {
         return filter;
     }
 
+    /**
+     * API keys and roles on Duckbridge's API ({@link #API_PATHS}), always, and before any chain of the
+     * application's own: an application that embeds the starter and secures its own paths does not open
+     * or re-key Duckbridge's sync, backup or query endpoints.
+     */
     @Bean
-    @ConditionalOnMissingBean(SecurityFilterChain.class)
+    @Order(API_CHAIN_ORDER)
+    @ConditionalOnMissingBean(name = "duckbridgeApiSecurityFilterChain")
+    public SecurityFilterChain duckbridgeApiSecurityFilterChain(
+            HttpSecurity http,
+            SecurityMode mode,
+            ApiKeys keys,
+            CorsConfigurationSource duckbridgeCorsConfigurationSource)
+            throws Exception {
+        return rules(http.securityMatcher(API_PATHS), mode, keys, duckbridgeCorsConfigurationSource);
+    }
+
+    /** Before Spring Boot's own chains and an application's chains without an explicit order. */
+    static final int API_CHAIN_ORDER = org.springframework.core.Ordered.HIGHEST_PRECEDENCE + 100;
+
+    /**
+     * The same rules for every other path (the console, the actuator, the API documentation, and any path
+     * not listed, which needs {@code admin}) — only when the application has no security chain of its own
+     * (as in the standalone server). With one, the application's chain decides its own paths and the
+     * actuator; Duckbridge's API keeps its chain above.
+     */
+    @Bean
+    @Conditional(NoApplicationSecurityChain.class)
     public SecurityFilterChain duckbridgeSecurityFilterChain(
             HttpSecurity http,
             SecurityMode mode,
-            ApiKeyAuthenticationProvider provider,
+            ApiKeys keys,
             CorsConfigurationSource duckbridgeCorsConfigurationSource)
             throws Exception {
+        return rules(http, mode, keys, duckbridgeCorsConfigurationSource);
+    }
+
+    private static SecurityFilterChain rules(
+            HttpSecurity http, SecurityMode mode, ApiKeys keys, CorsConfigurationSource cors) throws Exception {
+        var provider = new ApiKeyAuthenticationProvider(keys);
         var problems = new ProblemWriter();
         http.csrf(c -> c.disable())
                 .httpBasic(b -> b.disable())
@@ -169,7 +211,7 @@ public class DuckbridgeSecurityAutoConfiguration {
                 .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
                 // Spring Security's own CORS filter, with refusals written as problem+json
                 .cors(c -> c.disable())
-                .addFilter(corsFilter(duckbridgeCorsConfigurationSource))
+                .addFilter(corsFilter(cors))
                 .authenticationProvider(provider)
                 .exceptionHandling(e -> e.authenticationEntryPoint(problems).accessDeniedHandler(problems));
         if (mode != SecurityMode.API_KEYS) {
@@ -190,5 +232,35 @@ public class DuckbridgeSecurityAutoConfiguration {
                         .anyRequest()
                         .hasRole("ADMIN"));
         return http.build();
+    }
+
+    /**
+     * Matches when no {@link SecurityFilterChain} bean other than Duckbridge's own ({@code duckbridge...})
+     * is defined: the application leaves all of its security to Duckbridge.
+     */
+    static final class NoApplicationSecurityChain
+            extends org.springframework.boot.autoconfigure.condition.SpringBootCondition
+            implements org.springframework.context.annotation.ConfigurationCondition {
+        @Override
+        public ConfigurationPhase getConfigurationPhase() {
+            return ConfigurationPhase.REGISTER_BEAN;
+        }
+
+        @Override
+        public org.springframework.boot.autoconfigure.condition.ConditionOutcome getMatchOutcome(
+                org.springframework.context.annotation.ConditionContext context,
+                org.springframework.core.type.AnnotatedTypeMetadata metadata) {
+            var factory = context.getBeanFactory();
+            List<String> others = factory == null
+                    ? List.of()
+                    : java.util.Arrays.stream(factory.getBeanNamesForType(SecurityFilterChain.class, true, false))
+                            .filter(name -> !name.startsWith("duckbridge"))
+                            .toList();
+            return others.isEmpty()
+                    ? org.springframework.boot.autoconfigure.condition.ConditionOutcome.match(
+                            "no security filter chain of the application's own")
+                    : org.springframework.boot.autoconfigure.condition.ConditionOutcome.noMatch(
+                            "the application's own security filter chains " + others + " cover its other paths");
+        }
     }
 }

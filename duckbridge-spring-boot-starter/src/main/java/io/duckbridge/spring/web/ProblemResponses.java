@@ -158,8 +158,17 @@ public class ProblemResponses extends ResponseEntityExceptionHandler {
         return response(e);
     }
 
+    /**
+     * Any other failure of Duckbridge's endpoints as a 500 INTERNAL problem. A failure of an application's own
+     * controller (an application that embeds the starter) is passed on unchanged, so its own
+     * {@code @ResponseStatus}, exception resolvers and error page decide as they did without Duckbridge.
+     */
     @ExceptionHandler(Exception.class)
-    public ResponseEntity<ProblemDetail> handleUnexpected(Exception e) {
+    public ResponseEntity<ProblemDetail> handleUnexpected(
+            Exception e, org.springframework.web.method.HandlerMethod handler) throws Exception {
+        if (handler != null && !handler.getBeanType().getPackageName().startsWith("io.duckbridge")) {
+            throw e;
+        }
         return response(unexpected(e));
     }
 

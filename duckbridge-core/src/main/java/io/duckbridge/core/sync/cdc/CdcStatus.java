@@ -13,6 +13,8 @@ import java.util.List;
  * @param retainedWalBytes WAL the server keeps for the slot; -1 when unknown
  * @param lastError the last failure, or null
  */
+@tools.jackson.databind.annotation.JsonNaming(
+        tools.jackson.databind.PropertyNamingStrategies.LowerCamelCaseStrategy.class)
 public record CdcStatus(
         CdcState state,
         String slot,
@@ -44,6 +46,8 @@ public record CdcStatus(
      *     one is logged with the override that keeps them exactly
      * @param error why the table is {@code failed}, naming the value or change and the fix; null otherwise
      */
+    @tools.jackson.databind.annotation.JsonNaming(
+            tools.jackson.databind.PropertyNamingStrategies.LowerCamelCaseStrategy.class)
     public record TableStatus(
             String table, String target, String state, long appliedChanges, long lossyValues, String error) {}
 }
