@@ -96,12 +96,37 @@ public final class DuckDbEngine implements AutoCloseable {
     private final Map<String, Boolean> extensions;
     private final String duckdbVersion;
 
+    /**
+     * Database files an engine of this process has open. DuckDB shares one instance per file within a
+     * process, so a second engine on the same file would get the first one's instance, with its sandbox and
+     * locked configuration, and fail in a confusing way (seen as a PERMISSION error about the extension
+     * directory when a second Spring context started on the same data directory).
+     */
+    private static final Set<Path> OPEN_FILES = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    private final Path openFile;
+
     private DuckDbEngine(EngineSettings settings, ResourcePlanner planner) {
         this.settings = settings;
         this.memoryLimitBytes = settings.resolveMemoryLimit(planner);
         this.threads = settings.threads() != null ? settings.threads() : planner.plannedThreads();
         int readers = settings.readers() > 0 ? settings.readers() : Math.max(2, threads);
-        this.writeConnection = openDatabase(settings, memoryLimitBytes, threads);
+        this.openFile = settings.inMemory()
+                ? null
+                : Path.of(settings.databasePath()).toAbsolutePath().normalize();
+        if (openFile != null && !OPEN_FILES.add(openFile)) {
+            throw new DuckbridgeException(
+                    ErrorClass.CONFLICT,
+                    "DuckDB file " + openFile + " is already open in this process (another Duckbridge engine, e.g. a"
+                            + " second application context); close that one first, or give each its own"
+                            + " duckbridge.data-dir");
+        }
+        try {
+            this.writeConnection = openDatabase(settings, memoryLimitBytes, threads);
+        } catch (RuntimeException e) {
+            forgetFile();
+            throw e;
+        }
         List<DuckDBConnection> opened = new ArrayList<>();
         List<DuckDBConnection> streaming = new ArrayList<>();
         List<DuckDBConnection> loaders = new ArrayList<>();
@@ -131,6 +156,7 @@ public final class DuckDbEngine implements AutoCloseable {
             closeQuietly(streaming);
             closeQuietly(opened);
             closeQuietly(List.of(writeConnection));
+            forgetFile();
             throw e instanceof SQLException sql
                     ? DuckDbErrors.wrap("opening " + settings.databasePath(), sql)
                     : (RuntimeException) e;
@@ -681,7 +707,14 @@ public final class DuckDbEngine implements AutoCloseable {
         closeQuietly(streamingConnections, stuck);
         closeQuietly(readerConnections, stuck);
         closeQuietly(List.of(writeConnection), stuck);
+        forgetFile();
         log.info("DuckDB {} closed", settings.databasePath());
+    }
+
+    private void forgetFile() {
+        if (openFile != null) {
+            OPEN_FILES.remove(openFile);
+        }
     }
 
     private static boolean awaitTermination(ThreadPoolExecutor executor, long deadlineNanos) {

@@ -52,6 +52,31 @@ class DuckDbEngineTest {
     }
 
     @Test
+    void aSecondEngineOnTheSameFileInThisProcessIsAConflictNamingIt() {
+        Path file = dir.resolve("analytics.duckdb");
+        EngineSettings settings = EngineSettings.defaults(file.toString()).withSandbox(EngineSandbox.of(dir));
+        try (DuckDbEngine first = DuckDbEngine.open(settings)) {
+            first.write(session -> session.statement().execute("CREATE TABLE t AS SELECT 1 AS x"));
+            assertThatThrownBy(() -> DuckDbEngine.open(EngineSettings.defaults(dir + "/./analytics.duckdb")))
+                    .isInstanceOfSatisfying(
+                            DuckbridgeException.class,
+                            e -> assertThat(e.errorClass()).isEqualTo(ErrorClass.CONFLICT))
+                    .hasMessageContaining("already open in this process")
+                    .hasMessageContaining(file.toString());
+            Integer x = first.read(session -> {
+                try (var rs = session.statement().executeQuery("SELECT x FROM t")) {
+                    rs.next();
+                    return rs.getInt(1);
+                }
+            });
+            assertThat(x).as("the first engine still works").isEqualTo(1);
+        }
+        try (DuckDbEngine again = DuckDbEngine.open(settings)) {
+            assertThat(again.settings().databasePath()).isEqualTo(file.toString());
+        }
+    }
+
+    @Test
     void unqualifiedNamesFindSyncedPublicTablesAsInPostgres() {
         try (var engine = DuckDbEngine.open(fileSettings().withSandbox(EngineSandbox.of(dir)))) {
             engine.write(session -> {
