@@ -496,7 +496,25 @@ public final class DuckDbEngine implements AutoCloseable {
             session.closeStatements(!future.isDone() || future.isCompletedExceptionally());
             if (lane) {
                 resetAfterLaneWork(connection);
+            } else if (future.isCompletedExceptionally()) {
+                endOpenTransaction(connection);
             }
+        }
+    }
+
+    /**
+     * After failed work on a reader: ends a transaction the work began with SQL ({@code BEGIN TRANSACTION}) and
+     * could not end, so the connection goes back to the pool clean. Without this, one failed import (its
+     * {@code ROLLBACK} went through a statement DuckDB's driver had closed with the error) left a reader in an
+     * aborted transaction, and every later import, export and backup that drew it failed until a restart.
+     * Only after a failure, so the query path pays nothing; "no transaction is active" is the usual answer.
+     */
+    private static void endOpenTransaction(DuckDBConnection connection) {
+        try (Statement st = connection.createStatement()) {
+            st.execute("ROLLBACK");
+            log.debug("rolled back a transaction that failed work on a reader left open");
+        } catch (SQLException noTransaction) {
+            // nothing was open
         }
     }
 

@@ -258,8 +258,9 @@ public final class ParquetImporter {
                         st.execute("COMMIT");
                         return staged;
                     } catch (SQLException | RuntimeException e) {
-                        try {
-                            st.execute("ROLLBACK");
+                        // a fresh statement: the driver may have closed the failed one
+                        try (Statement rollbackStatement = session.connection().createStatement()) {
+                            rollbackStatement.execute("ROLLBACK");
                         } catch (SQLException rollback) {
                             e.addSuppressed(rollback);
                         }

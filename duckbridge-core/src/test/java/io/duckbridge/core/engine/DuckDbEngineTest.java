@@ -52,6 +52,37 @@ class DuckDbEngineTest {
     }
 
     @Test
+    void failedWorkThatLeftATransactionOpenDoesNotPoisonTheReader() {
+        try (var engine = DuckDbEngine.open(fileSettings().withReaders(1, 1))) {
+            // as an import did: BEGIN, a statement that fails, and a ROLLBACK on the statement the error closed
+            assertThatThrownBy(() -> engine.read(session -> {
+                        Statement st = session.statement();
+                        st.execute("BEGIN TRANSACTION");
+                        try {
+                            st.execute("CREATE TABLE staged AS SELECT * FROM no_such_table");
+                        } finally {
+                            st.close();
+                        }
+                        return null;
+                    }))
+                    .isInstanceOf(DuckbridgeException.class);
+            // the one reader works again, inside and outside a transaction of its own
+            Integer n = engine.read(session -> {
+                try (Statement st = session.connection().createStatement()) {
+                    st.execute("BEGIN TRANSACTION");
+                    try (ResultSet rs = st.executeQuery("SELECT 42")) {
+                        rs.next();
+                        int v = rs.getInt(1);
+                        st.execute("COMMIT");
+                        return v;
+                    }
+                }
+            });
+            assertThat(n).isEqualTo(42);
+        }
+    }
+
+    @Test
     void aSecondEngineOnTheSameFileInThisProcessIsAConflictNamingIt() {
         Path file = dir.resolve("analytics.duckdb");
         EngineSettings settings = EngineSettings.defaults(file.toString()).withSandbox(EngineSandbox.of(dir));

@@ -463,6 +463,21 @@ class LocalLakeTest {
     }
 
     @Test
+    void importsAndExportsAfterAFailedImportWork() throws Exception {
+        java.nio.file.Files.createDirectories(dataDir.resolve("exports/garbage"));
+        java.nio.file.Files.writeString(dataDir.resolve("exports/garbage/x.parquet"), "not parquet at all");
+        assertThatThrownBy(() -> lake.importParquet(
+                        ImportRequest.of("file:garbage/*.parquet", "garbage", ImportMode.CREATE), JobContext.none()))
+                .isInstanceOf(DuckbridgeException.class);
+        lake.export(ExportRequest.ofTable("all_types", "file:after"), JobContext.none());
+        // more imports than the engine has readers: each draws one, the one the failure used included
+        for (int i = 0; i < 6; i++) {
+            lake.importParquet(ImportRequest.of("file:after", "after_" + i, ImportMode.CREATE), JobContext.none());
+            assertThat(count("SELECT count(*) FROM after_" + i)).isEqualTo(count("SELECT count(*) FROM all_types"));
+        }
+    }
+
+    @Test
     void aTargetThroughALinkOutOfTheExportsDirectoryIsRefused(@TempDir Path elsewhere) throws Exception {
         java.nio.file.Files.createDirectories(dataDir.resolve("exports"));
         java.nio.file.Files.createSymbolicLink(dataDir.resolve("exports/out"), elsewhere);
