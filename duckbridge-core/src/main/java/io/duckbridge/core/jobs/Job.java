@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * threads update progress while HTTP threads read snapshots.
  */
 public final class Job implements JobContext {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Job.class);
     private final String id;
     private final JobKind kind;
     private final String description;
@@ -125,10 +126,15 @@ public final class Job implements JobContext {
             Map<String, Object> r = body.run(this);
             finish(JobStatus.SUCCEEDED, r == null ? Map.of() : r, null);
         } catch (DuckbridgeException e) {
+            boolean cancelled = e.errorClass() == ErrorClass.CANCELLED || cancelRequested;
             finish(
-                    e.errorClass() == ErrorClass.CANCELLED ? JobStatus.CANCELLED : JobStatus.FAILED,
+                    cancelled ? JobStatus.CANCELLED : JobStatus.FAILED,
                     e instanceof JobFailure partial ? partial.result() : null,
-                    e);
+                    // asked to stop, the work ended on the interrupt (often as an I/O error of the channel it
+                    // was reading): that is the cancel, not a failure of its own
+                    cancelled && e.errorClass() != ErrorClass.CANCELLED
+                            ? new DuckbridgeException(ErrorClass.CANCELLED, "job " + id + " was cancelled", e)
+                            : e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             finish(
@@ -154,6 +160,22 @@ public final class Job implements JobContext {
         this.error = error;
         this.finishedAt = Instant.now();
         this.status = terminal;
+        if (terminal == JobStatus.FAILED && error != null) {
+            // the job's error is also in its snapshot, but a scheduled job has no caller to read it
+            if (error.errorClass() == ErrorClass.INTERNAL) {
+                log.warn("job {} ({}: {}) failed: {}", id, kind, description, error.getMessage(), error);
+            } else {
+                log.warn(
+                        "job {} ({}: {}) failed: {}: {}",
+                        id,
+                        kind,
+                        description,
+                        error.errorClass(),
+                        error.getMessage());
+            }
+        } else if (terminal == JobStatus.CANCELLED) {
+            log.info("job {} ({}: {}) cancelled", id, kind, description);
+        }
         completion.complete(snapshot());
     }
 }

@@ -45,6 +45,50 @@ class JobRunnerTest {
     }
 
     @Test
+    void aJobThatEndsInAnIoErrorAfterItWasCancelledIsCancelled() throws Exception {
+        try (var runner = new JobRunner(1, 10)) {
+            CountDownLatch started = new CountDownLatch(1);
+            Job job = runner.submit(JobKind.EXPORT, "x", ctx -> {
+                started.countDown();
+                try {
+                    new CountDownLatch(1).await();
+                } catch (InterruptedException e) {
+                    // as a file channel does: the interrupt surfaces as an I/O error of the work
+                    throw new DuckbridgeException(
+                            ErrorClass.IO, "cannot read the staged file: ClosedByInterruptException", e);
+                }
+                return Map.of();
+            });
+            started.await();
+            assertThat(job.cancel()).isTrue();
+            JobSnapshot done = job.completion().get(10, TimeUnit.SECONDS);
+            assertThat(done.status()).isEqualTo(JobStatus.CANCELLED);
+            assertThat(done.error().errorClass()).isEqualTo(ErrorClass.CANCELLED);
+        }
+    }
+
+    @Test
+    void aFailedJobIsLoggedWithItsIdClassAndMessage() throws Exception {
+        // slf4j-simple (the tests' logger) writes to whatever System.err is at the time
+        var err = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream original = System.err;
+        System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+        String id;
+        try (var runner = new JobRunner(1, 10)) {
+            Job job = runner.submit(JobKind.BACKUP, "backup to s3://b/p", ctx -> {
+                throw new DuckbridgeException(ErrorClass.SOURCE_UNAVAILABLE, "the storage endpoint cannot be reached");
+            });
+            job.completion().get(10, TimeUnit.SECONDS);
+            id = job.jobId();
+        } finally {
+            System.setErr(original);
+        }
+        assertThat(err.toString(java.nio.charset.StandardCharsets.UTF_8))
+                .containsPattern("WARN .*job " + id + " \\(BACKUP: backup to s3://b/p\\) failed: SOURCE_UNAVAILABLE:"
+                        + " the storage endpoint cannot be reached");
+    }
+
+    @Test
     void cancellingARunningJobEndsItCancelled() throws Exception {
         try (var runner = new JobRunner(1, 10)) {
             CountDownLatch started = new CountDownLatch(1);
