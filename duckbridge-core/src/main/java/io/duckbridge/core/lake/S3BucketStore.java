@@ -208,12 +208,20 @@ final class S3BucketStore implements ObjectStore {
 
     /** Aborts an upload, best effort: the server may be gone (the next export or a lifecycle rule cleans up). */
     void abortMultipart(String key, String uploadId) {
+        // a cancelled job aborts on its interrupted thread, where the SDK gives up before sending anything
+        // (the upload then stayed open until the next export to that target): the abort is sent with the
+        // interrupt set aside, and the interrupt restored after it
+        boolean interrupted = Thread.interrupted();
         try {
             storage.client()
                     .abortMultipartUpload(
                             b -> b.bucket(bucket).key(fullKey(key)).uploadId(uploadId));
         } catch (RuntimeException ignored) {
             // the server may be gone; a bucket lifecycle rule removes incomplete uploads eventually
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

@@ -132,6 +132,22 @@ class GrowingFileUploadIT {
     }
 
     @Test
+    void aCancelledUploadIsAbortedFromTheInterruptedThread() throws IOException {
+        TwoPartsSent sent = twoPartsSent("c", 3);
+        Thread.currentThread().interrupt(); // as a cancelled job's thread is
+        try {
+            sent.upload().abort();
+            assertThat(Thread.currentThread().isInterrupted())
+                    .as("the interrupt is kept")
+                    .isTrue();
+        } finally {
+            Thread.interrupted();
+        }
+        assertThat(s3.count("abortMultipartUpload")).isEqualTo(1);
+        assertThat(sent.store().stat("v=1/data_0.parquet")).isEmpty();
+    }
+
+    @Test
     void aByteChangedInTheMiddleOfASentPartIsNoticed() throws IOException {
         TwoPartsSent sent = twoPartsSent("m", 5);
         S3BucketStore store = sent.store();
