@@ -393,6 +393,14 @@ public final class ParquetImporter {
         if (manifest == null || manifest.schema().isEmpty()) {
             return "SELECT * FROM " + reader;
         }
+        if (!request.hivePartitioning() && !manifest.partitionBy().isEmpty()) {
+            // the partition columns' values are only in the directory names (DuckDB's binder said only that the
+            // column "cannot be referenced before it is defined")
+            throw new DuckbridgeException(
+                    ErrorClass.INVALID_REQUEST,
+                    request.source() + " is an export partitioned by " + manifest.partitionBy() + ", whose values are"
+                            + " in its directory names; import it with \"hivePartitioning\": true (the default)");
+        }
         String columns = manifest.schema().stream()
                 .map(c -> "CAST(" + SqlNames.quote("column", c.name()) + " AS " + c.type() + ") AS "
                         + SqlNames.quote("column", c.name()))

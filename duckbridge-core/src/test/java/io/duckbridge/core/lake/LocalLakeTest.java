@@ -463,6 +463,23 @@ class LocalLakeTest {
     }
 
     @Test
+    void aPartitionedExportReadWithoutHivePartitioningIsRefusedNamingTheFix() {
+        engine.executeOnLane("CREATE TABLE parted AS SELECT i AS id, i % 2 AS p FROM range(4) t(i)");
+        lake.export(
+                new ExportRequest("parted", null, "file:parted", List.of("p"), null, null, null, null, null, null),
+                JobContext.none());
+        assertThatThrownBy(() -> lake.importParquet(
+                        new ImportRequest("file:parted", "parted_copy", ImportMode.CREATE, false, null),
+                        JobContext.none()))
+                .isInstanceOfSatisfying(DuckbridgeException.class, e -> {
+                    assertThat(e.errorClass()).isEqualTo(ErrorClass.INVALID_REQUEST);
+                    assertThat(e.getMessage()).contains("partitioned by [p]").contains("\"hivePartitioning\": true");
+                });
+        lake.importParquet(ImportRequest.of("file:parted", "parted_copy", ImportMode.CREATE), JobContext.none());
+        assertThat(count("SELECT count(*) FROM parted_copy WHERE p = 1")).isEqualTo(2);
+    }
+
+    @Test
     void importsAndExportsAfterAFailedImportWork() throws Exception {
         java.nio.file.Files.createDirectories(dataDir.resolve("exports/garbage"));
         java.nio.file.Files.writeString(dataDir.resolve("exports/garbage/x.parquet"), "not parquet at all");
