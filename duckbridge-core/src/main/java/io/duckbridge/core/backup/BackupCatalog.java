@@ -86,6 +86,11 @@ public final class BackupCatalog {
         return found;
     }
 
+    /** Whether {@code id} has the form of a backup id (safe as one name in a path or an object key). */
+    static boolean isId(String id) {
+        return id != null && ID.matcher(id).matches();
+    }
+
     /** The backup with this id, if it is complete. */
     public Optional<BackupManifest> find(String id) {
         if (id == null || !ID.matcher(id).matches()) {

@@ -441,13 +441,25 @@ public final class BackupService {
 
     // ---- delete and prune ----------------------------------------------------------------------
 
-    /** Deletes a backup and, when uploads are on, its remote copy. @return whether the backup existed */
+    /**
+     * Deletes a backup and, when uploads are on, its remote copy — also a backup that exists only there (its
+     * local copy was deleted while the store was down, or by {@code backup prune}).
+     *
+     * @return whether the backup existed, here or in the upload target
+     */
     public boolean delete(String id) {
         boolean uploaded = catalog.remoteLocation(id).isPresent();
         boolean existed = catalog.delete(id);
         ObjectStore store = remote;
         if (existed && uploaded && store != null) {
             deleteRemote(store, id);
+        }
+        if (!existed
+                && store != null
+                && BackupCatalog.isId(id)
+                && store.stat(id + "/" + BackupCatalog.MANIFEST).isPresent()) {
+            deleteRemote(store, id);
+            return true;
         }
         return existed;
     }

@@ -114,6 +114,14 @@ class BackupS3IT {
             assertThat(s3.exists("dr-backups", "prod/backups/" + first.id() + "/" + BackupCatalog.ARCHIVE))
                     .isFalse();
             assertThat(service.listRemote()).extracting(BackupManifest::id).containsExactly(second.id());
+
+            // a backup that exists only in the bucket (no local copy here) can be deleted too
+            assertThat(recovered.list()).extracting(BackupManifest::id).doesNotContain(second.id());
+            assertThat(recovered.delete(second.id())).isTrue();
+            assertThat(s3.exists("dr-backups", "prod/backups/" + second.id() + "/" + BackupCatalog.ARCHIVE))
+                    .isFalse();
+            assertThat(service.listRemote()).isEmpty();
+            assertThat(recovered.delete("20200101T000000000Z-000000")).isFalse();
         }
     }
 
