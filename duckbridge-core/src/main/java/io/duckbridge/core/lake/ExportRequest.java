@@ -77,7 +77,7 @@ public record ExportRequest(
             throw invalid("rowGroupSize " + rowGroupSize + " must be positive; e.g. 122880");
         }
         if (fileSizeBytes != null && fileSizeBytes < 1024 * 1024) {
-            throw invalid("fileSizeBytes " + fileSizeBytes + " is below 1MB; use e.g. 268435456");
+            throw invalid("fileSizeBytes " + fileSizeBytes + " is below 1 MiB (1048576 bytes); use e.g. 268435456");
         }
         if (mode == null) {
             mode = ExportMode.OVERWRITE;

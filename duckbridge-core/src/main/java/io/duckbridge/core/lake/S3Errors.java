@@ -69,8 +69,8 @@ final class S3Errors {
         if (e instanceof SdkClientException client) {
             return new DuckbridgeException(
                     ErrorClass.SOURCE_UNAVAILABLE,
-                    action + " " + location + " failed: the storage endpoint cannot be reached or no credentials"
-                            + " were found: " + client.getMessage(),
+                    action + " " + location + " failed: the storage endpoint cannot be reached (check"
+                            + " duckbridge.lake.s3.endpoint and the network): " + client.getMessage(),
                     client);
         }
         if (e instanceof SdkException sdk) {
