@@ -668,6 +668,20 @@ public final class ChangeCapture implements AutoCloseable {
         }
     }
 
+    /**
+     * Adds a committed transaction (or a heartbeat's marker) to the batch. One with no changes for CDC (it
+     * touched only other tables, or a table set aside) still goes in, so its end is confirmed and the slot
+     * advances; it replaces an empty one at the end of the batch, whose end it covers, so a run of them does not
+     * grow the batch. Only that trailing entry: the batch's earlier transactions carry changes (an earlier
+     * version cleared the whole batch here, and with it committed changes of other tables).
+     */
+    static void append(List<PendingTransaction> batch, PendingTransaction tx) {
+        if (tx.changes.isEmpty() && !batch.isEmpty() && batch.getLast().changes.isEmpty()) {
+            batch.removeLast();
+        }
+        batch.add(tx);
+    }
+
     /** One replication session: decoding state and the batch of received transactions. */
     private final class Session {
         final PGReplicationStream stream;
@@ -736,13 +750,7 @@ public final class ChangeCapture implements AutoCloseable {
                 return;
             }
             tx.endLsn = c.endLsn();
-            if (tx.changes.isEmpty()) {
-                // nothing for us, but its end can still be confirmed so the slot advances
-                if (batch.isEmpty() || batch.getLast().changes.isEmpty()) {
-                    batch.clear();
-                }
-            }
-            batch.add(tx);
+            append(batch, tx);
             batchChanges += tx.changes.size();
             if (oldestPendingCommit == null) {
                 oldestPendingCommit = tx.commitTime;
@@ -890,6 +898,7 @@ public final class ChangeCapture implements AutoCloseable {
         }
 
         private void logicalMessage(PgOutputMessage.LogicalMessage m) {
+            // (a heartbeat's marker joins the batch as an empty transaction would; see append)
             if (m.transactional() || !m.prefix().equals(HEARTBEAT_PREFIX)) {
                 return;
             }
@@ -900,7 +909,7 @@ public final class ChangeCapture implements AutoCloseable {
             long sentAt = Long.parseLong(content.substring(content.indexOf(':') + 1));
             heartbeatDelaySeconds = Math.max(0, (System.currentTimeMillis() - sentAt) / 1000.0);
             if (current == null && m.lsn().isAfter(applied)) {
-                batch.add(PendingTransaction.marker(m.lsn(), Instant.ofEpochMilli(sentAt)));
+                append(batch, PendingTransaction.marker(m.lsn(), Instant.ofEpochMilli(sentAt)));
             }
         }
 
