@@ -620,6 +620,7 @@ public final class TableSync {
      */
     public List<Map<String, Object>> listTables() {
         Map<TableName, SyncState> all = states.all();
+        Map<String, String> captured = cdcSources();
         List<TableName> names = engine.read(session -> {
             List<TableName> out = new ArrayList<>();
             try (Statement st = session.statement();
@@ -638,7 +639,7 @@ public final class TableSync {
             m.put("schema", name.schema());
             m.put("name", name.name());
             m.put("rowCount", rowCount(name));
-            m.put("source", state == null ? null : "pg " + name);
+            m.put("source", source(name, state != null, captured));
             m.put("lastSync", state == null ? null : state.toMap());
             out.add(m);
         }
@@ -690,11 +691,45 @@ public final class TableSync {
         m.put("schema", table.schema());
         m.put("name", table.name());
         m.put("rowCount", rowCount(table));
-        m.put("source", state.isPresent() ? "pg " + table : null);
+        m.put("source", source(table, state.isPresent(), cdcSources()));
         m.put("columns", columns);
         m.put("syncState", state.map(SyncState::toMap).orElse(null));
         m.put("lossy", state.map(SyncState::lossy).orElse(Map.of()));
         return m;
+    }
+
+    /** {@code pg schema.table} for a table a sync or CDC keeps; null for any other. */
+    private static String source(TableName table, boolean synced, Map<String, String> captured) {
+        if (synced) {
+            return "pg " + table;
+        }
+        String cdc = captured.get(table.schema() + "." + table.name());
+        return cdc == null ? null : "pg " + cdc;
+    }
+
+    /**
+     * The DuckDB tables change data capture keeps (its {@code duckbridge.cdc_tables}), to the PostgreSQL tables
+     * they come from; empty when CDC never ran. Read as SQL: the sync feature does not depend on CDC's code.
+     */
+    private Map<String, String> cdcSources() {
+        return engine.read(session -> {
+            Map<String, String> out = new LinkedHashMap<>();
+            try (Statement st = session.statement();
+                    ResultSet exists = st.executeQuery("SELECT count(*) FROM duckdb_tables() WHERE database_name ="
+                            + " current_database() AND schema_name = 'duckbridge' AND table_name = 'cdc_tables'")) {
+                exists.next();
+                if (exists.getLong(1) == 0) {
+                    return out;
+                }
+            }
+            try (Statement st = session.statement();
+                    ResultSet rs = st.executeQuery("SELECT target_table, source_table FROM duckbridge.cdc_tables")) {
+                while (rs.next()) {
+                    out.put(rs.getString(1), rs.getString(2));
+                }
+            }
+            return out;
+        });
     }
 
     private long rowCount(TableName table) {

@@ -201,6 +201,12 @@ class ChangeCaptureIT {
             sync.leaveToChangeCapture(cdc::streams);
             cdc.start();
             awaitEqual(tables);
+            // a table CDC keeps names its PostgreSQL source, as a synced one does
+            assertThat(sync.listTables())
+                    .filteredOn(t -> "cc_manual".equals(t.get("name")))
+                    .singleElement()
+                    .satisfies(t -> assertThat(t).containsEntry("source", "pg public.cc_manual"));
+            assertThat(sync.describe(name)).containsEntry("source", "pg public.cc_manual");
 
             // while the stream runs, a sync of the table is refused and a sync of everything leaves it out
             assertThatThrownBy(() -> sync.run(
