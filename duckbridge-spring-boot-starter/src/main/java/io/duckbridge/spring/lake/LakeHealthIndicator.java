@@ -28,8 +28,10 @@ public class LakeHealthIndicator extends AbstractHealthIndicator {
         } else {
             builder.up();
         }
-        if (bucket == null) {
-            details.put("reachable", "not probed (set duckbridge.lake.s3.health-bucket)");
+        if (bucket == null && "sdk".equals(details.get("path"))) {
+            // reachable stays a boolean when present; without a bucket to list there is no answer to give
+            details.remove("reachable");
+            details.put("probe", "none (set duckbridge.lake.s3.health-bucket to check that the storage answers)");
         }
         builder.withDetails(details);
     }
