@@ -10,7 +10,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class ConsoleProgress implements JobContext {
     private final PrintStream err;
-    private final boolean terminal = System.console() != null;
+    private final boolean terminal = Terminal.attached();
     private final AtomicLong done = new AtomicLong();
     private volatile long total = -1;
     private volatile String unit = "";

@@ -12,7 +12,7 @@ import tools.jackson.databind.JsonNode;
 final class JobWatcher {
     private final ServerClient client;
     private final PrintStream err;
-    private final boolean terminal = System.console() != null;
+    private final boolean terminal = Terminal.attached();
 
     JobWatcher(ServerClient client, PrintStream err) {
         this.client = client;

@@ -1,0 +1,24 @@
+package io.duckbridge.server.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class ConsoleProgressTest {
+    @Test
+    void withoutATerminalProgressIsPlainLinesNotABarRedrawnInPlace() {
+        // the test JVM's streams are not a terminal (from JDK 22 System.console() exists all the same)
+        assertThat(Terminal.attached()).isFalse();
+        var bytes = new ByteArrayOutputStream();
+        var progress = new ConsoleProgress(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        progress.total(100, "rows");
+        progress.advance(10);
+        progress.advance(90);
+        progress.finish();
+        String out = bytes.toString(StandardCharsets.UTF_8);
+        assertThat(out).doesNotContain("\r").contains("100/100 rows").endsWith(System.lineSeparator());
+    }
+}
