@@ -629,9 +629,13 @@ public final class ParquetExporter {
         growing.values().forEach(GrowingFileUpload::abort); // files DuckDB removed or renamed
         growing.clear();
         if (!byKey.isEmpty()) {
-            List<StoredObject> whole =
-                    store instanceof S3BucketStore s3 ? s3.putAll(byKey, sha256) : store.putAll(byKey);
-            whole.forEach(o -> context.advance(o.sizeBytes()));
+            List<StoredObject> whole;
+            if (store instanceof S3BucketStore s3) {
+                whole = s3.putAll(byKey, sha256, context::advance); // part by part
+            } else {
+                whole = store.putAll(byKey);
+                whole.forEach(o -> context.advance(o.sizeBytes()));
+            }
             stored.addAll(whole);
         }
         for (StoredObject o : stored) {

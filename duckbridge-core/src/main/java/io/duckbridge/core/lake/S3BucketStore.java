@@ -23,6 +23,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
+import java.util.function.LongConsumer;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.http.ContentStreamProvider;
@@ -74,16 +75,22 @@ final class S3BucketStore implements ObjectStore {
 
     /** As {@link #put(String, Path)} with the file's SHA-256 already known (the exporter computed it). */
     StoredObject put(String key, Path file, String sha256) {
+        return put(key, file, sha256, bytes -> {});
+    }
+
+    /** As {@link #put(String, Path, String)}, telling {@code progress} the bytes of each part stored. */
+    private StoredObject put(String key, Path file, String sha256, LongConsumer progress) {
         long size = LocalObjectStore.size(file);
         try {
             if (size > storage.settings().multipartThresholdBytes()) {
-                putMultipart(key, file, size, sha256);
+                putMultipart(key, file, size, sha256, progress);
             } else {
                 putSingle(
                         key,
                         RequestBody.fromFile(file),
                         storage.payloadSigned() ? null : md5Base64(file, 0, size),
                         sha256);
+                progress.accept(size);
             }
         } catch (RuntimeException e) {
             throw S3Errors.translate("uploading " + file.getFileName() + " to", uri(key), e);
@@ -103,7 +110,7 @@ final class S3BucketStore implements ObjectStore {
                 .eTag());
     }
 
-    private void putMultipart(String key, Path file, long size, String sha256) {
+    private void putMultipart(String key, Path file, long size, String sha256, LongConsumer progress) {
         String uploadId = createMultipart(key, Map.of(SHA256_METADATA, sha256));
         long partSize = Math.max(storage.settings().partSizeBytes(), (size + 9_999) / 10_000);
         int count = (int) ((size + partSize - 1) / partSize);
@@ -113,7 +120,11 @@ final class S3BucketStore implements ObjectStore {
                 int number = i + 1;
                 long offset = i * partSize;
                 long length = Math.min(partSize, size - offset);
-                futures.add(storage.partPool().submit(() -> uploadPart(key, uploadId, number, file, offset, length)));
+                futures.add(storage.partPool().submit(() -> {
+                    CompletedPart part = uploadPart(key, uploadId, number, file, offset, length);
+                    progress.accept(length);
+                    return part;
+                }));
             }
             List<CompletedPart> completed = new ArrayList<>(count);
             for (Future<CompletedPart> f : futures) {
@@ -258,9 +269,21 @@ final class S3BucketStore implements ObjectStore {
 
     /** As {@link #putAll(Map)}, reusing the SHA-256 of files whose key is in {@code knownSha256}. */
     List<StoredObject> putAll(Map<String, Path> files, Map<String, String> knownSha256) {
+        return putAll(files, knownSha256, bytes -> {});
+    }
+
+    /**
+     * As {@link #putAll(Map, Map)}, telling {@code progress} (from several threads) the bytes of each part or
+     * object as it is stored, so an export's progress moves during the upload rather than at its end.
+     */
+    List<StoredObject> putAll(Map<String, Path> files, Map<String, String> knownSha256, LongConsumer progress) {
         List<CompletableFuture<StoredObject>> futures = new ArrayList<>();
         files.forEach((key, file) -> futures.add(CompletableFuture.supplyAsync(
-                () -> knownSha256.containsKey(key) ? put(key, file, knownSha256.get(key)) : put(key, file),
+                () -> put(
+                        key,
+                        file,
+                        knownSha256.containsKey(key) ? knownSha256.get(key) : Digests.sha256(file),
+                        progress),
                 storage.filePool())));
         List<StoredObject> stored = new ArrayList<>();
         DuckbridgeException first = null;

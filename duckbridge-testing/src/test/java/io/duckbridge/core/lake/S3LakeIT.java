@@ -324,6 +324,55 @@ class S3LakeIT {
     }
 
     @Test
+    void anExportUploadedAfterTheCopyReportsProgressPartByPart() {
+        engine.executeOnLane("CREATE VIEW hashes AS SELECT i, md5(i::VARCHAR) || md5((i + 1)::VARCHAR) AS payload"
+                + " FROM range(1000000) t(i)");
+        try (S3Storage after = S3Storage.open(
+                S3Settings.compatible(s3.endpoint(), "us-east-1")
+                        .withPartSize(S3Settings.MIN_PART_SIZE, S3Settings.MIN_PART_SIZE)
+                        .withUploadDuringCopy(false),
+                StaticCredentialsProvider.create(AwsBasicCredentials.create(TestingS3.ACCESS_KEY, s3.secretKey())))) {
+            Lake lakeAfter = new Lake(engine, jobs, LakeSettings.of(dataDir), after, null);
+            List<Long> advances = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+            long[] total = {-1};
+            JobContext recording = new JobContext() {
+                @Override
+                public String jobId() {
+                    return "progress";
+                }
+
+                @Override
+                public void total(long t, String unit) {
+                    total[0] = t;
+                }
+
+                @Override
+                public void advance(long delta) {
+                    advances.add(delta);
+                }
+
+                @Override
+                public boolean cancelRequested() {
+                    return false;
+                }
+
+                @Override
+                public void checkCancelled() {}
+            };
+            ExportResult r = lakeAfter.export(
+                    new ExportRequest(
+                            "hashes", null, "s3://lake/progress", null, null, "uncompressed", null, null, null, null),
+                    recording);
+            assertThat(r.bytes()).isGreaterThan(2 * S3Settings.MIN_PART_SIZE);
+            // one step per part stored, not one at the end
+            assertThat(advances.size()).isGreaterThanOrEqualTo((int) (r.bytes() / S3Settings.MIN_PART_SIZE));
+            assertThat(advances.stream().mapToLong(Long::longValue).sum())
+                    .isEqualTo(total[0])
+                    .isEqualTo(r.bytes());
+        }
+    }
+
+    @Test
     void anExportUploadingWhileDuckDbWritesPublishesTheSameVerifiedData() {
         // a view: DuckDB computes the rows during the COPY, so it writes for longer than one look of the watch
         engine.executeOnLane("CREATE VIEW hashes AS SELECT i, md5(i::VARCHAR) || md5((i + 1)::VARCHAR) AS payload"
