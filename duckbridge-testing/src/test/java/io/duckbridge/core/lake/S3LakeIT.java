@@ -84,6 +84,16 @@ class S3LakeIT {
                 StaticCredentialsProvider.create(AwsBasicCredentials.create(TestingS3.ACCESS_KEY, secret)));
     }
 
+    /** Storage on the test server with the smallest parts and threshold, uploading during or after the COPY. */
+    static S3Storage smallParts(boolean uploadDuringCopy) {
+        return S3Storage.open(
+                S3Settings.compatible(s3.endpoint(), "us-east-1")
+                        .withPartSize(S3Settings.MIN_PART_SIZE, S3Settings.MIN_PART_SIZE)
+                        .withTimeout(Duration.ofSeconds(30))
+                        .withUploadDuringCopy(uploadDuringCopy),
+                StaticCredentialsProvider.create(AwsBasicCredentials.create(TestingS3.ACCESS_KEY, s3.secretKey())));
+    }
+
     @BeforeEach
     void open() {
         s3.healWrites();
@@ -327,11 +337,7 @@ class S3LakeIT {
     void anExportUploadedAfterTheCopyReportsProgressPartByPart() {
         engine.executeOnLane("CREATE VIEW hashes AS SELECT i, md5(i::VARCHAR) || md5((i + 1)::VARCHAR) AS payload"
                 + " FROM range(1000000) t(i)");
-        try (S3Storage after = S3Storage.open(
-                S3Settings.compatible(s3.endpoint(), "us-east-1")
-                        .withPartSize(S3Settings.MIN_PART_SIZE, S3Settings.MIN_PART_SIZE)
-                        .withUploadDuringCopy(false),
-                StaticCredentialsProvider.create(AwsBasicCredentials.create(TestingS3.ACCESS_KEY, s3.secretKey())))) {
+        try (S3Storage after = smallParts(false)) {
             Lake lakeAfter = new Lake(engine, jobs, LakeSettings.of(dataDir), after, null);
             List<Long> advances = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
             long[] total = {-1};
@@ -377,14 +383,9 @@ class S3LakeIT {
         // a view: DuckDB computes the rows during the COPY, so it writes for longer than one look of the watch
         engine.executeOnLane("CREATE VIEW hashes AS SELECT i, md5(i::VARCHAR) || md5((i + 1)::VARCHAR) AS payload"
                 + " FROM range(2000000) t(i)");
-        try (S3Storage overlapping = S3Storage.open(
-                S3Settings.compatible(s3.endpoint(), "us-east-1")
-                        // the smallest parts and threshold, so the watch meets the file mid-COPY even on an idle
-                        // machine where DuckDB writes it within a second
-                        .withPartSize(S3Settings.MIN_PART_SIZE, S3Settings.MIN_PART_SIZE)
-                        .withTimeout(Duration.ofSeconds(30))
-                        .withUploadDuringCopy(true),
-                StaticCredentialsProvider.create(AwsBasicCredentials.create(TestingS3.ACCESS_KEY, s3.secretKey())))) {
+        // the smallest parts and threshold, so the watch meets the file mid-COPY even on an idle machine where
+        // DuckDB writes it within a second
+        try (S3Storage overlapping = smallParts(true)) {
             Lake during = new Lake(engine, jobs, LakeSettings.of(dataDir), overlapping, null);
             s3.resetCounts();
             ExportResult r = during.export(
