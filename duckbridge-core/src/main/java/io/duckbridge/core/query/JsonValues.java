@@ -46,7 +46,8 @@ final class JsonValues {
                 }
             }
             case BigInteger b -> {
-                if (!huge && b.bitLength() <= 53) {
+                // a number up to ±2^53 as for BIGINT (2^53 itself has 54 bits)
+                if (!huge && b.abs().compareTo(BigInteger.valueOf(MAX_SAFE)) <= 0) {
                     g.writeNumber(b.longValue());
                 } else {
                     g.writeString(b.toString());

@@ -415,18 +415,11 @@ public final class QueryRunner implements AutoCloseable {
         } else {
             // only text the guard accepted is prepared, and a repeated text reuses its statement
             PreparedStatement ps = session.prepareCached(checked.sql());
-            List<ResultColumn> declared =
-                    format == QueryFormat.CSV || ps.getMetaData() == null ? null : columns(ps.getMetaData());
-            String asText = declared == null ? null : renderedAsText(checked.sql(), declared, format);
+            List<ResultColumn> declared = declaredColumns(session, ps, checked, request);
+            String asText = renderedAsText(checked.sql(), declared, format);
             if (asText != null) {
                 // the header keeps the query's own types; the values are DuckDB's rendering (see below)
                 ps = session.prepareCached(asText);
-            } else if (format == QueryFormat.CSV && hasTemporalColumn(ps.getMetaData())) {
-                // CSV holds DuckDB's own text (what read_csv casts back); JDBC's objects cannot show
-                // infinite or BC dates and timestamps, 24:00 or every offset, so DuckDB casts the values.
-                // Only then: the cast runs in the fetching thread and halves CSV's speed
-                ps = session.prepareCached("SELECT COLUMNS(*)::VARCHAR FROM (\n"
-                        + SqlText.withoutTrailingSemicolons(checked.sql()) + "\n)");
             }
             bind(ps, checked, request);
             String text = asText != null ? asText : checked.sql();
@@ -450,6 +443,29 @@ public final class QueryRunner implements AutoCloseable {
             }
         }
         ex.peakMemory = peakMemory(connection);
+    }
+
+    /**
+     * The result's columns as DuckDB declares them. A prepared statement has them unless a parameter's type
+     * decides them (a parameter inside {@code range(?)}, a bare {@code ?} in the select list): DuckDB then
+     * declares them {@code UNKNOWN} (or not at all) until the values are bound, so the query runs once with
+     * {@code LIMIT 0} and the same values to learn them. Without this, such a query's dates and timestamps were rendered by the driver's
+     * Java objects ({@code -infinity} came out as a date in the year 290309) and CSV of a {@code TIME 24:00}
+     * failed.
+     */
+    private static List<ResultColumn> declaredColumns(
+            ReadSession session, PreparedStatement ps, CheckedQuery checked, QueryRequest request) throws SQLException {
+        ResultSetMetaData md = ps.getMetaData();
+        List<ResultColumn> prepared = md == null ? null : columns(md);
+        if (prepared != null && prepared.stream().noneMatch(c -> c.type().equals("UNKNOWN"))) {
+            return prepared;
+        }
+        PreparedStatement describe = session.prepareCached(
+                "SELECT * FROM (\n" + SqlText.withoutTrailingSemicolons(checked.sql()) + "\n) LIMIT 0");
+        bind(describe, checked, request);
+        try (ResultSet rs = describe.executeQuery()) {
+            return columns(rs.getMetaData());
+        }
     }
 
     private void writeParquet(
@@ -650,7 +666,10 @@ public final class QueryRunner implements AutoCloseable {
             case ARROW -> t.equals("BIT") || timetz ? ref + "::VARCHAR" : huge(t) ? ref + "::DECIMAL(38,0)" : null;
             case PARQUET ->
                 timetz || t.equals("INTERVAL") ? ref + "::VARCHAR" : huge(t) ? ref + "::DECIMAL(38,0)" : null;
-            case CSV -> null;
+            // CSV holds DuckDB's own text for what JDBC's objects cannot show (infinite or BC dates and timestamps,
+            // 24:00, every offset): those columns are cast by DuckDB, nested ones holding them too; the others
+            // keep their types (and the column-wise writer)
+            case CSV -> TEMPORAL.matcher(type).find() ? ref + "::VARCHAR" : null;
         };
     }
 
@@ -673,19 +692,6 @@ public final class QueryRunner implements AutoCloseable {
 
     private static final java.util.regex.Pattern TEMPORAL =
             java.util.regex.Pattern.compile("(?i)\\b(DATE|TIME|TIMESTAMP|TIMETZ|TIMESTAMPTZ)(_[A-Z]+)?\\b");
-
-    /** Whether a column's type is or holds a date, time or timestamp (including inside LIST/STRUCT/MAP). */
-    private static boolean hasTemporalColumn(ResultSetMetaData md) throws SQLException {
-        if (md == null) {
-            return false;
-        }
-        for (int i = 1; i <= md.getColumnCount(); i++) {
-            if (TEMPORAL.matcher(md.getColumnTypeName(i)).find()) {
-                return true;
-            }
-        }
-        return false;
-    }
 
     static List<ResultColumn> columns(ResultSetMetaData md) throws SQLException {
         List<ResultColumn> columns = new ArrayList<>(md.getColumnCount());

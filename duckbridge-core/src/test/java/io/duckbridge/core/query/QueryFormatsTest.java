@@ -73,6 +73,46 @@ class QueryFormatsTest {
         return out.toByteArray();
     }
 
+    private String runWith(String sql, QueryFormat format, List<Object> params) {
+        var out = new ByteArrayOutputStream();
+        runner.run(new QueryRequest(sql, params, Map.of(), null, Duration.ofSeconds(30)), format, f -> out);
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void aParameterThatDecidesTheResultTypesStillGetsDuckDbsTemporalText() {
+        // DuckDB types this result only once the parameter is bound (it is range()'s argument)
+        String sql = "SELECT '-infinity'::TIMESTAMP AS ts, 'infinity'::DATE AS d, DATE '0044-03-15 (BC)' AS bc,"
+                + " TIMESTAMPTZ '2024-01-02 03:04:05+00' AS tz, TIME '24:00:00' AS tm FROM range(?)";
+        JsonNode body = json.readTree(runWith(sql, QueryFormat.JSON, List.of(1)));
+        assertThat(body.path("rows").get(0).toString())
+                .isEqualTo(
+                        "[\"-infinity\",\"infinity\",\"0044-03-15 (BC)\",\"2024-01-02T03:04:05+00:00\",\"24:00:00\"]");
+        assertThat(body.path("columns").get(0).path("type").asString()).isEqualTo("TIMESTAMP");
+        assertThat(runWith(sql, QueryFormat.CSV, List.of(1)))
+                .isEqualTo("ts,d,bc,tz,tm\r\n-infinity,infinity,0044-03-15 (BC),2024-01-02 03:04:05+00,24:00:00\r\n");
+        // and with a named parameter
+        String named = "SELECT 'infinity'::DATE AS d FROM range($n)";
+        var out = new ByteArrayOutputStream();
+        runner.run(
+                new QueryRequest(named, List.of(), Map.of("n", 1), null, Duration.ofSeconds(30)),
+                QueryFormat.JSON,
+                f -> out);
+        assertThat(json.readTree(out.toByteArray()).path("rows").toString()).isEqualTo("[[\"infinity\"]]");
+    }
+
+    @Test
+    void csvNumbersDoNotDependOnWhetherADateIsBesideThem() {
+        // only the date is cast to DuckDB's text; the numbers keep one form either way
+        assertThat(runWith("SELECT 1e21::DOUBLE AS x, 0.5::DECIMAL(3,3) AS y", QueryFormat.CSV, List.of()))
+                .isEqualTo("x,y\r\n1.0E21,0.500\r\n");
+        assertThat(runWith(
+                        "SELECT 1e21::DOUBLE AS x, 0.5::DECIMAL(3,3) AS y, DATE '2024-02-29' AS d",
+                        QueryFormat.CSV,
+                        List.of()))
+                .isEqualTo("x,y,d\r\n1.0E21,0.500,2024-02-29\r\n");
+    }
+
     @Test
     void jsonRendersTypesAsTheContractSays() {
         JsonNode body = json.readTree(run(TYPES, QueryFormat.JSON, null));
@@ -108,6 +148,15 @@ class QueryFormatsTest {
         String line = new String(run(sql, QueryFormat.NDJSON, null), StandardCharsets.UTF_8).strip();
         assertThat(json.readTree(line).path("h").isString()).isTrue();
         assertThat(json.readTree(line).path("ub").isNumber()).isTrue();
+        // UBIGINT at the same limits as BIGINT: 2^53 a number, 2^53 + 1 a string
+        JsonNode limits = json.readTree(run(
+                        "SELECT 9007199254740992::UBIGINT AS a, 9007199254740993::UBIGINT AS b,"
+                                + " 9007199254740992::BIGINT AS c",
+                        QueryFormat.JSON,
+                        null))
+                .path("rows")
+                .get(0);
+        assertThat(limits.toString()).isEqualTo("[9007199254740992,\"9007199254740993\",9007199254740992]");
     }
 
     @Test
