@@ -767,6 +767,12 @@ public final class ChangeCapture implements AutoCloseable {
                 return;
             }
             relations.put(r.relationId(), r.qualifiedName());
+            if (current != null && entry.applyFrom != null && current.commitLsn.compareTo(entry.applyFrom) < 0) {
+                // the table as it was before the snapshot it was copied from: DuckDB has the copy's newer shape,
+                // and this transaction's rows are skipped. Diffing against it used to "revert" the copy (a column
+                // added before the snapshot was dropped and added back empty: its values were lost)
+                return;
+            }
             SourceTable before = entry.shape;
             List<SourceTable.Column> columns = new ArrayList<>();
             List<Integer> flagged = new ArrayList<>();

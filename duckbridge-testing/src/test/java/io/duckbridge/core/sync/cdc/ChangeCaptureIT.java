@@ -222,14 +222,26 @@ class ChangeCaptureIT {
                     .doesNotContain("cc_manual");
 
             // stopped: changes wait in the slot; a sync copies them, and the next start must not apply them again
+            // — nor the table's older shape: a column added before the sync keeps the values the copy has
             cdc.stop();
             postgres.execute("INSERT INTO cc_manual VALUES (500, 'while stopped')");
             postgres.execute("UPDATE cc_manual SET v = 'changed' WHERE id = 1");
+            postgres.execute("ALTER TABLE cc_manual ADD COLUMN x int");
+            postgres.execute("UPDATE cc_manual SET x = id WHERE id <= 50");
             sync.run(List.of(name), io.duckbridge.core.sync.SyncMode.FULL, io.duckbridge.core.jobs.JobContext.none());
             cdc.start();
-            postgres.execute("INSERT INTO cc_manual VALUES (501, 'after start')");
+            postgres.execute("INSERT INTO cc_manual VALUES (501, 'after start', 501)");
             awaitEqual(tables);
             assertThat(TableComparison.duckCount(engine, "public.cc_manual")).isEqualTo(102);
+            Long withX = engine.read(session -> {
+                try (var rs = session.statement().executeQuery("SELECT count(x) FROM public.cc_manual")) {
+                    rs.next();
+                    return rs.getLong(1);
+                }
+            });
+            assertThat(withX)
+                    .as("the values of the column added before the sync")
+                    .isEqualTo(51L);
             cdc.disable();
         }
     }
