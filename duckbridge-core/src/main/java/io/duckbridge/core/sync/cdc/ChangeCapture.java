@@ -785,15 +785,29 @@ public final class ChangeCapture implements AutoCloseable {
                 columns.add(known != null ? known : column);
             }
             java.util.Set<String> addedWithDefault = new java.util.HashSet<>();
-            if (!sameColumns(before.columns(), columns)) {
-                // the shape changed: number the columns from the catalog to tell renames from drop + add,
-                // and type the new ones as the catalog says
+            boolean changed = !sameColumns(before.columns(), columns);
+            // a column dropped and added again under its name keeps name and type but not its number; the
+            // catalog only says how the table is NOW, which may be after this message's transaction (the
+            // stream is behind), so when a known column's number differs there is no telling when it happened
+            // and the table is copied again (applying the drop and add here wrote the old column's values
+            // into the new one)
+            boolean readded = false;
+            boolean matters = entry.state.equals("streaming") && current != null && !skipping;
+            if (changed || matters) {
+                // number the columns from the catalog to tell renames from drop + add, and type the new ones
                 try (Connection c = source.connect(ReplicationSetup.plainProperties())) {
                     Map<String, ReplicationSetup.CatalogColumn> catalog =
                             ReplicationSetup.catalogColumns(c, r.relationId());
                     for (int i = 0; i < columns.size(); i++) {
                         SourceTable.Column column = columns.get(i);
                         ReplicationSetup.CatalogColumn found = catalog.get(column.name());
+                        SourceTable.Column known = knownColumn(before, column);
+                        if (known != null && known.attnum() > 0 && found != null && found.attnum() != known.attnum()) {
+                            readded = true;
+                        }
+                        if (!changed) {
+                            continue;
+                        }
                         SourceTable.Column numbered = column.withAttnum(
                                 found == null ? 0 : found.attnum(), found == null ? 0 : found.dimensions());
                         if (knownColumn(before, column) == null) {
@@ -814,6 +828,16 @@ public final class ChangeCapture implements AutoCloseable {
                 }
             }
             SourceTable after = before.withColumns(columns, key);
+            if (readded && matters) {
+                log.info(
+                        "CDC: {} has a column dropped and added again under its name; copying it again",
+                        r.qualifiedName());
+                entry.shape = after;
+                entry.state = "resync";
+                current.changes.add(new Change.Resync(after));
+                current.needsResync = true;
+                return;
+            }
             if (after.equals(before) || !entry.state.equals("streaming")) {
                 entry.shape = after;
                 return;
