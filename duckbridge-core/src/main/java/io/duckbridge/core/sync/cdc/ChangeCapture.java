@@ -798,11 +798,22 @@ public final class ChangeCapture implements AutoCloseable {
                 try (Connection c = source.connect(ReplicationSetup.plainProperties())) {
                     Map<String, ReplicationSetup.CatalogColumn> catalog =
                             ReplicationSetup.catalogColumns(c, r.relationId());
+                    int highestKnown = before.columns().stream()
+                            .mapToInt(SourceTable.Column::attnum)
+                            .max()
+                            .orElse(0);
+                    // a column added after the known shape and dropped since: a column new to the stream may be
+                    // one of those, or one added again under its name (the catalog cannot tell which)
+                    boolean droppedSinceKnown =
+                            highestKnown > 0 && ReplicationSetup.highestDroppedAttnum(c, r.relationId()) > highestKnown;
                     for (int i = 0; i < columns.size(); i++) {
                         SourceTable.Column column = columns.get(i);
                         ReplicationSetup.CatalogColumn found = catalog.get(column.name());
                         SourceTable.Column known = knownColumn(before, column);
                         if (known != null && known.attnum() > 0 && found != null && found.attnum() != known.attnum()) {
+                            readded = true;
+                        }
+                        if (known == null && found != null && droppedSinceKnown) {
                             readded = true;
                         }
                         if (!changed) {

@@ -209,6 +209,18 @@ final class ReplicationSetup {
         return columns;
     }
 
+    /** The highest number of a dropped column of the table (0 when none was ever dropped). */
+    static int highestDroppedAttnum(Connection c, int relationId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT coalesce(max(attnum), 0) FROM pg_attribute"
+                + " WHERE attrelid = ? AND attnum > 0 AND attisdropped")) {
+            ps.setLong(1, Integer.toUnsignedLong(relationId));
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        }
+    }
+
     /**
      * Creates the publication for exactly {@code tables}, or changes an existing one to them. Changes to a
      * partitioned table's partitions are published as the partitioned table's ({@code

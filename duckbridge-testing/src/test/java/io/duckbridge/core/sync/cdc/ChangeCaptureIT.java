@@ -275,6 +275,19 @@ class ChangeCaptureIT {
             assertThat(withC).as("the new column is empty, as in PostgreSQL").isZero();
             postgres.execute("UPDATE cc_readd SET c = 7 WHERE id = 3");
             awaitEqual(tables);
+
+            // a column the stream has not seen yet: added, filled, dropped and added again before it is read
+            cdc.stop();
+            try (var c = postgres.connect();
+                    var st = c.createStatement()) {
+                st.execute("ALTER TABLE cc_readd ADD COLUMN g int");
+                st.execute("UPDATE cc_readd SET g = id WHERE id <= 20");
+                st.execute("ALTER TABLE cc_readd DROP COLUMN g");
+                st.execute("ALTER TABLE cc_readd ADD COLUMN g int");
+                st.execute("UPDATE cc_readd SET n = n + 1 WHERE id = 22");
+            }
+            cdc.start();
+            awaitEqual(tables);
             cdc.disable();
         }
     }
