@@ -60,6 +60,11 @@ abstract class ArrowTextEncoder implements RowEncoder {
 
     static final int MAX_BUFFER = 64 << 10;
 
+    /** A BOOLEAN's text, the same in JSON and CSV. */
+    static final byte[] TRUE = {'t', 'r', 'u', 'e'};
+
+    static final byte[] FALSE = {'f', 'a', 'l', 's', 'e'};
+
     // a column's kind, found once per batch rather than once per value
     static final int BIGINT = 0;
     static final int INT = 1;
@@ -224,14 +229,22 @@ abstract class ArrowTextEncoder implements RowEncoder {
         pos = end;
     }
 
+    /** Where row {@code row}'s UTF-8 bytes start in {@code v}'s data buffer. */
+    static int valueStart(VarCharVector v, int row) {
+        return v.getOffsetBuffer().getInt((long) row * VarCharVector.OFFSET_WIDTH);
+    }
+
+    /** Where row {@code row}'s UTF-8 bytes end (exclusive) in {@code v}'s data buffer. */
+    static int valueEnd(VarCharVector v, int row) {
+        return valueStart(v, row + 1);
+    }
+
     /**
-     * Copies the UTF-8 bytes of a VARCHAR value into the buffer when it fits ({@link #MAX_BUFFER} at most) and
-     * {@code special} finds nothing in them; false, with nothing written, otherwise.
+     * Copies bytes {@code start} to {@code end} of {@code v}'s data (one VARCHAR value) into the buffer when they
+     * fit ({@link #MAX_BUFFER} at most) and {@code special} finds nothing in them; false, with nothing written,
+     * otherwise.
      */
-    boolean copyUnless(VarCharVector v, int row, ByteTest special) throws IOException {
-        ArrowBuf offsets = v.getOffsetBuffer();
-        int start = offsets.getInt((long) row * VarCharVector.OFFSET_WIDTH);
-        int end = offsets.getInt((long) (row + 1) * VarCharVector.OFFSET_WIDTH);
+    boolean copyUnless(VarCharVector v, int start, int end, ByteTest special) throws IOException {
         int len = end - start;
         if (len > MAX_BUFFER) {
             return false;

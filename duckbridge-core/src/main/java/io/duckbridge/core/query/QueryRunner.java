@@ -759,26 +759,33 @@ public final class QueryRunner implements AutoCloseable {
      * grown is still written correctly, and its size decides the next run.
      */
     private RowEncoder jsonEncoder(boolean ndjson, String id, long start, List<ResultColumn> columns, String text) {
-        if (ArrowTextEncoder.supports(columns) && !smallResults.contains(text)) {
-            try {
-                return new VectorJsonEncoder(ndjson, id, start, allocator(), limits.arrowBatchSize());
-            } catch (DuckbridgeException arrowUnavailable) {
-                // java.nio not opened to Arrow: the JDBC path needs nothing extra
-            }
-        }
-        return new JsonEncoder(ndjson, id, start);
+        return textEncoder(
+                columns,
+                text,
+                allocator -> new VectorJsonEncoder(ndjson, id, start, allocator, limits.arrowBatchSize()),
+                () -> new JsonEncoder(ndjson, id, start));
     }
 
     /** As {@link #jsonEncoder}, for CSV. */
     private RowEncoder csvEncoder(List<ResultColumn> columns, String text) {
+        return textEncoder(
+                columns, text, allocator -> new VectorCsvEncoder(allocator, limits.arrowBatchSize()), CsvEncoder::new);
+    }
+
+    /** The column-wise writer when it applies (see {@link #jsonEncoder}), else the value-by-value one. */
+    private RowEncoder textEncoder(
+            List<ResultColumn> columns,
+            String text,
+            java.util.function.Function<BufferAllocator, RowEncoder> columnWise,
+            java.util.function.Supplier<RowEncoder> valueByValue) {
         if (ArrowTextEncoder.supports(columns) && !smallResults.contains(text)) {
             try {
-                return new VectorCsvEncoder(allocator(), limits.arrowBatchSize());
+                return columnWise.apply(allocator());
             } catch (DuckbridgeException arrowUnavailable) {
-                // as for JSON
+                // java.nio not opened to Arrow: the JDBC path needs nothing extra
             }
         }
-        return new CsvEncoder();
+        return valueByValue.get();
     }
 
     private void rememberSize(String text, boolean small) {

@@ -18,8 +18,6 @@ import org.apache.arrow.vector.VarCharVector;
  * thread-safe.
  */
 final class VectorCsvEncoder extends ArrowTextEncoder {
-    private static final byte[] TRUE = {'t', 'r', 'u', 'e'};
-    private static final byte[] FALSE = {'f', 'a', 'l', 's', 'e'};
     private static final ByteTest QUOTED = b -> b == ',' || b == '"' || b == '\n' || b == '\r';
 
     VectorCsvEncoder(BufferAllocator allocator, int batchSize) {
@@ -71,10 +69,9 @@ final class VectorCsvEncoder extends ArrowTextEncoder {
 
     /** A VARCHAR as one field: as is, or quoted with its quotes doubled when empty or holding , " CR or LF. */
     private void varchar(VarCharVector v, int row) throws IOException {
-        ArrowBuf offsets = v.getOffsetBuffer();
-        int start = offsets.getInt((long) row * VarCharVector.OFFSET_WIDTH);
-        int end = offsets.getInt((long) (row + 1) * VarCharVector.OFFSET_WIDTH);
-        if (start < end && copyUnless(v, row, QUOTED)) {
+        int start = valueStart(v, row);
+        int end = valueEnd(v, row);
+        if (start < end && copyUnless(v, start, end, QUOTED)) {
             return;
         }
         if (end - start > MAX_BUFFER) {

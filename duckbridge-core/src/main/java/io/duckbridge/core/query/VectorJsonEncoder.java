@@ -22,8 +22,6 @@ final class VectorJsonEncoder extends ArrowTextEncoder {
     private static final long MAX_SAFE = 9_007_199_254_740_992L; // 2^53, as JsonValues
     private static final byte[] HEX = "0123456789ABCDEF".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] NULL = {'n', 'u', 'l', 'l'};
-    private static final byte[] TRUE = {'t', 'r', 'u', 'e'};
-    private static final byte[] FALSE = {'f', 'a', 'l', 's', 'e'};
     private static final ByteTest ESCAPED = b -> (b < 0x20 && b >= 0) || b == '"' || b == '\\';
 
     private final boolean ndjson;
@@ -151,10 +149,9 @@ final class VectorJsonEncoder extends ArrowTextEncoder {
      */
     private void utf8(VarCharVector v, int row) throws IOException {
         put('"');
-        if (!copyUnless(v, row, ESCAPED)) {
-            ArrowBuf offsets = v.getOffsetBuffer();
-            int start = offsets.getInt((long) row * VarCharVector.OFFSET_WIDTH);
-            int end = offsets.getInt((long) (row + 1) * VarCharVector.OFFSET_WIDTH);
+        int start = valueStart(v, row);
+        int end = valueEnd(v, row);
+        if (!copyUnless(v, start, end, ESCAPED)) {
             ArrowBuf data = v.getDataBuffer();
             for (int i = start; i < end; i++) {
                 escaped(data.getByte(i));
