@@ -714,13 +714,8 @@ public final class TableSync {
     private Map<String, String> cdcSources() {
         return engine.read(session -> {
             Map<String, String> out = new LinkedHashMap<>();
-            try (Statement st = session.statement();
-                    ResultSet exists = st.executeQuery("SELECT count(*) FROM duckdb_tables() WHERE database_name ="
-                            + " current_database() AND schema_name = 'duckbridge' AND table_name = 'cdc_tables'")) {
-                exists.next();
-                if (exists.getLong(1) == 0) {
-                    return out;
-                }
+            if (!session.tableExists("duckbridge", "cdc_tables")) {
+                return out;
             }
             try (Statement st = session.statement();
                     ResultSet rs = st.executeQuery("SELECT target_table, source_table FROM duckbridge.cdc_tables")) {
