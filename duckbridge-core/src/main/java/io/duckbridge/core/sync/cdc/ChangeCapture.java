@@ -796,19 +796,17 @@ public final class ChangeCapture implements AutoCloseable {
             if (changed || matters) {
                 // number the columns from the catalog to tell renames from drop + add, and type the new ones
                 try (Connection c = source.connect(ReplicationSetup.plainProperties())) {
-                    Map<String, ReplicationSetup.CatalogColumn> catalog =
-                            ReplicationSetup.catalogColumns(c, r.relationId());
+                    ReplicationSetup.Catalog catalog = ReplicationSetup.catalog(c, r.relationId());
                     int highestKnown = before.columns().stream()
                             .mapToInt(SourceTable.Column::attnum)
                             .max()
                             .orElse(0);
                     // a column added after the known shape and dropped since: a column new to the stream may be
                     // one of those, or one added again under its name (the catalog cannot tell which)
-                    boolean droppedSinceKnown =
-                            highestKnown > 0 && ReplicationSetup.highestDroppedAttnum(c, r.relationId()) > highestKnown;
+                    boolean droppedSinceKnown = highestKnown > 0 && catalog.highestDropped() > highestKnown;
                     for (int i = 0; i < columns.size(); i++) {
                         SourceTable.Column column = columns.get(i);
-                        ReplicationSetup.CatalogColumn found = catalog.get(column.name());
+                        ReplicationSetup.CatalogColumn found = catalog.columns().get(column.name());
                         SourceTable.Column known = knownColumn(before, column);
                         if (known != null && known.attnum() > 0 && found != null && found.attnum() != known.attnum()) {
                             readded = true;
@@ -821,7 +819,7 @@ public final class ChangeCapture implements AutoCloseable {
                         }
                         SourceTable.Column numbered = column.withAttnum(
                                 found == null ? 0 : found.attnum(), found == null ? 0 : found.dimensions());
-                        if (knownColumn(before, column) == null) {
+                        if (known == null) {
                             numbered = ReplicationSetup.resolveTypes(c, List.of(numbered))
                                     .getFirst();
                         }

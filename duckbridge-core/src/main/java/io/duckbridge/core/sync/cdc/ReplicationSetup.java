@@ -193,32 +193,31 @@ final class ReplicationSetup {
         return out;
     }
 
-    /** The live columns of the table with this OID by name, as the catalog says now. */
-    static java.util.Map<String, CatalogColumn> catalogColumns(Connection c, int relationId) throws SQLException {
+    /**
+     * A table's columns as the catalog says now: the live ones by name, and the highest number of a dropped
+     * one (0 when none was ever dropped).
+     */
+    record Catalog(java.util.Map<String, CatalogColumn> columns, int highestDropped) {}
+
+    /** The catalog of the table with this OID (one query over its live and dropped columns). */
+    static Catalog catalog(Connection c, int relationId) throws SQLException {
         java.util.Map<String, CatalogColumn> columns = new java.util.HashMap<>();
-        try (PreparedStatement ps =
-                c.prepareStatement("SELECT a.attname, a.attnum, a.attndims, a.atthasmissing OR a.atthasdef"
-                        + " FROM pg_attribute a WHERE a.attrelid = ? AND a.attnum > 0 AND NOT a.attisdropped")) {
+        int highestDropped = 0;
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT a.attname, a.attnum, a.attndims, a.atthasmissing OR a.atthasdef, a.attisdropped"
+                        + " FROM pg_attribute a WHERE a.attrelid = ? AND a.attnum > 0")) {
             ps.setLong(1, Integer.toUnsignedLong(relationId));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    columns.put(rs.getString(1), new CatalogColumn(rs.getInt(2), rs.getInt(3), rs.getBoolean(4)));
+                    if (rs.getBoolean(5)) {
+                        highestDropped = Math.max(highestDropped, rs.getInt(2));
+                    } else {
+                        columns.put(rs.getString(1), new CatalogColumn(rs.getInt(2), rs.getInt(3), rs.getBoolean(4)));
+                    }
                 }
             }
         }
-        return columns;
-    }
-
-    /** The highest number of a dropped column of the table (0 when none was ever dropped). */
-    static int highestDroppedAttnum(Connection c, int relationId) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT coalesce(max(attnum), 0) FROM pg_attribute"
-                + " WHERE attrelid = ? AND attnum > 0 AND attisdropped")) {
-            ps.setLong(1, Integer.toUnsignedLong(relationId));
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getInt(1);
-            }
-        }
+        return new Catalog(columns, highestDropped);
     }
 
     /**
