@@ -243,29 +243,20 @@ public final class ParquetImporter {
             String stagingName = stagingTable;
             long rows = engine.read(session -> {
                 try (Statement st = session.statement()) {
-                    // one transaction: a failed read of the files leaves no new schema behind
+                    // one transaction: a failed read of the files leaves no new schema behind (the engine
+                    // rolls back what failed work on a reader left open before the reader is used again)
                     st.execute("BEGIN TRANSACTION");
-                    try {
-                        if (schema != null) {
-                            st.execute("CREATE SCHEMA IF NOT EXISTS " + schema);
-                        }
-                        st.execute(createStaging);
-                        long staged;
-                        try (ResultSet rs = st.executeQuery("SELECT count(*) FROM " + stagingName)) {
-                            rs.next();
-                            staged = rs.getLong(1);
-                        }
-                        st.execute("COMMIT");
-                        return staged;
-                    } catch (SQLException | RuntimeException e) {
-                        // a fresh statement: the driver may have closed the failed one
-                        try (Statement rollbackStatement = session.connection().createStatement()) {
-                            rollbackStatement.execute("ROLLBACK");
-                        } catch (SQLException rollback) {
-                            e.addSuppressed(rollback);
-                        }
-                        throw e;
+                    if (schema != null) {
+                        st.execute("CREATE SCHEMA IF NOT EXISTS " + schema);
                     }
+                    st.execute(createStaging);
+                    long staged;
+                    try (ResultSet rs = st.executeQuery("SELECT count(*) FROM " + stagingName)) {
+                        rs.next();
+                        staged = rs.getLong(1);
+                    }
+                    st.execute("COMMIT");
+                    return staged;
                 }
             });
             context.checkCancelled();
