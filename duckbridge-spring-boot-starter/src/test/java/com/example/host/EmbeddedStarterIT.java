@@ -2,7 +2,6 @@ package com.example.host;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.duckbridge.spring.security.ApiKeys;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -50,12 +49,7 @@ class EmbeddedStarterIT {
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) {
         registry.add("duckbridge.data-dir", () -> dataDir.toString());
-        registry.add("duckbridge.security.api-keys[0].name", () -> "dashboards");
-        registry.add("duckbridge.security.api-keys[0].sha256", () -> ApiKeys.sha256Hex(READER_KEY));
-        registry.add("duckbridge.security.api-keys[0].role", () -> "reader");
-        registry.add("duckbridge.security.api-keys[1].name", () -> "operator");
-        registry.add("duckbridge.security.api-keys[1].sha256", () -> ApiKeys.sha256Hex(ADMIN_KEY));
-        registry.add("duckbridge.security.api-keys[1].role", () -> "admin");
+        io.duckbridge.spring.ServiceFixtures.apiKeys(registry, READER_KEY, ADMIN_KEY);
     }
 
     private HttpResponse<String> send(String method, String path, String auth, String contentType, byte[] body)

@@ -1,5 +1,6 @@
 package io.duckbridge.spring;
 
+import io.duckbridge.spring.security.ApiKeys;
 import io.duckbridge.testing.TestingPostgres;
 import io.duckbridge.testing.TestingS3;
 import java.nio.file.Path;
@@ -20,6 +21,19 @@ public final class ServiceFixtures {
         registry.add("duckbridge.postgres.url", postgres::jdbcUrl);
         registry.add("duckbridge.postgres.username", postgres::username);
         registry.add("duckbridge.postgres.password", postgres::password);
+    }
+
+    /**
+     * Two API keys: {@code readerKey} named dashboards with role reader, {@code adminKey} named operator with role
+     * admin. A list binds from one property source, so every element's fields are registered here together.
+     */
+    public static void apiKeys(DynamicPropertyRegistry registry, String readerKey, String adminKey) {
+        registry.add("duckbridge.security.api-keys[0].name", () -> "dashboards");
+        registry.add("duckbridge.security.api-keys[0].sha256", () -> ApiKeys.sha256Hex(readerKey));
+        registry.add("duckbridge.security.api-keys[0].role", () -> "reader");
+        registry.add("duckbridge.security.api-keys[1].name", () -> "operator");
+        registry.add("duckbridge.security.api-keys[1].sha256", () -> ApiKeys.sha256Hex(adminKey));
+        registry.add("duckbridge.security.api-keys[1].role", () -> "admin");
     }
 
     /** {@code duckbridge.data-dir} and the endpoint of {@code s3}. */

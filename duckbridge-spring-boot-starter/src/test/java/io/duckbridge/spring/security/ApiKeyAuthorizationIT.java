@@ -70,13 +70,7 @@ class ApiKeyAuthorizationIT {
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) {
         registry.add("duckbridge.data-dir", () -> dataDir.toString());
-        // a list binds from one property source, so every element's fields come from here
-        registry.add("duckbridge.security.api-keys[0].name", () -> "dashboards");
-        registry.add("duckbridge.security.api-keys[0].sha256", () -> ApiKeys.sha256Hex(READER_KEY));
-        registry.add("duckbridge.security.api-keys[0].role", () -> "reader");
-        registry.add("duckbridge.security.api-keys[1].name", () -> "operator");
-        registry.add("duckbridge.security.api-keys[1].sha256", () -> ApiKeys.sha256Hex(ADMIN_KEY));
-        registry.add("duckbridge.security.api-keys[1].role", () -> "admin");
+        io.duckbridge.spring.ServiceFixtures.apiKeys(registry, READER_KEY, ADMIN_KEY);
     }
 
     /** Who may call an endpoint. */
