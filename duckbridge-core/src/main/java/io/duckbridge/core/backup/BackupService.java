@@ -16,6 +16,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -112,8 +113,41 @@ public final class BackupService {
                     prune();
                 }
             }
+            if (store != null) {
+                uploadMissed(store, manifest.id());
+            }
             return manifest;
         });
+    }
+
+    /**
+     * Uploads the kept backups that have no remote copy yet — their upload failed while the storage was down,
+     * or they were made before the upload target was configured — once the new backup's upload has shown the
+     * storage is back. Oldest first; stops at the first failure (logged: the new backup itself is complete and
+     * uploaded, and the next backup tries again).
+     */
+    private void uploadMissed(ObjectStore store, String newId) {
+        List<BackupManifest> missed = new ArrayList<>(catalog.list().stream()
+                .filter(m -> !m.id().equals(newId))
+                .filter(m -> catalog.remoteLocation(m.id()).isEmpty())
+                .filter(m -> presumedValid(catalog, m))
+                .toList());
+        Collections.reverse(missed);
+        for (BackupManifest m : missed) {
+            try {
+                upload(store, m);
+                log.info(
+                        "uploaded backup {}, whose earlier upload had not happened, to {}",
+                        m.id(),
+                        store.uri(m.id() + "/"));
+            } catch (RuntimeException e) {
+                log.warn(
+                        "could not upload the earlier backup {} (the next backup tries again): {}",
+                        m.id(),
+                        e.getMessage());
+                return;
+            }
+        }
     }
 
     private void upload(ObjectStore store, BackupManifest manifest) {

@@ -125,6 +125,36 @@ class BackupS3IT {
         }
     }
 
+    @Test
+    void theNextBackupUploadsOneWhoseUploadFailed() throws Exception {
+        try (TestingS3 s3 = TestingS3.start();
+                S3Storage storage = S3Storage.open(
+                        S3Settings.compatible(s3.endpoint(), s3.region()).withTimeout(Duration.ofSeconds(30)),
+                        StaticCredentialsProvider.create(
+                                AwsBasicCredentials.create(TestingS3.ACCESS_KEY, s3.secretKey())));
+                DuckDbEngine engine = DuckDbEngine.open(
+                        EngineSettings.defaults(dir.resolve("live.duckdb").toString())
+                                .withThreads(2))) {
+            execute(engine, "CREATE TABLE orders AS SELECT i AS id FROM range(1000) t(i)");
+            BackupService service = new BackupService(engine, BackupSettings.defaults(dir.resolve("backups")));
+            // the bucket does not exist yet: the storage refuses the first upload
+            service.uploadTo(storage.store("late-bucket", "backups"));
+            assertThatThrownBy(() -> service.create(JobContext.none()))
+                    .isInstanceOf(DuckbridgeException.class)
+                    .hasMessageContaining("was written locally, but its upload");
+            BackupManifest first = service.list().getFirst();
+            assertThat(service.describe(first).get("locations").toString()).doesNotContain("s3://");
+
+            s3.createBucket("late-bucket");
+            BackupManifest second = service.create(JobContext.none());
+
+            assertThat(service.listRemote()).extracting(BackupManifest::id).containsExactly(second.id(), first.id());
+            assertThat(s3.exists("late-bucket", "backups/" + first.id() + "/" + BackupCatalog.ARCHIVE))
+                    .isTrue();
+            assertThat(service.describe(first).get("locations").toString()).contains("s3://late-bucket/backups/");
+        }
+    }
+
     private static void execute(DuckDbEngine engine, String... statements) {
         engine.write(session -> {
             try (Statement st = session.statement()) {
