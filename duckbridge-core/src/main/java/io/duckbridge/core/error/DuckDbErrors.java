@@ -67,15 +67,9 @@ public final class DuckDbErrors {
         return m.find() ? m.group(1).toLowerCase(Locale.ROOT) : null;
     }
 
-    /**
-     * Classifies a DuckDB error message; {@link ErrorClass#INTERNAL} when DuckDB named no known type. A file
-     * name or glob that matches no file is the request's NOT_FOUND, not the server's IO failure.
-     */
+    /** Classifies a DuckDB error message; {@link ErrorClass#INTERNAL} when DuckDB named no known type. */
     public static ErrorClass classify(String message) {
         String type = errorType(message);
-        if ("io".equals(type) && message.contains("No files found that match the pattern")) {
-            return ErrorClass.NOT_FOUND;
-        }
         return type == null ? ErrorClass.INTERNAL : BY_TYPE.getOrDefault(type, ErrorClass.INTERNAL);
     }
 

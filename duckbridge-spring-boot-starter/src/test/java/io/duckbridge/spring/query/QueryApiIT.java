@@ -241,14 +241,6 @@ class QueryApiIT {
     }
 
     @Test
-    void aFileInsideTheRootsThatDoesNotExistIsNotFound() {
-        var response = query("SELECT * FROM read_parquet('" + dataDir.resolve("exports/nothere-*.parquet") + "')");
-        assertThat(response.statusCode()).as(response.body()).isEqualTo(404);
-        assertThat(Http.json(response).path("errorClass").asString()).isEqualTo("NOT_FOUND");
-        assertThat(Http.json(response).path("detail").asString()).contains("nothere-*.parquet");
-    }
-
-    @Test
     void jsonBodyHasTheContractShape() {
         var response =
                 query("SELECT 9007199254740993::BIGINT AS big, 1.5::DECIMAL(4,2) AS d, DATE '2024-01-02' AS day");
