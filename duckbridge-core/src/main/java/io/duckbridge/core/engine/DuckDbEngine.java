@@ -482,8 +482,9 @@ public final class DuckDbEngine implements AutoCloseable {
             // allocation failed on this thread alone and its objects are garbage now; the caller can retry smaller
             future.completeExceptionally(new DuckbridgeException(
                     ErrorClass.OUT_OF_MEMORY,
-                    "the JVM heap ran out while handling the result (" + e.getMessage() + "): "
-                            + DuckDbErrors.HEAP_ADVICE,
+                    "the JVM heap ran out while handling the result (" + e.getMessage() + "): a value or row is too"
+                            + " large for the server's heap; ask for smaller values (e.g. left(s, 1000)) or use Arrow,"
+                            + " CSV or Parquet, or raise the heap (-Xmx)",
                     e));
         } catch (Exception | Error e) {
             future.completeExceptionally(DuckbridgeException.unexpected(e));

@@ -43,20 +43,7 @@ public final class DuckDbErrors {
             Map.entry("fatal", ErrorClass.INTERNAL),
             Map.entry("internal", ErrorClass.INTERNAL));
 
-    /** What to do when the JVM heap, not DuckDB's memory, ran out while a result was handled. */
-    public static final String HEAP_ADVICE = "a value or row is too large for the server's heap; ask for smaller values"
-            + " (e.g. left(s, 1000)) or use Arrow, CSV or Parquet, or raise the heap (-Xmx); retry after Retry-After";
-
     private DuckDbErrors() {}
-
-    /**
-     * Whether {@code message} reports the JVM heap running out inside the driver: duckdb_jdbc turns an
-     * {@link OutOfMemoryError} raised while it builds a Java value (a 200 MB string, say) into an
-     * {@link SQLException} such as "Invalid Error: Java heap space".
-     */
-    static boolean isJavaHeapExhausted(String message) {
-        return message != null && (message.contains("Java heap space") || message.contains("OutOfMemoryError"));
-    }
 
     /** The DuckDB error type named at the start of the message, lower case, or null when there is none. */
     public static String errorType(String message) {
@@ -110,14 +97,6 @@ public final class DuckDbErrors {
             position = Integer.valueOf(p.group(1));
         }
         String text = context == null ? message : context + ": " + message;
-        if (isJavaHeapExhausted(message)) {
-            // the allocation failed on this thread alone and its objects are garbage now: a retry can succeed
-            return new DuckbridgeException(
-                    ErrorClass.OUT_OF_MEMORY,
-                    "the JVM heap ran out while handling the result (" + text + "): " + HEAP_ADVICE,
-                    e,
-                    null);
-        }
         ErrorClass errorClass = classify(message);
         if (errorClass == ErrorClass.OUT_OF_MEMORY) {
             // DuckDB's own tips say SET memory_limit / threads, which nobody can run here (the configuration is

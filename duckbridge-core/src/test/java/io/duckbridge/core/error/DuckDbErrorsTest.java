@@ -26,14 +26,6 @@ class DuckDbErrorsTest {
     }
 
     @Test
-    void theHeapRunningOutInsideTheDriverIsOutOfMemoryNotInternal() {
-        // what duckdb_jdbc 2.0.0.1 threw when three 200 MB strings were built at once on a 256 MB heap
-        DuckbridgeException e = DuckDbErrors.wrap(new SQLException("Invalid Error: Java heap space"));
-        assertThat(e.errorClass()).isEqualTo(ErrorClass.OUT_OF_MEMORY);
-        assertThat(e.getMessage()).contains("JVM heap", "-Xmx", "Retry-After");
-    }
-
-    @Test
     void aFunctionWhoseExtensionCannotLoadIsTheRequestsProblem() {
         DuckbridgeException e = DuckDbErrors.wrap(new SQLException("Extension Autoloading Error: An error occurred"
                 + " while trying to automatically install the required extension 'sqlite_scanner': Loading external"
