@@ -10,7 +10,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,14 +24,7 @@ public final class QueryRecorder {
     public static final Duration SLOW_QUERY = Duration.ofSeconds(1);
 
     private static final Logger LOG = LoggerFactory.getLogger(QueryRecorder.class);
-    private static final Pattern STRING_LITERAL = Pattern.compile("'(?:[^']|'')*'");
-    /** A dollar-quoted string: {@code $$...$$} or {@code $tag$...$tag$} (not a parameter such as {@code $1}). */
-    private static final Pattern DOLLAR_LITERAL = Pattern.compile("(?s)\\$([A-Za-z_][A-Za-z0-9_]*|)\\$.*?\\$\\1\\$");
-
-    private static final Pattern NUMBER_LITERAL = Pattern.compile("(?<![\\w$.])\\d+(?:\\.\\d+)?(?:[eE][-+]?\\d+)?\\b");
-    private static final Pattern WHITESPACE = Pattern.compile("\\s+");
-    private static final Pattern LINE_COMMENT = Pattern.compile("--[^\\n]*");
-    private static final Pattern BLOCK_COMMENT = Pattern.compile("(?s)/\\*.*?\\*/");
+    private static final int NORMALIZED_MAX_OUTPUT = 2000;
 
     private final int window;
     private final Deque<QueryRecord> recent = new ArrayDeque<>();
@@ -76,14 +68,196 @@ public final class QueryRecorder {
         return normalized;
     }
 
-    private static String normalizeNow(String sql) {
-        String s = BLOCK_COMMENT.matcher(sql).replaceAll(" ");
-        s = LINE_COMMENT.matcher(s).replaceAll(" ");
-        s = DOLLAR_LITERAL.matcher(s).replaceAll("?");
-        s = STRING_LITERAL.matcher(s).replaceAll("?");
-        s = NUMBER_LITERAL.matcher(s).replaceAll("?");
-        s = WHITESPACE.matcher(s).replaceAll(" ").strip();
-        return s.length() > 2000 ? s.substring(0, 2000) : s;
+    /**
+     * One pass over the text as DuckDB's lexer reads it: string constants ({@code '...'} with {@code ''},
+     * {@code E'...'} with backslash escapes, {@code X'..'}/{@code B'..'}, dollar-quoted {@code $tag$...$tag$}) and
+     * numbers become {@code ?}; comments (nested block comments too) and whitespace runs become one space;
+     * quoted identifiers ({@code "a'b"}), identifiers and parameters ({@code $1}, {@code $name}, {@code ?}) are
+     * kept. An unterminated constant hides the rest of the text.
+     */
+    static String normalizeNow(String sql) {
+        StringBuilder out = new StringBuilder(Math.min(sql.length(), NORMALIZED_MAX_OUTPUT + 16));
+        int n = sql.length();
+        int i = 0;
+        while (i < n && out.length() <= NORMALIZED_MAX_OUTPUT) {
+            char c = sql.charAt(i);
+            if (Character.isWhitespace(c)) {
+                i = space(out, sql, i + 1);
+            } else if (c == '-' && i + 1 < n && sql.charAt(i + 1) == '-') {
+                int eol = sql.indexOf('\n', i);
+                i = space(out, sql, eol < 0 ? n : eol);
+            } else if (c == '/' && i + 1 < n && sql.charAt(i + 1) == '*') {
+                i = space(out, sql, endOfBlockComment(sql, i));
+            } else if (c == '\'') {
+                out.append('?');
+                i = endOfString(sql, i + 1, false);
+            } else if ((c == 'E' || c == 'e') && i + 1 < n && sql.charAt(i + 1) == '\'') {
+                out.append('?');
+                i = endOfString(sql, i + 2, true);
+            } else if ("XxBbNn".indexOf(c) >= 0 && i + 1 < n && sql.charAt(i + 1) == '\'') {
+                out.append('?');
+                i = endOfString(sql, i + 2, false);
+            } else if (c == '"') {
+                int end = endOfQuotedIdentifier(sql, i + 1);
+                out.append(sql, i, end);
+                i = end;
+            } else if (c == '$') {
+                int tagEnd = dollarTagEnd(sql, i);
+                if (tagEnd > 0) {
+                    String tag = sql.substring(i, tagEnd);
+                    int close = sql.indexOf(tag, tagEnd);
+                    out.append('?');
+                    i = close < 0 ? n : close + tag.length();
+                } else {
+                    int end = i + 1;
+                    while (end < n && isIdentifierPart(sql.charAt(end))) {
+                        end++;
+                    }
+                    out.append(sql, i, end); // a parameter: $1, $name
+                    i = end;
+                }
+            } else if (Character.isDigit(c) || (c == '.' && i + 1 < n && Character.isDigit(sql.charAt(i + 1)))) {
+                out.append('?');
+                i = endOfNumber(sql, i);
+            } else if (isIdentifierStart(c)) {
+                int end = i + 1;
+                while (end < n && isIdentifierPart(sql.charAt(end))) {
+                    end++;
+                }
+                out.append(sql, i, end);
+                i = end;
+            } else {
+                out.append(c);
+                i++;
+            }
+        }
+        String s = out.toString().strip();
+        return s.length() > NORMALIZED_MAX_OUTPUT ? s.substring(0, NORMALIZED_MAX_OUTPUT) : s;
+    }
+
+    /** Appends one space (none twice in a row) and returns {@code next}, skipping the whitespace after it. */
+    private static int space(StringBuilder out, String sql, int next) {
+        if (!out.isEmpty() && out.charAt(out.length() - 1) != ' ') {
+            out.append(' ');
+        }
+        int i = next;
+        while (i < sql.length() && Character.isWhitespace(sql.charAt(i))) {
+            i++;
+        }
+        return i;
+    }
+
+    private static int endOfBlockComment(String sql, int start) {
+        int depth = 0;
+        int i = start;
+        while (i + 1 < sql.length()) {
+            if (sql.charAt(i) == '/' && sql.charAt(i + 1) == '*') {
+                depth++;
+                i += 2;
+            } else if (sql.charAt(i) == '*' && sql.charAt(i + 1) == '/') {
+                depth--;
+                i += 2;
+                if (depth == 0) {
+                    return i;
+                }
+            } else {
+                i++;
+            }
+        }
+        return sql.length();
+    }
+
+    /** The index after the closing quote of a string whose content starts at {@code i}. */
+    private static int endOfString(String sql, int i, boolean backslashEscapes) {
+        int n = sql.length();
+        while (i < n) {
+            char c = sql.charAt(i);
+            if (backslashEscapes && c == '\\') {
+                i += 2;
+            } else if (c == '\'') {
+                if (i + 1 < n && sql.charAt(i + 1) == '\'') {
+                    i += 2;
+                } else {
+                    return i + 1;
+                }
+            } else {
+                i++;
+            }
+        }
+        return n;
+    }
+
+    private static int endOfQuotedIdentifier(String sql, int i) {
+        int n = sql.length();
+        while (i < n) {
+            if (sql.charAt(i) == '"') {
+                if (i + 1 < n && sql.charAt(i + 1) == '"') {
+                    i += 2;
+                } else {
+                    return i + 1;
+                }
+            } else {
+                i++;
+            }
+        }
+        return n;
+    }
+
+    /** The end of a dollar-quote opening tag ({@code $$} or {@code $tag$}) at {@code i}, or -1 for a parameter. */
+    private static int dollarTagEnd(String sql, int i) {
+        int n = sql.length();
+        int j = i + 1;
+        if (j < n && sql.charAt(j) == '$') {
+            return j + 1;
+        }
+        if (j >= n || !(Character.isLetter(sql.charAt(j)) || sql.charAt(j) == '_')) {
+            return -1;
+        }
+        while (j < n && (Character.isLetterOrDigit(sql.charAt(j)) || sql.charAt(j) == '_')) {
+            j++;
+        }
+        return j < n && sql.charAt(j) == '$' ? j + 1 : -1;
+    }
+
+    private static int endOfNumber(String sql, int i) {
+        int n = sql.length();
+        if (sql.charAt(i) == '0' && i + 1 < n && "xXbBoO".indexOf(sql.charAt(i + 1)) >= 0) {
+            i += 2;
+            while (i < n && (Character.isLetterOrDigit(sql.charAt(i)) || sql.charAt(i) == '_')) {
+                i++;
+            }
+            return i;
+        }
+        while (i < n && (Character.isDigit(sql.charAt(i)) || sql.charAt(i) == '_')) {
+            i++;
+        }
+        if (i < n && sql.charAt(i) == '.') {
+            i++;
+            while (i < n && (Character.isDigit(sql.charAt(i)) || sql.charAt(i) == '_')) {
+                i++;
+            }
+        }
+        if (i < n && (sql.charAt(i) == 'e' || sql.charAt(i) == 'E')) {
+            int j = i + 1;
+            if (j < n && (sql.charAt(j) == '+' || sql.charAt(j) == '-')) {
+                j++;
+            }
+            if (j < n && Character.isDigit(sql.charAt(j))) {
+                i = j;
+                while (i < n && Character.isDigit(sql.charAt(i))) {
+                    i++;
+                }
+            }
+        }
+        return i;
+    }
+
+    private static boolean isIdentifierStart(char c) {
+        return Character.isLetter(c) || c == '_' || c >= 0x80;
+    }
+
+    private static boolean isIdentifierPart(char c) {
+        return Character.isLetterOrDigit(c) || c == '_' || c == '$' || c >= 0x80;
     }
 
     public void addListener(Consumer<QueryRecord> listener) {
