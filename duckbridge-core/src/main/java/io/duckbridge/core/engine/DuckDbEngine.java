@@ -471,7 +471,10 @@ public final class DuckDbEngine implements AutoCloseable {
         } catch (SQLException e) {
             future.completeExceptionally(translate(session, timeout, e));
         } catch (DuckbridgeException e) {
-            future.completeExceptionally(e);
+            // work that classified DuckDB's error itself (a result failing while it streams) was interrupted
+            // by its timeout or a cancel when DuckDB says so
+            DuckbridgeException stopped = e.errorClass() == ErrorClass.CANCELLED ? stopped(session, timeout, e) : null;
+            future.completeExceptionally(stopped != null ? stopped : e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             future.completeExceptionally(new DuckbridgeException(ErrorClass.CANCELLED, "interrupted", e));
@@ -530,6 +533,12 @@ public final class DuckDbEngine implements AutoCloseable {
     }
 
     private DuckbridgeException translate(ReadSession session, Duration timeout, SQLException e) {
+        DuckbridgeException stopped = stopped(session, timeout, e);
+        return stopped != null ? stopped : DuckDbErrors.wrap(e);
+    }
+
+    /** TIMEOUT or CANCELLED when the session was stopped by its deadline or a cancel; null otherwise. */
+    private DuckbridgeException stopped(ReadSession session, Duration timeout, Exception e) {
         if (session.timedOut()) {
             return new DuckbridgeException(
                     ErrorClass.TIMEOUT,
@@ -542,7 +551,7 @@ public final class DuckDbEngine implements AutoCloseable {
                     closed.get() ? "cancelled: the engine is shutting down" : "the query was cancelled",
                     e);
         }
-        return DuckDbErrors.wrap(e);
+        return null;
     }
 
     private <T> T await(CompletableFuture<T> future) {

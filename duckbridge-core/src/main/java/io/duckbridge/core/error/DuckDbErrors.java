@@ -83,6 +83,27 @@ public final class DuckDbErrors {
         return false;
     }
 
+    /**
+     * Arrow's C stream reader reports a DuckDB error met while the result streams (a value that does not convert
+     * on row 1,500,000) as {@code IOException("[errno -1] CDataJniException{errno=-1, message=<DuckDB's
+     * message>}")}, without a cause: DuckDB's message is taken out of that wrapping and classified like any
+     * other. Empty for other I/O failures (writing to a client that left, a full disk).
+     */
+    public static java.util.Optional<DuckbridgeException> fromArrowStream(java.io.IOException e) {
+        String message = e.getMessage();
+        if (message == null) {
+            return java.util.Optional.empty();
+        }
+        Matcher m = ARROW_STREAM_ERROR.matcher(message);
+        if (!m.matches() || errorType(m.group(1)) == null) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(wrap(new SQLException(m.group(1), e)));
+    }
+
+    private static final Pattern ARROW_STREAM_ERROR = Pattern.compile(
+            "\\[errno -?\\d+\\] (?:CDataJniException\\{errno=-?\\d+, message=)?(.*?)\\}?", Pattern.DOTALL);
+
     /** Wraps a DuckDB {@link SQLException} with its class and, when DuckDB reported one, the position. */
     public static DuckbridgeException wrap(SQLException e) {
         return wrap(null, e);

@@ -434,7 +434,13 @@ public final class QueryRunner implements AutoCloseable {
                     case ARROW -> new ArrowEncoder(allocator(), limits.arrowBatchSize());
                     case PARQUET -> throw new IllegalStateException("handled above");
                 };
-                RowEncoder.Written written = encoder.write(rs, ex.columns, maxRows, ex.out);
+                RowEncoder.Written written;
+                try {
+                    written = encoder.write(rs, ex.columns, maxRows, ex.out);
+                } catch (IOException e) {
+                    // DuckDB failing while the result streams comes out of Arrow's reader as an IOException
+                    throw DuckDbErrors.fromArrowStream(e).orElseThrow(() -> e);
+                }
                 ex.rows = written.rows();
                 ex.truncated = written.truncated();
                 if (format != QueryFormat.ARROW) {

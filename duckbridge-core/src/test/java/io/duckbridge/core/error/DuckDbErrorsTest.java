@@ -26,6 +26,20 @@ class DuckDbErrorsTest {
     }
 
     @Test
+    void aDuckDbErrorInsideArrowsStreamReaderKeepsItsClassAndPosition() {
+        // what arrow-c-data 18.3 threw when DuckDB failed on a row while the result streamed
+        var e = DuckDbErrors.fromArrowStream(new java.io.IOException("[errno -1] CDataJniException{errno=-1,"
+                        + " message=Conversion Error: Could not convert string 'x' to INT32\n\nLINE 1: SELECT i\n"
+                        + "{\"position\": \"7\"}}"))
+                .orElseThrow();
+        assertThat(e.errorClass()).isEqualTo(ErrorClass.CONVERSION);
+        assertThat(e.getMessage()).startsWith("Conversion Error: Could not convert string 'x' to INT32");
+        assertThat(e.position()).isEqualTo(7);
+        assertThat(DuckDbErrors.fromArrowStream(new java.io.IOException("Broken pipe")))
+                .isEmpty();
+    }
+
+    @Test
     void aFunctionWhoseExtensionCannotLoadIsTheRequestsProblem() {
         DuckbridgeException e = DuckDbErrors.wrap(new SQLException("Extension Autoloading Error: An error occurred"
                 + " while trying to automatically install the required extension 'sqlite_scanner': Loading external"

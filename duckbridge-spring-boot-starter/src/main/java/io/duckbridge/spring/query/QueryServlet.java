@@ -103,6 +103,14 @@ public final class QueryServlet extends HttpServlet {
                 log.debug("the client of {} left before the end of the result: {}", PATH, e.getMessage());
                 return;
             }
+            if (response.isCommitted()) {
+                log.warn(
+                        "a result of {} broke off after its first bytes with {}: {}",
+                        PATH,
+                        e.errorClass(),
+                        e.getMessage());
+                throw BrokenResult.of(e);
+            }
             ProblemResponses.log(e);
             if (ProblemResponses.asksForRetry(e.errorClass())) {
                 response.setHeader(HttpHeaders.RETRY_AFTER, ProblemResponses.RETRY_AFTER_SECONDS);
@@ -187,7 +195,9 @@ public final class QueryServlet extends HttpServlet {
             HttpServletRequest request, HttpServletResponse response, int status, String title, DuckbridgeException e)
             throws IOException {
         if (response.isCommitted()) {
-            throw new IOException("the query failed after its first bytes were sent: " + e.getMessage(), e);
+            log.warn(
+                    "a result of {} broke off after its first bytes with {}: {}", PATH, e.errorClass(), e.getMessage());
+            throw BrokenResult.of(e);
         }
         response.resetBuffer();
         ProblemResponses.write(request, response, status, title, e);

@@ -111,10 +111,13 @@ public class ProblemResponses extends ResponseEntityExceptionHandler {
         return errorClass == ErrorClass.OUT_OF_MEMORY || errorClass == ErrorClass.SOURCE_UNAVAILABLE;
     }
 
-    /** Logs a failed request: server-side classes as errors with their trace, the client's at debug. */
+    /** Logs a failed request: INTERNAL as an error with its trace, IO as a one-line warning, the client's at debug. */
     public static void log(DuckbridgeException e) {
-        if (e.errorClass() == ErrorClass.INTERNAL || e.errorClass() == ErrorClass.IO) {
+        if (e.errorClass() == ErrorClass.INTERNAL) {
             log.error("request failed: {}", e.getMessage(), e);
+        } else if (e.errorClass() == ErrorClass.IO) {
+            // the message names the file or the storage and what failed; DuckDB's stack would add nothing
+            log.warn("request failed with IO: {}", e.getMessage());
         } else {
             log.debug("request failed with {}: {}", e.errorClass(), e.getMessage());
         }

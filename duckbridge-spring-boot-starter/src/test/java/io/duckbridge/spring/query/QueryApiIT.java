@@ -1,6 +1,7 @@
 package io.duckbridge.spring.query;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.duckbridge.core.engine.DuckDbEngine;
 import io.duckbridge.core.query.QueryAdmission;
@@ -464,10 +465,34 @@ class QueryApiIT {
         assertThat(small.trailers()).containsEntry("x-duckbridge-truncated", "true");
     }
 
+    @Test
+    void aQueryFailingAfterItsFirstBytesEndsTheConnectionWithoutAnEndOrAnythingAppended() throws IOException {
+        // DuckDB fails on row 1,500,000, long after the first rows left the server
+        String failing = "{\"sql\": \"SELECT i, (CASE WHEN i < 1500000 THEN '1' ELSE 'x' END)::INT AS c"
+                + " FROM range(2000000) t(i)\", \"maxRows\": 3000000}";
+        for (String accept : List.of("application/json", "text/csv", "application/x-ndjson")) {
+            var partial = new java.io.ByteArrayOutputStream();
+            assertThatThrownBy(() -> rawPost(failing, accept, partial))
+                    .as(accept)
+                    .isInstanceOf(java.io.EOFException.class);
+            String body = partial.toString(java.nio.charset.StandardCharsets.UTF_8);
+            assertThat(body.length()).as(accept).isGreaterThan(100_000);
+            assertThat(body).as(accept).doesNotContain("timestamp", "\"status\"", "error");
+            JsonNode recent = Http.json(Http.localhost(port).get("/api/v1/queries/recent?limit=1"))
+                    .get(0);
+            assertThat(recent.path("errorClass").asString()).as(accept).isEqualTo("CONVERSION");
+        }
+    }
+
     record RawResponse(int status, Map<String, String> headers, String body, Map<String, String> trailers) {}
 
     /** One HTTP/1.1 exchange over a plain socket, since HttpClient drops trailers; decodes the chunked body. */
     private RawResponse rawPost(String json, String accept) throws IOException {
+        return rawPost(json, accept, new java.io.ByteArrayOutputStream());
+    }
+
+    /** As {@link #rawPost(String, String)}, with the body decoded so far in {@code body} when reading fails. */
+    private RawResponse rawPost(String json, String accept, java.io.ByteArrayOutputStream body) throws IOException {
         byte[] payload = json.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         try (var socket = new java.net.Socket("127.0.0.1", port)) {
             socket.setSoTimeout(60_000);
@@ -482,7 +507,6 @@ class QueryApiIT {
             int status = Integer.parseInt(line(in).split(" ")[1]);
             Map<String, String> headers = fields(in);
             assertThat(headers).containsEntry("transfer-encoding", "chunked");
-            var body = new java.io.ByteArrayOutputStream();
             for (int size; (size = Integer.parseInt(line(in).split(";")[0].trim(), 16)) > 0; ) {
                 body.write(in.readNBytes(size));
                 assertThat(line(in)).isEmpty();
