@@ -599,10 +599,10 @@ public final class QueryRunner implements AutoCloseable {
      *
      * <ul>
      *   <li>JSON/NDJSON: {@code DATE} as DuckDB prints it (ISO {@code 2024-02-29}; {@code infinity},
-     *       {@code -infinity} and BC dates such as {@code 0044-03-15 (BC)}, which {@code LocalDate} turns into
-     *       far-off or negative years); {@code TIMESTAMP} (any precision) and {@code TIMESTAMPTZ} in ISO form with
-     *       a {@code T}, DuckDB's fraction (no trailing zeros) and a {@code ±hh:mm} offset, except infinite and
-     *       BC values, which keep DuckDB's text;
+     *       {@code -infinity}, which {@code LocalDate} turns into far-off years; BC dates in ISO's signed form,
+     *       {@code -0043-03-15} for DuckDB's {@code 0044-03-15 (BC)}); {@code TIMESTAMP} (any precision) and {@code TIMESTAMPTZ} in ISO form with
+     *       a {@code T}, DuckDB's fraction (no trailing zeros) and a {@code ±hh:mm} offset; BC years in ISO's
+     *       signed form ({@code -0043-03-15}); infinite values as DuckDB's text;
      *   <li>JSON/NDJSON: a {@code TIME} nested in a LIST, STRUCT or MAP as DuckDB's text ({@code 24:00:00}
      *       included);
      *   <li>Arrow: {@code BIT} (exported as DuckDB's internal bytes) and {@code TIMETZ} (exported without its
@@ -641,31 +641,33 @@ public final class QueryRunner implements AutoCloseable {
         return switch (format) {
             case JSON, NDJSON -> {
                 if (t.equals("DATE")) {
-                    yield ref + "::VARCHAR";
+                    yield isoYear(ref + "::VARCHAR");
                 }
                 if (t.equals("TIMESTAMP")
                         || t.equals("TIMESTAMP_S")
                         || t.equals("TIMESTAMP_MS")
                         || t.equals("TIMESTAMP_NS")) {
-                    // 'T' between date and time; BC ("... (BC) 01:02:03") and infinite values do not match
-                    yield "regexp_replace(" + ref + "::VARCHAR, '^(\\d+-\\d\\d-\\d\\d) (\\d)', '\\1T\\2')";
+                    // 'T' between date and time; infinite values do not match
+                    yield "regexp_replace(" + isoYear(ref + "::VARCHAR")
+                            + ", '^(-?\\d+-\\d\\d-\\d\\d) (\\d)', '\\1T\\2')";
                 }
                 if (t.equals("TIMESTAMPTZ") || t.equals("TIMESTAMP WITH TIME ZONE")) {
-                    yield "regexp_replace(regexp_replace(" + ref
-                            + "::VARCHAR, '^(\\d+-\\d\\d-\\d\\d) (\\d)', '\\1T\\2'), '([+-]\\d\\d)$', '\\1:00')";
-                }
-                if (t.startsWith("ENUM")) {
-                    // the driver decodes an ENUM's label itself and garbles 4-byte UTF-8 (emoji); DuckDB's text
-                    yield ref + "::VARCHAR";
+                    yield "regexp_replace(regexp_replace(" + isoYear(ref + "::VARCHAR")
+                            + ", '^(-?\\d+-\\d\\d-\\d\\d) (\\d)', '\\1T\\2'), '([+-]\\d\\d)$', '\\1:00')";
                 }
                 if (timetz) {
                     // the driver's OffsetTime cannot hold 24:00:00 (the query failed); the offset as +hh:mm
                     yield "regexp_replace(" + ref + "::VARCHAR, '([+-]\\d\\d)$', '\\1:00')";
                 }
-                if (!t.equals("TIME") && NESTED_TIME.matcher(type).find()) {
-                    // the driver reads a nested TIME as LocalTime, which cannot hold 24:00:00 (the whole query
-                    // failed): the same nested type with its TIMEs as DuckDB's text
-                    yield ref + "::" + NESTED_TIME.matcher(type).replaceAll("VARCHAR");
+                // the driver decodes an ENUM's label itself and garbles 4-byte UTF-8 (emoji), and reads a nested TIME
+                // as LocalTime, which cannot hold 24:00:00 (the whole query failed): the same type, nesting kept (a
+                // LIST of ENUM stays a JSON array), with those as DuckDB's text
+                String asText = ENUM_TYPE.matcher(type).replaceAll("VARCHAR");
+                if (!t.equals("TIME")) {
+                    asText = NESTED_TIME.matcher(asText).replaceAll("VARCHAR");
+                }
+                if (!asText.equals(type)) {
+                    yield ref + "::" + asText;
                 }
                 yield null;
             }
@@ -678,6 +680,26 @@ public final class QueryRunner implements AutoCloseable {
             case CSV -> TEMPORAL.matcher(type).find() ? ref + "::VARCHAR" : null;
         };
     }
+
+    /**
+     * {@code text}, DuckDB's rendering of a DATE or TIMESTAMP, with a BC year in ISO 8601's signed form, as the
+     * driver renders dates nested in a LIST: {@code 0044-03-15 (BC)} becomes {@code -0043-03-15} (1 BC is year
+     * 0000), {@code 4713-01-01 (BC) 00:00:01.5} becomes {@code -4712-01-01 00:00:01.5}. Other values unchanged.
+     */
+    private static String isoYear(String text) {
+        String year = "CAST(regexp_extract(" + text + ", '^(\\d+)', 1) AS BIGINT)";
+        return "CASE WHEN " + text + " LIKE '%(BC)%' THEN printf('%s%04d', CASE WHEN " + year + " = 1 THEN '' ELSE '-'"
+                + " END, " + year + " - 1) || regexp_replace(" + text
+                + ", '^\\d+(-\\d\\d-\\d\\d) \\(BC\\)', '\\1') ELSE "
+                + text + " END";
+    }
+
+    /**
+     * An ENUM type in a type's text: {@code ENUM} (how the driver names a top-level one) or with its labels
+     * quoted as DuckDB prints them ({@code ENUM('a', 'it''s')[]} for a list).
+     */
+    private static final java.util.regex.Pattern ENUM_TYPE =
+            java.util.regex.Pattern.compile("\\bENUM(?:\\((?:'(?:[^']|'')*'(?:, )?)*\\))?(?![\\w(])");
 
     /** A TIME inside a LIST, ARRAY, STRUCT or MAP type's text (not TIMESTAMP, TIMETZ, nor a quoted field name). */
     private static final java.util.regex.Pattern NESTED_TIME =

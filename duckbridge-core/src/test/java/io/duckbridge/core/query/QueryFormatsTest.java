@@ -86,8 +86,7 @@ class QueryFormatsTest {
                 + " TIMESTAMPTZ '2024-01-02 03:04:05+00' AS tz, TIME '24:00:00' AS tm FROM range(?)";
         JsonNode body = json.readTree(runWith(sql, QueryFormat.JSON, List.of(1)));
         assertThat(body.path("rows").get(0).toString())
-                .isEqualTo(
-                        "[\"-infinity\",\"infinity\",\"0044-03-15 (BC)\",\"2024-01-02T03:04:05+00:00\",\"24:00:00\"]");
+                .isEqualTo("[\"-infinity\",\"infinity\",\"-0043-03-15\",\"2024-01-02T03:04:05+00:00\",\"24:00:00\"]");
         assertThat(body.path("columns").get(0).path("type").asString()).isEqualTo("TIMESTAMP");
         assertThat(runWith(sql, QueryFormat.CSV, List.of(1)))
                 .isEqualTo("ts,d,bc,tz,tm\r\n-infinity,infinity,0044-03-15 (BC),2024-01-02 03:04:05+00,24:00:00\r\n");
@@ -178,7 +177,7 @@ class QueryFormatsTest {
         ((tools.jackson.databind.node.ArrayNode) body.path("rows").get(0)).set(2, "instant");
         assertThat(body.path("rows").toString())
                 .isEqualTo("[[\"infinity\",\"-infinity\",\"instant\",\"infinity\"],"
-                        + "[\"0044-03-15 (BC)\",\"0044-03-15 (BC) 01:02:03\",\"infinity\",\"0044-03-15 (BC)\"],"
+                        + "[\"-0043-03-15\",\"-0043-03-15T01:02:03\",\"infinity\",\"-0043-03-15\"],"
                         + "[\"2024-02-29\",\"2024-01-02T03:04:00\",null,\"2024-02-29\"]]");
     }
 
@@ -424,6 +423,20 @@ class QueryFormatsTest {
                     .contains("\"a😀b\"")
                     .contains("\"café\"");
         }
+    }
+
+    @Test
+    void aListOfEnumIsAJsonArrayOfItsLabels() {
+        // found by an acceptance tester: the whole list had been cast to one VARCHAR, "[sad, 'happy, really']"
+        JsonNode body = json.readTree(run(
+                "SELECT ['sad', 'happy, really', NULL, 'with \"quote\"', 'it''s']::ENUM('sad', 'happy, really',"
+                        + " 'with \"quote\"', 'it''s')[] AS moods, {'m': 'sad'::ENUM('sad', 'b'), 't': TIME '24:00:00'} AS s",
+                QueryFormat.JSON,
+                null));
+        assertThat(body.path("rows").get(0).toString())
+                .isEqualTo(
+                        "[[\"sad\",\"happy, really\",null,\"with \\\"quote\\\"\",\"it's\"],{\"m\":\"sad\",\"t\":\"24:00:00\"}]");
+        assertThat(body.path("columns").get(0).path("type").asString()).startsWith("ENUM(");
     }
 
     @Test
