@@ -17,6 +17,8 @@ public enum ErrorClass {
     CONSTRAINT,
     IO,
     SOURCE_UNAVAILABLE,
+    /** The query API's concurrency limit and its queue are full (HTTP 429 with {@code Retry-After}). */
+    OVERLOADED,
     CONFLICT,
     NOT_FOUND,
     INVALID_REQUEST,

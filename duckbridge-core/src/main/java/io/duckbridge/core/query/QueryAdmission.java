@@ -106,7 +106,7 @@ public final class QueryAdmission {
         private static final long serialVersionUID = 1L;
 
         Overloaded(String message) {
-            super(ErrorClass.SOURCE_UNAVAILABLE, message);
+            super(ErrorClass.OVERLOADED, message);
         }
     }
 }

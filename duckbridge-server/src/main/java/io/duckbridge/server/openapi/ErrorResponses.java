@@ -94,8 +94,7 @@ final class ErrorResponses {
         put(responses, job, "409", "Conflicts with the state of the service", conflict(endpoint, kind, job));
         if (QUERIES.contains(endpoint)) {
             Map<String, Object> overloaded = problem(
-                    ErrorClass.SOURCE_UNAVAILABLE,
-                    "too many queries: all slots are busy and the queue is full; retry later");
+                    ErrorClass.OVERLOADED, "too many queries: all slots are busy and the queue is full; retry later");
             overloaded.put("status", 429);
             overloaded.put("title", OVERLOADED_TITLE);
             put(

@@ -50,6 +50,7 @@ public class ProblemResponses extends ResponseEntityExceptionHandler {
             case TIMEOUT -> 408;
             case CANCELLED -> 499;
             case OUT_OF_MEMORY, SOURCE_UNAVAILABLE -> 503;
+            case OVERLOADED -> 429;
             case IO, INTERNAL -> 500;
         };
     }
@@ -108,7 +109,9 @@ public class ProblemResponses extends ResponseEntityExceptionHandler {
 
     /** Whether a client should retry a failure of this class after {@link #RETRY_AFTER_SECONDS}. */
     public static boolean asksForRetry(ErrorClass errorClass) {
-        return errorClass == ErrorClass.OUT_OF_MEMORY || errorClass == ErrorClass.SOURCE_UNAVAILABLE;
+        return errorClass == ErrorClass.OUT_OF_MEMORY
+                || errorClass == ErrorClass.SOURCE_UNAVAILABLE
+                || errorClass == ErrorClass.OVERLOADED;
     }
 
     /** Logs a failed request: INTERNAL as an error with its trace, IO as a one-line warning, the client's at debug. */
@@ -234,6 +237,7 @@ public class ProblemResponses extends ResponseEntityExceptionHandler {
             case 401, 403 -> ErrorClass.PERMISSION;
             case 408 -> ErrorClass.TIMEOUT;
             case 409 -> ErrorClass.CONFLICT;
+            case 429 -> ErrorClass.OVERLOADED;
             case 503 -> ErrorClass.SOURCE_UNAVAILABLE;
             default -> status >= 400 && status < 500 ? ErrorClass.INVALID_REQUEST : ErrorClass.INTERNAL;
         };
@@ -257,6 +261,7 @@ public class ProblemResponses extends ResponseEntityExceptionHandler {
             case CONSTRAINT -> "Constraint violated";
             case IO -> "I/O failure";
             case SOURCE_UNAVAILABLE -> "Source unavailable";
+            case OVERLOADED -> "Too many queries";
             case CONFLICT -> "Conflict";
             case NOT_FOUND -> "Not found";
             case INVALID_REQUEST -> "Invalid request";

@@ -401,6 +401,7 @@ class QueryApiIT {
         var rejected = query("SELECT 1");
         assertThat(rejected.statusCode()).isEqualTo(429);
         assertThat(rejected.headers().firstValue("Retry-After")).isPresent();
+        assertThat(Http.json(rejected).path("errorClass").asString()).isEqualTo("OVERLOADED");
         assertThat(slow.get().statusCode()).isEqualTo(408);
     }
 
