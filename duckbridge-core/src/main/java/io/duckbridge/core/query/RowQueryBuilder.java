@@ -64,7 +64,9 @@ public final class RowQueryBuilder {
             sql.append(" ORDER BY ").append(String.join(", ", orders));
         }
         int limit = query.limit() == null ? RowQuery.DEFAULT_LIMIT : query.limit();
-        sql.append(" LIMIT ").append(limit);
+        // one row more than is sent: the runner stops at the limit and reports the result truncated when it
+        // was (with LIMIT n itself, a cut result looked complete)
+        sql.append(" LIMIT ").append((long) limit + 1);
         return new QueryRequest(sql.toString(), params, Map.of(), limit, timeout);
     }
 

@@ -57,8 +57,14 @@ public class QueryController {
 
     @PostMapping(path = "/api/v1/query/explain", consumes = MediaType.APPLICATION_JSON_VALUE)
     public JsonNode explain(@RequestBody Map<String, Object> body) {
-        QueryRequest request = request(body);
-        boolean analyze = Boolean.TRUE.equals(body.get("analyze"));
+        knownFields(body, EXPLAIN_FIELDS);
+        QueryRequest request = request(body, EXPLAIN_FIELDS);
+        Object analyzeField = body.get("analyze");
+        if (analyzeField != null && !(analyzeField instanceof Boolean)) {
+            throw new DuckbridgeException(
+                    ErrorClass.INVALID_REQUEST, "\"analyze\" must be true or false, not " + describe(analyzeField));
+        }
+        boolean analyze = Boolean.TRUE.equals(analyzeField);
         return admission.admit(() -> runner.explain(request, analyze));
     }
 
@@ -78,6 +84,7 @@ public class QueryController {
             throw new DuckbridgeException(ErrorClass.INVALID_REQUEST, unknownAccept(accept));
         }
         Map<String, Object> b = body == null ? Map.of() : body;
+        knownFields(b, ROWS_FIELDS);
         Long limit = wholeNumber(b, "limit", "100");
         RowQuery query;
         try {
@@ -105,6 +112,11 @@ public class QueryController {
     public List<Map<String, Object>> recent(
             @RequestParam(name = "slowerThanMs", required = false) Long slowerThanMs,
             @RequestParam(name = "limit", defaultValue = "100") int limit) {
+        if (limit < 0 || (slowerThanMs != null && slowerThanMs < 0)) {
+            throw new DuckbridgeException(
+                    ErrorClass.INVALID_REQUEST,
+                    "\"limit\" and \"slowerThanMs\" cannot be negative; e.g. ?limit=20&slowerThanMs=1000");
+        }
         List<Map<String, Object>> out = new ArrayList<>();
         for (QueryRecord r : runner.recorder()
                 .recent(slowerThanMs == null ? null : Duration.ofMillis(slowerThanMs), Math.min(limit, 1000))) {
@@ -223,7 +235,36 @@ public class QueryController {
     }
 
     /** The query of a {@code POST /api/v1/query} or {@code /explain} body. */
+    /** The fields of a {@code POST /api/v1/query} body. */
+    static final List<String> QUERY_FIELDS = List.of("sql", "params", "maxRows", "timeoutMs");
+
+    private static final List<String> EXPLAIN_FIELDS = List.of("sql", "params", "maxRows", "timeoutMs", "analyze");
+    private static final List<String> ROWS_FIELDS = List.of("columns", "filters", "orderBy", "limit");
+
+    /**
+     * INVALID_REQUEST naming a field the endpoint does not know: a misspelt {@code "timeout"} or {@code "colums"}
+     * would otherwise be ignored without a word, and the request run with defaults the caller did not mean.
+     */
+    static void knownFields(Map<String, Object> body, List<String> known) {
+        for (String field : body.keySet()) {
+            if (!known.contains(field)) {
+                throw new DuckbridgeException(
+                        ErrorClass.INVALID_REQUEST,
+                        "unknown field \"" + field + "\" in the request body; the fields are " + known);
+            }
+        }
+    }
+
+    private static String describe(Object value) {
+        return value instanceof String text ? "\"" + text + "\"" : String.valueOf(value);
+    }
+
     static QueryRequest request(Map<String, Object> body) {
+        return request(body, QUERY_FIELDS);
+    }
+
+    private static QueryRequest request(Map<String, Object> body, List<String> known) {
+        knownFields(body, known);
         Object sql = body.get("sql");
         if (!(sql instanceof String text)) {
             throw new DuckbridgeException(ErrorClass.INVALID_REQUEST, "\"sql\" is missing or not a string");
@@ -233,12 +274,22 @@ public class QueryController {
         return QueryRequest.of(
                 text,
                 body.get("params"),
-                maxRows == null ? null : clampToInt(maxRows),
+                maxRows == null ? null : toInt(maxRows, "maxRows"),
                 timeoutMs == null ? null : Duration.ofMillis(timeoutMs));
     }
 
     private static int clampToInt(long value) {
         return (int) Math.min(Integer.MAX_VALUE, Math.max(Integer.MIN_VALUE, value));
+    }
+
+    private static int toInt(long value, String field) {
+        if (value > Integer.MAX_VALUE) {
+            throw new DuckbridgeException(
+                    ErrorClass.INVALID_REQUEST,
+                    "\"" + field + "\" is at most " + Integer.MAX_VALUE + "; leave it out for every row of a streamed"
+                            + " format");
+        }
+        return clampToInt(value);
     }
 
     /** {@code body[field]} as a whole number, null when absent or null; INVALID_REQUEST for anything else. */
@@ -255,8 +306,6 @@ public class QueryController {
         }
         throw new DuckbridgeException(
                 ErrorClass.INVALID_REQUEST,
-                "\"" + field + "\" must be a whole number, not "
-                        + (value instanceof String text ? "\"" + text + "\"" : String.valueOf(value)) + "; use e.g. "
-                        + example);
+                "\"" + field + "\" must be a whole number, not " + describe(value) + "; use e.g. " + example);
     }
 }

@@ -406,6 +406,36 @@ class QueryApiIT {
     }
 
     @Test
+    void misspeltOrOutOfRangeFieldsAreRefusedNotIgnored() {
+        for (String[] call : List.of(
+                new String[] {"/api/v1/query", "{\"sql\":\"SELECT 1\",\"timeout\":100}", "\"timeout\""},
+                new String[] {"/api/v1/query", "{\"sql\":\"SELECT 1\",\"maxRows\":99999999999}", "maxRows"},
+                new String[] {"/api/v1/query/explain", "{\"sql\":\"SELECT 1\",\"analyze\":\"yes\"}", "analyze"},
+                new String[] {"/api/v1/tables/orders/rows", "{\"colums\":[\"id\"]}", "\"colums\""})) {
+            var response = Http.localhost(port).post(call[0], call[1]);
+            assertThat(response.statusCode()).as(call[1]).isEqualTo(400);
+            assertThat(Http.json(response).path("errorClass").asString()).isEqualTo("INVALID_REQUEST");
+            assertThat(Http.json(response).path("detail").asString())
+                    .as(call[1])
+                    .contains(call[2]);
+        }
+        assertThat(Http.localhost(port).get("/api/v1/queries/recent?limit=-1").statusCode())
+                .isEqualTo(400);
+    }
+
+    @Test
+    void theBuildersDefaultLimitSaysWhenItCutTheResult() {
+        var cut = Http.localhost(port).post("/api/v1/tables/orders/rows", "{\"columns\":[\"id\"]}");
+        assertThat(cut.statusCode()).as(cut.body()).isEqualTo(200);
+        assertThat(Http.json(cut).path("rowCount").asInt()).isEqualTo(100);
+        assertThat(Http.json(cut).path("truncated").asBoolean()).isTrue();
+        var whole = Http.localhost(port)
+                .post("/api/v1/tables/orders/rows", "{\"columns\":[\"id\"],\"filters\":{\"id\":[1,2]},\"limit\":2}");
+        assertThat(Http.json(whole).path("rowCount").asInt()).isEqualTo(2);
+        assertThat(Http.json(whole).path("truncated").asBoolean()).isFalse();
+    }
+
+    @Test
     void safeQueryBuilderChecksNamesAndBindsValues() {
         var ok = Http.localhost(port)
                 .post(
