@@ -576,7 +576,7 @@ public final class QueryRunner implements AutoCloseable {
             case Long l -> ps.setLong(index, l);
             case Double d -> ps.setDouble(index, d);
             case Float f -> ps.setFloat(index, f);
-            case BigDecimal d -> ps.setBigDecimal(index, d);
+            case BigDecimal d -> setDecimal(ps, index, d);
             case BigInteger b -> ps.setBigDecimal(index, new BigDecimal(b));
             case Short s -> ps.setShort(index, s);
             default ->
@@ -589,6 +589,27 @@ public final class QueryRunner implements AutoCloseable {
                                 + "; use a string, number, boolean or null (cast in SQL, e.g. ?::DATE, or"
                                 + " string_split(?, ',') for a list)");
         }
+    }
+
+    /**
+     * A JSON number with a fraction or an exponent: as DECIMAL when DuckDB's DECIMAL(38) holds it exactly (as
+     * DuckDB types the literal {@code 12.5}), else as DOUBLE; CONVERSION when not even a DOUBLE holds it
+     * ({@code 1e400} had become Infinity).
+     */
+    private static void setDecimal(PreparedStatement ps, int index, BigDecimal value) throws SQLException {
+        BigDecimal d = value.scale() < 0 ? value.setScale(0) : value;
+        if (d.precision() <= 38 && d.scale() <= 38) {
+            ps.setBigDecimal(index, d);
+            return;
+        }
+        double asDouble = value.doubleValue();
+        if (Double.isInfinite(asDouble)) {
+            throw new DuckbridgeException(
+                    ErrorClass.CONVERSION,
+                    "parameter " + index + " (" + value + ") is beyond the range of DOUBLE; send it as a string and"
+                            + " cast it in SQL (e.g. ?::VARCHAR)");
+        }
+        ps.setDouble(index, asDouble);
     }
 
     /**

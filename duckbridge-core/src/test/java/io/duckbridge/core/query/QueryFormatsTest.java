@@ -10,6 +10,7 @@ import io.duckbridge.core.error.DuckbridgeException;
 import io.duckbridge.core.error.ErrorClass;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -423,6 +424,26 @@ class QueryFormatsTest {
                     .contains("\"a😀b\"")
                     .contains("\"café\"");
         }
+    }
+
+    @Test
+    void fractionalJsonNumbersAreBoundExactly() {
+        // found by an acceptance tester: 12345678901234567.5 had been bound as a double (…568.0)
+        List<Object> params = List.of(
+                new BigDecimal("12345678901234567.5"),
+                new BigDecimal("0.05"),
+                new BigDecimal("2.5E+3"),
+                new BigDecimal("1E-40"));
+        JsonNode body = json.readTree(runWith(
+                "SELECT ?::DECIMAL(18,1) AS a, ?::DECIMAL(4,2) AS b, ?::DOUBLE AS c, ?::DOUBLE AS d",
+                QueryFormat.JSON,
+                params));
+        assertThat(body.path("rows").get(0).toString()).isEqualTo("[\"12345678901234567.5\",\"0.05\",2500.0,1.0E-40]");
+        assertThatThrownBy(() -> runWith("SELECT ? AS v", QueryFormat.JSON, List.of(new BigDecimal("1E+400"))))
+                .isInstanceOfSatisfying(
+                        DuckbridgeException.class,
+                        e -> assertThat(e.errorClass()).isEqualTo(ErrorClass.CONVERSION))
+                .hasMessageContaining("parameter 1");
     }
 
     @Test

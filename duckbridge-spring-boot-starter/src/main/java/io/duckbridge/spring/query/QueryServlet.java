@@ -144,7 +144,10 @@ public final class QueryServlet extends HttpServlet {
             if (bytes.length > MAX_BODY_BYTES) {
                 throw tooLarge(-1);
             }
-            Object body = json.readValue(bytes, Object.class);
+            // a JSON number with a fraction stays exact (12345678901234567.5 bound as DECIMAL, not a double)
+            Object body = json.readerFor(Object.class)
+                    .with(tools.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+                    .readValue(bytes);
             if (body instanceof Map<?, ?> map) {
                 @SuppressWarnings("unchecked") // a JSON object's keys are strings
                 Map<String, Object> fields = (Map<String, Object>) map;
