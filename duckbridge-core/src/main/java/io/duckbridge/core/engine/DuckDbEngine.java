@@ -630,7 +630,8 @@ public final class DuckDbEngine implements AutoCloseable {
                     duckdbVersion,
                     extensions,
                     readerConnections.size(),
-                    readersInUse.get(),
+                    // not counting this status read itself, which holds a reader too
+                    Math.max(0, readersInUse.get() - 1),
                     readerExecutor.getQueue().size(),
                     writerExecutor.getQueue().size());
         });

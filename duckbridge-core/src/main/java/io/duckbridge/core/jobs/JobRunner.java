@@ -59,7 +59,11 @@ public final class JobRunner implements AutoCloseable {
         Job job = new Job(UUID.randomUUID().toString(), kind, description);
         jobs.put(job.jobId(), job);
         prune();
-        job.completion().thenAccept(this::notifyFinished);
+        job.completion().thenAccept(snapshot -> {
+            // a job that ends may put the finished ones over the limit (not only a new one being submitted)
+            prune();
+            notifyFinished(snapshot);
+        });
         job.execution(executor.submit(() -> job.run(body)));
         return job;
     }

@@ -489,6 +489,8 @@ class DuckDbEngineTest {
             assertThat(status.memoryLimit()).isEqualTo("953.6 MiB");
             assertThat(status.threads()).isEqualTo(3);
             assertThat(status.extensions()).containsEntry("parquet", true).containsEntry("json", true);
+            // an idle engine: the status read's own reader is not counted
+            assertThat(status.readersInUse()).isZero();
         }
     }
 

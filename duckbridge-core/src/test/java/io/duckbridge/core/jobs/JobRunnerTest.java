@@ -133,6 +133,22 @@ class JobRunnerTest {
     }
 
     @Test
+    void finishedJobsBeyondTheRetainedCountAreForgottenWhenTheyEnd() throws Exception {
+        // found by an acceptance tester: with retained=3 the list held 6 finished jobs (pruned only on submit)
+        try (var runner = new JobRunner(1, 1)) {
+            Job first = runner.submit(JobKind.SYNC, "first", ctx -> Map.of());
+            first.completion().get(10, TimeUnit.SECONDS);
+            Job second = runner.submit(JobKind.SYNC, "second", ctx -> Map.of());
+            second.completion().get(10, TimeUnit.SECONDS);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (runner.recent().size() > 1 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertThat(runner.recent()).extracting(JobSnapshot::id).containsExactly(second.jobId());
+        }
+    }
+
+    @Test
     void unknownJobIsNotFound() {
         try (var runner = new JobRunner(1, 10)) {
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> runner.get("nope"))
