@@ -50,6 +50,9 @@ class ServerJarIT {
             JsonNode duckdb = health.at("/components/duckdb/details");
             assertThat(duckdb.path("memory_limit").asString()).isEqualTo("953.6 MiB");
             assertThat(duckdb.path("threads").asInt()).isEqualTo(1);
+            // the disk watched is the data directory's, not the working directory's
+            assertThat(health.at("/components/diskSpace/details/path").asString())
+                    .isEqualTo(dataDir.resolve("data").toAbsolutePath().toString());
 
             Process cli = java(List.of(
                             "-jar",
@@ -73,7 +76,9 @@ class ServerJarIT {
             assertThat(server.waitFor(60, TimeUnit.SECONDS)).isTrue();
         }
         assertThat(Files.readString(log))
-                .contains("DuckDB " + dataDir.resolve("data").toAbsolutePath() + "/analytics.duckdb closed");
+                .contains("DuckDB " + dataDir.resolve("data").toAbsolutePath() + "/analytics.duckdb closed")
+                // no generated user and password: API keys are the only credentials
+                .doesNotContain("generated security password");
     }
 
     @Test
