@@ -31,6 +31,41 @@ class QueryCommandTest {
     }
 
     @Test
+    void aCsvOrTableResultCutAtMaxRowsSaysSoOnStandardError() {
+        // found by an acceptance tester: csv and table output stopped at 10,000 rows without a word
+        try (var engine = DuckDbEngine.open(
+                EngineSettings.defaults(dataDir.resolve("analytics.duckdb").toString()))) {
+            engine.write(session -> session.statement().execute("CREATE TABLE t AS SELECT range AS id FROM range(5)"));
+        }
+        CliRun cut = CliRun.of(
+                "query",
+                "SELECT id FROM t ORDER BY id",
+                "--format",
+                "csv",
+                "--max-rows",
+                "3",
+                "--data-dir",
+                dataDir.toString());
+        assertThat(cut.exit()).isZero();
+        assertThat(cut.out()).isEqualTo("id\n0\n1\n2\n");
+        assertThat(cut.err()).contains("more than 3 rows", "--max-rows");
+        CliRun table =
+                CliRun.of("query", "SELECT id FROM t ORDER BY id", "--max-rows", "3", "--data-dir", dataDir.toString());
+        assertThat(table.out()).endsWith("(3 rows, cut at --max-rows)\n");
+        CliRun whole = CliRun.of(
+                "query",
+                "SELECT id FROM t ORDER BY id",
+                "--format",
+                "csv",
+                "--max-rows",
+                "5",
+                "--data-dir",
+                dataDir.toString());
+        assertThat(whole.out()).isEqualTo("id\n0\n1\n2\n3\n4\n");
+        assertThat(whole.err()).doesNotContain("warning");
+    }
+
+    @Test
     void aQueryOnTheFileRunsInsideDuckDbsSandbox() throws Exception {
         createTable();
         Path file = dataDir.resolve("analytics.duckdb");

@@ -62,10 +62,10 @@ public final class QueryCommand extends CliCommand {
         if (format == Format.json) {
             byte[] body = null;
             if (server.remote()) {
-                body = viaServer(wire);
+                body = viaServer(wire, maxRows);
                 out.write(body, 0, body.length);
             } else {
-                direct(wire, out);
+                direct(wire, out, maxRows);
             }
             if (body == null || body.length == 0 || body[body.length - 1] != '\n') {
                 out.println(); // the JSON document has no line end of its own
@@ -73,15 +73,23 @@ public final class QueryCommand extends CliCommand {
             out.flush();
             return 0;
         }
+        // one row more than is printed, so a cut result can say so (CSV has no truncated flag of its own)
+        int fetch = maxRows == Integer.MAX_VALUE ? maxRows : maxRows + 1;
         var csv = new ByteArrayOutputStream();
         if (server.remote()) {
-            csv.writeBytes(viaServer(wire));
+            csv.writeBytes(viaServer(wire, fetch));
         } else {
-            direct(wire, csv);
+            direct(wire, csv, fetch);
         }
         List<List<String>> records = parseCsv(csv.toString(StandardCharsets.UTF_8));
+        boolean truncated = records.size() > (long) maxRows + 1;
+        if (truncated) {
+            records = records.subList(0, maxRows + 1);
+            System.err.println("warning: the result has more than " + maxRows + " rows; only the first " + maxRows
+                    + " are printed (raise --max-rows, or use --format json to see \"truncated\")");
+        }
         if (format == Format.table) {
-            printTable(out, records);
+            printTable(out, records, truncated);
         } else {
             // the server's CSV, with a terminal's line ends
             records.forEach(r -> out.println(String.join(
@@ -97,14 +105,14 @@ public final class QueryCommand extends CliCommand {
      * server's own {@link QueryRunner}, guard and encoders run on the file, so values read the same in both
      * modes.
      */
-    private void direct(QueryFormat wire, OutputStream target) {
+    private void direct(QueryFormat wire, OutputStream target, int rows) {
         Path file = server.existingDatabaseFile().toAbsolutePath();
         var limits = new QueryLimits(
-                TIMEOUT, TIMEOUT, Math.max(1, maxRows), QueryLimits.defaults().arrowBatchSize());
+                TIMEOUT, TIMEOUT, Math.max(1, rows), QueryLimits.defaults().arrowBatchSize());
         try (var engine = DuckDbEngine.open(settings(file, server.dataDir));
                 var runner = new QueryRunner(
                         engine, server.queryGuard(), limits, new QueryRecorder(1), server.dataDir.resolve("tmp"))) {
-            runner.run(new QueryRequest(sql, List.of(), Map.of(), maxRows, null), wire, f -> target);
+            runner.run(new QueryRequest(sql, List.of(), Map.of(), rows, null), wire, f -> target);
         }
     }
 
@@ -119,15 +127,15 @@ public final class QueryCommand extends CliCommand {
                 .withSandbox(EngineSandbox.of(dataDir.toAbsolutePath(), database.getParent()));
     }
 
-    private byte[] viaServer(QueryFormat wire) {
+    private byte[] viaServer(QueryFormat wire, int rows) {
         try (ServerClient client = server.client()) {
-            return client.postRaw("/api/v1/query", Map.of("sql", sql, "maxRows", maxRows), wire.mediaType())
+            return client.postRaw("/api/v1/query", Map.of("sql", sql, "maxRows", rows), wire.mediaType())
                     .getBytes(StandardCharsets.UTF_8);
         }
     }
 
     /** The CSV text as an aligned table; a NULL shows as an empty cell, as in the CSV. */
-    private static void printTable(PrintStream out, List<List<String>> csv) {
+    private static void printTable(PrintStream out, List<List<String>> csv, boolean truncated) {
         List<String> header = csv.isEmpty() ? List.of() : csv.getFirst();
         List<List<String>> rows = csv.isEmpty() ? List.of() : csv.subList(1, csv.size());
         int[] widths = new int[header.size()];
@@ -144,7 +152,7 @@ public final class QueryCommand extends CliCommand {
         }
         out.println(rule);
         rows.forEach(r -> out.println(line(r, widths)));
-        out.println("(" + rows.size() + " rows)");
+        out.println("(" + rows.size() + " rows" + (truncated ? ", cut at --max-rows" : "") + ")");
     }
 
     private static String cell(List<String> row, int i) {
