@@ -130,9 +130,18 @@ function showError(error, sql) {
   box.hidden = false;
 }
 
-/** Underlines the token at the character offset DuckDB reported and moves the cursor there. */
+/**
+ * The editor's index of DuckDB's position, which counts bytes of the UTF-8 text (SELECT 'é', nope: 13,
+ * where the editor's nope is at 12).
+ */
+function charIndex(sql, byteOffset) {
+  const bytes = new TextEncoder().encode(sql);
+  return new TextDecoder().decode(bytes.slice(0, Math.min(Math.max(0, byteOffset), bytes.length))).length;
+}
+
+/** Underlines the token at the position DuckDB reported and moves the cursor there. */
 function markError(position, sql) {
-  const index = Math.min(Math.max(0, position), sql.length);
+  const index = Math.min(charIndex(sql, position), sql.length);
   let end = index;
   while (end < sql.length && /[^\s,;()]/.test(sql[end])) end++;
   // at the end of the text or before a separator, mark the character before instead
