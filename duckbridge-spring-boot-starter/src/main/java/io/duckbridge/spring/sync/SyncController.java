@@ -1,6 +1,7 @@
 package io.duckbridge.spring.sync;
 
 import io.duckbridge.core.error.DuckbridgeException;
+import io.duckbridge.core.error.ErrorClass;
 import io.duckbridge.core.jobs.Job;
 import io.duckbridge.core.jobs.JobSnapshot;
 import io.duckbridge.core.jobs.JobStatus;
@@ -45,7 +46,28 @@ public class SyncController {
 
     @GetMapping("/api/v1/tables/{table}")
     public Map<String, Object> table(@PathVariable String table) {
-        return sync.describe(TableName.parse(table));
+        TableName name = TableName.parse(table);
+        try {
+            return sync.describe(name);
+        } catch (DuckbridgeException e) {
+            // an unqualified name means public (API.md); a table imported or created without a schema is in main
+            if (e.errorClass() != ErrorClass.NOT_FOUND || !unqualified(table, name)) {
+                throw e;
+            }
+            try {
+                return sync.describe(new TableName("main", name.name()));
+            } catch (DuckbridgeException alsoMissing) {
+                throw e;
+            }
+        }
+    }
+
+    private static boolean unqualified(String text, TableName parsed) {
+        try {
+            return TableName.parse("public." + text).equals(parsed);
+        } catch (DuckbridgeException e) {
+            return false;
+        }
     }
 
     @PostMapping("/api/v1/sync/{table}")

@@ -95,6 +95,10 @@ class LakeEndpointsIT {
             }
         });
         assertThat(rows).isZero();
+        // imported without a schema, it is main.orders_copy; its unqualified name finds it like the builder does
+        var described = http.get("/api/v1/tables/orders_copy");
+        assertThat(described.statusCode()).as(described.body()).isEqualTo(200);
+        assertThat(Http.json(described).path("schema").asString()).isEqualTo("main");
     }
 
     @Test
