@@ -372,6 +372,12 @@ public final class QueryGuard {
                     + " SHOW, PIVOT) is accepted; the text holds a statement of another kind");
         }
         JsonNode statements = parsed.path("statements");
+        if (statements.isEmpty()) {
+            // only comments or whitespace: nothing to run, not an attempt at anything
+            throw new DuckbridgeException(
+                    ErrorClass.INVALID_REQUEST,
+                    "the text holds no statement (only comments or whitespace); send a query");
+        }
         if (statements.size() != 1) {
             throw violation("exactly one statement is accepted; the text holds " + statements.size());
         }

@@ -427,7 +427,7 @@ public final class QueryRunner implements AutoCloseable {
                 checkDeadline(start, request);
                 List<ResultColumn> produced = columns(rs.getMetaData());
                 ex.columns = asText != null ? declared : produced;
-                ex.out = new CountingStream(target.open(format));
+                ex.out = new CountingStream(target.open(format, id));
                 RowEncoder encoder = switch (format) {
                     case JSON, NDJSON -> jsonEncoder(format == QueryFormat.NDJSON, id, start, produced, text);
                     case CSV -> csvEncoder(produced, text);
@@ -513,7 +513,7 @@ public final class QueryRunner implements AutoCloseable {
             bind(copy, checked, request);
             ex.rows = copy.executeLargeUpdate();
             checkDeadline(start, request);
-            ex.out = new CountingStream(target.open(QueryFormat.PARQUET));
+            ex.out = new CountingStream(target.open(QueryFormat.PARQUET, id));
             Files.copy(file, ex.out);
         } finally {
             Files.deleteIfExists(file);

@@ -14,4 +14,9 @@ public interface ResultTarget {
      * it; the caller does (a servlet container does so when the response completes).
      */
     OutputStream open(QueryFormat format) throws IOException;
+
+    /** {@link #open(QueryFormat)} for the query {@code queryId} (as its record has it), for targets that show it. */
+    default OutputStream open(QueryFormat format, String queryId) throws IOException {
+        return open(format);
+    }
 }

@@ -254,6 +254,18 @@ class QueryGuardTest {
     }
 
     @Test
+    void aTextWithOnlyCommentsIsAnInvalidRequestNotAViolation() {
+        assertThatThrownBy(() -> runner.run(
+                        QueryRequest.of("  -- nothing\n/* at all */"),
+                        QueryFormat.JSON,
+                        f -> new ByteArrayOutputStream()))
+                .isInstanceOfSatisfying(
+                        DuckbridgeException.class,
+                        e -> assertThat(e.errorClass()).isEqualTo(ErrorClass.INVALID_REQUEST))
+                .hasMessageContaining("no statement");
+    }
+
+    @Test
     void aTextBeyondTheLengthLimitIsRefusedBeforeParsing() {
         String huge = "SELECT 1 IN (" + "0, ".repeat(QueryGuard.MAX_SQL_CHARS / 3) + "1)";
         assertThatThrownBy(() -> runner.run(QueryRequest.of(huge), QueryFormat.JSON, f -> new ByteArrayOutputStream()))

@@ -167,6 +167,9 @@ public class QueryController {
         return body;
     }
 
+    /** The query's id on every result, as {@code queryId} in the JSON body and in the query records. */
+    static final String QUERY_ID_HEADER = "X-Duckbridge-Query-Id";
+
     /** Set to {@code true} on a seed-compatible answer that holds only the first rows of the result. */
     static final String TRUNCATED_HEADER = "X-Duckbridge-Truncated";
 
@@ -208,7 +211,16 @@ public class QueryController {
 
         @Override
         public OutputStream open(QueryFormat f) throws IOException {
+            return open(f, null);
+        }
+
+        @Override
+        public OutputStream open(QueryFormat f, String queryId) throws IOException {
             response.setStatus(200);
+            if (queryId != null) {
+                // every format, so a CSV or Arrow download can be matched to its /api/v1/queries/recent record
+                response.setHeader(QUERY_ID_HEADER, queryId);
+            }
             response.setContentType(
                     f == QueryFormat.JSON || f == QueryFormat.NDJSON || f == QueryFormat.CSV
                             ? f.mediaType() + ";charset=UTF-8"

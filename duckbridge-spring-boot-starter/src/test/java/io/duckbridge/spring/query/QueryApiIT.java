@@ -424,6 +424,15 @@ class QueryApiIT {
     }
 
     @Test
+    void everyFormatNamesItsQueryIdInAHeader() throws IOException {
+        RawResponse csv = rawPost("{\"sql\": \"SELECT * FROM range(3)\"}", "text/csv");
+        JsonNode recent = Http.json(Http.localhost(port).get("/api/v1/queries/recent?limit=1"))
+                .get(0);
+        assertThat(csv.headers())
+                .containsEntry("x-duckbridge-query-id", recent.path("queryId").asString());
+    }
+
+    @Test
     void theBuildersDefaultLimitSaysWhenItCutTheResult() {
         var cut = Http.localhost(port).post("/api/v1/tables/orders/rows", "{\"columns\":[\"id\"]}");
         assertThat(cut.statusCode()).as(cut.body()).isEqualTo(200);
