@@ -506,9 +506,21 @@ public final class SnapshotCopier {
                         try (Statement st = session.statement()) {
                             for (int t = 0; t < plans.size(); t++) {
                                 TableName staging = progress.get(t).staging;
-                                st.execute("CREATE SCHEMA IF NOT EXISTS " + TableName.quote(staging.schema()));
-                                st.execute(CopyIngester.createTable(
-                                        staging, plans.get(t).mappings()));
+                                try {
+                                    st.execute("CREATE SCHEMA IF NOT EXISTS " + TableName.quote(staging.schema()));
+                                    st.execute(CopyIngester.createTable(
+                                            staging, plans.get(t).mappings()));
+                                } catch (SQLException e) {
+                                    // this table fails (its ranges are skipped); the others are still copied
+                                    progress.get(t)
+                                            .error
+                                            .set(io.duckbridge.core.error.DuckDbErrors.wrap(
+                                                    "creating the staging table of "
+                                                            + plans.get(t)
+                                                                    .table()
+                                                                    .name(),
+                                                    e));
+                                }
                             }
                         }
                         return null;
