@@ -86,6 +86,26 @@ public final class CatalogReader {
         }
     }
 
+    /**
+     * The names of every selected user table, sorted, without reading their columns (cheaper than
+     * {@link #read(Connection, TableSelector)} when only the names matter).
+     */
+    public List<TableName> names(Connection connection, TableSelector selector) {
+        try (PreparedStatement ps = connection.prepareStatement(TABLES);
+                ResultSet rs = ps.executeQuery()) {
+            List<TableName> out = new ArrayList<>();
+            while (rs.next()) {
+                TableName name = new TableName(rs.getString(1), rs.getString(2));
+                if (selector.selects(name)) {
+                    out.add(name);
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw PgErrors.wrap("reading the PostgreSQL catalog", e);
+        }
+    }
+
     /** One table by name (selection globs are not applied). */
     public Optional<SourceTable> read(Connection connection, TableName table) {
         return read(connection, new TableSelector(List.of(globQuote(table)), List.of())).stream()

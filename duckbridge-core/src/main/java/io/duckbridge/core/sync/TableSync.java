@@ -225,10 +225,12 @@ public final class TableSync {
      */
     public Map<String, Object> run(List<TableName> tables, SyncMode mode, JobContext context) {
         PostgresSource pg = source();
-        List<SourceTable> selected = resolve(pg, tables);
+        Resolved resolved = resolve(pg, tables);
+        List<SourceTable> selected = new ArrayList<>(resolved.tables());
         context.total(selected.stream().mapToLong(SourceTable::estimatedRows).sum(), "rows");
         List<Map<String, Object>> results = new ArrayList<>();
         List<DuckbridgeException> failures = new ArrayList<>();
+        refuseNameClashes(selected, resolved.selectedNames(), mode, results, failures);
         List<SourceTable> full = new ArrayList<>();
         Map<TableName, String> fallbackReasons = new LinkedHashMap<>();
         if (mode == SyncMode.INCREMENTAL) {
@@ -287,16 +289,51 @@ public final class TableSync {
         }
     }
 
-    private List<SourceTable> resolve(PostgresSource pg, List<TableName> tables) {
+    /**
+     * Fails (and leaves out of {@code selected}) each table DuckDB cannot hold as PostgreSQL names it: one that
+     * would share its DuckDB table with another selected table, or one with columns differing only in case
+     * ({@link NameClashes}). Nothing of theirs is written; the run's other tables sync.
+     */
+    private void refuseNameClashes(
+            List<SourceTable> selected,
+            List<TableName> selectedNames,
+            SyncMode mode,
+            List<Map<String, Object>> results,
+            List<DuckbridgeException> failures) {
+        Instant started = Instant.now();
+        Map<TableName, DuckbridgeException> clashes = NameClashes.tableClashes(selected, selectedNames);
+        for (SourceTable t : selected) {
+            DuckbridgeException columns = NameClashes.columnClash(t);
+            if (columns != null) {
+                clashes.putIfAbsent(t.name(), columns);
+            }
+        }
+        if (clashes.isEmpty()) {
+            return;
+        }
+        selected.removeIf(t -> clashes.containsKey(t.name()));
+        clashes.forEach((table, e) -> {
+            log.warn("not syncing {}: {}", table, e.getMessage());
+            recordFailure(table, mode, started, states.find(table).orElse(null), e);
+            results.add(failedResult(table, mode, e));
+            failures.add(e);
+        });
+    }
+
+    /** The tables of a run, and the names of every table the settings select (to find names DuckDB confuses). */
+    private record Resolved(List<SourceTable> tables, List<TableName> selectedNames) {}
+
+    private Resolved resolve(PostgresSource pg, List<TableName> tables) {
         try (Connection c = pg.connect()) {
             if (tables == null) {
                 List<SourceTable> all = new ArrayList<>(catalog.read(c, settings.tables()));
+                List<TableName> names = all.stream().map(SourceTable::name).toList();
                 List<TableName> skipped = new ArrayList<>();
                 all.removeIf(t -> streamed.test(t.name()) && skipped.add(t.name()));
                 if (!skipped.isEmpty()) {
                     log.info("not syncing {}: change data capture keeps them current", skipped);
                 }
-                return all;
+                return new Resolved(all, names);
             }
             List<SourceTable> out = new ArrayList<>();
             for (TableName name : tables) {
@@ -310,7 +347,7 @@ public final class TableSync {
                         .orElseThrow(() ->
                                 new DuckbridgeException(ErrorClass.NOT_FOUND, "PostgreSQL has no table " + name)));
             }
-            return out;
+            return new Resolved(out, catalog.names(c, settings.tables()));
         } catch (SQLException e) {
             throw PgErrors.wrap("reading the PostgreSQL catalog", e);
         }
