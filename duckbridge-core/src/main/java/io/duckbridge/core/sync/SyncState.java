@@ -19,7 +19,8 @@ import java.util.Map;
  * @param status {@code running}, {@code succeeded} or {@code failed}
  * @param error why it failed, null otherwise
  * @param lossy per column, values that could not be kept exactly in the last run
- * @param columns the column signature of the DuckDB copy (name and PostgreSQL type per line)
+ * @param columns the column signature of the DuckDB copy (name, PostgreSQL type and DuckDB type
+ *     per line)
  * @param incrementalRuns incremental runs since the last key reconciliation or full sync
  */
 public record SyncState(

@@ -717,9 +717,11 @@ public final class TableSync {
         Map<String, String> pgTypes = new LinkedHashMap<>();
         state.map(SyncState::columns).ifPresent(sig -> {
             for (String line : sig.split("\n")) {
+                // name<TAB>pgType, then <TAB>duckDbType since signatures carry it
                 int tab = line.indexOf('\t');
                 if (tab > 0) {
-                    pgTypes.put(line.substring(0, tab), line.substring(tab + 1));
+                    int end = line.indexOf('\t', tab + 1);
+                    pgTypes.put(line.substring(0, tab), line.substring(tab + 1, end < 0 ? line.length() : end));
                 }
             }
         });

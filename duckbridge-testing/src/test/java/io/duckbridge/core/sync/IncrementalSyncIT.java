@@ -152,6 +152,31 @@ class IncrementalSyncIT {
     }
 
     @Test
+    void anEnumThatGainedALabelIsARetypedColumnAndFallsBackToFull() {
+        pg.execute("""
+                CREATE TYPE drift_state AS ENUM ('a', 'b');
+                CREATE TABLE enum_drift (id int PRIMARY KEY, s drift_state, updated_at timestamptz DEFAULT now());
+                INSERT INTO enum_drift (id, s) VALUES (1, 'a'), (2, 'b');
+                """);
+        TableSync sync = sync("public.enum_drift", 0);
+        sync.run(null, SyncMode.FULL, JobContext.none());
+        pg.execute("ALTER TYPE drift_state ADD VALUE 'c'");
+        pg.execute("ALTER TYPE drift_state ADD VALUE 'a0' BEFORE 'b'");
+        pg.execute("INSERT INTO enum_drift (id, s) VALUES (3, 'c'), (4, 'a0')");
+
+        Map<String, Object> result = sync.run(null, SyncMode.INCREMENTAL, JobContext.none());
+
+        assertThat(result.toString()).contains("fallbackReason").contains("changed in PostgreSQL");
+        assertThat(duckStrings("SELECT id || '|' || s FROM public.enum_drift ORDER BY s"))
+                .containsExactly("1|a", "4|a0", "2|b", "3|c");
+        // the next run is incremental again
+        pg.execute("INSERT INTO enum_drift (id, s) VALUES (5, 'c')");
+        assertThat(sync.run(null, SyncMode.INCREMENTAL, JobContext.none()).toString())
+                .doesNotContain("fallbackReason");
+        assertThat(duckStrings("SELECT count(*) FROM public.enum_drift")).containsExactly("5");
+    }
+
+    @Test
     void fullSyncLeavesOutSoftDeletedRowsInEveryRange() {
         pg.execute("""
                 CREATE TABLE archived (id int PRIMARY KEY, updated_at timestamptz DEFAULT now(), deleted_at timestamptz);

@@ -87,9 +87,32 @@ public final class IncrementalSync {
         void onCommit(ReadSession session, Outcome outcome) throws Exception;
     }
 
-    /** The signature of a table's columns (one {@code name<TAB>pgType} line each) stored to detect drift. */
+    /**
+     * The signature of a table's columns (one {@code name<TAB>pgType<TAB>duckDbType} line each) stored to detect
+     * drift. The DuckDB type is part of it because the PostgreSQL type's name does not say everything: an enum
+     * that gained a label (or a composite that gained a field, a changed numeric override) keeps its name but
+     * needs a new DuckDB column type, which only a full sync creates.
+     */
     public static String signature(List<ColumnMapping> mappings) {
-        return mappings.stream().map(m -> m.name() + "\t" + m.pgType()).collect(Collectors.joining("\n"));
+        return mappings.stream().map(IncrementalSync::signatureLine).collect(Collectors.joining("\n"));
+    }
+
+    private static String signatureLine(ColumnMapping m) {
+        return m.name() + "\t" + m.pgType() + "\t" + m.duckDbType();
+    }
+
+    /**
+     * Whether the stored signature line {@code before} still describes {@code now}'s column: the same line, or a
+     * line of an earlier version ({@code name<TAB>pgType}, without the DuckDB type) for a column whose DuckDB
+     * type follows from its PostgreSQL type's name alone. For an enum or a composite such a line cannot tell
+     * whether labels or fields changed, so the table is copied in full once and gets a complete signature.
+     */
+    private static boolean sameColumn(String before, ColumnMapping now) {
+        if (before.equals(signatureLine(now))) {
+            return true;
+        }
+        String type = now.duckDbType();
+        return before.equals(now.name() + "\t" + now.pgType()) && !type.contains("ENUM(") && !type.contains("STRUCT(");
     }
 
     /**
@@ -274,19 +297,16 @@ public final class IncrementalSync {
     /** The names of columns appended since {@code previous}, or null for any other change. */
     static List<String> addedColumns(String previous, List<ColumnMapping> mappings) {
         String[] before = previous.isEmpty() ? new String[0] : previous.split("\n", -1);
-        String[] now = signature(mappings).isEmpty()
-                ? new String[0]
-                : signature(mappings).split("\n", -1);
-        if (now.length < before.length) {
+        if (mappings.size() < before.length) {
             return null;
         }
         for (int i = 0; i < before.length; i++) {
-            if (!before[i].equals(now[i])) {
+            if (!sameColumn(before[i], mappings.get(i))) {
                 return null;
             }
         }
         List<String> added = new ArrayList<>();
-        for (int i = before.length; i < now.length; i++) {
+        for (int i = before.length; i < mappings.size(); i++) {
             added.add(mappings.get(i).name());
         }
         return added;
