@@ -470,7 +470,7 @@ public final class TableSync {
                                 load.bytes(),
                                 watermarks.containsKey(load.table())
                                         ? watermarks.get(load.table())
-                                        : copiedWatermark(session, load.table(), mappingsByTable),
+                                        : copiedWatermark(session, load.table(), mappingsByTable, snapshot.time()),
                                 snapshot.name(),
                                 "succeeded",
                                 null,
@@ -533,15 +533,17 @@ public final class TableSync {
 
     /**
      * The watermark of a table just replaced, read from its new DuckDB copy inside the swap transaction
-     * ({@link WatermarkText}); null when the table has no watermark column.
+     * ({@link WatermarkText}, not beyond the snapshot's time {@code now}); null when the table has no watermark
+     * column.
      */
     private String copiedWatermark(
             io.duckbridge.core.engine.ReadSession session,
             TableName table,
-            Map<TableName, List<ColumnMapping>> mappingsByTable)
+            Map<TableName, List<ColumnMapping>> mappingsByTable,
+            Instant now)
             throws SQLException {
         Optional<ColumnMapping> watermark = watermarkMapping(mappingsByTable.get(table));
-        return watermark.isEmpty() ? null : WatermarkText.read(session, table, watermark.get());
+        return watermark.isEmpty() ? null : WatermarkText.read(session, table, watermark.get(), now);
     }
 
     /**
@@ -550,20 +552,22 @@ public final class TableSync {
      */
     private Map<TableName, String> watermarks(SourceSnapshot snapshot, List<SnapshotCopier.TablePlan> plans) {
         Map<TableName, String> out = new LinkedHashMap<>();
-        Map<TableName, ColumnMapping> fromSource = new LinkedHashMap<>();
+        Map<TableName, SourceColumn> fromSource = new LinkedHashMap<>();
         for (SnapshotCopier.TablePlan p : plans) {
             watermarkMapping(p.mappings())
                     .filter(m -> !WatermarkText.readable(m))
-                    .ifPresent(m -> fromSource.put(p.table().name(), m));
+                    .flatMap(m -> p.table().column(m.name()))
+                    .ifPresent(column -> fromSource.put(p.table().name(), column));
         }
         if (fromSource.isEmpty()) {
             return out;
         }
         try (Connection c = snapshot.openReader()) {
             for (var e : fromSource.entrySet()) {
+                SourceColumn column = e.getValue();
                 out.put(
                         e.getKey(),
-                        WatermarkText.fromSource(c, e.getKey(), e.getValue().name()));
+                        WatermarkText.fromSource(c, e.getKey(), column.name(), WatermarkText.horizon(column.type())));
             }
             c.rollback();
         } catch (SQLException e) {

@@ -177,6 +177,66 @@ class IncrementalSyncIT {
     }
 
     @Test
+    void infiniteAndFutureWatermarksDoNotHideLaterChanges() {
+        pg.execute("""
+                CREATE TABLE wm_future (id int PRIMARY KEY, v text, updated_at timestamptz);
+                INSERT INTO wm_future VALUES (1, 'old', now() - interval '1 hour'), (2, 'forever', 'infinity'),
+                    (3, 'next year', now() + interval '1 year');
+                CREATE TABLE wm_future_naive (id int PRIMARY KEY, v text, updated_at timestamp);
+                INSERT INTO wm_future_naive VALUES (1, 'old', localtimestamp - interval '1 hour'),
+                    (2, 'forever', 'infinity'), (3, 'next year', localtimestamp + interval '1 year');
+                """);
+        for (String table : List.of("wm_future", "wm_future_naive")) {
+            TableSync sync = sync("public." + table, 0);
+            sync.run(null, SyncMode.FULL, JobContext.none());
+            assertThat(sync.states()
+                            .find(new TableName("public", table))
+                            .orElseThrow()
+                            .watermark())
+                    .as(table)
+                    .isNotEqualTo("infinity")
+                    .doesNotContain(String.valueOf(java.time.Year.now().getValue() + 1));
+
+            pg.execute("INSERT INTO " + table + " VALUES (4, 'new', now());" + " UPDATE " + table
+                    + " SET v = 'changed', updated_at = now() WHERE id = 1");
+            Map<String, Object> result = sync.run(null, SyncMode.INCREMENTAL, JobContext.none());
+            assertThat(result.toString()).doesNotContain("fallbackReason");
+            assertThat(duckStrings("SELECT id || '|' || v FROM public." + table + " ORDER BY id"))
+                    .as(table)
+                    .containsExactly("1|changed", "2|forever", "3|next year", "4|new");
+
+            // and again on the next run
+            pg.execute("INSERT INTO " + table + " VALUES (5, 'newer', now())");
+            sync.run(null, SyncMode.INCREMENTAL, JobContext.none());
+            assertThat(duckStrings("SELECT count(*) FROM public." + table)).containsExactly("5");
+        }
+    }
+
+    @Test
+    void aStoredWatermarkBeyondNowFallsBackToFull() {
+        pg.execute("""
+                CREATE TABLE wm_stuck (id int PRIMARY KEY, v text, updated_at timestamptz DEFAULT now());
+                INSERT INTO wm_stuck (id, v) VALUES (1, 'a');
+                """);
+        TableSync sync = sync("public.wm_stuck", 0);
+        sync.run(null, SyncMode.FULL, JobContext.none());
+        // as an earlier version recorded it for a table holding an infinite updated_at
+        engine.write(session -> {
+            try (Statement st = session.statement()) {
+                st.executeUpdate("UPDATE duckbridge.sync_state SET watermark = 'infinity'"
+                        + " WHERE table_name = 'public.wm_stuck'");
+            }
+            return null;
+        });
+        pg.execute("INSERT INTO wm_stuck (id, v) VALUES (2, 'b')");
+
+        Map<String, Object> result = sync.run(null, SyncMode.INCREMENTAL, JobContext.none());
+
+        assertThat(result.toString()).contains("fallbackReason").contains("later than PostgreSQL's current time");
+        assertThat(duckStrings("SELECT count(*) FROM public.wm_stuck")).containsExactly("2");
+    }
+
+    @Test
     void fullSyncLeavesOutSoftDeletedRowsInEveryRange() {
         pg.execute("""
                 CREATE TABLE archived (id int PRIMARY KEY, updated_at timestamptz DEFAULT now(), deleted_at timestamptz);

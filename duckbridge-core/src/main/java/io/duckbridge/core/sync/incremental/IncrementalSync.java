@@ -16,8 +16,11 @@ import io.duckbridge.core.source.PostgresSource;
 import io.duckbridge.core.sync.snapshot.CopyIngester;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -165,7 +168,16 @@ public final class IncrementalSync {
             boolean fromCopy = watermarkMapping != null
                     && WatermarkText.readable(watermarkMapping)
                     && !watermarkMapping.needsCast();
-            String sourceWatermark = fromCopy ? null : WatermarkText.fromSource(pg, table.name(), watermark.name());
+            // the new watermark goes no further than PostgreSQL's time now (see WatermarkText.horizon)
+            String horizon = WatermarkText.horizon(watermark.type());
+            Instant now;
+            try (Statement st = pg.createStatement();
+                    ResultSet rs = st.executeQuery("SELECT (extract(epoch FROM now()) * 1000000)::bigint")) {
+                rs.next();
+                now = Instant.EPOCH.plus(rs.getLong(1), ChronoUnit.MICROS);
+            }
+            String sourceWatermark =
+                    fromCopy ? null : WatermarkText.fromSource(pg, table.name(), watermark.name(), horizon);
             String where = "";
             if (previous.watermark() != null) {
                 try (PreparedStatement ps = pg.prepareStatement(
@@ -177,6 +189,19 @@ public final class IncrementalSync {
                 }
                 String typeName = ((PgType.Scalar) watermark.type()).name();
                 String lower = "current_setting('duckbridge.watermark')::" + watermark.pgType();
+                if (horizon != null) {
+                    // recorded beyond the horizon (by an earlier version): the runs since read only rows at or
+                    // after it, so changes below it may have been missed
+                    try (Statement st = pg.createStatement();
+                            ResultSet rs = st.executeQuery("SELECT " + lower + " > " + horizon)) {
+                        rs.next();
+                        if (rs.getBoolean(1)) {
+                            return Outcome.fallback("the stored watermark " + previous.watermark() + " of "
+                                    + table.name() + " is later than PostgreSQL's current time, so changes"
+                                    + " since may have been missed");
+                        }
+                    }
+                }
                 if (TEMPORAL.contains(typeName)) {
                     lower = "(" + lower + " - current_setting('duckbridge.overlap')::interval)";
                 }
@@ -231,7 +256,7 @@ public final class IncrementalSync {
             return engine.write(session -> {
                 String newWatermark = fromCopy
                         ? WatermarkText.read(
-                                session, new TableName(CopyIngester.STAGING_SCHEMA, changes), watermarkMapping)
+                                session, new TableName(CopyIngester.STAGING_SCHEMA, changes), watermarkMapping, now)
                         : sourceWatermark;
                 long deleted = apply(
                         session,

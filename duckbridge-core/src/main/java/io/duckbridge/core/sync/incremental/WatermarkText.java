@@ -2,15 +2,19 @@ package io.duckbridge.core.sync.incremental;
 
 import io.duckbridge.core.engine.ReadSession;
 import io.duckbridge.core.schema.ColumnMapping;
+import io.duckbridge.core.schema.PgType;
 import io.duckbridge.core.schema.TableName;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.Locale;
 
 /**
@@ -23,6 +27,11 @@ import java.util.Locale;
  *
  * <p>The copy holds the rows the snapshot selected, so with a soft-delete filter its maximum can be lower
  * than the table's: an incremental run then re-reads a few more rows, never fewer.
+ *
+ * <p>A temporal watermark never goes beyond PostgreSQL's time when the rows were read ({@link #horizon}): a
+ * value later than that ({@code infinity}, a date in the future) does not count, or the next runs would read
+ * only rows at or after it and miss every later change. Such rows are read again by every run, which the
+ * upsert makes harmless.
  */
 public final class WatermarkText {
     private WatermarkText() {}
@@ -36,12 +45,38 @@ public final class WatermarkText {
     }
 
     /**
-     * The highest value of {@code column} in {@code table}, as PostgreSQL's text; null when the table has no
-     * non-NULL value.
+     * How far ahead of UTC a {@code timestamp} (without time zone) or {@code date} may be and still count: such
+     * values carry no zone, and local time is at most 14 hours ahead of UTC anywhere (UTC+14), so the rows an
+     * application writes in its own zone keep counting as they did.
+     */
+    static final Duration NAIVE_SLACK = Duration.ofHours(14);
+
+    /**
+     * The latest watermark a run may record for a column of PostgreSQL type {@code typeName}, as a PostgreSQL
+     * expression on its transaction's {@code now()}: {@code now()} for timestamptz, UTC's wall-clock time plus
+     * {@link #NAIVE_SLACK} for timestamp and date; null for other (e.g. integer) watermarks, which have no
+     * horizon.
+     */
+    public static String horizon(PgType type) {
+        String typeName = type instanceof PgType.Scalar s ? s.name() : "";
+        String naive = "(now() AT TIME ZONE 'UTC') + interval '" + NAIVE_SLACK.toHours() + " hours'";
+        return switch (typeName) {
+            case "timestamptz" -> "now()";
+            case "timestamp" -> naive;
+            case "date" -> "(" + naive + ")::date";
+            default -> null;
+        };
+    }
+
+    /**
+     * The highest value of {@code column} in {@code table} not beyond the {@link #horizon} at {@code now}, as
+     * PostgreSQL's text; null when the table has no such value.
      *
+     * @param now PostgreSQL's {@code now()} when the rows were read; null for no horizon
      * @throws IllegalArgumentException when {@link #readable} is false for {@code column}
      */
-    public static String read(ReadSession session, TableName table, ColumnMapping column) throws SQLException {
+    public static String read(ReadSession session, TableName table, ColumnMapping column, Instant now)
+            throws SQLException {
         String type = column.duckDbType();
         // the maximum's text where it is an integer or an infinity (spelled as PostgreSQL spells them), else its
         // days or microseconds since 1970 for Java to render
@@ -51,7 +86,10 @@ public final class WatermarkText {
             case "TIMESTAMP", "TIMESTAMPTZ" -> "CASE WHEN isinf(m) THEN m::VARCHAR END, epoch_us(m)";
             default -> throw new IllegalArgumentException("no exact watermark for DuckDB type " + type);
         };
-        String sql = "SELECT " + columns + " FROM (SELECT max(" + TableName.quote(column.name()) + ") AS m FROM "
+        String quoted = TableName.quote(column.name());
+        String limit = now == null ? null : duckDbHorizon(type, now);
+        String sql = "SELECT " + columns + " FROM (SELECT max(" + quoted + ")"
+                + (limit == null ? "" : " FILTER (WHERE " + quoted + " <= " + limit + ")") + " AS m FROM "
                 + table.quoted() + ")";
         try (Statement st = session.statement();
                 ResultSet rs = st.executeQuery(sql)) {
@@ -75,14 +113,30 @@ public final class WatermarkText {
     /**
      * The highest value of {@code column} in {@code table} as PostgreSQL computes and prints it, on {@code pg}
      * (in its transaction, so in its snapshot): for types {@link #read} cannot answer. Scans the table.
+     *
+     * @param horizon the column type's {@link #horizon}, or null for none
      */
-    public static String fromSource(Connection pg, TableName table, String column) throws SQLException {
-        try (PreparedStatement ps = pg.prepareStatement(
-                        "SELECT max(" + TableName.quote(column) + ")::text FROM " + table.quoted());
+    public static String fromSource(Connection pg, TableName table, String column, String horizon) throws SQLException {
+        String quoted = TableName.quote(column);
+        try (PreparedStatement ps = pg.prepareStatement("SELECT max(" + quoted + ")"
+                        + (horizon == null ? "" : " FILTER (WHERE " + quoted + " <= " + horizon + ")")
+                        + "::text FROM " + table.quoted());
                 ResultSet rs = ps.executeQuery()) {
             rs.next();
             return rs.getString(1);
         }
+    }
+
+    /** {@link #horizon} as a DuckDB expression for a column of DuckDB type {@code type}; null for none. */
+    private static String duckDbHorizon(String type, Instant now) {
+        long micros = ChronoUnit.MICROS.between(Instant.EPOCH, now);
+        long naive = micros + NAIVE_SLACK.toNanos() / 1000;
+        return switch (type) {
+            case "TIMESTAMPTZ" -> "make_timestamptz(" + micros + ")";
+            case "TIMESTAMP" -> "make_timestamp(" + naive + ")";
+            case "DATE" -> "CAST(make_timestamp(" + naive + ") AS DATE)";
+            default -> null;
+        };
     }
 
     /** PostgreSQL's ISO output of a date: {@code 2024-06-22}, {@code 0044-03-15 BC}. */

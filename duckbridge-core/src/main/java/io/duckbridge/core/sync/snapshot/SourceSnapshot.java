@@ -8,6 +8,8 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.regex.Pattern;
 
 /**
@@ -34,12 +36,14 @@ public final class SourceSnapshot implements AutoCloseable {
     private final PostgresSource source;
     private final String name;
     private final Connection holder;
+    private final Instant time;
     private volatile boolean closed;
 
-    private SourceSnapshot(PostgresSource source, String name, Connection holder) {
+    private SourceSnapshot(PostgresSource source, String name, Connection holder, Instant time) {
         this.source = source;
         this.name = name;
         this.holder = holder;
+        this.time = time;
     }
 
     /**
@@ -56,9 +60,11 @@ public final class SourceSnapshot implements AutoCloseable {
             c.setAutoCommit(false);
             c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
             try (Statement st = c.createStatement();
-                    ResultSet rs = st.executeQuery("SELECT pg_export_snapshot()")) {
+                    ResultSet rs = st.executeQuery(
+                            "SELECT pg_export_snapshot()," + " (extract(epoch FROM now()) * 1000000)::bigint")) {
                 rs.next();
-                return new SourceSnapshot(source, rs.getString(1), c);
+                return new SourceSnapshot(
+                        source, rs.getString(1), c, Instant.EPOCH.plus(rs.getLong(2), ChronoUnit.MICROS));
             }
         } catch (SQLException e) {
             closeQuietly(c);
@@ -81,7 +87,15 @@ public final class SourceSnapshot implements AutoCloseable {
                     ErrorClass.INVALID_REQUEST,
                     "\"" + snapshotName + "\" is not an exported snapshot name (like 00000003-0000001B-1)");
         }
-        return new SourceSnapshot(source, snapshotName, null);
+        return new SourceSnapshot(source, snapshotName, null, null);
+    }
+
+    /**
+     * PostgreSQL's {@code now()} in the exporting transaction, which started before the snapshot was taken; null
+     * for an {@link #imported} snapshot.
+     */
+    public Instant time() {
+        return time;
     }
 
     /** The snapshot's name, e.g. {@code 00000003-0000001B-1}. */
