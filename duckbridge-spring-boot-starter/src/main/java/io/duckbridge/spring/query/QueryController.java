@@ -246,7 +246,6 @@ public class QueryController {
         }
     }
 
-    /** The query of a {@code POST /api/v1/query} or {@code /explain} body. */
     /** The fields of a {@code POST /api/v1/query} body. */
     static final List<String> QUERY_FIELDS = List.of("sql", "params", "maxRows", "timeoutMs");
 
@@ -271,6 +270,7 @@ public class QueryController {
         return value instanceof String text ? "\"" + text + "\"" : String.valueOf(value);
     }
 
+    /** The query of a {@code POST /api/v1/query} body. */
     static QueryRequest request(Map<String, Object> body) {
         return request(body, QUERY_FIELDS);
     }
