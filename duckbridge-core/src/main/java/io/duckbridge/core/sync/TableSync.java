@@ -115,14 +115,29 @@ public final class TableSync {
      * @param table the table, or null for every selected table
      */
     public Job submit(TableName table, SyncMode mode) {
+        return submit(table == null ? null : List.of(table), mode);
+    }
+
+    /** Submits one sync job over every configured table. */
+    public Job submitAll(SyncMode mode) {
+        return submit((List<TableName>) null, mode);
+    }
+
+    /**
+     * Submits one sync job over {@code tables} (every configured table when null): a full sync copies them all
+     * from one PostgreSQL snapshot, as a sync of every table does.
+     */
+    public Job submit(List<TableName> tables, SyncMode mode) {
         if (jobs == null) {
             throw new DuckbridgeException(ErrorClass.INTERNAL, "this TableSync has no job runner");
         }
-        if (table != null) {
-            refuseIfStreamed(table);
+        if (tables != null) {
+            tables.forEach(this::refuseIfStreamed);
         }
-        List<TableName> list = table == null ? null : List.of(table);
-        String what = table == null ? "all tables" : table.toString();
+        List<TableName> list = tables == null ? null : List.copyOf(tables);
+        String what = list == null
+                ? "all tables"
+                : String.join(", ", list.stream().map(TableName::toString).toList());
         return jobs.submit(JobKind.SYNC, "sync " + what + " (" + mode.wireName() + ")", ctx -> run(list, mode, ctx));
     }
 

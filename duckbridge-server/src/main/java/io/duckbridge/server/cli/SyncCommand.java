@@ -54,14 +54,13 @@ public final class SyncCommand extends CliCommand {
             return direct(out);
         }
         try (ServerClient client = server.client()) {
-            if (tables.isEmpty()) {
-                return followAndPrint(client, client.post("/api/v1/sync?mode=" + mode, null), out);
-            }
+            // the tables named go in one job: one snapshot, one JSON document
+            StringBuilder path = new StringBuilder("/api/v1/sync?mode=" + mode);
             for (String table : tables) {
-                String path = "/api/v1/sync/" + ServerClient.pathSegment(table) + "?mode=" + mode;
-                followAndPrint(client, client.post(path, null), out);
+                path.append("&table=")
+                        .append(java.net.URLEncoder.encode(table, java.nio.charset.StandardCharsets.UTF_8));
             }
-            return 0;
+            return followAndPrint(client, client.post(path.toString(), null), out);
         }
     }
 

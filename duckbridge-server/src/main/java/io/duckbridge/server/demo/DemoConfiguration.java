@@ -61,7 +61,7 @@ public class DemoConfiguration {
             if (!demo.initialSync() || tableSync == null || shopInDuckDb(engine)) {
                 return;
             }
-            Job job = tableSync.submit(null, SyncMode.FULL);
+            Job job = tableSync.submitAll(SyncMode.FULL);
             log.info("demo: first start, syncing the shop into DuckDB as job {}", job.jobId());
         };
     }

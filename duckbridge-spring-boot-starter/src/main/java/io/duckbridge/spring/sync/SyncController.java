@@ -89,8 +89,15 @@ public class SyncController {
 
     @PostMapping("/api/v1/sync")
     public ResponseEntity<Map<String, Object>> syncAll(
-            @RequestParam(defaultValue = "full") String mode, @RequestParam(defaultValue = "false") boolean wait) {
-        Job job = sync.submit(null, SyncMode.parse(mode));
+            @RequestParam(defaultValue = "full") String mode,
+            @RequestParam(defaultValue = "false") boolean wait,
+            @RequestParam(name = "table", required = false) List<String> tables) {
+        // ?table=a&table=b: one job, and for a full sync one snapshot, over those tables only
+        Job job = sync.submit(
+                tables == null || tables.isEmpty()
+                        ? null
+                        : tables.stream().map(TableName::parse).toList(),
+                SyncMode.parse(mode));
         return JobViews.respond(job, wait, waitTimeout);
     }
 

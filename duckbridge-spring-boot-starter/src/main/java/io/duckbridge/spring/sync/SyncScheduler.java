@@ -38,7 +38,7 @@ public final class SyncScheduler implements AutoCloseable {
                     "duckbridge.sync.schedule." + mode.wireName(),
                     cron,
                     mode.wireName() + " sync",
-                    () -> sync.submit(null, mode)));
+                    () -> sync.submitAll(mode)));
             schedule("duckbridge.sync.schedule.optimize", optimize, "optimize", sync::submitOptimizeAll);
         } catch (RuntimeException e) {
             scheduler.shutdown();

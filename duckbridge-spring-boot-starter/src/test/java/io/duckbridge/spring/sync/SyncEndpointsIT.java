@@ -38,6 +38,8 @@ class SyncEndpointsIT {
                 CREATE TABLE orders (id int PRIMARY KEY, amount numeric(10,2), updated_at timestamptz DEFAULT now());
                 INSERT INTO orders (id, amount) SELECT g, g * 1.5 FROM generate_series(1, 1000) g;
                 CREATE TABLE secrets (id int PRIMARY KEY);
+                CREATE TABLE regions (id int PRIMARY KEY, name text);
+                INSERT INTO regions VALUES (1, 'north'), (2, 'south');
                 ANALYZE;
                 """);
     }
@@ -56,6 +58,22 @@ class SyncEndpointsIT {
     @AfterAll
     static void stopPostgres() {
         postgres.close();
+    }
+
+    @Test
+    void chosenTablesSyncInOneJobFromOneSnapshot() throws Exception {
+        Http http = Http.localhost(port);
+        var done = http.post("/api/v1/sync?mode=full&wait=true&table=public.orders&table=regions", null);
+        assertThat(done.statusCode()).as(done.body()).isEqualTo(200);
+        JsonNode tables = Http.json(done).at("/result/tables");
+        assertThat(tables.size()).isEqualTo(2);
+        assertThat(tables.get(0).path("snapshot").asString())
+                .isNotBlank()
+                .isEqualTo(tables.get(1).path("snapshot").asString());
+        assertThat(java.util.List.of(
+                        tables.get(0).path("table").asString(),
+                        tables.get(1).path("table").asString()))
+                .containsExactlyInAnyOrder("public.orders", "public.regions");
     }
 
     @Test

@@ -42,7 +42,7 @@ class PartialSyncIT {
                             new SnapshotSettings(2, 10_000),
                             new IncrementalSettings("updated_at", Duration.ofMinutes(1), null, 0)));
 
-            JobSnapshot done = sync.submit(null, SyncMode.FULL).completion().get(60, TimeUnit.SECONDS);
+            JobSnapshot done = sync.submitAll(SyncMode.FULL).completion().get(60, TimeUnit.SECONDS);
 
             assertThat(done.status()).isEqualTo(JobStatus.FAILED);
             assertThat(done.error().getMessage()).contains("ps_overflow");
