@@ -50,6 +50,13 @@ class BackupCommandTest {
     }
 
     @Test
+    void backupWithoutASubcommandIsAUsageError() {
+        CliRun bare = run("backup");
+        assertThat(bare.exit()).isEqualTo(2);
+        assertThat(bare.err()).startsWith("usage: backup create|list");
+    }
+
+    @Test
     void pruneWithoutAPolicySaysWhatToPass() {
         CliRun r = run("backup", "prune", "--data-dir", dataDir.toString());
         assertThat(r.exit()).isEqualTo(1);

@@ -38,10 +38,12 @@ import picocli.CommandLine.Parameters;
             BackupCommand.Restore.class,
             BackupCommand.Prune.class
         })
-public final class BackupCommand implements Runnable {
+public final class BackupCommand implements java.util.concurrent.Callable<Integer> {
+    /** Without a subcommand: the usage line, and the exit status of a usage error. */
     @Override
-    public void run() {
+    public Integer call() {
         System.err.println("usage: backup create|list|validate ID|restore ID|prune (see backup --help)");
+        return picocli.CommandLine.ExitCode.USAGE;
     }
 
     /** Options of the offline forms: where the backups are. */
