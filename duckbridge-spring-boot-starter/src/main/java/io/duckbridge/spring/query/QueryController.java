@@ -286,22 +286,12 @@ public class QueryController {
         return QueryRequest.of(
                 text,
                 body.get("params"),
-                maxRows == null ? null : toInt(maxRows, "maxRows"),
+                maxRows == null ? null : clampToInt(maxRows),
                 timeoutMs == null ? null : Duration.ofMillis(timeoutMs));
     }
 
     private static int clampToInt(long value) {
         return (int) Math.min(Integer.MAX_VALUE, Math.max(Integer.MIN_VALUE, value));
-    }
-
-    private static int toInt(long value, String field) {
-        if (value > Integer.MAX_VALUE) {
-            throw new DuckbridgeException(
-                    ErrorClass.INVALID_REQUEST,
-                    "\"" + field + "\" is at most " + Integer.MAX_VALUE + "; leave it out for every row of a streamed"
-                            + " format");
-        }
-        return clampToInt(value);
     }
 
     /** {@code body[field]} as a whole number, null when absent or null; INVALID_REQUEST for anything else. */

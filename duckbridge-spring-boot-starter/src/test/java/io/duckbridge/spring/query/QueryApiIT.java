@@ -409,7 +409,6 @@ class QueryApiIT {
     void misspeltOrOutOfRangeFieldsAreRefusedNotIgnored() {
         for (String[] call : List.of(
                 new String[] {"/api/v1/query", "{\"sql\":\"SELECT 1\",\"timeout\":100}", "\"timeout\""},
-                new String[] {"/api/v1/query", "{\"sql\":\"SELECT 1\",\"maxRows\":99999999999}", "maxRows"},
                 new String[] {"/api/v1/query/explain", "{\"sql\":\"SELECT 1\",\"analyze\":\"yes\"}", "analyze"},
                 new String[] {"/api/v1/tables/orders/rows", "{\"colums\":[\"id\"]}", "\"colums\""})) {
             var response = Http.localhost(port).post(call[0], call[1]);
