@@ -142,6 +142,10 @@ public class QueryController {
      */
     @GetMapping("/analytics/query")
     public Map<String, Object> analyticsQuery(@RequestParam("query") String query, HttpServletResponse response) {
+        if (query.isBlank()) {
+            throw new DuckbridgeException(
+                    ErrorClass.INVALID_REQUEST, "the query parameter is empty; e.g. /analytics/query?query=SELECT%201");
+        }
         var buffer = new ByteArrayOutputStream();
         admission.admit(() -> runner.run(QueryRequest.of(query), QueryFormat.JSON, f -> buffer));
         JsonNode result = JSON.readTree(buffer.toByteArray());

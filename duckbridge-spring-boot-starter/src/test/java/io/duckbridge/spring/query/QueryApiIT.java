@@ -592,6 +592,11 @@ class QueryApiIT {
         var cut = Http.localhost(port).get("/analytics/query?query=SELECT%20*%20FROM%20range(10001)");
         assertThat(Http.json(cut).path("row_count").asInt()).isEqualTo(10_000);
         assertThat(cut.headers().firstValue("X-Duckbridge-Truncated")).contains("true");
+        var empty = Http.localhost(port).get("/analytics/query?query=");
+        assertThat(empty.statusCode()).isEqualTo(400);
+        assertThat(Http.json(empty).path("detail").asString())
+                .contains("query parameter")
+                .doesNotContain("\"sql\"");
         var rejected = Http.localhost(port).get("/analytics/query?query=DROP%20TABLE%20orders");
         assertThat(rejected.statusCode()).isEqualTo(400);
         assertThat(Http.json(rejected).path("errorClass").asString()).isEqualTo("READ_ONLY_VIOLATION");
