@@ -5,6 +5,8 @@ import static io.duckbridge.core.backup.ContentSummary.quote;
 
 import io.duckbridge.core.engine.DuckDbEngine;
 import io.duckbridge.core.engine.ReadSession;
+import io.duckbridge.core.error.DuckbridgeException;
+import io.duckbridge.core.error.ErrorClass;
 import io.duckbridge.core.jobs.JobContext;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -128,14 +130,18 @@ final class BackupWriter {
         execute(session, "ATTACH " + literal(copy.toString()) + " AS " + quote(alias));
         try {
             Snapshot snapshot;
-            c.setAutoCommit(false);
+            // the transaction is begun and ended in SQL, not through the driver's auto-commit switch: when DuckDB
+            // cannot write the copy (a full disk) its COMMIT fails and DuckDB ends the transaction itself, while
+            // the driver would go on believing it open, answer the next setAutoCommit(true) with a second COMMIT
+            // ("cannot commit - no transaction is active") that hid the first error, and run every later
+            // backup on this reader without a transaction
+            execute(session, "BEGIN TRANSACTION");
             try {
                 long started = System.nanoTime();
                 List<TableChecksum> tables = ContentSummary.checksums(c, database);
                 Map<String, List<Map<String, Object>>> state = ContentSummary.state(c, database);
                 long copyStart = System.nanoTime();
                 execute(session, "COPY FROM DATABASE " + quote(database) + " TO " + quote(alias));
-                c.commit();
                 snapshot = new Snapshot(
                         database,
                         tables,
@@ -143,14 +149,17 @@ final class BackupWriter {
                         Duration.ofNanos(copyStart - started).toMillis(),
                         Duration.ofNanos(System.nanoTime() - copyStart).toMillis());
             } catch (SQLException | RuntimeException e) {
-                try {
-                    c.rollback();
-                } catch (SQLException rollback) {
-                    e.addSuppressed(rollback);
-                }
+                rollback(c, e);
                 throw e;
-            } finally {
-                c.setAutoCommit(true);
+            }
+            try {
+                execute(session, "COMMIT");
+            } catch (SQLException e) {
+                rollback(c, e);
+                // the transaction only read the live database and wrote the private copy, which nobody else
+                // writes: its COMMIT fails only when the copy cannot be written, whatever type DuckDB gives it
+                throw new DuckbridgeException(
+                        ErrorClass.IO, "writing the backup copy " + copy + " failed: " + e.getMessage(), e);
             }
             execute(session, "CHECKPOINT " + quote(alias));
             return snapshot;
@@ -160,6 +169,18 @@ final class BackupWriter {
             } catch (SQLException e) {
                 log.warn("could not detach the backup copy {}: {}", alias, e.getMessage());
             }
+        }
+    }
+
+    /**
+     * Ends the copy's transaction after {@code failure}, on a fresh statement (the driver may have closed the one
+     * that failed). DuckDB has usually ended it already; a failing ROLLBACK is kept with the first error.
+     */
+    private static void rollback(DuckDBConnection c, Exception failure) {
+        try (Statement st = c.createStatement()) {
+            st.execute("ROLLBACK");
+        } catch (SQLException rollback) {
+            failure.addSuppressed(rollback);
         }
     }
 

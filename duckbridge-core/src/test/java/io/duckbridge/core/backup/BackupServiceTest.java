@@ -365,6 +365,75 @@ class BackupServiceTest {
     }
 
     @Test
+    void aBackupThatRunsOutOfDiskFailsAsIoNamingTheCauseAndTheNextBackupWorks() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(Path.of("/dev/full")), "needs /dev/full");
+        // one reader: the backups after the failure run on the connection the failed one used
+        engine.close();
+        engine = DuckDbEngine.open(
+                EngineSettings.defaults(dataDir.resolve("analytics.duckdb").toString())
+                        .withThreads(2)
+                        .withReaders(1, 4)
+                        // the sandbox follows links: /dev is allowed for the link to /dev/full below
+                        .withSandbox(EngineSandbox.of(dataDir, Path.of("/dev"))));
+        backups = new BackupService(engine, BackupSettings.defaults(dataDir.resolve("backups")));
+        createSmallDatabase();
+        engine.write(session -> {
+            try (Statement st = session.statement()) {
+                // enough rows that the checksums give the disk time to "fill" before the copy commits
+                st.execute("CREATE TABLE filler AS SELECT i, md5(i::VARCHAR) AS s FROM range(400000) t(i)");
+            }
+            return null;
+        });
+        BackupManifest first = backups.create(JobContext.none());
+
+        // the disk fills while the copy is written: its WAL goes to /dev/full, which answers ENOSPC
+        Path scratch = dataDir.resolve("backups/.scratch");
+        AtomicBoolean full = new AtomicBoolean();
+        Thread filler = Thread.ofPlatform().daemon().start(() -> {
+            while (!full.get() && !Thread.currentThread().isInterrupted()) {
+                try (var files = Files.list(scratch)) {
+                    var copy = files.filter(f -> f.getFileName().toString().startsWith("backup-")
+                                    && f.getFileName().toString().endsWith(".duckdb"))
+                            .findFirst();
+                    if (copy.isPresent()) {
+                        Files.createSymbolicLink(Path.of(copy.get() + ".wal"), Path.of("/dev/full"));
+                        full.set(true);
+                    }
+                } catch (java.io.IOException e) {
+                    // the scratch directory is not there yet
+                }
+                Thread.onSpinWait();
+            }
+        });
+        try {
+            assertThatThrownBy(() -> backups.create(JobContext.none()))
+                    .isInstanceOfSatisfying(DuckbridgeException.class, e -> {
+                        assertThat(e.errorClass()).isEqualTo(ErrorClass.IO);
+                        assertThat(e.getMessage()).contains(scratch.toString()).contains("No space left on device");
+                    });
+        } finally {
+            full.set(true);
+            filler.join(10_000);
+        }
+        assertThat(backups.list()).extracting(BackupManifest::id).containsExactly(first.id());
+
+        // space is free again: every later backup works, on the same reader, and restores the same rows
+        for (int i = 0; i < 3; i++) {
+            BackupManifest next = backups.create(JobContext.none());
+            assertThat(next.rowCounts()).containsEntry("filler", 400_000L).containsEntry("items", 1000L);
+        }
+        engine.write(session -> {
+            try (Statement st = session.statement()) {
+                st.execute("DELETE FROM items");
+            }
+            return null;
+        });
+        backups.restore(backups.list().getFirst().id(), JobContext.none());
+        assertThat(engine.<Long>read(session -> queryLong(session.connection(), "SELECT count(*) FROM items")))
+                .isEqualTo(1000);
+    }
+
+    @Test
     void failureMidBackupLeavesEarlierBackupsValidAndNoPartialListed() {
         createSmallDatabase();
         BackupManifest first = backups.create(JobContext.none());
