@@ -294,7 +294,7 @@ final class BackupRestorer {
     /** On the lane: drops everything but the staged tables, renames them into place, recreates the views. */
     private static void swapStaged(ReadSession session, Staged staged) throws SQLException {
         DuckDBConnection c = session.connection();
-        c.setAutoCommit(false);
+        execute(session, "BEGIN TRANSACTION"); // in SQL: see rollback
         try {
             for (String statement : dropAllBut(c, staged)) {
                 execute(session, statement);
@@ -308,16 +308,25 @@ final class BackupRestorer {
             for (String view : staged.views()) {
                 execute(session, view);
             }
-            c.commit();
+            execute(session, "COMMIT");
         } catch (SQLException | RuntimeException e) {
-            try {
-                c.rollback();
-            } catch (SQLException rollback) {
-                e.addSuppressed(rollback);
-            }
+            rollback(c, e);
             throw e;
-        } finally {
-            c.setAutoCommit(true);
+        }
+    }
+
+    /**
+     * Ends a restore's transaction after {@code failure}, on a fresh statement (the driver may have closed the one
+     * that failed), keeping the first error. The transactions are begun and ended in SQL rather than through the
+     * driver's auto-commit switch: when a COMMIT fails (a full disk), DuckDB ends the transaction itself while the
+     * driver would go on believing it open, hide the error behind a second COMMIT's "no transaction is active",
+     * and leave the writer connection running later work without transactions.
+     */
+    private static void rollback(Connection c, Exception failure) {
+        try (Statement st = c.createStatement()) {
+            st.execute("ROLLBACK");
+        } catch (SQLException rollback) {
+            failure.addSuppressed(rollback);
         }
     }
 
@@ -415,22 +424,16 @@ final class BackupRestorer {
         String database = ContentSummary.currentDatabase(c);
         execute(session, "ATTACH " + literal(restored.toString()) + " AS " + quote(alias) + " (READ_ONLY)");
         try {
-            c.setAutoCommit(false);
+            execute(session, "BEGIN TRANSACTION"); // in SQL: see rollback
             try {
                 for (String statement : dropEverything(c, database)) {
                     execute(session, statement);
                 }
                 execute(session, "COPY FROM DATABASE " + quote(alias) + " TO " + quote(database));
-                c.commit();
+                execute(session, "COMMIT");
             } catch (SQLException | RuntimeException e) {
-                try {
-                    c.rollback();
-                } catch (SQLException rollback) {
-                    e.addSuppressed(rollback);
-                }
+                rollback(c, e);
                 throw e;
-            } finally {
-                c.setAutoCommit(true);
             }
         } finally {
             execute(session, "DETACH " + quote(alias));
