@@ -144,7 +144,8 @@ final class BackupRestorer {
             for (String[] r : rows(
                     c,
                     "SELECT schema_name, schema_name FROM duckdb_schemas() WHERE database_name = ? AND NOT internal"
-                            + " AND schema_name NOT IN ('main', 'information_schema', 'pg_catalog')",
+                            + " AND schema_name NOT IN ('main', 'information_schema', 'pg_catalog', '"
+                            + ContentSummary.JOB_SCHEMA + "')",
                     alias)) {
                 schemas.add(r[0]);
             }
@@ -154,8 +155,9 @@ final class BackupRestorer {
             }
             List<String[]> tables = rows(
                     c,
+                    // a job's staging table in an older backup is half-done work of a job long gone: not restored
                     "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = ? AND NOT temporary"
-                            + " ORDER BY schema_name, table_name",
+                            + " AND NOT " + ContentSummary.JOB_TABLE + " ORDER BY schema_name, table_name",
                     alias);
             for (String schema : schemas) {
                 execute(session, "CREATE SCHEMA IF NOT EXISTS " + quote(database) + "." + quote(schema));
@@ -352,15 +354,13 @@ final class BackupRestorer {
             drops.add("DROP MACRO " + ("table_macro".equals(r[2]) ? "TABLE " : "") + "IF EXISTS " + db + quote(r[0])
                     + "." + quote(r[1]));
         }
-        String ours = STAGING_PREFIX + staged.run() + "_";
+        // this run's staged tables, and the staging tables of jobs running meanwhile (a sync, an import), stay
         for (String[] r : rows(
                 c,
                 "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = ? AND NOT temporary"
-                        + notSystem,
+                        + " AND NOT " + ContentSummary.JOB_TABLE + notSystem,
                 database)) {
-            if (!r[1].startsWith(ours)) {
-                drops.add("DROP TABLE IF EXISTS " + db + quote(r[0]) + "." + quote(r[1]) + " CASCADE");
-            }
+            drops.add("DROP TABLE IF EXISTS " + db + quote(r[0]) + "." + quote(r[1]) + " CASCADE");
         }
         for (String[] r : rows(
                 c,
@@ -379,7 +379,8 @@ final class BackupRestorer {
         for (String[] r : rows(
                 c,
                 "SELECT schema_name, schema_name FROM duckdb_schemas() WHERE database_name = ? AND NOT internal"
-                        + " AND schema_name <> 'main'" + notSystem,
+                        + " AND schema_name <> 'main' AND NOT " + HOLDS_JOB_TABLES + notSystem,
+                database,
                 database)) {
             if (!staged.schemas().contains(r[0])) {
                 drops.add("DROP SCHEMA IF EXISTS " + db + quote(r[0]) + " CASCADE");
@@ -426,10 +427,17 @@ final class BackupRestorer {
         try {
             execute(session, "BEGIN TRANSACTION"); // in SQL: see rollback
             try {
+                List<String> running = jobTables(c, database);
                 for (String statement : dropEverything(c, database)) {
                     execute(session, statement);
                 }
                 execute(session, "COPY FROM DATABASE " + quote(alias) + " TO " + quote(database));
+                // a job's staging table in an older backup is half-done work of a job long gone: not restored
+                for (String table : jobTables(c, database)) {
+                    if (!running.contains(table)) {
+                        execute(session, "DROP TABLE IF EXISTS " + table);
+                    }
+                }
                 execute(session, "COMMIT");
             } catch (SQLException | RuntimeException e) {
                 rollback(c, e);
@@ -440,61 +448,127 @@ final class BackupRestorer {
         }
     }
 
-    /** DROP statements for every user object of {@code database}, dependants first. */
+    /**
+     * The condition on a catalog row's {@code schema_name} for a schema that holds a job's staging tables (or is the
+     * jobs' staging schema): such a schema is emptied object by object, never dropped, so the tables stay. Takes the
+     * database name as a parameter.
+     */
+    private static final String HOLDS_JOB_TABLES = "(schema_name = '" + ContentSummary.JOB_SCHEMA + "' OR schema_name"
+            + " IN (SELECT schema_name FROM duckdb_tables() WHERE database_name = ? AND " + ContentSummary.JOB_TABLE
+            + "))";
+
+    /** The jobs' staging tables in {@code database}, quoted and qualified. */
+    private static List<String> jobTables(Connection c, String database) throws SQLException {
+        List<String> tables = new ArrayList<>();
+        for (String[] r : rows(
+                c,
+                "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = ? AND NOT temporary AND "
+                        + ContentSummary.JOB_TABLE,
+                database)) {
+            tables.add(quote(database) + "." + quote(r[0]) + "." + quote(r[1]));
+        }
+        return tables;
+    }
+
+    /**
+     * DROP statements for every user object of {@code database}, dependants first, except the staging tables of
+     * jobs running meanwhile (a sync, an import): the schemas that hold them, and {@code main}, are emptied object
+     * by object, the others dropped whole.
+     */
     private static List<String> dropEverything(Connection c, String database) throws SQLException {
         List<String> drops = new ArrayList<>();
         String db = quote(database) + ".";
+        String emptied = " AND (schema_name = 'main' OR " + HOLDS_JOB_TABLES + ")";
         for (String[] r : rows(
                 c,
                 "SELECT schema_name, view_name FROM duckdb_views() WHERE database_name = ? AND NOT internal"
-                        + " AND NOT temporary AND schema_name = 'main'",
+                        + " AND NOT temporary" + emptied,
+                database,
                 database)) {
             drops.add("DROP VIEW IF EXISTS " + db + quote(r[0]) + "." + quote(r[1]) + " CASCADE");
         }
         for (String[] r : rows(
                 c,
                 "SELECT DISTINCT schema_name, function_name, function_type FROM duckdb_functions()"
-                        + " WHERE database_name = ? AND NOT internal AND schema_name = 'main'"
-                        + " AND function_type IN ('macro', 'table_macro')",
+                        + " WHERE database_name = ? AND NOT internal AND function_type IN ('macro', 'table_macro')"
+                        + emptied,
+                database,
                 database)) {
             drops.add("DROP MACRO " + ("table_macro".equals(r[2]) ? "TABLE " : "") + "IF EXISTS " + db + quote(r[0])
                     + "." + quote(r[1]));
         }
-        for (String[] r : rows(
+        List<String[]> tables = rows(
                 c,
                 "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = ? AND NOT temporary"
-                        + " AND schema_name = 'main'",
-                database)) {
+                        + " AND NOT " + ContentSummary.JOB_TABLE + emptied,
+                database,
+                database);
+        for (String[] r : referencingFirst(c, database, tables)) {
             drops.add("DROP TABLE IF EXISTS " + db + quote(r[0]) + "." + quote(r[1]) + " CASCADE");
         }
         for (String[] r : rows(
                 c,
                 "SELECT schema_name, sequence_name FROM duckdb_sequences() WHERE database_name = ?"
-                        + " AND NOT temporary AND schema_name = 'main'",
+                        + " AND NOT temporary" + emptied,
+                database,
                 database)) {
             drops.add("DROP SEQUENCE IF EXISTS " + db + quote(r[0]) + "." + quote(r[1]) + " CASCADE");
         }
         for (String[] r : rows(
                 c,
-                "SELECT schema_name, type_name FROM duckdb_types() WHERE database_name = ? AND NOT internal"
-                        + " AND schema_name = 'main'",
+                "SELECT schema_name, type_name FROM duckdb_types() WHERE database_name = ? AND NOT internal" + emptied,
+                database,
                 database)) {
             drops.add("DROP TYPE IF EXISTS " + db + quote(r[0]) + "." + quote(r[1]) + " CASCADE");
         }
         for (String[] r : rows(
                 c,
                 "SELECT schema_name, schema_name FROM duckdb_schemas() WHERE database_name = ? AND NOT internal"
-                        + " AND schema_name <> 'main'",
+                        + " AND schema_name <> 'main' AND NOT " + HOLDS_JOB_TABLES,
+                database,
                 database)) {
             drops.add("DROP SCHEMA IF EXISTS " + db + quote(r[0]) + " CASCADE");
         }
         return drops;
     }
 
-    private static List<String[]> rows(Connection c, String sql, String database) throws SQLException {
+    /**
+     * {@code tables} ordered so that a table comes before the tables its foreign keys reference: DuckDB refuses to
+     * drop a table another one references, CASCADE or not. Referenced tables are matched by name (DuckDB does not
+     * report their schema), which can only add ordering; a cycle keeps the given order for what is left.
+     */
+    private static List<String[]> referencingFirst(Connection c, String database, List<String[]> tables)
+            throws SQLException {
+        List<String[]> references = rows(
+                c,
+                "SELECT table_name, referenced_table FROM duckdb_constraints() WHERE database_name = ?"
+                        + " AND constraint_type = 'FOREIGN KEY'",
+                database);
+        if (references.isEmpty()) {
+            return tables;
+        }
+        List<String[]> left = new ArrayList<>(tables);
+        List<String[]> ordered = new ArrayList<>();
+        while (!left.isEmpty()) {
+            String[] next = left.stream()
+                    .filter(t -> left.stream()
+                            .noneMatch(other -> other != t
+                                    && references.stream()
+                                            .anyMatch(ref -> ref[0].equals(other[1]) && t[1].equals(ref[1]))))
+                    .findFirst()
+                    .orElse(left.getFirst());
+            left.remove(next);
+            ordered.add(next);
+        }
+        return ordered;
+    }
+
+    private static List<String[]> rows(Connection c, String sql, String... parameters) throws SQLException {
         List<String[]> rows = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setString(1, database);
+            for (int i = 0; i < parameters.length; i++) {
+                ps.setString(i + 1, parameters[i]);
+            }
             try (ResultSet rs = ps.executeQuery()) {
                 int n = rs.getMetaData().getColumnCount();
                 while (rs.next()) {

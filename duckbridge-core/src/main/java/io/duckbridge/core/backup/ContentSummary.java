@@ -1,5 +1,8 @@
 package io.duckbridge.core.backup;
 
+import io.duckbridge.core.lake.ParquetImporter;
+import io.duckbridge.core.sync.snapshot.CopyIngester;
+import io.duckbridge.core.sync.snapshot.SnapshotCopier;
 import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -19,6 +22,21 @@ import java.util.Map;
  */
 final class ContentSummary {
     static final String STATE_SCHEMA = "duckbridge";
+
+    /**
+     * The {@code duckdb_tables()} condition for the private tables running jobs keep in the live database while
+     * they load: a sync's staging tables (beside the live table, and everything in schema
+     * {@value CopyIngester#STAGING_SCHEMA}), an import's and a restore's. They are half-done work of a job,
+     * not data: restores leave them alone, so the job can finish.
+     */
+    static final String JOB_TABLE = "(starts_with(table_name, '" + SnapshotCopier.STAGING_PREFIX + "')"
+            + " OR starts_with(table_name, '" + ParquetImporter.STAGING_PREFIX + "')"
+            + " OR starts_with(table_name, '" + BackupRestorer.STAGING_PREFIX + "')"
+            + " OR schema_name = '" + CopyIngester.STAGING_SCHEMA + "')";
+
+    /** The schema that holds nothing but jobs' staging tables; see {@link #JOB_TABLE}. */
+    static final String JOB_SCHEMA = CopyIngester.STAGING_SCHEMA;
+
     private static final int MAX_STATE_ROWS = 10_000;
 
     private ContentSummary() {}

@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
 public final class ParquetImporter {
     private static final Logger log = LoggerFactory.getLogger(ParquetImporter.class);
     /** Names of the tables an import stages its rows in before the writer lane swaps them in. */
-    static final String STAGING_PREFIX = "__duckbridge_import_";
+    public static final String STAGING_PREFIX = "__duckbridge_import_";
 
     private static final Pattern GLOB = Pattern.compile("[*?\\[{]");
 

@@ -8,11 +8,14 @@ import com.github.luben.zstd.ZstdOutputStream;
 import io.duckbridge.core.engine.DuckDbEngine;
 import io.duckbridge.core.engine.EngineSandbox;
 import io.duckbridge.core.engine.EngineSettings;
+import io.duckbridge.core.engine.LeftoverTables;
 import io.duckbridge.core.error.DuckbridgeException;
 import io.duckbridge.core.error.ErrorClass;
 import io.duckbridge.core.jobs.JobContext;
 import io.duckbridge.core.jobs.JobRunner;
 import io.duckbridge.core.jobs.JobStatus;
+import io.duckbridge.core.sync.snapshot.CopyIngester;
+import io.duckbridge.core.sync.snapshot.SnapshotCopier;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.RandomAccessFile;
@@ -684,6 +687,44 @@ class BackupServiceTest {
                     .isInstanceOfSatisfying(
                             io.duckbridge.core.error.DuckbridgeException.class,
                             e -> assertThat(e.errorClass()).isEqualTo(io.duckbridge.core.error.ErrorClass.CONSTRAINT));
+        }
+    }
+
+    @Test
+    void restoresLeaveTheStagingTablesOfARunningSyncAlone() {
+        createSmallDatabase();
+        BackupManifest plain = backups.create(JobContext.none());
+        engine.write(session -> {
+            try (Statement st = session.statement()) {
+                st.execute("CREATE INDEX items_name ON items(name)"); // restored on the writer lane, not staged
+            }
+            return null;
+        });
+        BackupManifest indexed = backups.create(JobContext.none());
+        // a full sync half-way: its staging tables beside the live table and in its staging schema
+        String beside = "public.\"" + SnapshotCopier.STAGING_PREFIX + LeftoverTables.newRunId() + "_0\"";
+        String staging = CopyIngester.STAGING_SCHEMA + ".\"range_" + LeftoverTables.newRunId() + "\"";
+        engine.write(session -> {
+            try (Statement st = session.statement()) {
+                st.execute("CREATE TABLE " + beside + " AS SELECT i FROM range(42) t(i)");
+                st.execute("CREATE SCHEMA IF NOT EXISTS " + CopyIngester.STAGING_SCHEMA);
+                st.execute("CREATE TABLE " + staging + " AS SELECT i FROM range(7) t(i)");
+                st.execute("DELETE FROM items WHERE id < 500");
+            }
+            return null;
+        });
+        for (BackupManifest manifest : List.of(plain, indexed)) {
+            RestoreResult result = backups.restore(manifest.id(), JobContext.none());
+            assertThat(result.staged()).isEqualTo(manifest == plain);
+            engine.read(session -> {
+                assertThat(queryLong(session.connection(), "SELECT count(*) FROM " + beside))
+                        .isEqualTo(42);
+                assertThat(queryLong(session.connection(), "SELECT count(*) FROM " + staging))
+                        .isEqualTo(7);
+                assertThat(queryLong(session.connection(), "SELECT count(*) FROM items"))
+                        .isEqualTo(1000);
+                return null;
+            });
         }
     }
 
