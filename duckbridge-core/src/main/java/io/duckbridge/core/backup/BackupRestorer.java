@@ -24,6 +24,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.duckdb.DuckDBConnection;
 
 /**
@@ -75,9 +80,20 @@ final class BackupRestorer {
         String run = LeftoverTables.newRunId();
         String alias = "duckbridge_restore_" + id.toLowerCase(Locale.ROOT).replace('-', '_') + "_" + run;
         Staged attempt;
+        AtomicBoolean stagingStarted = new AtomicBoolean();
+        CompletableFuture<Void> stagingEnded = new CompletableFuture<>();
         try {
-            attempt = engine.read(null, session -> stage(session, restored, alias, run));
+            attempt = engine.read(null, session -> {
+                stagingStarted.set(true);
+                try {
+                    return stage(session, restored, alias, run);
+                } finally {
+                    stagingEnded.complete(null);
+                }
+            });
         } catch (DuckbridgeException e) {
+            // a cancel returns here at once, while the cancelled copy may still be ending on its reader
+            dropRun(engine, run, stagingStarted.get() ? stagingEnded : CompletableFuture.completedFuture(null));
             if (e.errorClass() == ErrorClass.CANCELLED) {
                 throw e;
             }
@@ -165,6 +181,9 @@ final class BackupRestorer {
             List<StagedTable> staged = new ArrayList<>();
             try {
                 for (int i = 0; i < tables.size(); i++) {
+                    if (session.cancelled()) {
+                        throw new DuckbridgeException(ErrorClass.CANCELLED, "the restore was cancelled");
+                    }
                     String schema = tables.get(i)[0];
                     String name = tables.get(i)[1];
                     String staging = STAGING_PREFIX + run + "_" + i;
@@ -399,6 +418,46 @@ final class BackupRestorer {
             });
         } catch (RuntimeException e) {
             log.warn("could not drop the staging tables of a failed restore: {}", e.getMessage());
+        }
+    }
+
+    /**
+     * Drops every table staged by restore {@code run}, once its staging copy has ended (waiting at most a minute),
+     * through the writer lane. Runs with the thread's interrupt flag cleared (a cancelled restore's thread is
+     * interrupted, and the clean-up must run all the same) and sets it again. Failures are logged: the tables
+     * are dropped at the next start then.
+     */
+    private static void dropRun(DuckDbEngine engine, String run, CompletableFuture<Void> stagingEnded) {
+        boolean interrupted = Thread.interrupted();
+        try {
+            try {
+                stagingEnded.get(1, TimeUnit.MINUTES);
+            } catch (InterruptedException e) {
+                interrupted = true;
+            } catch (ExecutionException | TimeoutException e) {
+                log.warn("the staging copy of restore {} did not end within a minute; dropping its tables now", run);
+            }
+            String prefix = STAGING_PREFIX + run + "_";
+            int dropped = engine.write(session -> {
+                List<String[]> tables = rows(
+                        session.connection(),
+                        "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = current_database()"
+                                + " AND NOT temporary AND starts_with(table_name, ?)",
+                        prefix);
+                for (String[] t : tables) {
+                    execute(session, "DROP TABLE IF EXISTS " + quote(t[0]) + "." + quote(t[1]));
+                }
+                return tables.size();
+            });
+            if (dropped > 0) {
+                log.info("dropped {} staging table(s) of the restore that did not finish", dropped);
+            }
+        } catch (RuntimeException e) {
+            log.warn("could not drop the staging tables of a restore that did not finish: {}", e.getMessage());
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

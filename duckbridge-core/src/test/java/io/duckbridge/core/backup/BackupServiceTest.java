@@ -729,6 +729,49 @@ class BackupServiceTest {
     }
 
     @Test
+    void aCancelledRestoreDropsItsStagingTablesAndLeavesTheLiveTablesAsTheyWere() throws Exception {
+        createSmallDatabase();
+        engine.write(session -> {
+            try (Statement st = session.statement()) {
+                for (int i = 0; i < 6; i++) { // enough to copy that the cancel comes while it runs
+                    st.execute("CREATE TABLE big_" + i + " AS SELECT i, md5(i::VARCHAR) AS s FROM range(300000) t(i)");
+                }
+            }
+            return null;
+        });
+        BackupManifest manifest = backups.create(JobContext.none());
+        engine.write(session -> {
+            try (Statement st = session.statement()) {
+                st.execute("DELETE FROM items WHERE id < 500");
+            }
+            return null;
+        });
+        String staging = "SELECT count(*) FROM duckdb_tables() WHERE starts_with(table_name, '"
+                + BackupRestorer.STAGING_PREFIX + "')";
+        CompletableFuture<Throwable> outcome = new CompletableFuture<>();
+        Thread restore = Thread.ofPlatform().start(() -> {
+            try {
+                backups.restore(manifest.id(), JobContext.none());
+                outcome.complete(null);
+            } catch (Throwable e) {
+                outcome.complete(e);
+            }
+        });
+        waitUntil(() -> outcome.isDone() || engine.<Long>read(session -> queryLong(session.connection(), staging)) > 0);
+        restore.interrupt(); // what cancelling the restore job does
+        assertThat(outcome.get(60, TimeUnit.SECONDS))
+                .isInstanceOfSatisfying(
+                        DuckbridgeException.class,
+                        e -> assertThat(e.errorClass()).isEqualTo(ErrorClass.CANCELLED));
+        engine.read(session -> {
+            assertThat(queryLong(session.connection(), staging)).isZero();
+            assertThat(queryLong(session.connection(), "SELECT count(*) FROM items"))
+                    .isEqualTo(500);
+            return null;
+        });
+    }
+
+    @Test
     void stagingTablesOfAnInterruptedRestoreAreDroppedAtStart() {
         createSmallDatabase();
         engine.write(session -> {
