@@ -61,16 +61,20 @@ final class BackupWriter {
         Instant createdAt = Instant.now();
         long started = System.nanoTime();
         String id = BackupCatalog.newId(createdAt);
-        Path partial = catalog.startPartial(id);
-        Path copy = catalog.scratchFile("backup-" + id);
+        Path partial = null;
+        Path copy = null;
         boolean published = false;
         try {
+            // inside the try: when the scratch file cannot be made, the partial directory is removed again
+            partial = catalog.startPartial(id);
+            copy = catalog.scratchFile("backup-" + id);
+            Path copyFile = copy;
             long pauseStart = System.nanoTime();
             engine.tryCheckpoint("before backup " + id); // the copy below reads one snapshot either way
             long pauseMillis = Duration.ofNanos(System.nanoTime() - pauseStart).toMillis();
             progress.checkCancelled();
 
-            Snapshot snapshot = engine.read(null, session -> copyInOneSnapshot(session, copy, id));
+            Snapshot snapshot = engine.read(null, session -> copyInOneSnapshot(session, copyFile, id));
             progress.checkCancelled();
             Path wal = Path.of(copy + ".wal");
             if (Files.exists(wal)) {
@@ -115,11 +119,13 @@ final class BackupWriter {
                     compressMillis);
             return manifest;
         } finally {
-            if (!published) {
+            if (!published && partial != null) {
                 BackupCatalog.deleteTree(partial);
             }
-            Files.deleteIfExists(copy);
-            Files.deleteIfExists(Path.of(copy + ".wal"));
+            if (copy != null) {
+                Files.deleteIfExists(copy);
+                Files.deleteIfExists(Path.of(copy + ".wal"));
+            }
         }
     }
 
@@ -138,10 +144,17 @@ final class BackupWriter {
             execute(session, "BEGIN TRANSACTION");
             try {
                 long started = System.nanoTime();
-                List<TableChecksum> tables = ContentSummary.checksums(c, database);
+                List<TableChecksum> tables = ContentSummary.checksums(c, database, false);
                 Map<String, List<Map<String, Object>>> state = ContentSummary.state(c, database);
                 long copyStart = System.nanoTime();
                 execute(session, "COPY FROM DATABASE " + quote(database) + " TO " + quote(alias));
+                // running jobs' staging tables are half-done work, not data (a restore leaves the live ones alone)
+                for (String[] t : ContentSummary.jobTables(c, database)) {
+                    execute(session, "DROP TABLE " + quote(alias) + "." + quote(t[0]) + "." + quote(t[1]));
+                }
+                execute(
+                        session,
+                        "DROP SCHEMA IF EXISTS " + quote(alias) + "." + quote(ContentSummary.JOB_SCHEMA) + " CASCADE");
                 snapshot = new Snapshot(
                         database,
                         tables,

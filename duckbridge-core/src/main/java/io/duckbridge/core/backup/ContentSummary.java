@@ -27,7 +27,7 @@ final class ContentSummary {
      * The {@code duckdb_tables()} condition for the private tables running jobs keep in the live database while
      * they load: a sync's staging tables (beside the live table, and everything in schema
      * {@value CopyIngester#STAGING_SCHEMA}), an import's and a restore's. They are half-done work of a job,
-     * not data: restores leave them alone, so the job can finish.
+     * not data: backups leave them out, and restores leave them alone so the job can finish.
      */
     static final String JOB_TABLE = "(starts_with(table_name, '" + SnapshotCopier.STAGING_PREFIX + "')"
             + " OR starts_with(table_name, '" + ParquetImporter.STAGING_PREFIX + "')"
@@ -77,11 +77,34 @@ final class ContentSummary {
     }
 
     static List<TableChecksum> checksums(Connection c, String database) throws SQLException {
+        return checksums(c, database, true);
+    }
+
+    /** Checksums of every table, or of every table but the {@link #JOB_TABLE jobs' staging tables}. */
+    static List<TableChecksum> checksums(Connection c, String database, boolean withJobTables) throws SQLException {
+        List<String[]> jobTables = withJobTables ? List.of() : jobTables(c, database);
         List<TableChecksum> sums = new ArrayList<>();
         for (String[] t : tables(c, database)) {
-            sums.add(checksum(c, database, t[0], t[1]));
+            if (jobTables.stream().noneMatch(j -> j[0].equals(t[0]) && j[1].equals(t[1]))) {
+                sums.add(checksum(c, database, t[0], t[1]));
+            }
         }
         return sums;
+    }
+
+    /** The {@link #JOB_TABLE jobs' staging tables} of {@code database} as (schema, name). */
+    static List<String[]> jobTables(Connection c, String database) throws SQLException {
+        List<String[]> tables = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT schema_name, table_name FROM duckdb_tables()"
+                + " WHERE database_name = ? AND NOT temporary AND " + JOB_TABLE)) {
+            ps.setString(1, database);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    tables.add(new String[] {rs.getString(1), rs.getString(2)});
+                }
+            }
+        }
+        return tables;
     }
 
     /** Rows of every table in schema {@code duckbridge} (sync watermarks, CDC state), JSON-friendly. */

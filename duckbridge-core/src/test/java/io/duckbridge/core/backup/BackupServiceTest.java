@@ -772,6 +772,48 @@ class BackupServiceTest {
     }
 
     @Test
+    void aBackupTakenDuringASyncHoldsNoneOfItsStagingTables() throws Exception {
+        createSmallDatabase();
+        String beside = "public.\"" + SnapshotCopier.STAGING_PREFIX + LeftoverTables.newRunId() + "_0\"";
+        engine.write(session -> {
+            try (Statement st = session.statement()) {
+                st.execute("CREATE TABLE " + beside + " AS SELECT i FROM range(42) t(i)");
+                st.execute("CREATE SCHEMA IF NOT EXISTS " + CopyIngester.STAGING_SCHEMA);
+                st.execute("CREATE TABLE " + CopyIngester.STAGING_SCHEMA + ".range_0 AS SELECT 1 AS i");
+            }
+            return null;
+        });
+        BackupManifest manifest = backups.create(JobContext.none());
+        assertThat(manifest.rowCounts()).containsOnlyKeys("items", "shop.customers");
+        assertThat(backups.validate(manifest.id(), JobContext.none()).valid()).isTrue();
+        Path restored = dataDir.resolve("restored.duckdb");
+        BackupService.restoreOffline(
+                backups.settings().directory(), manifest.id(), restored, engine.duckdbVersion(), JobContext.none());
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + restored)) {
+            assertThat(queryLong(
+                            c,
+                            "SELECT count(*) FROM duckdb_tables() WHERE starts_with(table_name, '__duckbridge_')"
+                                    + " OR schema_name = '" + CopyIngester.STAGING_SCHEMA + "'"))
+                    .isZero();
+            assertThat(queryLong(c, "SELECT count(*) FROM items")).isEqualTo(1000);
+        }
+    }
+
+    @Test
+    void aBackupWhoseScratchFileCannotBeMadeLeavesNoPartialDirectory() throws Exception {
+        createSmallDatabase();
+        BackupManifest first = backups.create(JobContext.none());
+        Path scratch = backups.settings().scratchDirectory();
+        BackupCatalog.deleteTree(scratch);
+        Files.writeString(scratch, "not a directory");
+        assertThatThrownBy(() -> backups.create(JobContext.none()))
+                .isInstanceOfSatisfying(
+                        DuckbridgeException.class,
+                        e -> assertThat(e.errorClass()).isEqualTo(ErrorClass.IO));
+        assertThat(dataDir.resolve("backups").toFile().list()).containsOnly(first.id(), ".scratch");
+    }
+
+    @Test
     void stagingTablesOfAnInterruptedRestoreAreDroppedAtStart() {
         createSmallDatabase();
         engine.write(session -> {
