@@ -45,26 +45,52 @@ final class ArchiveCodec {
         return HexFormat.of().formatHex(digest.digest());
     }
 
-    /** Decompresses {@code archive} into {@code target} (created new) and fsyncs it; fails on a damaged archive. */
+    /**
+     * Decompresses {@code archive} into {@code target} (created new) and fsyncs it; fails on a damaged archive,
+     * and with {@link TargetWriteException} when {@code target} cannot be created or written (a full or read-only
+     * scratch area), which says nothing about the archive.
+     */
     static long decompress(Path archive, Path target, JobContext progress) throws IOException {
         long written = 0;
-        try (InputStream in = new ZstdInputStream(Files.newInputStream(archive));
-                FileChannel channel =
-                        FileChannel.open(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        FileChannel channel;
+        try {
+            channel = FileChannel.open(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        } catch (IOException e) {
+            throw new TargetWriteException(target, e);
+        }
+        try (channel;
+                InputStream in = new ZstdInputStream(Files.newInputStream(archive))) {
             byte[] buffer = new byte[BUFFER];
             int n;
             while ((n = in.read(buffer)) > 0) {
                 progress.checkCancelled();
                 var bb = java.nio.ByteBuffer.wrap(buffer, 0, n);
-                while (bb.hasRemaining()) {
-                    channel.write(bb);
+                try {
+                    while (bb.hasRemaining()) {
+                        channel.write(bb);
+                    }
+                } catch (IOException e) {
+                    throw new TargetWriteException(target, e);
                 }
                 written += n;
                 progress.advance(n);
             }
-            channel.force(true);
+            try {
+                channel.force(true);
+            } catch (IOException e) {
+                throw new TargetWriteException(target, e);
+            }
         }
         return written;
+    }
+
+    /** Writing the decompressed copy failed: a fault of the place it is written to, not of the archive. */
+    static final class TargetWriteException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        TargetWriteException(Path target, IOException cause) {
+            super("cannot write " + target + ": " + cause, cause);
+        }
     }
 
     /** fsync of a file's contents (through a new descriptor: the streams above close theirs). */

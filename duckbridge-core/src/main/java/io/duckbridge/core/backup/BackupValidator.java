@@ -1,5 +1,7 @@
 package io.duckbridge.core.backup;
 
+import io.duckbridge.core.error.DuckbridgeException;
+import io.duckbridge.core.error.ErrorClass;
 import io.duckbridge.core.jobs.JobContext;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -29,6 +31,9 @@ final class BackupValidator {
     /**
      * Validates {@code manifest}'s backup, decompressing into {@code restored} (which must not exist).
      * The decompressed file is left in place; the caller deletes or uses it.
+     *
+     * @throws DuckbridgeException IO when {@code restored} cannot be written (a full or read-only scratch area):
+     *     that is no verdict on the backup, so callers must not record it as one
      */
     static BackupValidation validate(
             BackupCatalog catalog, BackupManifest manifest, Path restored, String duckdbVersion, JobContext progress) {
@@ -53,6 +58,13 @@ final class BackupValidator {
             }
             try {
                 ArchiveCodec.decompress(archive, restored, progress);
+            } catch (ArchiveCodec.TargetWriteException e) {
+                // the scratch area is full or read-only: the backup may be intact, so this is no verdict on it
+                throw new DuckbridgeException(
+                        ErrorClass.IO,
+                        "backup " + manifest.id() + " could not be validated: decompressing it into the scratch"
+                                + " area failed (" + e.getMessage() + "); free space there and try again",
+                        e);
             } catch (IOException e) {
                 problems.add("the archive does not decompress: " + e.getMessage());
                 return BackupValidation.of(manifest.id(), problems);

@@ -800,6 +800,32 @@ class BackupServiceTest {
     }
 
     @Test
+    void aScratchAreaThatCannotBeWrittenIsAnIoErrorAndNoVerdictOnTheBackup() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(Path.of("/proc/self")), "needs /proc");
+        createSmallDatabase();
+        BackupManifest manifest = backups.create(JobContext.none());
+        // the scratch area is on a file system where nothing can be created (as a read-only or full disk)
+        Path scratch = backups.settings().scratchDirectory();
+        BackupCatalog.deleteTree(scratch);
+        Files.createSymbolicLink(scratch, Path.of("/proc/self"));
+        try {
+            assertThatThrownBy(() -> backups.validate(manifest.id(), JobContext.none()))
+                    .isInstanceOfSatisfying(
+                            DuckbridgeException.class,
+                            e -> assertThat(e.errorClass()).isEqualTo(ErrorClass.IO));
+            assertThatThrownBy(() -> backups.restore(manifest.id(), JobContext.none()))
+                    .isInstanceOfSatisfying(
+                            DuckbridgeException.class,
+                            e -> assertThat(e.errorClass()).isEqualTo(ErrorClass.IO));
+            assertThat(backups.lastValidation(manifest.id())).isEmpty();
+            assertThat(backups.newestValid()).map(BackupManifest::id).contains(manifest.id());
+        } finally {
+            Files.delete(scratch);
+        }
+        assertThat(backups.validate(manifest.id(), JobContext.none()).valid()).isTrue();
+    }
+
+    @Test
     void aBackupWhoseScratchFileCannotBeMadeLeavesNoPartialDirectory() throws Exception {
         createSmallDatabase();
         BackupManifest first = backups.create(JobContext.none());
