@@ -169,29 +169,22 @@ public final class QueryRecorder {
 
     /** The index after the closing quote of a string whose content starts at {@code i}. */
     private static int endOfString(String sql, int i, boolean backslashEscapes) {
+        return endOfQuoted(sql, i, '\'', backslashEscapes);
+    }
+
+    private static int endOfQuotedIdentifier(String sql, int i) {
+        return endOfQuoted(sql, i, '"', false);
+    }
+
+    /** The index after the {@code quote} closing text that starts at {@code i} (a doubled quote is one inside). */
+    private static int endOfQuoted(String sql, int i, char quote, boolean backslashEscapes) {
         int n = sql.length();
         while (i < n) {
             char c = sql.charAt(i);
             if (backslashEscapes && c == '\\') {
                 i += 2;
-            } else if (c == '\'') {
-                if (i + 1 < n && sql.charAt(i + 1) == '\'') {
-                    i += 2;
-                } else {
-                    return i + 1;
-                }
-            } else {
-                i++;
-            }
-        }
-        return n;
-    }
-
-    private static int endOfQuotedIdentifier(String sql, int i) {
-        int n = sql.length();
-        while (i < n) {
-            if (sql.charAt(i) == '"') {
-                if (i + 1 < n && sql.charAt(i + 1) == '"') {
+            } else if (c == quote) {
+                if (i + 1 < n && sql.charAt(i + 1) == quote) {
                     i += 2;
                 } else {
                     return i + 1;
