@@ -34,7 +34,9 @@ public final class DuckbridgeServer implements Runnable {
 
     public static void main(String[] args) {
         if (args.length == 0) {
-            serve(args);
+            if (serve(args) != CommandLine.ExitCode.OK) {
+                System.exit(1);
+            }
             return;
         }
         if (!SUBCOMMANDS.contains(args[0])) {
@@ -79,13 +81,24 @@ public final class DuckbridgeServer implements Runnable {
         cl.getSubcommands().values().forEach(DuckbridgeServer::withVersion);
     }
 
-    static void serve(String[] springArgs) {
-        SpringApplication.run(DuckbridgeApplication.class, springArgs);
+    /**
+     * Starts the service; 1 when it could not start. Spring Boot has then already said why (its failure analysis,
+     * "APPLICATION FAILED TO START", or the logged exception), so the exception is not printed a second time.
+     */
+    static int serve(String[] springArgs) {
+        try {
+            SpringApplication.run(DuckbridgeApplication.class, springArgs);
+            return CommandLine.ExitCode.OK;
+        } catch (RuntimeException reportedBySpringBoot) {
+            return 1;
+        }
     }
 
     @Override
     public void run() {
-        serve(new String[0]);
+        if (serve(new String[0]) != CommandLine.ExitCode.OK) {
+            System.exit(1);
+        }
     }
 
     /** {@code serve [--spring.property=value ...]}: starts the HTTP service. */
@@ -95,7 +108,7 @@ public final class DuckbridgeServer implements Runnable {
             description = "Start the HTTP service (the default). Other options are Spring Boot properties, e.g."
                     + " --server.port=9090 --duckbridge.data-dir=/var/lib/duckbridge (see the README's"
                     + " configuration table).")
-    static final class Serve implements Runnable {
+    static final class Serve implements java.util.concurrent.Callable<Integer> {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
@@ -104,13 +117,13 @@ public final class DuckbridgeServer implements Runnable {
         List<String> springArgs = new ArrayList<>();
 
         @Override
-        public void run() {
+        public Integer call() {
             String[] args = springArgs.toArray(String[]::new);
             String unknown = unknownCommand(args);
             if (unknown != null) {
                 throw new CommandLine.ParameterException(spec.commandLine(), unknown);
             }
-            serve(args);
+            return serve(args);
         }
     }
 

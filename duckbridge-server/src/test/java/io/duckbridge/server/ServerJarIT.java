@@ -109,6 +109,27 @@ class ServerJarIT {
     }
 
     @Test
+    void aRefusedStartSaysWhyOnceAndExitsWithoutAStackTrace() throws Exception {
+        // no API keys on an address other machines reach: the service refuses to start
+        Process serve = java(List.of(
+                        "-jar",
+                        JAR.toString(),
+                        "--server.port=" + freePort(),
+                        "--server.address=0.0.0.0",
+                        "--duckbridge.demo.enabled=false",
+                        "--duckbridge.data-dir=" + dataDir.resolve("data")))
+                .redirectErrorStream(true)
+                .start();
+        String output = new String(serve.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(serve.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        assertThat(serve.exitValue()).isEqualTo(1);
+        assertThat(output)
+                .contains("APPLICATION FAILED TO START")
+                .contains("api-keys")
+                .doesNotContain("\tat ");
+    }
+
+    @Test
     void helpAndVersionAnswerOnEveryCommandWithoutStartingTheService() throws Exception {
         for (List<String> args : List.of(
                 List.of("serve", "--help"),
