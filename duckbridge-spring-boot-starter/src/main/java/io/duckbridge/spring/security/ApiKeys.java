@@ -81,7 +81,9 @@ public final class ApiKeys {
             try {
                 keys.add(new ApiKey(fields[0], fields[1], ApiKeyRole.parse(fields[2], where)));
             } catch (IllegalArgumentException e) {
-                throw new DuckbridgeException(ErrorClass.INVALID_REQUEST, where + ": " + e.getMessage(), e);
+                // the role's message already names the file and line
+                String message = e.getMessage().startsWith(where) ? e.getMessage() : where + ": " + e.getMessage();
+                throw new DuckbridgeException(ErrorClass.INVALID_REQUEST, message, e);
             }
         }
         return keys;

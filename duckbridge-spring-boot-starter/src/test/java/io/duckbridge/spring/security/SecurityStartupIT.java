@@ -117,6 +117,20 @@ class SecurityStartupIT {
     }
 
     @Test
+    void aKeyFileWithAnUnknownRoleNamesTheLineOnce() throws Exception {
+        java.nio.file.Path keyFile = dataDir.resolve("bad-keys.txt");
+        java.nio.file.Files.writeString(keyFile, "ops " + "ab".repeat(32) + " superuser\n");
+        assertThatThrownBy(() -> start("--server.address=127.0.0.1", "--duckbridge.security.api-keys-file=" + keyFile)
+                        .close())
+                .satisfies(e -> {
+                    String message =
+                            NestedExceptionUtils.getMostSpecificCause(e).getMessage();
+                    assertThat(message).contains("line 1").contains("superuser");
+                    assertThat(message.indexOf("line 1")).isEqualTo(message.lastIndexOf("line 1"));
+                });
+    }
+
+    @Test
     void wildcardOriginWithCredentialsIsRefusedAtStartup() {
         assertThatThrownBy(() -> start(
                                 "--server.address=127.0.0.1",
