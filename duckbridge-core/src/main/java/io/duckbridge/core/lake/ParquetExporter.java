@@ -315,17 +315,44 @@ public final class ParquetExporter {
 
     /** The columns {@code source} yields; BINDER when a partition column is not one of them. */
     private List<ExportManifest.Column> describe(ExportRequest request, String source) {
-        List<ExportManifest.Column> columns = engine.read(session -> {
-            List<ExportManifest.Column> out = new ArrayList<>();
-            try (Statement st = session.statement();
-                    ResultSet rs = st.executeQuery("DESCRIBE " + source)) {
-                while (rs.next()) {
-                    out.add(new ExportManifest.Column(rs.getString("column_name"), rs.getString("column_type")));
+        List<ExportManifest.Column> columns;
+        try {
+            columns = engine.read(session -> {
+                List<ExportManifest.Column> out = new ArrayList<>();
+                // a table's columns come from the table itself, so an unknown orderBy column is named below
+                String described = request.table() != null
+                        ? "SELECT * FROM " + SqlNames.qualified("table", request.table())
+                        : source;
+                try (Statement st = session.statement();
+                        ResultSet rs = st.executeQuery("DESCRIBE " + described)) {
+                    while (rs.next()) {
+                        out.add(new ExportManifest.Column(rs.getString("column_name"), rs.getString("column_type")));
+                    }
                 }
+                return out;
+            });
+        } catch (DuckbridgeException e) {
+            if (request.table() != null
+                    && "catalog".equals(io.duckbridge.core.error.DuckDbErrors.errorType(e.getMessage()))) {
+                // DuckDB's own text names the DESCRIBE this runs and guesses at system views ("Did you mean
+                // pg_sequences?"): say what the caller asked for instead
+                throw new DuckbridgeException(
+                        ErrorClass.BINDER,
+                        "table \"" + request.table() + "\" does not exist in DuckDB; GET /api/v1/tables lists the"
+                                + " tables (a PostgreSQL table is there after POST /api/v1/sync/{table})",
+                        e);
             }
-            return out;
-        });
+            throw e;
+        }
         List<String> names = columns.stream().map(ExportManifest.Column::name).toList();
+        for (String term : request.orderBy()) {
+            String column = SqlNames.orderColumn(term);
+            if (names.stream().noneMatch(column::equalsIgnoreCase)) {
+                throw new DuckbridgeException(
+                        ErrorClass.BINDER,
+                        "orderBy column \"" + column + "\" is not a column of the export; it has " + names);
+            }
+        }
         for (String partition : request.partitionBy()) {
             if (!names.contains(partition)) {
                 throw new DuckbridgeException(

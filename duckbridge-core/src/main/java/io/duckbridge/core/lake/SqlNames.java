@@ -53,6 +53,12 @@ final class SqlNames {
         return sql.toString();
     }
 
+    /** The column an {@link #orderTerm} sorts by, unquoted. */
+    static String orderColumn(String term) {
+        Matcher m = ORDER.matcher(term == null ? "" : term.strip());
+        return m.matches() ? m.group(1).strip() : term;
+    }
+
     /** A string literal with quotes doubled, for paths DuckDB only accepts as literals. */
     static String literal(String value) {
         return "'" + value.replace("'", "''") + "'";
