@@ -37,6 +37,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -82,6 +83,9 @@ public final class DuckDbEngine implements AutoCloseable {
     private final ThreadPoolExecutor writerExecutor;
     private final ScheduledExecutorService timer;
     private final Map<DuckDBConnection, StatementCache> statementCaches = new IdentityHashMap<>();
+    /** Work finished on the writer lane (checkpoints aside); reader statement caches are emptied when it moves. */
+    private final AtomicLong laneWrites = new AtomicLong();
+
     private final Set<ReadSession> activeSessions = ConcurrentHashMap.newKeySet();
     private final AtomicInteger readersInUse = new AtomicInteger();
     private final AtomicInteger peakReadersInUse = new AtomicInteger();
@@ -374,7 +378,7 @@ public final class DuckDbEngine implements AutoCloseable {
      * transaction: committed when it returns, rolled back when it throws.
      */
     public <T> CompletableFuture<T> writeAsync(WriteWork<T> work) {
-        return submitToLane(true, work);
+        return submitToLane(true, true, work);
     }
 
     /**
@@ -382,7 +386,7 @@ public final class DuckDbEngine implements AutoCloseable {
      * refuses inside one ({@code CHECKPOINT}, {@code ATTACH}) or work that commits by itself.
      */
     public <T> CompletableFuture<T> laneAsync(WriteWork<T> work) {
-        return submitToLane(false, work);
+        return submitToLane(false, true, work);
     }
 
     /** Runs {@code sql} on the writer lane outside a transaction and waits. */
@@ -395,9 +399,14 @@ public final class DuckDbEngine implements AutoCloseable {
         }));
     }
 
-    /** Forces a checkpoint through the writer lane. */
+    /** Forces a checkpoint through the writer lane (which changes no table: reader statements stay). */
     public void checkpoint() {
-        executeOnLane("CHECKPOINT");
+        await(submitToLane(false, false, session -> {
+            try (Statement st = session.statement()) {
+                st.execute("CHECKPOINT");
+            }
+            return null;
+        }));
     }
 
     /**
@@ -418,11 +427,21 @@ public final class DuckDbEngine implements AutoCloseable {
         }
     }
 
-    private <T> CompletableFuture<T> submitToLane(boolean transactional, WriteWork<T> work) {
+    private <T> CompletableFuture<T> submitToLane(boolean transactional, boolean mayChangeCatalog, WriteWork<T> work) {
         ensureOpen();
         var future = new SessionFuture<T>();
         try {
-            ReadWork<T> body = transactional ? session -> inTransaction(session, work) : work::run;
+            ReadWork<T> inner = transactional ? session -> inTransaction(session, work) : work::run;
+            // counted after the commit and before the caller hears of it, so a query it runs next prepares anew
+            ReadWork<T> body = !mayChangeCatalog
+                    ? inner
+                    : session -> {
+                        try {
+                            return inner.run(session);
+                        } finally {
+                            laneWrites.incrementAndGet();
+                        }
+                    };
             writerExecutor.execute(new Task(future, () -> {
                 if (!future.isDone()) {
                     runSession(writeConnection, null, body, future, true);
@@ -457,7 +476,11 @@ public final class DuckDbEngine implements AutoCloseable {
 
     private <T> void runSession(
             DuckDBConnection connection, Duration timeout, ReadWork<T> work, SessionFuture<T> future, boolean lane) {
-        var session = new ReadSession(connection, lane ? null : statementCaches.get(connection));
+        StatementCache cache = lane ? null : statementCaches.get(connection);
+        if (cache != null) {
+            cache.reset(laneWrites.get());
+        }
+        var session = new ReadSession(connection, cache);
         future.session = session;
         activeSessions.add(session);
         ScheduledFuture<?> deadline = timeout == null

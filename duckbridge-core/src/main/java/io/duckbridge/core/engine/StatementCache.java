@@ -8,8 +8,10 @@ import java.util.Map;
 /**
  * Prepared statements of one reader connection, by exact SQL text, least recently used first out.
  * Preparing costs DuckDB more than running a small query, so repeated queries reuse their statement.
- * DuckDB checks the catalog version when a prepared statement runs and rebinds it after any catalog change
- * (a table replaced, dropped or altered), so a reused statement gives what a fresh prepare would.
+ * DuckDB rebinds a prepared statement after a catalog change, but the driver keeps the result columns it
+ * described at prepare time, and text built from them (a rewrite aliasing {@code q(c1, c2, c3)}) would map
+ * a changed table's columns wrongly: the engine therefore empties the cache after any work on the writer
+ * lane ({@link #reset}), and a reused statement is one prepared since the last write.
  *
  * <p>Confined to the thread holding the connection (the reader running a {@link ReadSession} on it), except
  * {@link #closeAll}, which the engine calls once no work runs any more.
@@ -17,9 +19,21 @@ import java.util.Map;
 final class StatementCache {
     private final int capacity;
     private final LinkedHashMap<String, PreparedStatement> statements = new LinkedHashMap<>(16, 0.75f, true);
+    private long writes;
 
     StatementCache(int capacity) {
         this.capacity = capacity;
+    }
+
+    /**
+     * Closes every statement when the writer lane has run work since they were prepared ({@code writes}, the
+     * engine's count of lane work, moved on): the catalog may have changed under them.
+     */
+    void reset(long writes) {
+        if (writes != this.writes) {
+            closeAll();
+            this.writes = writes;
+        }
     }
 
     /** The open statement prepared from {@code sql}, or null. */

@@ -69,7 +69,11 @@ class ReusedStatementsTest {
             // the sync's swap replaces a table, possibly with other column types
             engine.executeOnLane("CREATE OR REPLACE TABLE t AS SELECT range AS id, range * 10 AS v FROM range(5)");
             assertThat(typeAndRows(engine, sql, 3)).containsExactly("BIGINT", "0=0", "1=10", "2=20");
-            assertThat(reused(engine, sql)).isSameAs(statement);
+            // prepared anew after the write: the driver keeps the columns it described at prepare time
+            PreparedStatement afterWrite = reused(engine, sql);
+            assertThat(afterWrite).isNotSameAs(statement);
+            assertThat(reused(engine, sql)).isSameAs(afterWrite);
+            statement = afterWrite;
 
             engine.executeOnLane("DROP TABLE t");
             DuckbridgeException fresh = catchError(() -> engine.read(Duration.ofSeconds(30), session -> {

@@ -427,6 +427,28 @@ class QueryFormatsTest {
     }
 
     @Test
+    void aRepeatedQuerySeesTheColumnsOfATableChangedSinceItsLastRun() {
+        // found by an acceptance tester: after a sync dropped and added columns, the same SELECT * text
+        // answered with the old column names over the new values (a reused statement's stale description)
+        engine.write(session -> session.statement()
+                .execute("CREATE OR REPLACE TABLE reshaped AS SELECT 1 AS id, 'abc' AS v, DATE '2024-01-02' AS day"));
+        String sql = "SELECT * FROM reshaped";
+        for (int i = 0; i < 4; i++) { // every reader connection keeps the statement
+            json.readTree(run(sql, QueryFormat.JSON, null));
+        }
+        engine.write(session -> session.statement()
+                .execute("CREATE OR REPLACE TABLE reshaped AS SELECT 1 AS id, DATE '2024-01-02' AS day,"
+                        + " TIMESTAMPTZ '2024-01-02 03:04:05+00' AS changed, 42 AS extra"));
+        for (int i = 0; i < 4; i++) {
+            JsonNode body = json.readTree(run(sql, QueryFormat.JSON, null));
+            assertThat(body.path("columns").findValuesAsString("name"))
+                    .containsExactly("id", "day", "changed", "extra");
+            assertThat(body.at("/rows/0/1").asString()).isEqualTo("2024-01-02");
+            assertThat(body.at("/rows/0/3").asInt()).isEqualTo(42);
+        }
+    }
+
+    @Test
     void fractionalJsonNumbersAreBoundExactly() {
         // found by an acceptance tester: 12345678901234567.5 had been bound as a double (…568.0)
         List<Object> params = List.of(
