@@ -4,6 +4,7 @@ import io.duckbridge.core.error.DuckbridgeException;
 import io.duckbridge.core.error.ErrorClass;
 import io.duckbridge.core.query.QueryAdmission;
 import io.duckbridge.core.query.QueryFormat;
+import io.duckbridge.core.query.QueryRecorder;
 import io.duckbridge.core.query.QueryRequest;
 import io.duckbridge.core.query.QueryRunner;
 import io.duckbridge.spring.web.ProblemResponses;
@@ -104,14 +105,17 @@ public final class QueryServlet extends HttpServlet {
                 return;
             }
             if (response.isCommitted()) {
-                log.warn(
-                        "a result of {} broke off after its first bytes with {}: {}",
-                        PATH,
-                        e.errorClass(),
-                        e.getMessage());
+                logBrokenOff(e);
                 throw BrokenResult.of(e);
             }
-            ProblemResponses.log(e);
+            if (e.errorClass() == ErrorClass.IO || e.errorClass() == ErrorClass.INTERNAL) {
+                // DuckDB's message quotes the query and values from the data: logged without literals
+                log.warn(
+                        "a query of {} failed with {}: {}",
+                        PATH,
+                        e.errorClass(),
+                        QueryRecorder.normalize(e.getMessage()));
+            }
             if (ProblemResponses.asksForRetry(e.errorClass())) {
                 response.setHeader(HttpHeaders.RETRY_AFTER, ProblemResponses.RETRY_AFTER_SECONDS);
             }
@@ -119,6 +123,19 @@ public final class QueryServlet extends HttpServlet {
         } catch (RuntimeException e) {
             fail(request, response, 500, null, ProblemResponses.unexpected(e));
         }
+    }
+
+    /**
+     * One line for a result that failed after its first bytes. DuckDB's message quotes the query text and values
+     * from the data ("Could not convert string 'Grace Lovelace'", "LINE 1: ... WHERE email = '...'"), so it is
+     * logged without its literals, as the query's record is.
+     */
+    private static void logBrokenOff(DuckbridgeException e) {
+        log.warn(
+                "a result of {} broke off after its first bytes with {}: {}",
+                PATH,
+                e.errorClass(),
+                QueryRecorder.normalize(e.getMessage()));
     }
 
     /** Whether {@code e} comes from writing to a connection the client closed (Tomcat's ClientAbortException). */
@@ -198,8 +215,7 @@ public final class QueryServlet extends HttpServlet {
             HttpServletRequest request, HttpServletResponse response, int status, String title, DuckbridgeException e)
             throws IOException {
         if (response.isCommitted()) {
-            log.warn(
-                    "a result of {} broke off after its first bytes with {}: {}", PATH, e.errorClass(), e.getMessage());
+            logBrokenOff(e);
             throw BrokenResult.of(e);
         }
         response.resetBuffer();
