@@ -135,7 +135,8 @@ public final class QueryRunner implements AutoCloseable {
             record(id, request, kind, format, startedAt, start, ex, null);
             return new QueryOutcome(id, ex.columns, ex.rows, ex.out == null ? 0 : ex.out.count, ex.truncated, elapsed);
         } catch (DuckbridgeException e) {
-            DuckbridgeException reported = ex.out == null ? locate(request, recoverLostError(request, start, e)) : e;
+            DuckbridgeException reported =
+                    ex.out == null ? locate(request, recoverLostError(request, start, e, ex.executed)) : e;
             record(id, request, kind, format, startedAt, start, ex, reported.errorClass());
             throw reported;
         }
@@ -229,7 +230,8 @@ public final class QueryRunner implements AutoCloseable {
      * class: out of memory is a 503 to retry, a conversion error a 400 to fix. When that second run
      * succeeds (the pressure was transient), the failure is reported as SOURCE_UNAVAILABLE to retry.
      */
-    private DuckbridgeException recoverLostError(QueryRequest request, long start, DuckbridgeException failure) {
+    private DuckbridgeException recoverLostError(
+            QueryRequest request, long start, DuckbridgeException failure, String executed) {
         if (!DuckDbErrors.isLostStreamingError(failure)) {
             return failure;
         }
@@ -241,7 +243,9 @@ public final class QueryRunner implements AutoCloseable {
         try {
             engine.read(left, session -> {
                 CheckedQuery checked = guard.check(session.connection(), request.sql());
-                PreparedStatement ps = session.prepare(checked.sql());
+                // the text that failed: with its rendering for the format when it had one (a HUGEINT cast to
+                // DECIMAL(38,0) for Arrow fails where the query itself runs)
+                PreparedStatement ps = session.prepare(executed != null ? executed : checked.sql());
                 bind(ps, checked, request);
                 // materialized: DuckDB's error, if any, is thrown by executeQuery
                 ps.executeQuery().close();
@@ -341,7 +345,8 @@ public final class QueryRunner implements AutoCloseable {
                     null));
             return result;
         } catch (DuckbridgeException failure) {
-            DuckbridgeException e = locate(request, analyze ? recoverLostError(request, start, failure) : failure);
+            DuckbridgeException e =
+                    locate(request, analyze ? recoverLostError(request, start, failure, null) : failure);
             recorder.record(new QueryRecord(
                     id,
                     QueryRecorder.normalize(request.sql()),
@@ -423,6 +428,7 @@ public final class QueryRunner implements AutoCloseable {
             }
             bind(ps, checked, request);
             String text = asText != null ? asText : checked.sql();
+            ex.executed = text;
             try (ResultSet rs = ps.executeQuery()) {
                 checkDeadline(start, request);
                 List<ResultColumn> produced = columns(rs.getMetaData());
@@ -882,6 +888,8 @@ public final class QueryRunner implements AutoCloseable {
         volatile long rows;
         volatile boolean truncated;
         volatile Long peakMemory;
+        /** The text run for the result, the query's own or its rendering for the format; null before. */
+        volatile String executed;
     }
 
     /**

@@ -449,6 +449,16 @@ class QueryFormatsTest {
     }
 
     @Test
+    void aHugeintBeyondDecimal38InArrowIsAConversionErrorNotATransientOne() {
+        // found by an acceptance tester: 503 "likely transient memory pressure; retry" for a permanent error
+        assertThatThrownBy(() ->
+                        run("SELECT 170141183460469231731687303715884105727::HUGEINT AS h", QueryFormat.ARROW, null))
+                .isInstanceOfSatisfying(
+                        DuckbridgeException.class,
+                        e -> assertThat(e.errorClass()).isEqualTo(ErrorClass.CONVERSION));
+    }
+
+    @Test
     void fractionalJsonNumbersAreBoundExactly() {
         // found by an acceptance tester: 12345678901234567.5 had been bound as a double (…568.0)
         List<Object> params = List.of(
