@@ -85,6 +85,17 @@ public final class RowQueryBuilder {
             }
             String op = opText.strip().toLowerCase(Locale.ROOT).replaceAll("\\s+", " ");
             Object operand = map.get("value");
+            for (Object field : map.keySet()) {
+                if (!"op".equals(field) && !"value".equals(field)) {
+                    throw invalid("the filter on " + name + " has an unknown field \"" + field + "\"; a filter is"
+                            + " {\"op\": \">=\", \"value\": v}");
+                }
+            }
+            if ((op.equals("is null") || op.equals("is not null")) && operand != null) {
+                // {"op": "is null", "value": false} would mean the opposite of what it says
+                throw invalid("the \"" + op + "\" filter on " + name + " takes no value; use \"is null\" or \"is not"
+                        + " null\" alone");
+            }
             switch (op) {
                 case "is null":
                     return column + " IS NULL";

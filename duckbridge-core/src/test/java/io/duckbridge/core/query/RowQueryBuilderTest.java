@@ -73,6 +73,17 @@ class RowQueryBuilderTest {
         JsonNode nulls =
                 rows(new RowQuery("orders", List.of("id"), Map.of("note", Map.of("op", "is null")), null, null));
         assertThat(nulls.path("rowCount").asInt()).isEqualTo(5);
+        // a value would say the opposite of the operator, and an unknown field is a typo: both refused
+        for (Map<String, Object> filter : List.of(
+                Map.<String, Object>of("op", "is null", "value", false),
+                Map.<String, Object>of("op", ">", "valeu", 3))) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(
+                            () -> rows(new RowQuery("orders", List.of("id"), Map.of("note", filter), null, null)))
+                    .isInstanceOfSatisfying(
+                            io.duckbridge.core.error.DuckbridgeException.class,
+                            e -> assertThat(e.errorClass())
+                                    .isEqualTo(io.duckbridge.core.error.ErrorClass.INVALID_REQUEST));
+        }
         JsonNode like = rows(new RowQuery(
                 "SHOP.ORDERS",
                 List.of("ID"),

@@ -147,7 +147,8 @@ public class QueryController {
                     ErrorClass.INVALID_REQUEST, "the query parameter is empty; e.g. /analytics/query?query=SELECT%201");
         }
         var buffer = new ByteArrayOutputStream();
-        admission.admit(() -> runner.run(QueryRequest.of(query), QueryFormat.JSON, f -> buffer));
+        QueryOutcome outcome = admission.admit(() -> runner.run(QueryRequest.of(query), QueryFormat.JSON, f -> buffer));
+        response.setHeader(QUERY_ID_HEADER, outcome.queryId());
         JsonNode result = JSON.readTree(buffer.toByteArray());
         List<String> columns = new ArrayList<>();
         for (JsonNode c : result.path("columns")) {
@@ -182,13 +183,10 @@ public class QueryController {
 
     @ExceptionHandler(QueryAdmission.Overloaded.class)
     public ResponseEntity<ProblemDetail> overloaded(QueryAdmission.Overloaded e) {
+        // OVERLOADED: 429 with Retry-After, counted by the error metrics like every other problem
         ProblemDetail problem = ProblemResponses.problem(e);
-        problem.setStatus(429);
         problem.setTitle(OVERLOADED_TITLE);
-        return ResponseEntity.status(429)
-                .contentType(MediaType.APPLICATION_PROBLEM_JSON)
-                .header(HttpHeaders.RETRY_AFTER, ProblemResponses.RETRY_AFTER_SECONDS)
-                .body(problem);
+        return ProblemResponses.responseFor(e).body(problem);
     }
 
     /** The message for an {@code Accept} header that names no format. */

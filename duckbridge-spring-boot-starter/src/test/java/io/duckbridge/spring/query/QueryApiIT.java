@@ -592,6 +592,7 @@ class QueryApiIT {
         assertThat(body.path("columns").toString()).isEqualTo("[\"id\",\"name\"]");
         assertThat(body.path("data").get(1).path("name").asString()).isEqualTo("c1");
         assertThat(response.headers().firstValue("X-Duckbridge-Truncated")).isEmpty();
+        assertThat(response.headers().firstValue("X-Duckbridge-Query-Id")).isPresent();
         // cut at the JSON row limit: the body keeps the seed's shape, a header says it is not the whole result
         var cut = Http.localhost(port).get("/analytics/query?query=SELECT%20*%20FROM%20range(10001)");
         assertThat(Http.json(cut).path("row_count").asInt()).isEqualTo(10_000);
