@@ -580,7 +580,16 @@ public final class QueryRunner implements AutoCloseable {
             case Boolean b -> ps.setBoolean(index, b);
             case Integer i -> ps.setInt(index, i);
             case Long l -> ps.setLong(index, l);
-            case Double d -> ps.setDouble(index, d);
+            case Double d -> {
+                if (d.isInfinite() || d.isNaN()) {
+                    // JSON has no such numbers: a JSON number beyond DOUBLE's range was parsed into Infinity
+                    throw new DuckbridgeException(
+                            ErrorClass.CONVERSION,
+                            "parameter " + index + " is beyond the range of DOUBLE; send it as a string and cast it in"
+                                    + " SQL (e.g. ?::VARCHAR)");
+                }
+                ps.setDouble(index, d);
+            }
             case Float f -> ps.setFloat(index, f);
             case BigDecimal d -> setDecimal(ps, index, d);
             case BigInteger b -> ps.setBigDecimal(index, new BigDecimal(b));
@@ -609,10 +618,10 @@ public final class QueryRunner implements AutoCloseable {
             return;
         }
         double asDouble = value.doubleValue();
-        if (Double.isInfinite(asDouble)) {
+        if (Double.isInfinite(asDouble) || (asDouble == 0.0 && value.signum() != 0)) {
             throw new DuckbridgeException(
                     ErrorClass.CONVERSION,
-                    "parameter " + index + " (" + value + ") is beyond the range of DOUBLE; send it as a string and"
+                    "parameter " + index + " (" + value + ") is beyond what DOUBLE holds; send it as a string and"
                             + " cast it in SQL (e.g. ?::VARCHAR)");
         }
         ps.setDouble(index, asDouble);

@@ -471,11 +471,15 @@ class QueryFormatsTest {
                 QueryFormat.JSON,
                 params));
         assertThat(body.path("rows").get(0).toString()).isEqualTo("[\"12345678901234567.5\",\"0.05\",2500.0,1.0E-40]");
-        assertThatThrownBy(() -> runWith("SELECT ? AS v", QueryFormat.JSON, List.of(new BigDecimal("1E+400"))))
-                .isInstanceOfSatisfying(
-                        DuckbridgeException.class,
-                        e -> assertThat(e.errorClass()).isEqualTo(ErrorClass.CONVERSION))
-                .hasMessageContaining("parameter 1");
+        for (Object beyond :
+                List.<Object>of(new BigDecimal("1E+400"), new BigDecimal("1E-400"), Double.POSITIVE_INFINITY)) {
+            assertThatThrownBy(() -> runWith("SELECT ? AS v", QueryFormat.JSON, List.of(beyond)))
+                    .as(beyond.toString())
+                    .isInstanceOfSatisfying(
+                            DuckbridgeException.class,
+                            e -> assertThat(e.errorClass()).isEqualTo(ErrorClass.CONVERSION))
+                    .hasMessageContaining("parameter 1");
+        }
     }
 
     @Test
