@@ -41,12 +41,36 @@ final class NameClashes {
      */
     static Map<TableName, DuckbridgeException> tableClashes(List<SourceTable> run, List<TableName> selected) {
         Map<List<String>, List<TableName>> byTarget = new LinkedHashMap<>();
+        Map<String, java.util.Set<String>> schemaSpellings = new LinkedHashMap<>();
         for (TableName name : selected) {
             byTarget.computeIfAbsent(target(name), k -> new ArrayList<>()).add(name);
+            schemaSpellings
+                    .computeIfAbsent(fold(name.schema()), k -> new java.util.TreeSet<>())
+                    .add(name.schema());
         }
         Map<TableName, DuckbridgeException> out = new LinkedHashMap<>();
         for (SourceTable table : run) {
             TableName name = table.name();
+            List<String> otherSchemas = schemaSpellings.getOrDefault(fold(name.schema()), java.util.Set.of()).stream()
+                    .filter(s -> !s.equals(name.schema()))
+                    .toList();
+            if (!otherSchemas.isEmpty()) {
+                // one DuckDB schema for both: its name is whichever came first, and tables of the other are looked
+                // up under a name DuckDB does not have
+                out.put(
+                        name,
+                        new DuckbridgeException(
+                                ErrorClass.CONFLICT,
+                                "schema " + TableName.quote(name.schema()) + " of " + name + " and schema "
+                                        + otherSchemas.stream()
+                                                .map(TableName::quote)
+                                                .collect(Collectors.joining(", "))
+                                        + " would be the same DuckDB schema (DuckDB names ignore the case of letters),"
+                                        + " so " + name + " is not synced; leave one schema out with"
+                                        + " duckbridge.sync.exclude (e.g. duckbridge.sync.exclude="
+                                        + otherSchemas.get(0) + ".*) or rename one in PostgreSQL"));
+                continue;
+            }
             List<TableName> others = byTarget.getOrDefault(target(name), List.of()).stream()
                     .filter(other -> !other.equals(name))
                     .toList();

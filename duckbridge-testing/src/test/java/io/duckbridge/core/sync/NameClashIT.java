@@ -114,6 +114,33 @@ class NameClashIT {
     }
 
     @Test
+    void tablesOfSchemasWhoseNamesDifferOnlyInCaseFailWithConflict() {
+        // found by an acceptance tester: "Sales".u and sales.t shared one DuckDB schema, and the tables of the
+        // schema created second were looked up under a name DuckDB did not have
+        pg.execute("""
+                CREATE SCHEMA "Sales"; CREATE SCHEMA sales;
+                CREATE TABLE "Sales".u (id int PRIMARY KEY); INSERT INTO "Sales".u VALUES (1);
+                CREATE TABLE sales.t (id int PRIMARY KEY); INSERT INTO sales.t VALUES (2);
+                """);
+        JobFailure failure = catchThrowableOfType(
+                JobFailure.class, () -> sync(List.of("public.MixedCase")).run(null, SyncMode.FULL, JobContext.none()));
+        assertThat(failure.errorClass()).isEqualTo(ErrorClass.CONFLICT);
+        assertThat(status(failure, "public.good")).containsEntry("status", "succeeded");
+        for (String table : List.of("Sales.u", "sales.t")) {
+            assertThat(status(failure, table))
+                    .containsEntry("status", "failed")
+                    .containsEntry("errorClass", "CONFLICT");
+        }
+        assertThat(status(failure, "sales.t").get("error").toString())
+                .contains("\"Sales\"")
+                .contains("exclude");
+
+        // leaving one schema out syncs the other
+        sync(List.of("public.MixedCase", "Sales.*")).run(null, SyncMode.FULL, JobContext.none());
+        assertThat(duckStrings("SELECT id FROM sales.t")).containsExactly("2");
+    }
+
+    @Test
     void columnsDifferingOnlyInCaseFailTheirTableAloneWithConflict() {
         pg.execute("""
                 CREATE TABLE colcase (id int PRIMARY KEY, "Val" text, val text);
