@@ -51,6 +51,17 @@ final class NameClashes {
         Map<TableName, DuckbridgeException> out = new LinkedHashMap<>();
         for (SourceTable table : run) {
             TableName name = table.name();
+            if (reserved(name)) {
+                out.put(
+                        name,
+                        new DuckbridgeException(
+                                ErrorClass.CONFLICT,
+                                name + " has a name Duckbridge keeps for itself in DuckDB (the schemas duckbridge and"
+                                        + " duckbridge_staging, tables named __duckbridge_*), so it is not synced;"
+                                        + " leave it out with duckbridge.sync.exclude=" + name
+                                        + " or rename it in PostgreSQL"));
+                continue;
+            }
             List<String> otherSchemas = schemaSpellings.getOrDefault(fold(name.schema()), java.util.Set.of()).stream()
                     .filter(s -> !s.equals(name.schema()))
                     .toList();
@@ -109,6 +120,14 @@ final class NameClashes {
             }
         }
         return null;
+    }
+
+    /** Names of Duckbridge's own DuckDB objects: its state schema, its staging schema and tables. */
+    static boolean reserved(TableName name) {
+        String schema = fold(name.schema());
+        return schema.equals("duckbridge")
+                || schema.equals("duckbridge_staging")
+                || fold(name.name()).startsWith("__duckbridge_");
     }
 
     private static List<String> target(TableName name) {

@@ -135,6 +135,20 @@ class NameClashIT {
                 .contains("\"Sales\"")
                 .contains("exclude");
 
+        // Duckbridge's own names are refused the same way
+        pg.execute("""
+                CREATE SCHEMA duckbridge; CREATE TABLE duckbridge.sync_state (id int PRIMARY KEY);
+                CREATE TABLE public.__duckbridge_staging_1_1 (id int PRIMARY KEY);
+                """);
+        JobFailure reserved = catchThrowableOfType(
+                JobFailure.class,
+                () -> sync(List.of("public.MixedCase", "Sales.*")).run(null, SyncMode.FULL, JobContext.none()));
+        for (String table : List.of("duckbridge.sync_state", "public.__duckbridge_staging_1_1")) {
+            assertThat(status(reserved, table)).containsEntry("errorClass", "CONFLICT");
+        }
+        assertThat(status(reserved, "sales.t")).containsEntry("status", "succeeded");
+        pg.execute("DROP SCHEMA duckbridge CASCADE; DROP TABLE public.__duckbridge_staging_1_1");
+
         // leaving one schema out syncs the other
         sync(List.of("public.MixedCase", "Sales.*")).run(null, SyncMode.FULL, JobContext.none());
         assertThat(duckStrings("SELECT id FROM sales.t")).containsExactly("2");
