@@ -46,6 +46,40 @@ class SyncCommandIT {
     }
 
     @Test
+    void tablesNamedThroughAServerSyncInOneJobAndWhatSyncedIsPrintedWhenOneFails() throws Exception {
+        try (var pg = TestingPostgres.start()) {
+            pg.execute("CREATE TABLE a (id int PRIMARY KEY); INSERT INTO a VALUES (1);"
+                    + " CREATE TABLE b (id int PRIMARY KEY); INSERT INTO b VALUES (1), (2);"
+                    + " CREATE TABLE clash (id int PRIMARY KEY, \"Val\" text, val text)");
+            try (var app = org.springframework.boot.SpringApplication.run(
+                    DuckbridgeApplication.class,
+                    "--server.port=0",
+                    "--server.address=127.0.0.1",
+                    "--duckbridge.data-dir=" + dataDir,
+                    "--duckbridge.postgres.url=" + pg.jdbcUrl(),
+                    "--duckbridge.postgres.username=" + pg.username(),
+                    "--duckbridge.postgres.password=" + pg.password(),
+                    "--DUCKDB_MEMORY_LIMIT=256MB",
+                    "--DUCKDB_THREADS=1")) {
+                String url = "http://127.0.0.1:" + app.getEnvironment().getProperty("local.server.port");
+                CliRun both = run(new String[] {"sync", "public.a", "b", "--url", url});
+                assertThat(both.exit()).as(both.err()).isZero();
+                var result = tools.jackson.databind.json.JsonMapper.shared().readTree(both.out());
+                assertThat(result.path("tables").size()).isEqualTo(2);
+                assertThat(result.path("rows").asLong()).isEqualTo(3);
+
+                CliRun partly = run(new String[] {"sync", "a", "clash", "--url", url});
+                assertThat(partly.exit()).isEqualTo(1);
+                assertThat(partly.err()).contains("CONFLICT");
+                var printed = tools.jackson.databind.json.JsonMapper.shared().readTree(partly.out());
+                assertThat(printed.path("tables").toString())
+                        .contains("\"succeeded\"")
+                        .contains("\"failed\"");
+            }
+        }
+    }
+
+    @Test
     void directSyncWithoutASourceSaysWhatToPass() {
         CliRun r = run(new String[] {"sync", "--data-dir", dataDir.toString(), "--postgres-url", ""});
         assertThat(r.exit()).isEqualTo(1);

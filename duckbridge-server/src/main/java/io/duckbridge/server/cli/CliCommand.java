@@ -38,7 +38,17 @@ abstract class CliCommand implements Callable<Integer> {
             out.println(JsonMapper.shared().writeValueAsString(started));
             return 0;
         }
-        JsonNode job = new JobWatcher(client, System.err).follow(jobId);
+        JsonNode job;
+        try {
+            job = new JobWatcher(client, System.err).follow(jobId);
+        } catch (JobWatcher.Failed failed) {
+            // what did succeed (the tables of a sync that did) goes to stdout, the failure to stderr and the exit code
+            JsonNode result = failed.job().path("result");
+            if (result.isObject() && !result.isEmpty()) {
+                printJson(out, result);
+            }
+            throw failed;
+        }
         printJson(out, job.path("result"));
         return 0;
     }

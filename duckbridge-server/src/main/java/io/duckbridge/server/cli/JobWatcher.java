@@ -42,10 +42,11 @@ final class JobWatcher {
                         err.println();
                     }
                     JsonNode error = job.path("error");
-                    throw new DuckbridgeException(
+                    throw new Failed(
                             ServerClient.errorClass(error.path("errorClass").asString("INTERNAL")),
                             "job " + jobId + " " + status + ": "
-                                    + error.path("detail").asString(status));
+                                    + error.path("detail").asString(status),
+                            job);
                 }
                 default -> pause();
             }
@@ -86,6 +87,21 @@ final class JobWatcher {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new DuckbridgeException(ErrorClass.CANCELLED, "interrupted while following the job", e);
+        }
+    }
+
+    /** A job that ended failed or cancelled, with its last state (a sync's per-table results, say). */
+    static final class Failed extends DuckbridgeException {
+        private static final long serialVersionUID = 1L;
+        private final transient JsonNode job;
+
+        Failed(io.duckbridge.core.error.ErrorClass errorClass, String message, JsonNode job) {
+            super(errorClass, message);
+            this.job = job;
+        }
+
+        JsonNode job() {
+            return job;
         }
     }
 }
