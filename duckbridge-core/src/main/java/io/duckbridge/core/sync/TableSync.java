@@ -134,7 +134,8 @@ public final class TableSync {
         if (tables != null) {
             tables.forEach(this::refuseIfStreamed);
         }
-        List<TableName> list = tables == null ? null : List.copyOf(tables);
+        // a table named twice is synced once
+        List<TableName> list = tables == null ? null : List.copyOf(new java.util.LinkedHashSet<>(tables));
         String what = list == null
                 ? "all tables"
                 : String.join(", ", list.stream().map(TableName::toString).toList());

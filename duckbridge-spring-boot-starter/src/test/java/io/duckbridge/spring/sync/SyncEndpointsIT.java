@@ -63,7 +63,7 @@ class SyncEndpointsIT {
     @Test
     void chosenTablesSyncInOneJobFromOneSnapshot() throws Exception {
         Http http = Http.localhost(port);
-        var done = http.post("/api/v1/sync?mode=full&wait=true&table=public.orders&table=regions", null);
+        var done = http.post("/api/v1/sync?mode=full&wait=true&table=public.orders&table=regions&table=regions", null);
         assertThat(done.statusCode()).as(done.body()).isEqualTo(200);
         JsonNode tables = Http.json(done).at("/result/tables");
         assertThat(tables.size()).isEqualTo(2);
