@@ -484,23 +484,39 @@ final class BackupRestorer {
         String database = ContentSummary.currentDatabase(c);
         execute(session, "ATTACH " + literal(restored.toString()) + " AS " + quote(alias) + " (READ_ONLY)");
         try {
-            execute(session, "BEGIN TRANSACTION"); // in SQL: see rollback
-            try {
-                List<String> running = jobTables(c, database);
-                for (String statement : dropEverything(c, database)) {
-                    execute(session, statement);
-                }
-                execute(session, "COPY FROM DATABASE " + quote(alias) + " TO " + quote(database));
-                // a job's staging table in an older backup is half-done work of a job long gone: not restored
-                for (String table : jobTables(c, database)) {
-                    if (!running.contains(table)) {
-                        execute(session, "DROP TABLE IF EXISTS " + table);
+            for (int attempt = 1; ; attempt++) {
+                execute(session, "BEGIN TRANSACTION"); // in SQL: see rollback
+                try {
+                    List<String> running = jobTables(c, database);
+                    for (String statement : dropEverything(c, database)) {
+                        execute(session, statement);
                     }
+                    execute(session, "COPY FROM DATABASE " + quote(alias) + " TO " + quote(database));
+                    // a job's staging table in an older backup is half-done work of a job long gone: not restored
+                    for (String table : jobTables(c, database)) {
+                        if (!running.contains(table)) {
+                            execute(session, "DROP TABLE IF EXISTS " + table);
+                        }
+                    }
+                    execute(session, "COMMIT");
+                    return;
+                } catch (SQLException e) {
+                    rollback(c, e);
+                    // a job that started meanwhile created its staging table in a schema this transaction drops
+                    // (DuckDB refuses the commit as a conflict): the live database is as it was; seen again, that
+                    // schema holds a job's table and is emptied instead of dropped
+                    if (attempt >= 3
+                            || io.duckbridge.core.error.DuckDbErrors.classify(e.getMessage())
+                                    != io.duckbridge.core.error.ErrorClass.CONFLICT) {
+                        throw e;
+                    }
+                    log.info(
+                            "restore swap conflicted with a job that started meanwhile; trying again: {}",
+                            e.getMessage());
+                } catch (RuntimeException e) {
+                    rollback(c, e);
+                    throw e;
                 }
-                execute(session, "COMMIT");
-            } catch (SQLException | RuntimeException e) {
-                rollback(c, e);
-                throw e;
             }
         } finally {
             execute(session, "DETACH " + quote(alias));
