@@ -745,16 +745,33 @@ public final class TableSync {
                 }
             }
         });
+        Map<String, String> captured = cdcSources();
+        String cdcSource = captured.get(table.schema() + "." + table.name());
+        if (state.isEmpty() && cdcSource != null) {
+            // first copied by CDC, which keeps no sync state: the types as PostgreSQL names them now
+            pgTypes.putAll(liveTypes(TableName.parse(cdcSource)));
+        }
         columns.forEach(c -> c.put("postgresType", pgTypes.get((String) c.get("name"))));
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("schema", table.schema());
         m.put("name", table.name());
         m.put("rowCount", rowCount(table));
-        m.put("source", source(table, state.isPresent(), cdcSources()));
+        m.put("source", source(table, state.isPresent(), captured));
         m.put("columns", columns);
         m.put("syncState", state.map(SyncState::toMap).orElse(null));
         m.put("lossy", state.map(SyncState::lossy).orElse(Map.of()));
         return m;
+    }
+
+    /** Column name to PostgreSQL type of {@code table}, read from the source; empty when it cannot be read. */
+    private Map<String, String> liveTypes(TableName table) {
+        Map<String, String> out = new LinkedHashMap<>();
+        try (Connection c = source().connect()) {
+            catalog.read(c, table).ifPresent(t -> t.columns().forEach(col -> out.put(col.name(), col.pgType())));
+        } catch (SQLException | RuntimeException e) {
+            log.debug("PostgreSQL types of {} not read: {}", table, e.getMessage());
+        }
+        return out;
     }
 
     /** {@code pg schema.table} for a table a sync or CDC keeps; null for any other. */

@@ -207,6 +207,10 @@ class ChangeCaptureIT {
                     .singleElement()
                     .satisfies(t -> assertThat(t).containsEntry("source", "pg public.cc_manual"));
             assertThat(sync.describe(name)).containsEntry("source", "pg public.cc_manual");
+            // and its columns' PostgreSQL types, although CDC keeps no sync state
+            assertThat(sync.describe(name).get("columns").toString())
+                    .contains("postgresType=integer")
+                    .contains("postgresType=text");
 
             // while the stream runs, a sync of the table is refused and a sync of everything leaves it out
             assertThatThrownBy(() -> sync.run(
