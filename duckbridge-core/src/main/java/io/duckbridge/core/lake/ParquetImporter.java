@@ -330,6 +330,18 @@ public final class ParquetImporter {
             }
         }
         if (manifest != null) {
+            for (ExportManifest.File f : manifest.files()) {
+                // a manifest is data read from storage: a file it names must lie inside the export, never reach
+                // out of it with .., an absolute path or a backslash (a hash and a link were made outside before)
+                try {
+                    ObjectStore.checkKey(f.path());
+                } catch (IllegalArgumentException e) {
+                    throw new DuckbridgeException(
+                            ErrorClass.INVALID_REQUEST,
+                            "the manifest at " + store.uri(ExportManifest.MANIFEST) + " names the file \"" + f.path()
+                                    + "\", which is not inside the export; it is refused and nothing is imported");
+                }
+            }
             List<ExportManifest.File> chosen = new ArrayList<>();
             for (ExportManifest.File f : manifest.files()) {
                 String relative =

@@ -406,6 +406,34 @@ class LocalLakeTest {
     }
 
     @Test
+    void refusesAManifestThatNamesAFileOutsideTheExport() throws Exception {
+        // found by an acceptance tester: a manifest entry <version>/../../../outside/x.parquet was hashed, linked
+        // and imported from outside the exports directory
+        lake.export(ExportRequest.ofTable("all_types", "file:trav"), JobContext.none());
+        Path manifestFile;
+        try (var found = Files.walk(dataDir.resolve("exports/trav"))) {
+            manifestFile = found.filter(p -> p.getFileName().toString().equals("_manifest.json"))
+                    .findFirst()
+                    .orElseThrow();
+        }
+        var json = tools.jackson.databind.json.JsonMapper.shared();
+        var manifest = (tools.jackson.databind.node.ObjectNode) json.readTree(manifestFile.toFile());
+        var file =
+                (tools.jackson.databind.node.ObjectNode) manifest.path("files").get(0);
+        file.put("path", file.path("path").asString() + "/../../../../outside/x.parquet");
+        Files.writeString(manifestFile, json.writeValueAsString(manifest));
+
+        assertThatThrownBy(() ->
+                        lake.importParquet(ImportRequest.of("file:trav", "trav", ImportMode.CREATE), JobContext.none()))
+                .isInstanceOfSatisfying(
+                        DuckbridgeException.class,
+                        e -> assertThat(e.errorClass()).isEqualTo(ErrorClass.INVALID_REQUEST))
+                .hasMessageContaining("not inside the export");
+        assertThat(count("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'trav'"))
+                .isZero();
+    }
+
+    @Test
     void exportsAReadOnlyQueryCheckedByTheQueryGuard() {
         Lake guarded = new Lake(
                 engine,
