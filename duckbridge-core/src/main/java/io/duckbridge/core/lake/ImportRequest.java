@@ -23,6 +23,16 @@ public record ImportRequest(
         }
         SqlNames.qualified("table", table.strip());
         table = table.strip();
+        String lower = table.toLowerCase(java.util.Locale.ROOT);
+        if (lower.startsWith("duckbridge.")
+                || lower.startsWith("duckbridge_staging.")
+                || lower.contains("__duckbridge_")) {
+            // Duckbridge's own state (sync, CDC, backups) and job staging tables: replacing one broke the service
+            throw new DuckbridgeException(
+                    ErrorClass.INVALID_REQUEST,
+                    "table \"" + table + "\" is one Duckbridge keeps for itself (the schemas duckbridge and"
+                            + " duckbridge_staging, tables named __duckbridge_*); import into another table");
+        }
         if (mode == null) {
             mode = ImportMode.CREATE;
         }

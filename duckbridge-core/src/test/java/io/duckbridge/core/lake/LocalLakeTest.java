@@ -434,6 +434,19 @@ class LocalLakeTest {
     }
 
     @Test
+    void refusesToImportIntoDuckbridgesOwnTables() {
+        // found by an acceptance tester: mode replace into duckbridge.sync_state broke GET /api/v1/tables and sync
+        for (String table : List.of(
+                "duckbridge.sync_state", "DuckBridge.cdc_state", "__duckbridge_staging_1", "duckbridge_staging.x")) {
+            assertThatThrownBy(() -> ImportRequest.of("file:whatever", table, ImportMode.REPLACE))
+                    .as(table)
+                    .isInstanceOfSatisfying(
+                            DuckbridgeException.class,
+                            e -> assertThat(e.errorClass()).isEqualTo(ErrorClass.INVALID_REQUEST));
+        }
+    }
+
+    @Test
     void exportsAReadOnlyQueryCheckedByTheQueryGuard() {
         Lake guarded = new Lake(
                 engine,
