@@ -291,15 +291,20 @@ public final class ParquetExporter {
      * What the COPY writes: {@code source}, with INTERVAL values (also inside lists and structs) as DuckDB's
      * interval text. Parquet's INTERVAL holds neither negative parts (DuckDB refuses to write {@code -1 day})
      * nor microseconds, and other engines hardly read it; the text keeps every interval, and the manifest
-     * keeps the column's type, to which an import casts it back.
+     * keeps the column's type, to which an import casts it back. HUGEINT and UHUGEINT (the type of {@code sum()}
+     * of a BIGINT) as DECIMAL(38,0): DuckDB's Parquet writer makes them DOUBLE, which changed integers beyond 2^53;
+     * a value of 39 digits fails the export with CONVERSION instead of arriving changed.
      */
     static String written(String source, List<ExportManifest.Column> schema) {
         List<String> replaced = new ArrayList<>();
         for (ExportManifest.Column c : schema) {
-            if (INTERVAL_TYPE.matcher(c.type()).find()) {
+            boolean interval = INTERVAL_TYPE.matcher(c.type()).find();
+            boolean huge = HUGE_TYPE.matcher(c.type()).find();
+            if (interval || huge) {
                 String name = SqlNames.quote("column", c.name());
-                replaced.add("CAST(" + name + " AS "
-                        + INTERVAL_TYPE.matcher(c.type()).replaceAll("VARCHAR") + ") AS " + name);
+                String type = INTERVAL_TYPE.matcher(c.type()).replaceAll("VARCHAR");
+                type = HUGE_TYPE.matcher(type).replaceAll("DECIMAL(38,0)");
+                replaced.add("CAST(" + name + " AS " + type + ") AS " + name);
             }
         }
         if (replaced.isEmpty()) {
@@ -308,6 +313,10 @@ public final class ParquetExporter {
         // a projection keeps the order of the rows below it
         return "SELECT * REPLACE (" + String.join(", ", replaced) + ") FROM (" + source + ") AS export_rows";
     }
+
+    /** HUGEINT or UHUGEINT in a column's type text (alone or nested), not inside a quoted field name. */
+    private static final java.util.regex.Pattern HUGE_TYPE =
+            java.util.regex.Pattern.compile("(?<![\\w\"])U?HUGEINT(?=$|[\\[\\],) ])");
 
     /** INTERVAL in a column's type text (alone or nested), not inside a quoted field name. */
     private static final java.util.regex.Pattern INTERVAL_TYPE =

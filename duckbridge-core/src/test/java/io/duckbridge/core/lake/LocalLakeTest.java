@@ -434,6 +434,20 @@ class LocalLakeTest {
     }
 
     @Test
+    void hugeintRoundTripsExactly() {
+        // found by an acceptance tester: HUGEINT (sum() of a BIGINT) was written as DOUBLE, 502835905595115240 came
+        // back as ...264
+        engine.executeOnLane("CREATE TABLE huge AS SELECT 502835905595115241::HUGEINT AS h,"
+                + " [9007199254740993::HUGEINT] AS l, 18446744073709551615::UHUGEINT AS u");
+        lake.export(ExportRequest.ofTable("huge", "file:huge"), JobContext.none());
+        lake.importParquet(ImportRequest.of("file:huge", "huge_copy", ImportMode.CREATE), JobContext.none());
+        assertThat(count("SELECT count(*) FROM (SELECT * FROM huge EXCEPT SELECT * FROM huge_copy)"))
+                .isZero();
+        assertThat(count("SELECT count(*) FROM huge_copy WHERE h = 502835905595115241"))
+                .isEqualTo(1);
+    }
+
+    @Test
     void refusesToImportIntoDuckbridgesOwnTables() {
         // found by an acceptance tester: mode replace into duckbridge.sync_state broke GET /api/v1/tables and sync
         for (String table : List.of(
