@@ -171,6 +171,16 @@ public final class ParquetExporter {
                             "cannot append to " + targetKey + ": its schema " + current.schema()
                                     + " differs from the export's " + schema + "; use mode overwrite");
                 }
+                List<String> appendedTo = current.partitionBy() == null ? List.of() : current.partitionBy();
+                List<String> appending = request.partitionBy() == null ? List.of() : request.partitionBy();
+                if (!appendedTo.equals(appending)) {
+                    // a mix of layouts that no reader can take as one dataset (hive partition mismatch)
+                    throw new DuckbridgeException(
+                            ErrorClass.CONFLICT,
+                            "cannot append to " + targetKey + ": it is partitioned by " + current.partitionBy()
+                                    + ", the export by " + request.partitionBy()
+                                    + "; append with the same partitionBy, or use mode overwrite");
+                }
             }
             all.addAll(published);
             Map<String, Object> sourceInfo =

@@ -434,6 +434,20 @@ class LocalLakeTest {
     }
 
     @Test
+    void appendingWithAnotherPartitioningIsAConflict() {
+        ExportRequest partitioned =
+                new ExportRequest("all_types", null, "file:parts", List.of("id"), null, null, null, null, null, null);
+        lake.export(partitioned, JobContext.none());
+        ExportRequest flat = new ExportRequest(
+                "all_types", null, "file:parts", null, null, null, null, null, null, ExportMode.APPEND);
+        assertThatThrownBy(() -> lake.export(flat, JobContext.none()))
+                .isInstanceOfSatisfying(
+                        DuckbridgeException.class,
+                        e -> assertThat(e.errorClass()).isEqualTo(ErrorClass.CONFLICT))
+                .hasMessageContaining("partitioned by");
+    }
+
+    @Test
     void hugeintRoundTripsExactly() {
         // found by an acceptance tester: HUGEINT (sum() of a BIGINT) was written as DOUBLE, 502835905595115240 came
         // back as ...264
