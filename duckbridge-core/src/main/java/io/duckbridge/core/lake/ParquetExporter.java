@@ -105,6 +105,7 @@ public final class ParquetExporter {
             ObjectStore store = stores.open(location);
             String source = sourceQuery(request);
             store.checkAccess();
+            refuseInsideAnotherExport(location);
             Optional<ExportManifest.Pointer> pointer = Publications.pointer(store);
             if (request.mode() == ExportMode.ERROR
                     && (pointer.isPresent() || !store.list("").isEmpty())) {
@@ -322,6 +323,26 @@ public final class ParquetExporter {
         }
         // a projection keeps the order of the rows below it
         return "SELECT * REPLACE (" + String.join(", ", replaced) + ") FROM (" + source + ") AS export_rows";
+    }
+
+    /**
+     * CONFLICT when {@code location} lies inside another published export (below a directory with its
+     * {@code _latest.json}, or inside one of its versions): a reader of that export globbing its files would see
+     * this export's files as well.
+     */
+    private void refuseInsideAnotherExport(LakeLocation location) {
+        String path = location.path();
+        for (int slash = path.lastIndexOf('/'); slash > 0; slash = path.lastIndexOf('/', slash - 1)) {
+            LakeLocation ancestor = new LakeLocation(location.bucket(), path.substring(0, slash));
+            ObjectStore outer = stores.open(ancestor);
+            if (Publications.pointer(outer).isPresent()
+                    || outer.read(ExportManifest.MANIFEST).isPresent()) {
+                throw new DuckbridgeException(
+                        ErrorClass.CONFLICT,
+                        "the target " + location + " is inside the export " + ancestor + "; export next to it, not into"
+                                + " it (its readers would see these files as its own)");
+            }
+        }
     }
 
     /** HUGEINT or UHUGEINT in a column's type text (alone or nested), not inside a quoted field name. */

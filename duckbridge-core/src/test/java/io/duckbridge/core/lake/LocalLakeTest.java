@@ -448,6 +448,31 @@ class LocalLakeTest {
     }
 
     @Test
+    void aTargetInsideAnotherExportIsAConflict() throws Exception {
+        // found by an acceptance tester: an export into <export>/<version>/x doubled what readers of the outer saw
+        lake.export(ExportRequest.ofTable("all_types", "file:outer/t"), JobContext.none());
+        String version;
+        try (var found = Files.list(dataDir.resolve("exports/outer/t"))) {
+            version = found.filter(Files::isDirectory)
+                    .map(p -> p.getFileName().toString())
+                    .findFirst()
+                    .orElseThrow();
+        }
+        for (String target : List.of("file:outer/t/inner", "file:outer/t/" + version + "/x")) {
+            assertThatThrownBy(() -> lake.export(ExportRequest.ofTable("all_types", target), JobContext.none()))
+                    .as(target)
+                    .isInstanceOfSatisfying(
+                            DuckbridgeException.class,
+                            e -> assertThat(e.errorClass()).isEqualTo(ErrorClass.CONFLICT))
+                    .hasMessageContaining("inside the export");
+        }
+        // next to it is fine
+        assertThat(lake.export(ExportRequest.ofTable("all_types", "file:outer/u"), JobContext.none())
+                        .rows())
+                .isEqualTo(3);
+    }
+
+    @Test
     void hugeintRoundTripsExactly() {
         // found by an acceptance tester: HUGEINT (sum() of a BIGINT) was written as DOUBLE, 502835905595115240 came
         // back as ...264
