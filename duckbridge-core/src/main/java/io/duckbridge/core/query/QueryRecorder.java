@@ -109,10 +109,7 @@ public final class QueryRecorder {
                     out.append('?');
                     i = close < 0 ? n : close + tag.length();
                 } else {
-                    int end = i + 1;
-                    while (end < n && isIdentifierPart(sql.charAt(end))) {
-                        end++;
-                    }
+                    int end = endOfIdentifier(sql, i + 1);
                     out.append(sql, i, end); // a parameter: $1, $name
                     i = end;
                 }
@@ -120,10 +117,7 @@ public final class QueryRecorder {
                 out.append('?');
                 i = endOfNumber(sql, i);
             } else if (isIdentifierStart(c)) {
-                int end = i + 1;
-                while (end < n && isIdentifierPart(sql.charAt(end))) {
-                    end++;
-                }
+                int end = endOfIdentifier(sql, i + 1);
                 out.append(sql, i, end);
                 i = end;
             } else {
@@ -241,6 +235,14 @@ public final class QueryRecorder {
                     i++;
                 }
             }
+        }
+        return i;
+    }
+
+    /** The index after the identifier characters from {@code i} on. */
+    private static int endOfIdentifier(String sql, int i) {
+        while (i < sql.length() && isIdentifierPart(sql.charAt(i))) {
+            i++;
         }
         return i;
     }

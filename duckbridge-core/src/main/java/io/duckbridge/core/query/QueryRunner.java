@@ -583,10 +583,7 @@ public final class QueryRunner implements AutoCloseable {
             case Double d -> {
                 if (d.isInfinite() || d.isNaN()) {
                     // JSON has no such numbers: a JSON number beyond DOUBLE's range was parsed into Infinity
-                    throw new DuckbridgeException(
-                            ErrorClass.CONVERSION,
-                            "parameter " + index + " is beyond the range of DOUBLE; send it as a string and cast it in"
-                                    + " SQL (e.g. ?::VARCHAR)");
+                    throw beyondDouble(index, d);
                 }
                 ps.setDouble(index, d);
             }
@@ -619,12 +616,17 @@ public final class QueryRunner implements AutoCloseable {
         }
         double asDouble = value.doubleValue();
         if (Double.isInfinite(asDouble) || (asDouble == 0.0 && value.signum() != 0)) {
-            throw new DuckbridgeException(
-                    ErrorClass.CONVERSION,
-                    "parameter " + index + " (" + value + ") is beyond what DOUBLE holds; send it as a string and"
-                            + " cast it in SQL (e.g. ?::VARCHAR)");
+            throw beyondDouble(index, value);
         }
         ps.setDouble(index, asDouble);
+    }
+
+    /** CONVERSION for parameter {@code index}, a JSON number no DOUBLE holds. */
+    private static DuckbridgeException beyondDouble(int index, Object value) {
+        return new DuckbridgeException(
+                ErrorClass.CONVERSION,
+                "parameter " + index + " (" + value + ") is beyond what DOUBLE holds; send it as a string and cast it"
+                        + " in SQL (e.g. ?::VARCHAR)");
     }
 
     /**

@@ -57,7 +57,6 @@ public class QueryController {
 
     @PostMapping(path = "/api/v1/query/explain", consumes = MediaType.APPLICATION_JSON_VALUE)
     public JsonNode explain(@RequestBody Map<String, Object> body) {
-        knownFields(body, EXPLAIN_FIELDS);
         QueryRequest request = request(body, EXPLAIN_FIELDS);
         Object analyzeField = body.get("analyze");
         if (analyzeField != null && !(analyzeField instanceof Boolean)) {
