@@ -337,13 +337,13 @@ final class BackupRestorer {
     }
 
     /**
-     * Ends a restore's transaction after {@code failure}, on a fresh statement (the driver may have closed the one
+     * Ends a backup's or a restore's transaction after {@code failure}, on a fresh statement (the driver may have closed the one
      * that failed), keeping the first error. The transactions are begun and ended in SQL rather than through the
      * driver's auto-commit switch: when a COMMIT fails (a full disk), DuckDB ends the transaction itself while the
      * driver would go on believing it open, hide the error behind a second COMMIT's "no transaction is active",
      * and leave the writer connection running later work without transactions.
      */
-    private static void rollback(Connection c, Exception failure) {
+    static void rollback(Connection c, Exception failure) {
         try (Statement st = c.createStatement()) {
             st.execute("ROLLBACK");
         } catch (SQLException rollback) {

@@ -162,13 +162,13 @@ final class BackupWriter {
                         Duration.ofNanos(copyStart - started).toMillis(),
                         Duration.ofNanos(System.nanoTime() - copyStart).toMillis());
             } catch (SQLException | RuntimeException e) {
-                rollback(c, e);
+                BackupRestorer.rollback(c, e);
                 throw e;
             }
             try {
                 execute(session, "COMMIT");
             } catch (SQLException e) {
-                rollback(c, e);
+                BackupRestorer.rollback(c, e);
                 // the transaction only read the live database and wrote the private copy, which nobody else
                 // writes: its COMMIT fails only when the copy cannot be written, whatever type DuckDB gives it
                 throw new DuckbridgeException(
@@ -182,18 +182,6 @@ final class BackupWriter {
             } catch (SQLException e) {
                 log.warn("could not detach the backup copy {}: {}", alias, e.getMessage());
             }
-        }
-    }
-
-    /**
-     * Ends the copy's transaction after {@code failure}, on a fresh statement (the driver may have closed the one
-     * that failed). DuckDB has usually ended it already; a failing ROLLBACK is kept with the first error.
-     */
-    private static void rollback(DuckDBConnection c, Exception failure) {
-        try (Statement st = c.createStatement()) {
-            st.execute("ROLLBACK");
-        } catch (SQLException rollback) {
-            failure.addSuppressed(rollback);
         }
     }
 
