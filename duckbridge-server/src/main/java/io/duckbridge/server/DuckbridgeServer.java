@@ -28,18 +28,12 @@ import picocli.CommandLine.Command;
             ImportCommand.class,
             BackupCommand.class
         })
-public final class DuckbridgeServer implements Runnable {
+public final class DuckbridgeServer implements java.util.concurrent.Callable<Integer> {
     private static final List<String> SUBCOMMANDS =
             List.of("serve", "query", "sync", "export", "import", "backup", "help", "-h", "--help", "-V", "--version");
 
     public static void main(String[] args) {
-        if (args.length == 0) {
-            if (serve(args) != CommandLine.ExitCode.OK) {
-                System.exit(1);
-            }
-            return;
-        }
-        if (!SUBCOMMANDS.contains(args[0])) {
+        if (args.length == 0 || !SUBCOMMANDS.contains(args[0])) {
             // no subcommand: serve, passing every argument (e.g. --server.port=9090) to Spring Boot
             String[] withServe = new String[args.length + 1];
             withServe[0] = "serve";
@@ -95,10 +89,8 @@ public final class DuckbridgeServer implements Runnable {
     }
 
     @Override
-    public void run() {
-        if (serve(new String[0]) != CommandLine.ExitCode.OK) {
-            System.exit(1);
-        }
+    public Integer call() {
+        return serve(new String[0]);
     }
 
     /** {@code serve [--spring.property=value ...]}: starts the HTTP service. */
