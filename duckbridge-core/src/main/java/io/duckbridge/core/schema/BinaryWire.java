@@ -194,11 +194,13 @@ enum BinaryWire {
             return ValueCodec.TIMESTAMP_INFINITY;
         } else if (micros == Long.MIN_VALUE) {
             return -ValueCodec.TIMESTAMP_INFINITY;
-        } else if (micros > Long.MAX_VALUE - PG_EPOCH_MICROS) {
+        } else if (micros >= Long.MAX_VALUE - PG_EPOCH_MICROS) {
+            // exactly Long.MAX_VALUE after the shift (294247-01-10 04:00:54.775807) is how DuckDB stores infinity
             throw new DuckbridgeException(
                     ErrorClass.CONVERSION,
-                    "column " + column.name() + ": timestamp " + micros
-                            + " µs after 2000-01-01 is beyond DuckDB's range");
+                    "column " + column.name() + ": a timestamp " + micros + " µs after 2000-01-01 is after"
+                            + " DuckDB's last timestamp, 294247-01-10 04:00:54.775806; keep such values out of the"
+                            + " table (infinity for \"never\") or leave the table out with duckbridge.sync.exclude");
         }
         return micros + PG_EPOCH_MICROS;
     }

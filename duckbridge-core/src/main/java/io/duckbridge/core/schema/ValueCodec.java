@@ -735,11 +735,28 @@ abstract class ValueCodec {
             if (text.equals("-infinity")) {
                 return -TIMESTAMP_INFINITY;
             }
+            long micros;
             try {
-                return parseTimestampMicros(text, withZone);
+                micros = parseTimestampMicros(text, withZone);
+            } catch (ArithmeticException e) {
+                throw beyondRange(text, context);
             } catch (RuntimeException e) {
                 throw unparsable(withZone ? "timestamptz" : "timestamp", text, context, e);
             }
+            if (micros == TIMESTAMP_INFINITY || micros <= -TIMESTAMP_INFINITY) {
+                // DuckDB stores infinity as Long.MAX_VALUE: 294247-01-10 04:00:54.775807 would read back as infinity
+                throw beyondRange(text, context);
+            }
+            return micros;
+        }
+
+        private DuckbridgeException beyondRange(String text, ValueContext context) {
+            return new DuckbridgeException(
+                    ErrorClass.CONVERSION,
+                    "column " + context.column() + ": " + (withZone ? "timestamptz" : "timestamp") + " " + text
+                            + " is after DuckDB's last timestamp, 294247-01-10 04:00:54.775806; keep such values out"
+                            + " of the table (infinity for \"never\") or leave the table out with"
+                            + " duckbridge.sync.exclude");
         }
 
         @Override
@@ -1025,8 +1042,9 @@ abstract class ValueCodec {
             }
         }
         long micros = parseTimeMicros(s, space + 1, timeEnd);
-        return Math.addExact(Math.multiplyExact(date.toEpochDay(), 86_400_000_000L), micros)
-                - offsetSeconds * 1_000_000L;
+        return Math.subtractExact(
+                Math.addExact(Math.multiplyExact(date.toEpochDay(), 86_400_000_000L), micros),
+                offsetSeconds * 1_000_000L);
     }
 
     /** Parses {@code HH:MM:SS[.ffffff]}. */

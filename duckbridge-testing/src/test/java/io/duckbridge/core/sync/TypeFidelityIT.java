@@ -383,6 +383,35 @@ class TypeFidelityIT {
                 .containsExactly("1000000000000000000000000000000");
     }
 
+    @Test
+    void failsATimestampOneMicrosecondAfterDuckDbsLastInsteadOfStoringInfinity() {
+        // DuckDB stores infinity as the largest microsecond count, which is exactly 294247-01-10 04:00:54.775807
+        pg.execute("""
+                CREATE TABLE last_timestamp (id int PRIMARY KEY, ts timestamp, tstz timestamptz);
+                INSERT INTO last_timestamp VALUES (1, '294247-01-10 04:00:54.775806', '294247-01-10 04:00:54.775806+00');
+                CREATE TABLE after_last_timestamp (id int PRIMARY KEY, ts timestamp);
+                INSERT INTO after_last_timestamp VALUES (1, '294247-01-10 04:00:54.775807');
+                CREATE TABLE after_last_timestamptz (id int PRIMARY KEY, tstz timestamptz);
+                INSERT INTO after_last_timestamptz VALUES (1, '294247-01-10 05:00:54.775807+01');
+                """);
+        var sync = new TableSync(
+                engine,
+                new PostgresSource(pg.jdbcUrl(), pg.username(), pg.password()),
+                null,
+                new SyncSettings(null, null, snapshotSettings(), null));
+        sync.run(List.of(TableName.parse("last_timestamp")), SyncMode.FULL, JobContext.none());
+        assertThat(duckStrings("SELECT isinf(ts)::VARCHAR || ',' || isinf(tstz)::VARCHAR FROM public.last_timestamp"))
+                .containsExactly("false,false");
+        for (String table : List.of("after_last_timestamp", "after_last_timestamptz")) {
+            assertThatThrownBy(() -> sync.run(List.of(TableName.parse(table)), SyncMode.FULL, JobContext.none()))
+                    .isInstanceOf(DuckbridgeException.class)
+                    .satisfies(e ->
+                            assertThat(((DuckbridgeException) e).errorClass()).isEqualTo(ErrorClass.CONVERSION))
+                    .hasMessageContaining("294247-01-10 04:00:54.775806");
+            assertThat(duckCount("public." + table)).isEqualTo(-1);
+        }
+    }
+
     // ---- comparison ----------------------------------------------------------------------------
 
     /** PostgreSQL's output function (what COPY and pgoutput send), not the text() cast. */
