@@ -72,7 +72,7 @@ public final class CsvEncoder implements RowEncoder {
             }
             return s.toString();
         }
-        if (type.startsWith("DECIMAL")) {
+        if (type.startsWith("DECIMAL(") && type.endsWith(")")) {
             // the driver's text of a BigDecimal is scientific for small values (0E-10, 1E-7); DuckDB writes
             // 0.0000000000
             java.math.BigDecimal d = rs.getBigDecimal(i);

@@ -432,7 +432,7 @@ public final class QueryRunner implements AutoCloseable {
             try (ResultSet rs = ps.executeQuery()) {
                 checkDeadline(start, request);
                 List<ResultColumn> produced = columns(rs.getMetaData());
-                ex.columns = asText != null ? declared : produced;
+                ex.columns = declared;
                 ex.out = new CountingStream(target.open(format, id));
                 RowEncoder encoder = switch (format) {
                     case JSON, NDJSON -> jsonEncoder(format == QueryFormat.NDJSON, id, start, produced, text);
@@ -470,14 +470,43 @@ public final class QueryRunner implements AutoCloseable {
         ResultSetMetaData md = ps.getMetaData();
         List<ResultColumn> prepared = md == null ? null : columns(md);
         if (prepared != null && prepared.stream().noneMatch(c -> c.type().equals("UNKNOWN"))) {
-            return prepared;
+            return exactTypes(session, checked, request, prepared);
         }
         PreparedStatement describe = session.prepareCached(
                 "SELECT * FROM (\n" + SqlText.withoutTrailingSemicolons(checked.sql()) + "\n) LIMIT 0");
         bind(describe, checked, request);
         try (ResultSet rs = describe.executeQuery()) {
-            return columns(rs.getMetaData());
+            return exactTypes(session, checked, request, columns(rs.getMetaData()));
         }
+    }
+
+    /**
+     * {@code columns} with their types as DuckDB prints them when one holds a quoted name or label (a STRUCT's
+     * field, an ENUM's labels): the driver reads a type's text through JNI's modified UTF-8, which garbles a
+     * character beyond the BMP (an emoji) and cuts the rest of the text off, so such a type, shown in the JSON
+     * header and used to cast the column, came out wrong (a SYNTAX error blaming valid SQL). DuckDB's
+     * {@code DESCRIBE} returns the text as a value, which the driver reads intact. Other types keep the
+     * driver's text.
+     */
+    private static List<ResultColumn> exactTypes(
+            ReadSession session, CheckedQuery checked, QueryRequest request, List<ResultColumn> columns)
+            throws SQLException {
+        if (columns.stream().noneMatch(c -> TypeText.quotes(c.type()))) {
+            return columns;
+        }
+        PreparedStatement describe = session.prepareCached(
+                "DESCRIBE SELECT * FROM (\n" + SqlText.withoutTrailingSemicolons(checked.sql()) + "\n)");
+        bind(describe, checked, request);
+        List<ResultColumn> exact = new ArrayList<>(columns.size());
+        try (ResultSet rs = describe.executeQuery()) {
+            for (ResultColumn c : columns) {
+                if (!rs.next()) {
+                    return columns;
+                }
+                exact.add(new ResultColumn(c.name(), rs.getString("column_type")));
+            }
+        }
+        return exact;
     }
 
     private void writeParquet(
@@ -498,7 +527,7 @@ public final class QueryRunner implements AutoCloseable {
             PreparedStatement describe = session.prepare("SELECT * FROM (\n" + inner + "\n) LIMIT 0");
             bind(describe, checked, request);
             try (ResultSet rs = describe.executeQuery()) {
-                ex.columns = columns(rs.getMetaData());
+                ex.columns = exactTypes(session, checked, request, columns(rs.getMetaData()));
             }
             String asText = renderedAsText(inner, ex.columns, QueryFormat.PARQUET);
             if (asText != null) {
@@ -698,24 +727,42 @@ public final class QueryRunner implements AutoCloseable {
                     yield "regexp_replace(" + ref + "::VARCHAR, '([+-]\\d\\d)$', '\\1:00')";
                 }
                 // the driver decodes an ENUM's label itself and garbles 4-byte UTF-8 (emoji), and reads a nested TIME
-                // as LocalTime, which cannot hold 24:00:00 (the whole query failed): the same type, nesting kept (a
-                // LIST of ENUM stays a JSON array), with those as DuckDB's text
-                String asText = ENUM_TYPE.matcher(type).replaceAll("VARCHAR");
-                if (!t.equals("TIME")) {
-                    asText = NESTED_TIME.matcher(asText).replaceAll("VARCHAR");
-                }
-                if (!asText.equals(type)) {
-                    yield ref + "::" + asText;
-                }
-                yield null;
+                // as LocalTime and a nested TIMETZ as OffsetTime, which cannot hold 24:00:00 (the whole query
+                // failed): the same type, nesting kept (a LIST of ENUM stays a JSON array), with those as DuckDB's
+                // text
+                boolean nested = TypeText.nested(type);
+                yield castTo(ref, type, name -> switch (name) {
+                    case "ENUM" -> "VARCHAR";
+                    case "TIME", "TIMETZ" -> nested ? "VARCHAR" : null;
+                    default -> null;
+                });
             }
-            case ARROW -> t.equals("BIT") || timetz ? ref + "::VARCHAR" : huge(t) ? ref + "::DECIMAL(38,0)" : null;
+            case ARROW -> {
+                // BIT goes out as DuckDB's internal bytes, TIMETZ without its offset, HUGEINT as a decimal that
+                // wraps UHUGEINT's large values: at any depth
+                String cast = castTo(ref, type, name -> switch (name) {
+                    case "BIT", "TIMETZ" -> "VARCHAR";
+                    case "HUGEINT", "UHUGEINT" -> "DECIMAL(38,0)";
+                    default -> null;
+                });
+                yield cast != null ? cast : intervalInArrowRange(ref, t);
+            }
+            // the Parquet writer normalizes TIMETZ to UTC (the offset is lost), writes INTERVAL as unsigned
+            // months/days/milliseconds (negative values fail, microseconds are cut) and HUGEINT as DOUBLE: at any
+            // depth
             case PARQUET ->
-                timetz || t.equals("INTERVAL") ? ref + "::VARCHAR" : huge(t) ? ref + "::DECIMAL(38,0)" : null;
+                castTo(ref, type, name -> switch (name) {
+                    case "TIMETZ", "INTERVAL" -> "VARCHAR";
+                    case "HUGEINT", "UHUGEINT" -> "DECIMAL(38,0)";
+                    default -> null;
+                });
             // CSV holds DuckDB's own text for what JDBC's objects cannot show (infinite or BC dates and timestamps,
-            // 24:00, every offset): those columns are cast by DuckDB, nested ones holding them too; the others
-            // keep their types (and the column-wise writer)
-            case CSV -> TEMPORAL.matcher(type).find() ? ref + "::VARCHAR" : null;
+            // 24:00, every offset, an ENUM label with an emoji) and for every nested value (what read_csv casts
+            // back): those columns are cast by DuckDB; the others keep their types (and the column-wise writer)
+            case CSV ->
+                TEMPORAL.matcher(type).find() || TypeText.nested(type) || TypeText.mentions(type, "ENUM")
+                        ? ref + "::VARCHAR"
+                        : null;
         };
     }
 
@@ -732,24 +779,34 @@ public final class QueryRunner implements AutoCloseable {
                 + text + " END";
     }
 
-    /**
-     * An ENUM type in a type's text: {@code ENUM} (how the driver names a top-level one) or with its labels
-     * quoted as DuckDB prints them ({@code ENUM('a', 'it''s')[]} for a list).
-     */
-    private static final java.util.regex.Pattern ENUM_TYPE =
-            java.util.regex.Pattern.compile("\\bENUM(?:\\((?:'(?:[^']|'')*'(?:, )?)*\\))?(?![\\w(])");
-
-    /** A TIME inside a LIST, ARRAY, STRUCT or MAP type's text (not TIMESTAMP, TIMETZ, nor a quoted field name). */
-    private static final java.util.regex.Pattern NESTED_TIME =
-            java.util.regex.Pattern.compile("(?<![\\w\"])TIME(?! WITH)(?! ZONE)(?=$|[\\[\\],) ])");
+    /** {@code ref} cast to {@code type} with the types {@code replace} names replaced (see TypeText), or null. */
+    private static String castTo(String ref, String type, java.util.function.UnaryOperator<String> replace) {
+        String mapped = TypeText.map(type, replace);
+        return mapped.equals(type) ? null : ref + "::" + mapped;
+    }
 
     /**
-     * HUGEINT and UHUGEINT: DuckDB's Parquet writer makes them DOUBLE (integers beyond 2^53 change) and its
-     * Arrow export a decimal that wraps UHUGEINT's large values (to -1). As DECIMAL(38,0) they keep every
-     * digit in a standard type; a value of 39 digits fails with CONVERSION instead of arriving changed.
+     * An INTERVAL column (or a LIST of them) checked against Arrow's interval, whose time part is int64
+     * nanoseconds: DuckDB's Arrow export multiplies the microseconds by 1000 and a time part beyond about
+     * ±2,562,047 hours wrapped around (the sign flipped). Such a value fails the query (400 naming the fix)
+     * instead; null for other types. (An INTERVAL deeper inside a STRUCT or MAP is not checked.)
      */
-    private static boolean huge(String type) {
-        return type.equals("HUGEINT") || type.equals("UHUGEINT");
+    private static String intervalInArrowRange(String ref, String type) {
+        String fits = "abs(date_part('hour', %1$s) * 3600000000 + date_part('minute', %1$s) * 60000000"
+                + " + date_part('microseconds', %1$s)) <= " + (Long.MAX_VALUE / 1000);
+        String error = "error('an INTERVAL with a time part beyond ±2562047 hours has no Arrow form (its"
+                + " nanoseconds overflow); ask for JSON, CSV or Parquet, or cast the column to VARCHAR')";
+        if (type.equals("INTERVAL")) {
+            return "CASE WHEN " + ref + " IS NULL OR " + String.format(fits, ref) + " THEN " + ref + " ELSE " + error
+                    + " END";
+        }
+        if (type.equals("INTERVAL[]")) {
+            return "CASE WHEN " + ref + " IS NULL OR coalesce(list_bool_and(list_transform(" + ref
+                    + ", lambda v: v IS NULL OR " + String.format(fits, "v") + ")), true) THEN " + ref + " ELSE "
+                    + error
+                    + " END";
+        }
+        return null;
     }
 
     private static String quoted(String identifier) {
