@@ -17,7 +17,8 @@ import org.springframework.test.context.DynamicPropertySource;
         webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = {
             // nothing listens on port 1 of the loopback address: connections are refused at once
-            "duckbridge.postgres.url=jdbc:postgresql://127.0.0.1:1/shop",
+            // pgjdbc also reads a password from the URL: health (open to anyone) must not show it
+            "duckbridge.postgres.url=jdbc:postgresql://127.0.0.1:1/shop?sslmode=disable&password=s3cret-in-url",
             "duckbridge.postgres.username=nobody",
             "management.endpoints.web.exposure.include=health",
             "management.endpoint.health.show-details=always",
@@ -41,7 +42,11 @@ class PostgresUnreachableIT {
         var health = Http.json(Http.localhost(port).get("/actuator/health"));
         assertThat(health.at("/components/postgres/status").asString()).isEqualTo("DOWN");
         assertThat(health.at("/components/postgres/details/reason").asString())
-                .contains("cannot connect to PostgreSQL at jdbc:postgresql://127.0.0.1:1/shop");
+                .contains(
+                        "cannot connect to PostgreSQL at jdbc:postgresql://127.0.0.1:1/shop?sslmode=disable&password=****");
+        assertThat(health.at("/components/postgres/details/url").asString())
+                .isEqualTo("jdbc:postgresql://127.0.0.1:1/shop?sslmode=disable&password=****");
+        assertThat(health.toString()).doesNotContain("s3cret-in-url");
         assertThat(health.at("/components/duckdb/status").asString()).isEqualTo("UP");
 
         var readiness = Http.localhost(port).get("/actuator/health/readiness");

@@ -30,8 +30,8 @@ public record PostgresSource(String url, String username, String password, Conne
         if (url == null || !url.startsWith("jdbc:postgresql:")) {
             throw new DuckbridgeException(
                     ErrorClass.INVALID_REQUEST,
-                    "duckbridge.postgres.url \"" + url + "\" is not a PostgreSQL JDBC URL;"
-                            + " use e.g. jdbc:postgresql://localhost:5432/shop");
+                    "duckbridge.postgres.url \"" + (url == null ? null : redact(url))
+                            + "\" is not a PostgreSQL JDBC URL;" + " use e.g. jdbc:postgresql://localhost:5432/shop");
         }
     }
 
@@ -65,17 +65,37 @@ public record PostgresSource(String url, String username, String password, Conne
         props.putIfAbsent("ApplicationName", "duckbridge");
         props.putIfAbsent("connectTimeout", "10");
         try {
-            return policy.connect(() -> DriverManager.getConnection(url, props), url);
+            return policy.connect(() -> DriverManager.getConnection(url, props), redactedUrl());
         } catch (SQLException e) {
             throw new DuckbridgeException(
                     ErrorClass.SOURCE_UNAVAILABLE,
-                    "cannot connect to PostgreSQL at " + url + " (SQLSTATE " + e.getSQLState() + "): " + e.getMessage(),
+                    "cannot connect to PostgreSQL at " + redactedUrl() + " (SQLSTATE " + e.getSQLState() + "): "
+                            + e.getMessage(),
                     e);
         }
     }
 
+    /**
+     * The URL as it may be shown (health details, messages, logs): pgjdbc also takes a password in the URL
+     * ({@code ?password=...}, {@code sslpassword=...}), whose value is replaced by {@code ****}, as is the
+     * password of a {@code user:password@} part.
+     */
+    public String redactedUrl() {
+        return redact(url);
+    }
+
+    static String redact(String url) {
+        String shown = SECRET_PARAMETER.matcher(url).replaceAll("$1****");
+        return USER_INFO_PASSWORD.matcher(shown).replaceAll("$1****@");
+    }
+
+    private static final java.util.regex.Pattern SECRET_PARAMETER =
+            java.util.regex.Pattern.compile("(?i)([?&;](?:ssl)?password=)[^&;#]*");
+    private static final java.util.regex.Pattern USER_INFO_PASSWORD =
+            java.util.regex.Pattern.compile("^(jdbc:postgresql://[^/@?]*?:)[^/@?]*@");
+
     @Override
     public String toString() {
-        return "PostgresSource[url=" + url + ", username=" + username + "]";
+        return "PostgresSource[url=" + redactedUrl() + ", username=" + username + "]";
     }
 }

@@ -27,7 +27,7 @@ public class PostgresHealthIndicator extends AbstractHealthIndicator {
         Properties quick = new Properties();
         quick.setProperty("connectTimeout", "3");
         quick.setProperty("socketTimeout", "5");
-        builder.withDetail("url", source.url());
+        builder.withDetail("url", source.redactedUrl());
         try (Connection c = source.connect(quick);
                 Statement st = c.createStatement();
                 ResultSet rs =
