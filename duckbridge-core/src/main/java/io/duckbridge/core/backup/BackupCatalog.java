@@ -247,12 +247,26 @@ public final class BackupCatalog {
      * @throws DuckbridgeException INVALID_REQUEST when it is not a manifest
      */
     BackupManifest parseManifest(byte[] content, String source) {
+        BackupManifest manifest;
         try {
-            return json.readValue(content, BackupManifest.class);
+            manifest = json.readValue(content, BackupManifest.class);
         } catch (RuntimeException e) {
             throw new DuckbridgeException(
                     ErrorClass.INVALID_REQUEST, "the manifest at " + source + " is unreadable: " + e.getMessage(), e);
         }
+        if (!ARCHIVE.equals(manifest.archive())) {
+            throw new DuckbridgeException(ErrorClass.INVALID_REQUEST, strangeArchive(source, manifest));
+        }
+        return manifest;
+    }
+
+    /**
+     * Why a manifest whose archive is not {@value #ARCHIVE} is refused: Duckbridge writes no other name, and
+     * another one (a path, say) would be read, downloaded or restored from somewhere else.
+     */
+    private static String strangeArchive(Object source, BackupManifest manifest) {
+        return "the manifest at " + source + " names the archive \"" + manifest.archive() + "\"; a Duckbridge backup's"
+                + " archive is always " + ARCHIVE + ", so this manifest was not written by Duckbridge or was changed";
     }
 
     private Optional<BackupManifest> readManifest(Path backupDir) {
@@ -264,6 +278,10 @@ public final class BackupCatalog {
             BackupManifest m = json.readValue(file.toFile(), BackupManifest.class);
             if (!m.id().equals(backupDir.getFileName().toString())) {
                 log.warn("ignoring {}: its manifest names backup {}", backupDir, m.id());
+                return Optional.empty();
+            }
+            if (!ARCHIVE.equals(m.archive())) {
+                log.warn("ignoring {}: {}", backupDir, strangeArchive(file, m));
                 return Optional.empty();
             }
             return Optional.of(m);

@@ -155,6 +155,45 @@ class BackupS3IT {
         }
     }
 
+    @Test
+    void aRemoteManifestNamingAnotherArchiveIsRefusedWithASentence() throws Exception {
+        try (TestingS3 s3 = TestingS3.start();
+                S3Storage storage = S3Storage.open(
+                        S3Settings.compatible(s3.endpoint(), s3.region()).withTimeout(Duration.ofSeconds(30)),
+                        StaticCredentialsProvider.create(
+                                AwsBasicCredentials.create(TestingS3.ACCESS_KEY, s3.secretKey())));
+                DuckDbEngine engine = DuckDbEngine.open(
+                        EngineSettings.defaults(dir.resolve("live.duckdb").toString())
+                                .withThreads(2))) {
+            s3.createBucket("odd");
+            ObjectStore remote = storage.store("odd", "backups");
+            execute(engine, "CREATE TABLE orders AS SELECT i AS id FROM range(1000) t(i)");
+            BackupService service = new BackupService(engine, BackupSettings.defaults(dir.resolve("backups")));
+            service.uploadTo(remote);
+            BackupManifest backup = service.create(JobContext.none());
+            String key = backup.id() + "/" + BackupCatalog.MANIFEST;
+            String manifest = new String(remote.read(key).orElseThrow(), java.nio.charset.StandardCharsets.UTF_8);
+            for (String archive : java.util.List.of("x.zst", "../../../../tmp/elsewhere.zst")) {
+                Path changed = dir.resolve("changed.json");
+                Files.writeString(
+                        changed, manifest.replace("\"" + BackupCatalog.ARCHIVE + "\"", "\"" + archive + "\""));
+                remote.put(key, changed);
+
+                BackupService recovered =
+                        new BackupService(engine, BackupSettings.defaults(dir.resolve("new-backups")));
+                recovered.uploadTo(remote);
+                assertThatThrownBy(() -> recovered.download(backup.id(), JobContext.none()))
+                        .isInstanceOfSatisfying(
+                                DuckbridgeException.class,
+                                e -> assertThat(e.errorClass()).isEqualTo(ErrorClass.INVALID_REQUEST))
+                        .hasMessageContaining("names the archive \"" + archive + "\"")
+                        .hasMessageContaining("always " + BackupCatalog.ARCHIVE);
+                assertThat(recovered.list()).isEmpty();
+                assertThat(recovered.listRemote()).isEmpty();
+            }
+        }
+    }
+
     private static void execute(DuckDbEngine engine, String... statements) {
         engine.write(session -> {
             try (Statement st = session.statement()) {
