@@ -67,6 +67,18 @@ final class S3Errors {
             return new DuckbridgeException(ErrorClass.IO, detail, s3);
         }
         if (e instanceof SdkClientException client) {
+            for (Throwable t = client; t != null; t = t.getCause()) {
+                if (t instanceof java.net.UnknownHostException unknown) {
+                    // with virtual-host addressing the bucket is part of the host name (bucket.endpoint)
+                    return new DuckbridgeException(
+                            ErrorClass.SOURCE_UNAVAILABLE,
+                            action + " " + location + " failed: the host " + unknown.getMessage() + " is unknown;"
+                                    + " check duckbridge.lake.s3.endpoint, and for an S3-compatible server set"
+                                    + " duckbridge.lake.s3.path-style-access=true (without it the bucket becomes part"
+                                    + " of the host name)",
+                            client);
+                }
+            }
             return new DuckbridgeException(
                     ErrorClass.SOURCE_UNAVAILABLE,
                     action + " " + location + " failed: the storage endpoint cannot be reached (check"
