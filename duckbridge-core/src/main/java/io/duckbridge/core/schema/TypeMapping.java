@@ -192,9 +192,14 @@ public record TypeMapping(Map<String, String> numericOverrides) {
             return "none: DuckDB's BIT has no empty bit string";
         }
         if (type instanceof PgType.Array) {
-            return "none: an element DuckDB's list cannot hold (an infinite date, timestamp or interval) is stored as"
-                    + " NULL; exclude the column's table or use a scalar column";
+            return "none: an element DuckDB's list cannot hold (an infinite date, timestamp or interval, an empty bit"
+                    + " string) is stored as NULL; exclude the column's table or use a scalar column";
         }
-        return "none";
+        if (!(type instanceof PgType.Composite)) {
+            return "none";
+        }
+        return "none: a field DuckDB's STRUCT cannot hold (an infinite date, timestamp or interval, an empty bit"
+                + " string, a numeric NaN or beyond the field's scale) is stored as NULL; exclude the column's table to"
+                + " keep it out";
     }
 }
