@@ -37,15 +37,11 @@ class BackupS3IT {
     @Test
     void uploadsListsDownloadsValidatesAndRestoresFromS3() throws Exception {
         try (TestingS3 s3 = TestingS3.start();
-                S3Storage storage = S3Storage.open(
+                S3Storage storage = storage(
+                        s3,
                         S3Settings.compatible(s3.endpoint(), s3.region())
-                                .withPartSize(S3Settings.MIN_PART_SIZE, S3Settings.MIN_PART_SIZE)
-                                .withTimeout(Duration.ofSeconds(30)),
-                        StaticCredentialsProvider.create(
-                                AwsBasicCredentials.create(TestingS3.ACCESS_KEY, s3.secretKey())));
-                DuckDbEngine engine = DuckDbEngine.open(
-                        EngineSettings.defaults(dir.resolve("live.duckdb").toString())
-                                .withThreads(2))) {
+                                .withPartSize(S3Settings.MIN_PART_SIZE, S3Settings.MIN_PART_SIZE));
+                DuckDbEngine engine = engine()) {
             s3.createBucket("dr-backups");
             ObjectStore remote = storage.store("dr-backups", "prod/backups");
             execute(
@@ -128,13 +124,8 @@ class BackupS3IT {
     @Test
     void theNextBackupUploadsOneWhoseUploadFailed() throws Exception {
         try (TestingS3 s3 = TestingS3.start();
-                S3Storage storage = S3Storage.open(
-                        S3Settings.compatible(s3.endpoint(), s3.region()).withTimeout(Duration.ofSeconds(30)),
-                        StaticCredentialsProvider.create(
-                                AwsBasicCredentials.create(TestingS3.ACCESS_KEY, s3.secretKey())));
-                DuckDbEngine engine = DuckDbEngine.open(
-                        EngineSettings.defaults(dir.resolve("live.duckdb").toString())
-                                .withThreads(2))) {
+                S3Storage storage = storage(s3, S3Settings.compatible(s3.endpoint(), s3.region()));
+                DuckDbEngine engine = engine()) {
             execute(engine, "CREATE TABLE orders AS SELECT i AS id FROM range(1000) t(i)");
             BackupService service = new BackupService(engine, BackupSettings.defaults(dir.resolve("backups")));
             // the bucket does not exist yet: the storage refuses the first upload
@@ -158,13 +149,8 @@ class BackupS3IT {
     @Test
     void aRemoteManifestNamingAnotherArchiveIsRefusedWithASentence() throws Exception {
         try (TestingS3 s3 = TestingS3.start();
-                S3Storage storage = S3Storage.open(
-                        S3Settings.compatible(s3.endpoint(), s3.region()).withTimeout(Duration.ofSeconds(30)),
-                        StaticCredentialsProvider.create(
-                                AwsBasicCredentials.create(TestingS3.ACCESS_KEY, s3.secretKey())));
-                DuckDbEngine engine = DuckDbEngine.open(
-                        EngineSettings.defaults(dir.resolve("live.duckdb").toString())
-                                .withThreads(2))) {
+                S3Storage storage = storage(s3, S3Settings.compatible(s3.endpoint(), s3.region()));
+                DuckDbEngine engine = engine()) {
             s3.createBucket("odd");
             ObjectStore remote = storage.store("odd", "backups");
             execute(engine, "CREATE TABLE orders AS SELECT i AS id FROM range(1000) t(i)");
@@ -192,6 +178,17 @@ class BackupS3IT {
                 assertThat(recovered.listRemote()).isEmpty();
             }
         }
+    }
+
+    private static S3Storage storage(TestingS3 s3, S3Settings settings) {
+        return S3Storage.open(
+                settings.withTimeout(Duration.ofSeconds(30)),
+                StaticCredentialsProvider.create(AwsBasicCredentials.create(TestingS3.ACCESS_KEY, s3.secretKey())));
+    }
+
+    private DuckDbEngine engine() {
+        return DuckDbEngine.open(
+                EngineSettings.defaults(dir.resolve("live.duckdb").toString()).withThreads(2));
     }
 
     private static void execute(DuckDbEngine engine, String... statements) {
