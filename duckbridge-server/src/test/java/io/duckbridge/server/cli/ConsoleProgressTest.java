@@ -21,4 +21,14 @@ class ConsoleProgressTest {
         String out = bytes.toString(StandardCharsets.UTF_8);
         assertThat(out).doesNotContain("\r").contains("100/100 rows").endsWith(System.lineSeparator());
     }
+
+    @Test
+    void progressIsDrawnOnlyWhenStandardErrorIsATerminalDevice() {
+        // what /proc/self/fd/2 points to: a terminal, or a file or pipe (2>file while stdout is a terminal)
+        assertThat(Terminal.isTerminalDevice("/dev/pts/3")).isTrue();
+        assertThat(Terminal.isTerminalDevice("/dev/tty1")).isTrue();
+        assertThat(Terminal.isTerminalDevice("/tmp/errors.log")).isFalse();
+        assertThat(Terminal.isTerminalDevice("pipe:[123456]")).isFalse();
+        assertThat(Terminal.isTerminalDevice("/dev/null")).isFalse();
+    }
 }
