@@ -134,6 +134,7 @@ public final class ParquetExporter {
                 Path written = copy(
                         request,
                         written(source, schema),
+                        schema,
                         staging,
                         new Uploads(store, version, growing, context),
                         context);
@@ -283,7 +284,9 @@ public final class ParquetExporter {
             String checked = queryCheck.check(request.sql());
             sql.append("SELECT * FROM (").append(stripSemicolon(checked)).append(") AS export_source");
         }
-        if (!request.orderBy().isEmpty()) {
+        // a partitioned COPY does not keep the query's order inside its files (duckdb/duckdb#14349): there the
+        // COPY's own ORDER_BY sorts each file (see copy)
+        if (!request.orderBy().isEmpty() && request.partitionBy().isEmpty()) {
             sql.append(" ORDER BY ")
                     .append(request.orderBy().stream().map(SqlNames::orderTerm).collect(Collectors.joining(", ")));
         }
@@ -343,6 +346,31 @@ public final class ParquetExporter {
                                 + " it (its readers would see these files as its own)");
             }
         }
+    }
+
+    /**
+     * The COPY's {@code ORDER_BY} terms, which sort the rows inside each file DuckDB writes. They sort what
+     * {@link #written} writes, so a column written in another type (INTERVAL as text) is cast back to its own
+     * type for the sort.
+     */
+    private static String fileOrder(ExportRequest request, List<ExportManifest.Column> schema) {
+        List<String> terms = new ArrayList<>();
+        for (String term : request.orderBy()) {
+            String sql = SqlNames.orderTerm(term);
+            String column = SqlNames.orderColumn(term);
+            String quoted = SqlNames.quote("orderBy", column);
+            for (ExportManifest.Column c : schema) {
+                if (c.name().equalsIgnoreCase(column)
+                        && (INTERVAL_TYPE.matcher(c.type()).find()
+                                || HUGE_TYPE.matcher(c.type()).find())) {
+                    sql = "CAST(" + SqlNames.quote("orderBy", c.name()) + " AS " + c.type() + ")"
+                            + sql.substring(quoted.length());
+                    break;
+                }
+            }
+            terms.add(sql);
+        }
+        return String.join(", ", terms);
     }
 
     /** HUGEINT or UHUGEINT in a column's type text (alone or nested), not inside a quoted field name. */
@@ -409,7 +437,13 @@ public final class ParquetExporter {
      * {@code max-staging-size} or the staging disk's free space falls below {@code min-free-staging-size}, and
      * lets {@code uploads} send the parts DuckDB has finished.
      */
-    private Path copy(ExportRequest request, String source, Path staging, Uploads uploads, JobContext context) {
+    private Path copy(
+            ExportRequest request,
+            String source,
+            List<ExportManifest.Column> schema,
+            Path staging,
+            Uploads uploads,
+            JobContext context) {
         try {
             Files.createDirectories(staging);
         } catch (IOException e) {
@@ -430,6 +464,9 @@ public final class ParquetExporter {
                             .map(c -> SqlNames.quote("partitionBy", c))
                             .collect(Collectors.joining(", ")))
                     .append(")");
+        }
+        if (!request.partitionBy().isEmpty() && !request.orderBy().isEmpty()) {
+            options.append(", ORDER_BY (").append(fileOrder(request, schema)).append(")");
         }
         if (request.fileSizeBytes() != null) {
             options.append(", FILE_SIZE_BYTES ").append(request.fileSizeBytes());

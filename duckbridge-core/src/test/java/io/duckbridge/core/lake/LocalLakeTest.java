@@ -101,6 +101,83 @@ class LocalLakeTest {
     }
 
     @Test
+    void sortsEveryFileOfAPartitionedExportByItsOrderBy() throws Exception {
+        // a partitioned COPY of an ordered query left rows out of order inside some partition files
+        // (duckdb/duckdb#14349); several threads and 200,000 rows over 8 partitions showed it every time
+        DuckDbEngine threaded = DuckDbEngine.open(
+                EngineSettings.defaults(dataDir.resolve("threaded.duckdb").toString())
+                        .withThreads(4));
+        try {
+            threaded.executeOnLane("CREATE TABLE ev AS SELECT i AS id,"
+                    + " (['eu', 'us', 'a b', 'x''y', NULL, '', 'ap', 'sa'])[i % 8 + 1] AS region,"
+                    + " TIMESTAMP '2024-01-01' + ((i * 7919) % 200000) * INTERVAL 7 SECOND AS ts,"
+                    + " ((i * 31) % 1000 - 500) * INTERVAL 1 MINUTE AS wait"
+                    + " FROM range(200000) t(i)");
+            Lake threadedLake = new Lake(threaded, null, LakeSettings.of(dataDir), null, null);
+            ExportResult byTs = threadedLake.export(
+                    new ExportRequest(
+                            "ev",
+                            null,
+                            "file:ev",
+                            List.of("region"),
+                            List.of("ts desc", "id"),
+                            null,
+                            null,
+                            5000,
+                            null,
+                            null),
+                    JobContext.none());
+            assertThat(byTs.files()).hasSize(8);
+            assertThat(byTs.rows()).isEqualTo(200_000);
+            Path root = dataDir.resolve("exports/ev/" + byTs.version());
+            assertThat(unsortedFiles(threaded, root, "ts DESC, id")).isEmpty();
+
+            // an INTERVAL column is written as text, yet its files are sorted by the interval, not the text
+            ExportResult byWait = threadedLake.export(
+                    new ExportRequest(
+                            "ev",
+                            null,
+                            "file:ev-wait",
+                            List.of("region"),
+                            List.of("wait", "id"),
+                            null,
+                            null,
+                            null,
+                            null,
+                            null),
+                    JobContext.none());
+            assertThat(unsortedFiles(
+                            threaded,
+                            dataDir.resolve("exports/ev-wait/" + byWait.version()),
+                            "CAST(wait AS INTERVAL), id"))
+                    .isEmpty();
+        } finally {
+            threaded.close();
+        }
+    }
+
+    /** The files under {@code dir} whose rows are not in the order {@code orderBy}, with their rows out of place. */
+    private static List<String> unsortedFiles(DuckDbEngine engine, Path dir, String orderBy) {
+        String files = SqlNames.literal(dir + "/**/*.parquet");
+        return engine.read(session -> {
+            List<String> out = new ArrayList<>();
+            // a file is sorted when its row number order equals the order by the terms
+            try (Statement st = session.statement();
+                    ResultSet rs = st.executeQuery(
+                            "SELECT filename, count(*) FILTER (WHERE sorted_at <> file_row_number)"
+                                    + " FROM (SELECT filename, file_row_number, row_number() OVER (PARTITION BY filename"
+                                    + " ORDER BY " + orderBy + ") - 1 AS sorted_at FROM read_parquet(" + files
+                                    + ", filename = true, file_row_number = true, hive_partitioning = false))"
+                                    + " GROUP BY filename HAVING count(*) FILTER (WHERE sorted_at <> file_row_number) > 0")) {
+                while (rs.next()) {
+                    out.add(rs.getString(1) + ": " + rs.getLong(2) + " rows out of place");
+                }
+            }
+            return out;
+        });
+    }
+
+    @Test
     void theManifestSaysNullForANullPartitionAndNoLevelForCodecsWithoutOneAndKeepsSyncStateTypes() throws Exception {
         engine.executeOnLane("CREATE SCHEMA duckbridge");
         engine.executeOnLane("CREATE TABLE duckbridge.sync_state (table_name VARCHAR, rows BIGINT, lossy VARCHAR)");
