@@ -121,6 +121,12 @@ public final class ParquetExporter {
             context.checkCancelled();
 
             List<ExportManifest.Column> schema = describe(request, source);
+            // the version an append extends, checked before anything is written or uploaded
+            ExportManifest appendedTo = null;
+            if (request.mode() == ExportMode.APPEND && pointer.isPresent()) {
+                appendedTo = Publications.manifest(store, pointer.get(), manifests);
+                checkAppendable(targetKey, appendedTo, request, schema);
+            }
             String version = "v=" + VERSION_TIME.format(Instant.now()) + "-" + exportId.substring(0, 8);
             // files DuckDB is still writing, already being uploaded part by part (S3 only), by relative path
             Map<String, GrowingFileUpload> growing = new LinkedHashMap<>();
@@ -162,27 +168,10 @@ public final class ParquetExporter {
             List<ExportManifest.File> all = new ArrayList<>();
             long totalRows = rows;
             long totalBytes = bytes;
-            if (request.mode() == ExportMode.APPEND && pointer.isPresent()) {
-                ExportManifest current = Publications.manifest(store, pointer.get(), manifests);
-                all.addAll(current.files());
-                totalRows += current.rows();
-                totalBytes += current.bytes();
-                if (!sameSchema(current.schema(), schema)) {
-                    throw new DuckbridgeException(
-                            ErrorClass.CONFLICT,
-                            "cannot append to " + targetKey + ": its schema " + current.schema()
-                                    + " differs from the export's " + schema + "; use mode overwrite");
-                }
-                List<String> appendedTo = current.partitionBy() == null ? List.of() : current.partitionBy();
-                List<String> appending = request.partitionBy() == null ? List.of() : request.partitionBy();
-                if (!appendedTo.equals(appending)) {
-                    // a mix of layouts that no reader can take as one dataset (hive partition mismatch)
-                    throw new DuckbridgeException(
-                            ErrorClass.CONFLICT,
-                            "cannot append to " + targetKey + ": it is partitioned by " + current.partitionBy()
-                                    + ", the export by " + request.partitionBy()
-                                    + "; append with the same partitionBy, or use mode overwrite");
-                }
+            if (appendedTo != null) {
+                all.addAll(appendedTo.files());
+                totalRows += appendedTo.rows();
+                totalBytes += appendedTo.bytes();
             }
             all.addAll(published);
             Map<String, Object> sourceInfo =
@@ -756,8 +745,25 @@ public final class ParquetExporter {
         return published;
     }
 
-    private static boolean sameSchema(List<ExportManifest.Column> a, List<ExportManifest.Column> b) {
-        return a.equals(b);
+    /**
+     * CONFLICT unless an append to {@code current} keeps its schema and partitioning: a mix of either is no
+     * dataset a reader can take as one (DuckDB's import failed with a Hive partition mismatch).
+     */
+    private static void checkAppendable(
+            String targetKey, ExportManifest current, ExportRequest request, List<ExportManifest.Column> schema) {
+        if (!current.schema().equals(schema)) {
+            throw new DuckbridgeException(
+                    ErrorClass.CONFLICT,
+                    "cannot append to " + targetKey + ": its schema " + current.schema() + " differs from the export's "
+                            + schema + "; use mode overwrite");
+        }
+        if (!current.partitionBy().equals(request.partitionBy())) {
+            throw new DuckbridgeException(
+                    ErrorClass.CONFLICT,
+                    "cannot append to " + targetKey + ": it is partitioned by " + current.partitionBy()
+                            + ", the export by " + request.partitionBy()
+                            + "; append with the same partitionBy, or use mode overwrite");
+        }
     }
 
     /** The source table's row in duckbridge.sync_state, when the sync feature keeps one. */

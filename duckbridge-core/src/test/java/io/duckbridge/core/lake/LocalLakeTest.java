@@ -525,6 +525,25 @@ class LocalLakeTest {
     }
 
     @Test
+    void anAppendWithAnotherSchemaIsRefusedBeforeAnythingIsWritten() throws Exception {
+        engine.executeOnLane("CREATE TABLE narrow AS SELECT 0 AS rep");
+        engine.executeOnLane("CREATE TABLE wider AS SELECT range AS rep FROM range(100000)");
+        ExportResult first = lake.export(ExportRequest.ofTable("narrow", "file:rep"), JobContext.none());
+        ExportRequest wider = ExportRequest.ofTable("wider", "file:rep").withMode(ExportMode.APPEND);
+        assertThatThrownBy(() -> lake.export(wider, JobContext.none()))
+                .isInstanceOfSatisfying(
+                        DuckbridgeException.class,
+                        e -> assertThat(e.errorClass()).isEqualTo(ErrorClass.CONFLICT))
+                .hasMessageContaining("schema");
+        // the refused append wrote no version directory beside the published one
+        try (Stream<Path> entries = Files.list(dataDir.resolve("exports/rep"))) {
+            assertThat(entries.map(p -> p.getFileName().toString()))
+                    .containsExactlyInAnyOrder("_latest.json", first.version());
+        }
+        assertThat(dataDir.resolve("staging")).isEmptyDirectory();
+    }
+
+    @Test
     void aTargetInsideAnotherExportIsAConflict() throws Exception {
         // found by an acceptance tester: an export into <export>/<version>/x doubled what readers of the outer saw
         lake.export(ExportRequest.ofTable("all_types", "file:outer/t"), JobContext.none());
