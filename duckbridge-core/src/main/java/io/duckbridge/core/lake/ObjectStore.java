@@ -65,11 +65,16 @@ public interface ObjectStore {
     /** {@code local} or {@code sdk} (S3 through the AWS SDK). */
     String path();
 
-    /** Validates a key: relative, {@code /}-separated, without {@code ..} segments. */
+    /**
+     * Validates a key: relative, {@code /}-separated, without {@code ..}, {@code .} or empty segments (S3 keeps
+     * {@code a//b} apart from {@code a/b}, a local path does not, and some servers refuse its signature).
+     */
     static String checkKey(String key) {
         if (key == null
                 || key.isEmpty()
                 || key.startsWith("/")
+                || key.endsWith("/")
+                || key.contains("//")
                 || key.contains("\\")
                 || ("/" + key + "/").contains("/../")
                 || ("/" + key + "/").contains("/./")) {

@@ -317,12 +317,16 @@ public final class ParquetImporter {
         ObjectStore root = store;
         ExportManifest manifest = null;
         String relativeToRoot = "";
+        // where the manifest is, for messages
+        String manifestUri = null;
         if (pointer.isPresent()) {
             manifest = Publications.manifest(store, pointer.get());
+            manifestUri = store.uri(pointer.get().manifest());
         } else {
             Optional<byte[]> direct = store.read(ExportManifest.MANIFEST);
             if (direct.isPresent()) {
-                manifest = ExportManifest.parse(store.uri(ExportManifest.MANIFEST), direct.get());
+                manifestUri = store.uri(ExportManifest.MANIFEST);
+                manifest = ExportManifest.parse(manifestUri, direct.get());
                 int slash = base.path().lastIndexOf('/');
                 String parent = slash < 0 ? "" : base.path().substring(0, slash);
                 relativeToRoot = base.path().substring(slash + 1) + "/";
@@ -332,14 +336,16 @@ public final class ParquetImporter {
         if (manifest != null) {
             for (ExportManifest.File f : manifest.files()) {
                 // a manifest is data read from storage: a file it names must lie inside the export, never reach
-                // out of it with .., an absolute path or a backslash (a hash and a link were made outside before)
+                // out of it with .., an absolute path or a backslash (a hash and a link were made outside before),
+                // nor name another object than the file with an empty segment
                 try {
                     ObjectStore.checkKey(f.path());
                 } catch (IllegalArgumentException e) {
                     throw new DuckbridgeException(
                             ErrorClass.INVALID_REQUEST,
-                            "the manifest at " + store.uri(ExportManifest.MANIFEST) + " names the file \"" + f.path()
-                                    + "\", which is not inside the export; it is refused and nothing is imported");
+                            "the manifest at " + manifestUri + " names the file \"" + f.path()
+                                    + "\", which is not inside the export: a file's path is relative to the export,"
+                                    + " without \"..\", \".\" or empty segments; it is refused and nothing is imported");
                 }
             }
             List<ExportManifest.File> chosen = new ArrayList<>();

@@ -511,6 +511,32 @@ class LocalLakeTest {
     }
 
     @Test
+    void refusesAManifestFileWithAnEmptySegmentNamingTheVersionsManifest() throws Exception {
+        // <version>//data_0.parquet is another S3 key than the file, whose request some servers refused as a bad
+        // signature (a misleading PERMISSION); on disk it is the same file
+        ExportResult exported = lake.export(ExportRequest.ofTable("all_types", "file:empty-seg"), JobContext.none());
+        Path manifestFile = dataDir.resolve("exports/empty-seg/" + exported.version() + "/_manifest.json");
+        var json = tools.jackson.databind.json.JsonMapper.shared();
+        var manifest = (tools.jackson.databind.node.ObjectNode) json.readTree(manifestFile.toFile());
+        var file =
+                (tools.jackson.databind.node.ObjectNode) manifest.path("files").get(0);
+        file.put("path", file.path("path").asString().replace("/", "//"));
+        Files.writeString(manifestFile, json.writeValueAsString(manifest));
+
+        for (String source : List.of("file:empty-seg", "file:empty-seg/" + exported.version())) {
+            assertThatThrownBy(() -> lake.importParquet(
+                            ImportRequest.of(source, "empty_seg", ImportMode.CREATE), JobContext.none()))
+                    .isInstanceOfSatisfying(
+                            DuckbridgeException.class,
+                            e -> assertThat(e.errorClass()).isEqualTo(ErrorClass.INVALID_REQUEST))
+                    .hasMessageContaining("not inside the export")
+                    .hasMessageContaining(manifestFile.toUri().toString());
+        }
+        assertThat(count("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'empty_seg'"))
+                .isZero();
+    }
+
+    @Test
     void appendingWithAnotherPartitioningIsAConflict() {
         ExportRequest partitioned =
                 new ExportRequest("all_types", null, "file:parts", List.of("id"), null, null, null, null, null, null);
