@@ -4,6 +4,7 @@ import io.duckbridge.core.error.DuckbridgeException;
 import io.duckbridge.core.error.ErrorClass;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.SerializationFeature;
@@ -91,12 +92,41 @@ public record ExportManifest(
         return JSON.writeValueAsBytes(pointer);
     }
 
-    static Pointer parsePointer(String where, byte[] json) {
+    /**
+     * The pointer in {@code json}, or empty when it is none Duckbridge can follow: not JSON, or without a version
+     * or a valid manifest key (a file damaged or written by something else). Callers say what that means to them.
+     */
+    static Optional<Pointer> readPointer(byte[] json) {
+        Pointer pointer;
         try {
-            return JSON.readValue(json, Pointer.class);
+            pointer = JSON.readValue(json, Pointer.class);
         } catch (JacksonException e) {
-            throw new DuckbridgeException(
-                    ErrorClass.IO, "the pointer " + where + " is not valid: " + e.getMessage(), e);
+            return Optional.empty();
+        }
+        if (pointer == null
+                || !isVersion(pointer.version())
+                || (pointer.previousVersion() != null && !isVersion(pointer.previousVersion()))
+                || pointer.manifest() == null) {
+            return Optional.empty();
+        }
+        try {
+            ObjectStore.checkKey(pointer.manifest());
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+        return Optional.of(pointer);
+    }
+
+    /** Whether {@code name} can be a version directory: one valid key segment. */
+    private static boolean isVersion(String name) {
+        if (name == null || name.contains("/")) {
+            return false;
+        }
+        try {
+            ObjectStore.checkKey(name);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
         }
     }
 

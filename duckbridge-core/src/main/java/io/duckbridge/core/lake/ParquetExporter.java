@@ -106,12 +106,29 @@ public final class ParquetExporter {
             String source = sourceQuery(request);
             store.checkAccess();
             refuseInsideAnotherExport(location);
-            Optional<ExportManifest.Pointer> pointer = Publications.pointer(store);
+            Optional<byte[]> pointerBytes = store.read(ExportManifest.POINTER);
             if (request.mode() == ExportMode.ERROR
-                    && (pointer.isPresent() || !store.list("").isEmpty())) {
+                    && (pointerBytes.isPresent() || !store.list("").isEmpty())) {
                 throw new DuckbridgeException(
                         ErrorClass.CONFLICT,
                         targetKey + " already holds data and mode is error; use mode overwrite or append");
+            }
+            Optional<ExportManifest.Pointer> pointer = pointerBytes.flatMap(ExportManifest::readPointer);
+            if (pointerBytes.isPresent() && pointer.isEmpty()) {
+                if (request.mode() != ExportMode.OVERWRITE) {
+                    throw Publications.unreadablePointer(
+                            store,
+                            "an append cannot know what it extends; export with mode overwrite, which replaces the"
+                                    + " pointer, or put the pointer right");
+                }
+                // overwrite replaces it, as it replaces a pointer to a version that is gone; the newest complete
+                // version is kept as the previous one, for readers that may still be on it
+                pointer = Publications.newestPublished(store);
+                log.warn(
+                        "the pointer {} cannot be read; this export replaces it{}",
+                        store.uri(ExportManifest.POINTER),
+                        pointer.map(p -> " and keeps " + p.version() + " as the previous version")
+                                .orElse(""));
             }
             // manifests read by the clean-ups, by key: the one after publishing needs the same ones again
             Map<String, ExportManifest> manifests = new HashMap<>();
@@ -327,7 +344,8 @@ public final class ParquetExporter {
         for (int slash = path.lastIndexOf('/'); slash > 0; slash = path.lastIndexOf('/', slash - 1)) {
             LakeLocation ancestor = new LakeLocation(location.bucket(), path.substring(0, slash));
             ObjectStore outer = stores.open(ancestor);
-            if (Publications.pointer(outer).isPresent()
+            // a pointer marks an export even when it cannot be read
+            if (outer.read(ExportManifest.POINTER).isPresent()
                     || outer.read(ExportManifest.MANIFEST).isPresent()) {
                 throw new DuckbridgeException(
                         ErrorClass.CONFLICT,

@@ -18,9 +18,41 @@ final class Publications {
 
     private Publications() {}
 
+    /**
+     * The target's pointer, or empty when it has none.
+     *
+     * @throws DuckbridgeException IO when there is a pointer Duckbridge cannot follow (see {@link
+     *     #unreadablePointer})
+     */
     static Optional<ExportManifest.Pointer> pointer(ObjectStore store) {
         return store.read(ExportManifest.POINTER)
-                .map(bytes -> ExportManifest.parsePointer(store.uri(ExportManifest.POINTER), bytes));
+                .map(bytes -> ExportManifest.readPointer(bytes)
+                        .orElseThrow(() -> unreadablePointer(
+                                store,
+                                "import one of its version directories instead, or export to it with mode overwrite,"
+                                        + " which replaces the pointer")));
+    }
+
+    /** IO: the pointer of {@code store} is damaged or not Duckbridge's; {@code fix} says what to do. */
+    static DuckbridgeException unreadablePointer(ObjectStore store, String fix) {
+        return new DuckbridgeException(
+                ErrorClass.IO,
+                "the pointer " + store.uri(ExportManifest.POINTER) + " cannot be read: it is not a Duckbridge pointer"
+                        + " (JSON naming a version and its manifest); " + fix);
+    }
+
+    /**
+     * A pointer to the newest version that was published completely (it has {@code _SUCCESS}), or empty when there
+     * is none: what the pointer most likely named when it cannot be read any more.
+     */
+    static Optional<ExportManifest.Pointer> newestPublished(ObjectStore store) {
+        return store.list("v=").stream()
+                .map(StoredObject::key)
+                .filter(k -> k.endsWith("/" + ExportManifest.SUCCESS)
+                        && k.indexOf('/') == k.length() - ExportManifest.SUCCESS.length() - 1)
+                .map(k -> k.substring(0, k.indexOf('/')))
+                .max(String::compareTo)
+                .map(v -> new ExportManifest.Pointer(v, v + "/" + ExportManifest.MANIFEST, null, null));
     }
 
     /** The manifest {@code pointer} points at, from {@code manifests} when it was read before. */

@@ -390,6 +390,43 @@ class LocalLakeTest {
     }
 
     @Test
+    void anOverwriteReplacesAPointerItCannotReadAndTheOtherModesSayHowToRepairIt() throws Exception {
+        ExportResult first = lake.export(ExportRequest.ofTable("all_types", "file:pv"), JobContext.none());
+        Path pointer = dataDir.resolve("exports/pv/_latest.json");
+        Files.writeString(pointer, "{garbage");
+
+        assertThatThrownBy(() -> lake.export(
+                        ExportRequest.ofTable("all_types", "file:pv").withMode(ExportMode.APPEND), JobContext.none()))
+                .isInstanceOfSatisfying(DuckbridgeException.class, e -> {
+                    assertThat(e.errorClass()).isEqualTo(ErrorClass.IO);
+                    assertThat(e.getMessage())
+                            .contains(pointer.toUri().toString(), "is not a Duckbridge pointer", "mode overwrite")
+                            .doesNotContain("Unexpected character", "Source", "byte offset");
+                });
+        assertThatThrownBy(() -> lake.export(
+                        ExportRequest.ofTable("all_types", "file:pv").withMode(ExportMode.ERROR), JobContext.none()))
+                .isInstanceOfSatisfying(
+                        DuckbridgeException.class,
+                        e -> assertThat(e.errorClass()).isEqualTo(ErrorClass.CONFLICT));
+        assertThatThrownBy(() ->
+                        lake.importParquet(ImportRequest.of("file:pv", "pv", ImportMode.CREATE), JobContext.none()))
+                .isInstanceOfSatisfying(DuckbridgeException.class, e -> {
+                    assertThat(e.errorClass()).isEqualTo(ErrorClass.IO);
+                    assertThat(e.getMessage())
+                            .contains(pointer.toUri().toString(), "version directories")
+                            .doesNotContain("Unexpected character", "Source");
+                });
+
+        ExportResult second = lake.export(ExportRequest.ofTable("all_types", "file:pv"), JobContext.none());
+        assertThat(Files.readString(pointer)).contains(second.version());
+        // the version the damaged pointer most likely named stays, for readers still on it
+        assertThat(dataDir.resolve("exports/pv/" + first.version() + "/_manifest.json"))
+                .exists();
+        lake.importParquet(ImportRequest.of("file:pv", "pv", ImportMode.CREATE), JobContext.none());
+        assertThat(count("SELECT count(*) FROM pv")).isEqualTo(3);
+    }
+
+    @Test
     void removesWhatAnInterruptedExportLeftOnTheNextRun() throws Exception {
         ExportResult first = lake.export(ExportRequest.ofTable("all_types", "file:crash"), JobContext.none());
         Path root = dataDir.resolve("exports/crash");
