@@ -183,7 +183,8 @@ public final class ParquetImporter {
         try {
             store.checkAccess();
             Resolved resolved = resolve(store, source.base(), source.pattern());
-            if (resolved.keys().isEmpty()) {
+            // an export of no rows (a partitioned one writes no file) still has its schema: that is imported
+            if (resolved.keys().isEmpty() && !resolved.emptyExport()) {
                 throw new DuckbridgeException(ErrorClass.NOT_FOUND, "no Parquet files match " + request.source());
             }
             long bytes = resolved.sizes().stream().mapToLong(Long::longValue).sum();
@@ -309,8 +310,12 @@ public final class ParquetImporter {
         }
     }
 
-    /** The files to read, in the store that holds them, with the manifest that vouches for them, if any. */
-    private record Resolved(ObjectStore store, List<String> keys, List<Long> sizes, ExportManifest manifest) {}
+    /**
+     * The files to read, in the store that holds them, with the manifest that vouches for them, if any;
+     * {@code emptyExport} when that manifest lists no file at all.
+     */
+    private record Resolved(
+            ObjectStore store, List<String> keys, List<Long> sizes, ExportManifest manifest, boolean emptyExport) {}
 
     private Resolved resolve(ObjectStore store, LakeLocation base, Pattern pattern) {
         Optional<ExportManifest.Pointer> pointer = Publications.pointer(store);
@@ -381,7 +386,8 @@ public final class ParquetImporter {
                     root,
                     chosen.stream().map(ExportManifest.File::path).toList(),
                     chosen.stream().map(ExportManifest.File::bytes).toList(),
-                    narrowed);
+                    narrowed,
+                    manifest.files().isEmpty());
         }
         List<StoredObject> objects = store.list("").stream()
                 .filter(o -> o.key().endsWith(".parquet"))
@@ -392,10 +398,19 @@ public final class ParquetImporter {
                 store,
                 objects.stream().map(StoredObject::key).toList(),
                 objects.stream().map(StoredObject::sizeBytes).toList(),
-                null);
+                null,
+                false);
     }
 
     private static String selectFrom(List<Path> files, ImportRequest request, ExportManifest manifest) {
+        if (files.isEmpty()) {
+            // an export without files (resolve only lets that through with a manifest): its columns, no rows
+            return "SELECT "
+                    + manifest.schema().stream()
+                            .map(c -> "CAST(NULL AS " + c.type() + ") AS " + SqlNames.quote("column", c.name()))
+                            .collect(Collectors.joining(", "))
+                    + " LIMIT 0";
+        }
         String list = files.stream().map(p -> SqlNames.literal(p.toString())).collect(Collectors.joining(", "));
         String reader = "read_parquet([" + list + "], hive_partitioning = " + request.hivePartitioning()
                 + ", union_by_name = " + request.unionByName() + ")";

@@ -503,6 +503,42 @@ class LocalLakeTest {
     }
 
     @Test
+    void importsAnExportWithoutFilesAsNoRowsOfItsSchema() {
+        engine.executeOnLane("CREATE TABLE nothing AS SELECT * FROM all_types WHERE false");
+        ExportResult exported = lake.export(
+                new ExportRequest(
+                        "nothing", null, "file:nothing", List.of("region"), null, null, null, null, null, null),
+                JobContext.none());
+        assertThat(exported.files()).isEmpty();
+
+        lake.importParquet(ImportRequest.of("file:nothing", "lake.nothing", ImportMode.CREATE), JobContext.none());
+        assertThat(count("SELECT count(*) FROM lake.nothing")).isZero();
+        assertThat(strings("SELECT column_name || ' ' || data_type FROM information_schema.columns"
+                        + " WHERE table_schema = 'lake' AND table_name = 'nothing' ORDER BY ordinal_position"))
+                .isEqualTo(strings("SELECT column_name || ' ' || data_type FROM information_schema.columns"
+                        + " WHERE table_schema = 'main' AND table_name = 'all_types' ORDER BY ordinal_position"));
+
+        // a replace from the lake empties the table instead of keeping its old rows; an append adds none
+        lake.importParquet(ImportRequest.of("file:nothing", "copy", ImportMode.CREATE), JobContext.none());
+        engine.executeOnLane("INSERT INTO copy SELECT * FROM all_types");
+        lake.importParquet(ImportRequest.of("file:nothing", "copy", ImportMode.APPEND), JobContext.none());
+        assertThat(count("SELECT count(*) FROM copy")).isEqualTo(3);
+        ImportResult replaced = lake.importParquet(
+                ImportRequest.of("file:nothing/" + exported.version(), "copy", ImportMode.REPLACE), JobContext.none());
+        assertThat(replaced.rows()).isZero();
+        assertThat(count("SELECT count(*) FROM copy")).isZero();
+
+        // a glob that matches no file of an export with files is still nothing to import
+        lake.export(ExportRequest.ofTable("all_types", "file:some"), JobContext.none());
+        assertThatThrownBy(() -> lake.importParquet(
+                        ImportRequest.of("file:some/**/nomatch*.parquet", "none", ImportMode.CREATE),
+                        JobContext.none()))
+                .isInstanceOfSatisfying(
+                        DuckbridgeException.class,
+                        e -> assertThat(e.errorClass()).isEqualTo(ErrorClass.NOT_FOUND));
+    }
+
+    @Test
     void refusesToImportFilesThatDoNotMatchTheManifest() throws Exception {
         ExportResult exported = lake.export(ExportRequest.ofTable("all_types", "file:bad"), JobContext.none());
         Path file = Path.of(java.net.URI.create(exported.files().get(0)));
