@@ -155,6 +155,9 @@ public final class LocalObjectStore implements ObjectStore {
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException e) {
+            if (!Files.exists(resolve(key))) {
+                return Optional.empty(); // e.g. "Not a directory": the root is a file, which holds no objects
+            }
             throw new DuckbridgeException(ErrorClass.IO, "cannot read " + resolve(key) + ": " + e, e);
         }
     }
@@ -175,15 +178,19 @@ public final class LocalObjectStore implements ObjectStore {
         }
     }
 
+    /**
+     * Checks that the root, or the directory it will be created in, is writable. Creates nothing: an import's
+     * source is only read, and a write creates the directories it needs. A root that is a file holds no objects;
+     * the importer reads it as a single file.
+     */
     @Override
     public void checkAccess() {
-        try {
-            Files.createDirectories(root);
-        } catch (IOException e) {
-            throw new DuckbridgeException(ErrorClass.IO, "cannot create " + root + ": " + e, e);
+        Path existing = root;
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
         }
-        if (!Files.isWritable(root)) {
-            throw new DuckbridgeException(ErrorClass.PERMISSION, root + " is not writable");
+        if (existing != null && Files.isDirectory(existing) && !Files.isWritable(existing)) {
+            throw new DuckbridgeException(ErrorClass.PERMISSION, existing + " is not writable");
         }
     }
 

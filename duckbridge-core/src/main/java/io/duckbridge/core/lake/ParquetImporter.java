@@ -394,6 +394,17 @@ public final class ParquetImporter {
                 .filter(o -> pattern == null || pattern.matcher(o.key()).matches())
                 .filter(o -> !o.key().startsWith("_") && !o.key().contains("/_"))
                 .toList();
+        if (objects.isEmpty() && pattern == null && !base.path().isEmpty()) {
+            // the source may name one file rather than a directory
+            int slash = base.path().lastIndexOf('/');
+            ObjectStore parent = stores.open(
+                    new LakeLocation(base.bucket(), slash < 0 ? "" : base.path().substring(0, slash)));
+            String name = base.path().substring(slash + 1);
+            Optional<StoredObject> single = parent.stat(name);
+            if (single.isPresent()) {
+                return new Resolved(parent, List.of(name), List.of(single.get().sizeBytes()), null, false);
+            }
+        }
         return new Resolved(
                 store,
                 objects.stream().map(StoredObject::key).toList(),

@@ -539,6 +539,35 @@ class LocalLakeTest {
     }
 
     @Test
+    void importsASingleFileAndCreatesNothingAtTheSource() throws Exception {
+        ExportResult exported = lake.export(ExportRequest.ofTable("all_types", "file:whole"), JobContext.none());
+        Path single = Files.createDirectories(dataDir.resolve("exports/ext")).resolve("single.parquet");
+        Files.copy(Path.of(java.net.URI.create(exported.files().get(0))), single);
+
+        ImportResult imported = lake.importParquet(
+                ImportRequest.of("file:ext/single.parquet", "single", ImportMode.CREATE), JobContext.none());
+        assertThat(imported.rows()).isEqualTo(3);
+        assertThat(imported.files()).isEqualTo(1);
+        assertThat(count("SELECT count(*) FROM single")).isEqualTo(3);
+        // a file of an export, named alone, is imported as a plain Parquet file
+        lake.importParquet(
+                ImportRequest.of(
+                        "file:whole/" + exported.version() + "/data_0.parquet", "single_of_export", ImportMode.CREATE),
+                JobContext.none());
+        assertThat(count("SELECT count(*) FROM single_of_export")).isEqualTo(3);
+        try (Stream<Path> ext = Files.list(dataDir.resolve("exports/ext"))) {
+            assertThat(ext).containsExactly(single);
+        }
+
+        assertThatThrownBy(() -> lake.importParquet(
+                        ImportRequest.of("file:nonexist/sub/deeper", "missing", ImportMode.CREATE), JobContext.none()))
+                .isInstanceOfSatisfying(
+                        DuckbridgeException.class,
+                        e -> assertThat(e.errorClass()).isEqualTo(ErrorClass.NOT_FOUND));
+        assertThat(dataDir.resolve("exports/nonexist")).doesNotExist();
+    }
+
+    @Test
     void refusesToImportFilesThatDoNotMatchTheManifest() throws Exception {
         ExportResult exported = lake.export(ExportRequest.ofTable("all_types", "file:bad"), JobContext.none());
         Path file = Path.of(java.net.URI.create(exported.files().get(0)));

@@ -190,6 +190,52 @@ class S3LakeIT {
     }
 
     @Test
+    void importsASingleObjectAndAnExportWithoutFiles() throws Exception {
+        ExportResult r = lake.export(ExportRequest.ofTable("all_types", "s3://lake/one"), JobContext.none());
+        Path local = dataDir.resolve("x.parquet");
+        storage.store("lake", "one").get(r.version() + "/data_0.parquet", local);
+        storage.store("lake", "ext").put("types.parquet", local);
+        ImportResult single = lake.importParquet(
+                ImportRequest.of("s3://lake/ext/types.parquet", "single", ImportMode.CREATE), JobContext.none());
+        assertThat(single.files()).isEqualTo(1);
+        assertThat(count("SELECT count(*) FROM single")).isEqualTo(3);
+
+        // a partitioned export of no rows has no files, only its manifest: a replace empties the target
+        engine.executeOnLane("CREATE TABLE nothing AS SELECT * FROM all_types WHERE false");
+        ExportResult empty = lake.export(
+                new ExportRequest(
+                        "nothing", null, "s3://lake/empty", List.of("region"), null, null, null, null, null, null),
+                JobContext.none());
+        assertThat(empty.files()).isEmpty();
+        ImportResult replaced = lake.importParquet(
+                ImportRequest.of("s3://lake/empty", "single", ImportMode.REPLACE), JobContext.none());
+        assertThat(replaced.rows()).isZero();
+        assertThat(count("SELECT count(*) FROM single")).isZero();
+    }
+
+    @Test
+    void anOverwriteReplacesADamagedPointer() {
+        ExportResult first = lake.export(ExportRequest.ofTable("all_types", "s3://lake/pv"), JobContext.none());
+        ObjectStore store = storage.store("lake", "pv");
+        store.write("_latest.json", "{garbage".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertThatThrownBy(() -> lake.export(
+                        ExportRequest.ofTable("all_types", "s3://lake/pv").withMode(ExportMode.APPEND),
+                        JobContext.none()))
+                .isInstanceOfSatisfying(DuckbridgeException.class, e -> {
+                    assertThat(e.errorClass()).isEqualTo(ErrorClass.IO);
+                    assertThat(e.getMessage())
+                            .contains("s3://lake/pv/_latest.json", "mode overwrite")
+                            .doesNotContain("Unexpected character");
+                });
+        ExportResult second = lake.export(ExportRequest.ofTable("all_types", "s3://lake/pv"), JobContext.none());
+        assertThat(new String(store.read("_latest.json").orElseThrow(), java.nio.charset.StandardCharsets.UTF_8))
+                .contains(second.version());
+        assertThat(store.stat(first.version() + "/_manifest.json")).isPresent();
+        lake.importParquet(ImportRequest.of("s3://lake/pv", "pv", ImportMode.CREATE), JobContext.none());
+        assertThat(count("SELECT count(*) FROM pv")).isEqualTo(3);
+    }
+
+    @Test
     void wrongCredentialsMissingBucketAndUnreachableEndpointFailClearlyAndPublishNothing() throws Exception {
         try (S3Storage wrong = open("wrong", s3.endpoint())) {
             Lake bad = new Lake(engine, jobs, LakeSettings.of(dataDir), wrong, null);
