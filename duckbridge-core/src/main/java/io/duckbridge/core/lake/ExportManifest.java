@@ -110,7 +110,7 @@ public record ExportManifest(
             return Optional.empty();
         }
         try {
-            ObjectStore.checkKey(pointer.manifest());
+            ObjectStore.checkFileKey(pointer.manifest());
         } catch (IllegalArgumentException e) {
             return Optional.empty();
         }
@@ -123,7 +123,7 @@ public record ExportManifest(
             return false;
         }
         try {
-            ObjectStore.checkKey(name);
+            ObjectStore.checkFileKey(name);
             return true;
         } catch (IllegalArgumentException e) {
             return false;

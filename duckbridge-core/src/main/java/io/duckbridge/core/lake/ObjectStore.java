@@ -65,19 +65,29 @@ public interface ObjectStore {
     /** {@code local} or {@code sdk} (S3 through the AWS SDK). */
     String path();
 
-    /**
-     * Validates a key: relative, {@code /}-separated, without {@code ..}, {@code .} or empty segments (S3 keeps
-     * {@code a//b} apart from {@code a/b}, a local path does not, and some servers refuse its signature).
-     */
+    /** Validates a key: relative, {@code /}-separated, without {@code ..} or {@code .} segments. */
     static String checkKey(String key) {
         if (key == null
                 || key.isEmpty()
                 || key.startsWith("/")
-                || key.endsWith("/")
-                || key.contains("//")
                 || key.contains("\\")
                 || ("/" + key + "/").contains("/../")
                 || ("/" + key + "/").contains("/./")) {
+            throw new IllegalArgumentException(
+                    "invalid object key \"" + key + "\": use a relative path like a/b.parquet");
+        }
+        return key;
+    }
+
+    /**
+     * As {@link #checkKey}, and without empty segments either: for a path read from a manifest or pointer,
+     * which names one file (S3 keeps {@code a//b} apart from {@code a/b}, a local path does not, and some servers
+     * refuse its signature). Keys listed from a bucket may end in {@code /} (a folder marker) and are not
+     * checked this way.
+     */
+    static String checkFileKey(String key) {
+        checkKey(key);
+        if (key.endsWith("/") || key.contains("//")) {
             throw new IllegalArgumentException(
                     "invalid object key \"" + key + "\": use a relative path like a/b.parquet");
         }

@@ -344,7 +344,7 @@ public final class ParquetImporter {
                 // out of it with .., an absolute path or a backslash (a hash and a link were made outside before),
                 // nor name another object than the file with an empty segment
                 try {
-                    ObjectStore.checkKey(f.path());
+                    ObjectStore.checkFileKey(f.path());
                 } catch (IllegalArgumentException e) {
                     throw new DuckbridgeException(
                             ErrorClass.INVALID_REQUEST,
