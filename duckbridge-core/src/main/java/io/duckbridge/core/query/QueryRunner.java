@@ -475,9 +475,11 @@ public final class QueryRunner implements AutoCloseable {
         PreparedStatement describe = session.prepareCached(
                 "SELECT * FROM (\n" + SqlText.withoutTrailingSemicolons(checked.sql()) + "\n) LIMIT 0");
         bind(describe, checked, request);
+        List<ResultColumn> described;
         try (ResultSet rs = describe.executeQuery()) {
-            return exactTypes(session, checked, request, columns(rs.getMetaData()));
+            described = columns(rs.getMetaData());
         }
+        return exactTypes(session, checked, request, described);
     }
 
     /**
@@ -526,9 +528,12 @@ public final class QueryRunner implements AutoCloseable {
             // the checked text is exactly one SELECT, so its parentheses, quotes and comments are closed
             PreparedStatement describe = session.prepare("SELECT * FROM (\n" + inner + "\n) LIMIT 0");
             bind(describe, checked, request);
+            List<ResultColumn> described;
             try (ResultSet rs = describe.executeQuery()) {
-                ex.columns = exactTypes(session, checked, request, columns(rs.getMetaData()));
+                described = columns(rs.getMetaData());
             }
+            // after the result above is closed: a connection runs one query at a time
+            ex.columns = exactTypes(session, checked, request, described);
             String asText = renderedAsText(inner, ex.columns, QueryFormat.PARQUET);
             if (asText != null) {
                 inner = asText;
@@ -618,7 +623,8 @@ public final class QueryRunner implements AutoCloseable {
             }
             case Float f -> ps.setFloat(index, f);
             case BigDecimal d -> setDecimal(ps, index, d);
-            case BigInteger b -> ps.setBigDecimal(index, new BigDecimal(b));
+            // beyond 38 digits the driver bound a BigDecimal as NULL: the same rules as a fractional number
+            case BigInteger b -> setDecimal(ps, index, new BigDecimal(b));
             case Short s -> ps.setShort(index, s);
             default ->
                 throw new DuckbridgeException(
@@ -704,27 +710,22 @@ public final class QueryRunner implements AutoCloseable {
 
     private static String textRendering(String ref, String type, QueryFormat format) {
         String t = type.toUpperCase(java.util.Locale.ROOT);
-        boolean timetz = t.equals("TIMETZ") || t.equals("TIME WITH TIME ZONE");
         return switch (format) {
             case JSON, NDJSON -> {
-                if (t.equals("DATE")) {
-                    yield isoYear(ref + "::VARCHAR");
+                String temporal = jsonTemporal(ref, t);
+                if (temporal != null) {
+                    yield temporal;
                 }
-                if (t.equals("TIMESTAMP")
-                        || t.equals("TIMESTAMP_S")
-                        || t.equals("TIMESTAMP_MS")
-                        || t.equals("TIMESTAMP_NS")) {
-                    // 'T' between date and time; infinite values do not match
-                    yield "regexp_replace(" + isoYear(ref + "::VARCHAR")
-                            + ", '^(-?\\d+-\\d\\d-\\d\\d) (\\d)', '\\1T\\2')";
+                if (t.endsWith("[]") && jsonTemporal("v", t.substring(0, t.length() - 2)) != null) {
+                    // a LIST of dates or timestamps: each element as at the top level (the driver's java.time
+                    // objects turned BC years into AD ones and infinity into far-off dates)
+                    yield "list_transform(" + ref + ", lambda v: " + jsonTemporal("v", t.substring(0, t.length() - 2))
+                            + ")";
                 }
-                if (t.equals("TIMESTAMPTZ") || t.equals("TIMESTAMP WITH TIME ZONE")) {
-                    yield "regexp_replace(regexp_replace(" + isoYear(ref + "::VARCHAR")
-                            + ", '^(-?\\d+-\\d\\d-\\d\\d) (\\d)', '\\1T\\2'), '([+-]\\d\\d)$', '\\1:00')";
-                }
-                if (timetz) {
-                    // the driver's OffsetTime cannot hold 24:00:00 (the query failed); the offset as +hh:mm
-                    yield "regexp_replace(" + ref + "::VARCHAR, '([+-]\\d\\d)$', '\\1:00')";
+                if (TypeText.nested(type) && TypeText.quotedNameBeyondBmp(type)) {
+                    // the driver garbles a STRUCT field's name with a character beyond the BMP (two such names
+                    // could become one JSON key, losing a value): the whole value as DuckDB's text
+                    yield ref + "::VARCHAR";
                 }
                 // the driver decodes an ENUM's label itself and garbles 4-byte UTF-8 (emoji), and reads a nested TIME
                 // as LocalTime and a nested TIMETZ as OffsetTime, which cannot hold 24:00:00 (the whole query
@@ -738,11 +739,14 @@ public final class QueryRunner implements AutoCloseable {
                 });
             }
             case ARROW -> {
-                // BIT goes out as DuckDB's internal bytes, TIMETZ without its offset, HUGEINT as a decimal that
-                // wraps UHUGEINT's large values: at any depth
+                // BIT and BIGNUM go out as DuckDB's internal bytes, TIMETZ without its offset, HUGEINT as a decimal
+                // that wraps UHUGEINT's large values: at any depth. An INTERVAL deeper than a LIST cannot be checked
+                // against Arrow's range (below), so it goes as text.
+                boolean deepInterval = !t.equals("INTERVAL") && !t.equals("INTERVAL[]");
                 String cast = castTo(ref, type, name -> switch (name) {
-                    case "BIT", "TIMETZ" -> "VARCHAR";
+                    case "BIT", "BIGNUM", "VARINT", "TIMETZ" -> "VARCHAR";
                     case "HUGEINT", "UHUGEINT" -> "DECIMAL(38,0)";
+                    case "INTERVAL" -> deepInterval ? "VARCHAR" : null;
                     default -> null;
                 });
                 yield cast != null ? cast : intervalInArrowRange(ref, t);
@@ -777,6 +781,29 @@ public final class QueryRunner implements AutoCloseable {
                 + " END, " + year + " - 1) || regexp_replace(" + text
                 + ", '^\\d+(-\\d\\d-\\d\\d) \\(BC\\)', '\\1') ELSE "
                 + text + " END";
+    }
+
+    /**
+     * The JSON rendering of a DATE, TIMESTAMP (any precision), TIMESTAMPTZ or TIMETZ {@code ref} (type {@code t},
+     * upper case), or null for other types.
+     */
+    private static String jsonTemporal(String ref, String t) {
+        if (t.equals("DATE")) {
+            return isoYear(ref + "::VARCHAR");
+        }
+        if (t.equals("TIMESTAMP") || t.equals("TIMESTAMP_S") || t.equals("TIMESTAMP_MS") || t.equals("TIMESTAMP_NS")) {
+            // 'T' between date and time; infinite values do not match
+            return "regexp_replace(" + isoYear(ref + "::VARCHAR") + ", '^(-?\\d+-\\d\\d-\\d\\d) (\\d)', '\\1T\\2')";
+        }
+        if (t.equals("TIMESTAMPTZ") || t.equals("TIMESTAMP WITH TIME ZONE")) {
+            return "regexp_replace(regexp_replace(" + isoYear(ref + "::VARCHAR")
+                    + ", '^(-?\\d+-\\d\\d-\\d\\d) (\\d)', '\\1T\\2'), '([+-]\\d\\d)$', '\\1:00')";
+        }
+        if (t.equals("TIMETZ") || t.equals("TIME WITH TIME ZONE")) {
+            // the driver's OffsetTime cannot hold 24:00:00 (the query failed); the offset as +hh:mm
+            return "regexp_replace(" + ref + "::VARCHAR, '([+-]\\d\\d)$', '\\1:00')";
+        }
+        return null;
     }
 
     /** {@code ref} cast to {@code type} with the types {@code replace} names replaced (see TypeText), or null. */

@@ -78,6 +78,24 @@ final class TypeText {
         return type.indexOf('"') >= 0 || type.indexOf('\'') >= 0;
     }
 
+    /** Whether a double-quoted name in {@code type} (a STRUCT field's, a UNION member's) has a character beyond the BMP. */
+    static boolean quotedNameBeyondBmp(String type) {
+        int i = 0;
+        while (i < type.length()) {
+            char c = type.charAt(i);
+            if (c == '"' || c == '\'') {
+                int end = quotedEnd(type, i);
+                if (c == '"' && type.substring(i, end).codePoints().anyMatch(Character::isSupplementaryCodePoint)) {
+                    return true;
+                }
+                i = end;
+            } else {
+                i++;
+            }
+        }
+        return false;
+    }
+
     /** The index just past the quoted name or label that starts at {@code from} (doubled quotes inside). */
     private static int quotedEnd(String type, int from) {
         char quote = type.charAt(from);

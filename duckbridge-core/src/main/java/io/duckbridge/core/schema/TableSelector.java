@@ -43,13 +43,14 @@ public record TableSelector(List<String> include, List<String> exclude) {
 
     private static Pattern toRegex(String glob) {
         StringBuilder regex = new StringBuilder();
-        for (char ch : glob.toCharArray()) {
-            switch (ch) {
+        // by code point: quoting the two halves of a character beyond the BMP (an emoji) apart matched nothing
+        glob.codePoints().forEach(cp -> {
+            switch (cp) {
                 case '*' -> regex.append(".*");
                 case '?' -> regex.append('.');
-                default -> regex.append(Pattern.quote(String.valueOf(ch)));
+                default -> regex.append(Pattern.quote(Character.toString(cp)));
             }
-        }
+        });
         return Pattern.compile(regex.toString(), Pattern.DOTALL);
     }
 

@@ -154,5 +154,11 @@ class TypeMappingTest {
         assertThat(selector.selects(new TableName("shop", "tmp_x"))).isFalse();
         assertThat(selector.selects(new TableName("public", "orders"))).isTrue();
         assertThat(selector.selects(new TableName("public", "users"))).isFalse();
+        // a name with a character beyond the BMP: matched whole, by itself, by * and by one ?
+        var emoji = new TableSelector(List.of("public.t😀", "shop.?_x", "other.*😀"), List.of());
+        assertThat(emoji.selects(new TableName("public", "t😀"))).isTrue();
+        assertThat(emoji.selects(new TableName("shop", "😀_x"))).isTrue();
+        assertThat(emoji.selects(new TableName("other", "a😀"))).isTrue();
+        assertThat(emoji.selects(new TableName("public", "t😁"))).isFalse();
     }
 }
