@@ -365,6 +365,14 @@ public final class ChangeCapture implements AutoCloseable {
                 log.error("CDC failed: {}", lastError, e);
                 state = CdcState.FAILED;
                 running = false;
+            } catch (Error e) {
+                // the thread ends here either way: without this it ended silently, still shown as streaming (and
+                // healthy) while nothing was applied any more. Nothing after the confirmed position was
+                // confirmed, so a start streams the unapplied changes again
+                lastError = describeError(e);
+                log.error("CDC failed: {}", lastError, e);
+                state = CdcState.FAILED;
+                running = false;
             } finally {
                 closeStream();
                 oldestPendingCommit = null;
@@ -1273,6 +1281,20 @@ public final class ChangeCapture implements AutoCloseable {
 
     private static String describe(Throwable e) {
         return e.getMessage() == null ? e.toString() : e.getMessage();
+    }
+
+    /** What stopped the CDC thread when an {@link Error} did, with what to do about it. */
+    private String describeError(Error e) {
+        Lsn confirmed = confirmedLsn;
+        String resume = "; nothing after " + (confirmed == null ? "the last confirmed position" : confirmed)
+                + " was confirmed to PostgreSQL, so POST /api/v1/cdc/start streams those changes again";
+        if (e instanceof OutOfMemoryError) {
+            return "CDC stopped: the JVM heap ran out while receiving or applying changes (" + e.getMessage()
+                    + "). A PostgreSQL transaction is held in memory until its commit arrives: give the service"
+                    + " more heap (-Xmx, or a larger container) or split very large transactions into smaller ones"
+                    + resume;
+        }
+        return "CDC stopped by an unexpected error (" + e + ")" + resume;
     }
 
     /** The slot is gone or unusable; retrying the connection cannot help. */

@@ -622,6 +622,42 @@ class ChangeCaptureIT {
     }
 
     @Test
+    void anOutOfMemoryErrorOnTheCdcThreadFailsTheStreamNamingTheFixAndLosesNothing() throws Exception {
+        postgres.execute("CREATE TABLE cc_oom (id int PRIMARY KEY, v text)");
+        postgres.execute("INSERT INTO cc_oom SELECT g, 'row ' || g FROM generate_series(1, 10) g");
+        List<String> tables = List.of("public.cc_oom");
+        java.util.concurrent.atomic.AtomicBoolean outOfMemory = new java.util.concurrent.atomic.AtomicBoolean();
+        try (ChangeCapture cdc = new ChangeCapture(engine, source, settings("cc_oom", tables), point -> {
+            // as when holding a very large transaction exhausts the heap, on the CDC thread itself
+            if (point == ChangeCapture.CrashPoint.RECEIVED && outOfMemory.compareAndSet(true, false)) {
+                throw new OutOfMemoryError("Java heap space");
+            }
+        })) {
+            cdc.start();
+            awaitEqual(tables);
+            outOfMemory.set(true);
+            postgres.execute("INSERT INTO cc_oom VALUES (11, 'received when the heap ran out')");
+
+            assertThat(poll(() -> cdc.status().state() == CdcState.FAILED, Duration.ofSeconds(30)))
+                    .as("state after the CDC thread ran out of memory (was: STREAMING, with nothing applied)")
+                    .isTrue();
+            assertThat(cdc.status().lastError())
+                    .contains("heap ran out")
+                    .contains("-Xmx")
+                    .contains("split very large transactions");
+            assertThat(cdc.isRunning()).isFalse();
+            assertThat(TableComparison.differences(source, engine, "public.cc_oom", dir))
+                    .as("the row that was being received is not in DuckDB")
+                    .isNotEmpty();
+
+            cdc.start(); // the slot was not advanced past it: a start streams it again
+            awaitEqual(tables);
+            assertThat(cdc.status().state()).isEqualTo(CdcState.STREAMING);
+            cdc.disable();
+        }
+    }
+
+    @Test
     void refusesTablesWithoutIdentityNamingTheFix() {
         postgres.execute("CREATE TABLE cc_bare (a int, b text)");
         try (ChangeCapture cdc = new ChangeCapture(engine, source, settings("cc_bare", List.of("cc_bare")))) {
