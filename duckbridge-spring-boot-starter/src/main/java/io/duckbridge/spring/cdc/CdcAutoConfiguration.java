@@ -65,7 +65,7 @@ public class CdcAutoConfiguration {
     @ConditionalOnMissingBean(name = "cdcHealthIndicator")
     @ConditionalOnBean(ChangeCapture.class)
     public CdcHealthIndicator cdcHealthIndicator(ChangeCapture capture, CdcProperties cdc) {
-        return new CdcHealthIndicator(capture, cdc.lagThreshold());
+        return new CdcHealthIndicator(capture, cdc.lagThreshold(), cdc.enabled());
     }
 
     @Bean

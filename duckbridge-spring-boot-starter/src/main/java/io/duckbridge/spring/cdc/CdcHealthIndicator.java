@@ -10,10 +10,11 @@ import org.springframework.boot.health.contributor.Status;
 
 /**
  * The {@code cdc} health component: {@code UP} while streaming within the lag threshold (or when CDC is
- * stopped), {@code DEGRADED} when the lag passes the threshold, PostgreSQL is being reconnected or a table
- * was set aside (state {@code failed}, listed under {@code failedTables}) while the others stream, and
- * {@code DOWN} when CDC failed (e.g. its slot was dropped). {@code DEGRADED} is not part of the default
- * status order, so it shows on the component without failing the overall health. Thread-safe.
+ * stopped on purpose), {@code DEGRADED} when the lag passes the threshold, PostgreSQL is being reconnected or
+ * a table was set aside (state {@code failed}, listed under {@code failedTables}) while the others stream,
+ * and {@code DOWN} when CDC failed (e.g. its slot was dropped) or, when CDC is enabled, its start was refused
+ * (detail {@code startRefused}, e.g. a new table without a primary key). {@code DEGRADED} is not part of the
+ * default status order, so it shows on the component without failing the overall health. Thread-safe.
  */
 public class CdcHealthIndicator extends AbstractHealthIndicator {
     /** Lag above the threshold, or reconnecting. */
@@ -21,11 +22,22 @@ public class CdcHealthIndicator extends AbstractHealthIndicator {
 
     private final ChangeCapture capture;
     private final Duration lagThreshold;
+    private final boolean enabled;
 
+    /** For CDC that is only started on request: a refused start leaves it stopped and {@code UP}. */
     public CdcHealthIndicator(ChangeCapture capture, Duration lagThreshold) {
+        this(capture, lagThreshold, false);
+    }
+
+    /**
+     * @param enabled whether CDC is configured to run ({@code duckbridge.cdc.enabled}): then a refused start
+     *     is {@code DOWN}, since every captured table stops being updated
+     */
+    public CdcHealthIndicator(ChangeCapture capture, Duration lagThreshold, boolean enabled) {
         super("CDC health check failed");
         this.capture = capture;
         this.lagThreshold = lagThreshold;
+        this.enabled = enabled;
     }
 
     @Override
@@ -51,8 +63,15 @@ public class CdcHealthIndicator extends AbstractHealthIndicator {
         if (!failedTables.isEmpty()) {
             builder.withDetail("failedTables", failedTables);
         }
+        String refused = capture.startRefusal();
         if (s.state() == CdcState.FAILED) {
             builder.down();
+        } else if (enabled && refused != null && !capture.isRunning()) {
+            builder.withDetail(
+                            "startRefused",
+                            "duckbridge.cdc.enabled is true but CDC did not start, so no captured table is updated: "
+                                    + refused)
+                    .down();
         } else if (s.state() == CdcState.RECONNECTING
                 || !failedTables.isEmpty()
                 || s.lagSeconds() > lagThreshold.toMillis() / 1000.0) {

@@ -119,6 +119,48 @@ class CdcHealthIndicatorIT {
         }
     }
 
+    @Test
+    void isDownNamingTheReasonWhenEnabledCdcRefusedToStart() throws Exception {
+        postgres.execute("CREATE TABLE health_kept (id bigint PRIMARY KEY)");
+        postgres.execute("CREATE TABLE health_bare (a int)"); // new, without a primary key
+        CdcSettings settings = CdcSettings.defaults()
+                .withSlotName("health_refused")
+                .withPublicationName("health_refused")
+                .withTables(List.of("public.health_kept", "public.health_bare"))
+                .withHeartbeatInterval(Duration.ofMillis(500));
+        try (DuckDbEngine engine = DuckDbEngine.open(
+                        EngineSettings.defaults(dir.resolve("analytics.duckdb").toString()));
+                ChangeCapture cdc = new ChangeCapture(engine, source, settings)) {
+            CdcHealthIndicator enabled = new CdcHealthIndicator(cdc, settings.lagThreshold(), true);
+            CdcHealthIndicator onRequest = new CdcHealthIndicator(cdc, settings.lagThreshold(), false);
+            try {
+                cdc.start(); // as the application does at startup with duckbridge.cdc.enabled=true
+            } catch (RuntimeException refused) {
+                // logged by the lifecycle; the service stays up
+            }
+            var result = enabled.health(true);
+            assertThat(result.getStatus())
+                    .as("health of enabled CDC whose start was refused (was: UP, like a deliberate stop)")
+                    .isEqualTo(Status.DOWN);
+            assertThat(result.getDetails().get("startRefused"))
+                    .asString()
+                    .contains("did not start")
+                    .contains("public.health_bare")
+                    .contains("REPLICA IDENTITY FULL");
+            assertThat(status(onRequest)).as("CDC only started on request").isEqualTo(Status.UP);
+
+            cdc.stop(); // an admin's deliberate stop is not a failure
+            assertThat(status(enabled)).isEqualTo(Status.UP);
+
+            postgres.execute("ALTER TABLE health_bare REPLICA IDENTITY FULL");
+            cdc.start();
+            assertThat(poll(() -> cdc.status().state() == CdcState.STREAMING, Duration.ofSeconds(60)))
+                    .isTrue();
+            assertThat(status(enabled)).isEqualTo(Status.UP);
+            cdc.disable();
+        }
+    }
+
     private static Status status(CdcHealthIndicator health) {
         return health.health(true).getStatus();
     }

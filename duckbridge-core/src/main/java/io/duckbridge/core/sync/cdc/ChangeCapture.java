@@ -83,6 +83,9 @@ public final class ChangeCapture implements AutoCloseable {
 
     private volatile CdcState state = CdcState.STOPPED;
     private volatile String lastError;
+    /** Why the last {@link #start()} was refused; null once a start succeeded or CDC was stopped since. */
+    private volatile String startRefusal;
+
     private volatile Lsn confirmedLsn;
     private volatile Instant lastAppliedAt;
     private volatile Instant oldestPendingCommit;
@@ -157,13 +160,16 @@ public final class ChangeCapture implements AutoCloseable {
             } catch (SQLException e) {
                 DuckbridgeException wrapped = PostgresErrors.wrap("checking the tables for CDC failed", e);
                 lastError = wrapped.getMessage();
+                startRefusal = lastError;
                 throw wrapped;
             } catch (DuckbridgeException e) {
                 lastError = e.getMessage();
+                startRefusal = lastError;
                 throw e;
             }
             running = true;
             lastError = null;
+            startRefusal = null;
             // so the answer to a start says it was taken, before the thread has connected
             state = CdcState.STARTING;
             worker = new Thread(this::run, "duckbridge-cdc");
@@ -215,6 +221,7 @@ public final class ChangeCapture implements AutoCloseable {
         Thread t;
         synchronized (lifecycle) {
             running = false;
+            startRefusal = null; // stopped on purpose: no longer a start that did not happen
             t = worker;
             worker = null;
         }
@@ -262,6 +269,15 @@ public final class ChangeCapture implements AutoCloseable {
     @Override
     public void close() {
         stop();
+    }
+
+    /**
+     * Why the last {@link #start()} was refused (e.g. a captured table without a replica identity, or
+     * PostgreSQL unreachable), so that CDC configured to run is not running; null when no start was refused,
+     * or a start succeeded or {@link #stop()} was called since. Thread-safe.
+     */
+    public String startRefusal() {
+        return startRefusal;
     }
 
     /** Whether the CDC thread is running (streaming, snapshotting or reconnecting). */
