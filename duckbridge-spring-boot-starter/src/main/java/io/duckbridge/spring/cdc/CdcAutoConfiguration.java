@@ -113,7 +113,8 @@ public class CdcAutoConfiguration {
                     .baseUnit("bytes")
                     .register(registry);
             Gauge.builder("duckbridge.cdc.lag.seconds", capture, c -> c.status().lagSeconds())
-                    .description("How long the oldest received change has waited to be applied")
+                    .description("How long ago DuckDB was last known to hold every change: the oldest change waiting to"
+                            + " be applied, or the oldest heartbeat not yet received back")
                     .baseUnit("seconds")
                     .register(registry);
             Gauge.builder(

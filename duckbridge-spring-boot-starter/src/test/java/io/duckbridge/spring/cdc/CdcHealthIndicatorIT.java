@@ -161,6 +161,63 @@ class CdcHealthIndicatorIT {
         }
     }
 
+    @Test
+    void lagGrowsAndHealthDegradesWhileTheStreamDeliversNothing() throws Exception {
+        postgres.execute("CREATE TABLE health_stall (id bigint PRIMARY KEY)");
+        CdcSettings settings = CdcSettings.defaults()
+                .withSlotName("health_stall")
+                .withPublicationName("health_stall")
+                .withTables(List.of("public.health_stall"))
+                .withHeartbeatInterval(Duration.ofMillis(300))
+                .withLagThreshold(Duration.ofSeconds(2));
+        try (DuckDbEngine engine = DuckDbEngine.open(
+                        EngineSettings.defaults(dir.resolve("analytics.duckdb").toString()));
+                ChangeCapture cdc = new ChangeCapture(engine, source, settings)) {
+            CdcHealthIndicator health = new CdcHealthIndicator(cdc, settings.lagThreshold(), true);
+            cdc.start();
+            assertThat(poll(() -> cdc.status().state() == CdcState.STREAMING, Duration.ofSeconds(60)))
+                    .isTrue();
+            assertThat(poll(() -> status(health).equals(Status.UP), Duration.ofSeconds(30)))
+                    .isTrue();
+
+            // the walsender stops sending (a stuck server process or network): nothing arrives at all
+            long walsender = (Long) postgres.query(
+                            "SELECT active_pid::bigint FROM pg_replication_slots WHERE slot_name = 'health_stall'")
+                    .getFirst()
+                    .getFirst();
+            signal("STOP", walsender);
+            try {
+                postgres.execute("INSERT INTO health_stall VALUES (1)");
+                assertThat(poll(() -> status(health).equals(CdcHealthIndicator.DEGRADED), Duration.ofSeconds(30)))
+                        .as("health while the stream delivered nothing for longer than the threshold"
+                                + " (was: UP, lag frozen at the last heartbeat's delay)")
+                        .isTrue();
+                assertThat(cdc.status().lagSeconds()).isGreaterThan(2);
+            } finally {
+                signal("CONT", walsender);
+            }
+            assertThat(poll(() -> status(health).equals(Status.UP), Duration.ofSeconds(30)))
+                    .as("health once the stream delivered again")
+                    .isTrue();
+
+            cdc.stop();
+            postgres.execute("INSERT INTO health_stall VALUES (2)");
+            assertThat(poll(() -> cdc.status().lagSeconds() > 2.5, Duration.ofSeconds(30)))
+                    .as("lag while stopped with changes waiting in PostgreSQL (was: frozen)")
+                    .isTrue();
+            assertThat(status(health)).as("stopped on purpose").isEqualTo(Status.UP);
+            cdc.disable();
+        }
+    }
+
+    private static void signal(String signal, long pid) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid))
+                .inheritIO()
+                .start();
+        assertThat(kill.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(kill.exitValue()).isZero();
+    }
+
     private static Status status(CdcHealthIndicator health) {
         return health.health(true).getStatus();
     }

@@ -8,8 +8,10 @@ import java.util.List;
  *
  * @param confirmedLsn the last position confirmed to PostgreSQL (everything before it is in DuckDB), or null
  * @param lagBytes WAL written by the server after {@code confirmedLsn}; -1 when unknown
- * @param lagSeconds how long the oldest received-but-unapplied change has waited, or how late the last
- *     heartbeat arrived; 0 when caught up
+ * @param lagSeconds how long ago DuckDB was last known to be current: the longer of how long the oldest
+ *     received-but-unapplied change has waited and how long ago the oldest heartbeat not yet received back was
+ *     sent (while not streaming: since the newest heartbeat received); so it grows while a stream delivers
+ *     nothing; 0 when caught up
  * @param retainedWalBytes WAL the server keeps for the slot; -1 when unknown
  * @param lastError the last failure, or null
  */

@@ -90,6 +90,14 @@ public final class ChangeCapture implements AutoCloseable {
     private volatile Instant lastAppliedAt;
     private volatile Instant oldestPendingCommit;
     private volatile double heartbeatDelaySeconds;
+    /**
+     * Send times (epoch ms) of heartbeats written to PostgreSQL's WAL but not yet received back through the
+     * stream, oldest first: while one is out, the stream is at least that far behind. Guarded by itself.
+     */
+    private final Deque<Long> heartbeatsInFlight = new ArrayDeque<>();
+    /** Send time (epoch ms) of the newest heartbeat received back, 0 when none: the stream was current then. */
+    private volatile long currentAsOfMillis;
+
     private final AtomicLong appliedChanges = new AtomicLong();
     private final AtomicLong appliedTransactions = new AtomicLong();
     private final Deque<long[]> rateSamples = new ArrayDeque<>();
@@ -116,7 +124,7 @@ public final class ChangeCapture implements AutoCloseable {
         }
     }
 
-    private record ServerView(long atNanos, long lagBytes, long retainedBytes) {}
+    private record ServerView(long atNanos, long atMillis, long lagBytes, long retainedBytes) {}
 
     public ChangeCapture(DuckDbEngine engine, PostgresSource source, CdcSettings settings) {
         this(engine, source, settings, point -> {});
@@ -263,6 +271,7 @@ public final class ChangeCapture implements AutoCloseable {
             tables.clear();
         }
         confirmedLsn = null;
+        forgetHeartbeats();
         state = CdcState.STOPPED;
     }
 
@@ -317,7 +326,7 @@ public final class ChangeCapture implements AutoCloseable {
         double pendingSeconds = pending == null
                 ? 0
                 : Math.max(0, Duration.between(pending, Instant.now()).toMillis() / 1000.0);
-        double lagSeconds = Math.max(pendingSeconds, view == null || view.lagBytes() == 0 ? 0 : heartbeatDelaySeconds);
+        double lagSeconds = Math.max(pendingSeconds, secondsBehind(view));
         Lsn confirmed = confirmedLsn;
         return new CdcStatus(
                 state,
@@ -333,6 +342,45 @@ public final class ChangeCapture implements AutoCloseable {
                 tableStatus,
                 lastError,
                 lastAppliedAt);
+    }
+
+    /**
+     * How long ago the stream was last known to be current. A heartbeat is written every {@code
+     * heartbeat-interval} while streaming, so one sent and not yet received back means the stream is at least
+     * that old (a stalled walsender or network); while CDC does not stream, nothing proves it current since
+     * the newest heartbeat received. Counting only heartbeats that arrived (as before) showed no lag at all
+     * for a stream that had stopped delivering.
+     */
+    private double secondsBehind(ServerView view) {
+        long now = System.currentTimeMillis();
+        Long oldestOut;
+        synchronized (heartbeatsInFlight) {
+            if (view != null && view.lagBytes() == 0) {
+                // PostgreSQL had confirmed everything written when it was asked: heartbeats sent before are in
+                while (!heartbeatsInFlight.isEmpty() && heartbeatsInFlight.peekFirst() <= view.atMillis()) {
+                    heartbeatsInFlight.removeFirst();
+                }
+                return 0;
+            }
+            oldestOut = heartbeatsInFlight.peekFirst();
+        }
+        if (oldestOut != null) {
+            return Math.max(0, (now - oldestOut) / 1000.0);
+        }
+        long currentAsOf = currentAsOfMillis;
+        if (state != CdcState.STREAMING && currentAsOf > 0) {
+            return Math.max(0, (now - currentAsOf) / 1000.0);
+        }
+        return heartbeatDelaySeconds;
+    }
+
+    /** Forgets heartbeats of a slot that is gone: they never arrive through a new one. */
+    private void forgetHeartbeats() {
+        synchronized (heartbeatsInFlight) {
+            heartbeatsInFlight.clear();
+        }
+        currentAsOfMillis = 0;
+        heartbeatDelaySeconds = 0;
     }
 
     // ---- the CDC thread ------------------------------------------------------------------------
@@ -436,6 +484,7 @@ public final class ChangeCapture implements AutoCloseable {
         java.util.Set<String> failedNow = new java.util.HashSet<>();
         if (position == null) {
             state = CdcState.SNAPSHOTTING;
+            forgetHeartbeats();
             synchronized (tables) {
                 tables.clear();
             }
@@ -685,10 +734,17 @@ public final class ChangeCapture implements AutoCloseable {
     }
 
     private void heartbeat(Connection admin) throws SQLException {
+        long sentAt = System.currentTimeMillis();
         try (PreparedStatement ps = admin.prepareStatement("SELECT pg_logical_emit_message(false, ?, ?)")) {
             ps.setString(1, HEARTBEAT_PREFIX);
-            ps.setString(2, settings.slotName() + ":" + System.currentTimeMillis());
+            ps.setString(2, settings.slotName() + ":" + sentAt);
             ps.execute();
+        }
+        synchronized (heartbeatsInFlight) {
+            // bounded: a stream stalled for hours only needs its oldest heartbeats to tell its lag
+            if (heartbeatsInFlight.size() < 10_000) {
+                heartbeatsInFlight.addLast(sentAt);
+            }
         }
     }
 
@@ -971,6 +1027,12 @@ public final class ChangeCapture implements AutoCloseable {
             }
             long sentAt = Long.parseLong(content.substring(content.indexOf(':') + 1));
             heartbeatDelaySeconds = Math.max(0, (System.currentTimeMillis() - sentAt) / 1000.0);
+            synchronized (heartbeatsInFlight) {
+                while (!heartbeatsInFlight.isEmpty() && heartbeatsInFlight.peekFirst() <= sentAt) {
+                    heartbeatsInFlight.removeFirst();
+                }
+            }
+            currentAsOfMillis = Math.max(currentAsOfMillis, sentAt);
             if (current == null && m.lsn().isAfter(applied)) {
                 append(batch, PendingTransaction.marker(m.lsn(), Instant.ofEpochMilli(sentAt)));
             }
@@ -1236,13 +1298,18 @@ public final class ChangeCapture implements AutoCloseable {
                 Lsn confirmed = confirmedLsn != null
                         ? confirmedLsn
                         : rs.getString(3) == null ? current : Lsn.parse(rs.getString(3));
-                view = new ServerView(System.nanoTime(), current.bytesAfter(confirmed), current.bytesAfter(restart));
+                view = new ServerView(
+                        System.nanoTime(),
+                        System.currentTimeMillis(),
+                        current.bytesAfter(confirmed),
+                        current.bytesAfter(restart));
                 serverView = view;
                 return view;
             }
         } catch (SQLException | DuckbridgeException e) {
             // PostgreSQL is away: report unknown lag, and ask again in a few seconds rather than on every call
-            serverView = new ServerView(System.nanoTime() + TimeUnit.SECONDS.toNanos(4), -1, -1);
+            serverView =
+                    new ServerView(System.nanoTime() + TimeUnit.SECONDS.toNanos(4), System.currentTimeMillis(), -1, -1);
             return serverView;
         }
     }
