@@ -910,13 +910,26 @@ public final class ChangeCapture implements AutoCloseable {
                     }
                 }
             }
-            List<Integer> key = r.replicaIdentity() == 'f' ? keyByName(before, columns) : flagged;
-            if (key == null) {
-                try (Connection c = source.connect(ReplicationSetup.plainProperties())) {
-                    key = ReplicationSetup.describe(c, r.qualifiedName()).keyColumns();
-                }
+            // REPLICA IDENTITY FULL flags every column, so the message does not say which key rows have: the
+            // catalog does. Keeping the known key instead applied changes with a primary key that had been
+            // dropped, and an update of one of two rows sharing its old value removed both
+            List<Integer> key = r.replicaIdentity() == 'f' ? catalogKey(r.qualifiedName(), columns) : flagged;
+            boolean keyChanged = key == null || !sameKey(before, columns, key);
+            SourceTable after = before.withColumns(columns, key == null ? List.of() : key);
+            if (keyChanged && matters) {
+                // rows applied under the old key may not be unique under the new one (or the other way round) at
+                // this point of the stream, and the catalog only says how the table is now: copy it again
+                log.info(
+                        "CDC: the key of {} changed (from {} to {}); copying it again",
+                        r.qualifiedName(),
+                        keyNames(before.columns(), before.keyColumns()),
+                        key == null ? "a column not in the stream" : keyNames(columns, key));
+                entry.shape = after;
+                entry.state = "resync";
+                current.changes.add(new Change.Resync(after));
+                current.needsResync = true;
+                return;
             }
-            SourceTable after = before.withColumns(columns, key);
             if (readded && matters) {
                 log.info(
                         "CDC: {} has a column dropped and added again under its name; copying it again",
@@ -973,10 +986,18 @@ public final class ChangeCapture implements AutoCloseable {
             return true;
         }
 
-        private List<Integer> keyByName(SourceTable before, List<SourceTable.Column> columns) {
+        /**
+         * The table's key as the catalog says now (its primary key; none under REPLICA IDENTITY FULL without
+         * one), as positions in {@code columns}; null when a key column is not among them.
+         */
+        private List<Integer> catalogKey(String table, List<SourceTable.Column> columns) throws SQLException {
+            SourceTable now;
+            try (Connection c = source.connect(ReplicationSetup.plainProperties())) {
+                now = ReplicationSetup.describe(c, table);
+            }
             List<Integer> key = new ArrayList<>();
-            for (int index : before.keyColumns()) {
-                String name = before.columns().get(index).name();
+            for (int index : now.keyColumns()) {
+                String name = now.columns().get(index).name();
                 int found = -1;
                 for (int i = 0; i < columns.size(); i++) {
                     if (columns.get(i).name().equals(name)) {
@@ -989,6 +1010,32 @@ public final class ChangeCapture implements AutoCloseable {
                 key.add(found);
             }
             return key;
+        }
+
+        /**
+         * Whether {@code key} over {@code columns} is the key {@code before} is applied with: the same columns
+         * by PostgreSQL column number (stable across renames and type changes), or by name where one is unknown.
+         */
+        private static boolean sameKey(SourceTable before, List<SourceTable.Column> columns, List<Integer> key) {
+            if (before.keyColumns().size() != key.size()) {
+                return false;
+            }
+            for (int i = 0; i < key.size(); i++) {
+                SourceTable.Column was =
+                        before.columns().get(before.keyColumns().get(i));
+                SourceTable.Column is = columns.get(key.get(i));
+                boolean same = was.attnum() > 0 && is.attnum() > 0
+                        ? was.attnum() == is.attnum()
+                        : was.name().equals(is.name());
+                if (!same) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        private static List<String> keyNames(List<SourceTable.Column> columns, List<Integer> key) {
+            return key.stream().map(i -> columns.get(i).name()).toList();
         }
 
         private TableEntry live(int relationId) {
