@@ -449,7 +449,8 @@ public final class ChangeCapture implements AutoCloseable {
 
     /**
      * Makes publication, slot and DuckDB agree: creates them and copies every table on the first start,
-     * copies tables added since, and re-copies tables marked for resync.
+     * copies tables added since, and re-copies tables marked for resync or found missing from the publication
+     * (whose changes PostgreSQL did not send meanwhile).
      *
      * @return the position to stream from
      */
@@ -460,9 +461,10 @@ public final class ChangeCapture implements AutoCloseable {
         });
         CdcStateStore.Position position = engine.read(session -> CdcStateStore.position(session, settings.slotName()));
         List<String> wanted;
+        java.util.Set<String> unpublished;
         try (Connection c = source.connect(ReplicationSetup.plainProperties())) {
             wanted = capturedTables(c);
-            ReplicationSetup.ensurePublication(c, settings.publicationName(), wanted);
+            unpublished = ReplicationSetup.ensurePublication(c, settings.publicationName(), wanted);
             Optional<ReplicationSetup.SlotInfo> slot = ReplicationSetup.slot(c, settings.slotName());
             if (position != null && slot.isEmpty()) {
                 throw new SlotLostException("replication slot " + settings.slotName()
@@ -482,6 +484,7 @@ public final class ChangeCapture implements AutoCloseable {
         }
         // tables that could not be copied in this start: tried again on the next start, not at once
         java.util.Set<String> failedNow = new java.util.HashSet<>();
+        boolean snapshotTaken = position == null;
         if (position == null) {
             state = CdcState.SNAPSHOTTING;
             forgetHeartbeats();
@@ -521,13 +524,27 @@ public final class ChangeCapture implements AutoCloseable {
         }
         loadTables();
         List<String> toCopy = new ArrayList<>();
+        List<String> drifted = new ArrayList<>();
         synchronized (tables) {
             for (String name : wanted) {
                 TableEntry e = tables.get(name);
                 if ((e == null || !e.state.equals("streaming")) && !failedNow.contains(name)) {
                     toCopy.add(name);
+                } else if (e != null && unpublished.contains(name) && !failedNow.contains(name)) {
+                    // out of the publication for a while (taken out by hand, or dropped and created again): its
+                    // changes meanwhile were never sent, so putting it back is not enough. (A copy just taken
+                    // from the slot's snapshot, on the first start, is already after that.)
+                    drifted.add(name);
                 }
             }
+        }
+        if (!drifted.isEmpty() && !snapshotTaken) {
+            log.warn(
+                    "CDC found {} missing from publication {} (taken out of it, or dropped and created again):"
+                            + " PostgreSQL sent none of their changes meanwhile, so they are copied again",
+                    drifted,
+                    settings.publicationName());
+            toCopy.addAll(drifted);
         }
         if (!toCopy.isEmpty()) {
             resync(toCopy);

@@ -225,8 +225,12 @@ final class ReplicationSetup {
      * partitioned table's partitions are published as the partitioned table's ({@code
      * publish_via_partition_root}), the one table the sync copies: without it PostgreSQL sends them under the
      * partitions' names, which nothing captures.
+     *
+     * @return the tables of {@code tables} an existing publication did not hold (taken out with {@code ALTER
+     *     PUBLICATION … DROP TABLE}, or dropped and created again, which takes a table out too): PostgreSQL sent
+     *     none of their changes meanwhile. Empty when the publication was created here.
      */
-    static void ensurePublication(Connection c, String publication, List<String> tables) throws SQLException {
+    static Set<String> ensurePublication(Connection c, String publication, List<String> tables) throws SQLException {
         StringBuilder list = new StringBuilder();
         for (String table : tables) {
             String[] name = SourceTable.parseName(table);
@@ -237,16 +241,19 @@ final class ReplicationSetup {
             if (existing == null) {
                 st.execute("CREATE PUBLICATION " + SqlNames.quote(publication) + " FOR TABLE " + list
                         + " WITH (publish_via_partition_root = true)");
-                return;
+                return Set.of();
             }
             if (!viaPartitionRoot(c, publication)) {
                 st.execute("ALTER PUBLICATION " + SqlNames.quote(publication)
                         + " SET (publish_via_partition_root = true)");
                 existing = publishedTables(c, publication);
             }
+            Set<String> missing = new LinkedHashSet<>(tables);
+            missing.removeAll(existing);
             if (!existing.equals(new LinkedHashSet<>(tables))) {
                 st.execute("ALTER PUBLICATION " + SqlNames.quote(publication) + " SET TABLE " + list);
             }
+            return missing;
         }
     }
 

@@ -684,6 +684,37 @@ class ChangeCaptureIT {
     }
 
     @Test
+    void aTableThatWasOutOfThePublicationIsCopiedAgainWhenPutBack() throws Exception {
+        postgres.execute("CREATE TABLE cc_recreated (id bigserial PRIMARY KEY, amt bigint)");
+        postgres.execute("INSERT INTO cc_recreated (amt) SELECT g FROM generate_series(1, 100) g");
+        postgres.execute("CREATE TABLE cc_unpublished (id int PRIMARY KEY, v text)");
+        postgres.execute("INSERT INTO cc_unpublished VALUES (1, 'before')");
+        List<String> tables = List.of("public.cc_recreated", "public.cc_unpublished");
+        try (ChangeCapture cdc = new ChangeCapture(engine, source, settings("cc_drift", tables))) {
+            cdc.start();
+            awaitEqual(tables);
+
+            // an admin takes a table out of the publication while CDC streams, and changes it meanwhile
+            postgres.execute("ALTER PUBLICATION cc_drift DROP TABLE cc_unpublished");
+            postgres.execute("INSERT INTO cc_unpublished VALUES (2, 'while unpublished')");
+            postgres.execute("UPDATE cc_unpublished SET v = 'changed while unpublished' WHERE id = 1");
+            cdc.stop();
+            // a migration drops a table and creates it again under its name while CDC is stopped
+            postgres.execute("DROP TABLE cc_recreated");
+            postgres.execute("CREATE TABLE cc_recreated (id bigserial PRIMARY KEY, amt bigint)");
+            postgres.execute("INSERT INTO cc_recreated (amt) VALUES (42), (43)");
+
+            cdc.start();
+            postgres.execute("INSERT INTO cc_recreated (amt) VALUES (44)");
+            postgres.execute("INSERT INTO cc_unpublished VALUES (3, 'after the start')");
+            awaitEqual(tables); // was: the dropped table's 100 rows kept, 42 and 43 and the unpublished changes lost
+            assertThat(TableComparison.duckCount(engine, "public.cc_recreated")).isEqualTo(3);
+            assertThat(cdc.status().state()).isEqualTo(CdcState.STREAMING);
+            cdc.disable();
+        }
+    }
+
+    @Test
     void refusesTablesWithoutIdentityNamingTheFix() {
         postgres.execute("CREATE TABLE cc_bare (a int, b text)");
         try (ChangeCapture cdc = new ChangeCapture(engine, source, settings("cc_bare", List.of("cc_bare")))) {
