@@ -425,7 +425,7 @@ public final class ChangeCapture implements AutoCloseable {
                             backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
                     continue;
                 }
-                lastError = describe(e);
+                lastError = describe(e) + undefinedObjectHint(e);
                 log.error("CDC failed: {}", lastError, e);
                 state = CdcState.FAILED;
                 running = false;
@@ -1428,6 +1428,22 @@ public final class ChangeCapture implements AutoCloseable {
 
     private static String describe(Throwable e) {
         return e.getMessage() == null ? e.toString() : e.getMessage();
+    }
+
+    /**
+     * The way out when PostgreSQL's decoding names an object that does not exist (SQLSTATE 42704): the
+     * publication dropped by hand and created again by a start cannot decode the WAL from before it, so stop
+     * and start fail the same way until the slot is dropped; empty for other failures.
+     */
+    private String undefinedObjectHint(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql && "42704".equals(sql.getSQLState())) {
+                return ". If publication " + settings.publicationName() + " was dropped (or another object the"
+                        + " stream needs), the slot cannot decode the changes from before it was created again:"
+                        + " POST /api/v1/cdc/reset and then POST /api/v1/cdc/start, which copies every table again";
+            }
+        }
+        return "";
     }
 
     /** What stopped the CDC thread when an {@link Error} did, with what to do about it. */

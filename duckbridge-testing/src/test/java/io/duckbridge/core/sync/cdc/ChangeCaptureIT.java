@@ -622,6 +622,33 @@ class ChangeCaptureIT {
     }
 
     @Test
+    void aPublicationDroppedByHandFailsTheStreamNamingTheWayOut() throws Exception {
+        postgres.execute("CREATE TABLE cc_nopub (id int PRIMARY KEY, v text)");
+        postgres.execute("INSERT INTO cc_nopub VALUES (1, 'a')");
+        List<String> tables = List.of("public.cc_nopub");
+        try (ChangeCapture cdc = new ChangeCapture(engine, source, settings("cc_nopub", tables))) {
+            cdc.start();
+            awaitEqual(tables);
+            postgres.execute("DROP PUBLICATION cc_nopub");
+            postgres.execute("INSERT INTO cc_nopub VALUES (2, 'b')");
+            assertThat(poll(() -> cdc.status().state() == CdcState.FAILED, Duration.ofSeconds(60)))
+                    .isTrue();
+            // a start creates the publication again, but the slot cannot decode the WAL from before it
+            cdc.stop();
+            cdc.start();
+            assertThat(poll(
+                            () -> cdc.status().state() == CdcState.FAILED
+                                    && cdc.status().lastError() != null,
+                            Duration.ofSeconds(60)))
+                    .isTrue();
+            assertThat(cdc.status().lastError())
+                    .contains("publication cc_nopub was dropped")
+                    .contains("POST /api/v1/cdc/reset");
+            cdc.disable();
+        }
+    }
+
+    @Test
     void anOutOfMemoryErrorOnTheCdcThreadFailsTheStreamNamingTheFixAndLosesNothing() throws Exception {
         postgres.execute("CREATE TABLE cc_oom (id int PRIMARY KEY, v text)");
         postgres.execute("INSERT INTO cc_oom SELECT g, 'row ' || g FROM generate_series(1, 10) g");
