@@ -23,15 +23,14 @@ public record ImportRequest(
         }
         SqlNames.qualified("table", table.strip());
         table = table.strip();
-        String lower = table.toLowerCase(java.util.Locale.ROOT);
-        if (lower.startsWith("duckbridge.")
-                || lower.startsWith("duckbridge_staging.")
-                || lower.contains("__duckbridge_")) {
+        int dot = table.indexOf('.');
+        if (io.duckbridge.core.schema.TableName.isDuckbridgeOwn(
+                dot < 0 ? "main" : table.substring(0, dot), table.substring(dot + 1))) {
             // Duckbridge's own state (sync, CDC, backups) and job staging tables: replacing one broke the service
             throw new DuckbridgeException(
                     ErrorClass.INVALID_REQUEST,
-                    "table \"" + table + "\" is one Duckbridge keeps for itself (the schemas duckbridge and"
-                            + " duckbridge_staging, tables named __duckbridge_*); import into another table");
+                    "table \"" + table + "\" is one Duckbridge keeps for itself ("
+                            + io.duckbridge.core.schema.TableName.DUCKBRIDGE_OWN + "); import into another table");
         }
         if (mode == null) {
             mode = ImportMode.CREATE;

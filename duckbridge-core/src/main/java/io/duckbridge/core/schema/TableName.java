@@ -82,6 +82,22 @@ public record TableName(String schema, String name) implements Comparable<TableN
         return '"' + identifier.replace("\"", "\"\"") + '"';
     }
 
+    /**
+     * Whether {@code schema}.{@code table} names one of Duckbridge's own DuckDB objects: its state schema
+     * {@code duckbridge}, its staging schema {@code duckbridge_staging}, or a job's staging table
+     * {@code __duckbridge_*}. Compared as DuckDB compares names (ASCII letters without case). Nothing may
+     * be synced or imported into them.
+     */
+    public static boolean isDuckbridgeOwn(String schema, String table) {
+        return schema.equalsIgnoreCase("duckbridge")
+                || schema.equalsIgnoreCase("duckbridge_staging")
+                || table.regionMatches(true, 0, "__duckbridge_", 0, "__duckbridge_".length());
+    }
+
+    /** What {@link #isDuckbridgeOwn} covers, for messages. */
+    public static final String DUCKBRIDGE_OWN =
+            "the schemas duckbridge and duckbridge_staging, tables named __duckbridge_*";
+
     /** {@code "schema"."name"}. */
     public String quoted() {
         return quote(schema) + "." + quote(name);

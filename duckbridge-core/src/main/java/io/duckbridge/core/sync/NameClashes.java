@@ -56,8 +56,8 @@ final class NameClashes {
                         name,
                         new DuckbridgeException(
                                 ErrorClass.CONFLICT,
-                                name + " has a name Duckbridge keeps for itself in DuckDB (the schemas duckbridge and"
-                                        + " duckbridge_staging, tables named __duckbridge_*), so it is not synced;"
+                                name + " has a name Duckbridge keeps for itself in DuckDB (" + TableName.DUCKBRIDGE_OWN
+                                        + "), so it is not synced;"
                                         + " leave it out with duckbridge.sync.exclude=" + name
                                         + " or rename it in PostgreSQL"));
                 continue;
@@ -124,10 +124,7 @@ final class NameClashes {
 
     /** Names of Duckbridge's own DuckDB objects: its state schema, its staging schema and tables. */
     static boolean reserved(TableName name) {
-        String schema = fold(name.schema());
-        return schema.equals("duckbridge")
-                || schema.equals("duckbridge_staging")
-                || fold(name.name()).startsWith("__duckbridge_");
+        return TableName.isDuckbridgeOwn(name.schema(), name.name());
     }
 
     private static List<String> target(TableName name) {
