@@ -432,11 +432,20 @@ public final class ChangeCapture implements AutoCloseable {
             } catch (Error e) {
                 // the thread ends here either way: without this it ended silently, still shown as streaming (and
                 // healthy) while nothing was applied any more. Nothing after the confirmed position was
-                // confirmed, so a start streams the unapplied changes again
-                lastError = describeError(e);
-                log.error("CDC failed: {}", lastError, e);
+                // confirmed, so a start streams the unapplied changes again. The state is set first: with the
+                // heap exhausted, building the message or logging can fail too (the transaction held is
+                // garbage once this frame is left, not before)
                 state = CdcState.FAILED;
                 running = false;
+                lastError = e instanceof OutOfMemoryError
+                        ? "CDC stopped: the JVM heap ran out while receiving or applying changes"
+                        : "CDC stopped by an unexpected error";
+                try {
+                    lastError = describeError(e);
+                    log.error("CDC failed: {}", lastError, e);
+                } catch (Throwable again) {
+                    // the short message above stays
+                }
             } finally {
                 closeStream();
                 oldestPendingCommit = null;
