@@ -4,6 +4,7 @@ import io.duckbridge.core.engine.DuckDbEngine;
 import io.duckbridge.core.error.DuckbridgeException;
 import io.duckbridge.core.error.ErrorClass;
 import io.duckbridge.core.jobs.JobContext;
+import io.duckbridge.core.query.TypeText;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URLDecoder;
@@ -318,12 +319,9 @@ public final class ParquetExporter {
     static String written(String source, List<ExportManifest.Column> schema) {
         List<String> replaced = new ArrayList<>();
         for (ExportManifest.Column c : schema) {
-            boolean interval = INTERVAL_TYPE.matcher(c.type()).find();
-            boolean huge = HUGE_TYPE.matcher(c.type()).find();
-            if (interval || huge) {
+            String type = writtenType(c.type());
+            if (!type.equals(c.type())) {
                 String name = SqlNames.quote("column", c.name());
-                String type = INTERVAL_TYPE.matcher(c.type()).replaceAll("VARCHAR");
-                type = HUGE_TYPE.matcher(type).replaceAll("DECIMAL(38,0)");
                 replaced.add("CAST(" + name + " AS " + type + ") AS " + name);
             }
         }
@@ -367,9 +365,7 @@ public final class ParquetExporter {
             String column = SqlNames.orderColumn(term);
             String quoted = SqlNames.quote("orderBy", column);
             for (ExportManifest.Column c : schema) {
-                if (c.name().equalsIgnoreCase(column)
-                        && (INTERVAL_TYPE.matcher(c.type()).find()
-                                || HUGE_TYPE.matcher(c.type()).find())) {
+                if (c.name().equalsIgnoreCase(column) && !writtenType(c.type()).equals(c.type())) {
                     sql = "CAST(" + SqlNames.quote("orderBy", c.name()) + " AS " + c.type() + ")"
                             + sql.substring(quoted.length());
                     break;
@@ -380,13 +376,18 @@ public final class ParquetExporter {
         return String.join(", ", terms);
     }
 
-    /** HUGEINT or UHUGEINT in a column's type text (alone or nested), not inside a quoted field name. */
-    private static final java.util.regex.Pattern HUGE_TYPE =
-            java.util.regex.Pattern.compile("(?<![\\w\"])U?HUGEINT(?=$|[\\[\\],) ])");
-
-    /** INTERVAL in a column's type text (alone or nested), not inside a quoted field name. */
-    private static final java.util.regex.Pattern INTERVAL_TYPE =
-            java.util.regex.Pattern.compile("(?<![\\w\"])INTERVAL(?=$|[\\[\\],) ])");
+    /**
+     * The type a column of DuckDB type {@code type} is written in (see {@link #written}): INTERVAL as VARCHAR and
+     * HUGEINT/UHUGEINT as DECIMAL(38,0), alone or nested; read through {@link TypeText}, so a quoted field name or
+     * ENUM label spelling one of them is left alone.
+     */
+    static String writtenType(String type) {
+        return TypeText.map(type, name -> switch (name) {
+            case "INTERVAL" -> "VARCHAR";
+            case "HUGEINT", "UHUGEINT" -> "DECIMAL(38,0)";
+            default -> null;
+        });
+    }
 
     /** The columns {@code source} yields; BINDER when a partition column is not one of them. */
     private List<ExportManifest.Column> describe(ExportRequest request, String source) {

@@ -8,7 +8,7 @@ import java.util.function.UnaryOperator;
  * ENUM's label is never taken for a type: both are quoted when they are anything but lower-case letters,
  * digits and underscores, and type names are printed in upper case. Stateless.
  */
-final class TypeText {
+public final class TypeText {
     private TypeText() {}
 
     /**
@@ -19,7 +19,7 @@ final class TypeText {
      * {@code ENUM} for an ENUM with or without its labels. A replaced {@code DECIMAL(p,s)} or {@code ENUM(..)} loses
      * its parenthesis.
      */
-    static String map(String type, UnaryOperator<String> replace) {
+    public static String map(String type, UnaryOperator<String> replace) {
         StringBuilder out = new StringBuilder(type.length());
         int n = type.length();
         int i = 0;
