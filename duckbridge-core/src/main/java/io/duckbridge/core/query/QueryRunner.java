@@ -716,13 +716,14 @@ public final class QueryRunner implements AutoCloseable {
                 if (temporal != null) {
                     yield temporal;
                 }
-                if (t.endsWith("[]") && jsonTemporal("v", t.substring(0, t.length() - 2)) != null) {
+                String element = t.endsWith("[]") ? jsonTemporal("v", t.substring(0, t.length() - 2)) : null;
+                if (element != null) {
                     // a LIST of dates or timestamps: each element as at the top level (the driver's java.time
                     // objects turned BC years into AD ones and infinity into far-off dates)
-                    yield "list_transform(" + ref + ", lambda v: " + jsonTemporal("v", t.substring(0, t.length() - 2))
-                            + ")";
+                    yield "list_transform(" + ref + ", lambda v: " + element + ")";
                 }
-                if (TypeText.nested(type) && TypeText.quotedNameBeyondBmp(type)) {
+                boolean nested = TypeText.nested(type);
+                if (nested && TypeText.quotedNameBeyondBmp(type)) {
                     // the driver garbles a STRUCT field's name with a character beyond the BMP (two such names
                     // could become one JSON key, losing a value): the whole value as DuckDB's text
                     yield ref + "::VARCHAR";
@@ -731,7 +732,6 @@ public final class QueryRunner implements AutoCloseable {
                 // as LocalTime and a nested TIMETZ as OffsetTime, which cannot hold 24:00:00 (the whole query
                 // failed): the same type, nesting kept (a LIST of ENUM stays a JSON array), with those as DuckDB's
                 // text
-                boolean nested = TypeText.nested(type);
                 yield castTo(ref, type, name -> switch (name) {
                     case "ENUM" -> "VARCHAR";
                     case "TIME", "TIMETZ" -> nested ? "VARCHAR" : null;

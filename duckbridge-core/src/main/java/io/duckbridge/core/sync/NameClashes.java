@@ -51,7 +51,7 @@ final class NameClashes {
         Map<TableName, DuckbridgeException> out = new LinkedHashMap<>();
         for (SourceTable table : run) {
             TableName name = table.name();
-            if (reserved(name)) {
+            if (TableName.isDuckbridgeOwn(name.schema(), name.name())) {
                 out.put(
                         name,
                         new DuckbridgeException(
@@ -120,11 +120,6 @@ final class NameClashes {
             }
         }
         return null;
-    }
-
-    /** Names of Duckbridge's own DuckDB objects: its state schema, its staging schema and tables. */
-    static boolean reserved(TableName name) {
-        return TableName.isDuckbridgeOwn(name.schema(), name.name());
     }
 
     private static List<String> target(TableName name) {

@@ -352,16 +352,14 @@ public final class ChangeCapture implements AutoCloseable {
      * for a stream that had stopped delivering.
      */
     private double secondsBehind(ServerView view) {
+        if (view != null && view.lagBytes() == 0) {
+            // PostgreSQL had confirmed everything written when it was asked: heartbeats sent before are in
+            heartbeatsReceived(view.atMillis());
+            return 0;
+        }
         long now = System.currentTimeMillis();
         Long oldestOut;
         synchronized (heartbeatsInFlight) {
-            if (view != null && view.lagBytes() == 0) {
-                // PostgreSQL had confirmed everything written when it was asked: heartbeats sent before are in
-                while (!heartbeatsInFlight.isEmpty() && heartbeatsInFlight.peekFirst() <= view.atMillis()) {
-                    heartbeatsInFlight.removeFirst();
-                }
-                return 0;
-            }
             oldestOut = heartbeatsInFlight.peekFirst();
         }
         if (oldestOut != null) {
@@ -372,6 +370,15 @@ public final class ChangeCapture implements AutoCloseable {
             return Math.max(0, (now - currentAsOf) / 1000.0);
         }
         return heartbeatDelaySeconds;
+    }
+
+    /** Forgets the heartbeats in flight sent at or before {@code sentAtMillis}: the stream has passed them. */
+    private void heartbeatsReceived(long sentAtMillis) {
+        synchronized (heartbeatsInFlight) {
+            while (!heartbeatsInFlight.isEmpty() && heartbeatsInFlight.peekFirst() <= sentAtMillis) {
+                heartbeatsInFlight.removeFirst();
+            }
+        }
     }
 
     /** Forgets heartbeats of a slot that is gone: they never arrive through a new one. */
@@ -1100,11 +1107,7 @@ public final class ChangeCapture implements AutoCloseable {
             }
             long sentAt = Long.parseLong(content.substring(content.indexOf(':') + 1));
             heartbeatDelaySeconds = Math.max(0, (System.currentTimeMillis() - sentAt) / 1000.0);
-            synchronized (heartbeatsInFlight) {
-                while (!heartbeatsInFlight.isEmpty() && heartbeatsInFlight.peekFirst() <= sentAt) {
-                    heartbeatsInFlight.removeFirst();
-                }
-            }
+            heartbeatsReceived(sentAt);
             currentAsOfMillis = Math.max(currentAsOfMillis, sentAt);
             if (current == null && m.lsn().isAfter(applied)) {
                 append(batch, PendingTransaction.marker(m.lsn(), Instant.ofEpochMilli(sentAt)));
