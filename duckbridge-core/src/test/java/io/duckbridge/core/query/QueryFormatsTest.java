@@ -538,24 +538,11 @@ class QueryFormatsTest {
     void nestedIntervalsOffsetsAndHugeIntegersKeepTheirValuesInParquet() throws Exception {
         // found by an acceptance tester: only top-level columns were protected; inside a LIST or STRUCT the
         // Parquet writer cut microseconds, failed on negative intervals, dropped offsets and made HUGEINT DOUBLE
-        Files.createDirectories(dataDir.resolve("exports"));
-        Path file = dataDir.resolve("exports/nested.parquet");
-        Files.write(
-                file,
-                run(
-                        "SELECT [INTERVAL '1 day 00:00:00.000001', INTERVAL '-1 day'] AS l, {'t': TIMETZ '12:00:00+05:45',"
-                                + " 'h': 9007199254740993::HUGEINT} AS s, [9007199254740993::HUGEINT] AS hl",
-                        QueryFormat.PARQUET,
-                        null));
-        List<String> back = engine.read(Duration.ofSeconds(10), session -> {
-            try (Statement st = session.statement();
-                    ResultSet rs = st.executeQuery(
-                            "SELECT l::INTERVAL[] = [INTERVAL '1 day 00:00:00.000001', INTERVAL '-1 day'], s.t::TIMETZ::VARCHAR,"
-                                    + " s.h::VARCHAR, hl::VARCHAR, typeof(hl) FROM read_parquet('" + file + "')")) {
-                rs.next();
-                return List.of(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5));
-            }
-        });
+        List<String> back = firstParquetRow(
+                "SELECT [INTERVAL '1 day 00:00:00.000001', INTERVAL '-1 day'] AS l, {'t': TIMETZ '12:00:00+05:45',"
+                        + " 'h': 9007199254740993::HUGEINT} AS s, [9007199254740993::HUGEINT] AS hl",
+                "l::INTERVAL[] = [INTERVAL '1 day 00:00:00.000001', INTERVAL '-1 day'], s.t::TIMETZ::VARCHAR,"
+                        + " s.h::VARCHAR, hl::VARCHAR, typeof(hl)");
         assertThat(back)
                 .containsExactly("true", "12:00:00+05:45", "9007199254740993", "[9007199254740993]", "DECIMAL(38,0)[]");
     }
@@ -596,23 +583,10 @@ class QueryFormatsTest {
     void parquetOfTypesWithQuotedNamesAndLabelsIsWritten() throws Exception {
         // found by an acceptance tester: looking up such types ran a second query on a connection whose result
         // was still open (500)
-        Files.createDirectories(dataDir.resolve("exports"));
-        Path file = dataDir.resolve("exports/quoted.parquet");
-        Files.write(
-                file,
-                run(
-                        "SELECT [CAST('a' AS ENUM('a', 'it''s'))] AS l, {'Mixed Case': 1} AS s, [NULL] AS n",
-                        QueryFormat.PARQUET,
-                        null));
-        String back = engine.read(Duration.ofSeconds(10), session -> {
-            try (Statement st = session.statement();
-                    ResultSet rs = st.executeQuery(
-                            "SELECT l::VARCHAR || ' ' || s.\"Mixed Case\" FROM read_parquet('" + file + "')")) {
-                rs.next();
-                return rs.getString(1);
-            }
-        });
-        assertThat(back).isEqualTo("[a] 1");
+        List<String> back = firstParquetRow(
+                "SELECT [CAST('a' AS ENUM('a', 'it''s'))] AS l, {'Mixed Case': 1} AS s, [NULL] AS n",
+                "l::VARCHAR || ' ' || s.\"Mixed Case\"");
+        assertThat(back).containsExactly("[a] 1");
     }
 
     @Test
@@ -625,6 +599,27 @@ class QueryFormatsTest {
                         Map.entry("ll", "[[\"3000000:00:00\"]]"),
                         Map.entry("s", "{\"i\":\"-3000000:00:00\"}"),
                         Map.entry("b", "123456789012345678901234567890123456789012345"));
+    }
+
+    /**
+     * {@code sql}'s Parquet file written into the exports root and read back with DuckDB: the first row of
+     * {@code SELECT select FROM read_parquet(file)}, each column as text.
+     */
+    private List<String> firstParquetRow(String sql, String select) throws Exception {
+        Files.createDirectories(dataDir.resolve("exports"));
+        Path file = Files.createTempFile(dataDir.resolve("exports"), "result", ".parquet");
+        Files.write(file, run(sql, QueryFormat.PARQUET, null));
+        return engine.read(Duration.ofSeconds(10), session -> {
+            try (Statement st = session.statement();
+                    ResultSet rs = st.executeQuery("SELECT " + select + " FROM read_parquet('" + file + "')")) {
+                rs.next();
+                List<String> row = new java.util.ArrayList<>();
+                for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
+                    row.add(rs.getString(i));
+                }
+                return row;
+            }
+        });
     }
 
     /** The first row of {@code sql}'s Arrow stream, read with Arrow Java: column name to the value's text. */
@@ -712,23 +707,9 @@ class QueryFormatsTest {
     void hugeIntegersKeepEveryDigitInParquetAndArrow() throws Exception {
         String sql = "SELECT sum(x) AS s, 340282366920938463463374607431768211455::UHUGEINT AS u"
                 + " FROM (VALUES (9007199254740993::BIGINT)) t(x)";
-        Files.createDirectories(dataDir.resolve("exports"));
-        Path file = dataDir.resolve("exports/huge.parquet");
-        Files.write(
-                file,
-                run(
-                        sql.replace(
-                                "340282366920938463463374607431768211455", "34028236692093846346337460743176821145"),
-                        QueryFormat.PARQUET,
-                        null));
-        List<String> back = engine.read(Duration.ofSeconds(10), session -> {
-            try (Statement st = session.statement();
-                    ResultSet rs = st.executeQuery(
-                            "SELECT typeof(s), s::VARCHAR, u::VARCHAR FROM read_parquet('" + file + "')")) {
-                rs.next();
-                return List.of(rs.getString(1), rs.getString(2), rs.getString(3));
-            }
-        });
+        List<String> back = firstParquetRow(
+                sql.replace("340282366920938463463374607431768211455", "34028236692093846346337460743176821145"),
+                "typeof(s), s::VARCHAR, u::VARCHAR");
         assertThat(back).containsExactly("DECIMAL(38,0)", "9007199254740993", "34028236692093846346337460743176821145");
         // a value of 39 digits does not fit DECIMAL(38,0): refused, not changed
         assertThatThrownBy(() -> run(sql, QueryFormat.PARQUET, null))
