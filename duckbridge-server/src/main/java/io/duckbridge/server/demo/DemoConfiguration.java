@@ -2,6 +2,8 @@ package io.duckbridge.server.demo;
 
 import io.duckbridge.core.engine.DuckDbEngine;
 import io.duckbridge.core.jobs.Job;
+import io.duckbridge.core.jobs.JobSnapshot;
+import io.duckbridge.core.jobs.JobStatus;
 import io.duckbridge.core.source.PostgresSource;
 import io.duckbridge.core.sync.SyncMode;
 import io.duckbridge.core.sync.TableSync;
@@ -50,19 +52,45 @@ public class DemoConfiguration {
     }
 
     /**
-     * The first start of the demo copies the shop into DuckDB as a background job, so the service answers
-     * at once and the data arrives a little later ({@code GET /api/v1/jobs} shows the progress).
+     * The first start of the demo copies the shop into DuckDB as a job ({@code GET /api/v1/jobs} shows its
+     * progress) before the service reports ready: Spring Boot sets the readiness state to accepting traffic only
+     * after this listener returns, so the readiness probe answers 503 and the "demo ready" line is not logged
+     * until the shop's tables can be queried. The API already answers meanwhile (health, jobs). A failed first
+     * sync is logged with the way to retry and the service still becomes ready.
      */
     @Bean
-    public ApplicationListener<ApplicationReadyEvent> demoInitialSync(
+    public ApplicationListener<ApplicationReadyEvent> demoStart(
             DemoProperties demo, DuckDbEngine engine, ObjectProvider<TableSync> sync) {
         return event -> {
             TableSync tableSync = sync.getIfAvailable();
-            if (!demo.initialSync() || tableSync == null || shopInDuckDb(engine)) {
-                return;
+            if (demo.initialSync() && tableSync != null && !shopInDuckDb(engine)) {
+                Job job = tableSync.submitAll(SyncMode.FULL);
+                log.info(
+                        "demo: first start, syncing the shop into DuckDB as job {}; the service reports ready when"
+                                + " it has finished",
+                        job.jobId());
+                JobSnapshot done = job.completion().join();
+                if (done.status() != JobStatus.SUCCEEDED) {
+                    if (!event.getApplicationContext().isActive()) {
+                        return; // shutting down: the job was cancelled
+                    }
+                    log.warn(
+                            "demo: the first sync (job {}) ended {}: {}; retry with POST /api/v1/sync",
+                            job.jobId(),
+                            done.status(),
+                            done.error() == null
+                                    ? "no error recorded"
+                                    : done.error().getMessage());
+                }
             }
-            Job job = tableSync.submitAll(SyncMode.FULL);
-            log.info("demo: first start, syncing the shop into DuckDB as job {}", job.jobId());
+            var env = event.getApplicationContext().getEnvironment();
+            String port = env.getProperty("local.server.port", env.getProperty("server.port", "8080"));
+            String base = "http://localhost:" + port;
+            log.info(
+                    "Duckbridge demo ready: API {}/api/v1/tables  Swagger UI {}/swagger-ui.html  health {}/actuator/health",
+                    base,
+                    base,
+                    base);
         };
     }
 
@@ -76,19 +104,5 @@ public class DemoConfiguration {
                 return rs.getLong(1) > 0;
             }
         });
-    }
-
-    @Bean
-    public ApplicationListener<ApplicationReadyEvent> demoReadyBanner() {
-        return event -> {
-            var env = event.getApplicationContext().getEnvironment();
-            String port = env.getProperty("local.server.port", env.getProperty("server.port", "8080"));
-            String base = "http://localhost:" + port;
-            log.info(
-                    "Duckbridge demo ready: API {}/api/v1/tables  Swagger UI {}/swagger-ui.html  health {}/actuator/health",
-                    base,
-                    base,
-                    base);
-        };
     }
 }
