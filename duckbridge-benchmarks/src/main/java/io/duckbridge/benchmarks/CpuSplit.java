@@ -7,7 +7,9 @@ import java.lang.management.ThreadMXBean;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * CPU time of this process split by who spent it, for benchmarks that run a server in the same JVM: the S3 test
@@ -15,7 +17,7 @@ import java.util.Locale;
  * main thread (the exporter: hashing, the staging watch, HEAD requests), the JVM's JIT compiler threads (read from
  * {@code /proc/self/task}, as the JVM does not list them; 0 elsewhere), and the rest (DuckDB's own threads and the
  * reader running the COPY, the JVM's GC). Deltas between two snapshots do not depend on how many other processes
- * share the machine, unlike wall time. Threads that end between snapshots lose their share to "rest". Not
+ * share the machine, unlike wall time. What threads that end between snapshots spent goes to "rest". Not
  * thread-safe; one instance per measuring thread.
  */
 final class CpuSplit {
@@ -23,15 +25,26 @@ final class CpuSplit {
     private final com.sun.management.OperatingSystemMXBean os =
             (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
 
-    /** CPU nanoseconds so far: total, server, upload, exporter, JIT compilers. */
-    record Sample(long total, long server, long upload, long exporter, long jit) {
+    /**
+     * CPU nanoseconds so far: total, server, upload, exporter, JIT compilers; {@code threads} holds each live
+     * thread's CPU time by id, so that {@link #minus} counts only what threads alive at the later sample spent
+     * (a Jetty pool thread that ended would otherwise take its whole past CPU time off its group).
+     */
+    record Sample(long total, long server, long upload, long exporter, long jit, Map<Long, ThreadCpu> threads) {
         Sample minus(Sample before) {
+            long[] groups = new long[Group.values().length];
+            for (Map.Entry<Long, ThreadCpu> e : threads.entrySet()) {
+                ThreadCpu earlier = before.threads.get(e.getKey());
+                long since = e.getValue().nanos() - (earlier == null ? 0 : earlier.nanos());
+                groups[e.getValue().group().ordinal()] += since;
+            }
             return new Sample(
                     total - before.total,
-                    server - before.server,
-                    upload - before.upload,
-                    exporter - before.exporter,
-                    jit - before.jit);
+                    groups[Group.SERVER.ordinal()],
+                    groups[Group.UPLOAD.ordinal()],
+                    groups[Group.EXPORTER.ordinal()],
+                    jit - before.jit,
+                    Map.of());
         }
 
         long rest() {
@@ -51,10 +64,18 @@ final class CpuSplit {
         }
     }
 
+    enum Group {
+        SERVER,
+        UPLOAD,
+        EXPORTER,
+        OTHER
+    }
+
+    record ThreadCpu(Group group, long nanos) {}
+
     Sample sample() {
-        long server = 0;
-        long upload = 0;
-        long exporter = 0;
+        long[] groups = new long[Group.values().length];
+        Map<Long, ThreadCpu> byThread = new HashMap<>();
         for (ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
             if (info == null) {
                 continue;
@@ -64,15 +85,21 @@ final class CpuSplit {
                 continue;
             }
             String name = info.getThreadName();
-            if (name.startsWith("S3Proxy")) {
-                server += cpu;
-            } else if (name.startsWith("duckbridge-s3-")) {
-                upload += cpu;
-            } else if (name.equals("main")) {
-                exporter += cpu;
-            }
+            Group group = name.startsWith("S3Proxy")
+                    ? Group.SERVER
+                    : name.startsWith("duckbridge-s3-")
+                            ? Group.UPLOAD
+                            : name.equals("main") ? Group.EXPORTER : Group.OTHER;
+            groups[group.ordinal()] += cpu;
+            byThread.put(info.getThreadId(), new ThreadCpu(group, cpu));
         }
-        return new Sample(os.getProcessCpuTime(), server, upload, exporter, compilerNanos());
+        return new Sample(
+                os.getProcessCpuTime(),
+                groups[Group.SERVER.ordinal()],
+                groups[Group.UPLOAD.ordinal()],
+                groups[Group.EXPORTER.ordinal()],
+                compilerNanos(),
+                byThread);
     }
 
     /** CPU time of the JIT compiler threads ({@code C1 CompilerThread0}, ... shortened to 15 characters). */
