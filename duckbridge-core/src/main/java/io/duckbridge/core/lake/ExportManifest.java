@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.TokenStreamLocation;
+import tools.jackson.core.exc.StreamReadException;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.SerializationFeature;
 import tools.jackson.databind.json.JsonMapper;
@@ -79,12 +81,41 @@ public record ExportManifest(
         return JSON.writeValueAsBytes(this);
     }
 
+    /**
+     * The manifest in {@code json}; a damaged one (not JSON, cut off, or without the fields every manifest has)
+     * is an IO error naming it, what is wrong in a sentence (no parser internals) and the repair.
+     */
     static ExportManifest parse(String where, byte[] json) {
+        ExportManifest manifest;
         try {
-            return JSON.readValue(json, ExportManifest.class);
+            manifest = JSON.readValue(json, ExportManifest.class);
+        } catch (StreamReadException e) {
+            TokenStreamLocation at = e.getLocation();
+            throw damaged(
+                    where,
+                    "it is not valid JSON"
+                            + (at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr()),
+                    e);
         } catch (JacksonException e) {
-            throw new DuckbridgeException(
-                    ErrorClass.IO, "the manifest " + where + " is not valid: " + e.getMessage(), e);
+            throw damaged(where, "it is not an export manifest (a field is missing or has the wrong type)", e);
+        }
+        if (manifest == null || manifest.version() == null) {
+            throw damaged(where, "it is not an export manifest (it has no version)", null);
+        }
+        return manifest;
+    }
+
+    private static Damaged damaged(String where, String what, Exception cause) {
+        return new Damaged(
+                "the manifest " + where + " is damaged: " + what + "; nothing was read from that export. Export to"
+                        + " this target again with mode overwrite to replace it, or restore the file from a copy",
+                cause);
+    }
+
+    /** IO: a manifest that cannot be read ({@link #parse}); the export it describes cannot be trusted. */
+    static final class Damaged extends DuckbridgeException {
+        Damaged(String message, Throwable cause) {
+            super(ErrorClass.IO, message, cause);
         }
     }
 

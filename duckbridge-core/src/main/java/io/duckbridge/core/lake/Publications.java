@@ -110,13 +110,15 @@ final class Publications {
             Map<String, ExportManifest> manifests,
             boolean abortIncomplete) {
         Set<String> keep = new HashSet<>();
+        boolean knowsEveryFile = true;
         if (pointer.isPresent()) {
             ExportManifest.Pointer p = pointer.get();
             keep.add(p.version());
-            manifestVersions(store, p.manifest(), manifests, keep);
+            knowsEveryFile = manifestVersions(store, p.manifest(), manifests, keep);
             if (p.previousVersion() != null) {
                 keep.add(p.previousVersion());
-                manifestVersions(store, p.previousVersion() + "/" + ExportManifest.MANIFEST, manifests, keep);
+                knowsEveryFile &=
+                        manifestVersions(store, p.previousVersion() + "/" + ExportManifest.MANIFEST, manifests, keep);
             }
         }
         List<String> doomed = new ArrayList<>();
@@ -139,21 +141,42 @@ final class Publications {
                         store.uri(""));
             }
         }
+        if (!knowsEveryFile) {
+            // an appended version's files may lie in any earlier version: delete nothing while a manifest that
+            // says which is damaged (it leaves the pointer's reach two exports later and is removed then)
+            log.warn(
+                    "keeping {} objects of earlier exports under {}: a manifest the pointer keeps is damaged, so"
+                            + " which of them it needs is unknown",
+                    doomed.size(),
+                    store.uri(""));
+            return;
+        }
         if (!doomed.isEmpty()) {
             log.info("removing {} objects of old or interrupted exports under {}", doomed.size(), store.uri(""));
             store.delete(doomed);
         }
     }
 
-    private static void manifestVersions(
+    /**
+     * Adds the versions holding the files of the manifest at {@code manifestKey} to {@code keep}; false when that
+     * manifest is damaged ({@link ExportManifest#parse}), so its files are unknown.
+     */
+    private static boolean manifestVersions(
             ObjectStore store, String manifestKey, Map<String, ExportManifest> manifests, Set<String> keep) {
-        read(store, manifestKey, manifests).ifPresent(manifest -> {
-            for (ExportManifest.File f : manifest.files()) {
+        Optional<ExportManifest> manifest;
+        try {
+            manifest = read(store, manifestKey, manifests);
+        } catch (ExportManifest.Damaged damaged) {
+            return false;
+        }
+        manifest.ifPresent(m -> {
+            for (ExportManifest.File f : m.files()) {
                 int slash = f.path().indexOf('/');
                 if (slash > 0) {
                     keep.add(f.path().substring(0, slash));
                 }
             }
         });
+        return true;
     }
 }

@@ -639,6 +639,34 @@ class LocalLakeTest {
     }
 
     @Test
+    void aDamagedManifestIsNamedWithItsRepairAndAnOverwriteReplacesIt() throws Exception {
+        // found by an acceptance tester: the message was the JSON parser's own text
+        ExportResult exported = lake.export(ExportRequest.ofTable("all_types", "file:dmg"), JobContext.none());
+        Path manifestFile = dataDir.resolve("exports/dmg/" + exported.version() + "/_manifest.json");
+        String whole = Files.readString(manifestFile);
+        for (String damaged : List.of(whole.substring(0, whole.length() / 2), "{\"files\": 5}", "[]")) {
+            Files.writeString(manifestFile, damaged);
+            assertThatThrownBy(() -> lake.importParquet(
+                            ImportRequest.of("file:dmg", "dmg", ImportMode.CREATE), JobContext.none()))
+                    .isInstanceOfSatisfying(
+                            DuckbridgeException.class,
+                            e -> assertThat(e.errorClass()).isEqualTo(ErrorClass.IO))
+                    .hasMessageContaining("the manifest " + manifestFile.toUri() + " is damaged: it is not")
+                    .hasMessageContaining("with mode overwrite")
+                    .hasMessageNotContainingAny("jackson", "ExportManifest", "Cannot construct", "Unexpected");
+        }
+        assertThat(count("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'dmg'"))
+                .isZero();
+        assertThatThrownBy(() -> lake.export(
+                        ExportRequest.ofTable("all_types", "file:dmg").withMode(ExportMode.APPEND), JobContext.none()))
+                .hasMessageContaining("is damaged");
+
+        lake.export(ExportRequest.ofTable("all_types", "file:dmg").withMode(ExportMode.OVERWRITE), JobContext.none());
+        lake.importParquet(ImportRequest.of("file:dmg", "dmg", ImportMode.CREATE), JobContext.none());
+        assertThat(count("SELECT count(*) FROM dmg")).isEqualTo(count("SELECT count(*) FROM all_types"));
+    }
+
+    @Test
     void appendingWithAnotherPartitioningIsAConflict() {
         ExportRequest partitioned =
                 new ExportRequest("all_types", null, "file:parts", List.of("id"), null, null, null, null, null, null);
