@@ -686,12 +686,22 @@ class QueryFormatsTest {
     }
 
     @Test
-    void aConversionErrorCarriesThePositionDuckDbDrawsUnderTheText() {
-        for (String sql : List.of("select 'abc'::int", "select 1 as a,\n  'abc'::int as b")) {
+    void aConversionErrorCarriesThePositionDuckDbDrawsUnderTheTextInUtf8Bytes() {
+        // found by an acceptance tester: after 'ééééé' the position was a character count (26, not 31), so the
+        // console marked the wrong token; DuckDB draws the caret in terminal columns (wide characters take two)
+        for (String sql : List.of(
+                "select 'abc'::int",
+                "select 1 as a,\n  'abc'::int as b",
+                "SELECT 'ééééé' AS a, 'abc'::int AS b",
+                "SELECT 'é' AS a,\n 'ü', 'abc'::int AS b",
+                "SELECT '日本語' AS a, 'abc'::int AS b",
+                "SELECT 'ｆｕｌｌ' AS a, 'abc'::int AS b",
+                "SELECT 'e\u0301' AS a, 'abc'::int AS b")) {
+            int bytes = sql.substring(0, sql.indexOf("::int")).getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
             assertThatThrownBy(() -> run(sql, QueryFormat.JSON, null))
                     .isInstanceOfSatisfying(DuckbridgeException.class, e -> {
                         assertThat(e.errorClass()).isEqualTo(ErrorClass.CONVERSION);
-                        assertThat(e.position()).as(sql).isEqualTo(sql.indexOf("::int"));
+                        assertThat(e.position()).as(sql).isEqualTo(bytes);
                     });
         }
     }
