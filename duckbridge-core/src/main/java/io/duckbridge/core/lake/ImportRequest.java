@@ -23,9 +23,9 @@ public record ImportRequest(
         }
         SqlNames.qualified("table", table.strip());
         table = table.strip();
-        int dot = table.indexOf('.');
+        java.util.List<String> parts = io.duckbridge.core.schema.TableName.parts(table);
         if (io.duckbridge.core.schema.TableName.isDuckbridgeOwn(
-                dot < 0 ? "main" : table.substring(0, dot), table.substring(dot + 1))) {
+                parts.size() == 1 ? "main" : parts.get(0), parts.get(parts.size() - 1))) {
             // Duckbridge's own state (sync, CDC, backups) and job staging tables: replacing one broke the service
             throw new DuckbridgeException(
                     ErrorClass.INVALID_REQUEST,

@@ -5,6 +5,7 @@ import io.duckbridge.core.error.DuckbridgeException;
 import io.duckbridge.core.error.ErrorClass;
 import io.duckbridge.core.jobs.JobContext;
 import io.duckbridge.core.query.TypeText;
+import io.duckbridge.core.schema.TableName;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URLDecoder;
@@ -793,9 +794,12 @@ public final class ParquetExporter {
                     return null;
                 }
                 Set<String> names = new LinkedHashSet<>(List.of(table));
-                if (!table.contains(".")) {
-                    names.add("public." + table);
-                    names.add("main." + table);
+                List<String> parts = TableName.parts(table);
+                if (parts.size() == 1) {
+                    names.add(new TableName("public", parts.get(0)).key());
+                    names.add(new TableName("main", parts.get(0)).key());
+                } else {
+                    names.add(new TableName(parts.get(0), parts.get(1)).key());
                 }
                 try (Statement st = session.statement();
                         ResultSet rs = st.executeQuery("SELECT * FROM duckbridge.sync_state")) {

@@ -6,6 +6,7 @@ import io.duckbridge.core.engine.ReadSession;
 import io.duckbridge.core.error.DuckbridgeException;
 import io.duckbridge.core.error.ErrorClass;
 import io.duckbridge.core.jobs.JobContext;
+import io.duckbridge.core.schema.TableName;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -148,12 +149,12 @@ public final class ParquetImporter {
     }
 
     private Target target(ImportRequest request) {
-        int dot = request.table().indexOf('.');
-        String bare = dot < 0 ? request.table() : request.table().substring(dot + 1);
+        List<String> parts = TableName.parts(request.table());
+        String bare = parts.get(parts.size() - 1);
         // an unqualified name means the table queries see under it (main first, then public, as the
         // search path has it), so importing into "orders" appends to the synced public.orders instead of
         // creating a main.orders that would hide it
-        return new Target(dot < 0 ? searchPathSchema(bare) : request.table().substring(0, dot), bare);
+        return new Target(parts.size() == 1 ? searchPathSchema(bare) : parts.get(0), bare);
     }
 
     /** An import's source: its fixed part (before any glob) and the glob's pattern, or null without one. */

@@ -2,6 +2,8 @@ package io.duckbridge.core.lake;
 
 import io.duckbridge.core.error.DuckbridgeException;
 import io.duckbridge.core.error.ErrorClass;
+import io.duckbridge.core.schema.TableName;
+import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -25,15 +27,18 @@ final class SqlNames {
         return "\"" + name.replace("\"", "\"\"") + "\"";
     }
 
-    /** {@code schema.table} or {@code table}: each part quoted. */
+    /**
+     * {@code schema.table} or {@code table}, read as everywhere in the API ({@link TableName#parts}: a part with
+     * a dot is double-quoted): each part quoted.
+     */
     static String qualified(String field, String name) {
         if (name == null) {
             throw new DuckbridgeException(ErrorClass.INVALID_REQUEST, field + " is missing");
         }
-        int dot = name.indexOf('.');
-        return dot < 0
-                ? quote(field, name)
-                : quote(field, name.substring(0, dot)) + "." + quote(field, name.substring(dot + 1));
+        List<String> parts = TableName.parts(name);
+        return parts.size() == 1
+                ? quote(field, parts.get(0))
+                : quote(field, parts.get(0)) + "." + quote(field, parts.get(1));
     }
 
     /** {@code col}, {@code col desc}, {@code col asc nulls last}: the column quoted, the rest checked. */

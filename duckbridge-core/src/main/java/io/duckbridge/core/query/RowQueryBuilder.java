@@ -195,9 +195,10 @@ public final class RowQueryBuilder {
                 candidates.add(new String[] {rs.getString(1), rs.getString(2)});
             }
         }
-        int dot = name.indexOf('.');
-        String schema = dot < 0 ? null : name.substring(0, dot);
-        String table = dot < 0 ? name : name.substring(dot + 1);
+        // schema.table as everywhere in the API: a part with a dot is double-quoted
+        List<String> parts = io.duckbridge.core.schema.TableName.parts(name);
+        String schema = parts.size() == 1 ? null : parts.get(0);
+        String table = parts.get(parts.size() - 1);
         for (boolean ignoreCase : new boolean[] {false, true}) {
             List<String[]> found = new ArrayList<>();
             for (String[] c : candidates) {

@@ -30,6 +30,18 @@ public record TableName(String schema, String name) implements Comparable<TableN
      * @throws DuckbridgeException INVALID_REQUEST when the text is not a table name
      */
     public static TableName parse(String text) {
+        java.util.List<String> parts = parts(text);
+        return parts.size() == 1 ? new TableName("public", parts.get(0)) : new TableName(parts.get(0), parts.get(1));
+    }
+
+    /**
+     * The one or two parts of {@code table} or {@code schema.table}, read as {@link #parse} reads them (double
+     * quotes protect dots, doubled quotes inside them), without deciding what an unqualified name means: the
+     * lake's exports and imports look it up on DuckDB's search path.
+     *
+     * @throws DuckbridgeException INVALID_REQUEST when the text is not a table name
+     */
+    public static java.util.List<String> parts(String text) {
         if (text == null || text.isBlank()) {
             throw new DuckbridgeException(ErrorClass.INVALID_REQUEST, "a table name is required, e.g. public.orders");
         }
@@ -65,16 +77,13 @@ public record TableName(String schema, String name) implements Comparable<TableN
             throw new DuckbridgeException(ErrorClass.INVALID_REQUEST, "table name " + text + " has an unclosed quote");
         }
         parts.add(wasQuoted ? current.toString() : current.toString().strip());
-        if (parts.size() == 1) {
-            return new TableName("public", parts.get(0));
+        if (parts.size() > 2) {
+            throw new DuckbridgeException(
+                    ErrorClass.INVALID_REQUEST,
+                    "table name " + text + " has " + parts.size()
+                            + " parts; use schema.table (quote parts that contain dots)");
         }
-        if (parts.size() == 2) {
-            return new TableName(parts.get(0), parts.get(1));
-        }
-        throw new DuckbridgeException(
-                ErrorClass.INVALID_REQUEST,
-                "table name " + text + " has " + parts.size()
-                        + " parts; use schema.table (quote parts that contain dots)");
+        return java.util.List.copyOf(parts);
     }
 
     /** Quotes one identifier for PostgreSQL and DuckDB (double quotes, inner quotes doubled). */

@@ -667,6 +667,28 @@ class LocalLakeTest {
     }
 
     @Test
+    void aTableWithADotInItsNameIsNamedAsEverywhereInTheApi() {
+        // found by an acceptance tester: exports took public.a.b and refused public."a.b", the spelling the tables
+        // and sync endpoints want (and their errors recommend)
+        engine.executeOnLane("CREATE SCHEMA IF NOT EXISTS public");
+        engine.executeOnLane("CREATE TABLE public.\"a.b\" AS SELECT 1 AS x UNION ALL SELECT 2");
+        ExportResult exported = lake.export(ExportRequest.ofTable("public.\"a.b\"", "file:dotted"), JobContext.none());
+        assertThat(exported.rows()).isEqualTo(2);
+        lake.importParquet(ImportRequest.of("file:dotted", "public.\"c.d\"", ImportMode.CREATE), JobContext.none());
+        assertThat(count("SELECT sum(x) FROM public.\"c.d\"")).isEqualTo(3);
+
+        for (String unquoted : List.of("public.a.b", "x.public.a")) {
+            assertThatThrownBy(() -> lake.export(ExportRequest.ofTable(unquoted, "file:dotted2"), JobContext.none()))
+                    .isInstanceOfSatisfying(
+                            DuckbridgeException.class,
+                            e -> assertThat(e.errorClass()).isEqualTo(ErrorClass.INVALID_REQUEST))
+                    .hasMessageContaining("quote parts that contain dots");
+            assertThatThrownBy(() -> ImportRequest.of("file:dotted", unquoted, ImportMode.CREATE))
+                    .hasMessageContaining("quote parts that contain dots");
+        }
+    }
+
+    @Test
     void appendingWithAnotherPartitioningIsAConflict() {
         ExportRequest partitioned =
                 new ExportRequest("all_types", null, "file:parts", List.of("id"), null, null, null, null, null, null);

@@ -43,6 +43,7 @@ class RowQueryBuilderTest {
                         + " range * 2.5 AS amount, CASE WHEN range % 4 = 0 THEN NULL ELSE 'note' END AS note"
                         + " FROM range(20)");
                 st.execute("CREATE TABLE shop.\"odd \"\"name\" AS SELECT 1 AS \"we\"\"ird\"");
+                st.execute("CREATE TABLE shop.\"a.b\" AS SELECT 7 AS x");
             }
             return null;
         });
@@ -93,6 +94,9 @@ class RowQueryBuilderTest {
         assertThat(like.path("rows").toString()).isEqualTo("[[2],[5]]");
         JsonNode odd = rows(new RowQuery("shop.odd \"name", List.of("we\"ird"), null, null, null));
         assertThat(odd.path("rows").toString()).isEqualTo("[[1]]");
+        // a dot inside a name is quoted, as for the tables and sync endpoints
+        JsonNode dotted = rows(new RowQuery("shop.\"a.b\"", List.of("x"), null, null, null));
+        assertThat(dotted.path("rows").toString()).isEqualTo("[[7]]");
     }
 
     @Test
@@ -108,7 +112,7 @@ class RowQueryBuilderTest {
     @Test
     void unknownOrHostileNamesAreBinderErrorsNamingThem() {
         for (RowQuery hostile : List.of(
-                new RowQuery("shop.orders; DROP TABLE shop.orders", null, null, null, null),
+                new RowQuery("shop.orders; DROP TABLE shop", null, null, null, null),
                 new RowQuery("shop.orders\" --", null, null, null, null),
                 new RowQuery("shop.orders", List.of("id\"; DROP TABLE shop.orders; --"), null, null, null),
                 new RowQuery("shop.orders", List.of("id"), Map.of("1=1 OR id", 1), null, null),
@@ -120,6 +124,12 @@ class RowQueryBuilderTest {
                 assertThat(e.getMessage()).contains("does not exist");
             });
         }
+        // three parts are not schema.table (as in every endpoint that takes a table name)
+        assertThatThrownBy(() -> rows(new RowQuery("shop.orders; DROP TABLE shop.orders", null, null, null, null)))
+                .isInstanceOfSatisfying(
+                        DuckbridgeException.class,
+                        e -> assertThat(e.errorClass()).isEqualTo(ErrorClass.INVALID_REQUEST))
+                .hasMessageContaining("quote parts that contain dots");
         assertThatThrownBy(() -> rows(new RowQuery(
                         "shop.orders", null, Map.of("id", Map.of("op", "; DROP", "value", 1)), null, null)))
                 .isInstanceOfSatisfying(
