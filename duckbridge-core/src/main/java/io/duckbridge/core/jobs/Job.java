@@ -58,6 +58,13 @@ public final class Job implements JobContext {
     }
 
     @Override
+    public synchronized void phase(long total, String unit) {
+        this.total = total;
+        this.unit = unit;
+        done.set(0);
+    }
+
+    @Override
     public boolean cancelRequested() {
         return cancelRequested;
     }

@@ -14,6 +14,14 @@ public interface JobContext {
     /** Adds {@code delta} to the amount done. */
     void advance(long delta);
 
+    /**
+     * Starts the next phase of the work (an export's COPY in percent, then its publishing in bytes): the amount
+     * done goes back to 0, with {@code total} of {@code unit} to do.
+     */
+    default void phase(long total, String unit) {
+        total(total, unit);
+    }
+
     /** Whether the job was asked to stop; long loops check it and end by throwing CANCELLED. */
     boolean cancelRequested();
 

@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -35,8 +36,11 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongConsumer;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.duckdb.DuckDBPreparedStatement;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.json.JsonMapper;
@@ -155,14 +159,16 @@ public final class ParquetExporter {
             long uploadMs;
             List<StagedFile> files;
             List<ExportManifest.File> published;
+            ExportProgress progress = new ExportProgress(context);
             try {
                 Path written = copy(
                         request,
                         written(source, schema),
                         schema,
                         staging,
-                        new Uploads(store, version, growing, context),
-                        context);
+                        new Uploads(store, version, growing, progress::sent),
+                        context,
+                        progress);
                 copyMs = (System.nanoTime() - copyStarted) / 1_000_000;
                 context.checkCancelled();
                 long inspectStarted = System.nanoTime();
@@ -172,7 +178,7 @@ public final class ParquetExporter {
                 if (settings.maxStagingBytes() != null && staged > settings.maxStagingBytes()) {
                     throw stagingLimit(staged);
                 }
-                context.total(staged, "bytes");
+                progress.publishing(staged);
                 long uploadStarted = System.nanoTime();
                 published = upload(store, version, files, growing, context);
                 uploadMs = (System.nanoTime() - uploadStarted) / 1_000_000;
@@ -452,7 +458,8 @@ public final class ParquetExporter {
             List<ExportManifest.Column> schema,
             Path staging,
             Uploads uploads,
-            JobContext context) {
+            JobContext context,
+            ExportProgress progress) {
         try {
             Files.createDirectories(staging);
         } catch (IOException e) {
@@ -487,12 +494,30 @@ public final class ParquetExporter {
         // claimed by the COPY when it starts, or by stopCopy to keep it from starting
         AtomicBoolean claimed = new AtomicBoolean();
         CountDownLatch finished = new CountDownLatch(1);
+        // the COPY's statement, for DuckDB's progress estimate while it runs
+        AtomicReference<DuckDBPreparedStatement> running = new AtomicReference<>();
         CompletableFuture<Void> copying = engine.readAsync(null, session -> {
             if (!claimed.compareAndSet(false, true)) {
                 return null;
             }
             try (Statement st = session.statement()) {
-                st.execute(copy);
+                // the estimate needs the progress bar on (not printed); session settings of this pooled reader,
+                // reset below
+                st.execute("SET SESSION enable_progress_bar = true");
+                st.execute("SET SESSION enable_progress_bar_print = false");
+                running.set(st.unwrap(DuckDBPreparedStatement.class));
+                try {
+                    st.execute(copy);
+                } finally {
+                    running.set(null);
+                    try {
+                        // in this order: a reader must never be left printing a progress bar to stdout
+                        st.execute("RESET SESSION enable_progress_bar");
+                        st.execute("RESET SESSION enable_progress_bar_print");
+                    } catch (SQLException e) {
+                        log.debug("could not reset the progress settings after the COPY: {}", e.getMessage());
+                    }
+                }
             } finally {
                 finished.countDown();
             }
@@ -508,6 +533,7 @@ public final class ParquetExporter {
                 try {
                     context.checkCancelled();
                     watch.check(uploads);
+                    progress.copied(estimate(running.get()));
                 } catch (RuntimeException | Error failure) {
                     stopCopy(copying, claimed, finished);
                     throw failure;
@@ -522,6 +548,18 @@ public final class ParquetExporter {
                 }
                 throw new DuckbridgeException(ErrorClass.INTERNAL, "the COPY failed: " + e.getCause(), e.getCause());
             }
+        }
+    }
+
+    /** DuckDB's estimate of how far {@code statement}'s query is, in percent; -1 when there is none. */
+    private static double estimate(DuckDBPreparedStatement statement) {
+        if (statement == null) {
+            return -1;
+        }
+        try {
+            return statement.getQueryProgress().getPercentage();
+        } catch (SQLException | RuntimeException e) {
+            return -1; // the COPY ended meanwhile
         }
     }
 
@@ -547,9 +585,52 @@ public final class ParquetExporter {
                         + " bytes (duckbridge.lake.max-staging-size); it was stopped and nothing was published");
     }
 
-    /** Where finished parts of growing files go: the S3 store and the new version, or nowhere for local targets. */
+    /**
+     * Where finished parts of growing files go: the S3 store and the new version, or nowhere for local targets;
+     * {@code sent} is told the bytes of each part the store accepted.
+     */
     private record Uploads(
-            ObjectStore store, String version, Map<String, GrowingFileUpload> growing, JobContext context) {}
+            ObjectStore store, String version, Map<String, GrowingFileUpload> growing, LongConsumer sent) {}
+
+    /**
+     * An export's progress in two phases: the COPY in percent (DuckDB's own estimate of the query's progress),
+     * then publishing in bytes. Parts sent while DuckDB still writes count towards the bytes. Thread-safe (part
+     * uploads report from the part pool).
+     */
+    private static final class ExportProgress {
+        private final JobContext context;
+        private boolean copying = true;
+        private int percent;
+        private long sentWhileCopying;
+
+        ExportProgress(JobContext context) {
+            this.context = context;
+            context.phase(100, "percent");
+        }
+
+        /** DuckDB's estimate, 0-100, or negative when it has none (yet). */
+        synchronized void copied(double estimate) {
+            int now = (int) Math.min(100, Math.floor(estimate));
+            if (copying && now > percent) {
+                context.advance(now - percent);
+                percent = now;
+            }
+        }
+
+        synchronized void sent(long bytes) {
+            if (copying) {
+                sentWhileCopying += bytes;
+            } else {
+                context.advance(bytes);
+            }
+        }
+
+        synchronized void publishing(long stagedBytes) {
+            copying = false;
+            context.phase(stagedBytes, "bytes");
+            context.advance(sentWhileCopying);
+        }
+    }
 
     /** Looks at the staging directory while DuckDB writes into it. Confined to the exporting thread. */
     private final class StagingWatch {
@@ -612,10 +693,7 @@ public final class ParquetExporter {
                                 .put(
                                         relative,
                                         new GrowingFileUpload(
-                                                s3,
-                                                uploads.version() + "/" + relative,
-                                                file,
-                                                uploads.context()::advance));
+                                                s3, uploads.version() + "/" + relative, file, uploads.sent()));
                     }
                 }
                 for (GrowingFileUpload upload : uploads.growing().values()) {

@@ -689,6 +689,63 @@ class LocalLakeTest {
     }
 
     @Test
+    void anExportReportsTheCopysProgressInPercentThenPublishingInBytes() {
+        // an export's job used to show no progress at all until its COPY had finished
+        engine.executeOnLane("CREATE VIEW slow AS SELECT i, md5(i::VARCHAR) || md5((i + 1)::VARCHAR) AS payload"
+                + " FROM range(4000000) t(i)");
+        List<String> states = java.util.Collections.synchronizedList(new ArrayList<>());
+        JobContext recording = new JobContext() {
+            String unit;
+            long total;
+            long done;
+
+            @Override
+            public String jobId() {
+                return "progress";
+            }
+
+            @Override
+            public synchronized void total(long t, String u) {
+                total = t;
+                unit = u;
+                states.add(unit + " " + done + "/" + total);
+            }
+
+            @Override
+            public synchronized void phase(long t, String u) {
+                done = 0;
+                total(t, u);
+            }
+
+            @Override
+            public synchronized void advance(long delta) {
+                done += delta;
+                states.add(unit + " " + done + "/" + total);
+            }
+
+            @Override
+            public boolean cancelRequested() {
+                return false;
+            }
+
+            @Override
+            public void checkCancelled() {}
+        };
+        ExportResult r = lake.export(ExportRequest.ofTable("slow", "file:progress"), recording);
+
+        List<String> copying =
+                states.stream().filter(s -> s.startsWith("percent ")).toList();
+        assertThat(copying.getFirst()).isEqualTo("percent 0/100");
+        List<Integer> percents = copying.stream()
+                .map(s -> Integer.valueOf(s.substring("percent ".length(), s.indexOf('/'))))
+                .toList();
+        assertThat(percents).isSorted().allSatisfy(p -> assertThat(p).isBetween(0, 100));
+        assertThat(percents.getLast()).as(states.toString()).isPositive();
+        assertThat(states.getLast()).isEqualTo("bytes " + r.bytes() + "/" + r.bytes());
+        assertThat(states.indexOf("bytes 0/" + r.bytes())).isGreaterThan(states.lastIndexOf(copying.getLast()));
+    }
+
+    @Test
     void appendingWithAnotherPartitioningIsAConflict() {
         ExportRequest partitioned =
                 new ExportRequest("all_types", null, "file:parts", List.of("id"), null, null, null, null, null, null);

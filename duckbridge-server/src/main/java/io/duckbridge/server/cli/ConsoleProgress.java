@@ -32,6 +32,13 @@ final class ConsoleProgress implements JobContext {
     }
 
     @Override
+    public void phase(long total, String unit) {
+        this.total = total;
+        this.unit = unit;
+        done.set(0);
+    }
+
+    @Override
     public void advance(long delta) {
         long now = System.nanoTime();
         long value = done.addAndGet(delta);

@@ -399,6 +399,13 @@ class S3LakeIT {
                 }
 
                 @Override
+                public void phase(long t, String unit) {
+                    // the COPY's percent, then publishing's bytes: only the last phase is checked here
+                    total[0] = t;
+                    advances.clear();
+                }
+
+                @Override
                 public void advance(long delta) {
                     advances.add(delta);
                 }
