@@ -61,4 +61,58 @@ class PartialSyncIT {
                             .containsKey("errorClass"));
         }
     }
+
+    @Test
+    void aTableDuckDbCannotCreateFailsAloneWithConversionNamingTheFix() throws Exception {
+        // found by an acceptance tester: the staging statement closed by the first failure failed every table after
+        // it with INTERNAL "Statement was closed", and the bad table's own error was DuckDB's SYNTAX/BINDER
+        try (TestingPostgres pg = TestingPostgres.start();
+                DuckDbEngine engine = DuckDbEngine.open(EngineSettings.defaults(":memory:"));
+                JobRunner jobs = new JobRunner(1, 10)) {
+            pg.execute("CREATE TABLE pc_a_nocols ()");
+            pg.execute("CREATE TYPE pc_empty AS ENUM ()");
+            pg.execute("CREATE TABLE pc_b_emptyenum (id int PRIMARY KEY, e pc_empty)");
+            pg.execute("CREATE TYPE pc_nofields AS ()");
+            pg.execute("CREATE TABLE pc_c_nofields (id int PRIMARY KEY, c pc_nofields)");
+            for (String good : List.of("pc_d_good", "pc_e_good")) {
+                pg.execute("CREATE TABLE " + good + " (id int PRIMARY KEY, v text)");
+                pg.execute("INSERT INTO " + good + " SELECT g, 'v' || g FROM generate_series(1, 20) g");
+            }
+            TableSync sync = new TableSync(
+                    engine,
+                    new PostgresSource(pg.jdbcUrl(), pg.username(), pg.password()),
+                    jobs,
+                    new SyncSettings(
+                            new TableSelector(List.of("public.pc_*"), List.of()),
+                            null,
+                            new SnapshotSettings(2, 10_000),
+                            new IncrementalSettings("updated_at", Duration.ofMinutes(1), null, 0)));
+
+            for (SyncMode mode : List.of(SyncMode.FULL, SyncMode.INCREMENTAL)) {
+                JobSnapshot done = sync.submitAll(mode).completion().get(60, TimeUnit.SECONDS);
+
+                assertThat(done.status()).isEqualTo(JobStatus.FAILED);
+                @SuppressWarnings("unchecked")
+                List<Map<String, Object>> tables =
+                        (List<Map<String, Object>>) done.result().get("tables");
+                for (String good : List.of("public.pc_d_good", "public.pc_e_good")) {
+                    assertThat(tables)
+                            .as(mode + " " + good)
+                            .anySatisfy(t -> assertThat(t)
+                                    .containsEntry("table", good)
+                                    .containsEntry("status", "succeeded")
+                                    .containsEntry("rows", 20L));
+                }
+                for (String bad : List.of("public.pc_a_nocols", "public.pc_b_emptyenum", "public.pc_c_nofields")) {
+                    assertThat(tables)
+                            .as(mode + " " + bad)
+                            .anySatisfy(t -> assertThat(t)
+                                    .containsEntry("table", bad)
+                                    .containsEntry("status", "failed")
+                                    .containsEntry("errorClass", "CONVERSION"));
+                }
+                assertThat(done.error().getMessage()).contains("duckbridge.sync.exclude");
+            }
+        }
+    }
 }

@@ -503,24 +503,32 @@ public final class SnapshotCopier {
                         if (progress.stream().anyMatch(p -> p.vectors)) {
                             CopySource.register(session.connection());
                         }
-                        try (Statement st = session.statement()) {
-                            for (int t = 0; t < plans.size(); t++) {
-                                TableName staging = progress.get(t).staging;
-                                try {
-                                    st.execute("CREATE SCHEMA IF NOT EXISTS " + TableName.quote(staging.schema()));
-                                    st.execute(CopyIngester.createTable(
-                                            staging, plans.get(t).mappings()));
-                                } catch (SQLException e) {
-                                    // this table fails (its ranges are skipped); the others are still copied
-                                    progress.get(t)
-                                            .error
-                                            .set(io.duckbridge.core.error.DuckDbErrors.wrap(
-                                                    "creating the staging table of "
-                                                            + plans.get(t)
-                                                                    .table()
-                                                                    .name(),
-                                                    e));
-                                }
+                        for (int t = 0; t < plans.size(); t++) {
+                            TableName staging = progress.get(t).staging;
+                            TableName table = plans.get(t).table().name();
+                            if (plans.get(t).mappings().isEmpty()) {
+                                progress.get(t).error.set(noColumns(table));
+                                continue;
+                            }
+                            // a statement of its own per table: the driver closes one whose statement failed, and
+                            // every later table then failed with "Statement was closed"
+                            try (Statement st = session.statement()) {
+                                st.execute("CREATE SCHEMA IF NOT EXISTS " + TableName.quote(staging.schema()));
+                                st.execute(CopyIngester.createTable(
+                                        staging, plans.get(t).mappings()));
+                            } catch (SQLException e) {
+                                // this table fails (its ranges are skipped); the others are still copied. DuckDB
+                                // refusing the DDL Duckbridge wrote is not the caller's SQL: CONVERSION, naming it
+                                DuckbridgeException cause = io.duckbridge.core.error.DuckDbErrors.wrap(
+                                        "creating the staging table of " + table, e);
+                                progress.get(t)
+                                        .error
+                                        .set(new DuckbridgeException(
+                                                ErrorClass.CONVERSION,
+                                                table + " cannot be created in DuckDB with the mapped column types ("
+                                                        + cause.getMessage() + "); exclude it with"
+                                                        + " duckbridge.sync.exclude, or change its column types",
+                                                cause));
                             }
                         }
                         return null;
@@ -532,6 +540,14 @@ public final class SnapshotCopier {
                     ? d
                     : new DuckbridgeException(ErrorClass.INTERNAL, String.valueOf(e.getCause()), e);
         }
+    }
+
+    /** CONVERSION: DuckDB tables need a column, PostgreSQL's need none. */
+    static DuckbridgeException noColumns(TableName table) {
+        return new DuckbridgeException(
+                ErrorClass.CONVERSION,
+                table + " has no columns in PostgreSQL, and a DuckDB table needs at least one; exclude it with"
+                        + " duckbridge.sync.exclude");
     }
 
     /**
