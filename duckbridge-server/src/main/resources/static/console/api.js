@@ -28,9 +28,16 @@ export async function request(path, { method = 'GET', body, accept = 'applicatio
   const key = auth.key();
   if (key) headers.Authorization = `Bearer ${key}`;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const response = await fetch(path, {
-    method, headers, signal, body: body === undefined ? undefined : JSON.stringify(body),
-  });
+  let response;
+  try {
+    response = await fetch(path, {
+      method, headers, signal, body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (error) {
+    if (error.name === 'AbortError') throw error;
+    // fetch rejects with a bare TypeError when the server cannot be reached: give it a class like the API's
+    throw new ApiError(0, { errorClass: 'NETWORK', detail: error.message });
+  }
   if (!response.ok) {
     let problem = {};
     try { problem = await response.json(); } catch { problem = { detail: response.statusText }; }
@@ -49,9 +56,27 @@ export async function postJson(path, body, options = {}) {
   return (await request(path, { ...options, method: 'POST', body })).json();
 }
 
+/** "CLASS: message" for an error shown to the user; errors that are not the API's have no class of their own. */
+export function describe(error) {
+  return `${error.errorClass || 'ERROR'}: ${error.message}`;
+}
+
 /** Whether the endpoint is absent on this server (a feature not installed). */
 export function missing(error) {
   return error instanceof ApiError && error.status === 404 && error.errorClass === 'NOT_FOUND';
+}
+
+/**
+ * One identifier as the server's table-name parser (TableName.parse) and SQL read it: as it is when it is a
+ * plain lower-case identifier, otherwise in double quotes with inner quotes doubled ("a.b", "Orders").
+ */
+export function quoteIdent(part) {
+  return /^[a-z_][a-z0-9_]*$/.test(part) ? part : `"${part.replaceAll('"', '""')}"`;
+}
+
+/** schema.table with each part quoted when needed; an empty schema leaves the table alone. */
+export function qualifiedName(schema, name) {
+  return schema ? `${quoteIdent(schema)}.${quoteIdent(name)}` : quoteIdent(name);
 }
 
 export function el(tag, attrs = {}, ...children) {

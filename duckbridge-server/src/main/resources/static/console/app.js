@@ -1,7 +1,7 @@
 // Console start-up: find out who the caller is (GET /api/v1/auth/me), ask for an API key when the
 // server needs one, then show the view named in the URL's hash.
 
-import { ApiError, auth, getJson } from './api.js';
+import { ApiError, auth, describe, el, getJson } from './api.js';
 import { initQuery, loadCompletions, refreshView } from './query.js';
 import { initCharts } from './charts.js';
 import { loadCatalog } from './catalog.js';
@@ -27,6 +27,8 @@ async function whoAmI() {
 }
 
 function askForKey(problem) {
+  // nothing polls behind the dialog: each poll would answer 401 and open it again
+  stopPolling();
   document.body.dataset.role = '';
   document.getElementById('login-error').textContent = problem;
   if (!login.open) login.showModal();
@@ -42,8 +44,24 @@ function show(view) {
   if (name === 'catalog') loadCatalog().then((t) => { tables = t; });
 }
 
+/** Says why the console cannot start (server unreachable, or auth/me failing) instead of a blank page. */
+function startupFailed(error) {
+  const banner = document.getElementById('startup-error');
+  banner.replaceChildren(
+    'The console could not ask the server who you are (GET /api/v1/auth/me): ', describe(error),
+    error.errorClass === 'NETWORK' ? '. Check that the Duckbridge server is running and reachable. ' : '. ',
+    el('button', { type: 'button', onclick: start }, 'Try again'));
+  banner.hidden = false;
+}
+
 async function start() {
-  if (!(await whoAmI())) return;
+  document.getElementById('startup-error').hidden = true;
+  try {
+    if (!(await whoAmI())) return;
+  } catch (error) {
+    startupFailed(error);
+    return;
+  }
   show(location.hash.slice(1));
   loadCompletions();
   loadCatalog().then((t) => { tables = t; }).catch(() => {});

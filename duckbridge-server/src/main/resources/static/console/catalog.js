@@ -2,9 +2,16 @@
 // with DuckDB and PostgreSQL types from /api/v1/tables/{table}. Falls back to information_schema
 // through the query API on a server without the tables endpoints.
 
-import { el, getJson, missing, postJson } from './api.js';
+import { describe, el, getJson, missing, postJson, qualifiedName } from './api.js';
 
-const qualified = (t) => (t.schema ? `${t.schema}.${t.name}` : t.name);
+// as the API's table-name parser reads it: public."a.b", not public.a.b (three parts)
+const qualified = (t) => qualifiedName(t.schema, t.name);
+
+/**
+ * Whether the name can be in a URL path: Tomcat and Spring Security's firewall refuse an encoded /, \, %
+ * or ; there, and GET /api/v1/tables/{table} has no other form.
+ */
+const fitsInPath = (name) => !/[/\\%;]/.test(name);
 
 export async function loadCatalog() {
   const list = document.getElementById('catalog-tables');
@@ -13,13 +20,13 @@ export async function loadCatalog() {
     tables = await getJson('/api/v1/tables');
   } catch (error) {
     if (!missing(error)) {
-      list.replaceChildren(el('li', { class: 'error-text' }, error.message));
+      list.replaceChildren(el('li', { class: 'error-text' }, describe(error)));
       return [];
     }
     try {
       tables = await tablesFromInformationSchema();
     } catch (fallbackError) {
-      list.replaceChildren(el('li', { class: 'error-text' }, fallbackError.message));
+      list.replaceChildren(el('li', { class: 'error-text' }, describe(fallbackError)));
       return [];
     }
   }
@@ -52,24 +59,29 @@ async function showTable(table) {
   detail.replaceChildren(el('p', { class: 'muted' }, 'Loading…'));
   let info = table;
   let columns;
+  let note = null;
   try {
-    info = { ...table, ...(await getJson(`/api/v1/tables/${encodeURIComponent(qualified(table))}`)) };
-    columns = info.columns || [];
-  } catch (error) {
-    if (!missing(error)) {
-      detail.replaceChildren(el('p', { class: 'error-text' }, error.message));
-      return;
+    if (!fitsInPath(qualified(table))) {
+      note = 'This name holds a /, \\, % or ;, which the server refuses in a URL, so its columns come from '
+        + 'DuckDB\'s catalog and their PostgreSQL types are not shown.';
+      columns = await columnsFromInformationSchema(table);
+    } else {
+      try {
+        info = { ...table, ...(await getJson(`/api/v1/tables/${encodeURIComponent(qualified(table))}`)) };
+        columns = info.columns || [];
+      } catch (error) {
+        if (!missing(error)) throw error;
+        columns = await columnsFromInformationSchema(table);
+      }
     }
-    const result = await postJson('/api/v1/query', {
-      sql: `SELECT column_name, data_type, is_nullable FROM information_schema.columns
-            WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position`,
-      params: [table.schema, table.name],
-    });
-    columns = result.rows.map(([name, type, nullable]) => ({ name, duckdbType: type, nullable: nullable === 'YES' }));
+  } catch (error) {
+    detail.replaceChildren(el('p', { class: 'error-text' }, describe(error)));
+    return;
   }
   const sync = info.lastSync || info.syncState || info.sync;
   detail.replaceChildren(
     el('h2', {}, qualified(info)),
+    note ? el('p', { class: 'muted', id: 'catalog-note' }, note) : '',
     el('dl', {},
       el('dt', {}, 'Rows'), el('dd', {}, info.rowCount === undefined || info.rowCount === null ? '?' : Number(info.rowCount).toLocaleString()),
       el('dt', {}, 'Source'), el('dd', {}, info.source ?? '—'),
@@ -82,6 +94,15 @@ async function showTable(table) {
         el('td', {}, c.postgresType ?? c.pgType ?? c.sourceType ?? ''),
         el('td', {}, c.nullable === undefined ? '' : c.nullable ? 'yes' : 'no'))))),
   );
+}
+
+async function columnsFromInformationSchema(table) {
+  const result = await postJson('/api/v1/query', {
+    sql: `SELECT column_name, data_type, is_nullable FROM information_schema.columns
+          WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position`,
+    params: [table.schema, table.name],
+  });
+  return result.rows.map(([name, type, nullable]) => ({ name, duckdbType: type, nullable: nullable === 'YES' }));
 }
 
 function describeSync(sync) {

@@ -31,6 +31,14 @@ export function showChart(newResult) {
   if (!document.getElementById('chart-panel').hidden) draw();
 }
 
+/** Forgets the result and removes its chart, e.g. when the next statement failed. */
+export function clearChart() {
+  result = null;
+  chart?.destroy();
+  chart = null;
+  for (const id of ['chart-x', 'chart-y', 'chart-series']) document.getElementById(id).replaceChildren();
+}
+
 function fillChoices() {
   const names = result.columns.map((c) => c.name);
   const option = (name, i) => el('option', { value: i }, name);

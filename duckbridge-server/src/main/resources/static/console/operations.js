@@ -1,10 +1,15 @@
 // The operations page: health, jobs with live progress bars, sync (admin), CDC with lag, exports and
 // backups with validate/restore (admin, with confirmation). Polls while the page is visible.
 
-import { el, formatBytes, getJson, isAdmin, missing, postJson, request } from './api.js';
+import {
+  describe, el, formatBytes, getJson, isAdmin, missing, postJson, qualifiedName, request,
+} from './api.js';
 
 const POLL_MS = 1000;
 let timer = null;
+// counts startPolling/stopPolling calls: a tick that was awaiting its requests when polling stopped (or
+// restarted) sees a newer generation and sets no timer, so no loop outlives the page
+let generation = 0;
 
 export function initOperations() {
   document.getElementById('sync-form').addEventListener('submit', startSync);
@@ -16,16 +21,18 @@ export function initOperations() {
 
 export function startPolling(tables) {
   const datalist = document.getElementById('sync-tables');
-  datalist.replaceChildren(...(tables || []).map((t) => el('option', { value: `${t.schema}.${t.name}` })));
+  datalist.replaceChildren(...(tables || []).map((t) => el('option', { value: qualifiedName(t.schema, t.name) })));
   stopPolling();
+  const current = generation;
   const tick = async () => {
     await Promise.all([health(), jobs(), cdc(), backups()]);
-    timer = setTimeout(tick, POLL_MS);
+    if (current === generation) timer = setTimeout(tick, POLL_MS);
   };
   tick();
 }
 
 export function stopPolling() {
+  generation++;
   clearTimeout(timer);
   timer = null;
 }
@@ -42,7 +49,7 @@ async function act(path, done) {
     message(done);
     if (body.jobId) watchJob(body.jobId);
   } catch (error) {
-    message(`${error.errorClass}: ${error.message}`, true);
+    message(describe(error), true);
   }
 }
 
@@ -50,13 +57,15 @@ async function startSync(event) {
   event.preventDefault();
   const table = document.getElementById('sync-table').value.trim();
   const mode = document.getElementById('sync-mode').value;
-  const path = table ? `/api/v1/sync/${encodeURIComponent(table)}` : '/api/v1/sync';
+  // the name goes in the query string: Tomcat refuses an encoded / or % in a path (table names may hold them)
+  const query = new URLSearchParams({ mode, wait: 'false' });
+  if (table) query.set('table', table);
   try {
-    const { jobId } = await postJson(`${path}?mode=${mode}&wait=false`);
+    const { jobId } = await postJson(`/api/v1/sync?${query}`);
     message(`Sync job ${jobId} started`);
     watchJob(jobId);
   } catch (error) {
-    message(`${error.errorClass}: ${error.message}`, true);
+    message(describe(error), true);
   }
 }
 
@@ -69,7 +78,7 @@ async function startExport(event) {
     message(`Export job ${jobId} started`);
     watchJob(jobId);
   } catch (error) {
-    message(`${error.errorClass}: ${error.message}`, true);
+    message(describe(error), true);
   }
 }
 
@@ -83,7 +92,7 @@ async function watchJob(jobId) {
     try {
       job = await getJson(`/api/v1/jobs/${encodeURIComponent(jobId)}`);
     } catch (error) {
-      row.replaceChildren(el('span', { class: 'error-text' }, `${error.errorClass}: ${error.message}`));
+      row.replaceChildren(el('span', { class: 'error-text' }, describe(error)));
       return;
     }
     row.dataset.status = job.status;
@@ -103,7 +112,7 @@ async function section(id, loader, render) {
   } catch (error) {
     box.closest('.card').classList.toggle('absent', missing(error));
     box.replaceChildren(el('p', { class: missing(error) ? 'muted' : 'error-text' },
-      missing(error) ? 'Not available on this server.' : `${error.errorClass}: ${error.message}`));
+      missing(error) ? 'Not available on this server.' : describe(error)));
   }
 }
 
@@ -135,16 +144,32 @@ function progressBar(job) {
   const finished = job.status === 'succeeded';
   const pct = finished ? 100 : total ? Math.min(100, Math.floor((100 * done) / total)) : 0;
   return el('div', { class: 'progress', role: 'progressbar', 'aria-valuenow': pct, 'aria-valuemin': 0, 'aria-valuemax': 100 },
-    el('div', { class: 'bar', style: `width:${pct}%` }),
+    bar(pct),
     el('span', {}, `${pct}% · ${Number(done).toLocaleString()}${total ? ` / ${Number(total).toLocaleString()}` : ''} ${unit}`));
+}
+
+/** The filled part of a progress bar; its width is set through the CSSOM, which style-src 'self' allows. */
+function bar(pct) {
+  const node = el('div', { class: 'bar' });
+  node.style.width = `${pct}%`;
+  return node;
 }
 
 const TERMINAL = ['succeeded', 'failed', 'cancelled'];
 
+async function cancelJob(id) {
+  try {
+    await request(`/api/v1/jobs/${encodeURIComponent(id)}`, { method: 'DELETE' });
+    message(`Cancel requested for job ${id}`);
+  } catch (error) {
+    message(describe(error), true);
+  }
+}
+
 function jobRow(job) {
   const cancel = isAdmin() && !TERMINAL.includes(job.status)
     ? el('button', {
-      type: 'button', class: 'admin-only', onclick: () => request(`/api/v1/jobs/${job.id}`, { method: 'DELETE' }),
+      type: 'button', class: 'admin-only', onclick: () => cancelJob(job.id),
     }, 'Cancel')
     : '';
   return el('tr', { 'data-job': job.id, 'data-kind': job.kind, 'data-status': job.status },
@@ -220,7 +245,7 @@ async function validate(id) {
     message(r.valid ? `Backup ${id} is valid` : `Backup ${id} is NOT valid: ${(r.problems || []).map((p) => (typeof p === 'string' ? p : JSON.stringify(p))).join('; ')}`, !r.valid);
     await backups(); // the list shows each backup's last validation
   } catch (error) {
-    message(`${error.errorClass}: ${error.message}`, true);
+    message(describe(error), true);
   }
 }
 
@@ -231,6 +256,6 @@ async function restore(id) {
     message(`Restore job ${jobId} started`);
     watchJob(jobId);
   } catch (error) {
-    message(`${error.errorClass}: ${error.message}`, true);
+    message(describe(error), true);
   }
 }

@@ -1,9 +1,9 @@
 // The query workspace: CodeMirror editor with catalog completion, run/cancel, result grid, error
 // marker, CSV/Parquet download and a history kept in localStorage.
 
-import { ApiError, el, postJson, request } from './api.js';
+import { ApiError, el, postJson, quoteIdent, request } from './api.js';
 import { renderGrid } from './grid.js';
-import { showChart } from './charts.js';
+import { clearChart, showChart } from './charts.js';
 
 const HISTORY_KEY = 'duckbridge.history';
 const HISTORY_SIZE = 50;
@@ -62,11 +62,13 @@ export async function loadCompletions() {
             ORDER BY table_schema, table_name, ordinal_position`,
       maxRows: 100000,
     });
+    // keys are what completion inserts, so names that SQL would misread are quoted: public."a.b"
     const tables = {};
     for (const [schema, table, column] of result.rows) {
-      const qualified = schema === 'main' ? table : `${schema}.${table}`;
-      (tables[qualified] ||= []).push(column);
-      if (schema !== 'main') (tables[table] ||= []).push(column);
+      const name = quoteIdent(table);
+      const qualified = schema === 'main' ? name : `${quoteIdent(schema)}.${name}`;
+      (tables[qualified] ||= []).push(quoteIdent(column));
+      if (schema !== 'main') (tables[name] ||= []).push(quoteIdent(column));
     }
     editor.setOption('hintOptions', { tables, completeSingle: false });
   } catch {
@@ -107,6 +109,8 @@ export async function run() {
     showChart(result);
     remember(body.sql, `${result.rowCount} rows`);
   } catch (error) {
+    // the grid and chart of an earlier statement would look like this one's result
+    clearResult();
     if (error.name === 'AbortError') {
       status.textContent = `Cancelled after ${Math.round(performance.now() - started)} ms`;
     } else {
@@ -117,6 +121,12 @@ export async function run() {
   } finally {
     setRunning(null);
   }
+}
+
+function clearResult() {
+  lastResult = null;
+  document.getElementById('grid').replaceChildren();
+  clearChart();
 }
 
 function showError(error, sql) {

@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import org.openqa.selenium.OutputType;
@@ -49,6 +51,18 @@ final class Browser implements AutoCloseable {
                 .build();
         driver = new ChromeDriver(service, options);
         driver.manage().timeouts().scriptTimeout(Duration.ofSeconds(20));
+        // every page records what its Content-Security-Policy blocked, from before its first script runs
+        driver.executeCdpCommand(
+                "Page.addScriptToEvaluateOnNewDocument",
+                Map.of(
+                        "source",
+                        "window.cspViolations = []; document.addEventListener('securitypolicyviolation',"
+                                + " (e) => window.cspViolations.push(e.effectiveDirective + ' ' + e.blockedURI));"));
+    }
+
+    /** What the page's Content-Security-Policy blocked since it loaded: "directive blocked-URI" each. */
+    List<?> cspViolations() {
+        return (List<?>) script("return window.cspViolations");
     }
 
     /**

@@ -6,10 +6,12 @@ import io.duckbridge.core.engine.DuckDbEngine;
 import io.duckbridge.core.jobs.Job;
 import io.duckbridge.core.jobs.JobKind;
 import io.duckbridge.core.jobs.JobRunner;
+import io.duckbridge.core.source.PostgresSource;
 import io.duckbridge.server.DuckbridgeApplication;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.sql.Connection;
 import java.sql.Statement;
 import java.util.HexFormat;
 import java.util.List;
@@ -161,6 +163,7 @@ class ConsoleIT {
         browser.await(20, d -> d.findElement(By.id("status")).getText().startsWith("Downloaded PARQUET"));
         assertThat(browser.driver.findElements(By.id("error")).get(0).isDisplayed())
                 .isFalse();
+        assertThat(browser.cspViolations()).isEmpty();
     }
 
     @Test
@@ -177,6 +180,7 @@ class ConsoleIT {
         browser.screenshot("query-completion");
         input.sendKeys(Keys.ENTER);
         assertThat(browser.script("return duckbridgeEditor.getValue()")).isEqualTo("SELECT * FROM console_cities");
+        assertThat(browser.cspViolations()).isEmpty();
     }
 
     @Test
@@ -199,10 +203,14 @@ class ConsoleIT {
     }
 
     @Test
-    void showsTheErrorClassAndMarksThePositionInTheEditor() {
+    void showsTheErrorClassAndMarksThePositionInTheEditorWithoutTheEarlierResult() {
         open("query");
+        typeQuery("SELECT name FROM console_cities");
+        assertThat(awaitRows()).isEqualTo("5 rows");
         typeQuery("SELECT * FORM console_cities");
         browser.await(20, d -> d.findElement(By.id("error")).isDisplayed());
+        // the earlier statement's rows would look like this one's
+        assertThat(browser.driver.findElements(By.cssSelector("#grid > *"))).isEmpty();
         assertThat(browser.driver.findElement(By.id("error-class")).getText()).isEqualTo("SYNTAX");
         WebElement mark = browser.await(5, d -> d.findElement(By.cssSelector(".CodeMirror .cm-error-mark")));
         assertThat(mark.getText()).isEqualTo("console_cities");
@@ -230,6 +238,7 @@ class ConsoleIT {
                 .containsExactly(48494000L, 56681068L, 14368000L);
         assertThat(browser.driver.findElement(By.id("chart")).isDisplayed()).isTrue();
         assertThat(browser.driver.findElement(By.id("grid")).isDisplayed()).isFalse();
+        assertThat(browser.cspViolations()).isEmpty();
         browser.screenshot("chart");
     }
 
@@ -239,6 +248,7 @@ class ConsoleIT {
         assertThat(browser.script("return typeof CodeMirror + ' ' + typeof Chart"))
                 .isEqualTo("function function");
         assertThat(browser.driver.findElements(By.cssSelector(".CodeMirror"))).hasSize(1);
+        assertThat(browser.cspViolations()).isEmpty();
     }
 
     @Test
@@ -259,6 +269,16 @@ class ConsoleIT {
         open("operations");
         By bar = By.cssSelector("#jobs tr[data-job='" + job.jobId() + "'] .progress");
         browser.await(10, d -> "50".equals(d.findElement(bar).getDomAttribute("aria-valuenow")));
+        // the bar's width is set through the CSSOM, which the console's style-src 'self' allows
+        browser.await(5, d -> {
+            double filled = ((Number) browser.script(
+                            "const p = arguments[0]; return p.querySelector('.bar').getBoundingClientRect().width"
+                                    + " / p.getBoundingClientRect().width",
+                            d.findElement(bar)))
+                    .doubleValue();
+            return filled > 0.45 && filled < 0.55;
+        });
+        assertThat(browser.cspViolations()).isEmpty();
         browser.screenshot("operations-running");
         rest.countDown();
         By row = By.cssSelector("#jobs tr[data-job='" + job.jobId() + "']");
@@ -358,6 +378,182 @@ class ConsoleIT {
         browser.await(20, d -> d.findElement(By.id("whoami")).getText().equals("ops · admin"));
         assertThat(browser.driver.findElement(By.id("sync-start")).isDisplayed())
                 .isTrue();
+    }
+
+    @Test
+    void syncsShowsAndCompletesTablesWhoseNamesHoldADotOrASlash() throws Exception {
+        try (Connection c = app.getBean(PostgresSource.class).connect();
+                Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE IF NOT EXISTS public.\"a.b\" (id integer PRIMARY KEY, label text)");
+            st.execute("INSERT INTO public.\"a.b\" VALUES (1, 'dot') ON CONFLICT DO NOTHING");
+            st.execute("CREATE TABLE IF NOT EXISTS public.\"sl/ash\" (id integer PRIMARY KEY, v numeric(5,1))");
+            st.execute("INSERT INTO public.\"sl/ash\" VALUES (1, 2.5), (2, 3.5) ON CONFLICT DO NOTHING");
+        }
+        open("operations");
+        for (String table : List.of("public.\"a.b\"", "public.\"sl/ash\"")) {
+            WebElement input = browser.driver.findElement(By.id("sync-table"));
+            input.clear();
+            input.sendKeys(table);
+            browser.driver.findElement(By.id("sync-start")).click();
+            By watched = By.cssSelector("#job-watch .watched:first-child");
+            browser.await(
+                    60,
+                    d -> d.findElement(By.id("sync-message")).getText().startsWith("Sync job")
+                            && "succeeded".equals(d.findElement(watched).getDomAttribute("data-status")));
+        }
+
+        open("catalog");
+        catalogLink("public.\"a.b\"").click();
+        browser.await(
+                10,
+                d -> d.findElement(By.cssSelector("#catalog-detail h2"))
+                        .getText()
+                        .equals("public.\"a.b\""));
+        // the detail came from GET /api/v1/tables/{table}: it knows the PostgreSQL types
+        assertThat(catalogColumns())
+                .extracting(c -> c.subList(0, 2))
+                .containsExactly(List.of("id", "INTEGER"), List.of("label", "VARCHAR"));
+        assertThat(catalogColumns()).allSatisfy(c -> assertThat(c.get(2)).isNotEmpty());
+        browser.screenshot("catalog-dotted-name");
+
+        // a / cannot be in a URL path: the columns come from DuckDB's catalog, with a note saying so
+        catalogLink("public.\"sl/ash\"").click();
+        browser.await(
+                10,
+                d -> d.findElement(By.cssSelector("#catalog-detail h2"))
+                        .getText()
+                        .equals("public.\"sl/ash\""));
+        assertThat(browser.driver.findElement(By.id("catalog-note")).getText()).contains("refuses in a URL");
+        assertThat(catalogColumns())
+                .extracting(c -> c.subList(0, 2))
+                .containsExactly(List.of("id", "INTEGER"), List.of("v", "DECIMAL(5,1)"));
+        assertThat(browser.driver
+                        .findElement(By.cssSelector("#catalog-detail dl"))
+                        .getText())
+                .contains("2");
+        browser.screenshot("catalog-slash-name");
+
+        // (a query of public."sl/ash" is refused by the query guard, which takes a name with / for a file path)
+        open("query");
+        browser.driver.findElement(By.cssSelector(".CodeMirror")).click();
+        WebElement editor = browser.driver.findElement(By.cssSelector(".CodeMirror textarea"));
+        editor.sendKeys(Keys.chord(Keys.CONTROL, "a"), Keys.DELETE);
+        editor.sendKeys("SELECT count(*) AS n FROM public.");
+        WebElement hint = browser.await(10, d -> {
+            editor.sendKeys(Keys.ESCAPE, Keys.chord(Keys.CONTROL, Keys.SPACE));
+            return d.findElements(By.cssSelector(".CodeMirror-hints li")).stream()
+                    .filter(li -> li.getText().equals("public.\"a.b\""))
+                    .findFirst()
+                    .orElse(null);
+        });
+        hint.click();
+        assertThat(browser.script("return duckbridgeEditor.getValue()"))
+                .isEqualTo("SELECT count(*) AS n FROM public.\"a.b\"");
+        editor.sendKeys(Keys.chord(Keys.CONTROL, Keys.ENTER));
+        assertThat(awaitRows()).isEqualTo("1 rows");
+        assertThat(gridRows()).containsExactly(List.of("1"));
+    }
+
+    private WebElement catalogLink(String table) {
+        return browser.await(
+                10,
+                d -> d.findElements(By.cssSelector("#catalog-tables a[data-table]")).stream()
+                        .filter(a -> table.equals(a.getDomAttribute("data-table")))
+                        .findFirst()
+                        .orElse(null));
+    }
+
+    private List<List<String>> catalogColumns() {
+        return browser.driver.findElements(By.cssSelector("#catalog-detail tbody tr")).stream()
+                .map(row -> texts(row.findElements(By.tagName("td"))))
+                .toList();
+    }
+
+    @Test
+    void leavingOperationsWhileAPollIsInFlightStopsThePolling() {
+        open("query");
+        // every request takes 300 ms, so the first poll is still waiting when the page is left after 10 ms
+        Object jobRequests = browser.driver.executeAsyncScript("""
+                        const done = arguments[arguments.length - 1];
+                        let jobs = 0;
+                        const real = window.fetch;
+                        window.fetch = (url, options) => {
+                          if (String(url).startsWith('/api/v1/jobs')) jobs++;
+                          return new Promise((resolve) => setTimeout(resolve, 300)).then(() => real(url, options));
+                        };
+                        location.hash = '#operations';
+                        setTimeout(() => {
+                          location.hash = '#query';
+                          setTimeout(() => { jobs = 0; setTimeout(() => done(jobs), 2500); }, 50);
+                        }, 10);
+                        """);
+        assertThat(jobRequests).isEqualTo(0L);
+    }
+
+    @Test
+    void namesNetworkFailuresInOperationsAndAtStartInsteadOfUndefinedOrABlankPage() {
+        open("operations");
+        browser.await(10, d -> d.findElement(By.id("health-status")).isDisplayed());
+        browser.script("window.fetch = () => Promise.reject(new TypeError('Failed to fetch'))");
+        browser.await(10, d -> d.findElement(By.id("jobs")).getText().equals("NETWORK: Failed to fetch"));
+        assertThat(browser.driver.findElement(By.id("cdc")).getText()).doesNotContain("undefined");
+        browser.screenshot("operations-offline");
+
+        // start-up: GET /api/v1/auth/me fails after the key is typed in
+        browser.driver.get(base + "/console/console.css");
+        browser.script("sessionStorage.clear()");
+        browser.driver.get(base + "/#query");
+        WebElement key = browser.await(
+                20, d -> d.findElement(By.id("api-key")).isDisplayed() ? d.findElement(By.id("api-key")) : null);
+        browser.script("window.realFetch = window.fetch;"
+                + " window.fetch = () => Promise.reject(new TypeError('Failed to fetch'))");
+        key.sendKeys(ADMIN_KEY);
+        browser.driver.findElement(By.id("login-submit")).click();
+        WebElement banner = browser.await(
+                10,
+                d -> d.findElement(By.id("startup-error")).isDisplayed()
+                        ? d.findElement(By.id("startup-error"))
+                        : null);
+        assertThat(banner.getText()).contains("/api/v1/auth/me").contains("NETWORK: Failed to fetch");
+        browser.screenshot("startup-offline");
+        browser.script("window.fetch = window.realFetch");
+        banner.findElement(By.tagName("button")).click();
+        browser.await(10, d -> d.findElement(By.id("whoami")).getText().equals("ops · admin"));
+        assertThat(browser.driver.findElement(By.id("startup-error")).isDisplayed())
+                .isFalse();
+    }
+
+    @Test
+    void showsWhyCancellingAJobFailed() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        Job job = app.getBean(JobRunner.class).submit(JobKind.SYNC, "console cancel check", context -> {
+            context.total(1, "tables");
+            if (!release.await(60, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("the test never let the job finish");
+            }
+            context.advance(1);
+            return Map.of("tables", 1);
+        });
+        try {
+            open("operations");
+            By cancel = By.cssSelector("#jobs tr[data-job='" + job.jobId() + "'] button");
+            browser.await(10, d -> d.findElement(cancel).isDisplayed());
+            browser.script("const real = window.fetch; window.fetch = (url, options) => options?.method === 'DELETE'"
+                    + " ? Promise.reject(new TypeError('Failed to fetch')) : real(url, options)");
+            browser.await(10, d -> {
+                d.findElement(cancel).click();
+                return true;
+            });
+            WebElement message = browser.await(
+                    10,
+                    d -> d.findElement(By.id("sync-message")).getText().equals("NETWORK: Failed to fetch")
+                            ? d.findElement(By.id("sync-message"))
+                            : null);
+            assertThat(message.getDomAttribute("class")).isEqualTo("error-text");
+            browser.screenshot("operations-cancel-failed");
+        } finally {
+            release.countDown();
+        }
     }
 
     static List<String> texts(List<WebElement> elements) {
