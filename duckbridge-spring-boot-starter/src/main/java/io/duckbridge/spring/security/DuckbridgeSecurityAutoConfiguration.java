@@ -1,6 +1,7 @@
 package io.duckbridge.spring.security;
 
 import jakarta.servlet.DispatcherType;
+import java.util.Arrays;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,6 +20,12 @@ import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.config.observation.SecurityObservationSettings;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.authentication.AnonymousAuthenticationFilter;
+import org.springframework.security.web.header.writers.DelegatingRequestMatcherHeaderWriter;
+import org.springframework.security.web.header.writers.ReferrerPolicyHeaderWriter.ReferrerPolicy;
+import org.springframework.security.web.header.writers.StaticHeadersWriter;
+import org.springframework.security.web.servlet.util.matcher.PathPatternRequestMatcher;
+import org.springframework.security.web.util.matcher.OrRequestMatcher;
+import org.springframework.security.web.util.matcher.RequestMatcher;
 import org.springframework.web.cors.CorsConfiguration;
 import org.springframework.web.cors.CorsConfigurationSource;
 import org.springframework.web.cors.UrlBasedCorsConfigurationSource;
@@ -57,6 +64,18 @@ public class DuckbridgeSecurityAutoConfiguration {
         "/swagger-ui.html",
         "/swagger-ui/**"
     };
+    /** The web console's pages and scripts: they get {@link #CONSOLE_CSP}. */
+    static final String[] CONSOLE = {"/", "/index.html", "/console/**"};
+
+    /**
+     * The console's Content-Security-Policy: its own scripts, styles and API only (it has no inline script or
+     * style attribute; it sets styles through the CSSOM). Not sent for Swagger UI, whose page needs inline
+     * code, nor for the API's JSON.
+     */
+    public static final String CONSOLE_CSP = "default-src 'self'; script-src 'self'; style-src 'self';"
+            + " img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none';"
+            + " form-action 'self'";
+
     /** POST endpoints a reader may call: they read (path patterns; the API document uses them too). */
     public static final List<String> READER_POSTS =
             List.of("/api/v1/query", "/api/v1/query/explain", "/api/v1/tables/*/rows");
@@ -213,7 +232,15 @@ public class DuckbridgeSecurityAutoConfiguration {
                 .cors(c -> c.disable())
                 .addFilter(corsFilter(cors))
                 .authenticationProvider(provider)
-                .exceptionHandling(e -> e.authenticationEntryPoint(problems).accessDeniedHandler(problems));
+                .exceptionHandling(e -> e.authenticationEntryPoint(problems).accessDeniedHandler(problems))
+                // beside Spring Security's defaults (nosniff, X-Frame-Options DENY, Cache-Control no-store)
+                .headers(h -> h.referrerPolicy(r -> r.policy(ReferrerPolicy.NO_REFERRER))
+                        .addHeaderWriter(new DelegatingRequestMatcherHeaderWriter(
+                                new OrRequestMatcher(Arrays.stream(CONSOLE)
+                                        .map(PathPatternRequestMatcher.withDefaults()::matcher)
+                                        .map(RequestMatcher.class::cast)
+                                        .toList()),
+                                new StaticHeadersWriter("Content-Security-Policy", CONSOLE_CSP))));
         if (mode != SecurityMode.API_KEYS) {
             http.authorizeHttpRequests(a -> a.anyRequest().permitAll());
             return http.build();
