@@ -153,7 +153,7 @@ public final class IncrementalSync {
         DuckDBConnection duck = duplicate();
         try (Connection pg = source.connect()) {
             try (Statement st = pg.createStatement()) {
-                st.execute(SESSION_SETTINGS);
+                st.execute(io.duckbridge.core.sync.snapshot.SourceSnapshot.SESSION_SETTINGS);
             }
             pg.setAutoCommit(false);
             pg.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
@@ -292,10 +292,6 @@ public final class IncrementalSync {
             drop(staged);
         }
     }
-
-    static final String SESSION_SETTINGS = "SET DateStyle = 'ISO, YMD'; SET TimeZone = 'UTC';"
-            + " SET IntervalStyle = 'postgres'; SET bytea_output = 'hex'; SET extra_float_digits = 3;"
-            + " SET client_encoding = 'UTF8'";
 
     private String fallbackReason(SourceTable table, Previous previous) {
         if (table.primaryKey().isEmpty()) {

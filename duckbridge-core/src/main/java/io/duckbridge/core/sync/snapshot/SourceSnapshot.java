@@ -29,9 +29,18 @@ import java.util.regex.Pattern;
  */
 public final class SourceSnapshot implements AutoCloseable {
     private static final Pattern SNAPSHOT_NAME = Pattern.compile("[0-9A-Fa-f]+(-[0-9A-Fa-f]+)+");
-    static final String SESSION_SETTINGS = "SET DateStyle = 'ISO, YMD'; SET TimeZone = 'UTC';"
+    /**
+     * Settings of every session that reads rows for a sync (snapshot and incremental): the text formats the
+     * decoders expect, and — as pg_dump does — no statement, idle-in-transaction or transaction timeout of the
+     * role's, which would end a long copy or the idle session that holds the exported snapshot while the readers
+     * copy (every later reader then failed to join it).
+     */
+    public static final String SESSION_SETTINGS = "SET DateStyle = 'ISO, YMD'; SET TimeZone = 'UTC';"
             + " SET IntervalStyle = 'postgres'; SET bytea_output = 'hex'; SET extra_float_digits = 3;"
-            + " SET client_encoding = 'UTF8'";
+            + " SET client_encoding = 'UTF8'; SET statement_timeout = 0;"
+            + " SET idle_in_transaction_session_timeout = 0;"
+            + " SELECT set_config('transaction_timeout', '0', false)"
+            + " WHERE current_setting('server_version_num')::int >= 170000";
 
     private final PostgresSource source;
     private final String name;
@@ -133,6 +142,15 @@ public final class SourceSnapshot implements AutoCloseable {
             return c;
         } catch (SQLException e) {
             closeQuietly(c);
+            if ("42704".equals(e.getSQLState()) || "22023".equals(e.getSQLState())) {
+                // the snapshot is gone: the session that exported it ended (killed, or a timeout of the server's)
+                throw new DuckbridgeException(
+                        ErrorClass.SOURCE_UNAVAILABLE,
+                        "PostgreSQL snapshot " + name + " no longer exists: the session that exported it ended"
+                                + " (terminated, or ended by a timeout such as idle_in_transaction_session_timeout);"
+                                + " run the sync again: PostgreSQL error " + e.getSQLState() + ": " + e.getMessage(),
+                        e);
+            }
             throw PgErrors.wrap("joining PostgreSQL snapshot " + name, e);
         }
     }
