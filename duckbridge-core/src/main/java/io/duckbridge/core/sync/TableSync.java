@@ -38,6 +38,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -61,6 +63,8 @@ public final class TableSync {
     private final SyncSettings settings;
     private final SyncStateStore states;
     private final CatalogReader catalog = new CatalogReader();
+    /** Held by the running sync ({@link #run}); fair, so syncs run in the order they began waiting. */
+    private final ReentrantLock turn = new ReentrantLock(true);
 
     /**
      * Creates the sync feature on {@code engine} and drops the staging tables a killed sync left in the database
@@ -240,6 +244,34 @@ public final class TableSync {
      *     NOT_FOUND for an unknown or unselected table
      */
     public Map<String, Object> run(List<TableName> tables, SyncMode mode, JobContext context) {
+        // one sync at a time: two of the same table could otherwise finish in the other order, and the older
+        // snapshot (or an incremental read before a newer full copy) would replace the newer copy. The next one
+        // reads PostgreSQL only after the running one has committed, so it is always the newer.
+        awaitTurn(context);
+        try {
+            return runAlone(tables, mode, context);
+        } finally {
+            turn.unlock();
+        }
+    }
+
+    private void awaitTurn(JobContext context) {
+        try {
+            if (turn.tryLock()) {
+                return;
+            }
+            log.info("sync job {} waits for the running sync to finish", context.jobId());
+            while (!turn.tryLock(500, TimeUnit.MILLISECONDS)) {
+                context.checkCancelled();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DuckbridgeException(
+                    ErrorClass.CANCELLED, "the sync was interrupted while waiting for another", e);
+        }
+    }
+
+    private Map<String, Object> runAlone(List<TableName> tables, SyncMode mode, JobContext context) {
         PostgresSource pg = source();
         Resolved resolved = resolve(pg, tables);
         List<SourceTable> selected = new ArrayList<>(resolved.tables());
