@@ -1,10 +1,14 @@
 package io.duckbridge.server;
 
 import io.duckbridge.server.cli.BackupCommand;
+import io.duckbridge.server.cli.CliEncoding;
 import io.duckbridge.server.cli.ExportCommand;
 import io.duckbridge.server.cli.ImportCommand;
 import io.duckbridge.server.cli.QueryCommand;
 import io.duckbridge.server.cli.SyncCommand;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.springframework.boot.SpringApplication;
@@ -33,12 +37,17 @@ public final class DuckbridgeServer implements java.util.concurrent.Callable<Int
             List.of("serve", "query", "sync", "export", "import", "backup", "help", "-h", "--help", "-V", "--version");
 
     public static void main(String[] args) {
+        args = CliEncoding.arguments(args);
         if (args.length == 0 || !SUBCOMMANDS.contains(args[0])) {
             // no subcommand: serve, passing every argument (e.g. --server.port=9090) to Spring Boot
             String[] withServe = new String[args.length + 1];
             withServe[0] = "serve";
             System.arraycopy(args, 0, withServe, 1, args.length);
             args = withServe;
+        }
+        if (!"serve".equals(args[0])) {
+            // the CLI's output is UTF-8 whatever the locale; the service's logging is left as configured
+            CliEncoding.useUtf8Output();
         }
         int exit = commandLine().execute(args);
         // a started service keeps running on its own threads; anything else ends here with its exit code
@@ -67,6 +76,9 @@ public final class DuckbridgeServer implements java.util.concurrent.Callable<Int
     static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new DuckbridgeServer());
         withVersion(cl);
+        // picocli's usage and error messages echo arguments: UTF-8 as the commands' own output, not the locale's
+        cl.setOut(new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), true));
+        cl.setErr(new PrintWriter(new OutputStreamWriter(System.err, StandardCharsets.UTF_8), true));
         return cl;
     }
 

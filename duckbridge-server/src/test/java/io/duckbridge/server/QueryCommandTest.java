@@ -163,6 +163,22 @@ class QueryCommandTest {
     }
 
     @Test
+    void usageErrorsAreUtf8WhateverTheStreamsEncodingIs() {
+        // under LANG=C System.err encodes as ASCII; picocli's message echoes the argument
+        var err = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream original = System.err;
+        int exit;
+        try {
+            System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.US_ASCII));
+            exit = DuckbridgeServer.commandLine().execute("query", "SELECT 1", "--formé");
+        } finally {
+            System.setErr(original);
+        }
+        assertThat(exit).isEqualTo(2);
+        assertThat(err.toString(java.nio.charset.StandardCharsets.UTF_8)).contains("'--formé'");
+    }
+
+    @Test
     void missingDatabaseIsOneErrorLineAndExitCodeOne() {
         CliRun run = CliRun.of(
                 "query", "SELECT 1", "--data-dir", dataDir.resolve("none").toString());
