@@ -10,6 +10,9 @@ import tools.jackson.databind.JsonNode;
  * otherwise). Confined to the calling thread.
  */
 final class JobWatcher {
+    /** Between two progress lines when stderr is not a terminal. */
+    static final long LINE_INTERVAL_NANOS = 5_000_000_000L;
+
     private final ServerClient client;
     private final PrintStream err;
     private final boolean terminal = Terminal.attached();
@@ -19,56 +22,74 @@ final class JobWatcher {
         this.err = err;
     }
 
-    /** Polls {@code /api/v1/jobs/{id}} until the job ends; returns it, or throws its error. */
+    /**
+     * Polls {@code /api/v1/jobs/{id}} until the job ends; returns it, or throws its error. On a terminal the bar
+     * is redrawn at each poll; otherwise a line is printed every 5 s, the first after 5 s (a job that fails at
+     * once prints only its error, not a {@code running 0 rows} before it), and the job's final state ends the
+     * progress when it succeeded or when earlier lines were printed, so a log never ends at a stale percentage.
+     */
     JsonNode follow(String jobId) {
-        long nextPrint = 0;
+        long nextPrint = System.nanoTime() + LINE_INTERVAL_NANOS;
+        boolean printed = false;
         while (true) {
             JsonNode job = client.get("/api/v1/jobs/" + jobId);
             String status = job.path("status").asString();
+            boolean ended = status.equals("succeeded") || status.equals("failed") || status.equals("cancelled");
             long now = System.nanoTime();
-            if (terminal || now >= nextPrint) {
+            if (terminal) {
                 draw(job);
-                nextPrint = now + 5_000_000_000L;
+                printed = true;
+            } else if (ended ? printed || status.equals("succeeded") : now - nextPrint >= 0) {
+                err.println(ended ? finalLine(job) : line(job));
+                err.flush();
+                printed = true;
+                nextPrint = now + LINE_INTERVAL_NANOS;
             }
-            switch (status) {
-                case "succeeded" -> {
-                    if (terminal) {
-                        err.println();
-                    }
-                    return job;
-                }
-                case "failed", "cancelled" -> {
-                    if (terminal) {
-                        err.println();
-                    }
-                    JsonNode error = job.path("error");
-                    throw new Failed(
-                            ServerClient.errorClass(error.path("errorClass").asString("INTERNAL")),
-                            "job " + jobId + " " + status + ": "
-                                    + error.path("detail").asString(status),
-                            job);
-                }
-                default -> pause();
+            if (!ended) {
+                pause();
+                continue;
             }
+            if (terminal) {
+                err.println();
+            }
+            if (status.equals("succeeded")) {
+                return job;
+            }
+            JsonNode error = job.path("error");
+            throw new Failed(
+                    ServerClient.errorClass(error.path("errorClass").asString("INTERNAL")),
+                    "job " + jobId + " " + status + ": " + error.path("detail").asString(status),
+                    job);
         }
     }
 
     private void draw(JsonNode job) {
+        err.print("\r" + line(job));
+        err.flush();
+    }
+
+    /** The bar of a job's progress, or its status and count when the total is unknown. */
+    private static String line(JsonNode job) {
         JsonNode p = job.path("progress");
         long done = p.path("done").asLong();
         long total = p.path("total").isNumber() ? p.path("total").asLong() : -1;
         String unit = p.path("unit").asString("");
-        String text;
-        if (total > 0) {
-            int pct = (int) Math.min(100, done * 100 / total);
-            int filled = pct * 30 / 100;
-            text = "[" + "#".repeat(filled) + " ".repeat(30 - filled) + "] " + pct + "% " + done + "/" + total + " "
-                    + unit;
-        } else {
-            text = job.path("status").asString() + " " + done + " " + unit;
-        }
-        err.print(terminal ? "\r" + text : text + System.lineSeparator());
-        err.flush();
+        return total > 0 ? bar(done, total, unit) : job.path("status").asString() + " " + done + " " + unit;
+    }
+
+    /** {@code succeeded 1500000/1500000 rows}: how the job ended and how far it got. */
+    static String finalLine(JsonNode job) {
+        JsonNode p = job.path("progress");
+        return finalLine(
+                job.path("status").asString(),
+                p.path("done").asLong(),
+                p.path("total").isNumber() ? p.path("total").asLong() : -1,
+                p.path("unit").asString(""));
+    }
+
+    /** {@code status done/total unit}, or {@code status done unit} when the total is unknown. */
+    static String finalLine(String status, long done, long total, String unit) {
+        return (status + " " + done + (total > 0 ? "/" + total : "") + " " + unit).strip();
     }
 
     /** {@code [#####     ] 50% 5/10 rows}, or {@code 5 rows} when the total is unknown. */

@@ -19,7 +19,8 @@ class ConsoleProgressTest {
         progress.advance(90);
         progress.finish();
         String out = bytes.toString(StandardCharsets.UTF_8);
-        assertThat(out).doesNotContain("\r").contains("100/100 rows").endsWith(System.lineSeparator());
+        // the work took less than the 5 s between lines: only the final state
+        assertThat(out).isEqualTo("succeeded 100/100 rows" + System.lineSeparator());
     }
 
     @Test
