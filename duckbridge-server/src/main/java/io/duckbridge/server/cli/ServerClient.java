@@ -3,6 +3,8 @@ package io.duckbridge.server.cli;
 import io.duckbridge.core.error.DuckbridgeException;
 import io.duckbridge.core.error.ErrorClass;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -31,9 +33,26 @@ final class ServerClient implements AutoCloseable {
     private final HttpClient http =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
+    /**
+     * @param base the server's address; a path ({@code http://proxy/duckbridge/}, with or without the last
+     *     slash) is the prefix the API is mounted under behind a reverse proxy
+     */
     ServerClient(URI base, String apiKey) {
         this.base = base;
         this.apiKey = apiKey;
+    }
+
+    /**
+     * {@code path} ({@code /api/v1/...}, with its query) under the base address: {@code URI.resolve} of an
+     * absolute path dropped the base's own path, so a server behind a proxy under a prefix was not reached.
+     */
+    static URI address(URI base, String path) {
+        String prefix = base.getRawPath() == null ? "" : base.getRawPath();
+        if (!prefix.endsWith("/")) {
+            prefix += "/";
+        }
+        return URI.create(base.getScheme() + "://" + base.getRawAuthority() + prefix
+                + (path.startsWith("/") ? path.substring(1) : path));
     }
 
     /** GET {@code path} as JSON. */
@@ -56,12 +75,40 @@ final class ServerClient implements AutoCloseable {
                 accept);
     }
 
+    /**
+     * POSTs {@code json} to {@code path} and copies the response body to {@code sink} as it arrives, so a
+     * large result is never held in memory; an error response throws as the other methods do, with nothing
+     * written. Does not close {@code sink}.
+     */
+    void postStreaming(String path, Object json, String accept, OutputStream sink) {
+        HttpResponse<InputStream> response = exchange(
+                request(path)
+                        .header("Content-Type", "application/json")
+                        .header("Accept", accept)
+                        .POST(HttpRequest.BodyPublishers.ofString(
+                                JsonMapper.shared().writeValueAsString(json)))
+                        .build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        try (InputStream body = response.body()) {
+            if (response.statusCode() >= 400) {
+                throw failure(
+                        response.statusCode(), new String(body.readAllBytes(), StandardCharsets.UTF_8), response.uri());
+            }
+            body.transferTo(sink);
+        } catch (IOException e) {
+            throw new DuckbridgeException(
+                    ErrorClass.SOURCE_UNAVAILABLE,
+                    "the response from the Duckbridge server at " + base + " broke off: " + e,
+                    e);
+        }
+    }
+
     JsonNode delete(String path) {
         return JsonMapper.shared().readTree(send(request(path).DELETE(), "application/json"));
     }
 
     private HttpRequest.Builder request(String path) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofHours(1));
+        HttpRequest.Builder b = HttpRequest.newBuilder(address(base, path)).timeout(Duration.ofHours(1));
         if (apiKey != null && !apiKey.isBlank()) {
             b.header("Authorization", "Bearer " + apiKey);
         }
@@ -69,11 +116,17 @@ final class ServerClient implements AutoCloseable {
     }
 
     private String send(HttpRequest.Builder builder, String accept) {
-        HttpResponse<String> response;
+        HttpResponse<String> response = exchange(
+                builder.header("Accept", accept).build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        if (response.statusCode() >= 400) {
+            throw failure(response.statusCode(), response.body(), response.uri());
+        }
+        return response.body();
+    }
+
+    private <T> HttpResponse<T> exchange(HttpRequest request, HttpResponse.BodyHandler<T> handler) {
         try {
-            response = http.send(
-                    builder.header("Accept", accept).build(),
-                    HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            return http.send(request, handler);
         } catch (IOException e) {
             throw new DuckbridgeException(
                     ErrorClass.SOURCE_UNAVAILABLE, "cannot reach the Duckbridge server at " + base + ": " + e, e);
@@ -81,31 +134,25 @@ final class ServerClient implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new DuckbridgeException(ErrorClass.CANCELLED, "interrupted", e);
         }
-        if (response.statusCode() == 401) {
+    }
+
+    /** The exception for an error response: the problem's class and detail, or the status for a non-problem. */
+    private DuckbridgeException failure(int status, String body, URI uri) {
+        if (status == 401) {
             // the server's text tells an HTTP client which header to send; a CLI user passes a key instead
-            throw new DuckbridgeException(
+            return new DuckbridgeException(
                     ErrorClass.PERMISSION,
                     "the server at " + base + " needs an API key: pass --api-key KEY or set DUCKBRIDGE_API_KEY"
                             + (apiKey == null || apiKey.isBlank() ? "" : " (the key given was refused)"));
         }
-        if (response.statusCode() >= 400) {
-            throw problem(response);
-        }
-        return response.body();
-    }
-
-    private static DuckbridgeException problem(HttpResponse<String> response) {
         try {
-            JsonNode p = JsonMapper.shared().readTree(response.body());
+            JsonNode p = JsonMapper.shared().readTree(body);
             return new DuckbridgeException(
                     errorClass(p.path("errorClass").asString("INTERNAL")),
-                    p.path("detail").asString("HTTP " + response.statusCode()));
+                    p.path("detail").asString("HTTP " + status));
         } catch (RuntimeException notJson) {
             return new DuckbridgeException(
-                    response.statusCode() == 401 || response.statusCode() == 403
-                            ? ErrorClass.PERMISSION
-                            : ErrorClass.INTERNAL,
-                    "HTTP " + response.statusCode() + " from " + response.uri());
+                    status == 403 ? ErrorClass.PERMISSION : ErrorClass.INTERNAL, "HTTP " + status + " from " + uri);
         }
     }
 
