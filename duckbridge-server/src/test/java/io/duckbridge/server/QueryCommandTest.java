@@ -163,6 +163,41 @@ class QueryCommandTest {
     }
 
     @Test
+    void aQueryOnTheFileStopsAtItsTimeout() {
+        createTable();
+        CliRun run = CliRun.of(
+                "query",
+                "SELECT sum(a.range * b.range) AS s FROM range(1000000) a, range(1000000) b",
+                "--timeout",
+                "300ms",
+                "--format",
+                "csv",
+                "--data-dir",
+                dataDir.toString());
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.out()).isEmpty();
+        assertThat(run.err()).startsWith("error: TIMEOUT: ").contains("300 ms").doesNotContain("\tat ");
+    }
+
+    @Test
+    void aTimeoutThatIsNoDurationOrAboveTheMaximumIsOneErrorLineNamingTheFix() {
+        createTable();
+        CliRun soon = CliRun.of("query", "SELECT 1", "--timeout", "soon", "--data-dir", dataDir.toString());
+        assertThat(soon.exit()).isEqualTo(1);
+        assertThat(soon.err())
+                .isEqualTo("error: INVALID_REQUEST: --timeout \"soon\" is not a duration; use e.g. 30s, 5m or 30000"
+                        + " (milliseconds)\n");
+        CliRun zero = CliRun.of("query", "SELECT 1", "--timeout", "0s", "--data-dir", dataDir.toString());
+        assertThat(zero.err()).startsWith("error: INVALID_REQUEST: --timeout 0s is not positive");
+        CliRun tooLong = CliRun.of("query", "SELECT 1", "--timeout", "10m", "--data-dir", dataDir.toString());
+        assertThat(tooLong.exit()).isEqualTo(1);
+        assertThat(tooLong.err()).startsWith("error: INVALID_REQUEST: --timeout 10m is above the maximum of 5m");
+        CliRun fine = CliRun.of(
+                "query", "SELECT 1 AS x", "--timeout", "5m", "--format", "csv", "--data-dir", dataDir.toString());
+        assertThat(fine.out()).isEqualTo("x\n1\n");
+    }
+
+    @Test
     void usageErrorsAreUtf8WhateverTheStreamsEncodingIs() {
         // under LANG=C System.err encodes as ASCII; picocli's message echoes the argument
         var err = new java.io.ByteArrayOutputStream();

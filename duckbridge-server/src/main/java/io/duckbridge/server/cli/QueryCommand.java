@@ -5,21 +5,25 @@ import io.duckbridge.core.engine.EngineSandbox;
 import io.duckbridge.core.engine.EngineSettings;
 import io.duckbridge.core.error.DuckbridgeException;
 import io.duckbridge.core.error.ErrorClass;
-import io.duckbridge.core.query.CsvEncoder;
 import io.duckbridge.core.query.QueryFormat;
 import io.duckbridge.core.query.QueryLimits;
 import io.duckbridge.core.query.QueryRecorder;
 import io.duckbridge.core.query.QueryRequest;
 import io.duckbridge.core.query.QueryRunner;
+import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.springframework.boot.convert.DurationStyle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -49,8 +53,11 @@ public final class QueryCommand extends CliCommand {
     @Option(names = "--max-rows", defaultValue = "10000", description = "most rows to print")
     int maxRows;
 
-    /** How long a query on the file may run. */
-    private static final Duration TIMEOUT = Duration.ofMinutes(10);
+    @Option(
+            names = "--timeout",
+            description = "how long the query may run, e.g. 30s, 5m or 30000 (milliseconds); default and maximum as"
+                    + " the server's duckbridge.query.default-timeout and max-timeout (30s and 5m without --url)")
+    String timeout;
 
     @Override
     int run(PrintStream out) {
@@ -58,16 +65,23 @@ public final class QueryCommand extends CliCommand {
             throw new DuckbridgeException(
                     ErrorClass.INVALID_REQUEST, "--max-rows " + maxRows + " is negative; use e.g. 10000");
         }
-        QueryFormat wire = format == Format.json ? QueryFormat.JSON : QueryFormat.CSV;
+        Duration limit = timeout == null ? null : timeout(timeout, !server.remote());
+        try {
+            return print(out, limit);
+        } catch (OutOfMemoryError e) {
+            throw outOfMemory(e.toString());
+        } catch (DuckbridgeException e) {
+            // the engine's advice is for the service's HTTP clients; in this process only the CLI's own use of
+            // the heap can run out
+            throw e.errorClass() == ErrorClass.OUT_OF_MEMORY && !server.remote() ? outOfMemory(e.getMessage()) : e;
+        }
+    }
+
+    private int print(PrintStream out, Duration limit) {
         if (format == Format.json) {
-            byte[] body = null;
-            if (server.remote()) {
-                body = viaServer(wire, maxRows);
-                out.write(body, 0, body.length);
-            } else {
-                direct(wire, out, maxRows);
-            }
-            if (body == null || body.length == 0 || body[body.length - 1] != '\n') {
+            var body = new CsvLines.LastByte(out);
+            result(QueryFormat.JSON, maxRows, limit, body);
+            if (body.last() != '\n') {
                 out.println(); // the JSON document has no line end of its own
             }
             out.flush();
@@ -75,44 +89,110 @@ public final class QueryCommand extends CliCommand {
         }
         // one row more than is printed, so a cut result can say so (CSV has no truncated flag of its own)
         int fetch = maxRows == Integer.MAX_VALUE ? maxRows : maxRows + 1;
-        var csv = new ByteArrayOutputStream();
-        if (server.remote()) {
-            csv.writeBytes(viaServer(wire, fetch));
+        boolean truncated;
+        if (format == Format.csv) {
+            // streamed: each record printed as it comes, never the whole result in memory
+            var buffered = new BufferedOutputStream(out, 1 << 16);
+            var csv = new CsvLines(buffered, maxRows + 1L);
+            result(QueryFormat.CSV, fetch, limit, csv);
+            csv.finish();
+            truncated = csv.truncated();
+            try {
+                buffered.flush();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            out.flush();
         } else {
-            direct(wire, csv, fetch);
+            // the widths of the columns need every row first
+            var bytes = new ByteArrayOutputStream();
+            var csv = new CsvLines(bytes, maxRows + 1L);
+            result(QueryFormat.CSV, fetch, limit, csv);
+            csv.finish();
+            truncated = csv.truncated();
+            printTable(out, parseCsv(bytes.toString(StandardCharsets.UTF_8)), truncated);
+            out.flush();
         }
-        List<List<String>> records = parseCsv(csv.toString(StandardCharsets.UTF_8));
-        boolean truncated = records.size() > (long) maxRows + 1;
         if (truncated) {
-            records = records.subList(0, maxRows + 1);
             System.err.println("warning: the result has more than " + maxRows + " rows; only the first " + maxRows
                     + " are printed (raise --max-rows, or use --format json to see \"truncated\")");
         }
-        if (format == Format.table) {
-            printTable(out, records, truncated);
-        } else {
-            // the server's CSV, with a terminal's line ends
-            records.forEach(r -> out.println(String.join(
-                    ",",
-                    r.stream().map(v -> v == null ? "" : CsvEncoder.field(v)).toList())));
-        }
-        out.flush();
         return 0;
+    }
+
+    /** The result in {@code wire} format, from the server or the file, written to {@code target} as it comes. */
+    private void result(QueryFormat wire, int rows, Duration limit, OutputStream target) {
+        if (!server.remote()) {
+            direct(wire, target, rows, limit);
+            return;
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("sql", sql);
+        body.put("maxRows", rows);
+        if (limit != null) {
+            body.put("timeoutMs", limit.toMillis());
+        }
+        try (ServerClient client = server.client()) {
+            client.postStreaming("/api/v1/query", body, wire.mediaType(), target);
+        }
+    }
+
+    private DuckbridgeException outOfMemory(String cause) {
+        return new DuckbridgeException(
+                ErrorClass.OUT_OF_MEMORY,
+                "this command's JVM heap ran out while handling the result (" + cause + "): "
+                        + (format == Format.table
+                                ? "--format table holds every row to align the columns; lower --max-rows, or use"
+                                        + " --format csv or json, which print rows as they come"
+                                : "a value or row is too large; ask for smaller values (e.g. left(s, 1000)), or raise"
+                                        + " the heap (JDK_JAVA_OPTIONS=-Xmx4g)"));
+    }
+
+    /**
+     * {@code --timeout} in the forms {@code duckbridge.query.default-timeout} takes ({@code 30s}, {@code 5m},
+     * ISO-8601 {@code PT30S}, or a bare number of milliseconds as {@code timeoutMs}).
+     *
+     * @param offline whether the query runs in this process, where the service's default maximum (5 min) applies;
+     *     through a server its {@code duckbridge.query.max-timeout} decides
+     */
+    static Duration timeout(String value, boolean offline) {
+        Duration parsed;
+        try {
+            parsed = DurationStyle.detectAndParse(value.strip());
+        } catch (IllegalArgumentException e) {
+            throw new DuckbridgeException(
+                    ErrorClass.INVALID_REQUEST,
+                    "--timeout \"" + value + "\" is not a duration; use e.g. 30s, 5m or 30000 (milliseconds)");
+        }
+        if (parsed.toMillis() < 1) {
+            throw new DuckbridgeException(
+                    ErrorClass.INVALID_REQUEST, "--timeout " + value + " is not positive; use e.g. 30s");
+        }
+        Duration max = QueryLimits.defaults().maxTimeout();
+        if (offline && parsed.compareTo(max) > 0) {
+            throw new DuckbridgeException(
+                    ErrorClass.INVALID_REQUEST,
+                    "--timeout " + value + " is above the maximum of " + max.toMinutes() + "m a query may run (as"
+                            + " the service's default duckbridge.query.max-timeout); use at most " + max.toMinutes()
+                            + "m, or export the result (export --sql) for longer work");
+        }
+        return parsed;
     }
 
     /**
      * Writes the result to {@code target} in {@code wire} format as {@code POST /api/v1/query} does: the
-     * server's own {@link QueryRunner}, guard and encoders run on the file, so values read the same in both
-     * modes.
+     * server's own {@link QueryRunner}, guard, encoders and limits (default timeout 30 s, at most 5 min) run
+     * on the file, so values read the same in both modes.
      */
-    private void direct(QueryFormat wire, OutputStream target, int rows) {
+    private void direct(QueryFormat wire, OutputStream target, int rows, Duration limit) {
         Path file = server.existingDatabaseFile().toAbsolutePath();
+        QueryLimits defaults = QueryLimits.defaults();
         var limits = new QueryLimits(
-                TIMEOUT, TIMEOUT, Math.max(1, rows), QueryLimits.defaults().arrowBatchSize());
+                defaults.defaultTimeout(), defaults.maxTimeout(), Math.max(1, rows), defaults.arrowBatchSize());
         try (var engine = DuckDbEngine.open(settings(file, server.dataDir));
                 var runner = new QueryRunner(
                         engine, server.queryGuard(), limits, new QueryRecorder(1), server.dataDir.resolve("tmp"))) {
-            runner.run(new QueryRequest(sql, List.of(), Map.of(), rows, null), wire, f -> target);
+            runner.run(new QueryRequest(sql, List.of(), Map.of(), rows, limit), wire, f -> target);
         }
     }
 
@@ -125,13 +205,6 @@ public final class QueryCommand extends CliCommand {
         return EngineSettings.defaults(database.toString())
                 .withReaders(1, 1)
                 .withSandbox(EngineSandbox.of(dataDir.toAbsolutePath(), database.getParent()));
-    }
-
-    private byte[] viaServer(QueryFormat wire, int rows) {
-        try (ServerClient client = server.client()) {
-            return client.postRaw("/api/v1/query", Map.of("sql", sql, "maxRows", rows), wire.mediaType())
-                    .getBytes(StandardCharsets.UTF_8);
-        }
     }
 
     /** The CSV text as an aligned table; a NULL shows as an empty cell, as in the CSV. */
