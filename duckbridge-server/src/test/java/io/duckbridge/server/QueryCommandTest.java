@@ -163,6 +163,31 @@ class QueryCommandTest {
     }
 
     @Test
+    void sqlThatStartsWithACommentIsTheQueryNotAnOption() {
+        // found by an acceptance tester: picocli refused it with "Missing required parameter: 'SQL'"
+        createTable();
+        String sql = "-- top comment\nSELECT i AS x FROM t";
+        CliRun first = CliRun.of("query", sql, "--format", "csv", "--data-dir", dataDir.toString());
+        assertThat(first.exit()).as(first.err()).isZero();
+        assertThat(first.out()).isEqualTo("x\n1\n");
+        CliRun last =
+                CliRun.of("query", "--format", "csv", "--data-dir", dataDir.toString(), "--  a comment\nSELECT 2 AS y");
+        assertThat(last.exit()).as(last.err()).isZero();
+        assertThat(last.out()).isEqualTo("y\n2\n");
+        // a mistyped option is still one
+        CliRun typo = CliRun.of("query", "SELECT 1", "--formt", "csv", "--data-dir", dataDir.toString());
+        assertThat(typo.exit()).isEqualTo(2);
+        assertThat(typo.err()).contains("Unknown option", "'--formt'", "Possible solutions: --format");
+        CliRun typoFirst = CliRun.of("query", "--formt=csv", "SELECT 1", "--data-dir", dataDir.toString());
+        assertThat(typoFirst.exit()).isEqualTo(2);
+        assertThat(typoFirst.err()).contains("Unknown option", "'--formt=csv'");
+        // an option's value is the option's, even when it looks like SQL
+        CliRun value = CliRun.of("query", "SELECT 1", "--data-dir", "- no such dir");
+        assertThat(value.exit()).isEqualTo(1);
+        assertThat(value.err()).startsWith("error: NOT_FOUND: no database at - no such dir");
+    }
+
+    @Test
     void aQueryOnTheFileStopsAtItsTimeout() {
         createTable();
         CliRun run = CliRun.of(

@@ -23,8 +23,14 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Stack;
 import org.springframework.boot.convert.DurationStyle;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.IParameterPreprocessor;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -35,7 +41,11 @@ import picocli.CommandLine.Parameters;
  * terminal's line ends ({@code \n}), {@code table} that CSV's text aligned in columns. Prints one error
  * line (class and message) and exits 1 on failure.
  */
-@Command(name = "query", mixinStandardHelpOptions = true, description = "Run a read-only SQL query.")
+@Command(
+        name = "query",
+        mixinStandardHelpOptions = true,
+        description = "Run a read-only SQL query.",
+        preprocessor = QueryCommand.SqlArgument.class)
 public final class QueryCommand extends CliCommand {
     /** Output formats. */
     public enum Format {
@@ -44,7 +54,11 @@ public final class QueryCommand extends CliCommand {
         json
     }
 
-    @Parameters(index = "0", paramLabel = "SQL", description = "the query")
+    @Parameters(
+            index = "0",
+            paramLabel = "SQL",
+            converter = SqlArgument.class,
+            description = "the query (it may start with a -- comment)")
     String sql;
 
     @Option(names = "--format", defaultValue = "table", description = "table, csv or json (default: ${DEFAULT-VALUE})")
@@ -284,5 +298,54 @@ public final class QueryCommand extends CliCommand {
             sb.append(v).append(" ".repeat(widths[i] - v.length()));
         }
         return sb.toString().stripTrailing();
+    }
+
+    /**
+     * Lets the SQL start with a {@code --} comment, as SQL copied from a file often does: picocli took such an
+     * argument for an unknown option and answered "Missing required parameter: 'SQL'". An argument that starts
+     * with {@code -} and has whitespace before any {@code =} cannot be an option (option names hold no
+     * whitespace, and an attached value follows the {@code =}), so the preprocessor marks it as a parameter and
+     * the converter takes the mark off again; a mistyped option ({@code --formt}) is still an unknown option.
+     * The mark is a NUL character, which no argument of a process can contain. Stateless.
+     */
+    static final class SqlArgument implements IParameterPreprocessor, ITypeConverter<String> {
+        private static final char MARK = '\0';
+
+        /** Called once with every argument of the command; the top of the stack is the first. */
+        @Override
+        public boolean preprocess(Stack<String> args, CommandSpec spec, ArgSpec argSpec, Map<String, Object> info) {
+            for (int i = args.size() - 1; i >= 0; i--) {
+                String arg = args.get(i);
+                String previous = i + 1 < args.size() ? args.get(i + 1) : null;
+                if (cannotBeOption(arg) && !takesValue(spec, previous)) {
+                    args.set(i, MARK + arg);
+                }
+            }
+            return false;
+        }
+
+        @Override
+        public String convert(String value) {
+            return !value.isEmpty() && value.charAt(0) == MARK ? value.substring(1) : value;
+        }
+
+        static boolean cannotBeOption(String arg) {
+            if (arg.length() < 2 || arg.charAt(0) != '-') {
+                return false;
+            }
+            int equals = arg.indexOf('=');
+            for (int i = 1; i < (equals < 0 ? arg.length() : equals); i++) {
+                if (Character.isWhitespace(arg.charAt(i))) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /** Whether {@code arg} is an option whose value is the next argument ({@code --data-dir "- x"}). */
+        private static boolean takesValue(CommandSpec spec, String arg) {
+            OptionSpec option = arg == null ? null : spec.findOption(arg);
+            return option != null && option.arity().max() > 0;
+        }
     }
 }
