@@ -57,6 +57,21 @@ class BackupCommandTest {
     }
 
     @Test
+    void aUsageErrorOfValidatePrintsNothingOnStdoutSoAScriptCanTellItFromAnInvalidBackup() {
+        // status 2 is both a usage error (picocli) and "backup invalid" (documented); only the latter prints JSON
+        for (String[] args : new String[][] {
+            {"backup", "validate", "--data-dir", dataDir.toString()},
+            {"backup", "validate", "x", "--no-such-option"},
+            {"backup", "list", "--backup-dir"}
+        }) {
+            CliRun r = run(args);
+            assertThat(r.exit()).as(String.join(" ", args)).isEqualTo(2);
+            assertThat(r.out()).as(String.join(" ", args)).isEmpty();
+            assertThat(r.err()).as(String.join(" ", args)).contains("Usage:");
+        }
+    }
+
+    @Test
     void pruneWithoutAPolicySaysWhatToPass() {
         CliRun r = run("backup", "prune", "--data-dir", dataDir.toString());
         assertThat(r.exit()).isEqualTo(1);
