@@ -35,6 +35,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -624,9 +625,71 @@ public final class DuckDbEngine implements AutoCloseable {
 
     // ---- status --------------------------------------------------------------------------------
 
-    /** The effective settings and current resource use, read from DuckDB. */
+    /** How long {@link #status()} waits for a reader before it answers from the last status read. */
+    static final Duration STATUS_WAIT = Duration.ofSeconds(2);
+
+    private volatile EngineStatus lastStatus;
+
+    /**
+     * The effective settings and current resource use, read from DuckDB. Health probes and metrics scrapes call
+     * this: when every reader is busy (long queries) it waits at most {@link #STATUS_WAIT} and then answers with
+     * the last status read (DuckDB's own numbers as they were then) and the pool's counts as they are now,
+     * instead of queueing behind the queries (probes timed out, and a busy service was taken out of rotation).
+     */
     public EngineStatus status() {
-        return read(Duration.ofSeconds(10), session -> {
+        CompletableFuture<EngineStatus> reading;
+        try {
+            reading = readAsync(Duration.ofSeconds(10), this::readStatus);
+        } catch (DuckbridgeException full) {
+            if (full.errorClass() == ErrorClass.OVERLOADED) {
+                return lastStatusNow(); // the reader queue is full: as busy as it gets
+            }
+            throw full;
+        }
+        try {
+            EngineStatus read = reading.get(STATUS_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            lastStatus = read;
+            return read;
+        } catch (TimeoutException busy) {
+            reading.cancel(true);
+            return lastStatusNow();
+        } catch (InterruptedException e) {
+            reading.cancel(true);
+            Thread.currentThread().interrupt();
+            throw new DuckbridgeException(ErrorClass.CANCELLED, "interrupted while reading the engine's status", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof DuckbridgeException d) {
+                if (d.errorClass() == ErrorClass.OVERLOADED) {
+                    return lastStatusNow();
+                }
+                throw d;
+            }
+            throw new DuckbridgeException(ErrorClass.INTERNAL, "reading the engine's status failed", e.getCause());
+        }
+    }
+
+    /** The last status read, with the pool's counts as they are now; -1 and null for what was never read. */
+    private EngineStatus lastStatusNow() {
+        EngineStatus last = lastStatus;
+        return new EngineStatus(
+                settings.databasePath(),
+                databaseSizeBytes(),
+                last == null ? null : last.memoryLimit(),
+                memoryLimitBytes,
+                last == null ? -1 : last.memoryUsageBytes(),
+                last == null ? -1 : last.threads(),
+                last == null ? null : last.tempDirectory(),
+                last == null ? -1 : last.tempDirectorySizeBytes(),
+                duckdbVersion,
+                extensions,
+                readerConnections.size(),
+                readersInUse.get(),
+                readerExecutor.getQueue().size(),
+                writerExecutor.getQueue().size());
+    }
+
+    private EngineStatus readStatus(ReadSession session) throws SQLException {
+        {
             String memoryLimit;
             int effectiveThreads;
             String tempDirectory;
@@ -657,7 +720,7 @@ public final class DuckDbEngine implements AutoCloseable {
                     Math.max(0, readersInUse.get() - 1),
                     readerExecutor.getQueue().size(),
                     writerExecutor.getQueue().size());
-        });
+        }
     }
 
     /** Reads queued for a reader thread; for tests. */

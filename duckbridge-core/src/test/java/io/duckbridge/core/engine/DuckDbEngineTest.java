@@ -495,6 +495,38 @@ class DuckDbEngineTest {
     }
 
     @Test
+    void statusAnswersWithinItsWaitWhileEveryReaderRunsALongQuery() throws Exception {
+        // found by an acceptance tester: the health probe queued behind two long queries for 35 s, so a busy
+        // service failed its readiness probe and was taken out of rotation
+        try (var engine = DuckDbEngine.open(fileSettings().withReaders(2, 10))) {
+            EngineStatus idle = engine.status();
+            List<java.util.concurrent.CompletableFuture<Long>> busy = new java.util.ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                busy.add(engine.readAsync(Duration.ofSeconds(60), session -> {
+                    try (Statement st = session.statement();
+                            ResultSet rs = st.executeQuery("SELECT count(*) FROM range(1000000000000)")) {
+                        rs.next();
+                        return rs.getLong(1);
+                    }
+                }));
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (engine.status().readersInUse() < 2 && System.nanoTime() < deadline) {
+                Thread.sleep(20); // polling the pool with a deadline
+            }
+            long started = System.nanoTime();
+            EngineStatus status = engine.status();
+            long waitedMs = (System.nanoTime() - started) / 1_000_000;
+
+            assertThat(waitedMs).isLessThan(DuckDbEngine.STATUS_WAIT.toMillis() + 1_500);
+            assertThat(status.readersInUse()).isEqualTo(2);
+            assertThat(status.threads()).isEqualTo(idle.threads());
+            assertThat(status.memoryLimit()).isEqualTo(idle.memoryLimit());
+            busy.forEach(f -> f.cancel(true));
+        }
+    }
+
+    @Test
     void missingRequiredExtensionFailsStartupNamingIt() {
         var settings = EngineSettings.defaults(":memory:")
                 .withExtensions(List.of("spatial"), List.of(), dir.resolve("extensions"));
