@@ -93,11 +93,19 @@ public record ConnectionPolicy(CircuitBreaker circuitBreaker, Retry retry) {
 
     /** Opens a connection with {@code open} under this policy; SQL failures come back unchanged. */
     Connection connect(CheckedSupplier<Connection> open, String url) throws SQLException {
+        return connect(open, url, true);
+    }
+
+    /**
+     * As {@link #connect(CheckedSupplier, String)}; without {@code retrying}, one attempt (still counted by, and
+     * refused by, the breaker): for health checks, which must answer within a probe's timeout.
+     */
+    Connection connect(CheckedSupplier<Connection> open, String url, boolean retrying) throws SQLException {
         CheckedSupplier<Connection> call = open;
         if (circuitBreaker != null) {
             call = CircuitBreaker.decorateCheckedSupplier(circuitBreaker, call);
         }
-        if (retry != null) {
+        if (retry != null && retrying) {
             call = Retry.decorateCheckedSupplier(retry, call);
         }
         try {

@@ -54,6 +54,26 @@ public record PostgresSource(String url, String username, String password, Conne
      *     breaker is open
      */
     public Connection connect(Properties extra) {
+        return connect(extra, true);
+    }
+
+    /**
+     * One attempt to connect, with short timeouts (2 s to connect, 3 s to log in and for each read): for health
+     * checks, which must answer within a probe's timeout whatever the server does. Refused at once while the
+     * breaker is open; counted by it.
+     *
+     * @throws DuckbridgeException SOURCE_UNAVAILABLE as {@link #connect(Properties)}
+     */
+    public Connection connectForHealthCheck(Properties extra) {
+        Properties quick = new Properties();
+        quick.putAll(extra);
+        quick.setProperty("connectTimeout", "2");
+        quick.setProperty("loginTimeout", "3");
+        quick.setProperty("socketTimeout", "3");
+        return connect(quick, false);
+    }
+
+    private Connection connect(Properties extra, boolean retrying) {
         Properties props = new Properties();
         props.putAll(extra);
         if (username != null) {
@@ -65,7 +85,7 @@ public record PostgresSource(String url, String username, String password, Conne
         props.putIfAbsent("ApplicationName", "duckbridge");
         props.putIfAbsent("connectTimeout", "10");
         try {
-            return policy.connect(() -> DriverManager.getConnection(url, props), redactedUrl());
+            return policy.connect(() -> DriverManager.getConnection(url, props), redactedUrl(), retrying);
         } catch (SQLException e) {
             throw new DuckbridgeException(
                     ErrorClass.SOURCE_UNAVAILABLE,

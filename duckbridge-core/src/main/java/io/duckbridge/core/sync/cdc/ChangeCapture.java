@@ -126,6 +126,9 @@ public final class ChangeCapture implements AutoCloseable {
 
     private record ServerView(long atNanos, long atMillis, long lagBytes, long retainedBytes) {}
 
+    /** When {@link #refreshServerView} last found no slot; guarded by that method's lock. */
+    private long noSlotAt = System.nanoTime() - TimeUnit.SECONDS.toNanos(10);
+
     public ChangeCapture(DuckDbEngine engine, PostgresSource source, CdcSettings settings) {
         this(engine, source, settings, point -> {});
     }
@@ -1352,21 +1355,24 @@ public final class ChangeCapture implements AutoCloseable {
         }
     }
 
-    private ServerView refreshServerView() {
+    private synchronized ServerView refreshServerView() {
+        // synchronized: callers at once (health probes, metrics scrapes, the anonymous health endpoint) share one
+        // look per second instead of each opening a connection on the source
         ServerView view = serverView;
         if (view != null && System.nanoTime() - view.atNanos() < TimeUnit.SECONDS.toNanos(1)) {
             return view;
         }
-        java.util.Properties quick = ReplicationSetup.plainProperties();
-        quick.setProperty("connectTimeout", "2");
-        quick.setProperty("socketTimeout", "5");
-        try (Connection c = source.connect(quick);
+        if (view == null && System.nanoTime() - noSlotAt < TimeUnit.SECONDS.toNanos(1)) {
+            return null; // there was no slot a moment ago
+        }
+        try (Connection c = source.connectForHealthCheck(ReplicationSetup.plainProperties());
                 PreparedStatement ps = c.prepareStatement("SELECT pg_current_wal_lsn()::text, restart_lsn::text,"
                         + " confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = ?")) {
             ps.setString(1, settings.slotName());
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
                     serverView = null;
+                    noSlotAt = System.nanoTime();
                     return null;
                 }
                 Lsn current = Lsn.parse(rs.getString(1));
