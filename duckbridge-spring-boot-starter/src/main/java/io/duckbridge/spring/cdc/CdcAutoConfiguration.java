@@ -10,8 +10,6 @@ import io.duckbridge.spring.sync.SyncProperties;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.MeterBinder;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -30,7 +28,8 @@ import org.springframework.context.annotation.Bean;
 @AutoConfiguration(after = {DuckbridgeAutoConfiguration.class, SyncAutoConfiguration.class})
 @EnableConfigurationProperties(CdcProperties.class)
 public class CdcAutoConfiguration {
-    private static final Logger log = LoggerFactory.getLogger(CdcAutoConfiguration.class);
+    /** How often an enabled CDC that could not reach PostgreSQL at start tries again. */
+    static final java.time.Duration START_RETRY = java.time.Duration.ofSeconds(15);
 
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean
@@ -72,33 +71,7 @@ public class CdcAutoConfiguration {
     @ConditionalOnMissingBean(name = "duckbridgeCdcLifecycle")
     @ConditionalOnBean(ChangeCapture.class)
     public SmartLifecycle duckbridgeCdcLifecycle(ChangeCapture capture, CdcProperties cdc) {
-        return new SmartLifecycle() {
-            private volatile boolean started;
-
-            @Override
-            public void start() {
-                started = true;
-                if (cdc.enabled()) {
-                    try {
-                        capture.start();
-                    } catch (RuntimeException e) {
-                        // the service stays up to serve queries; GET /api/v1/cdc shows why CDC is not running
-                        log.error("change data capture did not start: {}", e.getMessage());
-                    }
-                }
-            }
-
-            @Override
-            public void stop() {
-                started = false;
-                capture.stop();
-            }
-
-            @Override
-            public boolean isRunning() {
-                return started;
-            }
-        };
+        return new CdcAutoStart(capture, cdc.enabled(), START_RETRY);
     }
 
     /** Gauges and counters over {@link ChangeCapture#status()} (which caches PostgreSQL's view for a second). */
