@@ -143,7 +143,7 @@ public final class DuckDbEngine implements AutoCloseable {
                 st.execute(SET_SEARCH_PATH);
             }
             for (int i = 0; i < readers; i++) {
-                opened.add(openSession(writeConnection, SET_SEARCH_PATH));
+                opened.add(openSession(writeConnection, SET_SEARCH_PATH, PROGRESS_ESTIMATE, NO_PROGRESS_BAR_OUTPUT));
             }
             for (int i = 0; i < readers; i++) {
                 streaming.add(openSession(writeConnection, STREAMING_READER_SETTINGS));
@@ -937,6 +937,15 @@ public final class DuckDbEngine implements AutoCloseable {
         "SET enable_profiling = 'no_output'",
         "SET tracked_metrics = ['system.peak_buffer_memory', 'system.peak_streaming_buffer_size']"
     };
+
+    /**
+     * The (materializing) readers keep DuckDB's estimate of a running query's progress, which an export's job
+     * reports ({@code DuckDBPreparedStatement#getQueryProgress}); never printed. Session settings, made when the
+     * engine opens: the sandbox's configuration lock refuses them later.
+     */
+    private static final String PROGRESS_ESTIMATE = "SET SESSION enable_progress_bar = true";
+
+    private static final String NO_PROGRESS_BAR_OUTPUT = "SET SESSION enable_progress_bar_print = false";
 
     /** The load connections' setting: DuckDB may insert in any order, and so from all its threads at once. */
     private static final String UNORDERED_INSERTS = "SET SESSION preserve_insertion_order = false";

@@ -501,22 +501,12 @@ public final class ParquetExporter {
                 return null;
             }
             try (Statement st = session.statement()) {
-                // the estimate needs the progress bar on (not printed); session settings of this pooled reader,
-                // reset below
-                st.execute("SET SESSION enable_progress_bar = true");
-                st.execute("SET SESSION enable_progress_bar_print = false");
+                // the readers keep DuckDB's progress estimate (DuckDbEngine sets it up when it opens)
                 running.set(st.unwrap(DuckDBPreparedStatement.class));
                 try {
                     st.execute(copy);
                 } finally {
                     running.set(null);
-                    try {
-                        // in this order: a reader must never be left printing a progress bar to stdout
-                        st.execute("RESET SESSION enable_progress_bar");
-                        st.execute("RESET SESSION enable_progress_bar_print");
-                    } catch (SQLException e) {
-                        log.debug("could not reset the progress settings after the COPY: {}", e.getMessage());
-                    }
                 }
             } finally {
                 finished.countDown();

@@ -690,7 +690,14 @@ class LocalLakeTest {
 
     @Test
     void anExportReportsTheCopysProgressInPercentThenPublishingInBytes() {
-        // an export's job used to show no progress at all until its COPY had finished
+        // an export's job used to show no progress at all until its COPY had finished. On an engine whose
+        // configuration is locked, as the server's is (a first version set the progress option per COPY, which
+        // the lock refuses: every export failed)
+        engine.close();
+        engine = DuckDbEngine.open(
+                EngineSettings.defaults(dataDir.resolve("analytics.duckdb").toString())
+                        .withSandbox(io.duckbridge.core.engine.EngineSandbox.of(dataDir)));
+        lake = new Lake(engine, null, LakeSettings.of(dataDir), null, null);
         engine.executeOnLane("CREATE VIEW slow AS SELECT i, md5(i::VARCHAR) || md5((i + 1)::VARCHAR) AS payload"
                 + " FROM range(4000000) t(i)");
         List<String> states = java.util.Collections.synchronizedList(new ArrayList<>());
