@@ -113,6 +113,10 @@ public class CdcAutoConfiguration {
                             c -> c.status().state() == io.duckbridge.core.sync.cdc.CdcState.STREAMING ? 1 : 0)
                     .description("1 while CDC streams, 0 otherwise")
                     .register(registry);
+            Gauge.builder("duckbridge.cdc.start.refused", capture, c -> c.startRefusal() == null ? 0 : 1)
+                    .description("1 while enabled CDC is not running because its start was refused (GET /api/v1/cdc"
+                            + " says why), 0 otherwise")
+                    .register(registry);
             Gauge.builder(
                             "duckbridge.cdc.failed.tables",
                             capture,

@@ -18,7 +18,8 @@ import org.springframework.boot.health.contributor.Health;
  * attempt with short timeouts instead of the sync's retries. Thread-safe.
  */
 public class PostgresHealthIndicator extends AbstractHealthIndicator {
-    static final Duration TTL = Duration.ofSeconds(5);
+    /** How long one check of the source serves every caller. */
+    public static final Duration TTL = Duration.ofSeconds(5);
 
     private final PostgresSource source;
     private Health last;

@@ -50,11 +50,12 @@ class PostgresBreakerIT {
         assertThat(first.at("/components/postgres/details/reason").asString())
                 .startsWith("cannot connect to PostgreSQL at jdbc:postgresql://127.0.0.1:1/shop");
 
-        // each health check makes two refused attempts (other components may connect too): the window of 4
-        // fills with failures within a few checks and the breaker opens
+        // a sync makes two refused attempts (the health check, shared for 5 s, one): the window of 4 fills with
+        // failures within a few calls and the breaker opens
         String state =
                 first.at("/components/circuitBreakers/details/postgres/state").asString();
         for (int i = 0; i < 5 && !state.equals("OPEN"); i++) {
+            http.post("/api/v1/sync?mode=full&wait=true", "");
             state = Http.json(http.get("/actuator/health"))
                     .at("/components/circuitBreakers/details/postgres/state")
                     .asString();
@@ -65,6 +66,13 @@ class PostgresBreakerIT {
                         .asString())
                 .isEqualTo("DOWN");
 
+        // once the shared check is due again, it fails at once on the open breaker
+        try {
+            Thread.sleep(io.duckbridge.spring.health.PostgresHealthIndicator.TTL.toMillis() + 100);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
         long start = System.nanoTime();
         var third = Http.json(http.get("/actuator/health"));
         assertThat(third.at("/components/postgres/details/reason").asString()).contains("circuit breaker is open");
