@@ -59,7 +59,8 @@ class CdcAutoStartIT {
                 assertThat(cdc.status().state()).isEqualTo(CdcState.STOPPED);
                 assertThat(cdc.startRefusal()).isNotNull();
 
-                try (Gate gate = Gate.open(gatePort, real.getPort())) {
+                Gate gate = Gate.open(gatePort, real.getPort());
+                try {
                     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
                     while (cdc.status().state() != CdcState.STREAMING && System.nanoTime() < deadline) {
                         Thread.sleep(100); // polling the stream's state with a deadline
@@ -68,6 +69,8 @@ class CdcAutoStartIT {
                     assertThat(cdc.startRefusal()).isNull();
                     autoStart.stop();
                     assertThat(cdc.status().state()).isEqualTo(CdcState.STOPPED);
+                } finally {
+                    gate.close();
                 }
             }
         }

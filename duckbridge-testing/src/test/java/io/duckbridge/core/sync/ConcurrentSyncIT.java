@@ -8,15 +8,10 @@ import io.duckbridge.core.jobs.Job;
 import io.duckbridge.core.jobs.JobRunner;
 import io.duckbridge.core.jobs.JobStatus;
 import io.duckbridge.core.schema.TableName;
-import io.duckbridge.core.schema.TableSelector;
 import io.duckbridge.core.source.PostgresSource;
-import io.duckbridge.core.sync.incremental.IncrementalSettings;
-import io.duckbridge.core.sync.snapshot.SnapshotSettings;
 import io.duckbridge.testing.TestingPostgres;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -36,15 +31,13 @@ class ConcurrentSyncIT {
             pg.execute("INSERT INTO cc_acct (id, bal) VALUES (1, 1054)");
             pg.execute("CREATE TABLE cc_big (id bigint PRIMARY KEY, payload text)");
             pg.execute("INSERT INTO cc_big SELECT g, repeat(md5(g::text), 4) FROM generate_series(1, 1500000) g");
-            TableSync sync = new TableSync(
+            TableSync sync = SyncFixtures.tableSync(
                     engine,
                     new PostgresSource(pg.jdbcUrl(), pg.username(), pg.password()),
                     jobs,
-                    new SyncSettings(
-                            new TableSelector(List.of("public.cc_*"), List.of()),
-                            null,
-                            new SnapshotSettings(1, 100_000),
-                            new IncrementalSettings("updated_at", Duration.ofMinutes(1), null, 0)));
+                    "public.cc_*",
+                    1,
+                    100_000);
 
             // a long sync of every table (one snapshot, taken at its start) ...
             Job all = sync.submitAll(SyncMode.FULL);

@@ -7,12 +7,8 @@ import io.duckbridge.core.engine.EngineSettings;
 import io.duckbridge.core.jobs.JobRunner;
 import io.duckbridge.core.jobs.JobSnapshot;
 import io.duckbridge.core.jobs.JobStatus;
-import io.duckbridge.core.schema.TableSelector;
 import io.duckbridge.core.source.PostgresSource;
-import io.duckbridge.core.sync.incremental.IncrementalSettings;
-import io.duckbridge.core.sync.snapshot.SnapshotSettings;
 import io.duckbridge.testing.TestingPostgres;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -32,15 +28,13 @@ class PartialSyncIT {
             // beyond DECIMAL(38,9), where an unconstrained numeric goes: this table fails, the other syncs
             pg.execute("CREATE TABLE ps_overflow (id int PRIMARY KEY, n numeric)");
             pg.execute("INSERT INTO ps_overflow VALUES (1, 1e40)");
-            TableSync sync = new TableSync(
+            TableSync sync = SyncFixtures.tableSync(
                     engine,
                     new PostgresSource(pg.jdbcUrl(), pg.username(), pg.password()),
                     jobs,
-                    new SyncSettings(
-                            new TableSelector(List.of("public.ps_*"), List.of()),
-                            null,
-                            new SnapshotSettings(2, 10_000),
-                            new IncrementalSettings("updated_at", Duration.ofMinutes(1), null, 0)));
+                    "public.ps_*",
+                    2,
+                    10_000);
 
             JobSnapshot done = sync.submitAll(SyncMode.FULL).completion().get(60, TimeUnit.SECONDS);
 
@@ -78,15 +72,13 @@ class PartialSyncIT {
                 pg.execute("CREATE TABLE " + good + " (id int PRIMARY KEY, v text)");
                 pg.execute("INSERT INTO " + good + " SELECT g, 'v' || g FROM generate_series(1, 20) g");
             }
-            TableSync sync = new TableSync(
+            TableSync sync = SyncFixtures.tableSync(
                     engine,
                     new PostgresSource(pg.jdbcUrl(), pg.username(), pg.password()),
                     jobs,
-                    new SyncSettings(
-                            new TableSelector(List.of("public.pc_*"), List.of()),
-                            null,
-                            new SnapshotSettings(2, 10_000),
-                            new IncrementalSettings("updated_at", Duration.ofMinutes(1), null, 0)));
+                    "public.pc_*",
+                    2,
+                    10_000);
 
             for (SyncMode mode : List.of(SyncMode.FULL, SyncMode.INCREMENTAL)) {
                 JobSnapshot done = sync.submitAll(mode).completion().get(60, TimeUnit.SECONDS);

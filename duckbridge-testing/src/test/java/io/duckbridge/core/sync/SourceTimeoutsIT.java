@@ -7,14 +7,10 @@ import io.duckbridge.core.engine.EngineSettings;
 import io.duckbridge.core.jobs.JobRunner;
 import io.duckbridge.core.jobs.JobSnapshot;
 import io.duckbridge.core.jobs.JobStatus;
-import io.duckbridge.core.schema.TableSelector;
 import io.duckbridge.core.source.PostgresSource;
-import io.duckbridge.core.sync.incremental.IncrementalSettings;
-import io.duckbridge.core.sync.snapshot.SnapshotSettings;
 import io.duckbridge.testing.TestingPostgres;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -41,15 +37,7 @@ class SourceTimeoutsIT {
             pg.execute("ALTER ROLE st_limited SET statement_timeout = '150ms'");
             pg.execute("ALTER ROLE st_limited SET idle_in_transaction_session_timeout = '150ms'");
             PostgresSource limited = new PostgresSource(pg.jdbcUrl(), "st_limited", "st_limited");
-            TableSync sync = new TableSync(
-                    engine,
-                    limited,
-                    jobs,
-                    new SyncSettings(
-                            new TableSelector(List.of("public.st_*"), List.of()),
-                            null,
-                            new SnapshotSettings(1, 400_000),
-                            new IncrementalSettings("updated_at", Duration.ofMinutes(1), null, 0)));
+            TableSync sync = SyncFixtures.tableSync(engine, limited, jobs, "public.st_*", 1, 400_000);
 
             for (SyncMode mode : List.of(SyncMode.FULL, SyncMode.INCREMENTAL)) {
                 JobSnapshot done = sync.submitAll(mode).completion().get(120, TimeUnit.SECONDS);
