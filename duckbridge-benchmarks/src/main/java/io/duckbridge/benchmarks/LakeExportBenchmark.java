@@ -25,39 +25,43 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 /**
  * Exports a generated orders table (the demo shop's columns) to local Parquet and to an S3 server on
  * loopback in one run, and prints rows/s for each and the S3/local time ratio (target ≤ 1.15). S3 is measured
- * twice: uploading parts while DuckDB still writes ({@code upload-during-copy=true}) and uploading after the
- * COPY ({@code false}). The S3 side uses the server's default object-storage retry and circuit breaker. Each
- * export's CPU seconds are printed split by who spent them ({@link CpuSplit}: the S3 server, the upload threads,
- * the exporting thread, DuckDB and the JVM), which separates the test server's cost from the client's. The
- * export log line gives each phase's time.
+ * three ways: uploading parts while DuckDB still writes ({@code upload-during-copy=true}, the default),
+ * uploading the parts after the COPY ({@code false}), and sending the file in one PUT after the COPY (a
+ * {@code multipart-threshold} above the file's size). The S3 side uses the server's default object-storage
+ * retry and circuit breaker. Each export's CPU seconds are printed split by who spent them ({@link CpuSplit}:
+ * the S3 server, the upload threads, the exporting thread, DuckDB and the JVM), which separates the test
+ * server's cost from the client's. The export log line gives each phase's time.
  *
- * <p>Method: a warm-up that is not counted (20 rounds of the three exports of a table of 8/25 of the rows, whose
- * file is still above the multipart threshold, then 2 rounds of the full table: about a minute, until the JIT has
+ * <p>Method: a warm-up that is not counted (20 rounds of every export of a table of 8/25 of the rows, whose
+ * file is still above the default multipart threshold, then 2 rounds of the full table: until the JIT has
  * compiled the request code of the SDK and the in-process server, as in a server that has been running), then
- * {@code repetitions} rounds of the three exports in rotated order (local, after, during; after, during, local;
- * ...), so no variant always follows the same other one. The same export's time varies by ±15 % between
- * repetitions on a quiet machine (DuckDB's own CPU time does), so the result is the median of the repetitions'
- * S3/local ratios, each ratio from exports seconds apart; best-of and median times are printed too. Use a multiple
- * of 3 repetitions so every order occurs equally often.
+ * {@code repetitions} rounds of the exports in rotated order (local, after, during, single; after, during,
+ * single, local; ...), so no variant always follows the same other one. The same export's time varies by
+ * ±15 % between repetitions on a quiet machine (DuckDB's own CPU time does), so the result is the median of the
+ * repetitions' S3/local ratios, each ratio from exports seconds apart; best-of and median times are printed
+ * too. Use a multiple of 4 repetitions so every order occurs equally often.
  *
- * <p>Arguments: {@code [rows] [repetitions] [max-concurrency]} (default 5,000,000, 9 and 8).
+ * <p>Arguments: {@code [rows] [repetitions] [max-concurrency]} (default 5,000,000, 8 and 8).
  */
 public final class LakeExportBenchmark {
     private static final int WARMUP_SMALL_ROUNDS = 20;
     private static final int WARMUP_FULL_ROUNDS = 2;
+    /** Above the 55 MB file of 5M rows: that variant sends it in one PUT after the COPY. */
+    private static final long SINGLE_PUT_THRESHOLD = 64L * 1024 * 1024;
 
     private LakeExportBenchmark() {}
 
     public static void main(String[] args) throws Exception {
         long rows = args.length > 0 ? Long.parseLong(args[0]) : 5_000_000L;
-        int repetitions = args.length > 1 ? Integer.parseInt(args[1]) : 9;
+        int repetitions = args.length > 1 ? Integer.parseInt(args[1]) : 8;
         int maxConcurrency = args.length > 2 ? Integer.parseInt(args[2]) : 8;
         Path dataDir = Files.createTempDirectory("duckbridge-lake-bench-");
         try (DuckDbEngine engine = DuckDbEngine.open(EngineSettings.defaults(
                         dataDir.resolve("analytics.duckdb").toString()));
                 TestingS3 s3 = TestingS3.start();
-                S3Storage after = open(s3, false, maxConcurrency);
-                S3Storage during = open(s3, true, maxConcurrency)) {
+                S3Storage after = open(s3, false, S3Settings.defaults().multipartThresholdBytes(), maxConcurrency);
+                S3Storage during = open(s3, true, S3Settings.defaults().multipartThresholdBytes(), maxConcurrency);
+                S3Storage single = open(s3, false, SINGLE_PUT_THRESHOLD, maxConcurrency)) {
             s3.createBucket("bench");
             engine.executeOnLane("CREATE TYPE order_status AS ENUM ('new', 'paid', 'shipped', 'cancelled')");
             engine.executeOnLane("CREATE TABLE orders AS SELECT i AS id, (i * 7919) % 200000 AS customer_id,"
@@ -76,10 +80,20 @@ public final class LakeExportBenchmark {
             engine.checkpoint();
             Lake lake = new Lake(engine, null, LakeSettings.of(dataDir), after, null);
             Lake overlapping = new Lake(engine, null, LakeSettings.of(dataDir), during, null);
+            Lake whole = new Lake(engine, null, LakeSettings.of(dataDir), single, null);
             List<Variant> variants = List.of(
-                    new Variant("local", lake, "file:orders"),
-                    new Variant("after", lake, "s3://bench/orders"),
-                    new Variant("during", overlapping, "s3://bench/overlapped"));
+                    new Variant("local", "local Parquet", lake, "file:orders"),
+                    new Variant("after", "S3 (loopback), uploading after the COPY", lake, "s3://bench/orders"),
+                    new Variant(
+                            "during",
+                            "S3 (loopback), uploading during the COPY (default)",
+                            overlapping,
+                            "s3://bench/overlapped"),
+                    new Variant(
+                            "single",
+                            "S3 (loopback), one PUT after the COPY (multipart-threshold 64 MiB)",
+                            whole,
+                            "s3://bench/single"));
             CpuSplit cpu = new CpuSplit();
             // Warm-up, not counted. An export makes only ~25 requests, so the SDK's, the HTTP client's and the
             // in-process server's request code (hundreds of methods) reaches the JIT's thresholds only after many
@@ -125,15 +139,16 @@ public final class LakeExportBenchmark {
                             r.elapsedMs(),
                             used.describe());
                 }
-                System.out.printf(
-                        Locale.ROOT,
-                        "run %d: local %d ms, s3 after the COPY %d ms (%.2f), s3 during the COPY %d ms (%.2f)%n",
-                        i + 1,
-                        ms[0][i],
-                        ms[1][i],
-                        ms[1][i] / (double) ms[0][i],
-                        ms[2][i],
-                        ms[2][i] / (double) ms[0][i]);
+                StringBuilder line = new StringBuilder("run " + (i + 1) + ": local " + ms[0][i] + " ms");
+                for (int v = 1; v < variants.size(); v++) {
+                    line.append(String.format(
+                            Locale.ROOT,
+                            ", %s %d ms (%.2f)",
+                            variants.get(v).name(),
+                            ms[v][i],
+                            ms[v][i] / (double) ms[0][i]));
+                }
+                System.out.println(line);
             }
             System.out.printf(
                     Locale.ROOT,
@@ -151,7 +166,6 @@ public final class LakeExportBenchmark {
                     median(ms[0]),
                     rows * 1000.0 / median(ms[0]),
                     median(cpuNs[0]) / 1e9);
-            String[] labels = {"", "uploading after the COPY", "uploading during the COPY"};
             for (int v = 1; v < variants.size(); v++) {
                 long best = Arrays.stream(ms[v]).min().orElseThrow();
                 double[] ratios = new double[repetitions];
@@ -162,8 +176,8 @@ public final class LakeExportBenchmark {
                 }
                 System.out.printf(
                         Locale.ROOT,
-                        "export to S3 (loopback), %s: best %,d ms  %,.0f rows/s; median %,.0f ms; median CPU %.2f s%n",
-                        labels[v],
+                        "export to %s: best %,d ms  %,.0f rows/s; median %,.0f ms; median CPU %.2f s%n",
+                        variants.get(v).label(),
                         best,
                         rows * 1000.0 / best,
                         median(ms[v]),
@@ -188,14 +202,15 @@ public final class LakeExportBenchmark {
     }
 
     /** S3 on the test server with the server's default duckbridge.resilience.object-storage policy. */
-    private static S3Storage open(TestingS3 s3, boolean uploadDuringCopy, int maxConcurrency) {
+    private static S3Storage open(TestingS3 s3, boolean uploadDuringCopy, long threshold, int maxConcurrency) {
         return S3Storage.open(
                 S3Settings.compatible(s3.endpoint(), s3.region())
+                        .withPartSize(S3Settings.defaults().partSizeBytes(), threshold)
                         .withMaxConcurrency(maxConcurrency)
                         .withUploadDuringCopy(uploadDuringCopy),
                 StaticCredentialsProvider.create(AwsBasicCredentials.create(s3.accessKey(), s3.secretKey())),
                 StoragePolicy.of(
-                        "object-storage-" + uploadDuringCopy,
+                        "object-storage-" + uploadDuringCopy + "-" + threshold,
                         3,
                         Duration.ofMillis(200),
                         50,
@@ -205,7 +220,7 @@ public final class LakeExportBenchmark {
                         RetryRegistry.ofDefaults()));
     }
 
-    private record Variant(String name, Lake lake, String target) {}
+    private record Variant(String name, String label, Lake lake, String target) {}
 
     private static double median(long[] values) {
         return median(Arrays.stream(values).asDoubleStream().toArray());
