@@ -102,13 +102,17 @@ public final class Job implements JobContext {
 
     /** A consistent-enough copy for display. */
     public JobSnapshot snapshot() {
+        long doneNow = done.get();
+        long totalNow = total;
         return new JobSnapshot(
                 id,
                 kind,
                 description,
                 status,
-                done.get(),
-                total,
+                doneNow,
+                // an estimated total (a sync's, from PostgreSQL's statistics) can be below what is already done:
+                // then the work is at least that much, never "905,668 of 609,498 rows"
+                totalNow >= 0 && doneNow > totalNow ? doneNow : totalNow,
                 unit,
                 createdAt,
                 startedAt,

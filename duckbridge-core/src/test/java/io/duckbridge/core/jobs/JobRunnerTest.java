@@ -30,6 +30,28 @@ class JobRunnerTest {
     }
 
     @Test
+    void aTotalEstimatedTooLowIsNeverBelowWhatIsDone() throws Exception {
+        // found by an acceptance tester: a sync read {"done":905668,"total":609498} from stale statistics
+        try (var runner = new JobRunner(1, 10)) {
+            CountDownLatch counted = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            Job job = runner.submit(JobKind.SYNC, "sync t", ctx -> {
+                ctx.total(600, "rows");
+                ctx.advance(900);
+                counted.countDown();
+                release.await();
+                return Map.of();
+            });
+            counted.await(10, TimeUnit.SECONDS);
+            JobSnapshot running = job.snapshot();
+            assertThat(running.done()).isEqualTo(900);
+            assertThat(running.total()).isEqualTo(900);
+            release.countDown();
+            job.completion().get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void failedJobCarriesTheErrorClass() throws Exception {
         try (var runner = new JobRunner(1, 10)) {
             Job job = runner.submit(JobKind.EXPORT, "x", ctx -> {
