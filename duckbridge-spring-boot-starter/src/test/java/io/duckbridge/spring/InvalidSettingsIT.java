@@ -59,4 +59,22 @@ class InvalidSettingsIT {
                             .startsWith(message));
         });
     }
+
+    @Test
+    void aCdcLagThresholdThatIsNotPositiveStopsStartupNamingTheSetting() {
+        // found by an acceptance tester: -5s was accepted, and every moment of lag would have read DEGRADED
+        for (String value : java.util.List.of("-5s", "0s")) {
+            var app = new SpringApplication(TestApplication.class);
+            app.setWebApplicationType(WebApplicationType.NONE);
+            assertThatThrownBy(() -> app.run(
+                            "--duckbridge.data-dir=" + dataDir,
+                            "--duckbridge.postgres.url=jdbc:postgresql://127.0.0.1:1/shop",
+                            "--duckbridge.cdc.lag-threshold=" + value))
+                    .as(value)
+                    .satisfies(e -> assertThat(
+                                    NestedExceptionUtils.getMostSpecificCause(e).getMessage())
+                            .startsWith("duckbridge.cdc.lag-threshold ")
+                            .contains("must be positive"));
+        }
+    }
 }

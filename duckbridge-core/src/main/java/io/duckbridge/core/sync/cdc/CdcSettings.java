@@ -71,6 +71,12 @@ public record CdcSettings(
                     "duckbridge.cdc.max-batch-changes " + maxBatchChanges + " must be at least 1, e.g. 50000");
         }
         Objects.requireNonNull(lagThreshold, "lagThreshold");
+        if (lagThreshold.isNegative() || lagThreshold.isZero()) {
+            // a threshold of 0 or below would report every moment of lag as DEGRADED
+            throw new DuckbridgeException(
+                    ErrorClass.INVALID_REQUEST,
+                    "duckbridge.cdc.lag-threshold " + lagThreshold + " must be positive, e.g. 60s");
+        }
         mapping = mapping == null ? TypeMapping.defaults() : mapping;
         selector = selector == null ? TableSelector.all() : selector;
     }
