@@ -308,6 +308,14 @@ final class ErrorResponses {
                                 kind,
                                 ErrorClass.CONFLICT,
                                 "table main.orders already exists; use mode append or replace")));
+            // refused before a job starts: change data capture keeps the table current
+            case "POST /api/v1/sync/{table}", "POST /api/v1/sync", "POST /analytics/sync/{model_name}" ->
+                List.of(new Case(
+                        "kept_by_cdc",
+                        problem(
+                                ErrorClass.CONFLICT,
+                                "public.orders is kept current by change data capture, which a sync from a snapshot"
+                                        + " of its own would race; it needs no sync while CDC runs")));
             default -> List.of();
         };
     }
