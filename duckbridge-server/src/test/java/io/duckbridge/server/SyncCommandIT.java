@@ -80,6 +80,32 @@ class SyncCommandIT {
     }
 
     @Test
+    void aDirectSyncPrintsWhatSyncedWhenOneTableFails() {
+        // found by an acceptance tester: through a server the result document was printed, on the file nothing
+        try (var pg = TestingPostgres.start()) {
+            pg.execute("CREATE TABLE a (id int PRIMARY KEY); INSERT INTO a VALUES (1);"
+                    + " CREATE TABLE clash (id int PRIMARY KEY, \"Val\" text, val text)");
+            CliRun partly = run(new String[] {
+                "sync",
+                "a",
+                "clash",
+                "--data-dir",
+                dataDir.toString(),
+                "--postgres-url",
+                pg.jdbcUrl(),
+                "--postgres-username",
+                pg.username()
+            });
+            assertThat(partly.exit()).isEqualTo(1);
+            assertThat(partly.err()).contains("CONFLICT");
+            var printed = tools.jackson.databind.json.JsonMapper.shared().readTree(partly.out());
+            assertThat(printed.path("tables").toString())
+                    .contains("\"succeeded\"")
+                    .contains("\"failed\"");
+        }
+    }
+
+    @Test
     void directSyncWithoutASourceSaysWhatToPass() {
         CliRun r = run(new String[] {"sync", "--data-dir", dataDir.toString(), "--postgres-url", ""});
         assertThat(r.exit()).isEqualTo(1);

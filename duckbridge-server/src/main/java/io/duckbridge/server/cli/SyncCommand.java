@@ -4,6 +4,7 @@ import io.duckbridge.core.engine.DuckDbEngine;
 import io.duckbridge.core.engine.EngineSettings;
 import io.duckbridge.core.error.DuckbridgeException;
 import io.duckbridge.core.error.ErrorClass;
+import io.duckbridge.core.jobs.JobFailure;
 import io.duckbridge.core.schema.TableName;
 import io.duckbridge.core.source.PostgresSource;
 import io.duckbridge.core.sync.SyncMode;
@@ -80,8 +81,15 @@ public final class SyncCommand extends CliCommand {
                     ? null
                     : tables.stream().map(TableName::parse).toList();
             var progress = new ConsoleProgress(System.err);
-            Map<String, Object> result =
-                    sync.run(names, mode == Mode.full ? SyncMode.FULL : SyncMode.INCREMENTAL, progress);
+            Map<String, Object> result;
+            try {
+                result = sync.run(names, mode == Mode.full ? SyncMode.FULL : SyncMode.INCREMENTAL, progress);
+            } catch (JobFailure failed) {
+                // as through a server: what did succeed (the tables that synced) goes to stdout, the failure to
+                // stderr and the exit code
+                printJson(out, failed.result());
+                throw failed;
+            }
             progress.finish();
             printJson(out, result);
             return 0;
