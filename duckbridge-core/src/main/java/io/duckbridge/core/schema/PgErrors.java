@@ -41,10 +41,15 @@ public final class PgErrors {
 
     /** Wraps a PostgreSQL error with {@code context}, classified by its SQLSTATE. */
     public static DuckbridgeException wrap(String context, SQLException e) {
+        String hint = "42501".equals(e.getSQLState())
+                // PostgreSQL refused Duckbridge's source role, not the caller: say what the operator can do
+                ? " (the source role duckbridge connects with lacks a privilege on PostgreSQL: GRANT it, e.g."
+                        + " GRANT SELECT ON the table, or leave the table out with duckbridge.sync.exclude)"
+                : "";
         return new DuckbridgeException(
                 classify(e.getSQLState()),
                 context + ": PostgreSQL error" + (e.getSQLState() == null ? "" : " " + e.getSQLState()) + ": "
-                        + e.getMessage(),
+                        + e.getMessage() + hint,
                 e);
     }
 }

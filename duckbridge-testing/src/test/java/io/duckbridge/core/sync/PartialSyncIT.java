@@ -107,4 +107,37 @@ class PartialSyncIT {
             }
         }
     }
+
+    @Test
+    void aTableTheSourceRoleMayNotReadFailsAloneNamingTheGrant() throws Exception {
+        try (TestingPostgres pg = TestingPostgres.start();
+                DuckDbEngine engine = DuckDbEngine.open(EngineSettings.defaults(":memory:"));
+                JobRunner jobs = new JobRunner(1, 10)) {
+            pg.execute("CREATE TABLE pp_open (id int PRIMARY KEY); INSERT INTO pp_open VALUES (1), (2)");
+            pg.execute("CREATE TABLE pp_secret (id int PRIMARY KEY); INSERT INTO pp_secret VALUES (1)");
+            pg.execute("CREATE ROLE pp_reader LOGIN PASSWORD 'pp_reader'; GRANT SELECT ON pp_open TO pp_reader");
+            TableSync sync = SyncFixtures.tableSync(
+                    engine, new PostgresSource(pg.jdbcUrl(), "pp_reader", "pp_reader"), jobs, "public.pp_*", 2, 10_000);
+
+            JobSnapshot done = sync.submitAll(SyncMode.FULL).completion().get(60, TimeUnit.SECONDS);
+
+            assertThat(done.status()).isEqualTo(JobStatus.FAILED);
+            assertThat(done.error().getMessage())
+                    .contains("pp_secret")
+                    .contains("GRANT SELECT")
+                    .contains("duckbridge.sync.exclude");
+            @SuppressWarnings("unchecked")
+            List<Map<String, Object>> tables =
+                    (List<Map<String, Object>>) done.result().get("tables");
+            assertThat(tables)
+                    .anySatisfy(t -> assertThat(t)
+                            .containsEntry("table", "public.pp_open")
+                            .containsEntry("status", "succeeded")
+                            .containsEntry("rows", 2L))
+                    .anySatisfy(t -> assertThat(t)
+                            .containsEntry("table", "public.pp_secret")
+                            .containsEntry("status", "failed")
+                            .containsEntry("errorClass", "PERMISSION"));
+        }
+    }
 }
