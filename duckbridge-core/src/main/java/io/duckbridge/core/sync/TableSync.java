@@ -274,6 +274,13 @@ public final class TableSync {
     private Map<String, Object> runAlone(List<TableName> tables, SyncMode mode, JobContext context) {
         PostgresSource pg = source();
         Resolved resolved = resolve(pg, tables);
+        if (tables == null && resolved.selectedNames().isEmpty()) {
+            // most likely a typo in a glob: say so instead of a silent success with no tables
+            log.warn(
+                    "no PostgreSQL table matches duckbridge.sync.include {} (exclude {}); this sync copies nothing",
+                    settings.tables().include(),
+                    settings.tables().exclude());
+        }
         List<SourceTable> selected = new ArrayList<>(resolved.tables());
         context.total(selected.stream().mapToLong(SourceTable::estimatedRows).sum(), "rows");
         List<Map<String, Object>> results = new ArrayList<>();
