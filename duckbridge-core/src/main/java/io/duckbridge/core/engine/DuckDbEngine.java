@@ -35,7 +35,6 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -625,46 +624,46 @@ public final class DuckDbEngine implements AutoCloseable {
 
     // ---- status --------------------------------------------------------------------------------
 
-    /** How long {@link #status()} waits for a reader before it answers from the last status read. */
-    static final Duration STATUS_WAIT = Duration.ofSeconds(2);
-
     private volatile EngineStatus lastStatus;
 
     /**
      * The effective settings and current resource use, read from DuckDB. Health probes and metrics scrapes call
-     * this: when every reader is busy (long queries) it waits at most {@link #STATUS_WAIT} and then answers with
-     * the last status read (DuckDB's own numbers as they were then) and the pool's counts as they are now,
-     * instead of queueing behind the queries (probes timed out, and a busy service was taken out of rotation).
+     * this: it reads on the caller's thread when a reader is free at once (no read waiting before it), and
+     * otherwise answers at once with the last status read (DuckDB's own numbers as they were then) and the
+     * pool's counts as they are now. It never queues behind queries: probes that waited timed out and took a
+     * busy service out of rotation, and reads left queued by given-up probes filled the reader queue.
      */
     public EngineStatus status() {
-        CompletableFuture<EngineStatus> reading;
+        callerStreams.incrementAndGet();
+        boolean slot = false;
         try {
-            reading = readAsync(Duration.ofSeconds(10), this::readStatus);
-        } catch (DuckbridgeException full) {
-            if (full.errorClass() == ErrorClass.OVERLOADED) {
-                return lastStatusNow(); // the reader queue is full: as busy as it gets
+            // counted before the check, so close() either sees this read or this read sees it closed
+            ensureOpen();
+            slot = readSlots.tryAcquire(0, TimeUnit.NANOSECONDS);
+            DuckDBConnection connection = slot ? idleReaders.poll() : null;
+            if (connection == null) {
+                return lastStatusNow();
             }
-            throw full;
-        }
-        try {
-            EngineStatus read = reading.get(STATUS_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            int inUse = readersInUse.incrementAndGet();
+            peakReadersInUse.accumulateAndGet(inUse, Math::max);
+            var future = new SessionFuture<EngineStatus>();
+            try {
+                runSession(connection, Duration.ofSeconds(10), this::readStatus, future, false);
+            } finally {
+                readersInUse.decrementAndGet();
+                idleReaders.add(connection);
+            }
+            EngineStatus read = await(future);
             lastStatus = read;
             return read;
-        } catch (TimeoutException busy) {
-            reading.cancel(true);
-            return lastStatusNow();
         } catch (InterruptedException e) {
-            reading.cancel(true);
             Thread.currentThread().interrupt();
             throw new DuckbridgeException(ErrorClass.CANCELLED, "interrupted while reading the engine's status", e);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof DuckbridgeException d) {
-                if (d.errorClass() == ErrorClass.OVERLOADED) {
-                    return lastStatusNow();
-                }
-                throw d;
+        } finally {
+            if (slot) {
+                readSlots.release();
             }
-            throw new DuckbridgeException(ErrorClass.INTERNAL, "reading the engine's status failed", e.getCause());
+            callerStreams.decrementAndGet();
         }
     }
 

@@ -495,9 +495,10 @@ class DuckDbEngineTest {
     }
 
     @Test
-    void statusAnswersWithinItsWaitWhileEveryReaderRunsALongQuery() throws Exception {
+    void statusAnswersAtOnceWhileEveryReaderRunsALongQueryAndQueuesNothing() throws Exception {
         // found by an acceptance tester: the health probe queued behind two long queries for 35 s, so a busy
-        // service failed its readiness probe and was taken out of rotation
+        // service failed its readiness probe and was taken out of rotation; then, reads left queued by probes
+        // that gave up filled the reader queue
         try (var engine = DuckDbEngine.open(fileSettings().withReaders(2, 10))) {
             EngineStatus idle = engine.status();
             List<java.util.concurrent.CompletableFuture<Long>> busy = new java.util.ArrayList<>();
@@ -514,14 +515,15 @@ class DuckDbEngineTest {
             while (engine.status().readersInUse() < 2 && System.nanoTime() < deadline) {
                 Thread.sleep(20); // polling the pool with a deadline
             }
-            long started = System.nanoTime();
-            EngineStatus status = engine.status();
-            long waitedMs = (System.nanoTime() - started) / 1_000_000;
-
-            assertThat(waitedMs).isLessThan(DuckDbEngine.STATUS_WAIT.toMillis() + 1_500);
-            assertThat(status.readersInUse()).isEqualTo(2);
-            assertThat(status.threads()).isEqualTo(idle.threads());
-            assertThat(status.memoryLimit()).isEqualTo(idle.memoryLimit());
+            for (int probe = 0; probe < 20; probe++) {
+                long started = System.nanoTime();
+                EngineStatus status = engine.status();
+                assertThat((System.nanoTime() - started) / 1_000_000).isLessThan(500);
+                assertThat(status.readersInUse()).isEqualTo(2);
+                assertThat(status.threads()).isEqualTo(idle.threads());
+                assertThat(status.memoryLimit()).isEqualTo(idle.memoryLimit());
+            }
+            assertThat(engine.status().readsWaiting()).isZero();
             busy.forEach(f -> f.cancel(true));
         }
     }
