@@ -3,17 +3,24 @@ package io.duckbridge.core.jobs;
 import io.duckbridge.core.error.DuckbridgeException;
 import io.duckbridge.core.error.ErrorClass;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.slf4j.LoggerFactory;
@@ -29,6 +36,10 @@ public final class JobRunner implements AutoCloseable {
     private final int retained;
     private final Duration closeGrace;
     private final List<Consumer<JobSnapshot>> finishListeners = new CopyOnWriteArrayList<>();
+    /** Jobs waiting for their lane, by lane; guarded by itself, as is {@link #busyLanes}. */
+    private final Map<String, Deque<Runnable>> lanes = new HashMap<>();
+    /** Lanes one of whose jobs has been handed to the executor and not ended. */
+    private final Set<String> busyLanes = new HashSet<>();
 
     /**
      * @param workers how many jobs run at once; more wait in the queue
@@ -56,6 +67,69 @@ public final class JobRunner implements AutoCloseable {
 
     /** Queues {@code body} as a new job and returns it at once. */
     public Job submit(JobKind kind, String description, JobBody body) {
+        Job job = register(kind, description);
+        job.execution(executor.submit(() -> job.run(body)));
+        return job;
+    }
+
+    /**
+     * Queues {@code body} as a new job that runs only when no other job of {@code lane} runs: the jobs of one lane
+     * run one after another, in the order submitted, and one waiting for its turn stays {@code queued} without
+     * holding a worker (other jobs run meanwhile). Returns at once.
+     */
+    public Job submit(JobKind kind, String description, String lane, JobBody body) {
+        Job job = register(kind, description);
+        // the lane is released once, when a job that was handed to the executor ends — also when it was cancelled
+        // before a worker took it (its task then never runs) — never by a job that ended while it waited
+        AtomicBoolean handedOver = new AtomicBoolean();
+        AtomicBoolean released = new AtomicBoolean();
+        Runnable release = () -> {
+            if (handedOver.get() && released.compareAndSet(false, true)) {
+                laneDone(lane);
+            }
+        };
+        job.completion().thenRun(release);
+        Runnable start = () -> {
+            handedOver.set(true);
+            if (job.snapshot().status().terminal()) {
+                release.run(); // cancelled while it waited for the lane
+                return;
+            }
+            try {
+                job.execution(executor.submit(() -> job.run(body)));
+            } catch (RejectedExecutionException closed) {
+                job.cancel(); // the runner is closing
+                release.run();
+            }
+        };
+        boolean now;
+        synchronized (lanes) {
+            now = busyLanes.add(lane);
+            if (!now) {
+                lanes.computeIfAbsent(lane, l -> new ArrayDeque<>()).add(start);
+            }
+        }
+        if (now) {
+            start.run();
+        }
+        return job;
+    }
+
+    private void laneDone(String lane) {
+        Runnable next;
+        synchronized (lanes) {
+            Deque<Runnable> waiting = lanes.get(lane);
+            next = waiting == null ? null : waiting.poll();
+            if (next == null) {
+                busyLanes.remove(lane);
+            }
+        }
+        if (next != null) {
+            next.run();
+        }
+    }
+
+    private Job register(JobKind kind, String description) {
         Job job = new Job(UUID.randomUUID().toString(), kind, description);
         jobs.put(job.jobId(), job);
         prune();
@@ -64,7 +138,6 @@ public final class JobRunner implements AutoCloseable {
             prune();
             notifyFinished(snapshot);
         });
-        job.execution(executor.submit(() -> job.run(body)));
         return job;
     }
 

@@ -63,6 +63,9 @@ public final class TableSync {
     private final SyncSettings settings;
     private final SyncStateStore states;
     private final CatalogReader catalog = new CatalogReader();
+    /** The job lane of sync jobs: they run one after another, and one that waits holds no worker. */
+    static final String SYNC_LANE = "sync";
+
     /** Held by the running sync ({@link #run}); fair, so syncs run in the order they began waiting. */
     private final ReentrantLock turn = new ReentrantLock(true);
 
@@ -143,7 +146,9 @@ public final class TableSync {
         String what = list == null
                 ? "all tables"
                 : String.join(", ", list.stream().map(TableName::toString).toList());
-        return jobs.submit(JobKind.SYNC, "sync " + what + " (" + mode.wireName() + ")", ctx -> run(list, mode, ctx));
+        // one sync at a time (see run); a sync waiting for its turn stays queued without holding a job worker
+        return jobs.submit(
+                JobKind.SYNC, "sync " + what + " (" + mode.wireName() + ")", SYNC_LANE, ctx -> run(list, mode, ctx));
     }
 
     /**

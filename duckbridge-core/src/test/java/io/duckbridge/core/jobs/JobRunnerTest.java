@@ -52,6 +52,56 @@ class JobRunnerTest {
     }
 
     @Test
+    void jobsOfOneLaneRunOneAtATimeWithoutHoldingAWorkerWhileTheyWait() throws Exception {
+        // found by an acceptance tester: a sync waiting for another held one of the two workers, so an export
+        // stayed queued until the first sync ended
+        try (var runner = new JobRunner(2, 10)) {
+            CountDownLatch firstStarted = new CountDownLatch(1);
+            CountDownLatch releaseFirst = new CountDownLatch(1);
+            Job first = runner.submit(JobKind.SYNC, "sync 1", "sync", ctx -> {
+                firstStarted.countDown();
+                releaseFirst.await();
+                return Map.of();
+            });
+            Job cancelledWhileWaiting = runner.submit(JobKind.SYNC, "sync 2", "sync", ctx -> Map.of("ran", true));
+            Job second = runner.submit(JobKind.SYNC, "sync 3", "sync", ctx -> Map.of("ran", true));
+            assertThat(firstStarted.await(10, TimeUnit.SECONDS)).isTrue();
+
+            // the other worker is free for work of another kind
+            Job export = runner.submit(JobKind.EXPORT, "export", ctx -> Map.of("ran", true));
+            assertThat(export.completion().get(10, TimeUnit.SECONDS).status()).isEqualTo(JobStatus.SUCCEEDED);
+            assertThat(second.snapshot().status()).isEqualTo(JobStatus.QUEUED);
+
+            assertThat(cancelledWhileWaiting.cancel()).isTrue();
+            assertThat(cancelledWhileWaiting.snapshot().status()).isEqualTo(JobStatus.CANCELLED);
+            assertThat(second.snapshot().status()).isEqualTo(JobStatus.QUEUED);
+
+            releaseFirst.countDown();
+            assertThat(first.completion().get(10, TimeUnit.SECONDS).status()).isEqualTo(JobStatus.SUCCEEDED);
+            assertThat(second.completion().get(10, TimeUnit.SECONDS).result()).containsEntry("ran", true);
+            assertThat(cancelledWhileWaiting.completion().get().result()).isNull();
+        }
+    }
+
+    @Test
+    void aLaneJobCancelledBeforeAWorkerTookItFreesTheLane() throws Exception {
+        try (var runner = new JobRunner(1, 10)) {
+            CountDownLatch release = new CountDownLatch(1);
+            Job blocker = runner.submit(JobKind.EXPORT, "export", ctx -> {
+                release.await();
+                return Map.of();
+            });
+            // handed to the executor at once (its lane is free), but the only worker is busy
+            Job handedOver = runner.submit(JobKind.SYNC, "sync 1", "sync", ctx -> Map.of());
+            Job next = runner.submit(JobKind.SYNC, "sync 2", "sync", ctx -> Map.of("ran", true));
+            assertThat(handedOver.cancel()).isTrue();
+            release.countDown();
+            assertThat(blocker.completion().get(10, TimeUnit.SECONDS).status()).isEqualTo(JobStatus.SUCCEEDED);
+            assertThat(next.completion().get(10, TimeUnit.SECONDS).result()).containsEntry("ran", true);
+        }
+    }
+
+    @Test
     void failedJobCarriesTheErrorClass() throws Exception {
         try (var runner = new JobRunner(1, 10)) {
             Job job = runner.submit(JobKind.EXPORT, "x", ctx -> {
