@@ -539,8 +539,35 @@ public final class QueryGuard {
         // x.csv unquoted is the table csv of schema x, or else the file x.csv: a file extension as the table
         // name is taken as a file
         boolean extension = parts.size() > 1 && FILE_EXTENSION.matcher(table).matches();
-        if (FILE_LIKE_TABLE.matcher(joined).matches() && (parts.size() == 1 || pathLike || extension)) {
+        if (FILE_LIKE_TABLE.matcher(joined).matches()
+                && (parts.size() == 1 || pathLike || extension)
+                && !existingTable(parts)) {
             checkPath(joined, "FROM '" + joined + "'");
+        }
+    }
+
+    /**
+     * Whether {@code parts} ({@code schema, table}) names a table or view that exists, which DuckDB then reads
+     * rather than a file: a synced PostgreSQL table may be named {@code "sl/ash"}. Not cached (the table may be
+     * dropped); false without a connection to look.
+     */
+    private static boolean existingTable(List<String> parts) {
+        DuckDBConnection connection = CONNECTION.get();
+        if (parts.size() != 2 || connection == null) {
+            return false;
+        }
+        READS_FILES.set(Boolean.TRUE); // the verdict depends on the catalog now: not cached
+        try (PreparedStatement ps =
+                connection.prepareStatement("SELECT count(*) FROM (SELECT schema_name, table_name FROM duckdb_tables()"
+                        + " UNION ALL SELECT schema_name, view_name FROM duckdb_views() WHERE NOT internal)"
+                        + " WHERE lower(schema_name) = lower(?) AND lower(table_name) = lower(?)")) {
+            ps.setString(1, parts.get(0));
+            ps.setString(2, parts.get(1));
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getLong(1) > 0;
+            }
+        } catch (SQLException e) {
+            return false;
         }
     }
 

@@ -231,6 +231,27 @@ class QueryGuardTest {
     }
 
     @Test
+    void aTableWhoseNameHoldsASlashIsReadAsTheTableNotRefusedAsAFile() {
+        // found by an acceptance tester: a synced PostgreSQL table "sl/ash" could not be queried (the guard took
+        // its name for a file path); a name that is no table still is one
+        engine.executeOnLane("CREATE TABLE main.\"sl/ash\" AS SELECT 7 AS x");
+        try {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            runner.run(QueryRequest.of("SELECT x FROM main.\"sl/ash\""), QueryFormat.CSV, f -> out);
+            assertThat(out.toString(java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("x\r\n7\r\n");
+            assertThatThrownBy(() -> runner.run(
+                            QueryRequest.of("SELECT * FROM main.\"no/such\""),
+                            QueryFormat.JSON,
+                            f -> new ByteArrayOutputStream()))
+                    .isInstanceOfSatisfying(
+                            DuckbridgeException.class,
+                            e -> assertThat(e.errorClass()).isEqualTo(ErrorClass.READ_ONLY_VIOLATION));
+        } finally {
+            engine.executeOnLane("DROP TABLE main.\"sl/ash\"");
+        }
+    }
+
+    @Test
     void corpusLeavesEveryTableAndTheDataDirectoryUnchanged() throws Exception {
         Map<String, String> before = checksums();
         List<String> filesBefore = listing();
