@@ -53,4 +53,21 @@ class PostgresUnreachableIT {
         assertThat(readiness.statusCode()).isEqualTo(200);
         assertThat(Http.json(readiness).path("status").asString()).isEqualTo("UP");
     }
+
+    @Test
+    void anUnknownHealthComponentIsAProblemNotAnEmptyBody() {
+        // found by an acceptance tester: API.md promises problem+json for every error; the actuator's 404 was empty
+        var missing = Http.localhost(port).get("/actuator/health/nosuch");
+        assertThat(missing.statusCode()).isEqualTo(404);
+        assertThat(missing.headers().firstValue("Content-Type"))
+                .hasValueSatisfying(type -> assertThat(type).startsWith("application/problem+json"));
+        var body = Http.json(missing);
+        assertThat(body.path("errorClass").asString()).isEqualTo("NOT_FOUND");
+        assertThat(body.path("status").asInt()).isEqualTo(404);
+        assertThat(body.path("detail").asString()).contains("/actuator/health/nosuch");
+        // an error answer with a body of its own is left as it is: the health document, DOWN
+        var health = Http.localhost(port).get("/actuator/health");
+        assertThat(health.statusCode()).isEqualTo(503);
+        assertThat(Http.json(health).path("status").asString()).isEqualTo("DOWN");
+    }
 }

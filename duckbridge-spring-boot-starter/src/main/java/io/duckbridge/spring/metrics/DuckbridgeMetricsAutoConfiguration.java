@@ -54,6 +54,17 @@ public class DuckbridgeMetricsAutoConfiguration {
         return registration;
     }
 
+    /** The actuator's own empty error answers (an unknown health component, say) get a problem body. */
+    @Bean
+    @ConditionalOnMissingBean(name = "duckbridgeActuatorProblemFilter")
+    @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+    public FilterRegistrationBean<io.duckbridge.spring.web.ActuatorProblemFilter> duckbridgeActuatorProblemFilter() {
+        var registration = new FilterRegistrationBean<>(new io.duckbridge.spring.web.ActuatorProblemFilter());
+        registration.addUrlPatterns("/actuator/*");
+        registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 2);
+        return registration;
+    }
+
     @Bean
     @ConditionalOnMissingBean(name = "duckbridgeRequestIdFilter")
     @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
