@@ -276,28 +276,39 @@ public final class DuckDbEngine implements AutoCloseable {
      * queued work one after another without sleeping in between, which beats waking each waiting caller.
      */
     private <T> T streamOnCaller(Duration timeout, ReadWork<T> work) {
+        SessionFuture<T> ran = runOnCallerIfFree(idleStreamingReaders, timeout, work);
+        return ran != null ? await(ran) : await(streamAsync(timeout, work));
+    }
+
+    /**
+     * Runs {@code work} on this thread with a connection of {@code pool} when a reader slot is free at once (no
+     * one waiting before it) and returns its completed future; null, having run nothing, when no slot is free.
+     */
+    private <T> SessionFuture<T> runOnCallerIfFree(
+            BlockingQueue<DuckDBConnection> pool, Duration timeout, ReadWork<T> work) {
         callerStreams.incrementAndGet();
         boolean slot = false;
         try {
-            // counted before the check, so close() either sees this stream or this stream sees it closed
+            // counted before the check, so close() either sees this read or this read sees it closed
             ensureOpen();
             slot = readSlots.tryAcquire(0, TimeUnit.NANOSECONDS); // in turn: waiting reader threads go first
-            if (slot) {
-                DuckDBConnection connection = idleStreamingReaders.poll();
-                if (connection == null) {
-                    throw new DuckbridgeException(ErrorClass.INTERNAL, "no idle streaming reader connection");
-                }
-                int inUse = readersInUse.incrementAndGet();
-                peakReadersInUse.accumulateAndGet(inUse, Math::max);
-                var future = new SessionFuture<T>();
-                try {
-                    runSession(connection, timeout, work, future, false);
-                } finally {
-                    readersInUse.decrementAndGet();
-                    idleStreamingReaders.add(connection);
-                }
-                return await(future);
+            if (!slot) {
+                return null;
             }
+            DuckDBConnection connection = pool.poll();
+            if (connection == null) {
+                throw new DuckbridgeException(ErrorClass.INTERNAL, "no idle reader connection with a free slot");
+            }
+            int inUse = readersInUse.incrementAndGet();
+            peakReadersInUse.accumulateAndGet(inUse, Math::max);
+            var future = new SessionFuture<T>();
+            try {
+                runSession(connection, timeout, work, future, false);
+            } finally {
+                readersInUse.decrementAndGet();
+                pool.add(connection);
+            }
+            return future;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new DuckbridgeException(ErrorClass.CANCELLED, "interrupted while waiting for a DuckDB reader", e);
@@ -307,7 +318,6 @@ public final class DuckDbEngine implements AutoCloseable {
             }
             callerStreams.decrementAndGet();
         }
-        return await(streamAsync(timeout, work));
     }
 
     /** Submits {@code work} to a streaming reader; see {@link #stream} and {@link #readAsync}. */
@@ -634,37 +644,13 @@ public final class DuckDbEngine implements AutoCloseable {
      * busy service out of rotation, and reads left queued by given-up probes filled the reader queue.
      */
     public EngineStatus status() {
-        callerStreams.incrementAndGet();
-        boolean slot = false;
-        try {
-            // counted before the check, so close() either sees this read or this read sees it closed
-            ensureOpen();
-            slot = readSlots.tryAcquire(0, TimeUnit.NANOSECONDS);
-            DuckDBConnection connection = slot ? idleReaders.poll() : null;
-            if (connection == null) {
-                return lastStatusNow();
-            }
-            int inUse = readersInUse.incrementAndGet();
-            peakReadersInUse.accumulateAndGet(inUse, Math::max);
-            var future = new SessionFuture<EngineStatus>();
-            try {
-                runSession(connection, Duration.ofSeconds(10), this::readStatus, future, false);
-            } finally {
-                readersInUse.decrementAndGet();
-                idleReaders.add(connection);
-            }
-            EngineStatus read = await(future);
-            lastStatus = read;
-            return read;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new DuckbridgeException(ErrorClass.CANCELLED, "interrupted while reading the engine's status", e);
-        } finally {
-            if (slot) {
-                readSlots.release();
-            }
-            callerStreams.decrementAndGet();
+        SessionFuture<EngineStatus> ran = runOnCallerIfFree(idleReaders, Duration.ofSeconds(10), this::readStatus);
+        if (ran == null) {
+            return lastStatusNow();
         }
+        EngineStatus read = await(ran);
+        lastStatus = read;
+        return read;
     }
 
     /** The last status read, with the pool's counts as they are now; -1 and null for what was never read. */
@@ -688,38 +674,36 @@ public final class DuckDbEngine implements AutoCloseable {
     }
 
     private EngineStatus readStatus(ReadSession session) throws SQLException {
-        {
-            String memoryLimit;
-            int effectiveThreads;
-            String tempDirectory;
-            long memoryUsage;
-            try (Statement st = session.statement();
-                    ResultSet rs = st.executeQuery("SELECT current_setting('memory_limit'),"
-                            + " current_setting('threads'), current_setting('temp_directory'),"
-                            + " (SELECT coalesce(sum(memory_usage_bytes), 0) FROM duckdb_memory())")) {
-                rs.next();
-                memoryLimit = rs.getString(1);
-                effectiveThreads = rs.getInt(2);
-                tempDirectory = rs.getString(3);
-                memoryUsage = rs.getLong(4);
-            }
-            return new EngineStatus(
-                    settings.databasePath(),
-                    databaseSizeBytes(),
-                    memoryLimit,
-                    memoryLimitBytes,
-                    memoryUsage,
-                    effectiveThreads,
-                    tempDirectory,
-                    directorySize(tempDirectory),
-                    duckdbVersion,
-                    extensions,
-                    readerConnections.size(),
-                    // not counting this status read itself, which holds a reader too
-                    Math.max(0, readersInUse.get() - 1),
-                    readerExecutor.getQueue().size(),
-                    writerExecutor.getQueue().size());
+        String memoryLimit;
+        int effectiveThreads;
+        String tempDirectory;
+        long memoryUsage;
+        try (Statement st = session.statement();
+                ResultSet rs = st.executeQuery("SELECT current_setting('memory_limit'),"
+                        + " current_setting('threads'), current_setting('temp_directory'),"
+                        + " (SELECT coalesce(sum(memory_usage_bytes), 0) FROM duckdb_memory())")) {
+            rs.next();
+            memoryLimit = rs.getString(1);
+            effectiveThreads = rs.getInt(2);
+            tempDirectory = rs.getString(3);
+            memoryUsage = rs.getLong(4);
         }
+        return new EngineStatus(
+                settings.databasePath(),
+                databaseSizeBytes(),
+                memoryLimit,
+                memoryLimitBytes,
+                memoryUsage,
+                effectiveThreads,
+                tempDirectory,
+                directorySize(tempDirectory),
+                duckdbVersion,
+                extensions,
+                readerConnections.size(),
+                // not counting this status read itself, which holds a reader too
+                Math.max(0, readersInUse.get() - 1),
+                readerExecutor.getQueue().size(),
+                writerExecutor.getQueue().size());
     }
 
     /** Reads queued for a reader thread; for tests. */
