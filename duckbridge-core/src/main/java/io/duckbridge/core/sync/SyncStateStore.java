@@ -85,11 +85,16 @@ public final class SyncStateStore {
         });
     }
 
+    /** Deletes the table's row inside the caller's lane transaction; false when it had none. */
+    public static boolean delete(ReadSession session, TableName table) throws SQLException {
+        PreparedStatement delete = session.prepare("DELETE FROM " + TABLE + " WHERE table_name = ?");
+        delete.setString(1, table.key());
+        return delete.executeUpdate() > 0;
+    }
+
     /** Replaces the table's row inside the caller's lane transaction. */
     public static void save(ReadSession session, SyncState state) throws SQLException {
-        PreparedStatement delete = session.prepare("DELETE FROM " + TABLE + " WHERE table_name = ?");
-        delete.setString(1, state.table().key());
-        delete.executeUpdate();
+        delete(session, state.table());
         PreparedStatement ps = session.prepare(
                 "INSERT INTO " + TABLE + " (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
         ps.setString(1, state.table().key());

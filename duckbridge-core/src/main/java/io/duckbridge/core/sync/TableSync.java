@@ -807,6 +807,75 @@ public final class TableSync {
         return m;
     }
 
+    /**
+     * Drops DuckDB's copy of {@code table} and, in the same transaction, its sync state and CDC's record of it
+     * (so a later CDC start copies it afresh). For a table that left PostgreSQL, or one an import created.
+     * PostgreSQL is not touched; a later sync that selects the table copies it again.
+     *
+     * @return {@code table} and the {@code rows} it held
+     * @throws DuckbridgeException NOT_FOUND when DuckDB has no such table; INVALID_REQUEST for Duckbridge's own
+     *     tables; CONFLICT while a sync runs or while change data capture keeps the table
+     */
+    public Map<String, Object> drop(TableName table) {
+        if (!liveExists(table)) {
+            throw new DuckbridgeException(ErrorClass.NOT_FOUND, "DuckDB has no table " + table);
+        }
+        if (!isUserTable(table)) {
+            throw new DuckbridgeException(
+                    ErrorClass.INVALID_REQUEST,
+                    table + " holds Duckbridge's own state or a running job's staging, not a copy; it cannot be"
+                            + " dropped through the API");
+        }
+        if (streamed.test(table)) {
+            throw new DuckbridgeException(
+                    ErrorClass.CONFLICT,
+                    table + " is kept current by change data capture, which would write to it again; stop CDC first"
+                            + " (POST /api/v1/cdc/stop)");
+        }
+        if (!turn.tryLock()) {
+            // a sync could be writing this very table; waiting here could hold the request for minutes
+            throw new DuckbridgeException(
+                    ErrorClass.CONFLICT,
+                    "a sync is running; drop " + table + " when it has finished (GET /api/v1/jobs shows it)");
+        }
+        try {
+            long rows = engine.write(session -> {
+                long held;
+                try (Statement st = session.statement();
+                        ResultSet rs = st.executeQuery("SELECT count(*) FROM " + table.quoted())) {
+                    rs.next();
+                    held = rs.getLong(1);
+                }
+                try (Statement st = session.statement()) {
+                    st.execute("DROP TABLE " + table.quoted());
+                }
+                SyncStateStore.delete(session, table);
+                forgetCapture(session, table);
+                return held;
+            });
+            log.info("dropped DuckDB's copy of {} ({} rows)", table, rows);
+            Map<String, Object> result = new LinkedHashMap<>();
+            result.put("table", table.toString());
+            result.put("rows", rows);
+            return result;
+        } finally {
+            turn.unlock();
+        }
+    }
+
+    private boolean isUserTable(TableName table) {
+        return engine.read(session -> {
+            PreparedStatement ps = session.prepare("SELECT count(*) FROM duckdb_tables() WHERE " + USER_TABLES
+                    + " AND schema_name = ? AND table_name = ?");
+            ps.setString(1, table.schema());
+            ps.setString(2, table.name());
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1) > 0;
+            }
+        });
+    }
+
     /** Column name to PostgreSQL type of {@code table}, read from the source; empty when it cannot be read. */
     private Map<String, String> liveTypes(TableName table) {
         Map<String, String> out = new LinkedHashMap<>();

@@ -211,6 +211,9 @@ final class ErrorResponses {
                             ErrorClass.NOT_FOUND,
                             "DuckDB has no table public.orders; sync it first with POST /api/v1/sync/public.orders")));
         }
+        if (endpoint.equals("DELETE /api/v1/tables/{table}")) {
+            return List.of(new Case("not_found", problem(ErrorClass.NOT_FOUND, "DuckDB has no table public.orders")));
+        }
         if (path.startsWith("/api/v1/sync") || path.startsWith("/analytics/sync/")) {
             String detail = "PostgreSQL has no table public.orderz (or it is not selected by"
                     + " duckbridge.sync.include/exclude)";
@@ -316,6 +319,20 @@ final class ErrorResponses {
                                 ErrorClass.CONFLICT,
                                 "public.orders is kept current by change data capture, which a sync from a snapshot"
                                         + " of its own would race; it needs no sync while CDC runs")));
+            case "DELETE /api/v1/tables/{table}" ->
+                List.of(
+                        new Case(
+                                "sync_running",
+                                problem(
+                                        ErrorClass.CONFLICT,
+                                        "a sync is running; drop public.orders when it has finished (GET"
+                                                + " /api/v1/jobs shows it)")),
+                        new Case(
+                                "kept_by_cdc",
+                                problem(
+                                        ErrorClass.CONFLICT,
+                                        "public.orders is kept current by change data capture, which would write to"
+                                                + " it again; stop CDC first (POST /api/v1/cdc/stop)")));
             default -> List.of();
         };
     }

@@ -16,7 +16,9 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -24,7 +26,7 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * Tables and sync endpoints: {@code GET /api/v1/tables}, {@code GET /api/v1/tables/{table}},
+ * Tables and sync endpoints: {@code GET /api/v1/tables}, {@code GET|DELETE /api/v1/tables/{table}},
  * {@code POST /api/v1/sync/{table}}, {@code POST /api/v1/sync}, and the seed-compatible
  * {@code POST /analytics/sync/{model_name}}. Failures are thrown as {@link DuckbridgeException} and become
  * problem+json. Thread-safe.
@@ -46,17 +48,34 @@ public class SyncController {
 
     @GetMapping("/api/v1/tables/{table}")
     public Map<String, Object> table(@PathVariable String table) {
+        return onTable(table, sync::describe);
+    }
+
+    /**
+     * Drops DuckDB's copy of a table (one that left PostgreSQL, or one an import created) with its sync state;
+     * PostgreSQL is not touched. 200 with {@code table} and the {@code rows} it held.
+     */
+    @DeleteMapping("/api/v1/tables/{table}")
+    public Map<String, Object> drop(@PathVariable String table) {
+        return onTable(table, sync::drop);
+    }
+
+    /** Runs {@code action} on the named table: an unqualified name is public's table, else main's (API.md). */
+    private static <T> T onTable(String table, Function<TableName, T> action) {
         TableName name = TableName.parse(table);
         try {
-            return sync.describe(name);
+            return action.apply(name);
         } catch (DuckbridgeException e) {
             // an unqualified name means public (API.md); a table imported or created without a schema is in main
             if (e.errorClass() != ErrorClass.NOT_FOUND || !unqualified(table, name)) {
                 throw e;
             }
             try {
-                return sync.describe(new TableName("main", name.name()));
+                return action.apply(new TableName("main", name.name()));
             } catch (DuckbridgeException alsoMissing) {
+                if (alsoMissing.errorClass() != ErrorClass.NOT_FOUND) {
+                    throw alsoMissing;
+                }
                 throw e;
             }
         }

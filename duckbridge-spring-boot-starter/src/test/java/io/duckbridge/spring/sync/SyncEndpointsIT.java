@@ -166,6 +166,34 @@ class SyncEndpointsIT {
         }
     }
 
+    @Test
+    void dropsTheCopyOfATableThatLeftPostgres() {
+        Http http = Http.localhost(port);
+        postgres.execute("CREATE TABLE leaving (id int PRIMARY KEY); INSERT INTO leaving SELECT generate_series(1, 7)");
+        assertThat(http.post("/api/v1/sync/leaving?wait=true", null).statusCode())
+                .isEqualTo(200);
+        postgres.execute("DROP TABLE leaving");
+
+        var dropped = http.delete("/api/v1/tables/leaving");
+        assertThat(dropped.statusCode()).as(dropped.body()).isEqualTo(200);
+        assertThat(Http.json(dropped).path("table").asString()).isEqualTo("public.leaving");
+        assertThat(Http.json(dropped).path("rows").asLong()).isEqualTo(7);
+        assertThat(http.get("/api/v1/tables/public.leaving").statusCode()).isEqualTo(404);
+        assertThat(http.get("/api/v1/tables").body()).doesNotContain("\"leaving\"");
+        // its sync state went with it: nothing reports a last sync of a table DuckDB no longer has
+        var state = http.post(
+                "/api/v1/query",
+                "{\"sql\":\"SELECT count(*) AS n FROM duckbridge.sync_state WHERE table_name LIKE '%leaving%'\"}");
+        assertThat(Http.json(state).at("/rows/0/0").asLong()).as(state.body()).isZero();
+
+        var again = http.delete("/api/v1/tables/public.leaving");
+        assertThat(again.statusCode()).isEqualTo(404);
+        assertThat(Http.json(again).path("errorClass").asString()).isEqualTo("NOT_FOUND");
+        var own = http.delete("/api/v1/tables/duckbridge.sync_state");
+        assertThat(own.statusCode()).isEqualTo(400);
+        assertThat(Http.json(own).path("detail").asString()).contains("Duckbridge's own state");
+    }
+
     static JsonNode awaitJob(Http http, String id) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         JsonNode job = Http.json(http.get("/api/v1/jobs/" + id));
