@@ -77,4 +77,18 @@ class InvalidSettingsIT {
                             .contains("must be positive"));
         }
     }
+
+    @Test
+    void aNegativeCdcTransactionSizeStopsStartupNamingTheSetting() {
+        var app = new SpringApplication(TestApplication.class);
+        app.setWebApplicationType(WebApplicationType.NONE);
+        assertThatThrownBy(() -> app.run(
+                        "--duckbridge.data-dir=" + dataDir,
+                        "--duckbridge.postgres.url=jdbc:postgresql://127.0.0.1:1/shop",
+                        "--duckbridge.cdc.max-transaction-size=-1MB"))
+                .satisfies(e -> assertThat(
+                                NestedExceptionUtils.getMostSpecificCause(e).getMessage())
+                        .startsWith("duckbridge.cdc.max-transaction-size ")
+                        .contains("must not be negative"));
+    }
 }

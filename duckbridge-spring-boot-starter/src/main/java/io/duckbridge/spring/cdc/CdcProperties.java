@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
 
 /**
  * The {@code duckbridge.cdc.*} settings.
@@ -19,6 +20,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param maxBatchChanges the most changes one DuckDB transaction applies
  * @param lagThreshold lag above which the {@code cdc} health component reports {@code DEGRADED}
  * @param recreateSlotOnLoss whether a slot dropped or invalidated underneath is recreated with a new snapshot
+ * @param maxTransactionSize how much of one PostgreSQL transaction is held in memory until its commit; beyond it
+ *     the tables it changes most are copied again from a new snapshot; unset for an eighth of the heap
  */
 @ConfigurationProperties("duckbridge.cdc")
 public record CdcProperties(
@@ -29,7 +32,8 @@ public record CdcProperties(
         @DefaultValue("10s") Duration heartbeatInterval,
         @DefaultValue("50000") int maxBatchChanges,
         @DefaultValue("60s") Duration lagThreshold,
-        @DefaultValue("false") boolean recreateSlotOnLoss) {
+        @DefaultValue("false") boolean recreateSlotOnLoss,
+        DataSize maxTransactionSize) {
 
     /**
      * Core settings, storing types with {@code mapping} (the sync feature's, with its numeric overrides) and,
@@ -46,6 +50,7 @@ public record CdcProperties(
                 lagThreshold,
                 recreateSlotOnLoss,
                 mapping,
-                selector);
+                selector,
+                maxTransactionSize == null ? 0 : maxTransactionSize.toBytes());
     }
 }

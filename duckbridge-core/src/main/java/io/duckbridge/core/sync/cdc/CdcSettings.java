@@ -27,6 +27,9 @@ import java.util.regex.Pattern;
  * @param selector which of the database's tables are captured when {@code tables} is empty: the sync feature's
  *     include/exclude globs ({@code duckbridge.sync.include}/{@code .exclude}), so CDC never streams a table
  *     the sync leaves out; null for every user table
+ * @param maxTransactionBytes how much of one PostgreSQL transaction's changes to a table are held in memory
+ *     until its commit arrives; beyond it the tables it changes most are copied again from a snapshot taken
+ *     after the commit instead ({@code duckbridge.cdc.max-transaction-size}); 0 for an eighth of the heap
  */
 public record CdcSettings(
         String slotName,
@@ -37,7 +40,8 @@ public record CdcSettings(
         Duration lagThreshold,
         boolean recreateSlotOnLoss,
         TypeMapping mapping,
-        TableSelector selector) {
+        TableSelector selector,
+        long maxTransactionBytes) {
     private static final Pattern SLOT_NAME = Pattern.compile("[a-z0-9_]{1,63}");
     private static final Pattern PUBLICATION_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,62}");
 
@@ -79,6 +83,19 @@ public record CdcSettings(
         }
         mapping = mapping == null ? TypeMapping.defaults() : mapping;
         selector = selector == null ? TableSelector.all() : selector;
+        if (maxTransactionBytes < 0) {
+            throw new DuckbridgeException(
+                    ErrorClass.INVALID_REQUEST,
+                    "duckbridge.cdc.max-transaction-size " + maxTransactionBytes
+                            + " bytes must not be negative; e.g. 256MB, or leave it unset for an eighth of the heap");
+        }
+    }
+
+    /** {@link #maxTransactionBytes}, or an eighth of the JVM's maximum heap when it is 0. */
+    public long transactionBytesLimit() {
+        return maxTransactionBytes > 0
+                ? maxTransactionBytes
+                : Runtime.getRuntime().maxMemory() / 8;
     }
 
     /** Slot {@code duckbridge}, publication {@code duckbridge}, all tables, 10 s heartbeat, 50,000-change batches. */
@@ -92,7 +109,8 @@ public record CdcSettings(
                 Duration.ofSeconds(60),
                 false,
                 null,
-                null);
+                null,
+                0);
     }
 
     public CdcSettings withSlotName(String value) {
@@ -105,7 +123,8 @@ public record CdcSettings(
                 lagThreshold,
                 recreateSlotOnLoss,
                 mapping,
-                selector);
+                selector,
+                maxTransactionBytes);
     }
 
     public CdcSettings withPublicationName(String value) {
@@ -118,7 +137,8 @@ public record CdcSettings(
                 lagThreshold,
                 recreateSlotOnLoss,
                 mapping,
-                selector);
+                selector,
+                maxTransactionBytes);
     }
 
     public CdcSettings withTables(List<String> value) {
@@ -131,7 +151,8 @@ public record CdcSettings(
                 lagThreshold,
                 recreateSlotOnLoss,
                 mapping,
-                selector);
+                selector,
+                maxTransactionBytes);
     }
 
     public CdcSettings withHeartbeatInterval(Duration value) {
@@ -144,7 +165,8 @@ public record CdcSettings(
                 lagThreshold,
                 recreateSlotOnLoss,
                 mapping,
-                selector);
+                selector,
+                maxTransactionBytes);
     }
 
     public CdcSettings withMaxBatchChanges(int value) {
@@ -157,7 +179,8 @@ public record CdcSettings(
                 lagThreshold,
                 recreateSlotOnLoss,
                 mapping,
-                selector);
+                selector,
+                maxTransactionBytes);
     }
 
     public CdcSettings withLagThreshold(Duration value) {
@@ -170,7 +193,8 @@ public record CdcSettings(
                 value,
                 recreateSlotOnLoss,
                 mapping,
-                selector);
+                selector,
+                maxTransactionBytes);
     }
 
     public CdcSettings withMapping(TypeMapping value) {
@@ -183,7 +207,8 @@ public record CdcSettings(
                 lagThreshold,
                 recreateSlotOnLoss,
                 value,
-                selector);
+                selector,
+                maxTransactionBytes);
     }
 
     public CdcSettings withRecreateSlotOnLoss(boolean value) {
@@ -196,7 +221,8 @@ public record CdcSettings(
                 lagThreshold,
                 value,
                 mapping,
-                selector);
+                selector,
+                maxTransactionBytes);
     }
 
     public CdcSettings withSelector(TableSelector value) {
@@ -209,6 +235,21 @@ public record CdcSettings(
                 lagThreshold,
                 recreateSlotOnLoss,
                 mapping,
+                value,
+                maxTransactionBytes);
+    }
+
+    public CdcSettings withMaxTransactionBytes(long value) {
+        return new CdcSettings(
+                slotName,
+                publicationName,
+                tables,
+                heartbeatInterval,
+                maxBatchChanges,
+                lagThreshold,
+                recreateSlotOnLoss,
+                mapping,
+                selector,
                 value);
     }
 }

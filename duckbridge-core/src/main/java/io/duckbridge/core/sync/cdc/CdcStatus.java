@@ -40,8 +40,8 @@ public record CdcStatus(
      *
      * @param table the PostgreSQL {@code schema.table}
      * @param target the DuckDB {@code schema.table}
-     * @param state {@code streaming}; {@code resync} or {@code resyncing} while it is copied again after a
-     *     schema change; {@code failed} when it could not be copied or a change to it could not be applied
+     * @param state {@code streaming}; {@code resync} or {@code resyncing} while it is copied again (after a
+     *     schema change, or a transaction too big to hold); {@code failed} when it could not be copied or a change to it could not be applied
      *     (the other tables go on streaming; the next start copies it again)
      * @param lossyValues values of streamed changes that were changed to fit their DuckDB type (rounded, or
      *     NaN/infinity stored as NULL, as a sync counts them) since this process started; each column's first

@@ -791,6 +791,21 @@ public final class ChangeCapture implements AutoCloseable {
      * grow the batch. Only that trailing entry: the batch's earlier transactions carry changes (an earlier
      * version cleared the whole batch here, and with it committed changes of other tables).
      */
+    /** Heap bytes of a row change besides its values: the change, its tuples and their lists. */
+    private static final long ROW_BYTES = 96;
+
+    /** Estimated heap bytes of {@code tuple}'s values (each value object, its array header and its bytes). */
+    static long heapBytes(TupleData tuple) {
+        if (tuple == null) {
+            return 0;
+        }
+        long bytes = 16L + 8L * tuple.size();
+        for (TupleData.Value v : tuple.values()) {
+            bytes += 40 + (v.bytes() == null ? 0 : v.bytes().length);
+        }
+        return bytes;
+    }
+
     static void append(List<PendingTransaction> batch, PendingTransaction tx) {
         if (tx.changes.isEmpty() && !batch.isEmpty() && batch.getLast().changes.isEmpty()) {
             batch.removeLast();
@@ -815,6 +830,10 @@ public final class ChangeCapture implements AutoCloseable {
         boolean resyncNeeded;
         java.util.concurrent.CompletableFuture<ChangeApplier.Outcome> inFlight;
         List<PendingTransaction> inFlightBatch;
+        /** Estimated heap bytes of {@link #current}'s row changes, per table and in all. */
+        final Map<String, long[]> currentBytes = new HashMap<>();
+
+        long currentTotalBytes;
 
         Session(PGReplicationStream stream, Lsn applied) {
             this.stream = stream;
@@ -826,6 +845,8 @@ public final class ChangeCapture implements AutoCloseable {
                 case PgOutputMessage.Begin b -> {
                     current = new PendingTransaction(b.finalLsn(), b.commitTime());
                     skipping = !b.finalLsn().isAfter(applied);
+                    currentBytes.clear();
+                    currentTotalBytes = 0;
                 }
                 case PgOutputMessage.Commit c -> commit(c);
                 case PgOutputMessage.Relation r -> relation(r);
@@ -1096,6 +1117,55 @@ public final class ChangeCapture implements AutoCloseable {
             TableEntry e = live(relationId);
             if (e != null) {
                 current.changes.add(new Change.Row(e.shape, op, oldKind, oldTuple, newTuple));
+                long bytes = ROW_BYTES + heapBytes(oldTuple) + heapBytes(newTuple);
+                currentBytes.computeIfAbsent(e.shape.qualifiedName(), k -> new long[1])[0] += bytes;
+                currentTotalBytes += bytes;
+                if (currentTotalBytes > settings.transactionBytesLimit()) {
+                    copyInsteadOfHolding();
+                }
+            }
+        }
+
+        /**
+         * The transaction being received holds more changes than may wait in memory for its commit: the tables it
+         * changes most (until at most half the limit is left) are copied again from a snapshot taken after the
+         * commit instead — pgoutput sends a transaction only once it has committed, so that snapshot holds all
+         * of it. Their changes received so far are dropped, and {@link #live} takes no more of them.
+         */
+        private void copyInsteadOfHolding() {
+            long limit = settings.transactionBytesLimit();
+            List<Map.Entry<String, long[]>> biggest = new ArrayList<>(currentBytes.entrySet());
+            biggest.sort((a, b) -> Long.compare(b.getValue()[0], a.getValue()[0]));
+            List<String> copied = new ArrayList<>();
+            for (Map.Entry<String, long[]> table : biggest) {
+                if (currentTotalBytes <= limit / 2) {
+                    break;
+                }
+                String name = table.getKey();
+                TableEntry e;
+                synchronized (tables) {
+                    e = tables.get(name);
+                }
+                if (e == null || !e.state.equals("streaming")) {
+                    continue;
+                }
+                current.changes.removeIf(c ->
+                        c instanceof Change.Row r && r.table().qualifiedName().equals(name));
+                e.state = "resync";
+                current.changes.add(new Change.Resync(e.shape));
+                current.needsResync = true;
+                currentTotalBytes -= table.getValue()[0];
+                table.getValue()[0] = 0;
+                copied.add(name);
+            }
+            if (!copied.isEmpty()) {
+                log.warn(
+                        "CDC: the transaction committed at {} changes more than {} bytes (duckbridge.cdc"
+                                + ".max-transaction-size); copying {} again from a snapshot after its commit instead"
+                                + " of holding its changes in memory",
+                        current.commitLsn,
+                        limit,
+                        copied);
             }
         }
 
