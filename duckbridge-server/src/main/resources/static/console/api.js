@@ -23,8 +23,9 @@ export const auth = {
 };
 
 /** fetch() with the API key; throws ApiError for any non-2xx answer. */
-export async function request(path, { method = 'GET', body, accept = 'application/json', signal } = {}) {
+export async function request(path, { method = 'GET', body, accept = 'application/json', signal, requestId } = {}) {
   const headers = { Accept: accept };
+  if (requestId) headers['X-Request-Id'] = requestId;
   const key = auth.key();
   if (key) headers.Authorization = `Bearer ${key}`;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
@@ -102,4 +103,12 @@ export function formatBytes(n) {
   let i = 0;
   while (n >= 1024 && i < units.length - 1) { n /= 1024; i++; }
   return `${n.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
+}
+
+/** A new request id (letters, digits and dashes, as the server accepts), to cancel the request by. */
+export function newRequestId() {
+  if (globalThis.crypto?.randomUUID) return crypto.randomUUID();
+  // randomUUID exists only in secure contexts (https or localhost)
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }

@@ -1,7 +1,7 @@
 // The query workspace: CodeMirror editor with catalog completion, run/cancel, result grid, error
 // marker, CSV/Parquet download and a history kept in localStorage.
 
-import { ApiError, el, postJson, quoteIdent, request } from './api.js';
+import { ApiError, el, newRequestId, postJson, quoteIdent, request } from './api.js';
 import { renderGrid } from './grid.js';
 import { clearChart, showChart } from './charts.js';
 
@@ -35,7 +35,7 @@ export function initQuery() {
   editor.on('change', clearErrorMark);
 
   document.getElementById('run').addEventListener('click', run);
-  document.getElementById('cancel').addEventListener('click', () => running?.abort());
+  document.getElementById('cancel').addEventListener('click', cancel);
   document.getElementById('download-csv').addEventListener('click', () => download('text/csv', 'csv'));
   document.getElementById('download-parquet').addEventListener('click',
     () => download('application/vnd.apache.parquet', 'parquet'));
@@ -92,13 +92,15 @@ export async function run() {
   const body = requestBody();
   if (!body.sql.trim()) return;
   const controller = new AbortController();
+  controller.requestId = newRequestId();
   setRunning(controller);
   clearError();
   const status = document.getElementById('status');
   status.textContent = 'Running…';
   const started = performance.now();
   try {
-    const result = await postJson('/api/v1/query', body, { signal: controller.signal });
+    const result = await postJson('/api/v1/query', body,
+      { signal: controller.signal, requestId: controller.requestId });
     lastResult = result;
     status.replaceChildren(
       el('span', { id: 'result-rows' }, `${result.rowCount.toLocaleString()} rows`),
@@ -121,6 +123,15 @@ export async function run() {
   } finally {
     setRunning(null);
   }
+}
+
+/** Stops the running query: on the server (it would otherwise compute until its timeout), then the fetch. */
+function cancel() {
+  const controller = running;
+  if (!controller) return;
+  // the server answers 404 when the query has just finished; nothing is left to do then
+  request(`/api/v1/queries/${encodeURIComponent(controller.requestId)}`, { method: 'DELETE' }).catch(() => {});
+  controller.abort();
 }
 
 function clearResult() {

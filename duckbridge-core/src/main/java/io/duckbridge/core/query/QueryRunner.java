@@ -51,6 +51,7 @@ public final class QueryRunner implements AutoCloseable {
     private final QueryLimits limits;
     private final QueryRecorder recorder;
     private final Path tmpDirectory;
+    private final RunningQueries running = new RunningQueries();
     private BufferAllocator allocator; // created on the first Arrow query: Arrow needs java.nio opened
     /**
      * Statement texts whose last JSON or CSV run returned fewer than {@link #SMALL_ROWS} rows; see {@link
@@ -87,6 +88,12 @@ public final class QueryRunner implements AutoCloseable {
         return limits;
     }
 
+    /** The queries running under a client's handle, for {@link #run(QueryRequest, QueryFormat, ResultTarget,
+     * RunningQueries.Entry)} and their cancellation. */
+    public RunningQueries running() {
+        return running;
+    }
+
     /**
      * Runs {@code request} and streams its result in {@code format} to {@code target}.
      *
@@ -95,24 +102,47 @@ public final class QueryRunner implements AutoCloseable {
      *     opened nothing was written
      */
     public QueryOutcome run(QueryRequest request, QueryFormat format, ResultTarget target) {
-        return run("query", request, format, target);
+        return run("query", request, format, target, null);
+    }
+
+    /**
+     * As {@link #run(QueryRequest, QueryFormat, ResultTarget)}, cancellable through {@code running} (CANCELLED
+     * when it was cancelled, also before it started).
+     */
+    public QueryOutcome run(
+            QueryRequest request, QueryFormat format, ResultTarget target, RunningQueries.Entry running) {
+        return run("query", request, format, target, running);
     }
 
     QueryOutcome run(String kind, QueryRequest request, QueryFormat format, ResultTarget target) {
+        return run(kind, request, format, target, null);
+    }
+
+    private QueryOutcome run(
+            String kind, QueryRequest request, QueryFormat format, ResultTarget target, RunningQueries.Entry running) {
         String id = UUID.randomUUID().toString();
         MDC.put(MDC_KEY, id);
         try {
-            return run(id, kind, request, format, target);
+            return run(id, kind, request, format, target, running);
         } finally {
             MDC.remove(MDC_KEY);
         }
     }
 
-    private QueryOutcome run(String id, String kind, QueryRequest request, QueryFormat format, ResultTarget target) {
+    private QueryOutcome run(
+            String id,
+            String kind,
+            QueryRequest request,
+            QueryFormat format,
+            ResultTarget target,
+            RunningQueries.Entry running) {
         Instant startedAt = Instant.now();
         long start = System.nanoTime();
         Execution ex = new Execution();
         try {
+            if (running != null) {
+                running.refuseIfCancelled();
+            }
             Duration timeout = limits.timeoutFor(request.timeout());
             long maxRows = request.maxRows() != null
                     ? request.maxRows()
@@ -121,9 +151,15 @@ public final class QueryRunner implements AutoCloseable {
                 // on a reader thread, or on this thread (see DuckDbEngine.stream): leave the MDC as found
                 String outer = MDC.get(MDC_KEY);
                 MDC.put(MDC_KEY, id);
+                if (running != null) {
+                    running.attach(session);
+                }
                 try {
                     execute(session, id, start, request, format, maxRows, target, ex);
                 } finally {
+                    if (running != null) {
+                        running.detach();
+                    }
                     if (outer == null) {
                         MDC.remove(MDC_KEY);
                     } else {

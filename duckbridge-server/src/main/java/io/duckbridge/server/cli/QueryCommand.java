@@ -24,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Stack;
+import java.util.UUID;
 import org.springframework.boot.convert.DurationStyle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IParameterPreprocessor;
@@ -147,7 +148,20 @@ public final class QueryCommand extends CliCommand {
             body.put("timeoutMs", limit.toMillis());
         }
         try (ServerClient client = server.client()) {
-            client.postStreaming("/api/v1/query", body, wire.mediaType(), target);
+            // Ctrl-C ends this process; the hook asks the server to stop the query too, which would otherwise
+            // compute on, holding a slot, until its timeout
+            String requestId = "cli-" + UUID.randomUUID();
+            Thread cancelOnExit = new Thread(() -> client.cancelQuietly(requestId), "duckbridge-query-cancel");
+            Runtime.getRuntime().addShutdownHook(cancelOnExit);
+            try {
+                client.postStreaming("/api/v1/query", body, wire.mediaType(), target, requestId);
+            } finally {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(cancelOnExit);
+                } catch (IllegalStateException exiting) {
+                    // the hook is running already
+                }
+            }
         }
     }
 

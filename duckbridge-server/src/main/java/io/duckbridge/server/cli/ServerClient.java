@@ -81,9 +81,17 @@ final class ServerClient implements AutoCloseable {
      * written. Does not close {@code sink}.
      */
     void postStreaming(String path, Object json, String accept, OutputStream sink) {
+        postStreaming(path, json, accept, sink, null);
+    }
+
+    /** As {@link #postStreaming(String, Object, String, OutputStream)}, sent with {@code X-Request-Id}. */
+    void postStreaming(String path, Object json, String accept, OutputStream sink, String requestId) {
+        HttpRequest.Builder builder = request(path);
+        if (requestId != null) {
+            builder.header("X-Request-Id", requestId);
+        }
         HttpResponse<InputStream> response = exchange(
-                request(path)
-                        .header("Content-Type", "application/json")
+                builder.header("Content-Type", "application/json")
                         .header("Accept", accept)
                         .POST(HttpRequest.BodyPublishers.ofString(
                                 JsonMapper.shared().writeValueAsString(json)))
@@ -100,6 +108,25 @@ final class ServerClient implements AutoCloseable {
                     ErrorClass.SOURCE_UNAVAILABLE,
                     "the response from the Duckbridge server at " + base + " broke off: " + e,
                     e);
+        }
+    }
+
+    /**
+     * Asks the server to stop the query sent with {@code requestId}, waiting at most two seconds; a failure (the
+     * query has ended, the server is gone) is ignored: this runs as the CLI exits.
+     */
+    void cancelQuietly(String requestId) {
+        try {
+            http.send(
+                    request("/api/v1/queries/" + requestId)
+                            .timeout(Duration.ofSeconds(2))
+                            .DELETE()
+                            .build(),
+                    HttpResponse.BodyHandlers.discarding());
+        } catch (IOException | RuntimeException e) {
+            // nothing to cancel, or no one to tell
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -48,6 +48,12 @@ final class ErrorResponses {
         return DuckbridgeSecurityAutoConfiguration.READER_POSTS.stream().anyMatch(p -> PATHS.match(p, path));
     }
 
+    /** Whether a reader's key may DELETE {@code path}: the security configuration's own list decides. */
+    static boolean readerDelete(String path) {
+        return java.util.Arrays.stream(DuckbridgeSecurityAutoConfiguration.READER_DELETES)
+                .anyMatch(p -> PATHS.match(p, path));
+    }
+
     /** One example problem: its name in the document, and the failure it shows. */
     private record Case(String name, Map<String, Object> body) {}
 
@@ -55,7 +61,10 @@ final class ErrorResponses {
     static void addTo(PathItem.HttpMethod method, String path, Operation operation) {
         String endpoint = method + " " + path;
         boolean open = path.startsWith("/actuator/health");
-        boolean reader = method == PathItem.HttpMethod.GET || method == PathItem.HttpMethod.HEAD || readerPost(path);
+        boolean reader = method == PathItem.HttpMethod.GET
+                || method == PathItem.HttpMethod.HEAD
+                || readerPost(path)
+                || (method == PathItem.HttpMethod.DELETE && readerDelete(path));
         boolean job = JobResponses.startsJob(operation);
         JobKind kind = JobResponses.kindOf(path);
         ApiResponses responses = operation.getResponses() == null ? new ApiResponses() : operation.getResponses();
@@ -210,6 +219,14 @@ final class ErrorResponses {
                     problem(
                             ErrorClass.NOT_FOUND,
                             "DuckDB has no table public.orders; sync it first with POST /api/v1/sync/public.orders")));
+        }
+        if (endpoint.equals("DELETE /api/v1/queries/{requestId}")) {
+            return List.of(new Case(
+                    "not_found",
+                    problem(
+                            ErrorClass.NOT_FOUND,
+                            "no running query of yours was sent with X-Request-Id dash-7 (it may have finished"
+                                    + " already)")));
         }
         if (endpoint.equals("DELETE /api/v1/tables/{table}")) {
             return List.of(new Case("not_found", problem(ErrorClass.NOT_FOUND, "DuckDB has no table public.orders")));

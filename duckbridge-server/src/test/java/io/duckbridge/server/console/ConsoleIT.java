@@ -3,9 +3,11 @@ package io.duckbridge.server.console;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.duckbridge.core.engine.DuckDbEngine;
+import io.duckbridge.core.error.ErrorClass;
 import io.duckbridge.core.jobs.Job;
 import io.duckbridge.core.jobs.JobKind;
 import io.duckbridge.core.jobs.JobRunner;
+import io.duckbridge.core.query.QueryRunner;
 import io.duckbridge.core.source.PostgresSource;
 import io.duckbridge.server.DuckbridgeApplication;
 import java.nio.charset.StandardCharsets;
@@ -163,6 +165,22 @@ class ConsoleIT {
         browser.await(20, d -> d.findElement(By.id("status")).getText().startsWith("Downloaded PARQUET"));
         assertThat(browser.driver.findElements(By.id("error")).get(0).isDisplayed())
                 .isFalse();
+        assertThat(browser.cspViolations()).isEmpty();
+    }
+
+    @Test
+    void cancelStopsTheQueryOnTheServerNotOnlyInThePage() {
+        open("query");
+        QueryRunner runner = app.getBean(QueryRunner.class);
+        typeQuery("SELECT sum(hash(i)) FROM range(1000000000000) t(i)");
+        browser.await(20, d -> runner.running().size() == 1);
+        browser.driver.findElement(By.id("cancel")).click();
+        browser.await(20, d -> d.findElement(By.id("status")).getText().startsWith("Cancelled after"));
+        // the server stopped computing: the query ended as CANCELLED, long before its 30 s timeout
+        browser.await(10, d -> runner.running().size() == 0);
+        assertThat(runner.recorder().recent(java.time.Duration.ZERO, 1))
+                .first()
+                .satisfies(r -> assertThat(r.errorClass()).isEqualTo(ErrorClass.CANCELLED));
         assertThat(browser.cspViolations()).isEmpty();
     }
 

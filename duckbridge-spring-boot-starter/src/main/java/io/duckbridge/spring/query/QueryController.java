@@ -12,10 +12,12 @@ import io.duckbridge.core.query.QueryStats;
 import io.duckbridge.core.query.ResultTarget;
 import io.duckbridge.core.query.RowQuery;
 import io.duckbridge.spring.web.ProblemResponses;
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.security.Principal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -25,6 +27,7 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -100,6 +103,27 @@ public class QueryController {
         }
         HttpResult result = new HttpResult(response);
         result.finished(admission.admit(() -> runner.rows(query, format, result)));
+    }
+
+    /**
+     * Cancels the running {@code POST /api/v1/query} requests sent with {@code X-Request-Id: requestId}: the
+     * caller's own, or anyone's for an admin. They answer 499 CANCELLED (a result already streaming breaks off).
+     */
+    @DeleteMapping("/api/v1/queries/{requestId}")
+    public Map<String, Object> cancel(@PathVariable String requestId, HttpServletRequest request) {
+        Principal caller = request.getUserPrincipal();
+        boolean admin = caller == null || request.isUserInRole("ADMIN");
+        int cancelled = runner.running().cancel(requestId, caller == null ? null : caller.getName(), admin);
+        if (cancelled == 0) {
+            throw new DuckbridgeException(
+                    ErrorClass.NOT_FOUND,
+                    "no running query of yours was sent with X-Request-Id " + requestId
+                            + " (it may have finished already)");
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("requestId", requestId);
+        body.put("cancelled", cancelled);
+        return body;
     }
 
     @GetMapping("/api/v1/queries/stats")

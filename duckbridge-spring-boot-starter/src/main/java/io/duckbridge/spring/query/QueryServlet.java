@@ -7,15 +7,19 @@ import io.duckbridge.core.query.QueryFormat;
 import io.duckbridge.core.query.QueryRecorder;
 import io.duckbridge.core.query.QueryRequest;
 import io.duckbridge.core.query.QueryRunner;
+import io.duckbridge.core.query.RunningQueries;
+import io.duckbridge.spring.metrics.RequestIdFilter;
 import io.duckbridge.spring.web.ProblemResponses;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.InputStream;
+import java.security.Principal;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.web.filter.ServerHttpObservationFilter;
@@ -93,7 +97,14 @@ public final class QueryServlet extends HttpServlet {
             }
             QueryRequest query = QueryController.request(body(request));
             QueryController.HttpResult result = new QueryController.HttpResult(response);
-            result.finished(admission.admit(() -> runner.run(query, format, result)));
+            // cancellable by its request id (DELETE /api/v1/queries/{requestId}) while it waits or runs
+            String handle = MDC.get(RequestIdFilter.MDC_KEY);
+            Principal caller = request.getUserPrincipal();
+            try (RunningQueries.Entry running = handle == null
+                    ? null
+                    : runner.running().register(handle, caller == null ? null : caller.getName())) {
+                result.finished(admission.admit(() -> runner.run(query, format, result, running)));
+            }
         } catch (QueryAdmission.Overloaded e) {
             response.setHeader(HttpHeaders.RETRY_AFTER, ProblemResponses.RETRY_AFTER_SECONDS);
             fail(request, response, 429, QueryController.OVERLOADED_TITLE, e);

@@ -79,6 +79,8 @@ public class DuckbridgeSecurityAutoConfiguration {
     /** POST endpoints a reader may call: they read (path patterns; the API document uses them too). */
     public static final List<String> READER_POSTS =
             List.of("/api/v1/query", "/api/v1/query/explain", "/api/v1/tables/*/rows");
+    /** DELETE paths a reader may call: cancelling its own queries. */
+    public static final String[] READER_DELETES = {"/api/v1/queries/*"};
     /** GET paths a reader may call. */
     static final String[] READER_GETS = {"/api/v1/**", "/analytics/**", "/actuator/**"};
 
@@ -255,6 +257,9 @@ public class DuckbridgeSecurityAutoConfiguration {
                         .requestMatchers(HttpMethod.GET, READER_GETS)
                         .hasRole("READER")
                         .requestMatchers(HttpMethod.HEAD, READER_GETS)
+                        .hasRole("READER")
+                        // a reader cancels its own queries (the endpoint checks whose they are)
+                        .requestMatchers(HttpMethod.DELETE, READER_DELETES)
                         .hasRole("READER")
                         .anyRequest()
                         .hasRole("ADMIN"));

@@ -110,6 +110,7 @@ class ApiKeyAuthorizationIT {
         all.add(new Endpoint("GET", "/actuator/metrics", null, Needs.READER));
         all.add(new Endpoint("GET", "/api/v1/auth/me", null, Needs.READER));
         all.add(new Endpoint("GET", "/api/v1/models", null, Needs.READER));
+        all.add(new Endpoint("DELETE", "/api/v1/queries/no-such-request", null, Needs.READER));
         // admin: change data or state
         all.add(new Endpoint("POST", "/api/v1/sync/public.no_such_table?mode=full", null, Needs.ADMIN));
         all.add(new Endpoint("POST", "/api/v1/sync?mode=full", null, Needs.ADMIN));
@@ -184,6 +185,48 @@ class ApiKeyAuthorizationIT {
     void withAdminKey(Endpoint e) {
         var response = call(e, "X-API-Key", ADMIN_KEY);
         assertThat(response.statusCode()).as(response.body()).isNotIn(401, 403);
+    }
+
+    @Test
+    void aQueryIsCancelledByItsOwnerOrAnAdminOnly() throws Exception {
+        Http http = Http.localhost(port);
+        String slow = "{\"sql\":\"SELECT sum(hash(i)) FROM range(1000000000000) t(i)\",\"timeoutMs\":60000}";
+        var adminQuery = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> http.post("/api/v1/query", slow, "X-API-Key", ADMIN_KEY, "X-Request-Id", "admins-slow-query"));
+        Thread.sleep(1500); // it runs for hours unless cancelled
+        // the reader may not cancel the admin's query: to the reader it does not exist
+        var byReader = http.delete("/api/v1/queries/admins-slow-query", "X-API-Key", READER_KEY);
+        assertThat(byReader.statusCode()).as(byReader.body()).isEqualTo(404);
+        assertThat(adminQuery).isNotDone();
+        cancel(http, "admins-slow-query", ADMIN_KEY);
+        var answer = adminQuery.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(499);
+        assertThat(Http.json(answer).path("errorClass").asString()).isEqualTo("CANCELLED");
+
+        var readerQuery = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> http.post("/api/v1/query", slow, "X-API-Key", READER_KEY, "X-Request-Id", "readers-slow-query"));
+        cancel(http, "readers-slow-query", READER_KEY);
+        assertThat(readerQuery.get(30, java.util.concurrent.TimeUnit.SECONDS).statusCode())
+                .isEqualTo(499);
+        // once it has ended there is nothing left to cancel
+        assertThat(http.delete("/api/v1/queries/readers-slow-query", "X-API-Key", READER_KEY)
+                        .statusCode())
+                .isEqualTo(404);
+    }
+
+    /** Cancels the query sent with {@code requestId} as soon as it is there to cancel. */
+    private static void cancel(Http http, String requestId, String key) throws InterruptedException {
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(20).toNanos();
+        while (System.nanoTime() < deadline) {
+            var cancel = http.delete("/api/v1/queries/" + requestId, "X-API-Key", key);
+            if (cancel.statusCode() == 200) {
+                assertThat(Http.json(cancel).path("cancelled").asInt()).isEqualTo(1);
+                return;
+            }
+            assertThat(cancel.statusCode()).as(cancel.body()).isEqualTo(404);
+            Thread.sleep(20);
+        }
+        throw new AssertionError("query " + requestId + " was never running to cancel");
     }
 
     @Test
