@@ -87,6 +87,13 @@ public class DuckbridgeAutoConfiguration {
         }
     }
 
+    /** Warns at startup about {@code duckbridge.*} keys no component reads (a misspelled key is otherwise silent). */
+    @Bean
+    public static org.springframework.beans.factory.InitializingBean duckbridgeUnknownSettingsCheck(
+            org.springframework.core.env.Environment environment) {
+        return () -> UnknownSettings.warn(environment);
+    }
+
     @Bean
     @ConditionalOnMissingBean
     public JobController duckbridgeJobController(JobRunner jobRunner) {
