@@ -56,6 +56,8 @@ public final class TestingS3 implements AutoCloseable {
     private final Map<String, AtomicLong> operations = new ConcurrentHashMap<>();
     private final AtomicInteger partsInFlight = new AtomicInteger();
     private final AtomicInteger maxPartsInFlight = new AtomicInteger();
+    private volatile String failAbortsOf;
+    private volatile long partDelayMillis;
     private final AtomicInteger writesLeftBeforeFailure = new AtomicInteger(Integer.MAX_VALUE);
     private volatile boolean closed;
 
@@ -195,6 +197,22 @@ public final class TestingS3 implements AutoCloseable {
         writesLeftBeforeFailure.set(Integer.MAX_VALUE);
     }
 
+    /**
+     * Holds every multipart part for {@code delay} after the server has received it and before it is stored, as a
+     * slow disk would: a client that gives up meanwhile does not stop it being stored. Zero stops it.
+     */
+    public void delayParts(java.time.Duration delay) {
+        partDelayMillis = delay.toMillis();
+    }
+
+    /**
+     * Fails every abort of a multipart upload whose object name contains {@code text} with a server error (as a
+     * store answers when the upload is not the caller's to abort); null stops it.
+     */
+    public void failAbortsOf(String text) {
+        failAbortsOf = text;
+    }
+
     /** The directory that holds the buckets (one sub-directory each). */
     public Path directory() {
         return directory;
@@ -265,9 +283,19 @@ public final class TestingS3 implements AutoCloseable {
                 writesLeftBeforeFailure.set(0);
                 throw serverError("injected storage failure in " + name);
             }
+            String abortFails = failAbortsOf;
+            if (name.equals("abortMultipartUpload")
+                    && abortFails != null
+                    && java.util.Arrays.toString(args).contains(abortFails)) {
+                throw serverError("injected failure to abort " + abortFails);
+            }
             boolean part = name.equals("uploadMultipartPart");
             if (part) {
                 maxPartsInFlight.accumulateAndGet(partsInFlight.incrementAndGet(), Math::max);
+                long delay = partDelayMillis;
+                if (delay > 0) {
+                    Thread.sleep(delay);
+                }
             }
             try {
                 return method.invoke(backend, args);

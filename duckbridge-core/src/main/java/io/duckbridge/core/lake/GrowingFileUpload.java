@@ -8,12 +8,10 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.function.LongConsumer;
@@ -63,10 +61,13 @@ final class GrowingFileUpload {
     private final boolean contentMd5;
 
     private final MessageDigest partDigests = Digests.md5();
-    private final List<Future<CompletedPart>> parts = new ArrayList<>();
+    private final SettlingTasks<CompletedPart> parts;
     private final String uploadId;
     private long offset;
-    private boolean closed;
+    /** Bytes of the parts the server accepted while the upload was open (part-pool threads add to it). */
+    private final java.util.concurrent.atomic.AtomicLong accepted = new java.util.concurrent.atomic.AtomicLong();
+    /** What {@link #finish()} took back when it found the file changed: the bytes {@code sent} was told of. */
+    private long withdrawn;
 
     /**
      * Starts the multipart upload of {@code key}.
@@ -82,6 +83,7 @@ final class GrowingFileUpload {
         this.buffers = store.storage().partBuffers();
         this.sent = sent;
         this.contentMd5 = !store.storage().payloadSigned();
+        this.parts = new SettlingTasks<>(store.storage().partPool());
         try {
             this.uploadId = store.createMultipart(key, Map.of());
         } catch (RuntimeException e) {
@@ -91,6 +93,14 @@ final class GrowingFileUpload {
 
     String key() {
         return key;
+    }
+
+    /**
+     * The bytes of accepted parts that no longer count because {@link #finish()} found the file changed and
+     * aborted ({@code sent} had been told of them); 0 otherwise.
+     */
+    long withdrawn() {
+        return withdrawn;
     }
 
     /** Bytes handed to the part pool so far. */
@@ -121,7 +131,7 @@ final class GrowingFileUpload {
         try {
             long size = LocalObjectStore.size(file);
             if (size < offset || !sentPrefixUnchanged()) {
-                abort();
+                withdrawn = abort();
                 return Optional.empty();
             }
             while (offset < size) {
@@ -137,13 +147,10 @@ final class GrowingFileUpload {
                 buffers.acquire();
                 send(length);
             }
-            List<CompletedPart> completed = new ArrayList<>(parts.size());
-            for (Future<CompletedPart> part : parts) {
-                completed.add(part.get());
-            }
+            List<CompletedPart> completed = parts.await();
             String fileSha256 = Digests.hex(sha256.digest());
             store.completeMultipart(key, uploadId, completed);
-            closed = true;
+            parts.completed();
             verify(size, completed.size());
             return Optional.of(new StoredObject(key, size, fileSha256));
         } catch (InterruptedException e) {
@@ -162,14 +169,19 @@ final class GrowingFileUpload {
         }
     }
 
-    /** Stops sending parts and aborts the upload (best effort); idempotent, and a no-op after a completion. */
-    void abort() {
-        if (closed) {
-            return;
+    /**
+     * Stops sending parts and aborts the upload (best effort): waits for the part requests already running (a part
+     * the server stores after the abort would stay stored, invisible, for good), then aborts. Idempotent, and a
+     * no-op after a completion.
+     *
+     * @return the bytes of the parts the server had accepted (and {@code sent} was told of), which no longer count
+     */
+    long abort() {
+        if (!parts.stop(S3BucketStore.SETTLE_LIMIT, false)) {
+            return 0;
         }
-        closed = true;
-        parts.forEach(f -> f.cancel(true));
         store.abortMultipart(key, uploadId);
+        return accepted.get();
     }
 
     private void send(long length) {
@@ -188,15 +200,20 @@ final class GrowingFileUpload {
         }
         int number = parts.size() + 1;
         try {
-            parts.add(store.storage().partPool().submit(() -> {
-                try {
-                    CompletedPart part = store.uploadPart(key, uploadId, number, bytes, md5);
-                    sent.accept(bytes.length);
-                    return part;
-                } finally {
-                    buffers.release();
-                }
-            }));
+            parts.submit(
+                    () -> {
+                        try {
+                            CompletedPart part = store.uploadPart(key, uploadId, number, bytes, md5);
+                            parts.ifOpen(() -> {
+                                accepted.addAndGet(bytes.length);
+                                sent.accept(bytes.length);
+                            });
+                            return part;
+                        } finally {
+                            buffers.release();
+                        }
+                    },
+                    buffers::release);
         } catch (RejectedExecutionException e) {
             buffers.release();
             throw new DuckbridgeException(ErrorClass.SOURCE_UNAVAILABLE, "the S3 storage connection is closed", e);
@@ -225,11 +242,9 @@ final class GrowingFileUpload {
     }
 
     private void throwFirstFailure() {
-        for (Future<CompletedPart> part : parts) {
-            if (part.state() == Future.State.FAILED) {
-                throw S3Errors.translate(
-                        "uploading a part of " + file.getFileName() + " to", store.uri(key), part.exceptionNow());
-            }
+        Throwable failure = parts.firstFailure();
+        if (failure != null) {
+            throw S3Errors.translate("uploading a part of " + file.getFileName() + " to", store.uri(key), failure);
         }
     }
 

@@ -801,13 +801,14 @@ public final class ParquetExporter {
             }
             if (started != null) {
                 log.warn("{} changed after parts of it were uploaded; uploading it again whole", f.file());
+                context.advance(-started.withdrawn()); // the whole upload counts its bytes again
             }
             StagedFile whole = f.sha256() == null ? f.withSha256(Digests.sha256(f.file())) : f;
             staged.put(key, whole);
             byKey.put(key, whole.file());
             sha256.put(key, whole.sha256());
         }
-        growing.values().forEach(GrowingFileUpload::abort); // files DuckDB removed or renamed
+        growing.values().forEach(g -> context.advance(-g.abort())); // files DuckDB removed or renamed
         growing.clear();
         if (!byKey.isEmpty()) {
             List<StoredObject> whole;

@@ -22,7 +22,6 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
 import java.util.function.LongConsumer;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -40,6 +39,8 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * upload is aborted so no parts linger. Thread-safe.
  */
 final class S3BucketStore implements ObjectStore {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(S3BucketStore.class);
+
     static final String SHA256_METADATA = "sha256";
 
     private final S3Storage storage;
@@ -114,32 +115,31 @@ final class S3BucketStore implements ObjectStore {
         String uploadId = createMultipart(key, Map.of(SHA256_METADATA, sha256));
         long partSize = Math.max(storage.settings().partSizeBytes(), (size + 9_999) / 10_000);
         int count = (int) ((size + partSize - 1) / partSize);
-        List<Future<CompletedPart>> futures = new ArrayList<>(count);
+        SettlingTasks<CompletedPart> parts = new SettlingTasks<>(storage.partPool());
         try {
             for (int i = 0; i < count; i++) {
                 int number = i + 1;
                 long offset = i * partSize;
                 long length = Math.min(partSize, size - offset);
-                futures.add(storage.partPool().submit(() -> {
-                    CompletedPart part = uploadPart(key, uploadId, number, file, offset, length);
-                    progress.accept(length);
-                    return part;
-                }));
+                parts.submit(
+                        () -> {
+                            CompletedPart part = uploadPart(key, uploadId, number, file, offset, length);
+                            progress.accept(length);
+                            return part;
+                        },
+                        () -> {});
             }
-            List<CompletedPart> completed = new ArrayList<>(count);
-            for (Future<CompletedPart> f : futures) {
-                completed.add(f.get());
-            }
-            completeMultipart(key, uploadId, completed);
+            completeMultipart(key, uploadId, parts.await());
+            parts.completed();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            abort(futures, key, uploadId);
+            abort(parts, key, uploadId);
             throw new DuckbridgeException(ErrorClass.CANCELLED, "upload of " + uri(key) + " was interrupted", e);
         } catch (ExecutionException e) {
-            abort(futures, key, uploadId);
+            abort(parts, key, uploadId);
             throw S3Errors.translate("uploading a part of " + file.getFileName() + " to", uri(key), e.getCause());
         } catch (RuntimeException e) {
-            abort(futures, key, uploadId);
+            abort(parts, key, uploadId);
             throw e;
         }
     }
@@ -212,10 +212,18 @@ final class S3BucketStore implements ObjectStore {
                         b.bucket(bucket).key(fullKey(key)).uploadId(uploadId).multipartUpload(m -> m.parts(parts))));
     }
 
-    private void abort(List<Future<CompletedPart>> futures, String key, String uploadId) {
-        futures.forEach(f -> f.cancel(true));
-        abortMultipart(key, uploadId);
+    /**
+     * Stops the parts (running ones finish: see {@link SettlingTasks}), then aborts the upload, unless it was
+     * completed.
+     */
+    private void abort(SettlingTasks<CompletedPart> parts, String key, String uploadId) {
+        if (parts.stop(SETTLE_LIMIT, false)) {
+            abortMultipart(key, uploadId);
+        }
     }
+
+    /** How long stopping waits for the requests still running (an abort is sent after them). */
+    static final java.time.Duration SETTLE_LIMIT = java.time.Duration.ofSeconds(60);
 
     /** Aborts an upload, best effort: the server may be gone (the next export or a lifecycle rule cleans up). */
     void abortMultipart(String key, String uploadId) {
@@ -277,36 +285,25 @@ final class S3BucketStore implements ObjectStore {
      * object as it is stored, so an export's progress moves during the upload rather than at its end.
      */
     List<StoredObject> putAll(Map<String, Path> files, Map<String, String> knownSha256, LongConsumer progress) {
-        List<CompletableFuture<StoredObject>> futures = new ArrayList<>();
-        files.forEach((key, file) -> futures.add(CompletableFuture.supplyAsync(
+        SettlingTasks<StoredObject> puts = new SettlingTasks<>(storage.filePool());
+        files.forEach((key, file) -> puts.submit(
                 () -> put(
                         key,
                         file,
                         knownSha256.containsKey(key) ? knownSha256.get(key) : Digests.sha256(file),
                         progress),
-                storage.filePool())));
-        List<StoredObject> stored = new ArrayList<>();
-        DuckbridgeException first = null;
-        for (CompletableFuture<StoredObject> f : futures) {
-            try {
-                stored.add(f.get());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                futures.forEach(x -> x.cancel(true));
-                throw new DuckbridgeException(ErrorClass.CANCELLED, "upload to " + uri("") + " was interrupted", e);
-            } catch (ExecutionException e) {
-                if (first == null) {
-                    first = S3Errors.translate("uploading to", uri(""), e.getCause());
-                    futures.forEach(x -> x.cancel(true));
-                }
-            } catch (java.util.concurrent.CancellationException e) {
-                // cancelled after an earlier failure, which is reported
-            }
+                () -> {}));
+        try {
+            return puts.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            // each file's upload, interrupted, stops its parts and aborts itself before this returns
+            puts.stop(SETTLE_LIMIT.multipliedBy(2), true);
+            throw new DuckbridgeException(ErrorClass.CANCELLED, "upload to " + uri("") + " was interrupted", e);
+        } catch (ExecutionException e) {
+            puts.stop(SETTLE_LIMIT.multipliedBy(2), true);
+            throw S3Errors.translate("uploading to", uri(""), e.getCause());
         }
-        if (first != null) {
-            throw first;
-        }
-        return stored;
     }
 
     @Override
@@ -473,22 +470,37 @@ final class S3BucketStore implements ObjectStore {
      * servers that cannot list uploads are skipped (0).
      */
     int abortIncompleteUploads(String keyPrefix, java.util.function.Predicate<String> keep) {
-        int aborted = 0;
+        List<software.amazon.awssdk.services.s3.model.MultipartUpload> uploads;
         try {
-            var uploads = storage.call(() -> storage.client()
-                    .listMultipartUploads(b -> b.bucket(bucket).prefix(prefix + keyPrefix))
-                    .uploads());
-            for (var upload : uploads) {
-                String key = upload.key().substring(prefix.length());
-                if (!keep.test(key)) {
-                    storage.run(() -> storage.client()
-                            .abortMultipartUpload(
-                                    b -> b.bucket(bucket).key(upload.key()).uploadId(upload.uploadId())));
-                    aborted++;
-                }
-            }
-        } catch (S3Exception e) {
+            // every page: a bucket may hold more than the 1,000 uploads of one listing
+            uploads =
+                    storage.call(() -> storage
+                            .client()
+                            .listMultipartUploadsPaginator(b -> b.bucket(bucket).prefix(prefix + keyPrefix))
+                            .uploads()
+                            .stream()
+                            .toList());
+        } catch (RuntimeException e) {
             // e.g. 501 from servers without ListMultipartUploads: a lifecycle rule has to do it there
+            log.debug("cannot list the incomplete uploads under {}: {}", uri(keyPrefix), e.toString());
+            return 0;
+        }
+        int aborted = 0;
+        for (var upload : uploads) {
+            String key = upload.key().substring(prefix.length());
+            if (keep.test(key)) {
+                continue;
+            }
+            try {
+                storage.run(() -> storage.client()
+                        .abortMultipartUpload(
+                                b -> b.bucket(bucket).key(upload.key()).uploadId(upload.uploadId())));
+                aborted++;
+            } catch (RuntimeException e) {
+                // one that cannot be aborted (gone meanwhile, or not ours to abort) must not keep the others
+                log.warn(
+                        "cannot abort the incomplete upload {} of {}: {}", upload.uploadId(), uri(key), e.getMessage());
+            }
         }
         return aborted;
     }

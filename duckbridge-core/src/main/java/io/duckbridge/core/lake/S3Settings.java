@@ -19,8 +19,8 @@ import java.time.Duration;
  * @param maxConcurrency parts (and small files) uploaded at once (default 8); also bounds part buffers in memory
  * @param timeout how long one request attempt may take before it is retried (default 5 minutes)
  * @param uploadDuringCopy whether an export sends the parts of a large file while DuckDB is still writing it
- *     ({@link GrowingFileUpload}) instead of after the COPY (default true). The upload then mostly hides behind
- *     the COPY; it competes with DuckDB for CPU, which matters when the storage server shares saturated cores.
+ *     ({@link GrowingFileUpload}) instead of after the COPY (default false: DuckDB rewrites bytes of a large
+ *     Parquet file well behind its end while it writes, and then the file is uploaded a second time, whole)
  */
 public record S3Settings(
         URI endpoint,
@@ -70,12 +70,12 @@ public record S3Settings(
 
     /** AWS S3 in {@code us-east-1} with the default credential chain. */
     public static S3Settings defaults() {
-        return new S3Settings(null, null, false, null, 0, 0, 0, null, true);
+        return new S3Settings(null, null, false, null, 0, 0, 0, null, false);
     }
 
     /** A custom endpoint with path-style access, as S3-compatible servers usually want. */
     public static S3Settings compatible(URI endpoint, String region) {
-        return new S3Settings(endpoint, region, true, null, 0, 0, 0, null, true);
+        return new S3Settings(endpoint, region, true, null, 0, 0, 0, null, false);
     }
 
     public S3Settings withPartSize(long partSize, long threshold) {

@@ -46,7 +46,7 @@ public record LakeProperties(
             @DefaultValue("8") int maxConcurrency,
             @DefaultValue("5m") Duration timeout,
             String healthBucket,
-            @DefaultValue("true") boolean uploadDuringCopy) {
+            @DefaultValue("false") boolean uploadDuringCopy) {
 
         public S3Settings toSettings() {
             return new S3Settings(

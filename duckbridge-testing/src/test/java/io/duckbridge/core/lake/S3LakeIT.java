@@ -363,6 +363,87 @@ class S3LakeIT {
     }
 
     @Test
+    void anUploadThatCannotBeAbortedDoesNotKeepTheOthers() {
+        ExportResult first = lake.export(ExportRequest.ofTable("all_types", "s3://lake/leftovers"), JobContext.none());
+        // two uploads killed exports left behind, in versions that were never published
+        String stuck = "leftovers/v=20190101T000000000Z-bbbbbbbb/data_0.parquet";
+        String abortable = "leftovers/v=20200101T000000000Z-cccccccc/data_0.parquet";
+        for (String key : List.of(stuck, abortable)) {
+            storage.client().createMultipartUpload(b -> b.bucket("lake").key(key));
+        }
+        s3.failAbortsOf("20190101T000000000Z");
+        try {
+            lake.export(ExportRequest.ofTable("all_types", "s3://lake/leftovers"), JobContext.none());
+        } finally {
+            s3.failAbortsOf(null);
+        }
+        assertThat(storage.client().listMultipartUploads(b -> b.bucket("lake").prefix("leftovers/")).uploads().stream()
+                        .map(u -> u.key()))
+                .as("the abortable upload is gone although the one before it could not be aborted")
+                .containsExactly(stuck);
+        assertThat(first.version()).isNotBlank();
+    }
+
+    @Test
+    void aCancelledExportLeavesNoPartBehind() throws Exception {
+        engine.executeOnLane("CREATE TABLE cancel_big AS SELECT i, md5(i::VARCHAR) || md5((i + 1)::VARCHAR) AS"
+                + " payload FROM range(1000000) t(i)");
+        try (S3Storage after = smallParts(false)) {
+            Lake lakeAfter = new Lake(engine, jobs, LakeSettings.of(dataDir), after, null);
+            s3.resetCounts();
+            s3.delayParts(Duration.ofMillis(1500));
+            io.duckbridge.core.jobs.Job job = jobs.submit(
+                    io.duckbridge.core.jobs.JobKind.EXPORT,
+                    "an export cancelled while its parts are on their way",
+                    context -> lakeAfter
+                            .export(
+                                    new ExportRequest(
+                                            "cancel_big",
+                                            null,
+                                            "s3://lake/cancelled",
+                                            null,
+                                            null,
+                                            "uncompressed",
+                                            null,
+                                            null,
+                                            null,
+                                            null),
+                                    context)
+                            .toMap());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (s3.count("uploadMultipartPart") < 2 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertThat(job.cancel()).isTrue();
+            assertThat(job.completion().get(90, TimeUnit.SECONDS).status())
+                    .isEqualTo(io.duckbridge.core.jobs.JobStatus.CANCELLED);
+        } finally {
+            s3.delayParts(Duration.ZERO);
+        }
+        // the upload is aborted once the parts on their way have landed (they are held 1.5 s)
+        long aborted = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (!storage.client()
+                        .listMultipartUploads(b -> b.bucket("lake").prefix("cancelled/"))
+                        .uploads()
+                        .isEmpty()
+                && System.nanoTime() < aborted) {
+            Thread.sleep(50);
+        }
+        assertThat(storage.client()
+                        .listMultipartUploads(b -> b.bucket("lake").prefix("cancelled/"))
+                        .uploads())
+                .isEmpty();
+        Thread.sleep(2000); // a part still on its way when the upload was aborted would have landed by now
+        try (var files = java.nio.file.Files.walk(s3.directory().resolve("lake"))) {
+            assertThat(files.filter(java.nio.file.Files::isRegularFile)
+                            .map(f -> s3.directory().relativize(f).toString())
+                            .filter(f -> f.contains("cancelled")))
+                    .as("parts stored after the abort, which no listing finds")
+                    .isEmpty();
+        }
+    }
+
+    @Test
     void a200MegabyteExportUploadsInParallelParts() {
         engine.executeOnLane("CREATE TABLE big AS SELECT i, lpad(i::VARCHAR, 100, 'abcdefghij') AS payload"
                 + " FROM range(2100000) t(i)");

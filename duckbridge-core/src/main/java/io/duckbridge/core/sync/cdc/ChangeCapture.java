@@ -784,13 +784,6 @@ public final class ChangeCapture implements AutoCloseable {
         }
     }
 
-    /**
-     * Adds a committed transaction (or a heartbeat's marker) to the batch. One with no changes for CDC (it
-     * touched only other tables, or a table set aside) still goes in, so its end is confirmed and the slot
-     * advances; it replaces an empty one at the end of the batch, whose end it covers, so a run of them does not
-     * grow the batch. Only that trailing entry: the batch's earlier transactions carry changes (an earlier
-     * version cleared the whole batch here, and with it committed changes of other tables).
-     */
     /** Heap bytes of a row change besides its values: the change, its tuples and their lists. */
     private static final long ROW_BYTES = 96;
 
@@ -806,6 +799,13 @@ public final class ChangeCapture implements AutoCloseable {
         return bytes;
     }
 
+    /**
+     * Adds a committed transaction (or a heartbeat's marker) to the batch. One with no changes for CDC (it
+     * touched only other tables, or a table set aside) still goes in, so its end is confirmed and the slot
+     * advances; it replaces an empty one at the end of the batch, whose end it covers, so a run of them does not
+     * grow the batch. Only that trailing entry: the batch's earlier transactions carry changes (an earlier
+     * version cleared the whole batch here, and with it committed changes of other tables).
+     */
     static void append(List<PendingTransaction> batch, PendingTransaction tx) {
         if (tx.changes.isEmpty() && !batch.isEmpty() && batch.getLast().changes.isEmpty()) {
             batch.removeLast();
