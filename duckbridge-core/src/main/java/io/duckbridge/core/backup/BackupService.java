@@ -299,7 +299,38 @@ public final class BackupService {
      * archive matching its manifest's size. Used by health checks and retention.
      */
     public Optional<BackupManifest> newestValid() {
-        return list().stream().filter(m -> presumedValid(catalog, m)).findFirst();
+        // one dated in the future (a clock stepped back) would report a negative age as healthy
+        Instant now = Instant.now();
+        return list().stream()
+                .filter(m -> !RetentionPolicy.datedInTheFuture(m, now))
+                .filter(m -> presumedValid(catalog, m))
+                .findFirst();
+    }
+
+    /**
+     * Whether {@code m}'s archive has its manifest's SHA-256, for a backup no validation has checked yet (the check
+     * is recorded like a validation's, so it is made once); true for one a validation found valid.
+     */
+    private static boolean intact(BackupCatalog catalog, BackupManifest m) {
+        if (catalog.lastValidation(m.id()).isPresent()) {
+            return catalog.lastValidation(m.id()).get().valid();
+        }
+        String actual;
+        try {
+            actual = ArchiveCodec.sha256(catalog.archive(m));
+        } catch (IOException | RuntimeException e) {
+            actual = null;
+        }
+        if (m.sha256().equals(actual)) {
+            return true;
+        }
+        String problem = actual == null
+                ? "the archive " + catalog.archive(m) + " cannot be read"
+                : "SHA-256 of " + m.archive() + " is " + actual + ", the manifest says " + m.sha256()
+                        + " (the archive was altered or damaged)";
+        log.warn("backup {} is damaged and is not kept in place of an older one: {}", m.id(), problem);
+        catalog.recordValidation(BackupValidation.of(m.id(), List.of(problem)));
+        return false;
     }
 
     private static boolean presumedValid(BackupCatalog catalog, BackupManifest m) {
@@ -528,8 +559,23 @@ public final class BackupService {
     }
 
     private static List<String> prune(BackupCatalog catalog, RetentionPolicy policy, Instant now, ObjectStore store) {
+        List<BackupManifest> all = catalog.list();
+        List<String> future = all.stream()
+                .filter(m -> RetentionPolicy.datedInTheFuture(m, now))
+                .map(BackupManifest::id)
+                .toList();
+        if (!future.isEmpty()) {
+            log.warn(
+                    "backups {} are dated after now ({}): the clock was stepped back, or they came from another host;"
+                            + " retention keeps them and does not count them, delete them by hand when they are not"
+                            + " needed",
+                    future,
+                    now);
+        }
         List<String> deleted = new ArrayList<>();
-        for (BackupManifest m : policy.expired(catalog.list(), now, b -> presumedValid(catalog, b))) {
+        // the backup that is kept as the newest valid one is checked whole (its archive's SHA-256) unless a
+        // validation vouches for it: a damaged newest one kept in place of an intact older one loses both
+        for (BackupManifest m : policy.expired(all, now, b -> presumedValid(catalog, b) && intact(catalog, b))) {
             boolean uploaded = catalog.remoteLocation(m.id()).isPresent();
             if (catalog.delete(m.id())) {
                 deleted.add(m.id());

@@ -40,26 +40,37 @@ public record RetentionPolicy(int count, Duration maxAge) {
         return count == 0 && maxAge == null;
     }
 
+    /** How far in the future a backup's {@code createdAt} may lie before it is taken for a clock gone wrong. */
+    public static final Duration CLOCK_TOLERANCE = Duration.ofMinutes(5);
+
     /**
      * The backups this policy deletes.
      *
+     * <p>A backup dated more than {@link #CLOCK_TOLERANCE} after {@code now} (the clock was stepped back, or it
+     * came from another host) is never deleted and does not count as one of the newest: ranked newest, such
+     * backups would make every new backup the one beyond {@code count}, deleted as soon as it is made.
+     *
      * @param newestFirst every complete backup, newest first
      * @param now the time ages are measured against
-     * @param valid whether a backup is valid; asked newest first and only until the first valid one
-     * @return the backups to delete, newest first; never the newest valid one
+     * @param valid whether a backup is valid; asked newest first (backups dated in the future last) and only until
+     *     the first valid one
+     * @return the backups to delete, newest first; never the newest valid one, never one dated in the future
      */
     public List<BackupManifest> expired(
             List<BackupManifest> newestFirst, Instant now, Predicate<BackupManifest> valid) {
+        Instant future = now.plus(CLOCK_TOLERANCE);
+        List<BackupManifest> dated =
+                newestFirst.stream().filter(m -> !m.createdAt().isAfter(future)).toList();
         String newestValid = null;
-        for (BackupManifest m : newestFirst) {
+        for (BackupManifest m : dated) {
             if (valid.test(m)) {
                 newestValid = m.id();
                 break;
             }
         }
         List<BackupManifest> expired = new ArrayList<>();
-        for (int i = 0; i < newestFirst.size(); i++) {
-            BackupManifest m = newestFirst.get(i);
+        for (int i = 0; i < dated.size(); i++) {
+            BackupManifest m = dated.get(i);
             boolean tooMany = count > 0 && i >= count;
             boolean tooOld =
                     maxAge != null && Duration.between(m.createdAt(), now).compareTo(maxAge) > 0;
@@ -68,5 +79,10 @@ public record RetentionPolicy(int count, Duration maxAge) {
             }
         }
         return expired;
+    }
+
+    /** Whether {@code m} is dated too far after {@code now} to be trusted (see {@link #expired}). */
+    public static boolean datedInTheFuture(BackupManifest m, Instant now) {
+        return m.createdAt().isAfter(now.plus(CLOCK_TOLERANCE));
     }
 }

@@ -56,6 +56,11 @@ public final class DuckDbErrors {
 
     /** Classifies a DuckDB error message; {@link ErrorClass#INTERNAL} when DuckDB named no known type. */
     public static ErrorClass classify(String message) {
+        if (message != null
+                && (message.contains("No space left on device") || message.contains("Disk quota exceeded"))) {
+            // a commit that cannot write its WAL says "TransactionContext Error", which is no conflict to retry
+            return ErrorClass.IO;
+        }
         String type = errorType(message);
         return type == null ? ErrorClass.INTERNAL : BY_TYPE.getOrDefault(type, ErrorClass.INTERNAL);
     }

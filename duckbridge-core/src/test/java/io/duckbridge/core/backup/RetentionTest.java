@@ -91,6 +91,51 @@ class RetentionTest {
         }
     }
 
+    @Test
+    void backupsDatedInTheFutureNeitherCountNorGetDeleted() {
+        var backups = manifests(5); // b4 newest, one hour apart
+        Instant now = T0.plus(Duration.ofHours(2)).plus(Duration.ofMinutes(30)); // b3 and b4 lie in the future
+        assertThat(ids(new RetentionPolicy(1, null).expired(backups, now, m -> true)))
+                .as("the newest backup dated before now is kept; the ones after it are not ranked above it")
+                .containsExactly("b1", "b0");
+        assertThat(ids(new RetentionPolicy(0, Duration.ofMinutes(1)).expired(backups, now, m -> true)))
+                .containsExactly("b1", "b0");
+        assertThat(RetentionPolicy.datedInTheFuture(backups.get(0), now)).isTrue();
+        assertThat(RetentionPolicy.datedInTheFuture(backups.get(2), now)).isFalse();
+    }
+
+    @Test
+    void pruneNeverKeepsADamagedBackupInPlaceOfTheLastIntactOne() throws Exception {
+        try (var engine = DuckDbEngine.open(
+                EngineSettings.defaults(dataDir.resolve("analytics.duckdb").toString())
+                        .withThreads(2))) {
+            engine.write(session -> {
+                try (Statement st = session.statement()) {
+                    st.execute("CREATE TABLE t AS SELECT range AS i FROM range(100)");
+                }
+                return null;
+            });
+            var service = new BackupService(engine, BackupSettings.defaults(dataDir.resolve("backups")));
+            String older = service.create(JobContext.none()).id();
+            String newer = service.create(JobContext.none()).id();
+            // bytes flipped inside the newer archive: same size, never validated
+            try (var f = new RandomAccessFile(
+                    service.catalog().archive(service.get(newer)).toFile(), "rw")) {
+                f.seek(f.length() / 2);
+                int b = f.read();
+                f.seek(f.length() / 2);
+                f.write(b ^ 0xFF);
+            }
+
+            assertThat(service.prune(new RetentionPolicy(1, null), Instant.now()))
+                    .isEmpty();
+            assertThat(service.list()).extracting(BackupManifest::id).containsExactly(newer, older);
+            assertThat(service.newestValid()).map(BackupManifest::id).contains(older);
+            assertThat(service.lastValidation(newer))
+                    .hasValueSatisfying(v -> assertThat(v.valid()).isFalse());
+        }
+    }
+
     private static List<BackupManifest> manifests(int n) {
         List<BackupManifest> list = new ArrayList<>();
         for (int i = n - 1; i >= 0; i--) {

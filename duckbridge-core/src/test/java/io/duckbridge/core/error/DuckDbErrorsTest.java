@@ -17,6 +17,16 @@ class DuckDbErrorsTest {
     }
 
     @Test
+    void aCommitOnAFullDiskIsIoNotAConflict() {
+        // what a restore's swap got on a full disk: retried three times as a conflict, then answered 409
+        String message = "TransactionContext Error: Failed to commit: Could not write file"
+                + " \"/data/analytics.duckdb.wal\": No space left on device";
+        assertThat(DuckDbErrors.classify(message)).isEqualTo(ErrorClass.IO);
+        assertThat(DuckDbErrors.classify("TransactionContext Error: Catalog write-write conflict on alter with \"t\""))
+                .isEqualTo(ErrorClass.CONFLICT);
+    }
+
+    @Test
     void outOfMemoryNamesTheSettingsAUserCanChange() {
         DuckbridgeException oom = DuckDbErrors.wrap(new SQLException("Out of Memory Error: could not allocate block of"
                 + " size 256.0 KiB (1.0 GiB/1.0 GiB used)\n\nPossible solutions:\n* Reducing the number of threads"
