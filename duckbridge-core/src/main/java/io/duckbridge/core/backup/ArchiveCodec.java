@@ -24,6 +24,20 @@ final class ArchiveCodec {
 
     /** Compresses {@code source} into {@code target} (created new), fsyncs it and returns its hex SHA-256. */
     static String compress(Path source, Path target, int level, JobContext progress) throws IOException {
+        try {
+            return compressInto(source, target, level, progress);
+        } catch (java.nio.file.FileSystemException e) {
+            throw e; // names the file already
+        } catch (IOException e) {
+            // the zstd stream says only "No space left on device": name the file being written
+            throw new IOException(
+                    "cannot write the archive " + target + ": "
+                            + (e.getMessage() == null ? e.toString() : e.getMessage()),
+                    e);
+        }
+    }
+
+    private static String compressInto(Path source, Path target, int level, JobContext progress) throws IOException {
         MessageDigest digest = sha256();
         try (InputStream in = Files.newInputStream(source);
                 FileChannel channel =

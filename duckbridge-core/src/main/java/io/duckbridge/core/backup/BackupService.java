@@ -677,7 +677,9 @@ public final class BackupService {
         } catch (DuckbridgeException e) {
             throw e;
         } catch (IOException e) {
-            throw new DuckbridgeException(ErrorClass.IO, what + " failed: " + e, e);
+            // the message, not the exception's class name: "backup failed: cannot write the archive …: No space …"
+            throw new DuckbridgeException(
+                    ErrorClass.IO, what + " failed: " + (e.getMessage() == null ? e.toString() : e.getMessage()), e);
         } catch (SQLException e) {
             throw io.duckbridge.core.error.DuckDbErrors.wrap(what + " failed", e);
         } catch (InterruptedException e) {
