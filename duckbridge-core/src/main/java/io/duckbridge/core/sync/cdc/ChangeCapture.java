@@ -720,6 +720,12 @@ public final class ChangeCapture implements AutoCloseable {
         log.info("CDC streaming slot {} from {}", settings.slotName(), startAt);
         Lsn applied = engine.read(session -> CdcStateStore.position(session, settings.slotName()))
                 .appliedLsn();
+        if (!startAt.isAfter(applied)) {
+            // a heartbeat's marker stored by an earlier version: applied = confirmed = the message's end, where
+            // the next commit record may start. PostgreSQL sends no transaction committed before startAt, and a
+            // transaction that commits at it is not applied yet (see PendingTransaction.marker)
+            applied = new Lsn(startAt.value() - 1);
+        }
         Session session = new Session(stream, applied);
         Connection admin = source.connect(ReplicationSetup.plainProperties());
         try (admin) {
@@ -1182,8 +1188,11 @@ public final class ChangeCapture implements AutoCloseable {
             heartbeatDelaySeconds = Math.max(0, (System.currentTimeMillis() - sentAt) / 1000.0);
             heartbeatsReceived(sentAt);
             currentAsOfMillis = Math.max(currentAsOfMillis, sentAt);
-            if (current == null && m.lsn().isAfter(applied)) {
-                append(batch, PendingTransaction.marker(m.lsn(), Instant.ofEpochMilli(sentAt)));
+            // m.lsn() is the end of the message's record, where a commit record written next starts: the marker
+            // stores a position before it as applied, or that transaction would be skipped (see marker)
+            PendingTransaction marker = PendingTransaction.marker(m.lsn(), Instant.ofEpochMilli(sentAt));
+            if (current == null && marker.commitLsn.isAfter(applied)) {
+                append(batch, marker);
             }
         }
 

@@ -9,7 +9,10 @@ import java.util.List;
  * Confined to the CDC thread until handed to the writer lane.
  */
 final class PendingTransaction {
-    /** The commit record's position (Begin's final LSN); the value stored as applied. */
+    /**
+     * The commit record's position (Begin's final LSN, the START of the record); the value stored as applied. A
+     * marker's is one byte before its message's end (see {@link #marker}).
+     */
     final Lsn commitLsn;
 
     final Instant commitTime;
@@ -24,9 +27,17 @@ final class PendingTransaction {
         this.commitTime = commitTime;
     }
 
-    /** A position without changes (a heartbeat message): applying it stores and confirms {@code lsn}. */
+    /**
+     * A position without changes: a heartbeat, a non-transactional message whose {@code lsn} is as pgoutput sends
+     * it, the END of the message's WAL record. Applying the marker confirms {@code lsn} but stores one byte less as
+     * applied, a position inside the message's own record. A transaction is known by the START of its commit
+     * record (Begin's final LSN, compared with the applied one to skip what is applied already), and a commit
+     * record written right after the message starts exactly at {@code lsn}: storing {@code lsn} itself made that
+     * transaction look applied, and it was skipped. One byte less is still after every transaction committed
+     * before the message, whose commit records end at or before the message's start.
+     */
     static PendingTransaction marker(Lsn lsn, Instant time) {
-        PendingTransaction tx = new PendingTransaction(lsn, time);
+        PendingTransaction tx = new PendingTransaction(new Lsn(lsn.value() - 1), time);
         tx.endLsn = lsn;
         return tx;
     }

@@ -35,8 +35,22 @@ class ChangeBatchTest {
         ChangeCapture.append(batch, tx(500, true));
         ChangeCapture.append(batch, PendingTransaction.marker(new Lsn(600), Instant.EPOCH));
         ChangeCapture.append(batch, tx(700, false));
-        assertThat(batch).extracting(t -> t.commitLsn.value()).containsExactly(100L, 400L, 500L, 700L);
+        assertThat(batch).extracting(t -> t.commitLsn.value()).containsExactly(100L, 399L, 500L, 700L);
         assertThat(batch.stream().mapToInt(t -> t.changes.size()).sum()).isEqualTo(2);
+    }
+
+    @Test
+    void aHeartbeatsMarkerDoesNotCoverATransactionCommittedRightAfterIt() {
+        // pgoutput: a non-transactional message's LSN is the end of its record; a transaction's (Begin's final
+        // LSN) the start of its commit record, which may be the very next record
+        PendingTransaction marker = PendingTransaction.marker(new Lsn(0x1000), Instant.EPOCH);
+        Lsn commitRightAfter = new Lsn(0x1000);
+        assertThat(commitRightAfter.isAfter(marker.commitLsn))
+                .as("not skipped once the marker is applied")
+                .isTrue();
+        assertThat(marker.endLsn).isEqualTo(new Lsn(0x1000)); // confirmed: PostgreSQL still sends that commit
+        Lsn commitBefore = new Lsn(0x1000 - 24); // committed before the message: its commit record starts earlier
+        assertThat(commitBefore.isAfter(marker.commitLsn)).isFalse();
     }
 
     @Test
