@@ -145,7 +145,7 @@ class HeartbeatBeforeCommitIT {
                 int written = 0;
                 try (Connection c = postgres.connect();
                         Statement st = c.createStatement()) {
-                    long end = System.nanoTime() + Duration.ofSeconds(12).toNanos();
+                    long end = System.nanoTime() + Duration.ofSeconds(5).toNanos();
                     while (System.nanoTime() < end) {
                         written++;
                         st.execute("BEGIN; INSERT INTO hb_ledger VALUES (" + written + ", " + (written % 97)
