@@ -3,7 +3,7 @@ package io.duckbridge.core.jobs;
 /** What a long-running job does; the lower-case name is the {@code kind} in the HTTP contract. */
 public enum JobKind {
     SYNC("rows"),
-    EXPORT("bytes"),
+    EXPORT("percent"), // the COPY first (DuckDB's estimate), then the published bytes
     IMPORT("bytes"),
     BACKUP("bytes"),
     RESTORE("bytes"),

@@ -110,9 +110,9 @@ class JobRunnerTest {
             JobSnapshot done = job.completion().get(10, TimeUnit.SECONDS);
             assertThat(done.status()).isEqualTo(JobStatus.FAILED);
             assertThat(done.error().errorClass()).isEqualTo(ErrorClass.IO);
-            // it failed before counting anything: the total is unknown, the unit still the export's
+            // it failed before counting anything: the total is unknown, the unit still the export's first phase's
             assertThat(done.total()).isEqualTo(-1);
-            assertThat(done.unit()).isEqualTo("bytes");
+            assertThat(done.unit()).isEqualTo("percent");
         }
     }
 

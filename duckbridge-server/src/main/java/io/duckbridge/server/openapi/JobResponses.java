@@ -190,8 +190,8 @@ final class JobResponses {
                 kind,
                 description(kind),
                 JobStatus.RUNNING,
-                402_112,
-                1_204_332,
+                kind == JobKind.EXPORT ? 42 : 402_112, // an export's COPY reports percent
+                kind == JobKind.EXPORT ? 100 : 1_204_332,
                 kind.unit(),
                 CREATED,
                 STARTED,
@@ -208,7 +208,7 @@ final class JobResponses {
                 JobStatus.SUCCEEDED,
                 1_204_332,
                 1_204_332,
-                kind.unit(),
+                kind == JobKind.EXPORT ? "bytes" : kind.unit(), // then the bytes it published
                 CREATED,
                 STARTED,
                 FINISHED,
