@@ -60,15 +60,7 @@ class RetentionTest {
 
     @Test
     void pruneDeletesExactlyTheExpectedBackupsOnDisk() throws Exception {
-        try (var engine = DuckDbEngine.open(
-                EngineSettings.defaults(dataDir.resolve("analytics.duckdb").toString())
-                        .withThreads(2))) {
-            engine.write(session -> {
-                try (Statement st = session.statement()) {
-                    st.execute("CREATE TABLE t AS SELECT range AS i FROM range(100)");
-                }
-                return null;
-            });
+        try (var engine = engineWithATable()) {
             var service = new BackupService(engine, BackupSettings.defaults(dataDir.resolve("backups")));
             List<String> created = new ArrayList<>();
             for (int i = 0; i < 4; i++) {
@@ -106,15 +98,7 @@ class RetentionTest {
 
     @Test
     void pruneNeverKeepsADamagedBackupInPlaceOfTheLastIntactOne() throws Exception {
-        try (var engine = DuckDbEngine.open(
-                EngineSettings.defaults(dataDir.resolve("analytics.duckdb").toString())
-                        .withThreads(2))) {
-            engine.write(session -> {
-                try (Statement st = session.statement()) {
-                    st.execute("CREATE TABLE t AS SELECT range AS i FROM range(100)");
-                }
-                return null;
-            });
+        try (var engine = engineWithATable()) {
             var service = new BackupService(engine, BackupSettings.defaults(dataDir.resolve("backups")));
             String older = service.create(JobContext.none()).id();
             String newer = service.create(JobContext.none()).id();
@@ -134,6 +118,19 @@ class RetentionTest {
             assertThat(service.lastValidation(newer))
                     .hasValueSatisfying(v -> assertThat(v.valid()).isFalse());
         }
+    }
+
+    private DuckDbEngine engineWithATable() {
+        var engine = DuckDbEngine.open(
+                EngineSettings.defaults(dataDir.resolve("analytics.duckdb").toString())
+                        .withThreads(2));
+        engine.write(session -> {
+            try (Statement st = session.statement()) {
+                st.execute("CREATE TABLE t AS SELECT range AS i FROM range(100)");
+            }
+            return null;
+        });
+        return engine;
     }
 
     private static List<BackupManifest> manifests(int n) {
