@@ -204,6 +204,24 @@ public final class BackupCatalog {
         return partial;
     }
 
+    /**
+     * Deletes scratch files named {@code prefix-…} (and their WALs) that an interrupted run of the same work left:
+     * for work that cannot run twice at once, such as an offline restore into a database no process has open.
+     */
+    void removeScratch(String prefix) {
+        if (!Files.isDirectory(scratch)) {
+            return;
+        }
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(scratch, prefix + "-*")) {
+            for (Path entry : entries) {
+                log.info("removing {} left by an interrupted run", entry);
+                Files.deleteIfExists(entry);
+            }
+        } catch (IOException | UncheckedIOException e) {
+            log.warn("could not remove the leftovers {}-* in {}: {}", prefix, scratch, e.toString());
+        }
+    }
+
     /** A scratch file path (not created) for a copy or a validation. */
     Path scratchFile(String prefix) throws IOException {
         Files.createDirectories(scratch);

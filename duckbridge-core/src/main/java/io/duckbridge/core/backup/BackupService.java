@@ -473,6 +473,8 @@ public final class BackupService {
         long started = System.nanoTime();
         BackupCatalog catalog = new BackupCatalog(BackupSettings.defaults(backupDirectory));
         BackupManifest manifest = catalog.get(id);
+        // a killed offline restore left its copy (tens of GB for a large database); no server may start to clean it
+        catalog.removeScratch("restore-" + id);
         Path scratch;
         try {
             scratch = catalog.scratchFile("restore-" + id);

@@ -118,8 +118,15 @@ class BackupServiceTest {
         assertThat(after).as("transfers committed while the backup ran").isGreaterThan(before);
         assertThat(manifest.writePauseMillis()).isLessThan(manifest.durationMillis() + 1);
         Path restored = dataDir.resolve("restored.duckdb");
+        // what a killed offline restore of this backup left in the scratch area
+        Path leftover = backups.settings().scratchDirectory().resolve("restore-" + manifest.id() + "-dead.duckdb");
+        Files.createDirectories(leftover.getParent());
+        Files.write(leftover, new byte[1024]);
+        Files.write(Path.of(leftover + ".wal"), new byte[16]);
         BackupService.restoreOffline(
                 backups.settings().directory(), manifest.id(), restored, engine.duckdbVersion(), JobContext.none());
+        assertThat(leftover).doesNotExist();
+        assertThat(Path.of(leftover + ".wal")).doesNotExist();
         try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + restored)) {
             long transfers = queryLong(c, "SELECT count(*) FROM transfers");
             assertThat(transfers)
