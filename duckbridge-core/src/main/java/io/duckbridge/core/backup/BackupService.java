@@ -519,7 +519,16 @@ public final class BackupService {
         boolean existed = catalog.delete(id);
         ObjectStore store = remote;
         if (existed && uploaded && store != null) {
-            deleteRemote(store, id);
+            try {
+                deleteRemoteOrThrow(store, id);
+            } catch (RuntimeException e) {
+                // the caller was told "deleted" while a copy stayed: say what is left and how to finish
+                throw new DuckbridgeException(
+                        ErrorClass.SOURCE_UNAVAILABLE,
+                        "backup " + id + " was deleted locally, but its remote copy could not be deleted ("
+                                + e.getMessage() + "); send the DELETE again when the storage answers",
+                        e);
+            }
         }
         if (!existed
                 && store != null
@@ -533,12 +542,16 @@ public final class BackupService {
 
     private static void deleteRemote(ObjectStore store, String id) {
         try {
-            // the manifest first, so a half-deleted remote backup has no manifest
-            store.delete(List.of(id + "/" + BackupCatalog.MANIFEST));
-            store.delete(List.of(id + "/" + BackupCatalog.ARCHIVE));
+            deleteRemoteOrThrow(store, id);
         } catch (RuntimeException e) {
             log.warn("could not delete the remote copy of backup {}: {}", id, e.getMessage());
         }
+    }
+
+    private static void deleteRemoteOrThrow(ObjectStore store, String id) {
+        // the manifest first, so a half-deleted remote backup has no manifest
+        store.delete(List.of(id + "/" + BackupCatalog.MANIFEST));
+        store.delete(List.of(id + "/" + BackupCatalog.ARCHIVE));
     }
 
     /** Deletes the backups the retention policy expires; never the newest valid one. Returns their ids. */

@@ -122,6 +122,30 @@ class BackupS3IT {
     }
 
     @Test
+    void deletingWhileTheStorageIsDownSaysTheRemoteCopyIsLeft() throws Exception {
+        try (TestingS3 s3 = TestingS3.start();
+                S3Storage storage = storage(
+                        s3, S3Settings.compatible(s3.endpoint(), s3.region()).withTimeout(Duration.ofSeconds(5)));
+                DuckDbEngine engine = engine()) {
+            s3.createBucket("dr-gone");
+            execute(engine, "CREATE TABLE orders AS SELECT i AS id FROM range(1000) t(i)");
+            BackupService service = new BackupService(engine, BackupSettings.defaults(dir.resolve("backups")));
+            service.uploadTo(storage.store("dr-gone", "backups"));
+            BackupManifest backup = service.create(JobContext.none());
+            s3.close(); // the storage goes away
+
+            // it used to answer "deleted" (204) and leave the remote copy without a word to the caller
+            assertThatThrownBy(() -> service.delete(backup.id()))
+                    .isInstanceOfSatisfying(
+                            DuckbridgeException.class,
+                            e -> assertThat(e.errorClass()).isEqualTo(ErrorClass.SOURCE_UNAVAILABLE))
+                    .hasMessageContaining("deleted locally")
+                    .hasMessageContaining("send the DELETE again");
+            assertThat(service.list()).isEmpty();
+        }
+    }
+
+    @Test
     void theNextBackupUploadsOneWhoseUploadFailed() throws Exception {
         try (TestingS3 s3 = TestingS3.start();
                 S3Storage storage = storage(s3, S3Settings.compatible(s3.endpoint(), s3.region()));
