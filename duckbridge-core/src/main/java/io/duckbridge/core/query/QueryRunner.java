@@ -88,8 +88,7 @@ public final class QueryRunner implements AutoCloseable {
         return limits;
     }
 
-    /** The queries running under a client's handle, for {@link #run(QueryRequest, QueryFormat, ResultTarget,
-     * RunningQueries.Entry)} and their cancellation. */
+    /** The queries running now under a handle their client chose, to cancel them by it. */
     public RunningQueries running() {
         return running;
     }
