@@ -663,6 +663,9 @@ public final class BackupService {
             Map<String, Object> validation = new LinkedHashMap<>();
             validation.put("valid", v.valid());
             validation.put("problems", v.problems());
+            if (!v.notes().isEmpty()) {
+                validation.put("notes", v.notes());
+            }
             view.put("lastValidation", validation);
         });
         return view;

@@ -38,6 +38,7 @@ final class BackupValidator {
     static BackupValidation validate(
             BackupCatalog catalog, BackupManifest manifest, Path restored, String duckdbVersion, JobContext progress) {
         List<String> problems = new ArrayList<>();
+        List<String> notes = new ArrayList<>();
         Path archive = catalog.archive(manifest);
         progress.total(manifest.archiveBytes() + manifest.databaseBytes(), "bytes");
         try {
@@ -69,14 +70,15 @@ final class BackupValidator {
                 problems.add("the archive does not decompress: " + e.getMessage());
                 return BackupValidation.of(manifest.id(), problems);
             }
-            problems.addAll(compareContents(manifest, restored, duckdbVersion));
+            problems.addAll(compareContents(manifest, restored, duckdbVersion, notes));
         } catch (IOException e) {
             problems.add("the archive cannot be read: " + e);
         }
-        return BackupValidation.of(manifest.id(), problems);
+        return BackupValidation.of(manifest.id(), problems, notes);
     }
 
-    private static List<String> compareContents(BackupManifest manifest, Path restored, String duckdbVersion) {
+    private static List<String> compareContents(
+            BackupManifest manifest, Path restored, String duckdbVersion, List<String> notes) {
         List<String> problems = new ArrayList<>();
         Properties config = new Properties();
         config.setProperty("duckdb.read_only", "true");
@@ -90,6 +92,9 @@ final class BackupValidator {
             manifest.tables().forEach(t -> expected.put(t.qualifiedName(), t));
             boolean compareChecksums = duckdbVersion == null || duckdbVersion.equals(manifest.duckdbVersion());
             if (!compareChecksums) {
+                notes.add("content checksums were not compared: the backup was written by DuckDB "
+                        + manifest.duckdbVersion() + " and this is DuckDB " + duckdbVersion
+                        + ", which may checksum the same rows differently; row counts were compared");
                 log.warn(
                         "backup {} was written by DuckDB {}; this is DuckDB {}: comparing row counts only",
                         manifest.id(),

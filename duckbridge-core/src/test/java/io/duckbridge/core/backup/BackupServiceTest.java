@@ -258,6 +258,23 @@ class BackupServiceTest {
     }
 
     @Test
+    void aBackupOfAnotherDuckDbVersionSaysItsChecksumsWereNotCompared() {
+        createSmallDatabase();
+        BackupManifest manifest = backups.create(JobContext.none());
+        assertThat(backups.validate(manifest.id(), JobContext.none()).notes()).isEmpty();
+        // as a server running another DuckDB would validate it
+        BackupValidation validation = BackupService.validateOffline(
+                backups.settings().directory(), manifest.id(), "v9.9.9", JobContext.none());
+        assertThat(validation.valid()).isTrue();
+        assertThat(validation.notes())
+                .singleElement()
+                .asString()
+                .contains("checksums were not compared", manifest.duckdbVersion(), "v9.9.9");
+        assertThat(backups.lastValidation(manifest.id()))
+                .hasValueSatisfying(v -> assertThat(v.notes()).isEqualTo(validation.notes()));
+    }
+
+    @Test
     void flippedByteMakesValidationFailWithTheReason() throws Exception {
         createSmallDatabase();
         BackupManifest manifest = backups.create(JobContext.none());

@@ -143,6 +143,9 @@ public final class BackupCommand implements java.util.concurrent.Callable<Intege
             result.put("id", validation.id());
             result.put("valid", validation.valid());
             result.put("problems", validation.problems());
+            if (!validation.notes().isEmpty()) {
+                result.put("notes", validation.notes());
+            }
             printJson(out, result);
             return validation.valid() ? 0 : 2;
         }

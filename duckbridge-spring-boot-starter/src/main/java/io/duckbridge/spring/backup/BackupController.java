@@ -93,6 +93,9 @@ public class BackupController {
         body.put("id", v.id());
         body.put("valid", v.valid());
         body.put("problems", v.problems());
+        if (!v.notes().isEmpty()) {
+            body.put("notes", v.notes());
+        }
         return body;
     }
 
