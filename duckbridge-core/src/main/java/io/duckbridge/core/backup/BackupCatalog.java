@@ -101,8 +101,17 @@ public final class BackupCatalog {
 
     /** @throws DuckbridgeException NOT_FOUND when there is no complete backup with this id */
     public BackupManifest get(String id) {
-        return find(id).orElseThrow(() ->
-                new DuckbridgeException(ErrorClass.NOT_FOUND, "no backup with id " + id + " in " + directory));
+        return find(id).orElseThrow(() -> {
+            if (id != null && ID.matcher(id).matches() && Files.isDirectory(directory.resolve(id))) {
+                // there is a directory, but its manifest is missing, unreadable, or names another backup
+                return new DuckbridgeException(
+                        ErrorClass.NOT_FOUND,
+                        "no usable backup with id " + id + " in " + directory + ": its " + MANIFEST
+                                + " is missing, unreadable or names another backup (the server log says which);"
+                                + " such a directory is not a backup and can be deleted by hand");
+            }
+            return new DuckbridgeException(ErrorClass.NOT_FOUND, "no backup with id " + id + " in " + directory);
+        });
     }
 
     /** The archive file of a backup. */

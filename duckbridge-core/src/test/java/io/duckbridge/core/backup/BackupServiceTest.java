@@ -275,6 +275,20 @@ class BackupServiceTest {
     }
 
     @Test
+    void aBackupDirectoryWithAnUnreadableManifestIsNamedAsSuch() throws Exception {
+        createSmallDatabase();
+        BackupManifest manifest = backups.create(JobContext.none());
+        Files.writeString(backups.settings().directory().resolve(manifest.id()).resolve("manifest.json"), "{ not json");
+        assertThatThrownBy(() -> backups.validate(manifest.id(), JobContext.none()))
+                .isInstanceOfSatisfying(
+                        DuckbridgeException.class,
+                        e -> assertThat(e.errorClass()).isEqualTo(ErrorClass.NOT_FOUND))
+                .hasMessageContaining("manifest.json is missing, unreadable or names another backup");
+        assertThatThrownBy(() -> backups.validate("20200101T000000000Z-000000", JobContext.none()))
+                .hasMessageStartingWith("no backup with id 20200101T000000000Z-000000");
+    }
+
+    @Test
     void flippedByteMakesValidationFailWithTheReason() throws Exception {
         createSmallDatabase();
         BackupManifest manifest = backups.create(JobContext.none());
