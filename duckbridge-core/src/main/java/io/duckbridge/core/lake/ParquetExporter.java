@@ -658,8 +658,9 @@ public final class ParquetExporter {
             if (free >= 0 && free < settings.minFreeStagingBytes()) {
                 throw new DuckbridgeException(
                         ErrorClass.IO,
-                        "the staging disk " + settings.stagingDir() + " is full: " + free + " bytes free after"
-                                + " staging " + staged + " bytes, below the " + settings.minFreeStagingBytes()
+                        "the staging disk " + settings.stagingDir() + " is full: " + free + " bytes free"
+                                + (staged > 0 ? " after staging " + staged + " bytes" : "")
+                                + ", below the " + settings.minFreeStagingBytes()
                                 + " bytes kept free (duckbridge.lake.min-free-staging-size); the export was stopped"
                                 + " and nothing was published");
             }
