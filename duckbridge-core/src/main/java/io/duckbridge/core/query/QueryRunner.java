@@ -505,7 +505,7 @@ public final class QueryRunner implements AutoCloseable {
                 checkDeadline(start, request);
                 List<ResultColumn> produced = columns(rs.getMetaData());
                 ex.columns = declared;
-                ex.out = new CountingStream(target.open(format, id));
+                ex.out = new CountingStream(target.open(format, id), session);
                 RowEncoder encoder = switch (format) {
                     case JSON, NDJSON -> jsonEncoder(format == QueryFormat.NDJSON, id, start, produced, text);
                     case CSV -> csvEncoder(produced, text);
@@ -625,7 +625,7 @@ public final class QueryRunner implements AutoCloseable {
             bind(copy, checked, request);
             ex.rows = copy.executeLargeUpdate();
             checkDeadline(start, request);
-            ex.out = new CountingStream(target.open(QueryFormat.PARQUET, id));
+            ex.out = new CountingStream(target.open(QueryFormat.PARQUET, id), session);
             Files.copy(file, ex.out);
         } finally {
             Files.deleteIfExists(file);
@@ -1065,23 +1065,39 @@ public final class QueryRunner implements AutoCloseable {
      * servlet's buffer until the response completes, and goes out in one write with a Content-Length
      * instead of a flushed chunk followed by the last-chunk marker.
      */
+    /**
+     * The result's bytes on their way to the client, counted; stops the result once its session was stopped (a
+     * cancel, the timeout): DuckDB does not interrupt a result that is already streaming, it hands out the next
+     * chunk whatever happened, so the encoder's next write ends it instead (the engine reports CANCELLED or
+     * TIMEOUT, and the client sees the body break off).
+     */
     private static final class CountingStream extends FilterOutputStream {
+        private final ReadSession session;
         volatile long count;
 
-        CountingStream(OutputStream out) {
+        CountingStream(OutputStream out, ReadSession session) {
             super(out);
+            this.session = session;
         }
 
         @Override
         public void write(int b) throws IOException {
+            stopIfStopped();
             out.write(b);
             count++;
         }
 
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
+            stopIfStopped();
             out.write(b, off, len);
             count += len;
+        }
+
+        private void stopIfStopped() {
+            if (session != null && session.cancelled()) {
+                throw new DuckbridgeException(ErrorClass.CANCELLED, "the query was stopped while its result streamed");
+            }
         }
 
         @Override

@@ -10,6 +10,7 @@ import io.duckbridge.core.error.DuckbridgeException;
 import io.duckbridge.core.error.ErrorClass;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -27,6 +28,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.json.JsonMapper;
@@ -78,6 +81,60 @@ class QueryFormatsTest {
         var out = new ByteArrayOutputStream();
         runner.run(new QueryRequest(sql, params, Map.of(), null, Duration.ofSeconds(30)), format, f -> out);
         return out.toString(StandardCharsets.UTF_8);
+    }
+
+    /** A client reading slowly: each write waits, as a throttled connection's would. */
+    private static OutputStream slowClient(java.util.concurrent.atomic.AtomicLong received) {
+        return new OutputStream() {
+            @Override
+            public void write(int b) {
+                received.incrementAndGet();
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                received.addAndGet(len);
+                java.util.concurrent.locks.LockSupport.parkNanos(2_000_000L);
+            }
+        };
+    }
+
+    @ParameterizedTest
+    @EnumSource(
+            value = QueryFormat.class,
+            names = {"CSV", "NDJSON", "ARROW"})
+    void aStreamingResultStopsAtItsTimeoutAndAtACancel(QueryFormat format) throws Exception {
+        // DuckDB hands out the next chunk of a streaming result whatever happened to the query: the result ran to
+        // its end long after both (100M rows, 4 GB of CSV)
+        String sql = "SELECT i, i * 2 AS j FROM range(100000000) t(i)";
+        var received = new java.util.concurrent.atomic.AtomicLong();
+        long started = System.nanoTime();
+        assertThatThrownBy(() -> runner.run(
+                        new QueryRequest(sql, List.of(), Map.of(), null, Duration.ofSeconds(2)),
+                        format,
+                        f -> slowClient(received)))
+                .isInstanceOfSatisfying(
+                        DuckbridgeException.class,
+                        e -> assertThat(e.errorClass()).isEqualTo(ErrorClass.TIMEOUT));
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(15));
+        assertThat(received.get()).isPositive();
+
+        RunningQueries.Entry entry = runner.running().register("slow-" + format, null);
+        var cancelled = java.util.concurrent.CompletableFuture.runAsync(() -> {
+            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000_000L);
+            runner.running().cancel("slow-" + format, null, true);
+        });
+        try (entry) {
+            assertThatThrownBy(() -> runner.run(
+                            new QueryRequest(sql, List.of(), Map.of(), null, Duration.ofSeconds(60)),
+                            format,
+                            f -> slowClient(new java.util.concurrent.atomic.AtomicLong()),
+                            entry))
+                    .isInstanceOfSatisfying(
+                            DuckbridgeException.class,
+                            e -> assertThat(e.errorClass()).isEqualTo(ErrorClass.CANCELLED));
+        }
+        cancelled.get(10, java.util.concurrent.TimeUnit.SECONDS);
     }
 
     @Test
