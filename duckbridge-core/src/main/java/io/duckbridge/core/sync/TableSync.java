@@ -682,6 +682,11 @@ public final class TableSync {
         return lossy;
     }
 
+    /** Whether DuckDB has {@code table}. */
+    public boolean exists(TableName table) {
+        return liveExists(table);
+    }
+
     private boolean liveExists(TableName table) {
         return engine.read(session -> session.tableExists(table.schema(), table.name()));
     }

@@ -22,7 +22,8 @@ public final class RequestIdFilter extends OncePerRequestFilter {
     /** The MDC key. */
     public static final String MDC_KEY = "requestId";
 
-    private static final Pattern ACCEPTED = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
+    /** The client ids the filter keeps; another is replaced by a new UUID. */
+    public static final Pattern ACCEPTED = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
 
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)

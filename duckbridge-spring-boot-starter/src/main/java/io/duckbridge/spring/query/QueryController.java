@@ -48,6 +48,7 @@ import tools.jackson.databind.json.JsonMapper;
  */
 @RestController
 public class QueryController {
+
     private static final ObjectMapper JSON = JsonMapper.builder().build();
 
     private final QueryRunner runner;
@@ -111,6 +112,15 @@ public class QueryController {
      */
     @DeleteMapping("/api/v1/queries/{requestId}")
     public Map<String, Object> cancel(@PathVariable String requestId, HttpServletRequest request) {
+        if (!io.duckbridge.spring.metrics.RequestIdFilter.ACCEPTED
+                .matcher(requestId)
+                .matches()) {
+            // no query can have such an id: the server replaces an X-Request-Id of another form by a new one
+            throw new DuckbridgeException(
+                    ErrorClass.INVALID_REQUEST,
+                    "\"" + requestId + "\" is not a request id; X-Request-Id takes 1-64 letters, digits, '.', '_', ':'"
+                            + " or '-'");
+        }
         Principal caller = request.getUserPrincipal();
         boolean admin = caller == null || request.isUserInRole("ADMIN");
         int cancelled = runner.running().cancel(requestId, caller == null ? null : caller.getName(), admin);

@@ -57,6 +57,15 @@ public class SyncController {
      */
     @DeleteMapping("/api/v1/tables/{table}")
     public Map<String, Object> drop(@PathVariable String table) {
+        TableName name = TableName.parse(table);
+        TableName inMain = new TableName("main", name.name());
+        if (unqualified(table, name) && sync.exists(name) && sync.exists(inMain)) {
+            // a query's unqualified name reads main's, the sync API's means public's: a drop must not guess
+            throw new DuckbridgeException(
+                    ErrorClass.INVALID_REQUEST,
+                    "both " + name + " and " + inMain + " exist; name the one to drop, e.g. DELETE /api/v1/tables/"
+                            + name);
+        }
         return onTable(table, sync::drop);
     }
 

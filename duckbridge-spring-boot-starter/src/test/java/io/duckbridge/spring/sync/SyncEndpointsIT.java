@@ -50,6 +50,9 @@ class SyncEndpointsIT {
     @LocalServerPort
     int port;
 
+    @org.springframework.beans.factory.annotation.Autowired
+    io.duckbridge.core.engine.DuckDbEngine engine;
+
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) {
         ServiceFixtures.postgres(registry, () -> dataDir, postgres);
@@ -189,6 +192,18 @@ class SyncEndpointsIT {
         var again = http.delete("/api/v1/tables/public.leaving");
         assertThat(again.statusCode()).isEqualTo(404);
         assertThat(Http.json(again).path("errorClass").asString()).isEqualTo("NOT_FOUND");
+        // an unqualified name that is both public's copy and main's table: a drop does not guess
+        postgres.execute("CREATE TABLE twice (id int PRIMARY KEY)");
+        assertThat(http.post("/api/v1/sync/twice?wait=true", null).statusCode()).isEqualTo(200);
+        assertThat(http.post("/api/v1/query", "{\"sql\":\"SELECT 1\"}").statusCode())
+                .isEqualTo(200);
+        engine.executeOnLane("CREATE TABLE main.twice AS SELECT 1 AS id");
+        var ambiguous = http.delete("/api/v1/tables/twice");
+        assertThat(ambiguous.statusCode()).as(ambiguous.body()).isEqualTo(400);
+        assertThat(Http.json(ambiguous).path("detail").asString()).contains("public.twice", "main.twice");
+        assertThat(http.delete("/api/v1/tables/main.twice").statusCode()).isEqualTo(200);
+        assertThat(http.delete("/api/v1/queries/not%20an%20id").statusCode()).isEqualTo(400);
+
         var own = http.delete("/api/v1/tables/duckbridge.sync_state");
         assertThat(own.statusCode()).isEqualTo(400);
         assertThat(Http.json(own).path("detail").asString()).contains("Duckbridge's own state");
