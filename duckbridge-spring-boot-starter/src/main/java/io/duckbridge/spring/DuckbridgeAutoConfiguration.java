@@ -72,6 +72,13 @@ public class DuckbridgeAutoConfiguration {
         return new ProblemResponses();
     }
 
+    /** Problems for requests no controller took, on Duckbridge's paths (the standalone server: on every path). */
+    @Bean
+    @ConditionalOnMissingBean
+    public io.duckbridge.spring.web.UnmatchedRequestProblems duckbridgeUnmatchedRequestProblems() {
+        return new io.duckbridge.spring.web.UnmatchedRequestProblems(false);
+    }
+
     /** Errors Tomcat answers before the application sees the request are problem+json too. */
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnClass({StandardHost.class, TomcatContextCustomizer.class})

@@ -28,13 +28,22 @@ import tools.jackson.core.JacksonException;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Turns every failure into an RFC 9457 {@code application/problem+json} body with an {@code errorClass}
- * and the one HTTP status of that class. Stack traces never reach the client; unexpected failures are
- * logged with an id the body repeats. Thread-safe (stateless).
+ * Turns every failure of Duckbridge's controllers into an RFC 9457 {@code application/problem+json} body with an
+ * {@code errorClass} and the one HTTP status of that class. Stack traces never reach the client; unexpected
+ * failures are logged with an id the body repeats. Scoped to Duckbridge's own controllers and consulted before
+ * an application's advice: in an application that embeds the starter, the application's controllers keep their
+ * own error handling (and a catch-all advice of theirs does not answer for Duckbridge's API). Failures that have
+ * no controller (an unknown path, a method no endpoint takes) are {@link UnmatchedRequestProblems}'. Thread-safe
+ * (stateless).
  */
-@RestControllerAdvice
+@RestControllerAdvice(basePackages = "io.duckbridge")
+@org.springframework.core.annotation.Order(org.springframework.core.Ordered.HIGHEST_PRECEDENCE)
 public class ProblemResponses extends ResponseEntityExceptionHandler {
     private static final Logger log = LoggerFactory.getLogger(ProblemResponses.class);
+    /** Whether this application serves /v3/api-docs (the standalone server does; an embedding one may not). */
+    private static final boolean API_DOCS = org.springframework.util.ClassUtils.isPresent(
+            "org.springdoc.core.configuration.SpringDocConfiguration", ProblemResponses.class.getClassLoader());
+
     /** Seconds a client should wait after OUT_OF_MEMORY or overload before retrying. */
     public static final String RETRY_AFTER_SECONDS = "5";
     /** Request attribute holding the {@link ErrorClass} of the problem answered, for metrics. */
@@ -182,7 +191,13 @@ public class ProblemResponses extends ResponseEntityExceptionHandler {
     @Override
     protected ResponseEntity<Object> handleExceptionInternal(
             Exception ex, Object body, HttpHeaders headers, HttpStatusCode statusCode, WebRequest request) {
-        ResponseEntity<Object> response = super.handleExceptionInternal(ex, body, headers, statusCode, request);
+        return withErrorClass(
+                super.handleExceptionInternal(ex, body, headers, statusCode, request), ex, statusCode, request);
+    }
+
+    /** {@code response}'s problem body with Duckbridge's type, errorClass and a detail that names the fix. */
+    static ResponseEntity<Object> withErrorClass(
+            ResponseEntity<Object> response, Exception ex, HttpStatusCode statusCode, WebRequest request) {
         if (response != null && response.getBody() instanceof ProblemDetail problem) {
             ErrorClass errorClass = classOf(statusCode.value());
             request.setAttribute(ERROR_CLASS_ATTRIBUTE, errorClass, RequestAttributes.SCOPE_REQUEST);
@@ -208,7 +223,7 @@ public class ProblemResponses extends ResponseEntityExceptionHandler {
             String reason = cause instanceof JacksonException json ? json.getOriginalMessage() : null;
             return "the request body is not valid JSON for this endpoint"
                     + (reason == null ? "" : ": " + reason.lines().findFirst().orElse(reason))
-                    + "; its fields are described at /v3/api-docs";
+                    + (API_DOCS ? "; its fields are described at /v3/api-docs" : "");
         }
         if (ex instanceof org.springframework.beans.TypeMismatchException mismatch) {
             String name = mismatch.getPropertyName() != null ? mismatch.getPropertyName() : "a parameter";
@@ -225,7 +240,7 @@ public class ProblemResponses extends ResponseEntityExceptionHandler {
         }
         if (ex instanceof NoResourceFoundException missing) {
             return "no endpoint " + missing.getHttpMethod() + " /" + missing.getResourcePath()
-                    + "; the API is described at /v3/api-docs";
+                    + (API_DOCS ? "; the API is described at /v3/api-docs" : "");
         }
         return null;
     }
