@@ -66,7 +66,7 @@ class HostErrorsIT {
     static class HostAdvice {
         @ExceptionHandler(IllegalStateException.class)
         ResponseEntity<Map<String, String>> any(IllegalStateException e) {
-            return ResponseEntity.status(HttpStatus.I_AM_A_TEAPOT).body(Map.of("hostError", e.getMessage()));
+            return ResponseEntity.status(418).body(Map.of("hostError", e.getMessage()));
         }
 
         @ExceptionHandler(io.duckbridge.core.error.DuckbridgeException.class)

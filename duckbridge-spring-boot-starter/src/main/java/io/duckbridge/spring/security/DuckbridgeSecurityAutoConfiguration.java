@@ -177,8 +177,19 @@ public class DuckbridgeSecurityAutoConfiguration {
         return source;
     }
 
-    private static org.springframework.web.filter.CorsFilter corsFilter(CorsConfigurationSource source) {
-        var filter = new org.springframework.web.filter.CorsFilter(source);
+    /**
+     * Spring's CORS filter with refusals written as problem+json. With {@code onlyWhereConfigured}, a request its
+     * source has no configuration for passes untouched (Spring's filter answers every preflight itself, which
+     * kept an embedding application's own CORS handling from ever seeing its preflights).
+     */
+    private static org.springframework.web.filter.CorsFilter corsFilter(
+            CorsConfigurationSource source, boolean onlyWhereConfigured) {
+        var filter = new org.springframework.web.filter.CorsFilter(source) {
+            @Override
+            protected boolean shouldNotFilter(jakarta.servlet.http.HttpServletRequest request) {
+                return onlyWhereConfigured && source.getCorsConfiguration(request) == null;
+            }
+        };
         filter.setCorsProcessor(new ProblemCorsProcessor());
         return filter;
     }
@@ -197,7 +208,7 @@ public class DuckbridgeSecurityAutoConfiguration {
             ApiKeys keys,
             CorsConfigurationSource duckbridgeCorsConfigurationSource)
             throws Exception {
-        return rules(http.securityMatcher(API_PATHS), mode, keys, duckbridgeCorsConfigurationSource);
+        return rules(http.securityMatcher(API_PATHS), mode, keys, duckbridgeCorsConfigurationSource, null);
     }
 
     /** Before Spring Boot's own chains and an application's chains without an explicit order. */
@@ -217,11 +228,41 @@ public class DuckbridgeSecurityAutoConfiguration {
             ApiKeys keys,
             CorsConfigurationSource duckbridgeCorsConfigurationSource)
             throws Exception {
-        return rules(http, mode, keys, duckbridgeCorsConfigurationSource);
+        // Duckbridge's origins for its own pages only: an embedding application's paths keep Spring MVC's CORS
+        // handling of its own mappings (a refusal naming duckbridge.security.cors.allowed-origins broke them),
+        // and their preflights, which carry no key, reach it
+        var own = new OrRequestMatcher(Arrays.stream(DUCKBRIDGE_PAGES)
+                .map(PathPatternRequestMatcher.withDefaults()::matcher)
+                .map(RequestMatcher.class::cast)
+                .toList());
+        CorsConfigurationSource cors = request ->
+                own.matches(request) ? duckbridgeCorsConfigurationSource.getCorsConfiguration(request) : null;
+        RequestMatcher applicationPreflights =
+                request -> org.springframework.web.cors.CorsUtils.isPreFlightRequest(request) && !own.matches(request);
+        return rules(http, mode, keys, cors, applicationPreflights);
     }
 
+    /** The paths outside {@link #API_PATHS} that are Duckbridge's: its console, actuator and API documentation. */
+    static final String[] DUCKBRIDGE_PAGES = {
+        "/",
+        "/index.html",
+        "/console/**",
+        "/webjars/**",
+        "/favicon.ico",
+        "/actuator/**",
+        "/v3/api-docs/**",
+        "/swagger-ui/**",
+        "/swagger-ui.html"
+    };
+
+    /** @param openPreflights CORS preflights left to the application's own handling, or null */
     private static SecurityFilterChain rules(
-            HttpSecurity http, SecurityMode mode, ApiKeys keys, CorsConfigurationSource cors) throws Exception {
+            HttpSecurity http,
+            SecurityMode mode,
+            ApiKeys keys,
+            CorsConfigurationSource cors,
+            RequestMatcher openPreflights)
+            throws Exception {
         var provider = new ApiKeyAuthenticationProvider(keys);
         var problems = new ProblemWriter();
         http.csrf(c -> c.disable())
@@ -232,7 +273,7 @@ public class DuckbridgeSecurityAutoConfiguration {
                 .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
                 // Spring Security's own CORS filter, with refusals written as problem+json
                 .cors(c -> c.disable())
-                .addFilter(corsFilter(cors))
+                .addFilter(corsFilter(cors, openPreflights != null))
                 .authenticationProvider(provider)
                 .exceptionHandling(e -> e.authenticationEntryPoint(problems).accessDeniedHandler(problems))
                 // beside Spring Security's defaults (nosniff, X-Frame-Options DENY, Cache-Control no-store)
@@ -249,6 +290,8 @@ public class DuckbridgeSecurityAutoConfiguration {
         }
         http.addFilterBefore(new ApiKeyAuthenticationFilter(provider, problems), AnonymousAuthenticationFilter.class)
                 .authorizeHttpRequests(a -> a.dispatcherTypeMatchers(DispatcherType.ERROR, DispatcherType.FORWARD)
+                        .permitAll()
+                        .requestMatchers(openPreflights != null ? openPreflights : request -> false)
                         .permitAll()
                         .requestMatchers(OPEN)
                         .permitAll()
