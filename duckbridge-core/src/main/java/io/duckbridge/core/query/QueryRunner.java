@@ -1064,12 +1064,10 @@ public final class QueryRunner implements AutoCloseable {
      * into it when they finish, and the caller sends what is left. A small result then stays in the
      * servlet's buffer until the response completes, and goes out in one write with a Content-Length
      * instead of a flushed chunk followed by the last-chunk marker.
-     */
-    /**
-     * The result's bytes on their way to the client, counted; stops the result once its session was stopped (a
-     * cancel, the timeout): DuckDB does not interrupt a result that is already streaming, it hands out the next
-     * chunk whatever happened, so the encoder's next write ends it instead (the engine reports CANCELLED or
-     * TIMEOUT, and the client sees the body break off).
+     *
+     * <p>Also stops the result once its session was stopped (a cancel, the timeout): DuckDB does not interrupt a
+     * result that is already streaming, it hands out the next chunk whatever happened, so the encoder's next write
+     * ends it instead (the engine reports CANCELLED or TIMEOUT, and the client sees the body break off).
      */
     private static final class CountingStream extends FilterOutputStream {
         private final ReadSession session;

@@ -14,6 +14,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * Thread-safe.
  */
 public final class RunningQueries {
+    /** How often, and for how long, a cancel is repeated until its query has ended (every 200 ms, 30 s). */
+    private static final int REPEATS = 150;
+
+    private static final long REPEAT_INTERVAL_NANOS = 200_000_000L;
+
     private final ConcurrentHashMap<String, Set<Entry>> byHandle = new ConcurrentHashMap<>();
 
     /**
@@ -67,6 +72,8 @@ public final class RunningQueries {
         private final String owner;
         private ReadSession session;
         private boolean cancelled;
+        private boolean ended;
+        private boolean repeating;
 
         private Entry(String handle, String owner) {
             this.handle = handle;
@@ -84,12 +91,33 @@ public final class RunningQueries {
         /** Detaches the session: the query no longer runs in it. */
         synchronized void detach() {
             session = null;
+            ended = true;
         }
 
         synchronized void cancel() {
             cancelled = true;
             if (session != null) {
                 session.cancel();
+            }
+            if (!repeating && !ended) {
+                // DuckDB forgets an interrupt that arrives before its query has begun to execute (between the
+                // statement's creation and its start): asked again until the query has ended
+                repeating = true;
+                Thread.ofVirtual().name("duckbridge-query-cancel").start(this::repeatCancel);
+            }
+        }
+
+        private void repeatCancel() {
+            for (int i = 0; i < REPEATS; i++) {
+                java.util.concurrent.locks.LockSupport.parkNanos(REPEAT_INTERVAL_NANOS);
+                synchronized (this) {
+                    if (ended) {
+                        return;
+                    }
+                    if (session != null) {
+                        session.cancel();
+                    }
+                }
             }
         }
 
@@ -102,6 +130,9 @@ public final class RunningQueries {
 
         @Override
         public void close() {
+            synchronized (this) {
+                ended = true;
+            }
             byHandle.computeIfPresent(handle, (h, set) -> {
                 set.remove(this);
                 return set.isEmpty() ? null : set;

@@ -123,7 +123,8 @@ class BackupS3IT {
 
     @Test
     void deletingWhileTheStorageIsDownSaysTheRemoteCopyIsLeft() throws Exception {
-        try (TestingS3 s3 = TestingS3.start();
+        TestingS3 s3 = TestingS3.start();
+        try (s3;
                 S3Storage storage = storage(
                         s3, S3Settings.compatible(s3.endpoint(), s3.region()).withTimeout(Duration.ofSeconds(5)));
                 DuckDbEngine engine = engine()) {
@@ -132,7 +133,7 @@ class BackupS3IT {
             BackupService service = new BackupService(engine, BackupSettings.defaults(dir.resolve("backups")));
             service.uploadTo(storage.store("dr-gone", "backups"));
             BackupManifest backup = service.create(JobContext.none());
-            s3.close(); // the storage goes away
+            stop(s3); // the storage goes away
 
             // it used to answer "deleted" (204) and leave the remote copy without a word to the caller
             assertThatThrownBy(() -> service.delete(backup.id()))
@@ -143,6 +144,11 @@ class BackupS3IT {
                     .hasMessageContaining("send the DELETE again");
             assertThat(service.list()).isEmpty();
         }
+    }
+
+    /** Stops the S3 server before the end of its try block (closing it twice is harmless). */
+    private static void stop(TestingS3 s3) {
+        s3.close();
     }
 
     @Test
