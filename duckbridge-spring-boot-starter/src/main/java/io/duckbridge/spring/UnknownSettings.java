@@ -47,9 +47,9 @@ final class UnknownSettings {
         for (String key : unknown(environment, known)) {
             String near = nearest(key, known.keySet());
             log.warn(
-                    "the setting {} is not one Duckbridge reads and is ignored{}",
+                    "the setting {} is not one Duckbridge reads in this application and is ignored{}",
                     key,
-                    near == null ? "; the settings are listed in the README" : "; did you mean " + near + "?");
+                    near == null ? "" : "; did you mean " + near + "?");
         }
     }
 
