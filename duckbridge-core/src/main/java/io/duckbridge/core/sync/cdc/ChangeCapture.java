@@ -837,7 +837,9 @@ public final class ChangeCapture implements AutoCloseable {
         java.util.concurrent.CompletableFuture<ChangeApplier.Outcome> inFlight;
         List<PendingTransaction> inFlightBatch;
         /** Estimated heap bytes of {@link #current}'s row changes, per table and in all. */
-        final Map<String, long[]> currentBytes = new HashMap<>();
+        final Map<TableEntry, long[]> currentBytes = new java.util.IdentityHashMap<>();
+        /** {@link CdcSettings#transactionBytesLimit()}, read once (it may ask the JVM for its heap). */
+        final long transactionBytesLimit = settings.transactionBytesLimit();
 
         long currentTotalBytes;
 
@@ -1124,9 +1126,9 @@ public final class ChangeCapture implements AutoCloseable {
             if (e != null) {
                 current.changes.add(new Change.Row(e.shape, op, oldKind, oldTuple, newTuple));
                 long bytes = ROW_BYTES + heapBytes(oldTuple) + heapBytes(newTuple);
-                currentBytes.computeIfAbsent(e.shape.qualifiedName(), k -> new long[1])[0] += bytes;
+                currentBytes.computeIfAbsent(e, k -> new long[1])[0] += bytes;
                 currentTotalBytes += bytes;
-                if (currentTotalBytes > settings.transactionBytesLimit()) {
+                if (currentTotalBytes > transactionBytesLimit) {
                     copyInsteadOfHolding();
                 }
             }
@@ -1139,22 +1141,19 @@ public final class ChangeCapture implements AutoCloseable {
          * of it. Their changes received so far are dropped, and {@link #live} takes no more of them.
          */
         private void copyInsteadOfHolding() {
-            long limit = settings.transactionBytesLimit();
-            List<Map.Entry<String, long[]>> biggest = new ArrayList<>(currentBytes.entrySet());
+            long limit = transactionBytesLimit;
+            List<Map.Entry<TableEntry, long[]>> biggest = new ArrayList<>(currentBytes.entrySet());
             biggest.sort((a, b) -> Long.compare(b.getValue()[0], a.getValue()[0]));
             List<String> copied = new ArrayList<>();
-            for (Map.Entry<String, long[]> table : biggest) {
+            for (Map.Entry<TableEntry, long[]> table : biggest) {
                 if (currentTotalBytes <= limit / 2) {
                     break;
                 }
-                String name = table.getKey();
-                TableEntry e;
-                synchronized (tables) {
-                    e = tables.get(name);
-                }
-                if (e == null || !e.state.equals("streaming")) {
+                TableEntry e = table.getKey();
+                if (!e.state.equals("streaming")) {
                     continue;
                 }
+                String name = e.shape.qualifiedName();
                 current.changes.removeIf(c ->
                         c instanceof Change.Row r && r.table().qualifiedName().equals(name));
                 e.state = "resync";
