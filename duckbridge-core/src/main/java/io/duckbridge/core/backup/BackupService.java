@@ -308,12 +308,17 @@ public final class BackupService {
     }
 
     /**
-     * Whether {@code m}'s archive has its manifest's SHA-256, for a backup no validation has checked yet (the check
-     * is recorded like a validation's, so it is made once); true for one a validation found valid.
+     * Whether {@code m} may be kept as the newest valid backup in place of older ones: its last validation says so,
+     * or, never validated, its archive has the manifest's size and SHA-256. A mismatch is recorded like a
+     * validation's, so it is found once.
      */
-    private static boolean intact(BackupCatalog catalog, BackupManifest m) {
-        if (catalog.lastValidation(m.id()).isPresent()) {
-            return catalog.lastValidation(m.id()).get().valid();
+    private static boolean checkedValid(BackupCatalog catalog, BackupManifest m) {
+        Optional<BackupValidation> last = catalog.lastValidation(m.id());
+        if (last.isPresent()) {
+            return last.get().valid();
+        }
+        if (!sizeMatches(catalog, m)) {
+            return false;
         }
         String actual;
         try {
@@ -335,9 +340,10 @@ public final class BackupService {
 
     private static boolean presumedValid(BackupCatalog catalog, BackupManifest m) {
         Optional<BackupValidation> last = catalog.lastValidation(m.id());
-        if (last.isPresent()) {
-            return last.get().valid();
-        }
+        return last.isPresent() ? last.get().valid() : sizeMatches(catalog, m);
+    }
+
+    private static boolean sizeMatches(BackupCatalog catalog, BackupManifest m) {
         try {
             return Files.size(catalog.archive(m)) == m.archiveBytes();
         } catch (IOException e) {
@@ -590,7 +596,7 @@ public final class BackupService {
         List<String> deleted = new ArrayList<>();
         // the backup that is kept as the newest valid one is checked whole (its archive's SHA-256) unless a
         // validation vouches for it: a damaged newest one kept in place of an intact older one loses both
-        for (BackupManifest m : policy.expired(all, now, b -> presumedValid(catalog, b) && intact(catalog, b))) {
+        for (BackupManifest m : policy.expired(all, now, b -> checkedValid(catalog, b))) {
             boolean uploaded = catalog.remoteLocation(m.id()).isPresent();
             if (catalog.delete(m.id())) {
                 deleted.add(m.id());

@@ -58,9 +58,8 @@ public record RetentionPolicy(int count, Duration maxAge) {
      */
     public List<BackupManifest> expired(
             List<BackupManifest> newestFirst, Instant now, Predicate<BackupManifest> valid) {
-        Instant future = now.plus(CLOCK_TOLERANCE);
         List<BackupManifest> dated =
-                newestFirst.stream().filter(m -> !m.createdAt().isAfter(future)).toList();
+                newestFirst.stream().filter(m -> !datedInTheFuture(m, now)).toList();
         String newestValid = null;
         for (BackupManifest m : dated) {
             if (valid.test(m)) {

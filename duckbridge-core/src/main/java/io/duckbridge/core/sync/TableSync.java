@@ -429,7 +429,7 @@ public final class TableSync {
                 .orElse(null);
         var prev = before == null
                 ? null
-                : new IncrementalSync.Previous(before.watermark(), before.columns(), liveExists(table.name()));
+                : new IncrementalSync.Previous(before.watermark(), before.columns(), exists(table.name()));
         int runs = before == null ? 0 : before.incrementalRuns();
         int every = settings.incremental().reconcileEvery();
         boolean reconcile = every > 0 && runs + 1 >= every;
@@ -684,10 +684,6 @@ public final class TableSync {
 
     /** Whether DuckDB has {@code table}. */
     public boolean exists(TableName table) {
-        return liveExists(table);
-    }
-
-    private boolean liveExists(TableName table) {
         return engine.read(session -> session.tableExists(table.schema(), table.name()));
     }
 
@@ -822,7 +818,7 @@ public final class TableSync {
      *     tables; CONFLICT while a sync runs or while change data capture keeps the table
      */
     public Map<String, Object> drop(TableName table) {
-        if (!liveExists(table)) {
+        if (!exists(table)) {
             throw new DuckbridgeException(ErrorClass.NOT_FOUND, "DuckDB has no table " + table);
         }
         if (!isUserTable(table)) {

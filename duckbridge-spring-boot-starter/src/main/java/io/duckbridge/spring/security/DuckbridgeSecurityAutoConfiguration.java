@@ -242,18 +242,13 @@ public class DuckbridgeSecurityAutoConfiguration {
         return rules(http, mode, keys, cors, applicationPreflights);
     }
 
-    /** The paths outside {@link #API_PATHS} that are Duckbridge's: its console, actuator and API documentation. */
-    static final String[] DUCKBRIDGE_PAGES = {
-        "/",
-        "/index.html",
-        "/console/**",
-        "/webjars/**",
-        "/favicon.ico",
-        "/actuator/**",
-        "/v3/api-docs/**",
-        "/swagger-ui/**",
-        "/swagger-ui.html"
-    };
+    /**
+     * The paths outside {@link #API_PATHS} that are Duckbridge's: its console, actuator and API documentation (the
+     * open ones, and the rest of the actuator).
+     */
+    static final String[] DUCKBRIDGE_PAGES = java.util.stream.Stream.concat(
+                    Arrays.stream(OPEN), java.util.stream.Stream.of("/actuator/**"))
+            .toArray(String[]::new);
 
     /** @param openPreflights CORS preflights left to the application's own handling, or null */
     private static SecurityFilterChain rules(

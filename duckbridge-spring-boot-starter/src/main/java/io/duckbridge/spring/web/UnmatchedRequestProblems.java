@@ -1,7 +1,10 @@
 package io.duckbridge.spring.web;
 
+import io.duckbridge.spring.security.DuckbridgeSecurityAutoConfiguration;
 import jakarta.servlet.http.HttpServletRequest;
+import java.util.Arrays;
 import org.springframework.http.ResponseEntity;
+import org.springframework.util.AntPathMatcher;
 import org.springframework.web.HttpMediaTypeNotAcceptableException;
 import org.springframework.web.HttpMediaTypeNotSupportedException;
 import org.springframework.web.HttpRequestMethodNotSupportedException;
@@ -23,6 +26,7 @@ import org.springframework.web.servlet.resource.NoResourceFoundException;
  */
 @RestControllerAdvice
 public class UnmatchedRequestProblems {
+    private static final AntPathMatcher PATHS = new AntPathMatcher();
     private final ProblemResponses problems = new ProblemResponses();
     private final boolean everyPath;
 
@@ -64,6 +68,6 @@ public class UnmatchedRequestProblems {
         }
         HttpServletRequest http = servlet.getRequest();
         String path = http.getRequestURI().substring(http.getContextPath().length());
-        return path.startsWith("/api/v1/") || path.equals("/api/v1") || path.startsWith("/analytics/");
+        return Arrays.stream(DuckbridgeSecurityAutoConfiguration.API_PATHS).anyMatch(p -> PATHS.match(p, path));
     }
 }
