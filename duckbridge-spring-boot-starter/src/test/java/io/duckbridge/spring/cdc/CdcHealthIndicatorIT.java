@@ -180,11 +180,12 @@ class CdcHealthIndicatorIT {
             assertThat(poll(() -> status(health).equals(Status.UP), Duration.ofSeconds(30)))
                     .isTrue();
 
-            // the walsender stops sending (a stuck server process or network): nothing arrives at all
-            long walsender = (Long) postgres.query(
-                            "SELECT active_pid::bigint FROM pg_replication_slots WHERE slot_name = 'health_stall'")
-                    .getFirst()
-                    .getFirst();
+            // the walsender stops sending (a stuck server process or network): nothing arrives at all. The state
+            // reads STREAMING just before the replication connection is made, so wait for the slot's walsender
+            String activePid = "SELECT active_pid::bigint FROM pg_replication_slots WHERE slot_name = 'health_stall'";
+            assertThat(poll(() -> postgres.query(activePid).getFirst().getFirst() != null, Duration.ofSeconds(30)))
+                    .isTrue();
+            long walsender = (Long) postgres.query(activePid).getFirst().getFirst();
             signal("STOP", walsender);
             try {
                 postgres.execute("INSERT INTO health_stall VALUES (1)");
