@@ -2,6 +2,7 @@ package io.duckbridge.core.backup;
 
 import com.github.luben.zstd.ZstdInputStream;
 import com.github.luben.zstd.ZstdOutputStream;
+import io.duckbridge.core.files.FileSync;
 import io.duckbridge.core.jobs.JobContext;
 import java.io.IOException;
 import java.io.InputStream;
@@ -55,7 +56,7 @@ final class ArchiveCodec {
                 progress.advance(n);
             }
         }
-        force(target);
+        FileSync.file(target);
         return HexFormat.of().formatHex(digest.digest());
     }
 
@@ -107,13 +108,6 @@ final class ArchiveCodec {
         }
     }
 
-    /** fsync of a file's contents (through a new descriptor: the streams above close theirs). */
-    static void force(Path file) throws IOException {
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
-            channel.force(true);
-        }
-    }
-
     /** Hex SHA-256 of a file. */
     static String sha256(Path file) throws IOException {
         MessageDigest digest = sha256();
@@ -124,18 +118,6 @@ final class ArchiveCodec {
             }
         }
         return HexFormat.of().formatHex(digest.digest());
-    }
-
-    /** Flushes a directory's entries (a rename or a new file) to disk. */
-    static void fsyncDirectory(Path directory) throws IOException {
-        try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
-            channel.force(true);
-        } catch (IOException e) {
-            // some file systems refuse to open directories; the rename is still atomic there
-            if (!(e instanceof java.nio.file.AccessDeniedException)) {
-                throw e;
-            }
-        }
     }
 
     private static MessageDigest sha256() {

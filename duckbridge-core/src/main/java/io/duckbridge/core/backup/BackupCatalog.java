@@ -2,6 +2,7 @@ package io.duckbridge.core.backup;
 
 import io.duckbridge.core.error.DuckbridgeException;
 import io.duckbridge.core.error.ErrorClass;
+import io.duckbridge.core.files.FileSync;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
@@ -167,7 +168,7 @@ public final class BackupCatalog {
         Path doomed = directory.resolve(DELETING_PREFIX + id);
         try {
             Files.move(source, doomed, StandardCopyOption.ATOMIC_MOVE);
-            ArchiveCodec.fsyncDirectory(directory);
+            FileSync.directory(directory);
             deleteTree(doomed);
         } catch (NoSuchFileException e) {
             return false;
@@ -241,14 +242,14 @@ public final class BackupCatalog {
     /** Writes the manifest into {@code partial}, then publishes the directory under the backup's id. */
     void publish(Path partial, BackupManifest manifest) throws IOException {
         writeAtomically(partial, MANIFEST, json.writerWithDefaultPrettyPrinter().writeValueAsBytes(manifest));
-        ArchiveCodec.fsyncDirectory(partial);
+        FileSync.directory(partial);
         Path target = directory.resolve(manifest.id());
         try {
             Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
         } catch (AtomicMoveNotSupportedException e) {
             throw new IOException("the backup directory " + directory + " does not support atomic renames", e);
         }
-        ArchiveCodec.fsyncDirectory(directory);
+        FileSync.directory(directory);
     }
 
     /** Records the outcome of a validation beside the backup (ignored when the backup is gone). */

@@ -8,12 +8,11 @@ import io.duckbridge.core.engine.LeftoverTables;
 import io.duckbridge.core.engine.ReadSession;
 import io.duckbridge.core.error.DuckbridgeException;
 import io.duckbridge.core.error.ErrorClass;
+import io.duckbridge.core.files.FileSync;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -677,13 +676,11 @@ final class BackupRestorer {
         } catch (java.nio.file.FileSystemException e) {
             Files.copy(restored, incoming, StandardCopyOption.REPLACE_EXISTING);
         }
-        try (FileChannel channel = FileChannel.open(incoming, StandardOpenOption.WRITE)) {
-            channel.force(true);
-        }
+        FileSync.file(incoming);
         // the old file's WAL belongs to the old file: replaying it onto the restored one would corrupt it
         Files.deleteIfExists(Path.of(target + ".wal"));
         Files.move(incoming, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        ArchiveCodec.fsyncDirectory(target.getParent());
+        FileSync.directory(target.getParent());
     }
 
     private static void ensureNotOpen(Path target) {

@@ -4,6 +4,7 @@ import io.duckbridge.core.engine.DuckDbEngine;
 import io.duckbridge.core.engine.LeftoverTables;
 import io.duckbridge.core.error.DuckbridgeException;
 import io.duckbridge.core.error.ErrorClass;
+import io.duckbridge.core.files.FileSync;
 import io.duckbridge.core.jobs.Job;
 import io.duckbridge.core.jobs.JobContext;
 import io.duckbridge.core.jobs.JobKind;
@@ -253,7 +254,7 @@ public final class BackupService {
                                     + sha256 + ", but its manifest says " + manifest.archiveBytes() + " bytes and "
                                     + manifest.sha256());
                 }
-                ArchiveCodec.force(archive);
+                FileSync.file(archive);
                 catalog.publish(partial, manifest);
                 published = true;
                 catalog.recordRemote(id, store.uri(prefix + manifest.archive()));

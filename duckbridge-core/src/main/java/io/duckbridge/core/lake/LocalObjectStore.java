@@ -2,6 +2,7 @@ package io.duckbridge.core.lake;
 
 import io.duckbridge.core.error.DuckbridgeException;
 import io.duckbridge.core.error.ErrorClass;
+import io.duckbridge.core.files.FileSync;
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
@@ -23,7 +24,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * An {@link ObjectStore} in a local directory. Objects are written to a hidden temporary file beside their
- * final name, verified, and renamed into place atomically. Thread-safe.
+ * final name, verified, synced to disk and renamed into place atomically, and the directory is synced after the
+ * rename, so an object that is in place survives an operating-system crash or a power loss with its content (a
+ * marker written after the files it declares complete can never be left pointing at empty or cut files).
+ * Thread-safe.
  */
 public final class LocalObjectStore implements ObjectStore {
     private static final Logger log = LoggerFactory.getLogger(LocalObjectStore.class);
@@ -53,7 +57,9 @@ public final class LocalObjectStore implements ObjectStore {
             Files.createDirectories(target.getParent());
             Files.copy(file, temp, StandardCopyOption.REPLACE_EXISTING);
             verify(key, temp, size, sha256);
+            FileSync.file(temp);
             moveAtomically(temp, target);
+            syncDirectories(target.getParent());
         } catch (IOException e) {
             throw new DuckbridgeException(ErrorClass.IO, "cannot store " + file + " as " + target + ": " + e, e);
         } finally {
@@ -64,16 +70,25 @@ public final class LocalObjectStore implements ObjectStore {
 
     /**
      * Moves {@code file} to {@code key} without copying when both are on one file system (copies otherwise),
-     * and verifies the result against the given size and SHA-256. The source is gone afterwards.
+     * and verifies the result against the given size and SHA-256. The source is gone afterwards. Like every
+     * write here, the file is synced to disk before it is renamed into place and its directory after.
      */
     StoredObject move(String key, Path file, long size, String sha256) {
         Path target = resolve(key);
         try {
             Files.createDirectories(target.getParent());
+            FileSync.file(file);
+            boolean renamed;
             try {
                 moveAtomically(file, target);
+                renamed = true;
             } catch (IOException crossDevice) {
-                put(key, file);
+                renamed = false;
+            }
+            if (renamed) {
+                syncDirectories(target.getParent());
+            } else {
+                put(key, file); // synced like every put
                 Files.deleteIfExists(file);
             }
         } catch (IOException e) {
@@ -170,7 +185,9 @@ public final class LocalObjectStore implements ObjectStore {
             Files.createDirectories(target.getParent());
             Files.write(temp, content);
             verify(key, temp, content.length, Digests.sha256(content));
+            FileSync.file(temp);
             moveAtomically(temp, target);
+            syncDirectories(target.getParent());
         } catch (IOException e) {
             throw new DuckbridgeException(ErrorClass.IO, "cannot write " + target + ": " + e, e);
         } finally {
@@ -223,6 +240,18 @@ public final class LocalObjectStore implements ObjectStore {
             Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException | FileAlreadyExistsException e) {
             throw new IOException("cannot rename " + from + " to " + to + " atomically", e);
+        }
+    }
+
+    /**
+     * Syncs {@code dir} and every directory above it up to the root's parent: a directory created for an object
+     * (a version or partition directory, or the root itself) is an entry of its parent, which must reach the disk
+     * too. A handful of small syncs per object.
+     */
+    private void syncDirectories(Path dir) throws IOException {
+        Path top = root.getParent() == null ? root : root.getParent();
+        for (Path d = dir; d != null && d.startsWith(top); d = d.getParent()) {
+            FileSync.directory(d);
         }
     }
 
