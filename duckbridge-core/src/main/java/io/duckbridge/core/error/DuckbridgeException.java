@@ -1,5 +1,6 @@
 package io.duckbridge.core.error;
 
+import java.time.Duration;
 import java.util.Objects;
 import java.util.UUID;
 import org.slf4j.LoggerFactory;
@@ -13,6 +14,7 @@ public class DuckbridgeException extends RuntimeException {
 
     private final ErrorClass errorClass;
     private final Integer position;
+    private final Duration retryAfter;
 
     public DuckbridgeException(ErrorClass errorClass, String message) {
         this(errorClass, message, null, null);
@@ -26,9 +28,19 @@ public class DuckbridgeException extends RuntimeException {
      * @param position the zero-based character offset in the SQL text that the error refers to, or null
      */
     public DuckbridgeException(ErrorClass errorClass, String message, Throwable cause, Integer position) {
+        this(errorClass, message, cause, position, null);
+    }
+
+    /**
+     * @param retryAfter when a retry can succeed at the earliest (e.g. when an open circuit breaker lets a trial
+     *     call through), or null when unknown
+     */
+    public DuckbridgeException(
+            ErrorClass errorClass, String message, Throwable cause, Integer position, Duration retryAfter) {
         super(message, cause);
         this.errorClass = Objects.requireNonNull(errorClass, "errorClass");
         this.position = position;
+        this.retryAfter = retryAfter;
     }
 
     /**
@@ -51,8 +63,21 @@ public class DuckbridgeException extends RuntimeException {
         return position;
     }
 
+    /**
+     * When a retry can succeed at the earliest, or null when unknown: this exception's own, else the first one a
+     * {@code DuckbridgeException} among its causes carries.
+     */
+    public Duration retryAfter() {
+        for (Throwable t = this; t != null; t = t.getCause()) {
+            if (t instanceof DuckbridgeException d && d.retryAfter != null) {
+                return d.retryAfter;
+            }
+        }
+        return null;
+    }
+
     /** Returns a copy with {@code context} put in front of the message, keeping class and position. */
     public DuckbridgeException withContext(String context) {
-        return new DuckbridgeException(errorClass, context + ": " + getMessage(), this, position);
+        return new DuckbridgeException(errorClass, context + ": " + getMessage(), this, position, retryAfter);
     }
 }

@@ -108,7 +108,9 @@ public record StoragePolicy(CircuitBreaker circuitBreaker, Retry retry) {
                     ErrorClass.SOURCE_UNAVAILABLE,
                     "object storage at " + endpoint + " is unavailable: its circuit breaker is open after"
                             + " repeated failures; a trial request is let through after the open period",
-                    e);
+                    e,
+                    null,
+                    BreakerAndRetry.untilTrial(circuitBreaker));
         }
     }
 

@@ -8,6 +8,9 @@ import io.github.resilience4j.retry.Retry;
 import io.github.resilience4j.retry.RetryConfig;
 import io.github.resilience4j.retry.RetryRegistry;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.Map;
+import java.util.WeakHashMap;
 import java.util.function.Predicate;
 
 /**
@@ -63,6 +66,30 @@ public record BreakerAndRetry(CircuitBreaker breaker, Retry retry) {
                         .retryOnException(failure)
                         .failAfterMaxAttempts(false)
                         .build());
+        breaker.getEventPublisher().onStateTransition(e -> {
+            if (e.getStateTransition().getToState() == CircuitBreaker.State.OPEN) {
+                OPENED_AT.put(breaker, System.nanoTime());
+            }
+        });
         return new BreakerAndRetry(breaker, retry);
+    }
+
+    /** When each breaker last opened (System.nanoTime), for {@link #untilTrial}; weak: breakers come and go. */
+    private static final Map<CircuitBreaker, Long> OPENED_AT = Collections.synchronizedMap(new WeakHashMap<>());
+
+    /**
+     * How long until {@code breaker}, open, lets a trial call through: what a client refused because of it should
+     * wait before retrying. At least one second; null when the breaker is not open or was not made by {@link #of}.
+     */
+    public static Duration untilTrial(CircuitBreaker breaker) {
+        Long opened = OPENED_AT.get(breaker);
+        if (opened == null || breaker.getState() != CircuitBreaker.State.OPEN) {
+            return null;
+        }
+        long waitMs = breaker.getCircuitBreakerConfig()
+                .getWaitIntervalFunctionInOpenState()
+                .apply(1);
+        long leftMs = waitMs - (System.nanoTime() - opened) / 1_000_000;
+        return Duration.ofSeconds(Math.max(1, (leftMs + 999) / 1000));
     }
 }

@@ -115,7 +115,9 @@ public record ConnectionPolicy(CircuitBreaker circuitBreaker, Retry retry) {
                     ErrorClass.SOURCE_UNAVAILABLE,
                     "cannot connect to PostgreSQL at " + url + ": its circuit breaker is open after repeated"
                             + " connection failures; a trial connection is let through after the open period",
-                    e);
+                    e,
+                    null,
+                    BreakerAndRetry.untilTrial(circuitBreaker));
         } catch (SQLException | RuntimeException e) {
             throw e;
         } catch (Throwable e) {

@@ -73,9 +73,11 @@ class ConnectionPolicyTest {
 
         long start = System.nanoTime();
         assertThatThrownBy(source::connect)
-                .isInstanceOfSatisfying(
-                        DuckbridgeException.class,
-                        e -> assertThat(e.errorClass()).isEqualTo(ErrorClass.SOURCE_UNAVAILABLE))
+                .isInstanceOfSatisfying(DuckbridgeException.class, e -> {
+                    assertThat(e.errorClass()).isEqualTo(ErrorClass.SOURCE_UNAVAILABLE);
+                    // what a client is told to wait (Retry-After): the rest of the 5 minutes open, not a guess
+                    assertThat(e.retryAfter()).isBetween(Duration.ofSeconds(290), Duration.ofMinutes(5));
+                })
                 .hasMessageContaining("circuit breaker is open")
                 .hasMessageNotContaining("password");
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(1));

@@ -128,7 +128,7 @@ public final class QueryServlet extends HttpServlet {
                         QueryRecorder.normalize(e.getMessage()));
             }
             if (ProblemResponses.asksForRetry(e.errorClass())) {
-                response.setHeader(HttpHeaders.RETRY_AFTER, ProblemResponses.RETRY_AFTER_SECONDS);
+                response.setHeader(HttpHeaders.RETRY_AFTER, ProblemResponses.retryAfterSeconds(e));
             }
             fail(request, response, ProblemResponses.status(e.errorClass()), null, e);
         } catch (RuntimeException e) {

@@ -111,9 +111,18 @@ public class ProblemResponses extends ResponseEntityExceptionHandler {
         }
         var builder = ResponseEntity.status(status(e.errorClass())).contentType(MediaType.APPLICATION_PROBLEM_JSON);
         if (asksForRetry(e.errorClass())) {
-            builder.header(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
+            builder.header(HttpHeaders.RETRY_AFTER, retryAfterSeconds(e));
         }
         return builder;
+    }
+
+    /**
+     * The {@code Retry-After} seconds for {@code e}: when it knows (an open circuit breaker's time until its trial
+     * call), else {@link #RETRY_AFTER_SECONDS}.
+     */
+    public static String retryAfterSeconds(DuckbridgeException e) {
+        java.time.Duration after = e.retryAfter();
+        return after == null ? RETRY_AFTER_SECONDS : Long.toString(Math.max(1, after.toSeconds()));
     }
 
     /** Whether a client should retry a failure of this class after {@link #RETRY_AFTER_SECONDS}. */
