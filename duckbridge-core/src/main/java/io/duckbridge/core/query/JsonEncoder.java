@@ -8,6 +8,7 @@ import java.util.regex.Pattern;
 import tools.jackson.core.JsonEncoding;
 import tools.jackson.core.JsonGenerator;
 import tools.jackson.core.ObjectWriteContext;
+import tools.jackson.core.StreamWriteFeature;
 import tools.jackson.core.json.JsonFactory;
 
 /**
@@ -17,8 +18,12 @@ import tools.jackson.core.json.JsonFactory;
  */
 final class JsonEncoder implements RowEncoder {
     // no separator between root values: NDJSON lines must not start with Jackson's default space
-    static final JsonFactory FACTORY =
-            JsonFactory.builder().rootValueSeparator((String) null).build();
+    // and no closing of what is open when a result fails half-way: a broken-off body must not parse as a
+    // complete, shorter result (the client sees the HTTP body break off, and the JSON unfinished)
+    static final JsonFactory FACTORY = JsonFactory.builder()
+            .rootValueSeparator((String) null)
+            .disable(StreamWriteFeature.AUTO_CLOSE_CONTENT)
+            .build();
 
     private final boolean ndjson;
     private final String queryId;
@@ -101,11 +106,15 @@ final class JsonEncoder implements RowEncoder {
         return new Written(rows, truncated);
     }
 
-    /** Which columns are DuckDB {@code TIME}: the one type with a value Java's {@code LocalTime} cannot hold. */
+    /**
+     * Which columns are DuckDB {@code TIME} or {@code TIME_NS}: the types with a value Java's {@code LocalTime}
+     * cannot hold.
+     */
     private static boolean[] timeColumns(List<ResultColumn> columns) {
         boolean[] time = new boolean[columns.size()];
         for (int i = 0; i < time.length; i++) {
-            time[i] = columns.get(i).type().equals("TIME");
+            time[i] = columns.get(i).type().equals("TIME")
+                    || columns.get(i).type().equals("TIME_NS");
         }
         return time;
     }
@@ -126,8 +135,8 @@ final class JsonEncoder implements RowEncoder {
     private static final Pattern HUGE = Pattern.compile("\\bU?HUGEINT\\b");
 
     /**
-     * Column {@code i}'s value. DuckDB's {@code TIME} runs to {@code 24:00:00} inclusive; the driver reads a
-     * TIME as {@code LocalTime}, which ends at 23:59:59.999999999 and throws for exactly that value, so it is
+     * Column {@code i}'s value. DuckDB's {@code TIME} (and {@code TIME_NS}) runs to {@code 24:00:00} inclusive; the
+     * driver reads a TIME as {@code LocalTime}, which ends at 23:59:59.999999999 and throws for exactly that value, so it is
      * written as DuckDB prints it.
      */
     private static Object value(ResultSet rs, int i, boolean time) throws SQLException {

@@ -806,7 +806,7 @@ public final class QueryRunner implements AutoCloseable {
                 // text
                 yield castTo(ref, type, name -> switch (name) {
                     case "ENUM" -> "VARCHAR";
-                    case "TIME", "TIMETZ" -> nested ? "VARCHAR" : null;
+                    case "TIME", "TIME_NS", "TIMETZ" -> nested ? "VARCHAR" : null;
                     default -> null;
                 });
             }
@@ -1079,17 +1079,34 @@ public final class QueryRunner implements AutoCloseable {
         }
 
         @Override
-        public void write(int b) throws IOException {
+        public void write(int b) {
             stopIfStopped();
-            out.write(b);
+            try {
+                out.write(b);
+            } catch (IOException e) {
+                throw sendFailed(e);
+            }
             count++;
         }
 
         @Override
-        public void write(byte[] b, int off, int len) throws IOException {
+        public void write(byte[] b, int off, int len) {
             stopIfStopped();
-            out.write(b, off, len);
+            try {
+                out.write(b, off, len);
+            } catch (IOException e) {
+                throw sendFailed(e);
+            }
             count += len;
+        }
+
+        /**
+         * IO for a write the connection refused — in practice a client that closed it mid-result. Raised here, so
+         * an encoder's own wrapping of the IOException (Jackson's) never makes it look like a server fault.
+         */
+        private static DuckbridgeException sendFailed(IOException e) {
+            return new DuckbridgeException(
+                    ErrorClass.IO, "sending the result failed (the client may have closed the connection): " + e, e);
         }
 
         private void stopIfStopped() {

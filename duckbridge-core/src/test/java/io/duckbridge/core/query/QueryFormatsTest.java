@@ -30,6 +30,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.json.JsonMapper;
@@ -470,6 +471,76 @@ class QueryFormatsTest {
                         .get(0)
                         .asString())
                 .isEqualTo("24:00:00+02:00");
+    }
+
+    @ParameterizedTest
+    @EnumSource(
+            value = QueryFormat.class,
+            names = {"JSON", "NDJSON", "CSV", "ARROW", "PARQUET"})
+    void aTimeNsOf24HoursIsRenderedInEveryFormatNotAnInternalError(QueryFormat format) {
+        // TIME_NS runs to 24:00:00 like TIME; the driver's LocalTime cannot hold it (the whole result failed)
+        String sql = "SELECT time_ns, [time_ns] AS l FROM test_all_types()";
+        byte[] body = run(sql, format, null);
+        assertThat(body).isNotEmpty();
+        if (format == QueryFormat.JSON) {
+            JsonNode rows = json.readTree(body).path("rows");
+            assertThat(rows.get(0).get(0).asString()).isEqualTo("00:00:00");
+            assertThat(rows.get(1).get(0).asString()).isEqualTo("24:00:00");
+            assertThat(rows.get(1).get(1).toString()).isEqualTo("[\"24:00:00\"]");
+            assertThat(rows.get(2).get(0).isNull()).isTrue();
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(
+            strings = {
+                // simple columns: written column-wise
+                "SELECT i, CASE WHEN i < 1000000 THEN 'ok' ELSE error('broke at ' || i) END AS v FROM range(3000000) t(i)",
+                // a LIST column: written value by value through Jackson
+                "SELECT i, CASE WHEN i < 1000000 THEN 'ok' ELSE error('broke at ' || i) END AS v, [i] AS l"
+                        + " FROM range(3000000) t(i)"
+            })
+    void aJsonResultThatFailsHalfWayIsLeftUnfinishedNotClosedIntoAShorterOne(String sql) {
+        // the failure comes with a late chunk of rows, after the first rows were written
+        var out = new ByteArrayOutputStream();
+        assertThatThrownBy(() -> runner.run(
+                        new QueryRequest(sql, List.of(), Map.of(), 3_000_000, Duration.ofSeconds(30)),
+                        QueryFormat.JSON,
+                        f -> out))
+                .isInstanceOf(DuckbridgeException.class)
+                .hasMessageContaining("broke at");
+        String written = out.toString(StandardCharsets.UTF_8);
+        assertThat(written).startsWith("{\"queryId\"").contains("[0,\"ok\"");
+        // no closing brackets and no rowCount: a client cannot take it for a complete, shorter result
+        assertThat(written).doesNotContain("rowCount").doesNotEndWith("}");
+        assertThatThrownBy(() -> json.readTree(written)).isInstanceOf(tools.jackson.core.JacksonException.class);
+    }
+
+    @ParameterizedTest
+    @EnumSource(
+            value = QueryFormat.class,
+            names = {"JSON", "NDJSON", "CSV", "ARROW"})
+    void aClientThatClosedTheConnectionIsAnIoFailureNotAnInternalError(QueryFormat format) {
+        OutputStream closed = new OutputStream() {
+            @Override
+            public void write(int b) throws java.io.IOException {
+                throw new java.io.IOException("Broken pipe");
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws java.io.IOException {
+                throw new java.io.IOException("Broken pipe");
+            }
+        };
+        assertThatThrownBy(() -> runner.run(
+                        new QueryRequest(
+                                "SELECT * FROM duckdb_functions()", List.of(), Map.of(), null, Duration.ofSeconds(30)),
+                        format,
+                        f -> closed))
+                .isInstanceOfSatisfying(
+                        DuckbridgeException.class,
+                        e -> assertThat(e.errorClass()).isEqualTo(ErrorClass.IO))
+                .hasMessageContaining("Broken pipe");
     }
 
     @Test

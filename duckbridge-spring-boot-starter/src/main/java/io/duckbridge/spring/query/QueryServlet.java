@@ -121,11 +121,7 @@ public final class QueryServlet extends HttpServlet {
             }
             if (e.errorClass() == ErrorClass.IO || e.errorClass() == ErrorClass.INTERNAL) {
                 // DuckDB's message quotes the query and values from the data: logged without literals
-                log.warn(
-                        "a query of {} failed with {}: {}",
-                        PATH,
-                        e.errorClass(),
-                        QueryRecorder.normalize(e.getMessage()));
+                log.warn("a query of {} failed with {}: {}", PATH, e.errorClass(), loggable(e));
             }
             if (ProblemResponses.asksForRetry(e.errorClass())) {
                 response.setHeader(HttpHeaders.RETRY_AFTER, ProblemResponses.retryAfterSeconds(e));
@@ -142,11 +138,15 @@ public final class QueryServlet extends HttpServlet {
      * logged without its literals, as the query's record is.
      */
     private static void logBrokenOff(DuckbridgeException e) {
-        log.warn(
-                "a result of {} broke off after its first bytes with {}: {}",
-                PATH,
-                e.errorClass(),
-                QueryRecorder.normalize(e.getMessage()));
+        log.warn("a result of {} broke off after its first bytes with {}: {}", PATH, e.errorClass(), loggable(e));
+    }
+
+    /**
+     * {@code e}'s message without literals; an INTERNAL message holds only the id of its logged failure (no data)
+     * and is kept whole, so the lines can be matched with that failure's.
+     */
+    private static String loggable(DuckbridgeException e) {
+        return e.errorClass() == ErrorClass.INTERNAL ? e.getMessage() : QueryRecorder.normalize(e.getMessage());
     }
 
     /** Whether {@code e} comes from writing to a connection the client closed (Tomcat's ClientAbortException). */
