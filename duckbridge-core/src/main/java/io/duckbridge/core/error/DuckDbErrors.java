@@ -61,6 +61,10 @@ public final class DuckDbErrors {
             // a commit that cannot write its WAL says "TransactionContext Error", which is no conflict to retry
             return ErrorClass.IO;
         }
+        if (message != null && message.contains("No files found that match the pattern")) {
+            // a read_parquet/read_csv of a path or glob with nothing there: the request names what is missing
+            return ErrorClass.NOT_FOUND;
+        }
         String type = errorType(message);
         return type == null ? ErrorClass.INTERNAL : BY_TYPE.getOrDefault(type, ErrorClass.INTERNAL);
     }

@@ -27,6 +27,15 @@ class DuckDbErrorsTest {
     }
 
     @Test
+    void aFileThatIsNotThereIsNotFoundNotAServerFault() {
+        assertThat(DuckDbErrors.classify(
+                        "IO Error: No files found that match the pattern \"/data/exports/nonexist.parquet\""))
+                .isEqualTo(ErrorClass.NOT_FOUND);
+        assertThat(DuckDbErrors.classify("IO Error: Could not write file \"/data/x\": Input/output error"))
+                .isEqualTo(ErrorClass.IO);
+    }
+
+    @Test
     void outOfMemoryNamesTheSettingsAUserCanChange() {
         DuckbridgeException oom = DuckDbErrors.wrap(new SQLException("Out of Memory Error: could not allocate block of"
                 + " size 256.0 KiB (1.0 GiB/1.0 GiB used)\n\nPossible solutions:\n* Reducing the number of threads"

@@ -436,6 +436,26 @@ class OpenApiIT {
         }
     }
 
+    @Test
+    void aRequestForTheErrorPathItselfIsANotFoundProblemAndRealErrorsStillAnswer() throws Exception {
+        var direct = get("/error");
+        assertThat(direct.statusCode()).isEqualTo(404);
+        assertThat(direct.headers().firstValue("Content-Type"))
+                .hasValueSatisfying(t -> assertThat(t).startsWith("application/problem+json"));
+        assertThat(JsonMapper.shared()
+                        .readTree(direct.body())
+                        .path("errorClass")
+                        .asString())
+                .isEqualTo("NOT_FOUND");
+        var unknown = get("/api/v1/no-such-endpoint");
+        assertThat(unknown.statusCode()).isEqualTo(404);
+        assertThat(JsonMapper.shared()
+                        .readTree(unknown.body())
+                        .path("errorClass")
+                        .asString())
+                .isEqualTo("NOT_FOUND");
+    }
+
     private HttpResponse<String> get(String path) throws Exception {
         try (HttpClient client = HttpClient.newBuilder()
                 .followRedirects(HttpClient.Redirect.NORMAL)
