@@ -11,6 +11,9 @@ import java.util.Map;
  */
 public record CheckedQuery(String sql, Map<String, Integer> namedParameters) {
     public CheckedQuery {
-        namedParameters = Map.copyOf(namedParameters);
+        // DuckDB's names are case-insensitive ($A and $a are one parameter)
+        var byName = new java.util.TreeMap<String, Integer>(String.CASE_INSENSITIVE_ORDER);
+        byName.putAll(namedParameters);
+        namedParameters = java.util.Collections.unmodifiableMap(byName);
     }
 }

@@ -364,6 +364,12 @@ public final class QueryGuard {
                         : null;
                 throw new DuckbridgeException(ErrorClass.SYNTAX, "Parser Error: " + message, null, position);
             }
+            if (message.contains("Mixing named and positional parameters")) {
+                // a read-only query all the same; DuckDB's reason is the one to fix
+                throw new DuckbridgeException(
+                        ErrorClass.INVALID_REQUEST,
+                        message + "; use either ? / $1 with a \"params\" array or $name with a \"params\" object");
+            }
             if (LEADING_PIVOT.matcher(sql).matches()) {
                 throw violation("a PIVOT without an explicit IN list makes DuckDB create types first; list the"
                         + " pivoted values, e.g. PIVOT t ON c IN ('a', 'b') USING sum(x)");
@@ -383,7 +389,8 @@ public final class QueryGuard {
         }
         JsonNode statement = statements.get(0);
         inspect(statement.path("node"));
-        Map<String, Integer> named = new LinkedHashMap<>();
+        // DuckDB's parameter names are case-insensitive: $A and $a are one parameter, named_param_map has one key
+        Map<String, Integer> named = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
         for (JsonNode entry : statement.path("named_param_map")) {
             named.put(entry.path("key").asString(), entry.path("value").asInt());
         }

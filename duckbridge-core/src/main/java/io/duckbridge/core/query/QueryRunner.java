@@ -649,6 +649,16 @@ public final class QueryRunner implements AutoCloseable {
 
     static void bind(PreparedStatement ps, CheckedQuery checked, QueryRequest request) throws SQLException {
         if (!request.namedParameters().isEmpty()) {
+            // names are case-insensitive, as DuckDB's are
+            java.util.Map<String, Object> given = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+            for (var entry : request.namedParameters().entrySet()) {
+                if (given.containsKey(entry.getKey())) {
+                    throw new DuckbridgeException(
+                            ErrorClass.INVALID_REQUEST,
+                            "\"params\" names $" + entry.getKey() + " twice (parameter names are case-insensitive)");
+                }
+                given.put(entry.getKey(), entry.getValue());
+            }
             for (var entry : request.namedParameters().entrySet()) {
                 if (!checked.namedParameters().containsKey(entry.getKey())) {
                     throw new DuckbridgeException(
@@ -658,12 +668,12 @@ public final class QueryRunner implements AutoCloseable {
                 }
             }
             for (var entry : checked.namedParameters().entrySet()) {
-                if (!request.namedParameters().containsKey(entry.getKey())) {
+                if (!given.containsKey(entry.getKey())) {
                     throw new DuckbridgeException(
                             ErrorClass.INVALID_REQUEST,
                             "the query uses $" + entry.getKey() + " but \"params\" has no value for it");
                 }
-                setValue(ps, entry.getValue(), request.namedParameters().get(entry.getKey()));
+                setValue(ps, entry.getValue(), given.get(entry.getKey()));
             }
             return;
         }

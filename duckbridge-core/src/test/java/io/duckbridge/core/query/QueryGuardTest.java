@@ -396,6 +396,33 @@ class QueryGuardTest {
         assertThat(named.toString(StandardCharsets.UTF_8)).contains("\"rows\":[[14]]");
     }
 
+    @Test
+    void namedParametersAreCaseInsensitiveAsInDuckDbAndMixingIsARequestErrorNotAViolation() {
+        var out = new ByteArrayOutputStream();
+        runner.run(
+                new QueryRequest(
+                        "SELECT $Max AS a, $max + 1 AS b", List.of(), Map.of("MAX", 41), null, Duration.ofSeconds(5)),
+                QueryFormat.JSON,
+                f -> out);
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("\"rows\":[[41,42]]");
+        assertThatThrownBy(() -> runner.run(
+                        new QueryRequest("SELECT $a", List.of(), Map.of("a", 1, "A", 2), null, Duration.ofSeconds(5)),
+                        QueryFormat.JSON,
+                        f -> new ByteArrayOutputStream()))
+                .isInstanceOfSatisfying(
+                        DuckbridgeException.class,
+                        e -> assertThat(e.errorClass()).isEqualTo(ErrorClass.INVALID_REQUEST))
+                .hasMessageContaining("twice");
+        assertThatThrownBy(() -> runner.run(
+                        new QueryRequest("SELECT ?, $a", List.of(), Map.of("a", 1), null, Duration.ofSeconds(5)),
+                        QueryFormat.JSON,
+                        f -> new ByteArrayOutputStream()))
+                .isInstanceOfSatisfying(
+                        DuckbridgeException.class,
+                        e -> assertThat(e.errorClass()).isEqualTo(ErrorClass.INVALID_REQUEST))
+                .hasMessageContaining("Mixing named and positional parameters");
+    }
+
     private String resolve(String template) {
         return template.replace(
                         "ANALYTICS_DB", dataDir.resolve("analytics.duckdb").toString())
