@@ -61,6 +61,14 @@ public record LakeLocation(String bucket, String path) {
                 throw new DuckbridgeException(
                         ErrorClass.INVALID_REQUEST, field + " \"" + v + "\" names no directory; use e.g. file:orders");
             }
+            if (rest.startsWith("~")) {
+                // no shell expands it: the export would land in a directory named ~ under exports/, which the
+                // query API's file check refuses to read (it takes ~ for the home directory)
+                throw new DuckbridgeException(
+                        ErrorClass.INVALID_REQUEST,
+                        field + " \"" + v + "\" starts with ~, which is not the home directory here; use a path"
+                                + " relative to the data directory's exports/, e.g. file:orders");
+            }
             return new LakeLocation(null, rest);
         }
         throw new DuckbridgeException(

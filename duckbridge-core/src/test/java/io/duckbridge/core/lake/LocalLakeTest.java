@@ -878,6 +878,11 @@ class LocalLakeTest {
         assertThatThrownBy(() -> ExportRequest.ofTable("all_types", "file:../../x"))
                 .extracting(e -> ((DuckbridgeException) e).errorClass())
                 .isEqualTo(ErrorClass.INVALID_REQUEST);
+        // no shell expands ~: it would have made a directory named ~ under exports/
+        assertThatThrownBy(() -> ExportRequest.ofTable("all_types", "file:~/x"))
+                .hasMessageContaining("not the home directory")
+                .extracting(e -> ((DuckbridgeException) e).errorClass())
+                .isEqualTo(ErrorClass.INVALID_REQUEST);
         assertThatThrownBy(() -> lake.export(ExportRequest.ofTable("all_types", "s3://b/p"), JobContext.none()))
                 .extracting(e -> ((DuckbridgeException) e).errorClass())
                 .isEqualTo(ErrorClass.INVALID_REQUEST);

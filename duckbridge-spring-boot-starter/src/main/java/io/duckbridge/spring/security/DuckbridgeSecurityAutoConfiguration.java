@@ -129,8 +129,8 @@ public class DuckbridgeSecurityAutoConfiguration {
                     new io.duckbridge.core.error.DuckbridgeException(
                             io.duckbridge.core.error.ErrorClass.INVALID_REQUEST,
                             "the request URL holds characters the server refuses (such as an encoded ; or %, or a"
-                                    + " control character); send names in the path without them, or in a JSON"
-                                    + " body"));
+                                    + " control character); a table whose name holds one has no URL of its own:"
+                                    + " POST /api/v1/sync (every configured table) syncs it and SQL reads it"));
         };
     }
 
