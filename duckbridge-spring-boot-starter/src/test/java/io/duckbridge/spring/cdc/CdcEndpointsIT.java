@@ -129,6 +129,15 @@ class CdcEndpointsIT {
         assertThat(poll(() -> "STREAMING"
                         .equals(Http.json(http.get("/api/v1/cdc")).path("state").asString())))
                 .isTrue();
+
+        // a table of the explicit list renamed: the refused start names the setting to change
+        assertThat(http.post("/api/v1/cdc/stop", null).statusCode()).isEqualTo(200);
+        postgres.execute("ALTER TABLE web_orders RENAME TO web_orders_renamed");
+        var refused = http.post("/api/v1/cdc/start", null);
+        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(404);
+        assertThat(Http.json(refused).path("detail").asString())
+                .contains("public.web_orders")
+                .contains("update duckbridge.cdc.tables");
     }
 
     private long count() {

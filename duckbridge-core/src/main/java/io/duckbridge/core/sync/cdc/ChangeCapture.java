@@ -690,6 +690,17 @@ public final class ChangeCapture implements AutoCloseable {
                 wanted.add(name[0] + "." + name[1]);
             }
         }
+        if (!all) {
+            for (String t : wanted) {
+                if (!ReplicationSetup.exists(c, t)) {
+                    throw new DuckbridgeException(
+                            ErrorClass.NOT_FOUND,
+                            "PostgreSQL table " + t + ", listed in duckbridge.cdc.tables, does not exist (renamed or"
+                                    + " dropped?); update duckbridge.cdc.tables, or leave it empty to capture every"
+                                    + " table the sync selects");
+                }
+            }
+        }
         if (wanted.isEmpty()) {
             throw new DuckbridgeException(
                     ErrorClass.INVALID_REQUEST,

@@ -86,6 +86,19 @@ final class ReplicationSetup {
         return tables;
     }
 
+    /** Whether {@code qualified} ({@code schema.table}) names a table of the database. */
+    static boolean exists(Connection c, String qualified) throws SQLException {
+        String[] name = SourceTable.parseName(qualified);
+        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_class cl JOIN pg_namespace n"
+                + " ON n.oid = cl.relnamespace WHERE n.nspname = ? AND cl.relname = ? AND cl.relkind IN ('r', 'p')")) {
+            ps.setString(1, name[0]);
+            ps.setString(2, name[1]);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
     /**
      * Reads a table's columns and key from the catalog.
      *
