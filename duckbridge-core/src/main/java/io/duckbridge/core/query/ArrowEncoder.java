@@ -35,7 +35,11 @@ final class ArrowEncoder implements RowEncoder {
             VectorSchemaRoot root = reader.getVectorSchemaRoot();
             long rows = 0;
             boolean truncated = false;
-            try (ArrowStreamWriter writer = new ArrowStreamWriter(root, reader, Channels.newChannel(out))) {
+            // the writer's close ends the stream (one more write) before it frees its copies of the dictionaries
+            // (an ENUM column's): after the connection failed that write failed too and the copies leaked, so
+            // once a write has failed the rest are dropped
+            try (ArrowStreamWriter writer =
+                    new ArrowStreamWriter(root, reader, Channels.newChannel(new UntilFailure(out)))) {
                 writer.start();
                 while (reader.loadNextBatch()) {
                     int count = root.getRowCount();
@@ -54,6 +58,33 @@ final class ArrowEncoder implements RowEncoder {
                 writer.end();
             }
             return new Written(rows, truncated);
+        }
+    }
+
+    /** Passes writes on until one fails; after that, drops them. */
+    private static final class UntilFailure extends java.io.FilterOutputStream {
+        private boolean failed;
+
+        UntilFailure(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            if (failed) {
+                return;
+            }
+            try {
+                out.write(b, off, len);
+            } catch (IOException | RuntimeException e) {
+                failed = true;
+                throw e;
+            }
         }
     }
 }

@@ -1036,6 +1036,11 @@ public final class QueryRunner implements AutoCloseable {
         return smallResults.contains(text);
     }
 
+    /** Bytes of Arrow memory the runner's queries hold now: 0 between queries, unless one leaked. */
+    synchronized long arrowMemory() {
+        return allocator == null ? 0 : allocator.getAllocatedMemory();
+    }
+
     private synchronized BufferAllocator allocator() {
         if (allocator == null) {
             try {

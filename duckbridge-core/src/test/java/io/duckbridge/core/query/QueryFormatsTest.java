@@ -543,6 +543,42 @@ class QueryFormatsTest {
                 .hasMessageContaining("Broken pipe");
     }
 
+    @ParameterizedTest
+    @ValueSource(
+            strings = {
+                "SELECT i, CAST('a' AS ENUM('a', 'b')) AS e FROM range(3000000) t(i)",
+                "SELECT i, 'x' || i AS s FROM range(3000000) t(i)"
+            })
+    void anArrowResultBrokenOffByTheClientLeavesNoArrowMemoryBehind(String sql) {
+        // a client that stops reading: the connection fails after the first ~300 KB
+        OutputStream leaving = new OutputStream() {
+            long written;
+
+            @Override
+            public void write(int b) throws java.io.IOException {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws java.io.IOException {
+                written += len;
+                if (written > 300_000) {
+                    throw new java.io.IOException("Connection reset by peer");
+                }
+            }
+        };
+        for (int i = 0; i < 3; i++) {
+            assertThatThrownBy(() -> runner.run(
+                            new QueryRequest(sql, List.of(), Map.of(), null, Duration.ofSeconds(30)),
+                            QueryFormat.ARROW,
+                            f -> leaving))
+                    .isInstanceOfSatisfying(
+                            DuckbridgeException.class,
+                            e -> assertThat(e.errorClass()).isEqualTo(ErrorClass.IO));
+        }
+        assertThat(runner.arrowMemory()).isZero();
+    }
+
     @Test
     void enumLabelsKeepEveryCharacter() {
         String sql = "SELECT x::ENUM('a😀b', 'café', '日本') AS e FROM (VALUES ('a😀b'), ('café')) t(x)";
