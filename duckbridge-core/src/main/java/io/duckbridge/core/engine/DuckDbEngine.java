@@ -277,7 +277,39 @@ public final class DuckDbEngine implements AutoCloseable {
      */
     private <T> T streamOnCaller(Duration timeout, ReadWork<T> work) {
         SessionFuture<T> ran = runOnCallerIfFree(idleStreamingReaders, timeout, work);
-        return ran != null ? await(ran) : await(streamAsync(timeout, work));
+        return ran != null ? await(ran) : awaitQueued(submitRead(idleStreamingReaders, timeout, work), timeout);
+    }
+
+    /**
+     * Waits for queued work, at most {@code timeout} for a reader to take it: work no reader took by then never
+     * runs and fails TIMEOUT (a query's timeout covers its wait for a reader, not only its run). Work a reader
+     * took is waited for to its end, which its own timer bounds.
+     */
+    private <T> T awaitQueued(SessionFuture<T> future, Duration timeout) {
+        if (timeout == null) {
+            return await(future);
+        }
+        try {
+            future.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            if (future.abandon()) {
+                future.completeExceptionally(waitedTooLong(timeout));
+            }
+        } catch (InterruptedException | ExecutionException | CancellationException e) {
+            // await answers these as it does for every read (and restores the interrupt)
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        return await(future);
+    }
+
+    private DuckbridgeException waitedTooLong(Duration timeout) {
+        return new DuckbridgeException(
+                ErrorClass.TIMEOUT,
+                "the query waited its whole timeout of " + timeout.toMillis() + " ms for one of the "
+                        + readerConnections.size() + " DuckDB readers, all busy; retry later, or raise"
+                        + " duckbridge.duckdb.readers");
     }
 
     /**
@@ -326,12 +358,13 @@ public final class DuckDbEngine implements AutoCloseable {
     }
 
     /** Queues {@code work} for a reader thread that will run it on a connection from {@code pool}. */
-    private <T> CompletableFuture<T> submitRead(
-            BlockingQueue<DuckDBConnection> pool, Duration timeout, ReadWork<T> work) {
+    private <T> SessionFuture<T> submitRead(BlockingQueue<DuckDBConnection> pool, Duration timeout, ReadWork<T> work) {
         ensureOpen();
         var future = new SessionFuture<T>();
+        // the timeout bounds the wait for a reader too: what a caller waits for is the answer
+        long submitted = System.nanoTime();
         try {
-            readerExecutor.execute(new Task(future, () -> runRead(pool, timeout, work, future)));
+            readerExecutor.execute(new Task(future, () -> runRead(pool, timeout, submitted, work, future)));
         } catch (RejectedExecutionException e) {
             future.completeExceptionally(
                     closed.get()
@@ -345,7 +378,11 @@ public final class DuckDbEngine implements AutoCloseable {
     }
 
     private <T> void runRead(
-            BlockingQueue<DuckDBConnection> pool, Duration timeout, ReadWork<T> work, SessionFuture<T> future) {
+            BlockingQueue<DuckDBConnection> pool,
+            Duration timeout,
+            long submitted,
+            ReadWork<T> work,
+            SessionFuture<T> future) {
         if (future.isDone()) {
             return;
         }
@@ -358,6 +395,14 @@ public final class DuckDbEngine implements AutoCloseable {
             return;
         }
         try {
+            if (!future.start()) {
+                return; // its caller stopped waiting for a reader (see awaitQueued)
+            }
+            Duration left = timeout == null ? null : timeout.minusNanos(System.nanoTime() - submitted);
+            if (left != null && !left.isPositive()) {
+                future.completeExceptionally(waitedTooLong(timeout));
+                return;
+            }
             DuckDBConnection connection = pool.poll();
             if (connection == null) {
                 future.completeExceptionally(new DuckbridgeException(ErrorClass.INTERNAL, "no idle reader connection"));
@@ -366,7 +411,7 @@ public final class DuckDbEngine implements AutoCloseable {
             int inUse = readersInUse.incrementAndGet();
             peakReadersInUse.accumulateAndGet(inUse, Math::max);
             try {
-                runSession(connection, timeout, work, future, false);
+                runSession(connection, left, work, future, false);
             } finally {
                 readersInUse.decrementAndGet();
                 pool.add(connection);
@@ -620,6 +665,18 @@ public final class DuckDbEngine implements AutoCloseable {
     /** A future that interrupts its DuckDB query when cancelled. */
     private static final class SessionFuture<T> extends CompletableFuture<T> {
         volatile ReadSession session;
+        /** 0 queued, 1 taken by a reader, 2 given up by its caller before a reader took it. */
+        private final AtomicInteger state = new AtomicInteger();
+
+        /** Whether a reader may run the work: false when its caller gave up waiting first. */
+        boolean start() {
+            return state.compareAndSet(0, 1);
+        }
+
+        /** Whether the caller gave the work up before any reader took it (it never runs then). */
+        boolean abandon() {
+            return state.compareAndSet(0, 2);
+        }
 
         @Override
         public boolean cancel(boolean mayInterruptIfRunning) {

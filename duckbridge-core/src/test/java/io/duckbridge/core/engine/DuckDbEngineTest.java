@@ -272,6 +272,37 @@ class DuckDbEngineTest {
     }
 
     @Test
+    void aStreamsTimeoutCoversItsWaitForAReaderAndWorkGivenUpNeverRuns() throws Exception {
+        try (var engine = DuckDbEngine.open(fileSettings().withReaders(1, 10))) {
+            CountDownLatch release = new CountDownLatch(1);
+            CountDownLatch holding = new CountDownLatch(1);
+            var blocker = engine.readAsync(null, session -> {
+                holding.countDown();
+                release.await();
+                return 1L;
+            });
+            assertThat(holding.await(10, TimeUnit.SECONDS)).isTrue();
+            var ran = new java.util.concurrent.atomic.AtomicBoolean();
+            long start = System.nanoTime();
+            // the only reader is busy for longer than the stream's timeout: the caller hears TIMEOUT at its timeout
+            assertThatThrownBy(() -> engine.stream(Duration.ofSeconds(1), session -> {
+                        ran.set(true);
+                        return 2L;
+                    }))
+                    .isInstanceOfSatisfying(
+                            DuckbridgeException.class,
+                            e -> assertThat(e.errorClass()).isEqualTo(ErrorClass.TIMEOUT))
+                    .hasMessageContaining("waited its whole timeout");
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
+            release.countDown();
+            assertThat(blocker.get(10, TimeUnit.SECONDS)).isEqualTo(1L);
+            // the given-up work never runs once the reader is free; the next stream does
+            assertThat(engine.<Long>stream(Duration.ofSeconds(5), session -> 3L)).isEqualTo(3L);
+            assertThat(ran).isFalse();
+        }
+    }
+
+    @Test
     void fullReaderQueueIsRefusedWithSourceUnavailable() throws Exception {
         try (var engine = DuckDbEngine.open(fileSettings().withReaders(1, 1))) {
             CountDownLatch release = new CountDownLatch(1);
