@@ -172,7 +172,7 @@ public final class QueryRunner implements AutoCloseable {
             return new QueryOutcome(id, ex.columns, ex.rows, ex.out == null ? 0 : ex.out.count, ex.truncated, elapsed);
         } catch (DuckbridgeException e) {
             DuckbridgeException reported =
-                    ex.out == null ? locate(request, recoverLostError(request, start, e, ex.executed)) : e;
+                    ex.out == null ? locate(request, recoverLostError(request, start, e, ex.executed), ex.executed) : e;
             record(id, request, kind, format, startedAt, start, ex, reported.errorClass());
             throw reported;
         }
@@ -185,18 +185,38 @@ public final class QueryRunner implements AutoCloseable {
      * once more — only on this error path, and the text is one the guard accepted; nothing runs — and names it.
      * {@code failure} unchanged when there is none.
      */
-    private DuckbridgeException locate(QueryRequest request, DuckbridgeException failure) {
+    private DuckbridgeException locate(QueryRequest request, DuckbridgeException failure, String executed) {
         if (failure.position() != null) {
             return failure;
         }
         Integer position = switch (failure.errorClass()) {
-            case CONVERSION -> caretPosition(failure.getMessage(), request.sql());
+            case CONVERSION -> conversionPosition(failure.getMessage(), request.sql(), executed);
             case BINDER -> planPosition(request);
             default -> null;
         };
         return position == null
                 ? failure
                 : new DuckbridgeException(failure.errorClass(), failure.getMessage(), failure.getCause(), position);
+    }
+
+    /**
+     * The caret's position in {@code sql}; when DuckDB drew it under {@code executed}, the text that ran with the
+     * query wrapped in it (a SELECT around it that renders some columns as text), mapped back into the query's
+     * own text. Null when the caret is outside it.
+     */
+    static Integer conversionPosition(String message, String sql, String executed) {
+        Integer own = caretPosition(message, sql);
+        if (own != null || executed == null || executed.equals(sql)) {
+            return own;
+        }
+        String embedded = SqlText.withoutTrailingSemicolons(sql);
+        int at = executed.indexOf(embedded);
+        Integer inExecuted = caretPosition(message, executed);
+        if (at < 0 || inExecuted == null) {
+            return null;
+        }
+        int position = inExecuted - executed.substring(0, at).getBytes(StandardCharsets.UTF_8).length;
+        return position >= 0 && position < embedded.getBytes(StandardCharsets.UTF_8).length ? position : null;
     }
 
     private Integer planPosition(QueryRequest request) {
@@ -418,7 +438,7 @@ public final class QueryRunner implements AutoCloseable {
             return result;
         } catch (DuckbridgeException failure) {
             DuckbridgeException e =
-                    locate(request, analyze ? recoverLostError(request, start, failure, null) : failure);
+                    locate(request, analyze ? recoverLostError(request, start, failure, null) : failure, null);
             recorder.record(new QueryRecord(
                     id,
                     QueryRecorder.normalize(request.sql()),

@@ -297,7 +297,8 @@ class DuckDbEngineTest {
             release.countDown();
             assertThat(blocker.get(10, TimeUnit.SECONDS)).isEqualTo(1L);
             // the given-up work never runs once the reader is free; the next stream does
-            assertThat(engine.<Long>stream(Duration.ofSeconds(5), session -> 3L)).isEqualTo(3L);
+            assertThat(engine.<Long>stream(Duration.ofSeconds(5), session -> 3L))
+                    .isEqualTo(3L);
             assertThat(ran).isFalse();
         }
     }

@@ -860,8 +860,13 @@ class QueryFormatsTest {
                 "SELECT 'é' AS a,\n 'ü', 'abc'::int AS b",
                 "SELECT '日本語' AS a, 'abc'::int AS b",
                 "SELECT 'ｆｕｌｌ' AS a, 'abc'::int AS b",
-                "SELECT 'e\u0301' AS a, 'abc'::int AS b")) {
-            int bytes = sql.substring(0, sql.indexOf("::int")).getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+                "SELECT 'e\u0301' AS a, 'abc'::int AS b",
+                // a DATE beside it: the query runs wrapped in a SELECT that renders it as text (DuckDB's caret is
+                // on the wrapper's line 2, which is the query's line 1)
+                "SELECT DATE '2024-01-01' AS d, 'abc'::int AS b",
+                "SELECT '2024-02-30'::DATE AS a")) {
+            String cast = sql.contains("::int") ? "::int" : "::DATE";
+            int bytes = sql.substring(0, sql.indexOf(cast)).getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
             assertThatThrownBy(() -> run(sql, QueryFormat.JSON, null))
                     .isInstanceOfSatisfying(DuckbridgeException.class, e -> {
                         assertThat(e.errorClass()).isEqualTo(ErrorClass.CONVERSION);
