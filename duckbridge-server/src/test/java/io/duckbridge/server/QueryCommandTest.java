@@ -135,11 +135,20 @@ class QueryCommandTest {
                 .doesNotContain("DuckDB")
                 .doesNotContain("k=1");
 
+        // NULL and an empty string differ; a line end, tab or bell in a value keeps the row on one line
         CliRun table = CliRun.of(
-                "query", "SELECT 'a,b' AS x, '\\xAA'::BLOB AS b, NULL AS n", "--data-dir", dataDir.toString());
+                "query",
+                "SELECT 'a,b' AS x, '\\xAA'::BLOB AS b, NULL AS n, 'l1' || chr(10) || 'l2' || chr(9) || chr(7) AS c,"
+                        + " '' AS e",
+                "--data-dir",
+                dataDir.toString());
         assertThat(table.exit()).as(table.err()).isZero();
         assertThat(table.out().lines().toList())
-                .containsExactly("x   | b    | n", "----+------+--", "a,b | \\xAA |", "(1 rows)");
+                .containsExactly(
+                        "x   | b    | n    | c            | e",
+                        "----+------+------+--------------+--",
+                        "a,b | \\xAA | NULL | l1\\nl2\\t\\x07 |",
+                        "(1 rows)");
     }
 
     private void createTable() {

@@ -235,7 +235,11 @@ public final class QueryCommand extends CliCommand {
                 .withSandbox(EngineSandbox.of(dataDir.toAbsolutePath(), database.getParent()));
     }
 
-    /** The CSV text as an aligned table; a NULL shows as an empty cell, as in the CSV. */
+    /**
+     * The CSV text as an aligned table. A NULL shows as {@code NULL} (an empty string as an empty cell), and a line
+     * end, tab or other control character inside a value as its escape ({@code \n}, {@code \t}, {@code \x07}), so
+     * every row stays on one line and the columns aligned.
+     */
     private static void printTable(PrintStream out, List<List<String>> csv, boolean truncated) {
         List<String> header = csv.isEmpty() ? List.of() : csv.getFirst();
         List<List<String>> rows = csv.isEmpty() ? List.of() : csv.subList(1, csv.size());
@@ -257,7 +261,29 @@ public final class QueryCommand extends CliCommand {
     }
 
     private static String cell(List<String> row, int i) {
-        return i < row.size() && row.get(i) != null ? row.get(i) : "";
+        if (i >= row.size()) {
+            return "";
+        }
+        String value = row.get(i);
+        if (value == null) {
+            return "NULL";
+        }
+        StringBuilder shown = new StringBuilder(value.length());
+        value.codePoints().forEach(c -> {
+            switch (c) {
+                case '\n' -> shown.append("\\n");
+                case '\r' -> shown.append("\\r");
+                case '\t' -> shown.append("\\t");
+                default -> {
+                    if (Character.isISOControl(c)) {
+                        shown.append(String.format("\\x%02X", c));
+                    } else {
+                        shown.appendCodePoint(c);
+                    }
+                }
+            }
+        });
+        return shown.toString();
     }
 
     /**
