@@ -22,6 +22,9 @@ import java.util.Map;
  * @param columns the column signature of the DuckDB copy (name, PostgreSQL type and DuckDB type
  *     per line)
  * @param incrementalRuns incremental runs since the last key reconciliation or full sync
+ * @param identity what the PostgreSQL table was when read ({@code TableIdentity} as JSON: relation OIDs,
+ *     {@code relfilenode}s and column numbers), to tell a re-created, truncated or rewritten table or a
+ *     re-added column at the next incremental run; null when unknown (a state written by an earlier version)
  */
 public record SyncState(
         TableName table,
@@ -36,7 +39,8 @@ public record SyncState(
         String error,
         Map<String, Long> lossy,
         String columns,
-        int incrementalRuns) {
+        int incrementalRuns,
+        String identity) {
     public SyncState {
         lossy = lossy == null ? Map.of() : Map.copyOf(lossy);
     }

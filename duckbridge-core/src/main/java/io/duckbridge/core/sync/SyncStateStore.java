@@ -30,11 +30,11 @@ public final class SyncStateStore {
     static final String TABLE = "duckbridge.sync_state";
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final String COLUMNS = "table_name, mode, started, finished, rows, bytes, watermark, snapshot,"
-            + " status, error, lossy, columns, incremental_runs";
+            + " status, error, lossy, columns, incremental_runs, source_identity";
 
     private final DuckDbEngine engine;
 
-    /** Creates the schema and table when missing. */
+    /** Creates the schema and table when missing, and adds the columns later versions use to an older table. */
     public SyncStateStore(DuckDbEngine engine) {
         this.engine = engine;
         engine.executeOnLane("CREATE SCHEMA IF NOT EXISTS duckbridge");
@@ -42,6 +42,9 @@ public final class SyncStateStore {
                 + " started TIMESTAMPTZ, finished TIMESTAMPTZ, rows BIGINT, bytes BIGINT, watermark VARCHAR,"
                 + " snapshot VARCHAR, status VARCHAR, error VARCHAR, lossy JSON, columns VARCHAR,"
                 + " incremental_runs INTEGER)");
+        // added after the first release: a database written by an earlier version gets it empty (identity
+        // unknown), which the next incremental run fills in without a full sync
+        engine.executeOnLane("ALTER TABLE " + TABLE + " ADD COLUMN IF NOT EXISTS source_identity VARCHAR");
     }
 
     public Optional<SyncState> find(TableName table) {
@@ -96,7 +99,7 @@ public final class SyncStateStore {
     public static void save(ReadSession session, SyncState state) throws SQLException {
         delete(session, state.table());
         PreparedStatement ps = session.prepare(
-                "INSERT INTO " + TABLE + " (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                "INSERT INTO " + TABLE + " (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
         ps.setString(1, state.table().key());
         ps.setString(2, state.mode());
         setInstant(ps, 3, state.started());
@@ -110,6 +113,7 @@ public final class SyncStateStore {
         ps.setString(11, JSON.writeValueAsString(state.lossy()));
         ps.setString(12, state.columns());
         ps.setInt(13, state.incrementalRuns());
+        ps.setString(14, state.identity());
         ps.executeUpdate();
     }
 
@@ -139,7 +143,8 @@ public final class SyncStateStore {
                 rs.getString(10),
                 lossy,
                 rs.getString(12),
-                rs.getInt(13));
+                rs.getInt(13),
+                rs.getString(14));
     }
 
     private static Instant instant(ResultSet rs, int index) throws SQLException {

@@ -19,6 +19,7 @@ import io.duckbridge.core.schema.TableLayout;
 import io.duckbridge.core.schema.TableName;
 import io.duckbridge.core.source.PostgresSource;
 import io.duckbridge.core.sync.incremental.IncrementalSync;
+import io.duckbridge.core.sync.incremental.TableIdentity;
 import io.duckbridge.core.sync.incremental.WatermarkText;
 import io.duckbridge.core.sync.snapshot.CopyIngester;
 import io.duckbridge.core.sync.snapshot.SnapshotCopier;
@@ -429,7 +430,8 @@ public final class TableSync {
                 .orElse(null);
         var prev = before == null
                 ? null
-                : new IncrementalSync.Previous(before.watermark(), before.columns(), exists(table.name()));
+                : new IncrementalSync.Previous(
+                        before.watermark(), before.columns(), before.identity(), exists(table.name()));
         int runs = before == null ? 0 : before.incrementalRuns();
         int every = settings.incremental().reconcileEvery();
         boolean reconcile = every > 0 && runs + 1 >= every;
@@ -450,7 +452,8 @@ public final class TableSync {
                                 null,
                                 o.lossy(),
                                 IncrementalSync.signature(mappings),
-                                o.reconciled() ? 0 : runs + 1));
+                                o.reconciled() ? 0 : runs + 1,
+                                o.identity()));
                 forgetCapture(session, table.name());
             });
             if (!outcome.appliedIncrementally()) {
@@ -513,6 +516,7 @@ public final class TableSync {
                 return;
             }
             Map<TableName, String> watermarks = watermarks(snapshot, plans);
+            Map<TableName, String> identities = identities(snapshot, plans);
             var copier = new SnapshotCopier(engine, settings.snapshot());
             Map<TableName, List<ColumnMapping>> mappingsByTable = new LinkedHashMap<>();
             plans.forEach(p -> mappingsByTable.put(p.table().name(), p.mappings()));
@@ -536,7 +540,8 @@ public final class TableSync {
                                 null,
                                 lossy,
                                 IncrementalSync.signature(mappingsByTable.get(load.table())),
-                                0));
+                                0,
+                                identities.get(load.table())));
                 forgetCapture(session, load.table());
             });
             for (TableLoad load : loads) {
@@ -636,6 +641,26 @@ public final class TableSync {
         return out;
     }
 
+    /**
+     * What each table is in the snapshot ({@link TableIdentity}, encoded), stored with its state so the next
+     * incremental run sees whether it was re-created, truncated or rewritten, or had a column added again.
+     */
+    private static Map<TableName, String> identities(SourceSnapshot snapshot, List<SnapshotCopier.TablePlan> plans) {
+        Map<TableName, String> out = new LinkedHashMap<>();
+        try (Connection c = snapshot.openReader()) {
+            for (SnapshotCopier.TablePlan p : plans) {
+                TableIdentity identity = TableIdentity.read(c, p.table().name());
+                if (identity != null) {
+                    out.put(p.table().name(), identity.encode());
+                }
+            }
+            c.rollback();
+        } catch (SQLException e) {
+            throw PgErrors.wrap("reading table identities", e);
+        }
+        return out;
+    }
+
     private void recordFailure(
             TableName table, SyncMode mode, Instant started, SyncState previous, DuckbridgeException e) {
         try {
@@ -652,7 +677,8 @@ public final class TableSync {
                     e.getMessage(),
                     Map.of(),
                     previous == null ? null : previous.columns(),
-                    previous == null ? 0 : previous.incrementalRuns()));
+                    previous == null ? 0 : previous.incrementalRuns(),
+                    previous == null ? null : previous.identity()));
         } catch (DuckbridgeException stateFailure) {
             log.warn("recording the failed sync of {} failed: {}", table, stateFailure.getMessage());
         }

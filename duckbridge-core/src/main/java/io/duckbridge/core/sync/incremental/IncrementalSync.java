@@ -60,8 +60,13 @@ public final class IncrementalSync {
         return settings;
     }
 
-    /** What the previous successful sync of the table left (from the sync state). */
-    public record Previous(String watermark, String columns, boolean liveTableExists) {}
+    /**
+     * What the previous successful sync of the table left (from the sync state).
+     *
+     * @param identity the stored {@link TableIdentity#encode()}; null when unknown (a state written by an earlier
+     *     version), which is recorded by this run and is no reason for a full sync
+     */
+    public record Previous(String watermark, String columns, String identity, boolean liveTableExists) {}
 
     /**
      * The result of a run: either applied ({@code fallbackReason == null}) or a reason to run a full sync.
@@ -74,9 +79,10 @@ public final class IncrementalSync {
             String watermark,
             boolean reconciled,
             List<String> addedColumns,
-            Map<String, Long> lossy) {
+            Map<String, Long> lossy,
+            String identity) {
         static Outcome fallback(String reason) {
-            return new Outcome(reason, 0, 0, 0, null, false, List.of(), Map.of());
+            return new Outcome(reason, 0, 0, 0, null, false, List.of(), Map.of(), null);
         }
 
         public boolean appliedIncrementally() {
@@ -136,10 +142,6 @@ public final class IncrementalSync {
         if (reason != null) {
             return Outcome.fallback(reason);
         }
-        List<String> added = addedColumns(previous.columns(), mappings);
-        if (added == null) {
-            return Outcome.fallback("the columns of " + table.name() + " changed in PostgreSQL beyond added columns");
-        }
         SourceColumn watermark = table.column(settings.watermarkColumn()).orElseThrow();
         String runId = LeftoverTables.newRunId();
         String changes = "i_" + runId + "_changes";
@@ -157,6 +159,27 @@ public final class IncrementalSync {
             }
             pg.setAutoCommit(false);
             pg.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            // read in the transaction the rows come from, so the identity stored is that of the rows copied
+            TableIdentity identity = TableIdentity.read(pg, table.name());
+            TableIdentity known = TableIdentity.decode(previous.identity());
+            List<String> storage =
+                    identity == null || known == null ? List.of() : identity.storageChanges(known, table.name());
+            if (!storage.isEmpty() && storage.getFirst().contains(" was dropped and created again")) {
+                return Outcome.fallback(storage.getFirst());
+            }
+            ColumnChanges columns = columnChanges(
+                    table.name(),
+                    previous.columns(),
+                    known == null ? null : known.attnums(),
+                    mappings,
+                    identity == null ? null : identity.attnums());
+            if (columns.drift() != null) {
+                return Outcome.fallback(columns.drift());
+            }
+            if (!storage.isEmpty()) {
+                return Outcome.fallback(String.join("; ", storage));
+            }
+            List<String> added = columns.added();
             String wm = TableName.quote(watermark.name());
             // the new watermark is the highest of the rows read (every row at or above the lower bound, so the
             // table's highest too): taken from the staged copy when its type keeps values exactly, instead of a
@@ -206,6 +229,23 @@ public final class IncrementalSync {
                     lower = "(" + lower + " - current_setting('duckbridge.overlap')::interval)";
                 }
                 where = " WHERE " + wm + " >= " + lower;
+                if (identity != null && known != null) {
+                    // a partition created since holds only rows this run reads; one attached with older rows
+                    // (or with rows the watermark cannot see) needs a full copy
+                    for (TableIdentity.Relation p : identity.newPartitions(known)) {
+                        try (Statement st = pg.createStatement();
+                                ResultSet rs = st.executeQuery("SELECT EXISTS (SELECT 1 FROM ONLY "
+                                        + TableName.parse(p.name()).quoted() + " WHERE " + wm + " < " + lower
+                                        + ")")) {
+                            rs.next();
+                            if (rs.getBoolean(1)) {
+                                return Outcome.fallback("partition " + p.name() + " of " + table.name()
+                                        + " was attached since the last sync with rows older than the"
+                                        + " watermark");
+                            }
+                        }
+                    }
+                }
             }
             String select = CopyIngester.selectList(mappings);
             var changed = CopyIngester.ingest(
@@ -275,7 +315,8 @@ public final class IncrementalSync {
                         newWatermark != null ? newWatermark : previous.watermark(),
                         reconcile,
                         added,
-                        lossy);
+                        lossy,
+                        identity == null ? null : identity.encode());
                 if (hook != null) {
                     hook.onCommit(session, outcome);
                 }
@@ -315,22 +356,91 @@ public final class IncrementalSync {
         return null;
     }
 
-    /** The names of columns appended since {@code previous}, or null for any other change. */
-    static List<String> addedColumns(String previous, List<ColumnMapping> mappings) {
-        String[] before = previous.isEmpty() ? new String[0] : previous.split("\n", -1);
-        if (mappings.size() < before.length) {
-            return null;
-        }
-        for (int i = 0; i < before.length; i++) {
-            if (!sameColumn(before[i], mappings.get(i))) {
-                return null;
+    /**
+     * How the columns changed since the previous sync.
+     *
+     * @param added the columns appended since (added in DuckDB and back-filled); empty when drift is set
+     * @param drift why the table needs a full sync, naming each column and its change; null when none
+     */
+    record ColumnChanges(List<String> added, String drift) {}
+
+    /**
+     * Compares the stored signature (and, when both are known, the columns' {@code attnum}s) with the columns
+     * now. By number, as change data capture does: a number gone is a dropped column, a number under a new name
+     * a rename, a number with a new type a retyped column, and a name under a new number a column dropped and
+     * added again (same name and type, new values, which the signature alone cannot tell). Without stored
+     * numbers (a state written by an earlier version) columns are matched by name and position.
+     *
+     * @param before the stored {@link #signature}
+     * @param numbersBefore the stored {@code attnum}s by name, null when unknown
+     * @param numbersNow the {@code attnum}s now by name, null when unknown
+     */
+    static ColumnChanges columnChanges(
+            TableName table,
+            String before,
+            Map<String, Integer> numbersBefore,
+            List<ColumnMapping> mappings,
+            Map<String, Integer> numbersNow) {
+        String[] lines = before.isEmpty() ? new String[0] : before.split("\n", -1);
+        Map<String, ColumnMapping> byName = new LinkedHashMap<>();
+        mappings.forEach(m -> byName.put(m.name(), m));
+        boolean numbered = numbersBefore != null && numbersNow != null;
+        Map<Integer, ColumnMapping> byNumber = new LinkedHashMap<>();
+        if (numbered) {
+            for (ColumnMapping m : mappings) {
+                Integer n = numbersNow.get(m.name());
+                if (n == null) {
+                    numbered = false; // the catalog changed between reading the columns and now
+                    break;
+                }
+                byNumber.put(n, m);
             }
         }
+        List<String> changes = new ArrayList<>();
+        for (String line : lines) {
+            String name = line.split("\t", -1)[0];
+            Integer number = numbered ? numbersBefore.get(name) : null;
+            ColumnMapping now = number != null ? byNumber.get(number) : byName.get(name);
+            if (now == null) {
+                if (number != null && byName.containsKey(name)) {
+                    changes.add("column " + name + " was dropped and added again (its values are new)");
+                } else {
+                    changes.add("column " + name + (numbered ? " was dropped" : " was dropped or renamed"));
+                }
+                continue;
+            }
+            if (!now.name().equals(name)) {
+                changes.add("column " + name + " was renamed to " + now.name());
+            }
+            if (!sameColumn(now.name() + line.substring(name.length()), now)) {
+                String[] fields = line.split("\t", -1);
+                String was = fields.length > 1 ? fields[1] : "?";
+                changes.add(
+                        was.equals(now.pgType())
+                                ? "the type " + was + " of column " + now.name() + " changed (now DuckDB "
+                                        + now.duckDbType() + ")"
+                                : "column " + now.name() + " changed type from " + was + " to " + now.pgType());
+            }
+        }
+        if (changes.isEmpty()) {
+            // every stored column is still there, named and typed as before; new ones must follow them
+            for (int i = 0; i < lines.length; i++) {
+                String name = lines[i].split("\t", -1)[0];
+                if (i >= mappings.size() || !mappings.get(i).name().equals(name)) {
+                    changes.add("column " + name + " moved to another position (dropped and added again?)");
+                    break;
+                }
+            }
+        }
+        if (!changes.isEmpty()) {
+            return new ColumnChanges(
+                    List.of(), "the columns of " + table + " changed in PostgreSQL: " + String.join("; ", changes));
+        }
         List<String> added = new ArrayList<>();
-        for (int i = before.length; i < mappings.size(); i++) {
+        for (int i = lines.length; i < mappings.size(); i++) {
             added.add(mappings.get(i).name());
         }
-        return added;
+        return new ColumnChanges(added, null);
     }
 
     private long apply(
