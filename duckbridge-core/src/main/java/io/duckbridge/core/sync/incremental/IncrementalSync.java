@@ -162,10 +162,10 @@ public final class IncrementalSync {
             // read in the transaction the rows come from, so the identity stored is that of the rows copied
             TableIdentity identity = TableIdentity.read(pg, table.name());
             TableIdentity known = TableIdentity.decode(previous.identity());
-            List<String> storage =
-                    identity == null || known == null ? List.of() : identity.storageChanges(known, table.name());
-            if (!storage.isEmpty() && storage.getFirst().contains(" was dropped and created again")) {
-                return Outcome.fallback(storage.getFirst());
+            boolean comparable = identity != null && known != null;
+            String recreated = comparable ? identity.recreation(known, table.name()) : null;
+            if (recreated != null) {
+                return Outcome.fallback(recreated);
             }
             ColumnChanges columns = columnChanges(
                     table.name(),
@@ -176,6 +176,8 @@ public final class IncrementalSync {
             if (columns.drift() != null) {
                 return Outcome.fallback(columns.drift());
             }
+            // checked after the columns: a retyped column also rewrites the table, and its name says more
+            List<String> storage = comparable ? identity.storageChanges(known, table.name()) : List.of();
             if (!storage.isEmpty()) {
                 return Outcome.fallback(String.join("; ", storage));
             }
@@ -229,7 +231,7 @@ public final class IncrementalSync {
                     lower = "(" + lower + " - current_setting('duckbridge.overlap')::interval)";
                 }
                 where = " WHERE " + wm + " >= " + lower;
-                if (identity != null && known != null) {
+                if (comparable) {
                     // a partition created since holds only rows this run reads; one attached with older rows
                     // (or with rows the watermark cannot see) needs a full copy
                     for (TableIdentity.Relation p : identity.newPartitions(known)) {

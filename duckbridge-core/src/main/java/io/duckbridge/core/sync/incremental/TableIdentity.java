@@ -126,20 +126,27 @@ public record TableIdentity(List<Relation> relations, Map<String, Integer> attnu
     }
 
     /**
-     * How the table's storage changed since {@code before}: re-created (a new OID), truncated or rewritten (a
-     * new {@code relfilenode} of the table or of a partition), or a partition detached or dropped.
-     * Partitions that are new since {@code before} are not judged here (see {@link #newPartitions}): one
-     * created empty needs no full sync.
+     * Why {@code table} is another table than {@code before} described (a new OID: dropped and created again,
+     * or another table renamed to its name); null when it is the same.
+     */
+    String recreation(TableIdentity before, TableName table) {
+        if (before.table().oid() == table().oid()) {
+            return null;
+        }
+        return table + " was dropped and created again in PostgreSQL since the last sync (OID "
+                + before.table().oid() + ", now " + table().oid() + "), e.g. restored from a dump";
+    }
+
+    /**
+     * How the storage of the same table changed since {@code before}: truncated or rewritten (a new
+     * {@code relfilenode} of the table or of a partition), or a partition detached or dropped. Partitions that
+     * are new since {@code before} are not judged here (see {@link #newPartitions}): one created empty needs no
+     * full sync.
      *
      * @return one sentence per change, empty when none
      */
     List<String> storageChanges(TableIdentity before, TableName table) {
         List<String> out = new ArrayList<>();
-        if (before.table().oid() != table().oid()) {
-            out.add(table + " was dropped and created again in PostgreSQL since the last sync (OID "
-                    + before.table().oid() + ", now " + table().oid() + "), e.g. restored from a dump");
-            return out;
-        }
         Map<Long, Relation> now = byOid();
         for (Relation was : before.relations()) {
             Relation is = now.get(was.oid());
