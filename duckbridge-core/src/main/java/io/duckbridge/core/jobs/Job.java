@@ -3,8 +3,10 @@ package io.duckbridge.core.jobs;
 import io.duckbridge.core.error.DuckbridgeException;
 import io.duckbridge.core.error.ErrorClass;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -28,6 +30,7 @@ public final class Job implements JobContext {
     private volatile DuckbridgeException error;
     private volatile boolean cancelRequested;
     private volatile Future<?> execution;
+    private final List<Runnable> cancelActions = new CopyOnWriteArrayList<>();
     private final Instant createdAt = Instant.now();
 
     Job(String id, JobKind kind, String description) {
@@ -76,12 +79,35 @@ public final class Job implements JobContext {
         }
     }
 
-    /** Asks the job to stop: a queued job ends at once, a running one at its next check or interrupt. */
+    @Override
+    public Registration onCancel(Runnable action) {
+        cancelActions.add(action);
+        // added before the flag is read: a cancel that sets it meanwhile finds the action in the list, so the
+        // action runs at least once (perhaps twice)
+        if (cancelRequested) {
+            runCancelAction(action);
+        }
+        return () -> cancelActions.remove(action);
+    }
+
+    private void runCancelAction(Runnable action) {
+        try {
+            action.run();
+        } catch (RuntimeException e) {
+            log.warn("a cancel action of job {} failed: {}", id, e.toString());
+        }
+    }
+
+    /**
+     * Asks the job to stop: a queued job ends at once, a running one at its next check, its interrupt, or
+     * through the actions its body registered with {@link #onCancel} (which run on the calling thread).
+     */
     public boolean cancel() {
         if (status.terminal()) {
             return false;
         }
         cancelRequested = true;
+        cancelActions.forEach(this::runCancelAction);
         Future<?> f = execution;
         if (f != null) {
             f.cancel(true);

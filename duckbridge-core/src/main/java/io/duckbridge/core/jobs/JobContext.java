@@ -28,6 +28,25 @@ public interface JobContext {
     /** Throws a CANCELLED {@link io.duckbridge.core.error.DuckbridgeException} when a cancel was requested. */
     void checkCancelled();
 
+    /**
+     * Runs {@code action} when a cancel is requested while the returned registration is open, on the thread that
+     * requests it — or at once, on the calling thread, when it already was. For work that neither checks
+     * {@link #cancelRequested()} nor ends on the interrupt, such as a PostgreSQL statement blocked in a socket
+     * read: the action cancels it from outside. The action must be quick and must not throw; it may run more
+     * than once. Closing the registration (idempotent) removes the action. A context that is never cancelled
+     * ignores the action.
+     */
+    default Registration onCancel(Runnable action) {
+        return () -> {};
+    }
+
+    /** An action registered with {@link #onCancel}; closing it removes the action. */
+    @FunctionalInterface
+    interface Registration extends AutoCloseable {
+        @Override
+        void close();
+    }
+
     /** A context for work that is not run as a job (tests, the CLI): counts nothing, never cancelled. */
     static JobContext none() {
         return new JobContext() {

@@ -7,6 +7,7 @@ import io.duckbridge.core.error.ErrorClass;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -172,6 +173,38 @@ class JobRunnerTest {
             started.await();
             assertThat(job.cancel()).isTrue();
             assertThat(job.completion().get(10, TimeUnit.SECONDS).status()).isEqualTo(JobStatus.CANCELLED);
+        }
+    }
+
+    @Test
+    void cancelActionsStopWorkTheInterruptDoesNotReach() throws Exception {
+        try (var runner = new JobRunner(1, 10)) {
+            CountDownLatch started = new CountDownLatch(1);
+            CountDownLatch blocked = new CountDownLatch(1); // stands for a socket read the interrupt does not end
+            AtomicInteger removedRuns = new AtomicInteger();
+            Job job = runner.submit(JobKind.SYNC, "x", ctx -> {
+                ctx.onCancel(removedRuns::incrementAndGet).close();
+                JobContext.Registration registration = ctx.onCancel(blocked::countDown);
+                try {
+                    started.countDown();
+                    while (!blocked.await(10, TimeUnit.MILLISECONDS)) {
+                        Thread.interrupted(); // the interrupt alone does not end this wait
+                    }
+                } finally {
+                    registration.close();
+                }
+                ctx.checkCancelled();
+                return Map.of();
+            });
+            started.await();
+            assertThat(job.cancel()).isTrue();
+            assertThat(job.completion().get(10, TimeUnit.SECONDS).status()).isEqualTo(JobStatus.CANCELLED);
+            assertThat(removedRuns).hasValue(0);
+
+            // registered after the cancel: runs at once
+            CountDownLatch late = new CountDownLatch(1);
+            job.onCancel(late::countDown).close();
+            assertThat(late.getCount()).isZero();
         }
     }
 
