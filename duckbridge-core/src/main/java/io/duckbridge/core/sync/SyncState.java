@@ -16,8 +16,9 @@ import java.util.Map;
  * @param bytes bytes of COPY text read by that run
  * @param watermark the highest watermark value seen (PostgreSQL text), null when none
  * @param snapshot the PostgreSQL snapshot the rows came from
- * @param status {@code running}, {@code succeeded} or {@code failed}
- * @param error why it failed, null otherwise
+ * @param status {@code running}, {@code succeeded}, {@code failed} or {@code cancelled} (the copy is then still
+ *     the previous run's, whose watermark, snapshot and columns the row keeps)
+ * @param error why it failed or who cancelled it, null otherwise
  * @param lossy per column, values that could not be kept exactly in the last run
  * @param columns the column signature of the DuckDB copy (name, PostgreSQL type and DuckDB type
  *     per line)

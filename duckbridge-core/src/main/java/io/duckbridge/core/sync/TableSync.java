@@ -291,7 +291,7 @@ public final class TableSync {
         context.total(selected.stream().mapToLong(SourceTable::estimatedRows).sum(), "rows");
         List<Map<String, Object>> results = new ArrayList<>();
         List<DuckbridgeException> failures = new ArrayList<>();
-        refuseNameClashes(selected, resolved.selectedNames(), mode, results, failures);
+        refuseNameClashes(selected, resolved.selectedNames(), mode, context, results, failures);
         List<SourceTable> full = new ArrayList<>();
         Map<TableName, String> fallbackReasons = new LinkedHashMap<>();
         if (mode == SyncMode.INCREMENTAL) {
@@ -359,6 +359,7 @@ public final class TableSync {
             List<SourceTable> selected,
             List<TableName> selectedNames,
             SyncMode mode,
+            JobContext context,
             List<Map<String, Object>> results,
             List<DuckbridgeException> failures) {
         Instant started = Instant.now();
@@ -375,8 +376,8 @@ public final class TableSync {
         selected.removeIf(t -> clashes.containsKey(t.name()));
         clashes.forEach((table, e) -> {
             log.warn("not syncing {}: {}", table, e.getMessage());
-            recordFailure(table, mode, started, states.find(table).orElse(null), e);
-            results.add(failedResult(table, mode, e));
+            recordFailure(table, mode, started, states.find(table).orElse(null), e, context);
+            results.add(failedResult(table, mode, e, context));
             failures.add(e);
         });
     }
@@ -478,8 +479,8 @@ public final class TableSync {
         } catch (DuckbridgeException e) {
             DuckbridgeException wrapped = e.withContext("incremental sync of " + table.name() + " failed");
             failures.add(wrapped);
-            recordFailure(table.name(), SyncMode.INCREMENTAL, started, before, wrapped);
-            results.add(failedResult(table.name(), SyncMode.INCREMENTAL, wrapped));
+            recordFailure(table.name(), SyncMode.INCREMENTAL, started, before, wrapped, context);
+            results.add(failedResult(table.name(), SyncMode.INCREMENTAL, wrapped, context));
         }
     }
 
@@ -504,8 +505,8 @@ public final class TableSync {
                             t.columns().stream().map(SourceColumn::name).toList());
                 } catch (DuckbridgeException e) {
                     // a layout naming a missing column fails its own table only; the others still sync
-                    recordFailure(t.name(), SyncMode.FULL, started, previous.get(t.name()), e);
-                    results.add(failedResult(t.name(), SyncMode.FULL, e));
+                    recordFailure(t.name(), SyncMode.FULL, started, previous.get(t.name()), e, context);
+                    results.add(failedResult(t.name(), SyncMode.FULL, e, context));
                     failures.add(e);
                     rejected.add(t.name());
                     continue;
@@ -562,8 +563,9 @@ public final class TableSync {
                     results.add(r);
                 } else {
                     failures.add(load.error());
-                    recordFailure(load.table(), SyncMode.FULL, started, previous.get(load.table()), load.error());
-                    results.add(failedResult(load.table(), SyncMode.FULL, load.error()));
+                    recordFailure(
+                            load.table(), SyncMode.FULL, started, previous.get(load.table()), load.error(), context);
+                    results.add(failedResult(load.table(), SyncMode.FULL, load.error(), context));
                 }
             }
         } catch (DuckbridgeException e) {
@@ -571,8 +573,8 @@ public final class TableSync {
                 if (rejected.contains(t.name())) {
                     continue; // already failed with its own reason
                 }
-                recordFailure(t.name(), SyncMode.FULL, started, previous.get(t.name()), e);
-                results.add(failedResult(t.name(), SyncMode.FULL, e));
+                recordFailure(t.name(), SyncMode.FULL, started, previous.get(t.name()), e, context);
+                results.add(failedResult(t.name(), SyncMode.FULL, e, context));
             }
             failures.add(e);
         }
@@ -661,8 +663,21 @@ public final class TableSync {
         return out;
     }
 
+    /**
+     * Records in {@code sync_state} how a run of {@code table} ended that did not replace its copy:
+     * {@code failed} with the reason, or {@code cancelled} when the job was cancelled (or PostgreSQL cancelled its
+     * statement). The previous run's watermark, snapshot and columns stay, so the next incremental run continues
+     * from the copy DuckDB still has. A cancelled job's interrupt is set aside while the row is written, and
+     * restored after: the cancel stops the copy, not the record of how it ended.
+     */
     private void recordFailure(
-            TableName table, SyncMode mode, Instant started, SyncState previous, DuckbridgeException e) {
+            TableName table,
+            SyncMode mode,
+            Instant started,
+            SyncState previous,
+            DuckbridgeException e,
+            JobContext context) {
+        boolean interrupted = Thread.interrupted();
         try {
             states.save(new SyncState(
                     table,
@@ -673,22 +688,32 @@ public final class TableSync {
                     0,
                     previous == null ? null : previous.watermark(),
                     previous == null ? null : previous.snapshot(),
-                    "failed",
-                    e.getMessage(),
+                    ended(e, context),
+                    context.cancelRequested() ? "job " + context.jobId() + " was cancelled" : e.getMessage(),
                     Map.of(),
                     previous == null ? null : previous.columns(),
                     previous == null ? 0 : previous.incrementalRuns(),
                     previous == null ? null : previous.identity()));
         } catch (DuckbridgeException stateFailure) {
-            log.warn("recording the failed sync of {} failed: {}", table, stateFailure.getMessage());
+            log.warn("recording the {} sync of {} failed: {}", ended(e, context), table, stateFailure.getMessage());
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
-    private static Map<String, Object> failedResult(TableName table, SyncMode mode, DuckbridgeException e) {
+    /** {@code cancelled} for a run the job's cancel (or PostgreSQL's) ended, {@code failed} otherwise. */
+    private static String ended(DuckbridgeException e, JobContext context) {
+        return context.cancelRequested() || e.errorClass() == ErrorClass.CANCELLED ? "cancelled" : "failed";
+    }
+
+    private static Map<String, Object> failedResult(
+            TableName table, SyncMode mode, DuckbridgeException e, JobContext context) {
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("table", table.toString());
         r.put("mode", mode.wireName());
-        r.put("status", "failed");
+        r.put("status", ended(e, context));
         r.put("rows", 0L);
         r.put("bytes", 0L);
         r.put("errorClass", e.errorClass().name());
