@@ -18,6 +18,7 @@ import io.duckbridge.core.schema.SourceTable;
 import io.duckbridge.core.schema.TableLayout;
 import io.duckbridge.core.schema.TableName;
 import io.duckbridge.core.source.PostgresSource;
+import io.duckbridge.core.source.QueryCanceller;
 import io.duckbridge.core.sync.incremental.IncrementalSync;
 import io.duckbridge.core.sync.incremental.TableIdentity;
 import io.duckbridge.core.sync.incremental.WatermarkText;
@@ -516,7 +517,7 @@ public final class TableSync {
             if (plans.isEmpty()) {
                 return;
             }
-            Map<TableName, String> watermarks = watermarks(snapshot, plans);
+            Map<TableName, String> watermarks = watermarks(snapshot, plans, context);
             Map<TableName, String> identities = identities(snapshot, plans);
             var copier = new SnapshotCopier(engine, settings.snapshot());
             Map<TableName, List<ColumnMapping>> mappingsByTable = new LinkedHashMap<>();
@@ -617,7 +618,8 @@ public final class TableSync {
      * The watermarks PostgreSQL must compute (in the snapshot): of tables whose watermark column's DuckDB copy
      * does not keep its values exactly; the others are read from the copy when it replaces the live table.
      */
-    private Map<TableName, String> watermarks(SourceSnapshot snapshot, List<SnapshotCopier.TablePlan> plans) {
+    private Map<TableName, String> watermarks(
+            SourceSnapshot snapshot, List<SnapshotCopier.TablePlan> plans, JobContext context) {
         Map<TableName, String> out = new LinkedHashMap<>();
         Map<TableName, SourceColumn> fromSource = new LinkedHashMap<>();
         for (SnapshotCopier.TablePlan p : plans) {
@@ -629,7 +631,9 @@ public final class TableSync {
         if (fromSource.isEmpty()) {
             return out;
         }
-        try (Connection c = snapshot.openReader()) {
+        // max(...) waits for a lock another session holds on the table, as the copy does: a cancel ends it
+        try (QueryCanceller canceller = new QueryCanceller(context);
+                Connection c = canceller.watch(snapshot.openReader())) {
             for (var e : fromSource.entrySet()) {
                 SourceColumn column = e.getValue();
                 out.put(

@@ -13,6 +13,7 @@ import io.duckbridge.core.schema.SourceColumn;
 import io.duckbridge.core.schema.SourceTable;
 import io.duckbridge.core.schema.TableName;
 import io.duckbridge.core.source.PostgresSource;
+import io.duckbridge.core.source.QueryCanceller;
 import io.duckbridge.core.sync.snapshot.CopyIngester;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -128,7 +129,8 @@ public final class IncrementalSync {
      * Runs one incremental sync of {@code table}.
      *
      * @param reconcile whether to run the key reconciliation this time
-     * @throws DuckbridgeException when PostgreSQL or DuckDB fail; DuckDB is unchanged then
+     * @throws DuckbridgeException when PostgreSQL or DuckDB fail; DuckDB is unchanged then. CANCELLED when the job
+     *     is cancelled: its PostgreSQL statement is cancelled too, also one waiting for a lock
      */
     public Outcome run(
             PostgresSource source,
@@ -153,7 +155,9 @@ public final class IncrementalSync {
         List<String> staged = new ArrayList<>();
         engine.executeOnLane("CREATE SCHEMA IF NOT EXISTS " + CopyIngester.STAGING_SCHEMA);
         DuckDBConnection duck = duplicate();
-        try (Connection pg = source.connect()) {
+        // its statements wait for PostgreSQL's locks like any other: a cancel of the job cancels them there
+        try (QueryCanceller canceller = new QueryCanceller(context);
+                Connection pg = canceller.watch(source.connect())) {
             try (Statement st = pg.createStatement()) {
                 st.execute(io.duckbridge.core.sync.snapshot.SourceSnapshot.SESSION_SETTINGS);
             }

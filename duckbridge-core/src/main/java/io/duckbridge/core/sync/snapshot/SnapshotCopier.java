@@ -11,6 +11,7 @@ import io.duckbridge.core.schema.ColumnMapping;
 import io.duckbridge.core.schema.SourceTable;
 import io.duckbridge.core.schema.TableLayout;
 import io.duckbridge.core.schema.TableName;
+import io.duckbridge.core.source.QueryCanceller;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -48,6 +49,10 @@ import org.slf4j.LoggerFactory;
  * old tables or the new ones, never a partial one. If that
  * transaction fails, each table is retried in its own transaction so one bad table does not hold back the
  * others. A table that fails keeps its previous copy; its {@link TableLoad#error()} says why.
+ *
+ * <p>When the job is cancelled, the PostgreSQL statements of every reader connection are cancelled
+ * ({@link QueryCanceller}) — a {@code COPY} waiting for a lock another session holds included — and the copy
+ * ends CANCELLED within moments: the current ranges roll back and the staging tables are dropped.
  *
  * <p>Thread-safe: each {@link #copy} call owns its workers and connections and closes them before returning.
  */
@@ -147,10 +152,12 @@ public final class SnapshotCopier {
             th.setDaemon(true);
             return th;
         });
-        try {
+        // a COPY blocked in PostgreSQL (waiting for a lock, say) ends on the cancel of its statement, not on the
+        // workers' interrupt
+        try (QueryCanceller canceller = new QueryCanceller(context)) {
             List<Future<?>> futures = new ArrayList<>();
             for (int w = 0; w < workers; w++) {
-                futures.add(pool.submit(() -> work(snapshot, plans, progress, tasks, context)));
+                futures.add(pool.submit(() -> work(snapshot, plans, progress, tasks, context, canceller)));
             }
             for (Future<?> f : futures) {
                 try {
@@ -250,7 +257,8 @@ public final class SnapshotCopier {
             List<TablePlan> plans,
             List<Progress> progress,
             ConcurrentLinkedQueue<Task> tasks,
-            JobContext context) {
+            JobContext context,
+            QueryCanceller canceller) {
         // each range (or each table the table function loads) is appended in one DuckDB transaction,
         // committed when complete and rolled back when it fails
         LoadConnection lease = engine.loadConnection();
@@ -272,12 +280,12 @@ public final class SnapshotCopier {
                     List<ColumnMapping> mappings = plans.get(task.table()).mappings();
                     CopyIngester.Ingested done;
                     if (p.vectors) {
-                        try (RangeStreams streams = new RangeStreams(snapshot, task.sqls())) {
+                        try (RangeStreams streams = new RangeStreams(snapshot, task.sqls(), canceller)) {
                             done = CopyIngester.appendVectors(streams, threads, mappings, duck, p.staging, context);
                         }
                     } else {
                         if (pg == null) {
-                            pg = snapshot.openReader();
+                            pg = canceller.watch(snapshot.openReader());
                         }
                         String sql = task.sqls().get(0);
                         done = !settings.binaryCopy()
@@ -290,11 +298,13 @@ public final class SnapshotCopier {
                 } catch (DuckbridgeException e) {
                     p.error.compareAndSet(null, e);
                     rollback(duck);
+                    canceller.forget(pg);
                     SourceSnapshot.closeQuietly(pg); // its transaction is aborted or its connection is gone
                     pg = null;
                 } catch (RuntimeException e) {
                     p.error.compareAndSet(null, new DuckbridgeException(ErrorClass.INTERNAL, e.toString(), e));
                     rollback(duck);
+                    canceller.forget(pg);
                     SourceSnapshot.closeQuietly(pg);
                     pg = null;
                 } finally {
@@ -302,6 +312,7 @@ public final class SnapshotCopier {
                 }
             }
         } finally {
+            canceller.forget(pg);
             SourceSnapshot.closeQuietly(pg);
             lease.close();
         }
@@ -326,17 +337,20 @@ public final class SnapshotCopier {
     /**
      * The ranges of one table for the table function: each DuckDB thread reading it gets its own PostgreSQL
      * connection joined to the snapshot and takes one range after another. Closing ends every connection it
-     * opened (and with it any COPY still running after a failure).
+     * opened (and with it any COPY still running after a failure); each is watched by the copy's canceller
+     * while open.
      */
     private static final class RangeStreams implements CopySource.Streams, AutoCloseable {
         private final SourceSnapshot snapshot;
         private final ConcurrentLinkedQueue<String> sqls;
+        private final QueryCanceller canceller;
         private final List<Connection> opened = new java.util.concurrent.CopyOnWriteArrayList<>();
         private volatile boolean closed;
 
-        RangeStreams(SourceSnapshot snapshot, List<String> sqls) {
+        RangeStreams(SourceSnapshot snapshot, List<String> sqls, QueryCanceller canceller) {
             this.snapshot = snapshot;
             this.sqls = new ConcurrentLinkedQueue<>(sqls);
+            this.canceller = canceller;
         }
 
         @Override
@@ -346,7 +360,7 @@ public final class SnapshotCopier {
                 return null;
             }
             if (lane.pg == null) {
-                lane.pg = snapshot.openReader();
+                lane.pg = canceller.watch(snapshot.openReader());
                 opened.add(lane.pg);
             }
             return new CopyBinaryReader(CopyIngester.startCopy(lane.pg, sql));
@@ -355,6 +369,7 @@ public final class SnapshotCopier {
         @Override
         public void close() {
             closed = true;
+            opened.forEach(canceller::forget);
             opened.forEach(SourceSnapshot::closeQuietly);
         }
     }
