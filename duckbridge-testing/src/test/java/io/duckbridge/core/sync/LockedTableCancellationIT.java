@@ -82,6 +82,29 @@ class LockedTableCancellationIT {
         cancelWhileLocked("locked_incremental", SyncMode.INCREMENTAL, new SnapshotSettings(2, 10_000));
     }
 
+    @Test
+    void aFailedCopySaysHowManyRowsItHadRead() throws Exception {
+        // the last row's value overflows DuckDB's widest DECIMAL: the copy fails after reading the others
+        pg.execute("CREATE TABLE overflowing (id bigint PRIMARY KEY, amount numeric);"
+                + "INSERT INTO overflowing SELECT g, g FROM generate_series(1, 20000) g;"
+                + "INSERT INTO overflowing VALUES (20001, 1e40); ANALYZE overflowing;");
+        TableSync sync = tableSync("overflowing", new SnapshotSettings(1, 1_000_000));
+
+        JobSnapshot failed = sync.submit(TableName.parse("public.overflowing"), SyncMode.FULL)
+                .completion()
+                .get(60, TimeUnit.SECONDS);
+
+        assertThat(failed.status()).isEqualTo(JobStatus.FAILED);
+        assertThat(failed.error().errorClass()).isEqualTo(ErrorClass.CONVERSION);
+        String message = failed.error().getMessage();
+        assertThat(message).contains("snapshot of public.overflowing failed after ");
+        long after = Long.parseLong(
+                message.replaceAll("(?s).*failed after ([0-9,]+) rows.*", "$1").replace(",", ""));
+        // rows are reported a chunk at a time: at most one chunk of the 20,000 read is not counted yet
+        assertThat(after).isBetween(20_000L - 2_048, 20_000L);
+        assertThat(failed.done()).isGreaterThanOrEqualTo(after);
+    }
+
     private void cancelWhileLocked(String table, SyncMode mode, SnapshotSettings snapshot) throws Exception {
         pg.execute("CREATE TABLE " + table + " (id bigint PRIMARY KEY, label text,"
                 + " updated_at timestamptz DEFAULT now() - interval '1 hour');"

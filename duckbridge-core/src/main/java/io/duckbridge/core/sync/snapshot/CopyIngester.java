@@ -149,15 +149,19 @@ public final class CopyIngester {
                 appender.endRow();
                 rows++;
                 if (++sinceProgress == PROGRESS_EVERY) {
-                    progress(context, sinceProgress, Thread.currentThread());
                     sinceProgress = 0;
+                    progress(context, PROGRESS_EVERY, Thread.currentThread());
                 }
             }
             context.advance(sinceProgress);
+            sinceProgress = 0;
         } catch (SQLException e) {
+            // the rows appended since the last report count too: a failure says how far the copy got
+            context.advance(sinceProgress);
             cancel(copy);
             throw DuckDbErrors.wrap("appending to staging table " + staging + " after " + rows + " rows", e);
         } catch (RuntimeException e) {
+            context.advance(sinceProgress);
             cancel(copy);
             throw e;
         }
@@ -203,15 +207,19 @@ public final class CopyIngester {
                 appender.endRow();
                 rows++;
                 if (++sinceProgress == PROGRESS_EVERY) {
-                    progress(context, sinceProgress, Thread.currentThread());
                     sinceProgress = 0;
+                    progress(context, PROGRESS_EVERY, Thread.currentThread());
                 }
             }
             context.advance(sinceProgress);
+            sinceProgress = 0;
         } catch (SQLException e) {
+            // the rows appended since the last report count too: a failure says how far the copy got
+            context.advance(sinceProgress);
             cancel(copy);
             throw DuckDbErrors.wrap("appending to " + target + " after " + rows + " rows", e);
         } catch (RuntimeException e) {
+            context.advance(sinceProgress);
             cancel(copy);
             throw e;
         }

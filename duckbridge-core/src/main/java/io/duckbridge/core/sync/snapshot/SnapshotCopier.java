@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -106,7 +107,13 @@ public final class SnapshotCopier {
         /** Whether the table loads through the table function ({@link CopyIngester#appendVectors}). */
         boolean vectors;
 
+        /** Rows of ranges committed to the staging table. */
         final AtomicLong rows = new AtomicLong();
+        /** Rows read from PostgreSQL, also of ranges rolled back: how far the table got when it failed. */
+        final AtomicLong read = new AtomicLong();
+        /** The job's context, also counting the rows read into {@link #read}. */
+        JobContext context;
+
         final AtomicLong bytes = new AtomicLong();
         final AtomicInteger remaining = new AtomicInteger();
         final AtomicReference<DuckbridgeException> error = new AtomicReference<>();
@@ -127,6 +134,7 @@ public final class SnapshotCopier {
             progress.add(p);
             p.staging = new TableName(plans.get(t).table().name().schema(), STAGING_PREFIX + runId + "_" + t);
             p.vectors = vectors(plans.get(t));
+            p.context = new TableContext(context, p.read);
             List<String> ranges = ranges(plans.get(t).table());
             List<String> sqls = new ArrayList<>();
             for (String range : ranges) {
@@ -248,7 +256,8 @@ public final class SnapshotCopier {
         }
         return new DuckbridgeException(
                 e.errorClass(),
-                "snapshot of " + plan.table().name() + " failed after " + p.rows.get() + " rows: " + e.getMessage(),
+                "snapshot of " + plan.table().name() + " failed after "
+                        + String.format(Locale.ROOT, "%,d", p.read.get()) + " rows: " + e.getMessage(),
                 e);
     }
 
@@ -281,7 +290,7 @@ public final class SnapshotCopier {
                     CopyIngester.Ingested done;
                     if (p.vectors) {
                         try (RangeStreams streams = new RangeStreams(snapshot, task.sqls(), canceller)) {
-                            done = CopyIngester.appendVectors(streams, threads, mappings, duck, p.staging, context);
+                            done = CopyIngester.appendVectors(streams, threads, mappings, duck, p.staging, p.context);
                         }
                     } else {
                         if (pg == null) {
@@ -289,8 +298,8 @@ public final class SnapshotCopier {
                         }
                         String sql = task.sqls().get(0);
                         done = !settings.binaryCopy()
-                                ? CopyIngester.append(pg, sql, mappings, duck, p.staging, context)
-                                : CopyIngester.appendBinary(pg, sql, mappings, duck, p.staging, context);
+                                ? CopyIngester.append(pg, sql, mappings, duck, p.staging, p.context)
+                                : CopyIngester.appendBinary(pg, sql, mappings, duck, p.staging, p.context);
                     }
                     commit(duck, p.staging);
                     p.rows.addAndGet(done.rows());
@@ -371,6 +380,43 @@ public final class SnapshotCopier {
             closed = true;
             opened.forEach(canceller::forget);
             opened.forEach(SourceSnapshot::closeQuietly);
+        }
+    }
+
+    /**
+     * The job's context for the copy of one table: also counts the rows read into {@code read}, so a failure can
+     * say how far the table got (rows read into a range that is then rolled back count too). Thread-safe.
+     */
+    private record TableContext(JobContext job, AtomicLong read) implements JobContext {
+        @Override
+        public String jobId() {
+            return job.jobId();
+        }
+
+        @Override
+        public void total(long total, String unit) {
+            job.total(total, unit);
+        }
+
+        @Override
+        public void advance(long delta) {
+            read.addAndGet(delta);
+            job.advance(delta);
+        }
+
+        @Override
+        public boolean cancelRequested() {
+            return job.cancelRequested();
+        }
+
+        @Override
+        public void checkCancelled() {
+            job.checkCancelled();
+        }
+
+        @Override
+        public Registration onCancel(Runnable action) {
+            return job.onCancel(action);
         }
     }
 
