@@ -49,7 +49,7 @@ public record SyncState(
     /** A JSON-friendly view for job results and the HTTP API. */
     public Map<String, Object> toMap() {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("table", table.toString());
+        m.put("table", table.key());
         m.put("mode", mode);
         m.put("status", status);
         m.put("startedAt", started == null ? null : started.toString());

@@ -466,7 +466,7 @@ public final class TableSync {
                 return;
             }
             Map<String, Object> r = new LinkedHashMap<>();
-            r.put("table", table.name().toString());
+            r.put("table", table.name().key());
             r.put("mode", SyncMode.INCREMENTAL.wireName());
             r.put("status", "succeeded");
             r.put("rows", outcome.rows());
@@ -549,7 +549,7 @@ public final class TableSync {
             for (TableLoad load : loads) {
                 if (load.succeeded()) {
                     Map<String, Object> r = new LinkedHashMap<>();
-                    r.put("table", load.table().toString());
+                    r.put("table", load.table().key());
                     r.put("mode", SyncMode.FULL.wireName());
                     r.put("status", "succeeded");
                     r.put("rows", load.rows());
@@ -715,7 +715,7 @@ public final class TableSync {
     private static Map<String, Object> failedResult(
             TableName table, SyncMode mode, DuckbridgeException e, JobContext context) {
         Map<String, Object> r = new LinkedHashMap<>();
-        r.put("table", table.toString());
+        r.put("table", table.key());
         r.put("mode", mode.wireName());
         r.put("status", ended(e, context));
         r.put("rows", 0L);
@@ -911,7 +911,7 @@ public final class TableSync {
             });
             log.info("dropped DuckDB's copy of {} ({} rows)", table, rows);
             Map<String, Object> result = new LinkedHashMap<>();
-            result.put("table", table.toString());
+            result.put("table", table.key());
             result.put("rows", rows);
             return result;
         } finally {
@@ -946,7 +946,7 @@ public final class TableSync {
     /** {@code pg schema.table} for a table a sync or CDC keeps; null for any other. */
     private static String source(TableName table, boolean synced, Map<String, String> captured) {
         if (synced) {
-            return "pg " + table;
+            return "pg " + table.key();
         }
         String cdc = captured.get(table.schema() + "." + table.name());
         return cdc == null ? null : "pg " + cdc;

@@ -13,6 +13,7 @@ import io.duckbridge.core.sync.snapshot.SnapshotSettings;
 import io.duckbridge.testing.TestingPostgres;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -70,7 +71,15 @@ class DottedTableNameIT {
 
     @Test
     void everyTableKeepsItsOwnStateAndTheOthersStillSync() {
-        sync().run(TABLES, SyncMode.FULL, JobContext.none());
+        Map<String, Object> result = sync().run(TABLES, SyncMode.FULL, JobContext.none());
+        // the job result names each table as the sync endpoints read it back: quoted where a part holds a dot,
+        // a quote or surrounding spaces ("public.a.b" could be either of two tables)
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> listed = (List<Map<String, Object>>) result.get("tables");
+        assertThat(listed.stream().map(r -> r.get("table")).toList())
+                .containsExactlyInAnyOrderElementsOf(
+                        TABLES.stream().map(TableName::key).toList())
+                .contains("\"public\".\"a.b\"", "public.plain");
         // again, now that the states exist: this is where a dotted name used to break everything
         sync().run(List.of(new TableName("public", "plain")), SyncMode.FULL, JobContext.none());
 

@@ -62,7 +62,7 @@ public final class TableOptimizer {
             }
         });
         Map<String, Object> result = new LinkedHashMap<>();
-        result.put("table", table.toString());
+        result.put("table", table.key());
         result.put("rows", rows);
         result.put("sortColumns", layout.sortColumns());
         result.put("indexes", layout.indexColumns());
