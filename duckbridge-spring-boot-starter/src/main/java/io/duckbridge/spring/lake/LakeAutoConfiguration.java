@@ -15,7 +15,6 @@ import java.util.List;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 
@@ -79,7 +78,6 @@ public class LakeAutoConfiguration {
 
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean
-    @ConditionalOnProperty(prefix = "duckbridge.lake.schedules[0]", name = "cron")
     public LakeScheduler duckbridgeLakeScheduler(Lake lake, LakeProperties properties) {
         return new LakeScheduler(lake, properties.schedules());
     }

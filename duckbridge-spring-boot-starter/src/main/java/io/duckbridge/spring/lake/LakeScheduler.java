@@ -1,12 +1,15 @@
 package io.duckbridge.spring.lake;
 
 import io.duckbridge.core.error.DuckbridgeException;
+import io.duckbridge.core.error.ErrorClass;
+import io.duckbridge.core.jobs.Job;
 import io.duckbridge.core.lake.ExportMode;
 import io.duckbridge.core.lake.ExportRequest;
 import io.duckbridge.core.lake.Lake;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.scheduling.concurrent.ThreadPoolTaskScheduler;
@@ -14,7 +17,8 @@ import org.springframework.scheduling.support.CronTrigger;
 
 /**
  * Submits the exports of {@code duckbridge.lake.schedules} as jobs on their cron schedules. Each schedule
- * is validated at startup (a bad cron or request fails the start). Owns its one scheduler thread;
+ * is validated at startup (a missing or bad cron, or a bad request, fails the start naming the schedule); a
+ * schedule whose previous export is still queued or running skips its time. Owns its one scheduler thread;
  * {@link #close()} stops it. Thread-safe.
  */
 public class LakeScheduler implements AutoCloseable {
@@ -31,29 +35,53 @@ public class LakeScheduler implements AutoCloseable {
         for (int i = 0; i < schedules.size(); i++) {
             LakeProperties.Schedule s = schedules.get(i);
             String name = "duckbridge.lake.schedules[" + i + "]";
-            ExportRequest request = new ExportRequest(
-                    s.table(),
-                    s.sql(),
-                    s.target(),
-                    s.partitionBy(),
-                    s.orderBy(),
-                    s.compression(),
-                    s.compressionLevel(),
-                    s.rowGroupSize(),
-                    s.fileSize() == null ? null : s.fileSize().toBytes(),
-                    ExportMode.parse(s.mode()));
+            if (s.cron() == null || s.cron().isBlank()) {
+                throw new DuckbridgeException(
+                        ErrorClass.INVALID_REQUEST,
+                        name + ".cron is missing; give every schedule a cron expression, e.g. \"0 0 2 * * *\"");
+            }
+            ExportRequest request;
+            try {
+                request = new ExportRequest(
+                        s.table(),
+                        s.sql(),
+                        s.target(),
+                        s.partitionBy(),
+                        s.orderBy(),
+                        s.compression(),
+                        s.compressionLevel(),
+                        s.rowGroupSize(),
+                        s.fileSize() == null ? null : s.fileSize().toBytes(),
+                        ExportMode.parse(s.mode()));
+            } catch (DuckbridgeException e) {
+                throw e.withContext(name);
+            }
             CronTrigger trigger;
             try {
                 trigger = new CronTrigger(s.cron());
-            } catch (IllegalArgumentException | NullPointerException e) {
-                throw new IllegalArgumentException(
-                        name + ".cron \"" + s.cron() + "\" is not a cron expression; use e.g. \"0 0 2 * * *\"", e);
+            } catch (IllegalArgumentException e) {
+                throw new DuckbridgeException(
+                        ErrorClass.INVALID_REQUEST,
+                        name + ".cron \"" + s.cron() + "\" is not a cron expression (" + e.getMessage()
+                                + "); use six fields: second minute hour day month weekday, e.g. 0 0 2 * * *",
+                        e);
             }
+            AtomicReference<Job> last = new AtomicReference<>();
             scheduled.add(scheduler.schedule(
                     () -> {
+                        Job previous = last.get();
+                        if (previous != null && !previous.snapshot().status().terminal()) {
+                            // one run per schedule at a time: runs that queue behind it only fail CONFLICT later
+                            log.info(
+                                    "{}: the export to {} started at its last time is still {}; skipping this time",
+                                    name,
+                                    request.target(),
+                                    previous.snapshot().status().wireName());
+                            return;
+                        }
                         try {
                             log.info("{}: starting the scheduled export to {}", name, request.target());
-                            lake.submitExport(request);
+                            last.set(lake.submitExport(request));
                         } catch (DuckbridgeException e) {
                             log.warn("{}: the scheduled export could not start: {}", name, e.getMessage());
                         }
