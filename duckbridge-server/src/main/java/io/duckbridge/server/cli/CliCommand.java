@@ -39,6 +39,15 @@ abstract class CliCommand implements Callable<Integer> {
             return 0;
         }
         JsonNode job;
+        // Ctrl-C ends this process; the hook cancels the job on the server too, which would otherwise run on
+        // with no one following it
+        Thread cancelOnExit = new Thread(
+                () -> {
+                    client.cancelJobQuietly(jobId);
+                    System.err.println("cancelled job " + jobId + " on the server");
+                },
+                "duckbridge-job-cancel");
+        Runtime.getRuntime().addShutdownHook(cancelOnExit);
         try {
             job = new JobWatcher(client, System.err).follow(jobId);
         } catch (JobWatcher.Failed failed) {
@@ -48,6 +57,12 @@ abstract class CliCommand implements Callable<Integer> {
                 printJson(out, result);
             }
             throw failed;
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(cancelOnExit);
+            } catch (IllegalStateException exiting) {
+                // the hook is running already
+            }
         }
         printJson(out, job.path("result"));
         return 0;

@@ -116,12 +116,18 @@ final class ServerClient implements AutoCloseable {
      * query has ended, the server is gone) is ignored: this runs as the CLI exits.
      */
     void cancelQuietly(String requestId) {
+        deleteQuietly("/api/v1/queries/" + requestId);
+    }
+
+    /** As {@link #cancelQuietly} for the job {@code jobId} ({@code DELETE /api/v1/jobs/{id}}). */
+    void cancelJobQuietly(String jobId) {
+        deleteQuietly("/api/v1/jobs/" + jobId);
+    }
+
+    private void deleteQuietly(String path) {
         try {
             http.send(
-                    request("/api/v1/queries/" + requestId)
-                            .timeout(Duration.ofSeconds(2))
-                            .DELETE()
-                            .build(),
+                    request(path).timeout(Duration.ofSeconds(2)).DELETE().build(),
                     HttpResponse.BodyHandlers.discarding());
         } catch (IOException | RuntimeException e) {
             // nothing to cancel, or no one to tell
