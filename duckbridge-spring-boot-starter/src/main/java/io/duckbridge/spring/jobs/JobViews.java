@@ -67,7 +67,17 @@ public final class JobViews {
         if (done.status() == JobStatus.FAILED && done.error() != null) {
             return ProblemResponses.responseFor(done.error()).body(failed(done));
         }
-        return ResponseEntity.status(done.status().terminal() ? 200 : 202).body(view(done));
+        if (done.status().terminal()) {
+            return ResponseEntity.ok(view(done));
+        }
+        // still running at the end of the wait: the 202 of a job submitted without waiting ({"jobId", "status"}
+        // and Location), with the rest of the job document beside it
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("jobId", done.id());
+        body.putAll(view(done));
+        return ResponseEntity.status(HttpStatus.ACCEPTED)
+                .header("Location", "/api/v1/jobs/" + done.id())
+                .body(body);
     }
 
     /**
