@@ -68,6 +68,19 @@ class QueryCommandRemoteTest {
     }
 
     @Test
+    void aServerThatIsNotThereIsSaidInWords() throws Exception {
+        int port;
+        try (var socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = socket.getLocalPort(); // free once closed: nothing listens there
+        }
+        CliRun run = CliRun.of("query", "SELECT 1", "--url", "http://127.0.0.1:" + port);
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.err())
+                .startsWith("error: SOURCE_UNAVAILABLE: cannot reach the Duckbridge server at http://127.0.0.1:" + port)
+                .contains("connection refused (is the server running");
+    }
+
+    @Test
     void csvIsTheServersCsvWithATerminalsLineEndsAndCutAtMaxRows() throws Exception {
         // quoted fields keep their own line ends; "" is an empty string, an empty field NULL
         String body = "id,note\r\n1,\"a,b\"\r\n2,\"two\r\nlines \"\"q\"\"\"\r\n3,\r\n4,\"\"\r\n";

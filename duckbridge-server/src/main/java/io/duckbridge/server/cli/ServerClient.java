@@ -106,7 +106,7 @@ final class ServerClient implements AutoCloseable {
         } catch (IOException e) {
             throw new DuckbridgeException(
                     ErrorClass.SOURCE_UNAVAILABLE,
-                    "the response from the Duckbridge server at " + base + " broke off: " + e,
+                    "the response from the Duckbridge server at " + base + " broke off: " + reason(e),
                     e);
         }
     }
@@ -136,6 +136,26 @@ final class ServerClient implements AutoCloseable {
         }
     }
 
+    /**
+     * What went wrong in words: the JDK's HTTP client reports a refused connection or an unknown host as an
+     * exception without a message, which printed as a bare class name.
+     */
+    static String reason(IOException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.net.ConnectException) {
+                return "connection refused (is the server running, and are the URL's host and port right?)";
+            }
+            if (t instanceof java.nio.channels.UnresolvedAddressException
+                    || t instanceof java.net.UnknownHostException) {
+                return "unknown host (check the URL's host name)";
+            }
+            if (t instanceof java.net.http.HttpTimeoutException) {
+                return "no answer in time (" + t.getMessage() + ")";
+            }
+        }
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+
     JsonNode delete(String path) {
         return JsonMapper.shared().readTree(send(request(path).DELETE(), "application/json"));
     }
@@ -162,7 +182,9 @@ final class ServerClient implements AutoCloseable {
             return http.send(request, handler);
         } catch (IOException e) {
             throw new DuckbridgeException(
-                    ErrorClass.SOURCE_UNAVAILABLE, "cannot reach the Duckbridge server at " + base + ": " + e, e);
+                    ErrorClass.SOURCE_UNAVAILABLE,
+                    "cannot reach the Duckbridge server at " + base + ": " + reason(e),
+                    e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new DuckbridgeException(ErrorClass.CANCELLED, "interrupted", e);
