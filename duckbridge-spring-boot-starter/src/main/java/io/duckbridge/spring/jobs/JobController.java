@@ -1,8 +1,12 @@
 package io.duckbridge.spring.jobs;
 
 import io.duckbridge.core.jobs.JobRunner;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -33,6 +37,18 @@ public class JobController {
     public Map<String, Object> cancel(@PathVariable String id) {
         var job = jobs.get(id);
         job.cancel();
+        // a running job stops at its next check (a cancelled PostgreSQL statement, DuckDB's interrupt): the answer
+        // waits briefly for that, so it shows the job cancelled rather than still running
+        try {
+            return JobViews.view(job.completion().get(CANCEL_WAIT.toMillis(), TimeUnit.MILLISECONDS));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            // still stopping: the job's own status says so, and GET shows the end
+        }
         return JobViews.view(job.snapshot());
     }
+
+    /** How long a cancel waits for the job to end before answering. */
+    private static final Duration CANCEL_WAIT = Duration.ofSeconds(5);
 }

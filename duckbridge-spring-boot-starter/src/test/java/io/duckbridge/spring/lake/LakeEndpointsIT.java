@@ -102,6 +102,30 @@ class LakeEndpointsIT {
     }
 
     @Test
+    void aCancelOverHttpAnswersWithTheJobEndedNotStillRunning() {
+        engine.executeOnLane(
+                "CREATE TABLE IF NOT EXISTS big AS SELECT i, md5(i::VARCHAR) AS h FROM range(30000000) r(i)");
+        var http = Http.localhost(port);
+        var started = http.post("/api/v1/exports", """
+                {"table": "big", "target": "file:big-cancelled"}
+                """);
+        assertThat(started.statusCode()).as(started.body()).isEqualTo(202);
+        String jobId = Http.json(started).path("jobId").asString();
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (!Http.json(http.get("/api/v1/jobs/" + jobId))
+                        .path("status")
+                        .asString()
+                        .equals("running")
+                && System.nanoTime() < deadline) {
+            java.util.concurrent.locks.LockSupport.parkNanos(20_000_000L); // poll interval
+        }
+        var cancelled = http.delete("/api/v1/jobs/" + jobId);
+        assertThat(cancelled.statusCode()).as(cancelled.body()).isEqualTo(200);
+        // the answer waits for the job to stop: a client sees how it ended, not "running"
+        assertThat(Http.json(cancelled).path("status").asString()).isEqualTo("cancelled");
+    }
+
+    @Test
     void refusesABadTargetWithAProblem() {
         var response = Http.localhost(port).post("/api/v1/exports", """
                 {"table": "orders", "target": "file:/etc"}
