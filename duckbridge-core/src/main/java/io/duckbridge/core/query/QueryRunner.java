@@ -194,9 +194,42 @@ public final class QueryRunner implements AutoCloseable {
             case BINDER -> planPosition(request);
             default -> null;
         };
-        return position == null
-                ? failure
-                : new DuckbridgeException(failure.errorClass(), failure.getMessage(), failure.getCause(), position);
+        if (position == null) {
+            return failure;
+        }
+        String message = failure.errorClass() == ErrorClass.CONVERSION
+                ? ownLines(failure.getMessage(), request.sql(), executed)
+                : failure.getMessage();
+        return new DuckbridgeException(failure.errorClass(), message, failure.getCause(), position);
+    }
+
+    /**
+     * {@code message} with the line DuckDB names ({@code LINE 2:}) counted in the query's own text when DuckDB drew
+     * it under {@code executed}, the text that ran with the query wrapped in it; unchanged otherwise.
+     */
+    static String ownLines(String message, String sql, String executed) {
+        if (message == null || executed == null || executed.equals(sql) || caretPosition(message, sql) != null) {
+            return message;
+        }
+        int at = executed.indexOf(SqlText.withoutTrailingSemicolons(sql));
+        java.util.regex.Matcher m = CARET.matcher(message);
+        if (at < 0 || !m.find()) {
+            return message;
+        }
+        int before =
+                (int) executed.substring(0, at).chars().filter(c -> c == '\n').count();
+        int line = Integer.parseInt(m.group(1)) - before;
+        if (line < 1) {
+            return message;
+        }
+        String was = "LINE " + m.group(1) + ": ";
+        String now = "LINE " + line + ": ";
+        // the caret line is indented by the label's width: keep it under the same character
+        String caret = m.group(3);
+        String shifted = now.length() <= was.length()
+                ? caret.substring(was.length() - now.length())
+                : " ".repeat(now.length() - was.length()) + caret;
+        return message.substring(0, m.start()) + now + m.group(2) + "\n" + shifted + "^" + message.substring(m.end());
     }
 
     /**

@@ -871,6 +871,8 @@ class QueryFormatsTest {
                     .isInstanceOfSatisfying(DuckbridgeException.class, e -> {
                         assertThat(e.errorClass()).isEqualTo(ErrorClass.CONVERSION);
                         assertThat(e.position()).as(sql).isEqualTo(bytes);
+                        // the line named is the query's own, even when it ran wrapped
+                        assertThat(e.getMessage()).as(sql).contains("LINE " + (sql.contains("\n") ? "2" : "1") + ": ");
                     });
         }
     }
