@@ -89,6 +89,7 @@ class LakeSchedulerTest {
             engine.executeOnLane("CREATE TABLE t AS SELECT i, md5(i::VARCHAR) AS h FROM range(8000000) r(i)");
             Lake lake = new Lake(engine, jobs, LakeSettings.of(dataDir), null, null);
             try (LakeScheduler scheduler = new LakeScheduler(lake, List.of(schedule("* * * * * *")))) {
+                assertThat(scheduler.size()).isEqualTo(1);
                 LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(5));
             }
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
