@@ -553,20 +553,47 @@ public final class ParquetExporter {
         }
     }
 
-    /** Interrupts the COPY and waits (bounded) until DuckDB has let go of the staged files. */
+    /**
+     * Interrupts the COPY and waits (bounded by {@link #STOP_LIMIT}) until DuckDB has let go of the staged files, so
+     * a cancelled export reports its end only once DuckDB's work has stopped. DuckDB takes an interrupt at its next
+     * check only, and one that arrives before the COPY executes is lost: it is sent again every 200 ms until the
+     * COPY has ended. The caller's interrupt (a cancelled job's) is set aside while waiting and restored after.
+     */
     private static void stopCopy(CompletableFuture<Void> copying, AtomicBoolean claimed, CountDownLatch finished) {
         copying.cancel(true);
         if (claimed.compareAndSet(false, true)) {
             return; // it never started and now never will
         }
+        boolean interrupted = Thread.interrupted();
+        long started = System.nanoTime();
+        boolean warned = false;
         try {
-            if (!finished.await(30, TimeUnit.SECONDS)) {
-                log.warn("the interrupted COPY is still running; its staging files are removed by the next export");
+            while (!finished.await(200, TimeUnit.MILLISECONDS)) {
+                copying.cancel(true); // the session's statements again (none once the COPY has ended)
+                long waited = System.nanoTime() - started;
+                if (!warned && waited > TimeUnit.SECONDS.toNanos(30)) {
+                    log.warn("the interrupted COPY is still running after 30 s; waiting for DuckDB to stop it");
+                    warned = true;
+                }
+                if (waited > STOP_LIMIT.toNanos()) {
+                    log.warn(
+                            "the interrupted COPY is still running after {}; its staging files are removed by the"
+                                    + " next export",
+                            STOP_LIMIT);
+                    return;
+                }
             }
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            interrupted = true; // asked again (a shutdown): stop waiting
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
+
+    /** How long a stopped COPY is waited for before the export gives up on it. */
+    private static final java.time.Duration STOP_LIMIT = java.time.Duration.ofMinutes(5);
 
     private DuckbridgeException stagingLimit(long staged) {
         return new DuckbridgeException(
