@@ -58,6 +58,10 @@ public final class TestingS3 implements AutoCloseable {
     private final AtomicInteger maxPartsInFlight = new AtomicInteger();
     private volatile String failAbortsOf;
     private volatile long partDelayMillis;
+    private volatile boolean etagsNotMd5;
+    /** What {@link #answerEtagsThatAreNotMd5s} answers: 32 hex digits, the MD5 of no test data. */
+    private static final String NOT_AN_MD5 = "\"0123456789abcdef0123456789abcdef\"";
+
     private final AtomicInteger writesLeftBeforeFailure = new AtomicInteger(Integer.MAX_VALUE);
     private volatile boolean closed;
 
@@ -213,6 +217,14 @@ public final class TestingS3 implements AutoCloseable {
         failAbortsOf = text;
     }
 
+    /**
+     * Answers every single PUT with an ETag that is 32 hex digits but not the MD5 of the stored bytes, as S3 does
+     * for objects encrypted with SSE-KMS; false stops it.
+     */
+    public void answerEtagsThatAreNotMd5s(boolean on) {
+        etagsNotMd5 = on;
+    }
+
     /** The directory that holds the buckets (one sub-directory each). */
     public Path directory() {
         return directory;
@@ -298,7 +310,8 @@ public final class TestingS3 implements AutoCloseable {
                 }
             }
             try {
-                return method.invoke(backend, args);
+                Object answer = method.invoke(backend, args);
+                return name.equals("putBlob") && etagsNotMd5 ? NOT_AN_MD5 : answer;
             } catch (InvocationTargetException e) {
                 throw e.getCause();
             } finally {

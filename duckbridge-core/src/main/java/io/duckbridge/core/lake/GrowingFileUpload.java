@@ -57,9 +57,6 @@ final class GrowingFileUpload {
     private final LongConsumer sent;
     private final MessageDigest sha256 = Digests.sha256();
     private final CRC32C sentCrc = new CRC32C();
-    /** Whether parts carry Content-MD5: only where the server cannot check the signed SHA-256 of the body. */
-    private final boolean contentMd5;
-
     private final MessageDigest partDigests = Digests.md5();
     private final SettlingTasks<CompletedPart> parts;
     private final String uploadId;
@@ -82,7 +79,6 @@ final class GrowingFileUpload {
         this.partSize = store.storage().settings().partSizeBytes();
         this.buffers = store.storage().partBuffers();
         this.sent = sent;
-        this.contentMd5 = !store.storage().payloadSigned();
         this.parts = new SettlingTasks<>(store.storage().partPool());
         try {
             this.uploadId = store.createMultipart(key, Map.of());
@@ -194,10 +190,8 @@ final class GrowingFileUpload {
         }
         sha256.update(bytes);
         sentCrc.update(bytes);
-        byte[] md5 = store.contentMd5(bytes);
-        if (md5 != null) {
-            partDigests.update(md5);
-        }
+        byte[] md5 = S3BucketStore.contentMd5(bytes);
+        partDigests.update(md5);
         int number = parts.size() + 1;
         try {
             parts.submit(
@@ -250,8 +244,8 @@ final class GrowingFileUpload {
 
     private void verify(long size, int partCount) {
         HeadObjectResponse head = store.head(key);
-        String expectedEtag = contentMd5 ? Digests.hex(partDigests.digest()) + "-" + partCount : "(not compared)";
-        Matcher etag = head.eTag() == null || !contentMd5 ? null : MULTIPART_ETAG.matcher(head.eTag());
+        String expectedEtag = Digests.hex(partDigests.digest()) + "-" + partCount;
+        Matcher etag = head.eTag() == null ? null : MULTIPART_ETAG.matcher(head.eTag());
         boolean etagMismatch = etag != null
                 && etag.matches()
                 && !(etag.group(1).toLowerCase(java.util.Locale.ROOT) + "-" + etag.group(2)).equals(expectedEtag);

@@ -85,18 +85,110 @@ final class S3BucketStore implements ObjectStore {
         try {
             if (size > storage.settings().multipartThresholdBytes()) {
                 putMultipart(key, file, size, sha256, progress);
+            } else if (putStreamed(key, file, size, sha256)) {
+                progress.accept(size);
+                return new StoredObject(key, size, sha256);
             } else {
-                putSingle(
-                        key,
-                        RequestBody.fromFile(file),
-                        storage.payloadSigned() ? null : md5Base64(file, 0, size),
-                        sha256);
+                putSingle(key, RequestBody.fromFile(file), md5Base64(file, 0, size), sha256);
                 progress.accept(size);
             }
         } catch (RuntimeException e) {
             throw S3Errors.translate("uploading " + file.getFileName() + " to", uri(key), e);
         }
         return verify(key, size, sha256);
+    }
+
+    /**
+     * Sends {@code file} in one PUT, streamed from disk while its MD5 is computed, and checks the ETag the server
+     * answers with against that MD5: for a single PUT, S3 and most compatible servers answer with the hex MD5 of the
+     * bytes they stored, so a match proves the object equal to the file without reading the file an extra time or
+     * holding it in memory. Any other answer may be a corruption on the way or a server whose ETags are not MD5s
+     * (SSE-KMS gives 32 hex digits too), which cannot be told apart: the storage then stops streaming and returns
+     * false, and the caller sends the file again with {@code Content-MD5} computed first, which the server checks,
+     * and verifies it by a HEAD. Returns false without sending when the storage has stopped streaming.
+     */
+    private boolean putStreamed(String key, Path file, long size, String sha256) {
+        if (!storage.md5Etags()) {
+            return false;
+        }
+        Md5OfStream body = new Md5OfStream(file);
+        String etag =
+                putSingle(key, RequestBody.fromContentProvider(body, size, "application/octet-stream"), null, sha256);
+        byte[] md5 = body.digest(size);
+        if (md5 != null && isMd5Etag(etag, md5)) {
+            return true;
+        }
+        if (md5 != null) {
+            storage.noMd5Etags(uri(key), etag, Digests.hex(md5));
+        }
+        // md5 null: the SDK did not read the stream to its end, so the ETag cannot be compared; sent again instead
+        return false;
+    }
+
+    /** The file's bytes, one stream per attempt, and the MD5 of the last stream read to its end. */
+    private static final class Md5OfStream implements ContentStreamProvider {
+        private final Path file;
+        private volatile CountingDigest last;
+
+        Md5OfStream(Path file) {
+            this.file = file;
+        }
+
+        @Override
+        public InputStream newStream() {
+            try {
+                CountingDigest stream = new CountingDigest(Files.newInputStream(file));
+                last = stream;
+                return stream;
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException("cannot read " + file, e);
+            }
+        }
+
+        /** The MD5 of the last stream's bytes, or null when it did not deliver exactly {@code size} bytes. */
+        byte[] digest(long size) {
+            CountingDigest stream = last;
+            return stream == null || stream.count != size ? null : stream.md5.digest();
+        }
+    }
+
+    private static final class CountingDigest extends java.io.FilterInputStream {
+        final MessageDigest md5 = Digests.md5();
+        long count;
+
+        CountingDigest(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = in.read();
+            if (b >= 0) {
+                md5.update((byte) b);
+                count++;
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] buffer, int offset, int length) throws IOException {
+            int n = in.read(buffer, offset, length);
+            if (n > 0) {
+                md5.update(buffer, offset, n);
+                count += n;
+            }
+            return n;
+        }
+
+        @Override
+        public long skip(long n) {
+            throw new UnsupportedOperationException("skipping would leave bytes out of the MD5");
+        }
+
+        @Override
+        public boolean markSupported() {
+            return false;
+        }
     }
 
     /** One PUT; returns the ETag the server answered with (null when it sent none). */
@@ -150,12 +242,9 @@ final class S3BucketStore implements ObjectStore {
         return uploadPart(key, uploadId, number, bytes, contentMd5(bytes));
     }
 
-    /**
-     * The MD5 to send with a part as {@code Content-MD5}, or null where the server checks the signed SHA-256 of
-     * the body instead ({@link S3Storage#payloadSigned()}).
-     */
-    byte[] contentMd5(byte[] bytes) {
-        return storage.payloadSigned() ? null : Digests.md5().digest(bytes);
+    /** The MD5 to send with a part as {@code Content-MD5}. */
+    static byte[] contentMd5(byte[] bytes) {
+        return Digests.md5().digest(bytes);
     }
 
     /** Reads {@code length} bytes of {@code file} from {@code offset}; fails when the file is shorter. */
@@ -182,13 +271,9 @@ final class S3BucketStore implements ObjectStore {
                 .uploadId());
     }
 
-    /**
-     * Sends one part; with {@code md5} as {@code Content-MD5} (the server rejects a body that does not match it), or
-     * without when {@code md5} is null, where the caller relies on the server checking the signed SHA-256 of the
-     * body instead ({@link S3Storage#payloadSigned()}).
-     */
+    /** Sends one part with {@code md5} as {@code Content-MD5} (the server rejects a body that does not match it). */
     CompletedPart uploadPart(String key, String uploadId, int number, byte[] bytes, byte[] md5) {
-        String md5Base64 = md5 == null ? null : Base64.getEncoder().encodeToString(md5);
+        String md5Base64 = Base64.getEncoder().encodeToString(md5);
         String etag = storage.call(() -> storage.client()
                 .uploadPart(
                         b -> b.bucket(bucket)
@@ -455,13 +540,13 @@ final class S3BucketStore implements ObjectStore {
 
     /** Whether {@code etag} (quoted or not) is the hex form of {@code md5}. */
     static boolean isMd5Etag(String etag, byte[] md5) {
-        if (etag == null) {
-            return false;
-        }
-        String bare = etag.length() >= 2 && etag.startsWith("\"") && etag.endsWith("\"")
+        return etag != null && unquoted(etag).equalsIgnoreCase(Digests.hex(md5));
+    }
+
+    private static String unquoted(String etag) {
+        return etag.length() >= 2 && etag.startsWith("\"") && etag.endsWith("\"")
                 ? etag.substring(1, etag.length() - 1)
                 : etag;
-        return bare.equalsIgnoreCase(Digests.hex(md5));
     }
 
     /**

@@ -24,14 +24,14 @@ import software.amazon.awssdk.services.s3.S3Configuration;
  * that upload files and multipart parts in parallel. Hands out {@link ObjectStore}s for bucket/prefix pairs,
  * which share the client.
  *
- * <p>Uploads send {@code Content-MD5} with every request (single PUT and each part), so the server rejects
- * a corrupted body, and the object's SHA-256 as metadata ({@code x-amz-meta-sha256}); after the upload a
- * HEAD checks size and SHA-256 (uploads of files still being written, {@link GrowingFileUpload}, are checked by
- * size and multipart ETag instead). The SDK's newer flexible checksums (CRC trailers) are only sent when an
- * operation requires them, because many S3-compatible servers refuse them. {@code aws-chunked} bodies are off: over
- * plain HTTP, where SigV4 must sign the payload, the SDK then signs the whole body's SHA-256 (which the server
- * checks) instead of signing every 128 KiB chunk, a cost S3Proxy and similar servers pay again to parse the
- * chunks without checking their signatures; over HTTPS the payload is unsigned either way.
+ * <p>Integrity: every part and every small object is sent with {@code Content-MD5}, so the server refuses a
+ * corrupted body; a file sent in one PUT is streamed from disk while its MD5 is computed and checked against the
+ * ETag the server answers with (with {@code Content-MD5} computed first where the server's ETags are not MD5s). Each
+ * object carries its SHA-256 as metadata ({@code x-amz-meta-sha256}) and is checked after the upload by size and
+ * SHA-256 or ETag. Request bodies are not signed ({@link UnsignedPayloadSigV4}, also over plain HTTP, where the SDK
+ * would sign each body's SHA-256 and make the server buffer every body to check it); {@code Content-MD5} is one of
+ * the signed headers. The SDK's newer flexible checksums (CRC trailers) are only sent when an operation requires
+ * them, because many S3-compatible servers refuse them, and {@code aws-chunked} bodies are off.
  *
  * <p>Every request goes through the {@link StoragePolicy} (retry with backoff inside a circuit breaker) when one
  * is given; the SDK's own retries are then off, so each attempt is counted once.
@@ -39,6 +39,8 @@ import software.amazon.awssdk.services.s3.S3Configuration;
  * <p>Thread-safe. {@link #close()} closes the client and the pools and is idempotent.
  */
 public final class S3Storage implements AutoCloseable {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(S3Storage.class);
+
     private final S3Settings settings;
     private final AwsCredentialsProvider credentials;
     private final S3Client client;
@@ -48,6 +50,7 @@ public final class S3Storage implements AutoCloseable {
     private final StoragePolicy policy;
     private final String endpointName;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile boolean md5Etags = true;
 
     private S3Storage(S3Settings settings, AwsCredentialsProvider credentials, StoragePolicy policy) {
         this.settings = settings;
@@ -64,6 +67,7 @@ public final class S3Storage implements AutoCloseable {
                 .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
                 .serviceConfiguration(
                         S3Configuration.builder().chunkedEncodingEnabled(false).build())
+                .putAuthScheme(new UnsignedPayloadSigV4())
                 .overrideConfiguration(c -> {
                     c.apiCallAttemptTimeout(settings.timeout());
                     if (!this.policy.sdkRetries()) {
@@ -117,13 +121,29 @@ public final class S3Storage implements AutoCloseable {
     }
 
     /**
-     * Whether SigV4 signs request bodies: on plain-HTTP endpoints the SDK signs each body's SHA-256
-     * ({@code x-amz-content-sha256}), and the server rejects a body that does not match it, so a corrupted part
-     * is refused without {@code Content-MD5}. Over HTTPS (and on AWS) the payload is unsigned.
+     * Whether the server answers a single PUT with the hex MD5 of the stored bytes as its ETag, as S3 does for
+     * objects without SSE-KMS or SSE-C: true until {@link #noMd5Etags} is told otherwise.
      */
-    boolean payloadSigned() {
-        return settings.endpoint() != null
-                && "http".equalsIgnoreCase(settings.endpoint().getScheme());
+    boolean md5Etags() {
+        return md5Etags;
+    }
+
+    /**
+     * Records that the server answered the single PUT of {@code uri} with {@code etag}, not the MD5 of the bytes
+     * sent ({@code md5}): from now on files sent in one PUT carry {@code Content-MD5}, computed before sending.
+     */
+    void noMd5Etags(String uri, String etag, String md5) {
+        if (md5Etags) {
+            md5Etags = false;
+            log.info(
+                    "{} answered the PUT of {} with ETag {}, not the MD5 of the bytes sent ({}): the file is sent"
+                            + " again with Content-MD5, and so is every file sent in one PUT from now on (servers"
+                            + " with SSE-KMS or SSE-C do not answer with MD5s)",
+                    endpointName,
+                    uri,
+                    etag,
+                    md5);
+        }
     }
 
     public S3Settings settings() {

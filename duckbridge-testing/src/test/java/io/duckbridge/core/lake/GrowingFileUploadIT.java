@@ -13,6 +13,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -184,13 +185,12 @@ class GrowingFileUploadIT {
     }
 
     /**
-     * Over plain HTTP the parts carry no Content-MD5: the server's check of the SigV4-signed SHA-256 of each body
-     * is what rejects a corrupted part. This sends a part whose body differs by one byte from the body that was
-     * signed, as a corruption on the way would, and expects the server to refuse it.
+     * Bodies are not signed, also over plain HTTP ({@link UnsignedPayloadSigV4}); a part carries Content-MD5, which
+     * is signed. This signs a part as Duckbridge's client does and sends it with one byte changed, as a corruption on
+     * the way would: the server refuses it. Changing Content-MD5 to match the changed body breaks the signature.
      */
     @Test
-    void theServerRefusesAPartWhoseBodyDoesNotMatchItsSignedSha256() throws Exception {
-        assertThat(storage.payloadSigned()).isTrue();
+    void theServerRefusesAPartWhoseBodyDoesNotMatchItsSignedContentMd5() throws Exception {
         S3BucketStore store = (S3BucketStore) storage.store("grow", "s");
         String uploadId = store.createMultipart("data_0.parquet", java.util.Map.of());
         try {
@@ -202,41 +202,62 @@ class GrowingFileUploadIT {
             SdkHttpFullRequest unsigned = SdkHttpFullRequest.builder()
                     .method(SdkHttpMethod.PUT)
                     .uri(uri)
-                    .putHeader("Host", uri.getHost() + ":" + uri.getPort())
+                    .putHeader("Content-MD5", base64Md5(signed))
                     .build();
-            var request = AwsV4HttpSigner.create()
+            var request = new UnsignedPayloadSigV4()
+                    .signer()
                     .sign(r -> r.identity(AwsCredentialsIdentity.create(TestingS3.ACCESS_KEY, s3.secretKey()))
                             .request(unsigned)
                             .payload(ContentStreamProvider.fromByteArray(signed))
                             .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, "s3")
                             .putProperty(AwsV4HttpSigner.REGION_NAME, "us-east-1")
-                            .putProperty(AwsV4HttpSigner.DOUBLE_URL_ENCODE, false)
-                            .putProperty(AwsV4HttpSigner.PAYLOAD_SIGNING_ENABLED, true))
+                            .putProperty(AwsV4HttpSigner.DOUBLE_URL_ENCODE, false))
                     .request();
-            HttpRequest.Builder http = HttpRequest.newBuilder(uri).PUT(HttpRequest.BodyPublishers.ofByteArray(sent));
-            request.forEachHeader((name, values) -> {
-                if (!name.equalsIgnoreCase("Host")) {
-                    values.forEach(v -> http.header(name, v));
-                }
-            });
-            assertThat(request.firstMatchingHeader("x-amz-content-sha256")).contains(Digests.sha256(signed));
+            assertThat(request.protocol()).isEqualTo("http");
+            assertThat(request.firstMatchingHeader("x-amz-content-sha256")).contains("UNSIGNED-PAYLOAD");
+            assertThat(request.firstMatchingHeader("Authorization").orElseThrow())
+                    .contains("content-md5");
             try (HttpClient client = HttpClient.newHttpClient()) {
-                HttpResponse<String> refused = client.send(http.build(), HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> refused = client.send(
+                        withHeaders(request, uri, sent, Map.of()).build(), HttpResponse.BodyHandlers.ofString());
                 assertThat(refused.statusCode()).as(refused.body()).isEqualTo(400);
+                assertThat(refused.body()).contains("BadDigest");
 
-                // the same request with the body that was signed is accepted: the refusal was the body's
-                HttpRequest.Builder intact =
-                        HttpRequest.newBuilder(uri).PUT(HttpRequest.BodyPublishers.ofByteArray(signed));
-                request.forEachHeader((name, values) -> {
-                    if (!name.equalsIgnoreCase("Host")) {
-                        values.forEach(v -> intact.header(name, v));
-                    }
-                });
-                HttpResponse<String> accepted = client.send(intact.build(), HttpResponse.BodyHandlers.ofString());
+                // a Content-MD5 made to match the changed body is not the one that was signed
+                HttpResponse<String> forged = client.send(
+                        withHeaders(request, uri, sent, Map.of("Content-MD5", base64Md5(sent)))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(forged.statusCode()).as(forged.body()).isEqualTo(403);
+
+                // the same request with the body that was signed is accepted: the refusals were the body's
+                HttpResponse<String> accepted = client.send(
+                        withHeaders(request, uri, signed, Map.of()).build(), HttpResponse.BodyHandlers.ofString());
                 assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(200);
             }
         } finally {
             store.abortMultipart("data_0.parquet", uploadId);
         }
+    }
+
+    private static String base64Md5(byte[] bytes) {
+        return java.util.Base64.getEncoder().encodeToString(Digests.md5().digest(bytes));
+    }
+
+    /** {@code signed}'s headers (but Host, which the HTTP client sets) with {@code replaced} ones, and {@code body}. */
+    private static HttpRequest.Builder withHeaders(
+            software.amazon.awssdk.http.SdkHttpRequest signed, URI uri, byte[] body, Map<String, String> replaced) {
+        HttpRequest.Builder http = HttpRequest.newBuilder(uri).PUT(HttpRequest.BodyPublishers.ofByteArray(body));
+        signed.forEachHeader((name, values) -> {
+            if (!name.equalsIgnoreCase("Host")) {
+                String value = replaced.get(name);
+                if (value != null) {
+                    http.header(name, value);
+                } else {
+                    values.forEach(v -> http.header(name, v));
+                }
+            }
+        });
+        return http;
     }
 }

@@ -116,6 +116,51 @@ class S3ObjectStoreIT {
     }
 
     @Test
+    void sendsAFileInOneStreamedPutVerifiedByItsEtag() throws IOException {
+        ObjectStore store = storage.store("store", "one");
+        Path file = randomFile("one.bin", 3L * 1024 * 1024 + 7);
+        StoredObject stored = store.put("one.bin", file);
+        // the ETag the server answered with is the MD5 of the bytes streamed: no second request, no HEAD
+        assertThat(s3.count("putBlob")).isEqualTo(1);
+        assertThat(s3.count("blobMetadata")).isZero();
+        assertThat(stored.sha256()).isEqualTo(Digests.sha256(file));
+        assertThat(store.get("one.bin", dir.resolve("one.back")).sha256()).isEqualTo(Digests.sha256(file));
+        assertThat(Files.readAllBytes(dir.resolve("one.back"))).isEqualTo(Files.readAllBytes(file));
+    }
+
+    /**
+     * A server that answers single PUTs with ETags that are not MD5s (S3 with SSE-KMS): the first file is sent
+     * again with Content-MD5 and checked by a HEAD, and every later one is sent that way at once.
+     */
+    @Test
+    void aServerWhoseEtagsAreNotMd5sGetsContentMd5AndAHead() throws IOException {
+        try (S3Storage own = open(s3.secretKey(), s3.endpoint())) {
+            s3.answerEtagsThatAreNotMd5s(true);
+            ObjectStore store = own.store("store", "kms");
+            Path first = randomFile("first.bin", 2L * 1024 * 1024);
+            Path second = randomFile("second.bin", 2L * 1024 * 1024 + 1);
+
+            store.put("first.bin", first);
+            assertThat(s3.count("putBlob"))
+                    .as("streamed, then again with Content-MD5")
+                    .isEqualTo(2);
+            assertThat(s3.count("blobMetadata")).isEqualTo(1);
+
+            store.put("second.bin", second);
+            assertThat(s3.count("putBlob")).isEqualTo(3);
+            assertThat(s3.count("blobMetadata")).isEqualTo(2);
+
+            s3.answerEtagsThatAreNotMd5s(false);
+            assertThat(store.get("first.bin", dir.resolve("first.back")).sha256())
+                    .isEqualTo(Digests.sha256(first));
+            assertThat(store.get("second.bin", dir.resolve("second.back")).sha256())
+                    .isEqualTo(Digests.sha256(second));
+        } finally {
+            s3.answerEtagsThatAreNotMd5s(false);
+        }
+    }
+
+    @Test
     void uploadsLargeFilesInParallelParts() throws IOException {
         ObjectStore store = storage.store("store", "big");
         Path big = randomFile("big.bin", 40L * 1024 * 1024 + 123);
