@@ -15,7 +15,7 @@ import java.time.Duration;
  * @param pathStyleAccess whether to address buckets as {@code endpoint/bucket} instead of {@code bucket.endpoint}
  * @param profile a named profile from the AWS config/credentials files; null for the default chain
  * @param partSizeBytes multipart part size (at least 5 MiB; default 8 MiB)
- * @param multipartThresholdBytes files larger than this are uploaded in parts (default 16 MiB)
+ * @param multipartThresholdBytes files larger than this are uploaded in parallel parts, smaller ones in one streamed PUT (default 100 MiB)
  * @param maxConcurrency parts (and small files) uploaded at once (default 8); also bounds part buffers in memory
  * @param timeout how long one request attempt may take before it is retried (default 5 minutes)
  * @param uploadDuringCopy whether an export sends the parts of a large file while DuckDB is still writing it
@@ -52,7 +52,7 @@ public record S3Settings(
             throw invalid("duckbridge.lake.s3.part-size " + partSizeBytes + " bytes is below S3's minimum of 5MB");
         }
         if (multipartThresholdBytes == 0) {
-            multipartThresholdBytes = 16L * 1024 * 1024;
+            multipartThresholdBytes = 100L * 1024 * 1024;
         }
         if (multipartThresholdBytes < partSizeBytes) {
             throw invalid("duckbridge.lake.s3.multipart-threshold must be at least the part size");

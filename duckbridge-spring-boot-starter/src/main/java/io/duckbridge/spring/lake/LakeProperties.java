@@ -30,7 +30,7 @@ public record LakeProperties(
      * @param pathStyleAccess whether to address buckets as {@code endpoint/bucket}
      * @param profile named profile in the AWS config/credentials files; unset for the default chain
      * @param partSize multipart part size
-     * @param multipartThreshold files larger than this are uploaded in parts
+     * @param multipartThreshold files larger than this are uploaded in parallel parts, smaller ones in one PUT
      * @param maxConcurrency parts uploaded at once
      * @param timeout how long one request attempt may take
      * @param healthBucket a bucket the health check lists to tell whether storage is reachable; unset: not probed
@@ -42,7 +42,7 @@ public record LakeProperties(
             @DefaultValue("false") boolean pathStyleAccess,
             String profile,
             @DefaultValue("8MB") DataSize partSize,
-            @DefaultValue("16MB") DataSize multipartThreshold,
+            @DefaultValue("100MB") DataSize multipartThreshold,
             @DefaultValue("8") int maxConcurrency,
             @DefaultValue("5m") Duration timeout,
             String healthBucket,
