@@ -13,9 +13,11 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
@@ -27,15 +29,47 @@ import org.slf4j.LoggerFactory;
  * final name, verified, synced to disk and renamed into place atomically, and the directory is synced after the
  * rename, so an object that is in place survives an operating-system crash or a power loss with its content (a
  * marker written after the files it declares complete can never be left pointing at empty or cut files).
- * Thread-safe.
+ * {@link #putAll} and an export's {@link #move}s sync each directory they wrote into once for all their files, not
+ * once per file. Thread-safe.
  */
 public final class LocalObjectStore implements ObjectStore {
     private static final Logger log = LoggerFactory.getLogger(LocalObjectStore.class);
     private final Path root;
+    private final DiskSync disk;
 
     /** @param root the directory holding the objects; created on first write */
     public LocalObjectStore(Path root) {
+        this(root, DiskSync.FILE_SYNC);
+    }
+
+    /** @param disk how files and directories are synced: {@link DiskSync#FILE_SYNC}, or a test's recording fake */
+    LocalObjectStore(Path root, DiskSync disk) {
         this.root = root.toAbsolutePath().normalize();
+        this.disk = disk;
+    }
+
+    /**
+     * Flushes what the store writes to disk. {@link #FILE_SYNC} does it with {@link FileSync}; tests record the
+     * calls to see what was synced, and in which order. Implementations are thread-safe.
+     */
+    interface DiskSync {
+        DiskSync FILE_SYNC = new DiskSync() {
+            @Override
+            public void file(Path file) throws IOException {
+                FileSync.file(file);
+            }
+
+            @Override
+            public void directory(Path directory) throws IOException {
+                FileSync.directory(directory);
+            }
+        };
+
+        /** Flushes a file's content and size. */
+        void file(Path file) throws IOException;
+
+        /** Flushes a directory's entries (a rename or a new file or directory in it). */
+        void directory(Path directory) throws IOException;
     }
 
     public Path root() {
@@ -49,6 +83,16 @@ public final class LocalObjectStore implements ObjectStore {
 
     @Override
     public StoredObject put(String key, Path file) {
+        StoredObject stored = copyIn(key, file);
+        syncDirectoriesOf(List.of(key));
+        return stored;
+    }
+
+    /**
+     * {@link #put} without syncing the directory the object was renamed into: its entry is durable only after
+     * {@link #syncDirectoriesOf} names its key.
+     */
+    private StoredObject copyIn(String key, Path file) {
         Path target = resolve(key);
         long size = size(file);
         String sha256 = Digests.sha256(file);
@@ -57,9 +101,8 @@ public final class LocalObjectStore implements ObjectStore {
             Files.createDirectories(target.getParent());
             Files.copy(file, temp, StandardCopyOption.REPLACE_EXISTING);
             verify(key, temp, size, sha256);
-            FileSync.file(temp);
+            disk.file(temp);
             moveAtomically(temp, target);
-            syncDirectories(target.getParent());
         } catch (IOException e) {
             throw new DuckbridgeException(ErrorClass.IO, "cannot store " + file + " as " + target + ": " + e, e);
         } finally {
@@ -70,14 +113,16 @@ public final class LocalObjectStore implements ObjectStore {
 
     /**
      * Moves {@code file} to {@code key} without copying when both are on one file system (copies otherwise),
-     * and verifies the result against the given size and SHA-256. The source is gone afterwards. Like every
-     * write here, the file is synced to disk before it is renamed into place and its directory after.
+     * and verifies the result against the given size and SHA-256. The source is gone afterwards. The file's
+     * content is synced to disk before it is renamed into place; its directory is not: an export moves many files
+     * into few directories and then syncs each of them once with {@link #syncDirectoriesOf}, which it must do
+     * before it writes anything that names the key (the manifest).
      */
     StoredObject move(String key, Path file, long size, String sha256) {
         Path target = resolve(key);
         try {
             Files.createDirectories(target.getParent());
-            FileSync.file(file);
+            disk.file(file);
             boolean renamed;
             try {
                 moveAtomically(file, target);
@@ -85,10 +130,8 @@ public final class LocalObjectStore implements ObjectStore {
             } catch (IOException crossDevice) {
                 renamed = false;
             }
-            if (renamed) {
-                syncDirectories(target.getParent());
-            } else {
-                put(key, file); // synced like every put
+            if (!renamed) {
+                copyIn(key, file);
                 Files.deleteIfExists(file);
             }
         } catch (IOException e) {
@@ -102,10 +145,12 @@ public final class LocalObjectStore implements ObjectStore {
         return new StoredObject(key, size, sha256);
     }
 
+    /** Stores the files one after the other, then syncs each directory they went into once. */
     @Override
     public List<StoredObject> putAll(Map<String, Path> files) {
         List<StoredObject> stored = new ArrayList<>();
-        files.forEach((key, file) -> stored.add(put(key, file)));
+        files.forEach((key, file) -> stored.add(copyIn(key, file)));
+        syncDirectoriesOf(files.keySet());
         return stored;
     }
 
@@ -185,9 +230,9 @@ public final class LocalObjectStore implements ObjectStore {
             Files.createDirectories(target.getParent());
             Files.write(temp, content);
             verify(key, temp, content.length, Digests.sha256(content));
-            FileSync.file(temp);
+            disk.file(temp);
             moveAtomically(temp, target);
-            syncDirectories(target.getParent());
+            syncDirectories(List.of(target.getParent()));
         } catch (IOException e) {
             throw new DuckbridgeException(ErrorClass.IO, "cannot write " + target + ": " + e, e);
         } finally {
@@ -244,14 +289,46 @@ public final class LocalObjectStore implements ObjectStore {
     }
 
     /**
-     * Syncs {@code dir} and every directory above it up to the root's parent: a directory created for an object
-     * (a version or partition directory, or the root itself) is an entry of its parent, which must reach the disk
-     * too. A handful of small syncs per object.
+     * Makes the entries of these objects durable: syncs the directories they are in and every directory above those
+     * up to the root's parent, each once, deepest first. Objects stored by {@link #move} are durable only after
+     * this; call it once for all of them before writing what names them.
+     *
+     * @throws DuckbridgeException IO when a directory cannot be synced
      */
-    private void syncDirectories(Path dir) throws IOException {
+    void syncDirectoriesOf(Collection<String> keys) {
+        List<Path> directories =
+                keys.stream().map(k -> resolve(k).getParent()).distinct().toList();
+        try {
+            syncDirectories(directories);
+        } catch (IOException e) {
+            throw new DuckbridgeException(
+                    ErrorClass.IO,
+                    "cannot sync the directories under " + root + " that hold " + keys.size()
+                            + (keys.size() == 1 ? " new object: " : " new objects: ") + e,
+                    e);
+        }
+    }
+
+    /**
+     * Syncs {@code dirs} and every directory above them up to the root's parent, each once, deepest first: a
+     * directory created for an object (a version or partition directory, or the root itself) is an entry of its
+     * parent, which must reach the disk too.
+     */
+    private void syncDirectories(Collection<Path> dirs) throws IOException {
         Path top = root.getParent() == null ? root : root.getParent();
-        for (Path d = dir; d != null && d.startsWith(top); d = d.getParent()) {
-            FileSync.directory(d);
+        Set<Path> chain = new HashSet<>();
+        for (Path dir : dirs) {
+            Path d = dir;
+            // once a directory is in the chain, so are the ones above it
+            while (d != null && d.startsWith(top) && chain.add(d)) {
+                d = d.getParent();
+            }
+        }
+        List<Path> deepestFirst = new ArrayList<>(chain);
+        deepestFirst.sort(
+                Comparator.comparingInt(Path::getNameCount).reversed().thenComparing(Comparator.naturalOrder()));
+        for (Path d : deepestFirst) {
+            disk.directory(d);
         }
     }
 

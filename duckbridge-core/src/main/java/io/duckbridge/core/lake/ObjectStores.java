@@ -11,11 +11,18 @@ import io.duckbridge.core.error.ErrorClass;
 public final class ObjectStores {
     private final LakeSettings settings;
     private final S3Storage s3;
+    private final LocalObjectStore.DiskSync disk;
 
     /** @param s3 the S3 connection, or null when object storage is not configured */
     public ObjectStores(LakeSettings settings, S3Storage s3) {
+        this(settings, s3, LocalObjectStore.DiskSync.FILE_SYNC);
+    }
+
+    /** @param disk how the local stores sync what they write; a test's recording fake sees every sync */
+    ObjectStores(LakeSettings settings, S3Storage s3, LocalObjectStore.DiskSync disk) {
         this.settings = settings;
         this.s3 = s3;
+        this.disk = disk;
     }
 
     public ObjectStore open(LakeLocation location) {
@@ -37,7 +44,7 @@ public final class ObjectStores {
                     location + " leads out of the exports directory " + exports + " through a symbolic link; use"
                             + " a target without links inside " + exports);
         }
-        return new LocalObjectStore(root);
+        return new LocalObjectStore(root, disk);
     }
 
     /** The S3 connection, or null. */

@@ -812,6 +812,9 @@ public final class ParquetExporter {
                 context.advance(f.bytes());
                 published.add(new ExportManifest.File(key, f.rows(), f.bytes(), f.sha256(), f.partition()));
             }
+            // each partition directory once, not once per file in it; before the manifest names the files
+            local.syncDirectoriesOf(
+                    published.stream().map(ExportManifest.File::path).toList());
             return published;
         }
         Map<String, Path> byKey = new LinkedHashMap<>();

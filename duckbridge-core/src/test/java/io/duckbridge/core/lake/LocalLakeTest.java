@@ -9,13 +9,18 @@ import io.duckbridge.core.error.DuckbridgeException;
 import io.duckbridge.core.error.ErrorClass;
 import io.duckbridge.core.jobs.JobContext;
 import io.duckbridge.core.query.QueryGuard;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -387,6 +392,53 @@ class LocalLakeTest {
                 .isInstanceOf(DuckbridgeException.class)
                 .extracting(e -> ((DuckbridgeException) e).errorClass())
                 .isEqualTo(ErrorClass.CONFLICT);
+    }
+
+    @Test
+    void aPartitionedExportSyncsEachOfItsDirectoriesOnceBeforeItsManifest() throws Exception {
+        // 6 partition directories of about 2.5 MB each, rolled over into files of 1 MiB
+        engine.executeOnLane("CREATE TABLE wide AS SELECT i AS id, (['eu', 'us'])[i % 2 + 1] AS region,"
+                + " i % 3 AS shard, md5(i::VARCHAR) || md5((-i)::VARCHAR) AS payload FROM range(200000) t(i)");
+        var disk = new RecordingDiskSync();
+        LakeSettings settings = LakeSettings.of(dataDir);
+        var exporter = new ParquetExporter(engine, settings, new ObjectStores(settings, null, disk), null);
+
+        ExportResult result = exporter.export(
+                new ExportRequest(
+                        "wide",
+                        null,
+                        "file:wide",
+                        List.of("region", "shard"),
+                        List.of(),
+                        "uncompressed",
+                        null,
+                        5000,
+                        1024L * 1024,
+                        null),
+                JobContext.none());
+
+        Path exports = dataDir.resolve("exports").toAbsolutePath();
+        Path root = exports.resolve("wide");
+        List<Path> files =
+                result.files().stream().map(f -> Path.of(URI.create(f))).toList();
+        Set<Path> partitions = files.stream().map(Path::getParent).collect(Collectors.toSet());
+        assertThat(partitions).hasSize(6);
+        assertThat(files.stream().collect(Collectors.groupingBy(Path::getParent, Collectors.counting())))
+                .allSatisfy((partition, count) -> assertThat(count).isGreaterThan(1));
+        // every directory the manifest's files are in, and each one above it, was synced once before the manifest
+        Set<Path> chains = new HashSet<>();
+        for (Path partition : partitions) {
+            for (Path d = partition; d.startsWith(exports); d = d.getParent()) {
+                chains.add(d);
+            }
+        }
+        List<Path> beforeManifest = disk.directoriesBeforeFile(ExportManifest.MANIFEST);
+        assertThat(beforeManifest).containsExactlyInAnyOrderElementsOf(chains);
+        assertThat(beforeManifest)
+                .isSortedAccordingTo(Comparator.comparingInt(Path::getNameCount).reversed());
+        // and after it only the directories of the manifest, _SUCCESS and the pointer again, never a partition's
+        assertThat(partitions).allSatisfy(p -> assertThat(disk.timesSynced(p)).isEqualTo(1));
+        assertThat(disk.timesSynced(root.resolve(result.version()))).isEqualTo(3);
     }
 
     @Test

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -43,6 +44,36 @@ class LocalObjectStoreTest {
                 .isInstanceOf(DuckbridgeException.class)
                 .extracting(e -> ((DuckbridgeException) e).errorClass())
                 .isEqualTo(ErrorClass.NOT_FOUND);
+    }
+
+    @Test
+    void putAllSyncsEachDirectoryItWroteIntoOnceAfterTheFilesAndBeforeItReturns() throws IOException {
+        var disk = new RecordingDiskSync();
+        Path root = dir.resolve("root");
+        var store = new LocalObjectStore(root, disk);
+        Path source = Files.writeString(dir.resolve("src.txt"), "hello");
+        Map<String, Path> files = new LinkedHashMap<>();
+        for (String partition : List.of("a=1/b=x", "a=1/b=y", "a=2/b=x")) {
+            for (int i = 0; i < 3; i++) {
+                files.put("v=1/" + partition + "/data_" + i + ".parquet", source);
+            }
+        }
+
+        store.putAll(files);
+
+        List<RecordingDiskSync.Synced> synced = disk.synced();
+        assertThat(synced.subList(0, 9)).noneMatch(RecordingDiskSync.Synced::directory);
+        // each directory once, deepest first, up to the one the root was created in
+        assertThat(synced.subList(9, synced.size()).stream().map(RecordingDiskSync.Synced::path))
+                .containsExactly(
+                        root.resolve("v=1/a=1/b=x"),
+                        root.resolve("v=1/a=1/b=y"),
+                        root.resolve("v=1/a=2/b=x"),
+                        root.resolve("v=1/a=1"),
+                        root.resolve("v=1/a=2"),
+                        root.resolve("v=1"),
+                        root,
+                        dir);
     }
 
     @Test
