@@ -335,7 +335,7 @@ public final class DuckDbEngine implements AutoCloseable {
             peakReadersInUse.accumulateAndGet(inUse, Math::max);
             var future = new SessionFuture<T>();
             try {
-                runSession(connection, timeout, work, future, false);
+                runSession(connection, timeout, timeout, work, future, false);
             } finally {
                 readersInUse.decrementAndGet();
                 pool.add(connection);
@@ -411,7 +411,8 @@ public final class DuckDbEngine implements AutoCloseable {
             int inUse = readersInUse.incrementAndGet();
             peakReadersInUse.accumulateAndGet(inUse, Math::max);
             try {
-                runSession(connection, left, work, future, false);
+                // the deadline is what the wait left; a TIMEOUT still names the timeout that was asked for
+                runSession(connection, timeout, left, work, future, false);
             } finally {
                 readersInUse.decrementAndGet();
                 pool.add(connection);
@@ -499,7 +500,7 @@ public final class DuckDbEngine implements AutoCloseable {
                     };
             writerExecutor.execute(new Task(future, () -> {
                 if (!future.isDone()) {
-                    runSession(writeConnection, null, body, future, true);
+                    runSession(writeConnection, null, null, body, future, true);
                 }
             }));
         } catch (RejectedExecutionException e) {
@@ -529,8 +530,20 @@ public final class DuckDbEngine implements AutoCloseable {
 
     // ---- sessions ------------------------------------------------------------------------------
 
+    /**
+     * Runs {@code work} on {@code connection} and completes {@code future} with its outcome.
+     *
+     * @param timeout the timeout the caller asked for, which a TIMEOUT names; null for none
+     * @param remaining the time left of it when the work starts (less than {@code timeout} after a wait for a
+     *     reader): the session is cancelled when it runs out; null for no deadline
+     */
     private <T> void runSession(
-            DuckDBConnection connection, Duration timeout, ReadWork<T> work, SessionFuture<T> future, boolean lane) {
+            DuckDBConnection connection,
+            Duration timeout,
+            Duration remaining,
+            ReadWork<T> work,
+            SessionFuture<T> future,
+            boolean lane) {
         StatementCache cache = lane ? null : statementCaches.get(connection);
         if (cache != null) {
             cache.reset(laneWrites.get());
@@ -538,9 +551,9 @@ public final class DuckDbEngine implements AutoCloseable {
         var session = new ReadSession(connection, cache);
         future.session = session;
         activeSessions.add(session);
-        ScheduledFuture<?> deadline = timeout == null
+        ScheduledFuture<?> deadline = remaining == null
                 ? null
-                : timer.schedule(session::timeout, Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS);
+                : timer.schedule(session::timeout, Math.max(1, remaining.toMillis()), TimeUnit.MILLISECONDS);
         try {
             if (future.isCancelled()) {
                 return;

@@ -304,6 +304,41 @@ class DuckDbEngineTest {
     }
 
     @Test
+    void aQueryThatWaitedForAReaderAndThenTimedOutNamesTheTimeoutItAskedFor() throws Exception {
+        try (var engine = DuckDbEngine.open(fileSettings().withReaders(1, 10))) {
+            CountDownLatch release = new CountDownLatch(1);
+            CountDownLatch holding = new CountDownLatch(1);
+            var blocker = engine.readAsync(null, session -> {
+                holding.countDown();
+                release.await();
+                return 1L;
+            });
+            assertThat(holding.await(10, TimeUnit.SECONDS)).isTrue();
+            long start = System.nanoTime();
+            var runaway = engine.readAsync(Duration.ofMillis(2000), session -> {
+                try (Statement st = session.statement();
+                        ResultSet rs = st.executeQuery("SELECT count(*) FROM range(1000000000000)")) {
+                    rs.next();
+                    return rs.getLong(1);
+                }
+            });
+            // it waits 1.5 s of its 2 s for the only reader, then runs into its deadline
+            assertThatThrownBy(() -> runaway.get(1500, TimeUnit.MILLISECONDS))
+                    .isInstanceOf(java.util.concurrent.TimeoutException.class);
+            release.countDown();
+            assertThat(blocker.get(10, TimeUnit.SECONDS)).isEqualTo(1L);
+            assertThatThrownBy(() -> runaway.get(10, TimeUnit.SECONDS))
+                    .cause()
+                    .isInstanceOfSatisfying(
+                            DuckbridgeException.class,
+                            e -> assertThat(e.errorClass()).isEqualTo(ErrorClass.TIMEOUT))
+                    .hasMessage("the query ran longer than its timeout of 2000 ms and was cancelled");
+            // the deadline counts from the submit, not from when a reader took the query (which would be 3.5 s)
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(3400));
+        }
+    }
+
+    @Test
     void fullReaderQueueIsRefusedWithSourceUnavailable() throws Exception {
         try (var engine = DuckDbEngine.open(fileSettings().withReaders(1, 1))) {
             CountDownLatch release = new CountDownLatch(1);
