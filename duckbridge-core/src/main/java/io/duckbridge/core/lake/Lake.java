@@ -5,8 +5,10 @@ import io.duckbridge.core.jobs.Job;
 import io.duckbridge.core.jobs.JobContext;
 import io.duckbridge.core.jobs.JobKind;
 import io.duckbridge.core.jobs.JobRunner;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The lake feature's entry point: exports and imports as jobs, and a health summary. Wraps a
@@ -18,6 +20,11 @@ public final class Lake {
     private final ParquetImporter importer;
     private final ObjectStores stores;
     private final JobRunner jobs;
+    /**
+     * Export jobs submitted and not ended, by target ({@link LakeLocation#toString()}): from before the job exists
+     * until after its export let go of the target, queued ones included. Guarded by itself.
+     */
+    private final Map<String, Integer> submittedTargets = new HashMap<>();
 
     /**
      * Creates the lake on {@code engine} and removes what a killed import left (its staging table in the
@@ -37,19 +44,58 @@ public final class Lake {
     /**
      * Queues an export; the job's result is {@link ExportResult#toMap()}. A query the guard refuses is refused
      * here, before a job exists, as {@code POST /api/v1/query} refuses it (the job checks it again), and so are a
-     * target this lake cannot open and a table, query, order or partition column DuckDB cannot bind.
+     * target this lake cannot open and a table, query, order or partition column DuckDB cannot bind. An export to
+     * a target another export holds when it runs fails CONFLICT.
      *
      * @throws io.duckbridge.core.error.DuckbridgeException READ_ONLY_VIOLATION, SYNTAX or INVALID_REQUEST for a
      *     query that may not be exported; BINDER for an unknown table or column; INVALID_REQUEST for a bad
      *     bucket name or object storage that is not configured
      */
     public Job submitExport(ExportRequest request) {
+        return submitExport(request, false).orElseThrow();
+    }
+
+    /**
+     * {@link #submitExport}, unless an export job to the same target is queued or running, or an export outside a
+     * job writes it: then no job is created and the answer is empty. For schedules, whose job would only fail
+     * CONFLICT. The check and the submission are one step against other jobs submitted through this lake; an export
+     * run directly ({@link #export}) that takes the target just after the check still makes the job fail CONFLICT.
+     *
+     * @throws io.duckbridge.core.error.DuckbridgeException as {@link #submitExport}
+     */
+    public Optional<Job> submitExportUnlessTargetBusy(ExportRequest request) {
+        return submitExport(request, true);
+    }
+
+    private Optional<Job> submitExport(ExportRequest request, boolean unlessBusy) {
         exporter.checkTarget(request);
         exporter.checkSource(request);
-        return jobs.submit(
-                JobKind.EXPORT,
-                "export to " + request.target(),
-                context -> export(request, context).toMap());
+        String target = request.location().toString();
+        synchronized (submittedTargets) {
+            if (unlessBusy && (submittedTargets.containsKey(target) || exporter.exporting(request.location()))) {
+                return Optional.empty();
+            }
+            submittedTargets.merge(target, 1, Integer::sum);
+        }
+        Job job;
+        try {
+            job = jobs.submit(
+                    JobKind.EXPORT,
+                    "export to " + request.target(),
+                    context -> export(request, context).toMap());
+        } catch (RuntimeException | Error e) {
+            released(target);
+            throw e;
+        }
+        // the job's completion comes after its body returned, so after the export let go of the target
+        job.completion().whenComplete((snapshot, failure) -> released(target));
+        return Optional.of(job);
+    }
+
+    private void released(String target) {
+        synchronized (submittedTargets) {
+            submittedTargets.computeIfPresent(target, (t, n) -> n == 1 ? null : n - 1);
+        }
     }
 
     /**

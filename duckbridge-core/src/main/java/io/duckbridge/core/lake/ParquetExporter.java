@@ -285,6 +285,11 @@ public final class ParquetExporter {
         describe(request, sourceQuery(request));
     }
 
+    /** Whether an export of this exporter holds {@code target} now (a second one would fail CONFLICT). */
+    boolean exporting(LakeLocation target) {
+        return activeTargets.contains(target.toString());
+    }
+
     /** Checks, without a request to the store, that the target names a store this lake can open. */
     void checkTarget(ExportRequest request) {
         stores.open(request.location());

@@ -8,6 +8,7 @@ import io.duckbridge.core.lake.ExportRequest;
 import io.duckbridge.core.lake.Lake;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -17,8 +18,9 @@ import org.springframework.scheduling.support.CronTrigger;
 
 /**
  * Submits the exports of {@code duckbridge.lake.schedules} as jobs on their cron schedules. Each schedule
- * is validated at startup (a missing or bad cron, or a bad request, fails the start naming the schedule); a
- * schedule whose previous export is still queued or running skips its time. Owns its one scheduler thread;
+ * is validated at startup (a missing or bad cron, or a bad request, fails the start naming the schedule). A
+ * schedule skips its time, with a line in the log, while its previous export is still queued or running, and
+ * while another export to its target is (which would make its own fail CONFLICT). Owns its one scheduler thread;
  * {@link #close()} stops it. Thread-safe.
  */
 public class LakeScheduler implements AutoCloseable {
@@ -80,8 +82,18 @@ public class LakeScheduler implements AutoCloseable {
                             return;
                         }
                         try {
-                            log.info("{}: starting the scheduled export to {}", name, request.target());
-                            last.set(lake.submitExport(request));
+                            // another export of the target (a manual one, another schedule's) would make this
+                            // one fail CONFLICT when it runs: skipped like an overlap of its own
+                            Optional<Job> started = lake.submitExportUnlessTargetBusy(request);
+                            if (started.isEmpty()) {
+                                log.info(
+                                        "{}: another export to {} is queued or running; skipping this time",
+                                        name,
+                                        request.target());
+                                return;
+                            }
+                            log.info("{}: started the scheduled export to {}", name, request.target());
+                            last.set(started.get());
                         } catch (DuckbridgeException e) {
                             log.warn("{}: the scheduled export could not start: {}", name, e.getMessage());
                         }
