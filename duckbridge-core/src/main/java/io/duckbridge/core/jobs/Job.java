@@ -30,6 +30,7 @@ public final class Job implements JobContext {
     private volatile DuckbridgeException error;
     private volatile boolean cancelRequested;
     private volatile Future<?> execution;
+    private volatile boolean completeOnlyOnSuccess;
     private final List<Runnable> cancelActions = new CopyOnWriteArrayList<>();
     private final Instant createdAt = Instant.now();
 
@@ -65,6 +66,11 @@ public final class Job implements JobContext {
         this.total = total;
         this.unit = unit;
         done.set(0);
+    }
+
+    @Override
+    public void completeOnlyOnSuccess() {
+        completeOnlyOnSuccess = true;
     }
 
     @Override
@@ -128,17 +134,28 @@ public final class Job implements JobContext {
 
     /** A consistent-enough copy for display. */
     public JobSnapshot snapshot() {
+        // the status first: the progress shown then fits it, also when the job ends while this copy is taken
+        JobStatus statusNow = status;
         long doneNow = done.get();
         long totalNow = total;
+        // an estimated total (a sync's, from PostgreSQL's statistics) can be below what is already done:
+        // then the work is at least that much, never "905,668 of 609,498 rows"
+        if (totalNow >= 0 && doneNow > totalNow) {
+            totalNow = doneNow;
+        }
+        if (completeOnlyOnSuccess && totalNow > 0) {
+            doneNow = statusNow == JobStatus.SUCCEEDED
+                    ? totalNow
+                    // at most 99%, also for a client that rounds: its last phase is not done before it succeeded
+                    : Math.min(doneNow, totalNow - (totalNow + 99) / 100);
+        }
         return new JobSnapshot(
                 id,
                 kind,
                 description,
-                status,
+                statusNow,
                 doneNow,
-                // an estimated total (a sync's, from PostgreSQL's statistics) can be below what is already done:
-                // then the work is at least that much, never "905,668 of 609,498 rows"
-                totalNow >= 0 && doneNow > totalNow ? doneNow : totalNow,
+                totalNow,
                 unit,
                 createdAt,
                 startedAt,

@@ -22,6 +22,14 @@ public interface JobContext {
         total(total, unit);
     }
 
+    /**
+     * Shows all of the total done only once the job has succeeded: until then the amount done a snapshot shows is
+     * below the total (at most 99% of it), whatever was reported; when the job succeeds it is the total. For work
+     * whose last phase (a load, a swap, a commit) reports no progress of its own, so that a client polling the job
+     * never reads one that is still running as complete. A context that is not a job ignores it.
+     */
+    default void completeOnlyOnSuccess() {}
+
     /** Whether the job was asked to stop; long loops check it and end by throwing CANCELLED. */
     boolean cancelRequested();
 

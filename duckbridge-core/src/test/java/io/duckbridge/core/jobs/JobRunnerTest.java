@@ -53,6 +53,41 @@ class JobRunnerTest {
     }
 
     @Test
+    void aJobThatCompletesOnlyOnSuccessShowsItsTotalDoneOnlyOnceItSucceeded() throws Exception {
+        try (var runner = new JobRunner(2, 10)) {
+            CountDownLatch counted = new CountDownLatch(2);
+            CountDownLatch release = new CountDownLatch(1);
+            JobBody body = ctx -> {
+                ctx.total(1000, "bytes");
+                ctx.completeOnlyOnSuccess();
+                ctx.advance(1000); // all reported, its last phase (a swap) still to come
+                counted.countDown();
+                release.await();
+                return Map.of();
+            };
+            Job succeeds = runner.submit(JobKind.IMPORT, "import", body);
+            Job fails = runner.submit(JobKind.RESTORE, "restore", ctx -> {
+                body.run(ctx);
+                throw new DuckbridgeException(ErrorClass.IO, "the swap failed");
+            });
+            assertThat(counted.await(10, TimeUnit.SECONDS)).isTrue();
+            for (Job job : java.util.List.of(succeeds, fails)) {
+                JobSnapshot running = job.snapshot();
+                assertThat(running.status()).isEqualTo(JobStatus.RUNNING);
+                assertThat(running.total()).isEqualTo(1000);
+                assertThat(running.done()).isEqualTo(990); // 99%, also for a client that rounds
+            }
+            release.countDown();
+            JobSnapshot succeeded = succeeds.completion().get(10, TimeUnit.SECONDS);
+            assertThat(succeeded.status()).isEqualTo(JobStatus.SUCCEEDED);
+            assertThat(succeeded.done()).isEqualTo(succeeded.total()).isEqualTo(1000);
+            JobSnapshot failed = fails.completion().get(10, TimeUnit.SECONDS);
+            assertThat(failed.status()).isEqualTo(JobStatus.FAILED);
+            assertThat(failed.done()).isLessThan(failed.total());
+        }
+    }
+
+    @Test
     void jobsOfOneLaneRunOneAtATimeWithoutHoldingAWorkerWhileTheyWait() throws Exception {
         // found by an acceptance tester: a sync waiting for another held one of the two workers, so an export
         // stayed queued until the first sync ended
