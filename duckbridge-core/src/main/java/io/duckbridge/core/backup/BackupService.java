@@ -384,7 +384,8 @@ public final class BackupService {
         BackupManifest manifest = catalog.get(id);
         Path scratch = scratchFile(catalog, "validate-" + id);
         try {
-            BackupValidation validation = BackupValidator.validate(catalog, manifest, scratch, duckdbVersion, progress);
+            BackupValidation validation =
+                    BackupValidator.validate(catalog, manifest, scratch, duckdbVersion, progress, 0);
             catalog.recordValidation(validation);
             if (!validation.valid()) {
                 log.warn("backup {} is invalid: {}", id, validation.problems());
@@ -403,7 +404,8 @@ public final class BackupService {
      * contents in one short writer-lane transaction (see {@link BackupRestorer} for the backups that are
      * copied on the lane instead). Reads continue throughout; writes wait only for the lane step, whose
      * length is reported. Sync and CDC state tables come back with the data, so CDC
-     * resumes from the backup's applied LSN once restarted.
+     * resumes from the backup's applied LSN once restarted. Progress is in bytes: the archive's once, the
+     * database's three times (decompressed, compared, copied in); a job shows all of it only once it succeeded.
      *
      * @throws DuckbridgeException NOT_FOUND for an unknown id, CONFLICT when the backup is invalid (the live
      *     database is untouched) or another backup or restore is running
@@ -413,9 +415,12 @@ public final class BackupService {
             long started = System.nanoTime();
             BackupManifest manifest = catalog.get(id);
             Path scratch = scratchFile("restore-" + id);
+            // the copy into the live database and the swap report nothing while they run: the job shows all
+            // of its total (their share is the database's size) only once it has succeeded
+            progress.completeOnlyOnSuccess();
             try {
-                BackupValidation validation =
-                        BackupValidator.validate(catalog, manifest, scratch, engine.duckdbVersion(), progress);
+                BackupValidation validation = BackupValidator.validate(
+                        catalog, manifest, scratch, engine.duckdbVersion(), progress, manifest.databaseBytes());
                 catalog.recordValidation(validation);
                 if (!validation.valid()) {
                     throw new DuckbridgeException(
@@ -430,6 +435,7 @@ public final class BackupService {
                 try {
                     swap = BackupRestorer.swapOnline(engine, scratch, id);
                     swapped = true;
+                    progress.advance(manifest.databaseBytes());
                 } finally {
                     // a cancelled restore's thread is interrupted, but what stopped for the swap (CDC) must
                     // start again all the same: the listeners run with the flag cleared, and it is set again
@@ -489,7 +495,8 @@ public final class BackupService {
             throw new DuckbridgeException(ErrorClass.IO, "cannot create a scratch file in " + backupDirectory, e);
         }
         try {
-            BackupValidation validation = BackupValidator.validate(catalog, manifest, scratch, duckdbVersion, progress);
+            BackupValidation validation =
+                    BackupValidator.validate(catalog, manifest, scratch, duckdbVersion, progress, 0);
             catalog.recordValidation(validation);
             if (!validation.valid()) {
                 throw new DuckbridgeException(

@@ -32,15 +32,24 @@ final class BackupValidator {
      * Validates {@code manifest}'s backup, decompressing into {@code restored} (which must not exist).
      * The decompressed file is left in place; the caller deletes or uses it.
      *
+     * <p>Progress is in bytes: the archive's once it is checksummed, the database's as it is decompressed and
+     * once more when its contents were compared, then {@code bytesAfter} the caller reports for its work after
+     * the validation (a restore's copy into the live database), all in one total set here.
+     *
      * @throws DuckbridgeException IO when {@code restored} cannot be written (a full or read-only scratch area):
      *     that is no verdict on the backup, so callers must not record it as one
      */
     static BackupValidation validate(
-            BackupCatalog catalog, BackupManifest manifest, Path restored, String duckdbVersion, JobContext progress) {
+            BackupCatalog catalog,
+            BackupManifest manifest,
+            Path restored,
+            String duckdbVersion,
+            JobContext progress,
+            long bytesAfter) {
         List<String> problems = new ArrayList<>();
         List<String> notes = new ArrayList<>();
         Path archive = catalog.archive(manifest);
-        progress.total(manifest.archiveBytes() + manifest.databaseBytes(), "bytes");
+        progress.total(manifest.archiveBytes() + 2 * manifest.databaseBytes() + bytesAfter, "bytes");
         try {
             if (!Files.isRegularFile(archive)) {
                 problems.add("the archive " + archive.getFileName() + " is missing");
@@ -71,6 +80,7 @@ final class BackupValidator {
                 return BackupValidation.of(manifest.id(), problems);
             }
             problems.addAll(compareContents(manifest, restored, duckdbVersion, notes));
+            progress.advance(manifest.databaseBytes());
         } catch (IOException e) {
             problems.add("the archive cannot be read: " + e);
         }

@@ -4,9 +4,9 @@ package io.duckbridge.core.jobs;
 public enum JobKind {
     SYNC("rows"),
     EXPORT("percent"), // the COPY first (DuckDB's estimate), then the published bytes
-    IMPORT("bytes"),
+    IMPORT("bytes"), // the files' size twice: fetched and checked, then loaded; all of it only once succeeded
     BACKUP("bytes"),
-    RESTORE("bytes"),
+    RESTORE("bytes"), // the archive's size, then the database's three times: decompressed, compared, copied in
     OPTIMIZE("tables");
 
     private final String unit;

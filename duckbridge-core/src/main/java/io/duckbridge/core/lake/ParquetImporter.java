@@ -168,7 +168,9 @@ public final class ParquetImporter {
     }
 
     /**
-     * Runs the import.
+     * Runs the import. Its progress is in bytes, twice the files' size: each file counts once when it was fetched
+     * (and checked against the manifest), and all of them again once their rows are loaded; the job shows the whole
+     * total only when it has succeeded ({@link JobContext#completeOnlyOnSuccess()}), after the swap.
      *
      * @throws DuckbridgeException NOT_FOUND when nothing matches the source (or the table is missing for
      *     append), CONFLICT when the table exists for create, IO when a file does not match the manifest or
@@ -189,7 +191,10 @@ public final class ParquetImporter {
                 throw new DuckbridgeException(ErrorClass.NOT_FOUND, "no Parquet files match " + request.source());
             }
             long bytes = resolved.sizes().stream().mapToLong(Long::longValue).sum();
-            context.total(bytes, "bytes");
+            // every byte is fetched (and checked) once, then loaded once: the load reports nothing while DuckDB
+            // reads, and the swap after it nothing at all, so the job shows the end only once it has succeeded
+            context.total(2 * bytes, "bytes");
+            context.completeOnlyOnSuccess();
             if (settings.maxStagingBytes() != null && source.base().isS3() && bytes > settings.maxStagingBytes()) {
                 throw new DuckbridgeException(
                         ErrorClass.IO,
@@ -261,6 +266,7 @@ public final class ParquetImporter {
                     return staged;
                 }
             });
+            context.advance(bytes);
             context.checkCancelled();
             String stagingBare = SqlNames.quote("table", bare);
             engine.write(session -> {

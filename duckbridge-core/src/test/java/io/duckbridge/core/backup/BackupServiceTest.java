@@ -11,8 +11,11 @@ import io.duckbridge.core.engine.EngineSettings;
 import io.duckbridge.core.engine.LeftoverTables;
 import io.duckbridge.core.error.DuckbridgeException;
 import io.duckbridge.core.error.ErrorClass;
+import io.duckbridge.core.jobs.Job;
 import io.duckbridge.core.jobs.JobContext;
+import io.duckbridge.core.jobs.JobKind;
 import io.duckbridge.core.jobs.JobRunner;
+import io.duckbridge.core.jobs.JobSnapshot;
 import io.duckbridge.core.jobs.JobStatus;
 import io.duckbridge.core.sync.snapshot.CopyIngester;
 import io.duckbridge.core.sync.snapshot.SnapshotCopier;
@@ -32,9 +35,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -623,6 +628,53 @@ class BackupServiceTest {
             Thread.interrupted();
         }
         assertThat(after.get()).isEqualTo(1000L);
+    }
+
+    @Test
+    void aRestoreJobShowsAllItsWorkDoneOnlyOnceItHasSucceeded() throws Exception {
+        createSmallDatabase();
+        try (JobRunner jobs = new JobRunner(2, 10)) {
+            var created = backups.submitCreate(jobs).completion().get(60, TimeUnit.SECONDS);
+            String id = (String) created.result().get("id");
+            // seen on the restore's own thread once the backup is validated (decompressed and checked), and once
+            // its tables are swapped in: before, the job read 100% there while the validation's checks and the
+            // swap were still to come
+            List<JobSnapshot> atTheSwap = new CopyOnWriteArrayList<>();
+            backups.addRestoreListener(new RestoreListener() {
+                @Override
+                public void beforeSwap(BackupManifest backup) {
+                    atTheSwap.addAll(restoreJobs(jobs));
+                }
+
+                @Override
+                public void afterSwap(BackupManifest backup, boolean swapped) {
+                    atTheSwap.addAll(restoreJobs(jobs));
+                }
+            });
+            Job restore = backups.submitRestore(jobs, id);
+            List<JobSnapshot> polled = new ArrayList<>();
+            while (!restore.completion().isDone()) {
+                polled.add(restore.snapshot()); // as a client polling GET /api/v1/jobs/{id} sees it
+                LockSupport.parkNanos(1_000_000L); // poll interval
+            }
+            JobSnapshot restored = restore.completion().get(60, TimeUnit.SECONDS);
+
+            assertThat(restored.status()).isEqualTo(JobStatus.SUCCEEDED);
+            assertThat(restored.done()).isEqualTo(restored.total()).isPositive();
+            assertThat(restore.snapshot().done()).isEqualTo(restored.total());
+            assertThat(atTheSwap).hasSize(2).allSatisfy(s -> {
+                assertThat(s.status()).isEqualTo(JobStatus.RUNNING);
+                assertThat(s.total()).isPositive();
+                assertThat(s.done()).isLessThan(s.total());
+            });
+            assertThat(polled)
+                    .filteredOn(s -> s.status() == JobStatus.RUNNING && s.total() >= 0)
+                    .allSatisfy(s -> assertThat(s.done()).isLessThan(s.total()));
+        }
+    }
+
+    private static List<JobSnapshot> restoreJobs(JobRunner jobs) {
+        return jobs.recent().stream().filter(j -> j.kind() == JobKind.RESTORE).toList();
     }
 
     @Test

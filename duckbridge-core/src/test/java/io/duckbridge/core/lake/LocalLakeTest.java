@@ -7,7 +7,11 @@ import io.duckbridge.core.engine.DuckDbEngine;
 import io.duckbridge.core.engine.EngineSettings;
 import io.duckbridge.core.error.DuckbridgeException;
 import io.duckbridge.core.error.ErrorClass;
+import io.duckbridge.core.jobs.Job;
 import io.duckbridge.core.jobs.JobContext;
+import io.duckbridge.core.jobs.JobRunner;
+import io.duckbridge.core.jobs.JobSnapshot;
+import io.duckbridge.core.jobs.JobStatus;
 import io.duckbridge.core.query.QueryGuard;
 import java.net.URI;
 import java.nio.file.Files;
@@ -19,7 +23,10 @@ import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -552,6 +559,47 @@ class LocalLakeTest {
                 .isEqualTo(ErrorClass.CONFLICT);
         assertThat(count("SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE '__duckbridge_import_%'"))
                 .isZero();
+    }
+
+    @Test
+    void anImportJobShowsAllItsWorkDoneOnlyOnceItHasSucceeded() throws Exception {
+        engine.executeOnLane("CREATE TABLE many AS SELECT i AS id, md5(i::VARCHAR) AS h FROM range(200000) t(i)");
+        lake.export(ExportRequest.ofTable("many", "file:many"), JobContext.none());
+        try (JobRunner jobs = new JobRunner(1, 10)) {
+            Lake jobLake = new Lake(engine, jobs, LakeSettings.of(dataDir), null, null);
+            // the writer lane is held: the import gets as far as its swap, its files read and its rows loaded,
+            // where it read 100% before while the swap was still to come
+            CountDownLatch release = new CountDownLatch(1);
+            CompletableFuture<Object> lane = engine.writeAsync(session -> {
+                if (!release.await(60, TimeUnit.SECONDS)) {
+                    throw new IllegalStateException("the test never released the writer lane");
+                }
+                return null;
+            });
+            Job imported = jobLake.submitImport(ImportRequest.of("file:many", "many_copy", ImportMode.CREATE));
+            List<JobSnapshot> polled = new ArrayList<>();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (count("SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE '__duckbridge_import_%'") == 0
+                    && !imported.completion().isDone()
+                    && System.nanoTime() < deadline) {
+                polled.add(imported.snapshot()); // as a client polling GET /api/v1/jobs/{id} sees it
+                LockSupport.parkNanos(1_000_000L); // poll interval
+            }
+            JobSnapshot atTheSwap = imported.snapshot();
+            release.countDown();
+            lane.get(30, TimeUnit.SECONDS);
+            JobSnapshot done = imported.completion().get(30, TimeUnit.SECONDS);
+
+            assertThat(atTheSwap.status()).isEqualTo(JobStatus.RUNNING);
+            assertThat(atTheSwap.total()).isPositive();
+            assertThat(atTheSwap.done()).isLessThan(atTheSwap.total());
+            assertThat(polled)
+                    .filteredOn(s -> s.status() == JobStatus.RUNNING && s.total() >= 0)
+                    .allSatisfy(s -> assertThat(s.done()).isLessThan(s.total()));
+            assertThat(done.status()).as(String.valueOf(done.error())).isEqualTo(JobStatus.SUCCEEDED);
+            assertThat(done.done()).isEqualTo(done.total()).isPositive();
+            assertThat(count("SELECT count(*) FROM many_copy")).isEqualTo(200000);
+        }
     }
 
     @Test

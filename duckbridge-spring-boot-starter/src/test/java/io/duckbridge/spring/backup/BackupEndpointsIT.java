@@ -106,7 +106,7 @@ class BackupEndpointsIT {
         assertThat(restored.statusCode()).isEqualTo(200);
         assertThat(Http.json(restored).path("kind").asString()).isEqualTo("restore");
         assertThat(Http.json(restored).path("status").asString()).isEqualTo("succeeded");
-        // a finished restore's progress is complete: archive checked and decompressed, byte for byte
+        // a finished restore's progress is complete: archive checked, database decompressed, compared and copied in
         assertThat(Http.json(restored).at("/progress/done").asLong())
                 .isEqualTo(Http.json(restored).at("/progress/total").asLong())
                 .isGreaterThan(job.at("/result/sizeBytes").asLong());
