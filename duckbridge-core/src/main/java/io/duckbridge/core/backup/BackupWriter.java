@@ -82,6 +82,8 @@ final class BackupWriter {
             }
             long databaseBytes = Files.size(copy);
             progress.total(databaseBytes, "bytes");
+            // compressing reports every byte; the manifest, the validation and the upload after it do not
+            progress.completeOnlyOnSuccess();
             Path archive = partial.resolve(BackupCatalog.ARCHIVE);
             long compressStart = System.nanoTime();
             String sha256 = ArchiveCodec.compress(copy, archive, settings.compressionLevel(), progress);

@@ -160,6 +160,8 @@ public final class ParquetExporter {
             List<StagedFile> files;
             List<ExportManifest.File> published;
             ExportProgress progress = new ExportProgress(context);
+            // the last bytes published are reported before the manifest and the pointer are written
+            context.completeOnlyOnSuccess();
             try {
                 Path written = copy(
                         request,

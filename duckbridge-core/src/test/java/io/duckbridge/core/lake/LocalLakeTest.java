@@ -603,6 +603,29 @@ class LocalLakeTest {
     }
 
     @Test
+    void anExportJobShowsAllItsWorkDoneOnlyOnceItHasSucceeded() throws Exception {
+        engine.executeOnLane(
+                "CREATE TABLE wide AS SELECT i AS id, md5(i::VARCHAR) AS h, random() AS r FROM range(1000000) t(i)");
+        try (JobRunner jobs = new JobRunner(1, 10)) {
+            Lake jobLake = new Lake(engine, jobs, LakeSettings.of(dataDir), null, null);
+            Job exported = jobLake.submitExport(ExportRequest.ofTable("wide", "file:wide"));
+            List<JobSnapshot> polled = new ArrayList<>();
+            while (!exported.completion().isDone()) {
+                polled.add(exported.snapshot()); // as a client polling GET /api/v1/jobs/{id} sees it
+                LockSupport.parkNanos(200_000L);
+            }
+            JobSnapshot done = exported.completion().get(30, TimeUnit.SECONDS);
+
+            assertThat(polled)
+                    .filteredOn(s -> s.status() == JobStatus.RUNNING && s.total() > 0)
+                    .isNotEmpty()
+                    .allSatisfy(s -> assertThat(s.done()).isLessThan(s.total()));
+            assertThat(done.status()).as(String.valueOf(done.error())).isEqualTo(JobStatus.SUCCEEDED);
+            assertThat(done.done()).isEqualTo(done.total()).isPositive();
+        }
+    }
+
+    @Test
     void importsAnExportWithoutFilesAsNoRowsOfItsSchema() {
         engine.executeOnLane("CREATE TABLE nothing AS SELECT * FROM all_types WHERE false");
         ExportResult exported = lake.export(
