@@ -248,14 +248,7 @@ class DuckDbEngineTest {
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
 
             // one slot, held by a read: a stream queues for a reader thread, the next is refused at once
-            CountDownLatch release = new CountDownLatch(1);
-            CountDownLatch holding = new CountDownLatch(1);
-            var blocker = engine.readAsync(null, session -> {
-                holding.countDown();
-                release.await();
-                return 1L;
-            });
-            assertThat(holding.await(10, TimeUnit.SECONDS)).isTrue();
+            HeldReader held = HeldReader.hold(engine);
             var waiting = CompletableFuture.supplyAsync(() -> engine.stream(Duration.ofSeconds(10), session -> 2L));
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (engine.readsQueued() < 1 && System.nanoTime() < deadline) {
@@ -265,8 +258,7 @@ class DuckDbEngineTest {
                     .isInstanceOfSatisfying(
                             DuckbridgeException.class,
                             e -> assertThat(e.errorClass()).isEqualTo(ErrorClass.SOURCE_UNAVAILABLE));
-            release.countDown();
-            assertThat(blocker.get(10, TimeUnit.SECONDS)).isEqualTo(1L);
+            held.release();
             assertThat(waiting.get(10, TimeUnit.SECONDS)).isEqualTo(2L);
         }
     }
@@ -274,14 +266,7 @@ class DuckDbEngineTest {
     @Test
     void aStreamsTimeoutCoversItsWaitForAReaderAndWorkGivenUpNeverRuns() throws Exception {
         try (var engine = DuckDbEngine.open(fileSettings().withReaders(1, 10))) {
-            CountDownLatch release = new CountDownLatch(1);
-            CountDownLatch holding = new CountDownLatch(1);
-            var blocker = engine.readAsync(null, session -> {
-                holding.countDown();
-                release.await();
-                return 1L;
-            });
-            assertThat(holding.await(10, TimeUnit.SECONDS)).isTrue();
+            HeldReader held = HeldReader.hold(engine);
             var ran = new java.util.concurrent.atomic.AtomicBoolean();
             long start = System.nanoTime();
             // the only reader is busy for longer than the stream's timeout: the caller hears TIMEOUT at its timeout
@@ -294,8 +279,7 @@ class DuckDbEngineTest {
                             e -> assertThat(e.errorClass()).isEqualTo(ErrorClass.TIMEOUT))
                     .hasMessageContaining("waited its whole timeout");
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
-            release.countDown();
-            assertThat(blocker.get(10, TimeUnit.SECONDS)).isEqualTo(1L);
+            held.release();
             // the given-up work never runs once the reader is free; the next stream does
             assertThat(engine.<Long>stream(Duration.ofSeconds(5), session -> 3L))
                     .isEqualTo(3L);
@@ -306,14 +290,7 @@ class DuckDbEngineTest {
     @Test
     void aQueryThatWaitedForAReaderAndThenTimedOutNamesTheTimeoutItAskedFor() throws Exception {
         try (var engine = DuckDbEngine.open(fileSettings().withReaders(1, 10))) {
-            CountDownLatch release = new CountDownLatch(1);
-            CountDownLatch holding = new CountDownLatch(1);
-            var blocker = engine.readAsync(null, session -> {
-                holding.countDown();
-                release.await();
-                return 1L;
-            });
-            assertThat(holding.await(10, TimeUnit.SECONDS)).isTrue();
+            HeldReader held = HeldReader.hold(engine);
             long start = System.nanoTime();
             var runaway = engine.readAsync(Duration.ofMillis(2000), session -> {
                 try (Statement st = session.statement();
@@ -325,8 +302,7 @@ class DuckDbEngineTest {
             // it waits 1.5 s of its 2 s for the only reader, then runs into its deadline
             assertThatThrownBy(() -> runaway.get(1500, TimeUnit.MILLISECONDS))
                     .isInstanceOf(java.util.concurrent.TimeoutException.class);
-            release.countDown();
-            assertThat(blocker.get(10, TimeUnit.SECONDS)).isEqualTo(1L);
+            held.release();
             assertThatThrownBy(() -> runaway.get(10, TimeUnit.SECONDS))
                     .cause()
                     .isInstanceOfSatisfying(
@@ -622,5 +598,26 @@ class DuckDbEngineTest {
                 return rs.getLong(1);
             }
         });
+    }
+
+    /** The engine's only reader, held by a read until {@link #release()}. */
+    private record HeldReader(CountDownLatch latch, CompletableFuture<Long> read) {
+        static HeldReader hold(DuckDbEngine engine) throws InterruptedException {
+            CountDownLatch latch = new CountDownLatch(1);
+            CountDownLatch holding = new CountDownLatch(1);
+            CompletableFuture<Long> read = engine.readAsync(null, session -> {
+                holding.countDown();
+                latch.await();
+                return 1L;
+            });
+            assertThat(holding.await(10, TimeUnit.SECONDS)).isTrue();
+            return new HeldReader(latch, read);
+        }
+
+        /** Lets the read end, and checks that it did. */
+        void release() throws Exception {
+            latch.countDown();
+            assertThat(read.get(10, TimeUnit.SECONDS)).isEqualTo(1L);
+        }
     }
 }
