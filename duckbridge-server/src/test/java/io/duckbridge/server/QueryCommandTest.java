@@ -151,6 +151,20 @@ class QueryCommandTest {
                         "(1 rows)");
     }
 
+    @Test
+    void aTableAlignsWideCharactersByTheColumnsTheyTake() {
+        createTable();
+        CliRun table = CliRun.of(
+                "query",
+                "SELECT * FROM (VALUES ('東京', 1), ('Paris', 22), ('e\u0301', 3)) v(city, n)",
+                "--data-dir",
+                dataDir.toString());
+        assertThat(table.exit()).as(table.err()).isZero();
+        // 東京 takes four columns on a terminal, as Paris takes five; the combining accent takes none
+        assertThat(table.out().lines().toList())
+                .containsExactly("city  | n", "------+---", "東京  | 1", "Paris | 22", "e\u0301     | 3", "(3 rows)");
+    }
+
     private void createTable() {
         Path file = dataDir.resolve("analytics.duckdb");
         try (var engine = DuckDbEngine.open(EngineSettings.defaults(file.toString()))) {

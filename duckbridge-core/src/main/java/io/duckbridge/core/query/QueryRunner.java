@@ -275,7 +275,7 @@ public final class QueryRunner implements AutoCloseable {
      * as a 0-based offset in bytes of {@code sql}'s UTF-8 text, as DuckDB's own positions are; null unless the line
      * DuckDB shows is that line of {@code sql} whole (DuckDB shortens long lines, and the runner may have wrapped
      * the text). The caret's column is a terminal column: a wide character (CJK, full-width forms, most emoji)
-     * takes two, a combining mark none ({@link #displayWidth}).
+     * takes two, a combining mark none ({@link TerminalWidth}).
      */
     static Integer caretPosition(String message, String sql) {
         if (message == null || sql == null) {
@@ -300,7 +300,7 @@ public final class QueryRunner implements AutoCloseable {
         int width = 0;
         while (width < column && index < text.length()) {
             int cp = text.codePointAt(index);
-            width += displayWidth(cp);
+            width += TerminalWidth.of(cp);
             index += Character.charCount(cp);
         }
         if (width != column) {
@@ -311,28 +311,6 @@ public final class QueryRunner implements AutoCloseable {
             offset += lines[i].getBytes(StandardCharsets.UTF_8).length + 1;
         }
         return offset + text.substring(0, index).getBytes(StandardCharsets.UTF_8).length;
-    }
-
-    /**
-     * How many terminal columns DuckDB gives {@code cp} when it draws an error's caret: 0 for combining marks and
-     * format characters, 2 for East Asian wide and full-width characters and emoji, else 1.
-     */
-    static int displayWidth(int cp) {
-        int type = Character.getType(cp);
-        if (type == Character.NON_SPACING_MARK || type == Character.ENCLOSING_MARK || type == Character.FORMAT) {
-            return 0;
-        }
-        boolean wide = (cp >= 0x1100 && cp <= 0x115F)
-                || (cp >= 0x2E80 && cp <= 0xA4CF && cp != 0x303F)
-                || (cp >= 0xAC00 && cp <= 0xD7A3)
-                || (cp >= 0xF900 && cp <= 0xFAFF)
-                || (cp >= 0xFE30 && cp <= 0xFE4F)
-                || (cp >= 0xFF00 && cp <= 0xFF60)
-                || (cp >= 0xFFE0 && cp <= 0xFFE6)
-                || (cp >= 0x1F300 && cp <= 0x1F64F)
-                || (cp >= 0x1F900 && cp <= 0x1F9FF)
-                || (cp >= 0x20000 && cp <= 0x3FFFD);
-        return wide ? 2 : 1;
     }
 
     /** The {@code position} of a binder or catalog error in {@code json_serialize_plan}'s answer, or null. */

@@ -10,6 +10,7 @@ import io.duckbridge.core.query.QueryLimits;
 import io.duckbridge.core.query.QueryRecorder;
 import io.duckbridge.core.query.QueryRequest;
 import io.duckbridge.core.query.QueryRunner;
+import io.duckbridge.core.query.TerminalWidth;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -238,16 +239,18 @@ public final class QueryCommand extends CliCommand {
     /**
      * The CSV text as an aligned table. A NULL shows as {@code NULL} (an empty string as an empty cell), and a line
      * end, tab or other control character inside a value as its escape ({@code \n}, {@code \t}, {@code \x07}), so
-     * every row stays on one line and the columns aligned.
+     * every row stays on one line (a backslash stays as it is, as in DuckDB's text of a BLOB: the table is for
+     * reading, csv and json give values exactly); the columns are aligned by terminal width, where East Asian wide
+     * characters and emoji take two columns.
      */
     private static void printTable(PrintStream out, List<List<String>> csv, boolean truncated) {
         List<String> header = csv.isEmpty() ? List.of() : csv.getFirst();
         List<List<String>> rows = csv.isEmpty() ? List.of() : csv.subList(1, csv.size());
         int[] widths = new int[header.size()];
         for (int i = 0; i < widths.length; i++) {
-            widths[i] = header.get(i).length();
+            widths[i] = TerminalWidth.of(header.get(i));
             for (List<String> r : rows) {
-                widths[i] = Math.max(widths[i], cell(r, i).length());
+                widths[i] = Math.max(widths[i], TerminalWidth.of(cell(r, i)));
             }
         }
         out.println(line(header, widths));
@@ -335,7 +338,7 @@ public final class QueryCommand extends CliCommand {
         for (int i = 0; i < widths.length; i++) {
             sb.append(i == 0 ? "" : " | ");
             String v = cell(values, i);
-            sb.append(v).append(" ".repeat(widths[i] - v.length()));
+            sb.append(v).append(" ".repeat(widths[i] - TerminalWidth.of(v)));
         }
         return sb.toString().stripTrailing();
     }
