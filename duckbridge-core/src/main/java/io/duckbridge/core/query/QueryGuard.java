@@ -406,7 +406,13 @@ public final class QueryGuard {
         if (again.namedParameters().size() != named.size()) {
             throw violation("the named parameters could not be mapped to positions");
         }
-        return new CheckedQuery(again.sql(), named);
+        List<int[]> renamed = new ArrayList<>();
+        for (int[] span : spans.stream()
+                .sorted(java.util.Comparator.comparingInt(x -> x[0]))
+                .toList()) {
+            renamed.add(new int[] {span[0], span[1], ("$" + span[2]).length()});
+        }
+        return new CheckedQuery(again.sql(), named, renamed);
     }
 
     private static void collectNamedParameters(JsonNode root, Map<String, Integer> named, List<int[]> spans) {

@@ -171,8 +171,9 @@ public final class QueryRunner implements AutoCloseable {
             record(id, request, kind, format, startedAt, start, ex, null);
             return new QueryOutcome(id, ex.columns, ex.rows, ex.out == null ? 0 : ex.out.count, ex.truncated, elapsed);
         } catch (DuckbridgeException e) {
-            DuckbridgeException reported =
-                    ex.out == null ? locate(request, recoverLostError(request, start, e, ex.executed), ex.executed) : e;
+            DuckbridgeException reported = ex.out == null
+                    ? locate(request, recoverLostError(request, start, e, ex.executed), ex.executed, ex.checked)
+                    : e;
             record(id, request, kind, format, startedAt, start, ex, reported.errorClass());
             throw reported;
         }
@@ -185,9 +186,15 @@ public final class QueryRunner implements AutoCloseable {
      * once more — only on this error path, and the text is one the guard accepted; nothing runs — and names it.
      * {@code failure} unchanged when there is none.
      */
-    private DuckbridgeException locate(QueryRequest request, DuckbridgeException failure, String executed) {
+    private DuckbridgeException locate(
+            QueryRequest request, DuckbridgeException failure, String executed, CheckedQuery checked) {
         if (failure.position() != null) {
             return failure;
+        }
+        if (failure.errorClass() == ErrorClass.CONVERSION
+                && checked != null
+                && !checked.renamed().isEmpty()) {
+            return locateRenamed(request.sql(), failure, executed == null ? checked.sql() : executed, checked);
         }
         Integer position = switch (failure.errorClass()) {
             case CONVERSION -> conversionPosition(failure.getMessage(), request.sql(), executed);
@@ -201,6 +208,35 @@ public final class QueryRunner implements AutoCloseable {
                 ? ownLines(failure.getMessage(), request.sql(), executed)
                 : failure.getMessage();
         return new DuckbridgeException(failure.errorClass(), message, failure.getCause(), position);
+    }
+
+    /**
+     * A CONVERSION error of a query whose {@code $name} parameters ran as {@code $index}: DuckDB drew its caret under
+     * that text, so the position is mapped back into the client's text and the line it shows is the client's, with
+     * the caret under the same character. {@code failure} unchanged when DuckDB drew no caret that can be mapped.
+     */
+    static DuckbridgeException locateRenamed(
+            String sql, DuckbridgeException failure, String executed, CheckedQuery checked) {
+        String message = failure.getMessage();
+        Integer ran = conversionPosition(message, checked.sql(), executed);
+        java.util.regex.Matcher m = message == null ? null : CARET.matcher(message);
+        if (ran == null || !m.find()) {
+            return failure;
+        }
+        int position = checked.clientPosition(ran);
+        byte[] bytes = sql.getBytes(StandardCharsets.UTF_8);
+        if (position < 0 || position > bytes.length) {
+            return failure;
+        }
+        String before = new String(bytes, 0, position, StandardCharsets.UTF_8);
+        int lineStart = before.lastIndexOf('\n') + 1;
+        int lineEnd = sql.indexOf('\n', before.length());
+        String line = sql.substring(lineStart, lineEnd < 0 ? sql.length() : lineEnd);
+        int number = (int) before.chars().filter(c -> c == '\n').count() + 1;
+        String label = "LINE " + number + ": ";
+        String caret = " ".repeat(label.length() + TerminalWidth.of(before.substring(lineStart))) + "^";
+        String shown = message.substring(0, m.start()) + label + line + "\n" + caret + message.substring(m.end());
+        return new DuckbridgeException(failure.errorClass(), shown, failure.getCause(), position);
     }
 
     /**
@@ -449,7 +485,7 @@ public final class QueryRunner implements AutoCloseable {
             return result;
         } catch (DuckbridgeException failure) {
             DuckbridgeException e =
-                    locate(request, analyze ? recoverLostError(request, start, failure, null) : failure, null);
+                    locate(request, analyze ? recoverLostError(request, start, failure, null) : failure, null, null);
             recorder.record(new QueryRecord(
                     id,
                     QueryRecorder.normalize(request.sql()),
@@ -518,6 +554,7 @@ public final class QueryRunner implements AutoCloseable {
             throws SQLException, IOException {
         DuckDBConnection connection = session.connection();
         CheckedQuery checked = guard.check(connection, request.sql());
+        ex.checked = checked;
         if (format == QueryFormat.PARQUET) {
             writeParquet(session, id, start, checked, request, maxRows, target, ex);
         } else {
@@ -1103,6 +1140,8 @@ public final class QueryRunner implements AutoCloseable {
         volatile Long peakMemory;
         /** The text run for the result, the query's own or its rendering for the format; null before. */
         volatile String executed;
+        /** What the guard accepted; null before. */
+        volatile CheckedQuery checked;
     }
 
     /**

@@ -850,6 +850,43 @@ class QueryFormatsTest {
     }
 
     @Test
+    void aConversionErrorOfANamedParameterPointsAtTheClientsText() {
+        // $name runs as $index (the driver binds by index): DuckDB's caret and line were under that text, so the
+        // error had no position and showed $1; both are the client's now
+        for (String sql : List.of(
+                "SELECT $first AS a, $value::INTEGER AS b",
+                "SELECT 'é' AS a, $a AS x,\n  $value::INTEGER AS b",
+                "SELECT DATE '2024-01-01' AS d, $value::INTEGER AS b")) {
+            // DuckDB points at the cast, after the parameter
+            int bytes = sql.substring(0, sql.indexOf("::INTEGER")).getBytes(StandardCharsets.UTF_8).length;
+            Map<String, Object> params = new java.util.HashMap<>(Map.of("value", "abc"));
+            if (sql.contains("$first")) {
+                params.put("first", 1);
+            }
+            if (sql.contains("$a ")) {
+                params.put("a", 2);
+            }
+            var out = new ByteArrayOutputStream();
+            assertThatThrownBy(() -> runner.run(
+                            new QueryRequest(sql, List.of(), params, null, Duration.ofSeconds(30)),
+                            QueryFormat.JSON,
+                            f -> out))
+                    .isInstanceOfSatisfying(DuckbridgeException.class, e -> {
+                        assertThat(e.errorClass()).isEqualTo(ErrorClass.CONVERSION);
+                        assertThat(e.position()).as(sql).isEqualTo(bytes);
+                        String line = sql.contains("\n") ? "  $value::INTEGER AS b" : sql;
+                        int number = sql.contains("\n") ? 2 : 1;
+                        String label = "LINE " + number + ": ";
+                        int column = label.length() + line.indexOf("::INTEGER");
+                        assertThat(e.getMessage())
+                                .as(sql)
+                                .contains(label + line + "\n" + " ".repeat(column) + "^")
+                                .doesNotContain("$1", "$2");
+                    });
+        }
+    }
+
+    @Test
     void aConversionErrorCarriesThePositionDuckDbDrawsUnderTheTextInUtf8Bytes() {
         // found by an acceptance tester: after 'ééééé' the position was a character count (26, not 31), so the
         // console marked the wrong token; DuckDB draws the caret in terminal columns (wide characters take two)
