@@ -7,6 +7,7 @@ import io.duckbridge.core.engine.DuckDbEngine;
 import io.duckbridge.core.engine.EngineSettings;
 import io.duckbridge.core.error.DuckbridgeException;
 import io.duckbridge.core.error.ErrorClass;
+import io.duckbridge.core.jobs.ForwardingJobContext;
 import io.duckbridge.core.jobs.Job;
 import io.duckbridge.core.jobs.JobContext;
 import io.duckbridge.core.jobs.JobKind;
@@ -194,31 +195,14 @@ class LakeSchedulerTest {
     }
 
     /** A job's context whose first cancel check waits until released: an export that holds its target. */
-    private record HeldAtFirstCheck(JobContext job, CountDownLatch holding, CountDownLatch release)
-            implements JobContext {
-        @Override
-        public String jobId() {
-            return job.jobId();
-        }
+    private static final class HeldAtFirstCheck extends ForwardingJobContext {
+        private final CountDownLatch holding;
+        private final CountDownLatch release;
 
-        @Override
-        public void total(long total, String unit) {
-            job.total(total, unit);
-        }
-
-        @Override
-        public void phase(long total, String unit) {
-            job.phase(total, unit);
-        }
-
-        @Override
-        public void advance(long delta) {
-            job.advance(delta);
-        }
-
-        @Override
-        public boolean cancelRequested() {
-            return job.cancelRequested();
+        HeldAtFirstCheck(JobContext job, CountDownLatch holding, CountDownLatch release) {
+            super(job);
+            this.holding = holding;
+            this.release = release;
         }
 
         @Override
@@ -234,7 +218,7 @@ class LakeSchedulerTest {
                     throw new DuckbridgeException(ErrorClass.CANCELLED, "interrupted while held", e);
                 }
             }
-            job.checkCancelled();
+            super.checkCancelled();
         }
     }
 }

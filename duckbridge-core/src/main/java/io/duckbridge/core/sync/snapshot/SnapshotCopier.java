@@ -6,6 +6,7 @@ import io.duckbridge.core.engine.LoadConnection;
 import io.duckbridge.core.engine.ReadSession;
 import io.duckbridge.core.error.DuckbridgeException;
 import io.duckbridge.core.error.ErrorClass;
+import io.duckbridge.core.jobs.ForwardingJobContext;
 import io.duckbridge.core.jobs.JobContext;
 import io.duckbridge.core.schema.ColumnMapping;
 import io.duckbridge.core.schema.SourceTable;
@@ -387,36 +388,18 @@ public final class SnapshotCopier {
      * The job's context for the copy of one table: also counts the rows read into {@code read}, so a failure can
      * say how far the table got (rows read into a range that is then rolled back count too). Thread-safe.
      */
-    private record TableContext(JobContext job, AtomicLong read) implements JobContext {
-        @Override
-        public String jobId() {
-            return job.jobId();
-        }
+    private static final class TableContext extends ForwardingJobContext {
+        private final AtomicLong read;
 
-        @Override
-        public void total(long total, String unit) {
-            job.total(total, unit);
+        TableContext(JobContext job, AtomicLong read) {
+            super(job);
+            this.read = read;
         }
 
         @Override
         public void advance(long delta) {
             read.addAndGet(delta);
-            job.advance(delta);
-        }
-
-        @Override
-        public boolean cancelRequested() {
-            return job.cancelRequested();
-        }
-
-        @Override
-        public void checkCancelled() {
-            job.checkCancelled();
-        }
-
-        @Override
-        public Registration onCancel(Runnable action) {
-            return job.onCancel(action);
+            super.advance(delta);
         }
     }
 
