@@ -148,23 +148,24 @@ final class S3BucketStore implements ObjectStore {
         /** The MD5 of the last stream's bytes, or null when it did not deliver exactly {@code size} bytes. */
         byte[] digest(long size) {
             CountingDigest stream = last;
-            return stream == null || stream.count != size ? null : stream.md5.digest();
+            return stream == null || stream.count != size
+                    ? null
+                    : stream.getMessageDigest().digest();
         }
     }
 
-    private static final class CountingDigest extends java.io.FilterInputStream {
-        final MessageDigest md5 = Digests.md5();
+    /** The JDK's digesting stream, counting the bytes it digested. */
+    private static final class CountingDigest extends java.security.DigestInputStream {
         long count;
 
         CountingDigest(InputStream in) {
-            super(in);
+            super(in, Digests.md5());
         }
 
         @Override
         public int read() throws IOException {
-            int b = in.read();
+            int b = super.read();
             if (b >= 0) {
-                md5.update((byte) b);
                 count++;
             }
             return b;
@@ -172,9 +173,8 @@ final class S3BucketStore implements ObjectStore {
 
         @Override
         public int read(byte[] buffer, int offset, int length) throws IOException {
-            int n = in.read(buffer, offset, length);
+            int n = super.read(buffer, offset, length);
             if (n > 0) {
-                md5.update(buffer, offset, n);
                 count += n;
             }
             return n;
